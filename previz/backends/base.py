@@ -1,0 +1,194 @@
+"""What every backend is: declared capabilities, and either a remote job lifecycle or a local render.
+
+A backend turns one :class:`Job` (one shot × take, already compiled to a prompt and resolved to a
+length and size the backend allows) into a media file. Remote services implement
+``submit`` / ``poll`` / ``download``; in-process renderers (the animatic) implement ``render``.
+The runner owns everything around those calls: caching, the journal, retries, timeouts,
+polling cadence and concurrency. Backends never sleep, retry or cache on their own.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class JobStatus(str, enum.Enum):
+    """Where a job is in its life, as the journal records it."""
+
+    PLANNED = "planned"
+    SUBMITTED = "submitted"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    DOWNLOADED = "downloaded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend (for one model) can make, and what it costs.
+
+    ``durations`` lists the allowed clip lengths in seconds; a shot is generated at the shortest
+    allowed length that covers it plus handles (see :meth:`generation_seconds`). ``None`` means
+    any length (a local renderer). ``sizes`` lists allowed (width, height); ``None`` means any.
+    """
+
+    durations: tuple[float, ...] | None = None
+    sizes: tuple[tuple[int, int], ...] | None = None
+    frame_rates: tuple[float, ...] | None = None
+    audio: bool = False
+    reference_images: bool = False
+    max_references: int = 0
+    cost_per_second: float = 0.0
+    max_concurrency: int = 1
+    prompt_limit: int = 32_000
+    env_vars: tuple[str, ...] = ()
+
+    def generation_seconds(self, shot_seconds: float, handles: float = 0.0) -> float:
+        """The length to generate so that the shot plus handles fits, or the longest allowed."""
+        wanted = shot_seconds + 2 * handles
+        if self.durations is None:
+            return wanted
+        covering = [d for d in sorted(self.durations) if d + 1e-9 >= wanted]
+        if covering:
+            return covering[0]
+        fallback = [d for d in sorted(self.durations) if d + 1e-9 >= shot_seconds]
+        return fallback[0] if fallback else max(self.durations)
+
+    def nearest_size(self, width: int, height: int) -> tuple[int, int]:
+        """The allowed size whose aspect ratio is closest to ``width:height`` (ties: larger)."""
+        if self.sizes is None:
+            return (width, height)
+        target = math.log(width / height)
+        return min(self.sizes, key=lambda s: (abs(math.log(s[0] / s[1]) - target), -s[0] * s[1]))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An image that keeps something consistent: a character, a location, a first/last frame."""
+
+    path: Path
+    sha256: str
+    role: str  # "character" | "location" | "prop" | "first_frame" | "last_frame"
+    owner: str  # the character/location/prop id, or the shot id a frame came from
+
+
+@dataclass(frozen=True)
+class Job:
+    """One clip to generate: a shot's take, resolved for one backend and model.
+
+    ``payload`` holds the backend-specific resolved inputs that change the output (the animatic
+    renders its card from it; cloud backends keep seed, negative prompt, aspect there). Every
+    field except ``scene_id`` and ``label`` participates in the cache key.
+    """
+
+    shot_id: str
+    take: int
+    backend: str
+    model: str
+    prompt: str
+    template_hash: str
+    seconds: float
+    shot_seconds: float
+    width: int
+    height: int
+    fps: float
+    references: tuple[Reference, ...] = ()
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    scene_id: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """What one poll learnt about a remote job."""
+
+    status: JobStatus
+    progress: float | None = None
+    error: str | None = None
+    retryable: bool = False
+    poll_after: float | None = None
+
+
+@dataclass
+class RenderedMedia:
+    """Files a backend produced for one job: the clip, and separate sound stems if any."""
+
+    video: Path
+    stems: dict[str, Path] = field(default_factory=dict)
+
+
+class Backend(ABC):
+    """A video generator. Subclass :class:`RemoteBackend` or :class:`LocalBackend`."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    default_model: ClassVar[str] = ""
+    models: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def capabilities(self, model: str | None = None) -> Capabilities:
+        """Capabilities of ``model`` (the default model when ``None``)."""
+
+    def is_configured(self) -> bool:
+        """True when credentials (if any are needed) are present."""
+        return True
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release clients and connections."""
+
+
+class LocalBackend(Backend):
+    """A backend that renders in-process (or with local tools) and needs no polling."""
+
+    @abstractmethod
+    async def render(self, job: Job, workdir: Path) -> RenderedMedia:
+        """Render ``job`` into files under ``workdir`` and return them."""
+
+
+class RemoteBackend(Backend):
+    """A backend driving a remote service's job lifecycle."""
+
+    @abstractmethod
+    async def submit(self, job: Job) -> str:
+        """Start the job; return the service's job id (the runner journals it at once)."""
+
+    @abstractmethod
+    async def poll(self, remote_id: str, job: Job) -> JobUpdate:
+        """Ask the service where the job is."""
+
+    @abstractmethod
+    async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
+        """Stream the finished clip to ``dest`` (a file path) and return it."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A generated take on disk, with the facts probed from it and where it came from.
+
+    The runner makes Clips (from the cache or a fresh generation); the timeline consumes them.
+    ``stems`` maps a sound role ("dialogue", "sfx", "ambience", "music") to a WAV file.
+    """
+
+    shot_id: str
+    take: int
+    path: Path
+    duration: float
+    fps: float
+    width: int
+    height: int
+    has_audio: bool
+    backend: str
+    model: str
+    prompt: str
+    template_hash: str
+    cache_key: str
+    cost: float = 0.0
+    remote_id: str | None = None
+    stems: Mapping[str, Path] = field(default_factory=dict)
