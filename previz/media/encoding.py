@@ -1,0 +1,65 @@
+"""The one set of encoder settings every previz clip and sequence is written with.
+
+Clips made with the same settings can be joined without re-encoding, so the animatic backend
+and the re-encoding path of concatenation share these. The settings are chosen for
+reproducible bytes: x264 on one thread (its output depends on the thread count, so a fixed
+count makes a clip identical on every machine), bit-exact muxing, no metadata that varies.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+SAMPLE_RATE = 48_000
+CHANNELS = 2
+PIX_FMT = "yuv420p"
+
+VIDEO_CODEC_ARGS: tuple[str, ...] = (
+    "-c:v", "libx264",
+    "-preset", "veryfast",
+    "-crf", "20",
+    "-pix_fmt", PIX_FMT,
+    "-threads:v", "1",
+    "-flags:v", "+bitexact",
+)  # fmt: skip
+
+AUDIO_CODEC_ARGS: tuple[str, ...] = (
+    "-c:a", "aac",
+    "-b:a", "160k",
+    "-ar", str(SAMPLE_RATE),
+    "-ac", str(CHANNELS),
+    "-flags:a", "+bitexact",
+)  # fmt: skip
+
+CONTAINER_ARGS: tuple[str, ...] = (
+    "-map_metadata", "-1",
+    "-map_chapters", "-1",
+    "-fflags", "+bitexact",
+    "-movflags", "+faststart",
+)  # fmt: skip
+
+
+def exact_fps(fps: float | Fraction) -> Fraction:
+    """The exact rate a project means: 23.976 → 24000/1001, 29.97 → 30000/1001, 24 → 24."""
+    rate = Fraction(fps).limit_denominator(1001)
+    for nominal in (24, 30, 48, 60, 120):
+        ntsc = Fraction(nominal * 1000, 1001)
+        if abs(float(rate) - float(ntsc)) < 0.0015:
+            return ntsc
+    return rate
+
+
+def frame_count(seconds: float, fps: float | Fraction) -> int:
+    """Whole frames in ``seconds`` at ``fps`` (nearest frame)."""
+    return round(Fraction(seconds) * exact_fps(fps))
+
+
+def sample_count(frames: int, fps: float | Fraction) -> int:
+    """Audio samples that last exactly as long as ``frames`` video frames (nearest sample)."""
+    return round(Fraction(frames) / exact_fps(fps) * SAMPLE_RATE)
+
+
+def rate_arg(fps: float | Fraction) -> str:
+    """``fps`` as ffmpeg writes a rational rate: ``24``, ``24000/1001``."""
+    rate = exact_fps(fps)
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"

@@ -1,0 +1,190 @@
+"""Finding ffmpeg and running it, with its failures turned into previz errors.
+
+ffmpeg comes from ``$PREVIZ_FFMPEG``, else ``PATH``, else the binary the ``imageio-ffmpeg`` wheel
+ships, so ``pip install`` alone gives a working tool. A binary is only accepted once it answers
+``-version``; a broken ``$PREVIZ_FFMPEG`` is reported as such rather than silently skipped, since
+the user set it on purpose.
+
+A failed run becomes a :class:`~previz.errors.MediaError` naming the shot and quoting the last
+lines ffmpeg wrote. A full disk or an unwritable output becomes an
+:class:`~previz.errors.OutputError` instead, because the fix is the user's folder, not the media.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from previz.errors import MediaError, OutputError
+
+ENV_VAR = "PREVIZ_FFMPEG"
+_TAIL_LINES = 12
+_HINT_INSTALL = (
+    "install the Python package 'imageio-ffmpeg' (it ships ffmpeg), put ffmpeg on PATH, "
+    f"or point ${ENV_VAR} at an ffmpeg binary"
+)
+
+
+def find_ffmpeg(env: Mapping[str, str] | None = None) -> Path:
+    """The ffmpeg binary to use: ``$PREVIZ_FFMPEG``, then ``PATH``, then imageio-ffmpeg's."""
+    env = os.environ if env is None else env
+    chosen = env.get(ENV_VAR)
+    if chosen:
+        problem = _broken_reason(Path(chosen))
+        if problem:
+            raise MediaError(
+                f"${ENV_VAR} points at an ffmpeg that does not work: {problem}",
+                path=chosen,
+                hint=f"fix or unset ${ENV_VAR}; " + _HINT_INSTALL,
+            )
+        return Path(chosen)
+    on_path = shutil.which("ffmpeg", path=env.get("PATH", os.defpath))
+    if on_path and not _broken_reason(Path(on_path)):
+        return Path(on_path)
+    bundled = _imageio_ffmpeg()
+    if bundled is not None and not _broken_reason(bundled):
+        return bundled
+    raise MediaError("no working ffmpeg found", hint=_HINT_INSTALL)
+
+
+def _imageio_ffmpeg() -> Path | None:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return Path(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError:
+        return None
+
+
+def _broken_reason(binary: Path) -> str | None:
+    """Why ``binary -version`` does not work, or ``None`` when it does."""
+    try:
+        done = subprocess.run(
+            [str(binary), "-hide_banner", "-version"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except FileNotFoundError:
+        return "no such file"
+    except PermissionError:
+        return "not executable"
+    except OSError as error:
+        return error.strerror or str(error)
+    except subprocess.TimeoutExpired:
+        return "'-version' did not answer within 30 s"
+    if done.returncode != 0:
+        return f"'-version' exited with status {done.returncode}"
+    if not done.stdout.startswith(b"ffmpeg version"):
+        return "'-version' did not print an ffmpeg version"
+    return None
+
+
+def run_ffmpeg(
+    args: Sequence[str],
+    *,
+    ffmpeg: Path,
+    shot_id: str | None = None,
+    cwd: Path | None = None,
+    dest: Path | None = None,
+) -> None:
+    """Run ``ffmpeg args`` to completion; raise a previz error if it fails.
+
+    ``args`` excludes the binary itself. ``dest`` (the main output) is named in errors about the
+    output folder; ``cwd`` lets a filter graph refer to its files by short relative names.
+    """
+    command = [str(ffmpeg), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    try:
+        done = subprocess.run(command, capture_output=True, cwd=cwd, check=False)
+    except OSError as error:
+        raise _launch_error(ffmpeg, error, shot_id) from error
+    if done.returncode != 0:
+        raise ffmpeg_failure(done.returncode, done.stderr, shot_id=shot_id, dest=dest)
+
+
+async def run_ffmpeg_async(
+    args: Sequence[str],
+    *,
+    ffmpeg: Path,
+    shot_id: str | None = None,
+    cwd: Path | None = None,
+    dest: Path | None = None,
+) -> None:
+    """:func:`run_ffmpeg` as a subprocess the event loop waits on, so renders run in parallel."""
+    command = [str(ffmpeg), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=cwd,
+        )
+    except OSError as error:
+        raise _launch_error(ffmpeg, error, shot_id) from error
+    try:
+        _, stderr = await process.communicate()
+    except asyncio.CancelledError:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
+    if process.returncode != 0:
+        raise ffmpeg_failure(process.returncode or 1, stderr, shot_id=shot_id, dest=dest)
+
+
+def _launch_error(ffmpeg: Path, error: OSError, shot_id: str | None) -> MediaError:
+    return MediaError(
+        f"cannot start ffmpeg: {error.strerror or error}",
+        path=ffmpeg,
+        shot_id=shot_id,
+        hint=_HINT_INSTALL,
+    )
+
+
+def ffmpeg_failure(
+    status: int, stderr: bytes, *, shot_id: str | None, dest: Path | None
+) -> MediaError | OutputError:
+    """The previz error for an ffmpeg run that exited with ``status`` and wrote ``stderr``."""
+    text = stderr.decode("utf-8", "replace")
+    tail = "\n    ".join(text.strip().splitlines()[-_TAIL_LINES:]) or "(ffmpeg printed nothing)"
+    folder = dest.parent if dest is not None else None
+    if os.strerror(errno.ENOSPC) in text:
+        return OutputError(
+            f"the disk is full; ffmpeg could not finish writing:\n    {tail}",
+            path=dest,
+            shot_id=shot_id,
+            hint=f"free space on the disk holding {folder or 'the output folder'} "
+            "or choose another output folder",
+        )
+    if any(os.strerror(code) in text for code in (errno.EACCES, errno.EROFS, errno.EPERM)):
+        return OutputError(
+            f"the output cannot be written:\n    {tail}",
+            path=dest,
+            shot_id=shot_id,
+            hint=f"make {folder or 'the output folder'} writable or choose another output folder",
+        )
+    return MediaError(
+        f"ffmpeg failed (exit status {status}):\n    {tail}",
+        path=dest,
+        shot_id=shot_id,
+        hint="the lines above are ffmpeg's own; if they name a filter or codec, "
+        f"try another ffmpeg via ${ENV_VAR}",
+    )
+
+
+def output_error(error: OSError, *, path: Path, shot_id: str | None = None) -> OutputError:
+    """An :class:`OutputError` for a Python-side write that failed (full disk, permissions)."""
+    if error.errno == errno.ENOSPC:
+        message, fix = "the disk is full", "free space on that disk or choose another folder"
+    else:
+        message = f"cannot write here: {error.strerror or error}"
+        fix = "make the folder writable or choose another output folder"
+    return OutputError(message, path=path, shot_id=shot_id, hint=fix)
