@@ -17,6 +17,7 @@ import email.utils
 import io
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -78,12 +79,18 @@ def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - current)
 
 
+_MASKED_SECRET = re.compile(r"[A-Za-z0-9_\-]*\*{3,}[A-Za-z0-9_\-]*")
+
+
 def redact(text: str, hidden: Iterable[str | None]) -> str:
-    """``text`` with every secret in ``hidden`` replaced by ``***``."""
+    """``text`` with every secret in ``hidden``, and any masked echo of one, replaced by ``***``.
+
+    Services echo a rejected key half-masked (``sk-ab***wxyz``); even that stays out of logs.
+    """
     for secret in hidden:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
-    return text
+    return _MASKED_SECRET.sub("***", text)
 
 
 def service_message(response: httpx.Response) -> str:

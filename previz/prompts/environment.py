@@ -1,0 +1,84 @@
+"""The Jinja environment prompts are rendered in: sandboxed, strict, and looked up in two places.
+
+Templates are looked up in the project's templates folder first, then in the templates that ship
+with previz, so a project overrides one block (say ``blocks/camera.j2``) and keeps the rest. The
+sandbox forbids reaching into Python internals; ``StrictUndefined`` turns a misspelt variable
+into an error instead of an empty string in a prompt someone pays for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from previz.prompts import phrases
+
+
+def package_templates() -> Path:
+    """The templates shipped with previz (inside the wheel, or the repo's folder in a checkout)."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "_templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+def make_environment(project_templates: Path | None = None) -> SandboxedEnvironment:
+    """A sandboxed environment searching ``project_templates`` first, then the package's."""
+    folders = [str(p) for p in (project_templates, package_templates()) if p is not None]
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.filters.update(
+        size=phrases.size_phrase,
+        angle=phrases.angle_phrase,
+        movement=phrases.movement_phrase,
+        lens=phrases.lens_phrase,
+        camera=phrases.camera_phrase,
+        lighting=phrases.lighting_phrase,
+        style=phrases.style_phrase,
+        cue=phrases.cue_phrase,
+        seconds=phrases.time_phrase,
+        sentence=phrases.sentence,
+    )
+    env.globals["search_path"] = tuple(folders)
+    return env
+
+
+def search_path(env: SandboxedEnvironment) -> tuple[str, ...]:
+    """The folders ``env`` looks up templates in, first match wins."""
+    folders = env.globals.get("search_path", ())
+    return tuple(str(f) for f in folders) if isinstance(folders, tuple) else ()
+
+
+def template_hash(env: SandboxedEnvironment, name: str) -> str:
+    """sha256 over the source of ``name`` and of every template it includes, imports or extends.
+
+    Editing a shared block changes the hash of every template that uses it, so the cache
+    regenerates exactly the prompts whose wording could have changed.
+    """
+    return _template_hash(env, name, search_path(env))
+
+
+@cache
+def _template_hash(env: SandboxedEnvironment, name: str, _key: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, current)
+        digest.update(current.encode() + b"\0" + source.encode() + b"\0")
+        pending.extend(t for t in meta.find_referenced_templates(env.parse(source)) if t)
+    return digest.hexdigest()

@@ -1,0 +1,425 @@
+"""The shot list as validated data: project, characters, locations, props, scenes, shots, cues.
+
+These models are the scene format. The YAML loader and the Python builder both produce them;
+``previz schema`` writes their JSON Schema. Every model forbids unknown keys, so a typo is an
+error, not a silently ignored field. Vocabulary fields accept the usual spellings and store the
+canonical code (``close up`` → ``CU``). Durations keep the form the user wrote; they become
+frame-exact times when the shot list is resolved against the project's frame rate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from previz.shotlist import vocabulary as vocab
+from previz.shotlist.timing import DURATION_HELP, check_duration_syntax
+
+SCHEMA_VERSION = 1
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _safe_id(value: str) -> str:
+    if not _SAFE_ID.match(value) or ".." in value:
+        raise ValueError(
+            f"'{value}' is not a safe id: use letters, digits, '-', '_' and '.', start with a "
+            "letter or digit, at most 64 characters, no '..' (ids become file names)"
+        )
+    return value
+
+
+def _vocab(vocabulary: vocab.Vocabulary) -> BeforeValidator:
+    def check(value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"{vocabulary.kind} must be text, e.g. '{vocabulary.codes()[0]}'")
+        return vocabulary.resolve(value)
+
+    return BeforeValidator(check)
+
+
+def _vocab_schema(vocabulary: vocab.Vocabulary) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "examples": vocabulary.codes(),
+            "description": f"{vocabulary.kind}: " + ", ".join(vocabulary.codes()),
+        }
+    )
+
+
+SafeId = Annotated[str, AfterValidator(_safe_id)]
+Duration = Annotated[
+    float | int | str,
+    AfterValidator(check_duration_syntax),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}],
+            "description": DURATION_HELP,
+        }
+    ),
+]
+ShotSize = Annotated[str, _vocab(vocab.SHOT_SIZES), _vocab_schema(vocab.SHOT_SIZES)]
+Angle = Annotated[str, _vocab(vocab.ANGLES), _vocab_schema(vocab.ANGLES)]
+MovementType = Annotated[str, _vocab(vocab.MOVEMENTS), _vocab_schema(vocab.MOVEMENTS)]
+Speed = Annotated[str, _vocab(vocab.SPEEDS), _vocab_schema(vocab.SPEEDS)]
+Direction = Annotated[str, _vocab(vocab.DIRECTIONS), _vocab_schema(vocab.DIRECTIONS)]
+SoundKind = Annotated[str, _vocab(vocab.SOUND_KINDS), _vocab_schema(vocab.SOUND_KINDS)]
+DialogueMode = Annotated[str, _vocab(vocab.DIALOGUE_MODES), _vocab_schema(vocab.DIALOGUE_MODES)]
+LightQuality = Annotated[
+    str, _vocab(vocab.LIGHTING_QUALITIES), _vocab_schema(vocab.LIGHTING_QUALITIES)
+]
+TransitionType = Annotated[str, _vocab(vocab.TRANSITIONS), _vocab_schema(vocab.TRANSITIONS)]
+
+
+class Strict(BaseModel):
+    """Base of every scene-format model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Style(Strict):
+    """The look of the whole film, rendered into every prompt."""
+
+    look: str | None = None
+    grade: str | None = None
+    film_stock: str | None = None
+    era: str | None = None
+    notes: str | None = None
+
+
+class Lens(Strict):
+    """Focal length in mm, aperture (f-stop), anamorphic or spherical.
+
+    Accepts ``35``, ``"35mm"``, ``"35mm f/2.8"`` or a mapping.
+    """
+
+    focal_length: float = Field(gt=0, le=2000, description="focal length in mm")
+    aperture: float | None = Field(default=None, gt=0, le=64, description="f-stop, e.g. 2.8")
+    anamorphic: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {"focal_length": value}
+        if isinstance(value, str):
+            m = re.match(
+                r"^\s*(\d+(?:\.\d+)?)\s*mm\s*(?:[ft]\s*/?\s*(\d+(?:\.\d+)?))?\s*"
+                r"(anamorphic)?\s*$",
+                value,
+                re.I,
+            )
+            if not m:
+                raise ValueError(f"'{value}' is not a lens; write '35mm' or '50mm f/1.8'")
+            out: dict[str, Any] = {"focal_length": float(m.group(1))}
+            if m.group(2):
+                out["aperture"] = float(m.group(2))
+            if m.group(3):
+                out["anamorphic"] = True
+            return out
+        return value
+
+
+class Movement(Strict):
+    """A camera move: type, direction, speed. Accepts text like ``"slow dolly in"``."""
+
+    type: MovementType
+    direction: Direction | None = None
+    speed: Speed = "medium"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        out: dict[str, Any] = {}
+        rest: list[str] = []
+        for word in vocab.normalise(value).split():
+            if word in _FILLER:
+                continue
+            if "speed" not in out and _is_term(vocab.SPEEDS, word):
+                out["speed"] = word
+            elif "direction" not in out and len(word) > 1 and _is_term(vocab.DIRECTIONS, word):
+                out["direction"] = word
+            else:
+                rest.append(word)
+        out["type"] = " ".join(rest) or value
+        return out
+
+
+_FILLER = frozenset({"to", "the", "a", "camera", "move", "moves", "towards", "toward", "and"})
+
+
+def _is_term(vocabulary: vocab.Vocabulary, word: str) -> bool:
+    try:
+        vocabulary.resolve(word)
+    except ValueError:
+        return False
+    return True
+
+
+class Lighting(Strict):
+    """Key/fill/back, key-to-fill ratio, colour temperature, quality and look."""
+
+    look: str | None = Field(default=None, description="e.g. noir, golden hour, neon, high-key")
+    key: str | None = None
+    fill: str | None = None
+    back: str | None = Field(default=None, description="back / rim light")
+    ratio: str | None = Field(default=None, description="key-to-fill ratio, e.g. '4:1'")
+    color_temperature: int | None = Field(
+        default=None, ge=1000, le=20000, description="Kelvin, e.g. 3200 or '5600K'"
+    )
+    quality: LightQuality | None = None
+    practicals: str | None = None
+
+    @field_validator("ratio")
+    @classmethod
+    def _ratio(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^\s*\d+(\.\d+)?\s*:\s*1\s*$", value):
+            raise ValueError(f"'{value}' is not a key-to-fill ratio; write it like '4:1'")
+        return value.replace(" ", "") if value else value
+
+    @field_validator("color_temperature", mode="before")
+    @classmethod
+    def _kelvin(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            m = re.match(r"^\s*(\d+)\s*k?\s*$", value, re.I)
+            if not m:
+                raise ValueError(f"'{value}' is not a colour temperature; write 3200 or '3200K'")
+            return int(m.group(1))
+        return value
+
+
+class Transition(Strict):
+    """How a shot starts or ends: cut, dissolve, fade; ``"dissolve 12f"`` also works."""
+
+    type: TransitionType
+    duration: Duration | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            m = re.match(r"^(.*?)\s+(\d+(?:\.\d+)?\s*(?:f|frames|s|sec|seconds)?)\s*$", value)
+            if m and not value.strip().lower().endswith("to"):
+                return {"type": m.group(1), "duration": m.group(2)}
+            return {"type": value}
+        return value
+
+    @model_validator(mode="after")
+    def _needs_length(self) -> Transition:
+        if self.type != "cut" and self.duration is None:
+            self.duration = "12f"
+        if self.type == "cut":
+            self.duration = None
+        return self
+
+
+class SoundCue(Strict):
+    """A dialogue line, sound effect, ambience or music cue, timed within its shot.
+
+    ``start``/``end`` (or ``duration``) are relative to the shot's head. ``until`` names a later
+    shot: the cue runs on across the cut and ends at ``end`` within that shot (or its end).
+    """
+
+    kind: SoundKind
+    id: SafeId | None = None
+    speaker: str | None = Field(default=None, description="character id (dialogue)")
+    line: str | None = Field(default=None, description="the spoken words (dialogue)")
+    mode: DialogueMode | None = Field(default=None, description="sync, VO, OS, ADR")
+    delivery: str | None = Field(default=None, description="parenthetical, e.g. 'whispering'")
+    description: str | None = Field(default=None, description="what is heard (sfx/ambience/music)")
+    start: Duration = 0
+    end: Duration | None = None
+    duration: Duration | None = None
+    until: SafeId | None = Field(default=None, description="a later shot id the cue spans to")
+    from_shot: SafeId | None = Field(
+        default=None, alias="from", description="scene beds: first shot of the bed"
+    )
+    diegetic: bool | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> SoundCue:
+        if self.kind == "dialogue":
+            if not self.speaker or not self.line:
+                raise ValueError("a dialogue cue needs 'speaker' (a character id) and 'line'")
+        elif not self.description:
+            raise ValueError(f"a {self.kind} cue needs a 'description' of what is heard")
+        if self.end is not None and self.duration is not None:
+            raise ValueError("give either 'end' or 'duration', not both")
+        return self
+
+
+class Wardrobe(Strict):
+    """What a character wears: a default, and overrides per scene id."""
+
+    default: str | None = None
+    scenes: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return {"default": value} if isinstance(value, str) else value
+
+
+class Character(Strict):
+    """A person on screen, described once, word for word the same in every prompt."""
+
+    id: SafeId
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1, description="canonical look: age, build, face, hair")
+    wardrobe: Wardrobe | None = None
+    voice: str | None = None
+    references: list[str] = Field(default_factory=list, description="reference image paths")
+    identities: dict[str, str] = Field(
+        default_factory=dict, description="per-backend identity handles, e.g. a character id"
+    )
+    color: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9A-Fa-f]{6}$",
+        description="colour of the character on animatic cards",
+    )
+
+
+class Location(Strict):
+    """A place: described once, with reference images."""
+
+    id: SafeId
+    name: str | None = None
+    description: str = Field(min_length=1)
+    references: list[str] = Field(default_factory=list)
+
+
+class Prop(Strict):
+    """An object that matters to the story."""
+
+    id: SafeId
+    name: str | None = None
+    description: str = Field(min_length=1)
+    references: list[str] = Field(default_factory=list)
+
+
+class ShotDefaults(Strict):
+    """Values a project or scene gives every shot that does not set its own."""
+
+    size: ShotSize | None = None
+    angle: Angle | None = None
+    movement: Movement | None = None
+    lens: Lens | None = None
+    duration: Duration | None = None
+    takes: int | None = Field(default=None, ge=1, le=20)
+    backend: str | None = None
+    model: str | None = None
+    negative_prompt: str | None = None
+    seed: int | None = None
+
+
+class Shot(ShotDefaults):
+    """One shot: camera, action, cast, place, light, length, sound, takes."""
+
+    id: SafeId
+    action: str = Field(min_length=1, description="what happens in the shot")
+    cast: list[SafeId] = Field(default_factory=list, description="character ids in frame")
+    location: SafeId | None = None
+    props: list[SafeId] = Field(default_factory=list)
+    lighting: Lighting | None = None
+    sound: list[SoundCue] = Field(default_factory=list)
+    selected_take: int | None = Field(default=None, ge=1)
+    notes: str | None = None
+    transition_in: Transition | None = None
+    transition_out: Transition | None = None
+    status: Literal["not started", "in progress", "done"] | None = None
+
+
+class Scene(Strict):
+    """A scene: its heading, defaults for its shots, sound beds that span it, and its shots."""
+
+    id: SafeId
+    heading: str = Field(min_length=1, description="e.g. 'INT. WAREHOUSE - NIGHT'")
+    number: str | None = Field(default=None, description="scene number, e.g. '12A'")
+    description: str | None = None
+    location: SafeId | None = None
+    lighting: Lighting | None = None
+    defaults: ShotDefaults | None = None
+    sound: list[SoundCue] = Field(default_factory=list, description="beds spanning the scene")
+    shots: list[Shot] = Field(min_length=1)
+
+
+class Project(Strict):
+    """The film: title, frame rate, frame size, default backend, style and defaults."""
+
+    title: str = Field(min_length=1)
+    fps: float = Field(default=24, description="23.976, 24, 25, 29.97, 30, 48, 50 or 60")
+    aspect: str = Field(default="16:9", description="16:9, 9:16, 1:1, 4:3, 1.85, 2.39")
+    resolution: str | None = Field(default=None, description="WIDTHxHEIGHT, e.g. 1280x720")
+    backend: str = "animatic"
+    model: str | None = None
+    style: Style | None = None
+    templates: str | None = Field(default=None, description="folder of prompt templates")
+    start_timecode: str = "01:00:00:00"
+    handles: Duration = 0
+    continuity: bool = Field(
+        default=False, description="chain the last frame of a shot into the next"
+    )
+    lighting: Lighting | None = None
+    defaults: ShotDefaults | None = None
+
+    @field_validator("fps")
+    @classmethod
+    def _rate(cls, value: float) -> float:
+        if not any(abs(value - r) < 0.001 for r in vocab.FRAME_RATES):
+            rates = ", ".join(f"{r:g}" for r in vocab.FRAME_RATES)
+            raise ValueError(f"{value:g} fps is not a project rate; use one of {rates}")
+        return value
+
+    @field_validator("aspect")
+    @classmethod
+    def _aspect(cls, value: str) -> str:
+        text = str(value).strip()
+        if text not in vocab.ASPECTS:
+            raise ValueError(
+                f"aspect '{value}' is not supported; use one of " + ", ".join(vocab.ASPECTS)
+            )
+        return text
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        m = re.match(r"^\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*$", value)
+        if not m or int(m.group(1)) % 2 or int(m.group(2)) % 2:
+            raise ValueError(
+                f"resolution '{value}' must be WIDTHxHEIGHT with even numbers, e.g. 1280x720"
+            )
+        return f"{int(m.group(1))}x{int(m.group(2))}"
+
+    @field_validator("start_timecode")
+    @classmethod
+    def _timecode(cls, value: str) -> str:
+        if not re.match(r"^\d{2}:\d{2}:\d{2}[:;]\d{2}$", value):
+            raise ValueError(f"'{value}' is not a timecode; write HH:MM:SS:FF, e.g. 01:00:00:00")
+        return value
+
+
+class ShotList(Strict):
+    """A whole scene file: the project, its cast and places, and its scenes in order."""
+
+    schema_version: Literal[1] = Field(description="scene format version; currently 1")
+    project: Project
+    characters: list[Character] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
+    props: list[Prop] = Field(default_factory=list)
+    scenes: list[Scene] = Field(min_length=1)

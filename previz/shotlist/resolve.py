@@ -1,0 +1,465 @@
+"""The cascade: project → scene → shot defaults, resolved into one fully specified view per shot.
+
+After resolution every shot knows its size, angle, move, lens, light, frame-exact length, cast
+(with the wardrobe of its scene), location, and every sound cue heard during it — including cues
+that began in an earlier shot and scene beds — timed in seconds from the shot's head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+
+from previz.shotlist import vocabulary as vocab
+from previz.shotlist.checks import Loc, Problem
+from previz.shotlist.heading import Heading, parse_heading
+from previz.shotlist.models import (
+    Character,
+    Lens,
+    Lighting,
+    Location,
+    Movement,
+    Project,
+    Prop,
+    Scene,
+    Shot,
+    ShotDefaults,
+    ShotList,
+    SoundCue,
+    Transition,
+)
+from previz.shotlist.timing import exact_rate, to_time
+
+PALETTE = (
+    "#E4572E",
+    "#29335C",
+    "#F3A712",
+    "#17BEBB",
+    "#A8C686",
+    "#669BBC",
+    "#B56576",
+    "#6D597A",
+    "#F28482",
+    "#84A59D",
+)
+"""Animatic colours given to characters in the order they are defined (unless they set one)."""
+
+_WORDS_PER_SECOND = 2.6  # conversational English, used to time dialogue with no 'end'
+
+
+@dataclass(frozen=True)
+class ResolvedCue:
+    """A sound cue as heard in one shot: in-shot start/end, and where in the whole cue we are."""
+
+    kind: str
+    id: str
+    start: float
+    end: float
+    cue_offset: float
+    cue_length: float
+    speaker: Character | None = None
+    line: str | None = None
+    mode: str | None = None
+    delivery: str | None = None
+    description: str | None = None
+    diegetic: bool | None = None
+    origin_shot: str = ""
+
+    @property
+    def continues(self) -> bool:
+        """True when this cue started before the shot (a sound bridge or a bed)."""
+        return self.cue_offset > 0
+
+
+@dataclass(frozen=True)
+class ResolvedShot:
+    """One shot with every default applied and every reference looked up."""
+
+    shot: Shot
+    scene: Scene
+    heading: Heading
+    number: int
+    index: int
+    size: str
+    angle: str
+    movement: Movement
+    lens: Lens | None
+    lighting: Lighting
+    duration: otio.opentime.RationalTime
+    head: otio.opentime.RationalTime
+    cast: tuple[Character, ...]
+    wardrobe: dict[str, str | None]
+    location: Location | None
+    props: tuple[Prop, ...]
+    sound: tuple[ResolvedCue, ...]
+    takes: int
+    selected_take: int
+    backend: str
+    model: str | None
+    negative_prompt: str | None
+    seed: int | None
+    transition_in: Transition | None
+    transition_out: Transition | None
+
+    @property
+    def id(self) -> str:
+        return self.shot.id
+
+    @property
+    def seconds(self) -> float:
+        return float(self.duration.to_seconds())
+
+    @property
+    def frames(self) -> int:
+        return int(self.duration.value + 0.5)
+
+
+@dataclass(frozen=True)
+class ResolvedShotList:
+    """A shot list ready to compile: project facts and the resolved shots in cut order."""
+
+    source: ShotList
+    base_dir: Path
+    source_path: Path | None
+    rate: Fraction
+    width: int
+    height: int
+    letterbox: float | None
+    shots: tuple[ResolvedShot, ...]
+    colors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def project(self) -> Project:
+        return self.source.project
+
+    @property
+    def fps(self) -> float:
+        return self.source.project.fps
+
+    @property
+    def characters(self) -> dict[str, Character]:
+        return {c.id: c for c in self.source.characters}
+
+    @property
+    def templates_dir(self) -> Path | None:
+        folder = self.source.project.templates
+        return (self.base_dir / folder) if folder else None
+
+    def shot(self, shot_id: str) -> ResolvedShot:
+        for shot in self.shots:
+            if shot.id == shot_id:
+                return shot
+        raise KeyError(shot_id)
+
+    @property
+    def duration(self) -> otio.opentime.RationalTime:
+        rate = float(self.rate)
+        return otio.opentime.RationalTime(sum(s.frames for s in self.shots), rate)
+
+
+class ResolveError(Exception):
+    """Problems found while resolving; the loader turns them into located scene errors."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+def frame_size(project: Project) -> tuple[int, int, float | None]:
+    """Width, height and letterbox aspect (None when the frame is the aspect)."""
+    if project.resolution:
+        w, h = (int(x) for x in project.resolution.split("x"))
+    else:
+        w, h = vocab.ASPECTS[project.aspect]
+    return w, h, vocab.LETTERBOX_ASPECTS.get(project.aspect)
+
+
+def resolve(
+    shotlist: ShotList, base_dir: Path, source_path: Path | None = None
+) -> ResolvedShotList:
+    """Apply the cascade and time every shot and cue; raise :class:`ResolveError` on problems."""
+    project = shotlist.project
+    problems: list[Problem] = []
+    shots: list[ResolvedShot] = []
+    colors = _colors(shotlist.characters)
+    head = otio.opentime.RationalTime(0, float(exact_rate(project.fps)))
+    for si, scene in enumerate(shotlist.scenes):
+        for hi, shot in enumerate(scene.shots):
+            loc: Loc = ("scenes", si, "shots", hi)
+            resolved = _resolve_shot(shotlist, scene, shot, hi, len(shots), head, loc, problems)
+            if resolved is not None:
+                shots.append(resolved)
+                head = head + resolved.duration
+    if problems:
+        raise ResolveError(problems)
+    timed = _time_cues(shotlist, shots, problems)
+    if problems:
+        raise ResolveError(problems)
+    w, h, letterbox = frame_size(project)
+    return ResolvedShotList(
+        source=shotlist,
+        base_dir=base_dir,
+        source_path=source_path,
+        rate=exact_rate(project.fps),
+        width=w,
+        height=h,
+        letterbox=letterbox,
+        shots=tuple(timed),
+        colors=colors,
+    )
+
+
+def _colors(characters: list[Character]) -> dict[str, str]:
+    return {c.id: c.color or PALETTE[i % len(PALETTE)] for i, c in enumerate(characters)}
+
+
+def _pick(attr: str, *layers: ShotDefaults | None) -> object:
+    for layer in layers:
+        if layer is not None and getattr(layer, attr) is not None:
+            return getattr(layer, attr)
+    return None
+
+
+def _merge_lighting(*layers: Lighting | None) -> Lighting:
+    merged: dict[str, object] = {}
+    for layer in layers:
+        if layer is not None:
+            merged.update(layer.model_dump(exclude_none=True))
+    return Lighting.model_validate(merged)
+
+
+def _resolve_shot(
+    shotlist: ShotList,
+    scene: Scene,
+    shot: Shot,
+    number: int,
+    index: int,
+    head: otio.opentime.RationalTime,
+    loc: Loc,
+    problems: list[Problem],
+) -> ResolvedShot | None:
+    project = shotlist.project
+    layers = (shot, scene.defaults, project.defaults)
+    raw_duration = _pick("duration", *layers)
+    if raw_duration is None:
+        problems.append(
+            Problem(
+                (*loc, "duration"),
+                "shot has no duration",
+                "set 'duration' on the shot, or in the scene's or project's 'defaults'",
+                shot.id,
+            )
+        )
+        return None
+    try:
+        duration = to_time(raw_duration, project.fps)  # type: ignore[arg-type]
+    except ValueError as error:
+        problems.append(Problem((*loc, "duration"), str(error), None, shot.id))
+        return None
+    if duration.value <= 0:
+        problems.append(
+            Problem(
+                (*loc, "duration"),
+                f"duration {raw_duration!r} is zero frames at {project.fps:g} fps",
+                "a shot must last at least one frame",
+                shot.id,
+            )
+        )
+        return None
+    characters = {c.id: c for c in shotlist.characters}
+    locations = {loc_.id: loc_ for loc_ in shotlist.locations}
+    props = {p.id: p for p in shotlist.props}
+    heading = parse_heading(scene.heading)
+    cast = tuple(characters[c] for c in shot.cast if c in characters)
+    location_id = shot.location or scene.location or _location_from_heading(heading, locations)
+    takes = _pick("takes", *layers)
+    return ResolvedShot(
+        shot=shot,
+        scene=scene,
+        heading=heading,
+        number=number + 1,
+        index=index,
+        size=str(_pick("size", *layers) or "MS"),
+        angle=str(_pick("angle", *layers) or "eye_level"),
+        movement=_pick("movement", *layers) or Movement(type="static"),  # type: ignore[arg-type]
+        lens=_pick("lens", *layers),  # type: ignore[arg-type]
+        lighting=_merge_lighting(project.lighting, scene.lighting, shot.lighting),
+        duration=duration,
+        head=head,
+        cast=cast,
+        wardrobe={c.id: _wardrobe(c, scene.id) for c in cast},
+        location=locations.get(location_id) if location_id else None,
+        props=tuple(props[p] for p in shot.props if p in props),
+        sound=(),
+        takes=takes if isinstance(takes, int) else 1,
+        selected_take=shot.selected_take or 1,
+        backend=str(_pick("backend", *layers) or project.backend),
+        model=_pick("model", *layers) or project.model,  # type: ignore[arg-type]
+        negative_prompt=_pick("negative_prompt", *layers),  # type: ignore[arg-type]
+        seed=_pick("seed", *layers),  # type: ignore[arg-type]
+        transition_in=shot.transition_in,
+        transition_out=shot.transition_out,
+    )
+
+
+def _location_from_heading(heading: Heading, locations: dict[str, Location]) -> str | None:
+    wanted = heading.location.strip().lower()
+    for location in locations.values():
+        if wanted in (location.id.lower(), (location.name or "").lower()):
+            return location.id
+    return None
+
+
+def _wardrobe(character: Character, scene_id: str) -> str | None:
+    if character.wardrobe is None:
+        return None
+    return character.wardrobe.scenes.get(scene_id, character.wardrobe.default)
+
+
+@dataclass(frozen=True)
+class _Span:
+    cue: SoundCue
+    cue_id: str
+    begin: float  # seconds from the start of the cut
+    end: float
+    origin: str
+
+
+def _time_cues(
+    shotlist: ShotList, shots: list[ResolvedShot], problems: list[Problem]
+) -> list[ResolvedShot]:
+    """Place every cue on the cut's clock, then slice it into each shot it is heard in."""
+    fps = shotlist.project.fps
+    by_id = {s.id: s for s in shots}
+    characters = {c.id: c for c in shotlist.characters}
+    spans: list[_Span] = []
+    for si, scene in enumerate(shotlist.scenes):
+        scene_shots = [by_id[s.id] for s in scene.shots]
+        for ci, cue in enumerate(scene.sound):
+            first = by_id[cue.from_shot] if cue.from_shot else scene_shots[0]
+            last = by_id[cue.until] if cue.until else scene_shots[-1]
+            spans += _span(
+                cue,
+                f"{scene.id}-{cue.kind}{ci + 1}",
+                first,
+                last,
+                fps,
+                ("scenes", si, "sound", ci),
+                problems,
+                bed=True,
+            )
+        for hi, shot in enumerate(scene.shots):
+            for ci, cue in enumerate(shot.sound):
+                last = by_id[cue.until] if cue.until else by_id[shot.id]
+                spans += _span(
+                    cue,
+                    f"{shot.id}-{cue.kind}{ci + 1}",
+                    by_id[shot.id],
+                    last,
+                    fps,
+                    ("scenes", si, "shots", hi, "sound", ci),
+                    problems,
+                    bed=False,
+                )
+    out = []
+    for resolved in shots:
+        start = float(resolved.head.to_seconds())
+        end = float((resolved.head + resolved.duration).to_seconds())
+        heard = tuple(
+            _slice(span, start, end, characters)
+            for span in spans
+            if span.begin < end - 1e-9 and span.end > start + 1e-9
+        )
+        out.append(replace(resolved, sound=heard))
+    return out
+
+
+def _span(
+    cue: SoundCue,
+    default_id: str,
+    first: ResolvedShot,
+    last: ResolvedShot,
+    fps: float,
+    loc: Loc,
+    problems: list[Problem],
+    *,
+    bed: bool,
+) -> list[_Span]:
+    try:
+        start = float(to_time(cue.start, fps).to_seconds())
+        end_rel = None if cue.end is None else float(to_time(cue.end, fps).to_seconds())
+        length = None if cue.duration is None else float(to_time(cue.duration, fps).to_seconds())
+    except ValueError as error:
+        problems.append(Problem(loc, str(error), None, first.id))
+        return []
+    if start >= first.seconds:
+        problems.append(
+            Problem(
+                (*loc, "start"),
+                f"cue starts at {start:g}s but shot '{first.id}' lasts {first.seconds:g}s",
+                "start is measured from the shot's head",
+                first.id,
+            )
+        )
+        return []
+    begin = float(first.head.to_seconds()) + start
+    last_head, last_end = (
+        float(last.head.to_seconds()),
+        float((last.head + last.duration).to_seconds()),
+    )
+    if end_rel is not None:
+        end = last_head + end_rel
+    elif length is not None:
+        end = begin + length
+    elif cue.kind == "dialogue" and not bed:
+        end = begin + len((cue.line or "").split()) / _WORDS_PER_SECOND + 0.4
+        end = min(end, last_end)
+    elif cue.kind == "sfx":
+        end = min(begin + 0.5, last_end)
+    else:
+        end = last_end
+    if end <= begin:
+        problems.append(
+            Problem(
+                (*loc, "end"),
+                "cue ends before it starts",
+                "'end' is measured from the head of the shot it ends in",
+                first.id,
+            )
+        )
+        return []
+    if end > last_end + 1e-6:
+        problems.append(
+            Problem(
+                (*loc, "end" if end_rel is not None else "duration"),
+                f"cue runs {end - last_end:.2f}s past the end of shot '{last.id}'",
+                "shorten it, or add 'until: <later shot id>' to let it run on across the cut",
+                first.id,
+            )
+        )
+        return []
+    return [_Span(cue, cue.id or default_id, begin, end, first.id)]
+
+
+def _slice(
+    span: _Span, shot_start: float, shot_end: float, characters: dict[str, Character]
+) -> ResolvedCue:
+    cue = span.cue
+    return ResolvedCue(
+        kind=cue.kind,
+        id=span.cue_id,
+        start=round(max(span.begin, shot_start) - shot_start, 6),
+        end=round(min(span.end, shot_end) - shot_start, 6),
+        cue_offset=round(max(0.0, shot_start - span.begin), 6),
+        cue_length=round(span.end - span.begin, 6),
+        speaker=characters.get(cue.speaker or ""),
+        line=cue.line,
+        mode=cue.mode,
+        delivery=cue.delivery,
+        description=cue.description,
+        diegetic=cue.diegetic,
+        origin_shot=span.origin,
+    )
