@@ -175,6 +175,7 @@ async def task_endpoint(request: Request) -> Response:
 
 async def media(request: Request) -> Response:
     """The signed output link: 403 when the token is stale or an expiry fault is spent."""
+    request.app.state.media_requests.append(dict(request.headers))
     task = request.app.state.tasks.get(request.path_params["task_id"])
     faults: Faults = request.app.state.faults
     if task is None or request.query_params.get("_jwt") != task.token:
@@ -187,7 +188,11 @@ async def media(request: Request) -> Response:
 
 
 def create_app(api_key: str = DEFAULT_KEY, faults: Faults | None = None) -> Starlette:
-    """The fake Runway service; ``app.state`` holds ``faults``, ``tasks`` and ``requests``."""
+    """The fake Runway service.
+
+    ``app.state`` holds ``faults``, ``tasks``, ``requests`` (endpoint, body) as received, and
+    ``media_requests`` (the headers of every output download).
+    """
     app = Starlette(
         routes=[
             Route("/v1/image_to_video", guarded(image_to_video, error), methods=["POST"]),
@@ -201,6 +206,7 @@ def create_app(api_key: str = DEFAULT_KEY, faults: Faults | None = None) -> Star
     app.state.faults = faults or Faults()
     app.state.tasks = {}
     app.state.requests = []
+    app.state.media_requests = []
     return app
 
 
