@@ -158,8 +158,9 @@ def test_last_frame_is_refused_on_gen4_5(client: runwayml.RunwayML) -> None:
 
 
 def test_prompt_text_is_measured_in_utf16_units(client: runwayml.RunwayML) -> None:
+    clapper = "🎬"  # one code point, two UTF-16 units
     client.text_to_video.create(
-        model="gen4.5", prompt_text="🎬" * 500, ratio="1280:720", duration=2
+        model="gen4.5", prompt_text=clapper * 500, ratio="1280:720", duration=2
     )
     with pytest.raises(runwayml.BadRequestError) as caught:
         client.text_to_video.create(
