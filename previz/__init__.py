@@ -1,1 +1,64 @@
-"""previz."""
+"""previz — shot list in, editable previz cut out.
+
+The public API; everything else is internal::
+
+    import previz
+    shots = previz.load("scenes/night_delivery.yaml")
+    for prompt in previz.compile_shotlist(shots, "veo"):
+        print(prompt.shot_id, prompt.text)
+"""
+
+from previz.errors import (
+    BackendError,
+    BudgetError,
+    MediaError,
+    OutputError,
+    PrevizError,
+    PromptTooLongError,
+    SceneError,
+    TemplateError,
+    TimelineError,
+)
+from previz.prompts import ShotPrompt, compile_shotlist
+from previz.scene import SceneSummary, compile_prompts, validate
+from previz.shotlist import (
+    ProjectBuilder,
+    ResolvedShot,
+    ResolvedShotList,
+    ShotList,
+    ambience,
+    dialogue,
+    from_data,
+    load,
+    music,
+    sfx,
+)
+from previz.shotlist.schema import scene_schema
+
+__all__ = [
+    "BackendError",
+    "BudgetError",
+    "MediaError",
+    "OutputError",
+    "PrevizError",
+    "ProjectBuilder",
+    "PromptTooLongError",
+    "ResolvedShot",
+    "ResolvedShotList",
+    "SceneError",
+    "SceneSummary",
+    "ShotList",
+    "ShotPrompt",
+    "TemplateError",
+    "TimelineError",
+    "ambience",
+    "compile_prompts",
+    "compile_shotlist",
+    "dialogue",
+    "from_data",
+    "load",
+    "music",
+    "scene_schema",
+    "sfx",
+    "validate",
+]

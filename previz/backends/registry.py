@@ -38,7 +38,7 @@ def backend_class(name: str) -> type[Backend]:
         cls = points[name].load()
     except Exception as error:  # a third-party plugin failing to import is its problem, reported
         raise BackendError(
-            f"backend '{name}' failed to load: {error}",
+            f"failed to load: {error}",
             backend=name,
             hint="reinstall the package that provides it",
         ) from None
