@@ -1,0 +1,262 @@
+"""The journal: a SQLite record of every job's state and every generation attempt.
+
+Two tables in ``.previz/journal.sqlite`` (WAL, full sync, so a commit survives ``kill -9``):
+
+``jobs`` — one row per cache key, walking ``planned → submitted → downloaded`` or ``failed``.
+The remote job id is committed the moment ``submit`` returns and *before* the first poll, so a
+run killed at any instant and started again polls that same remote job instead of paying for
+a second one. A job that timed out or was cancelled while submitted stays ``submitted`` (with a
+note) for the same reason. ``downloaded`` is written only after the clip is in the cache.
+
+``generations`` — an append-only log of attempts (shot, take, backend, model, prompt, remote
+id, cost, latency, outcome, reason, timestamps), which ``previz log`` prints. Cache hits are not
+generations and are not logged. No secret ever reaches either table: only what a Job carries.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+from previz.backends.base import Job, JobStatus
+from previz.errors import CacheError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    scene_id TEXT NOT NULL,
+    shot_id TEXT NOT NULL,
+    take INTEGER NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    remote_id TEXT,
+    reason TEXT,
+    submissions INTEGER NOT NULL DEFAULT 0,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS generations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    scene_id TEXT NOT NULL,
+    shot_id TEXT NOT NULL,
+    take INTEGER NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    remote_id TEXT,
+    cost REAL NOT NULL,
+    latency REAL NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS generations_shot ON generations (shot_id, take);
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One row of ``jobs``: where the job for a cache key stands."""
+
+    key: str
+    scene_id: str
+    shot_id: str
+    take: int
+    backend: str
+    model: str
+    state: JobStatus
+    remote_id: str | None
+    reason: str | None
+    submissions: int
+    updated: str
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One row of ``generations``: one attempt at a take and how it ended."""
+
+    key: str
+    scene_id: str
+    shot_id: str
+    take: int
+    backend: str
+    model: str
+    prompt: str
+    remote_id: str | None
+    cost: float
+    latency: float
+    outcome: str  # "generated" | "failed" | "cancelled" | "timed out"
+    reason: str | None
+    started: str
+    finished: str
+
+
+class Journal:
+    """The SQLite journal at ``path`` (created with its folder if missing)."""
+
+    def __init__(self, path: Path, *, now: Callable[[], datetime] = utc_now) -> None:
+        self.path = Path(path)
+        self._now = now
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as error:
+            raise CacheError(
+                f"cannot open the journal: {error}",
+                path=self.path,
+                hint="check permissions of the project's .previz folder",
+            ) from error
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def record(self, key: str) -> JobRecord | None:
+        """The row for ``key``, or None if the job was never planned."""
+        row = self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE key = ?", (key,)).fetchone()
+        return _job_record(row) if row else None
+
+    def records(self, state: JobStatus | None = None) -> list[JobRecord]:
+        """Every row, or those in ``state``, oldest change first."""
+        sql = f"SELECT {_JOB_COLUMNS} FROM jobs"
+        args: tuple[str, ...] = ()
+        if state is not None:
+            sql, args = sql + " WHERE state = ?", (state.value,)
+        return [_job_record(r) for r in self._db.execute(sql + " ORDER BY updated, key", args)]
+
+    def plan(self, key: str, job: Job) -> JobRecord:
+        """Record ``job`` as planned unless a submission for it is already on record."""
+        existing = self.record(key)
+        if existing is not None and existing.state is JobStatus.SUBMITTED:
+            return existing
+        self._db.execute(
+            "INSERT INTO jobs (key, scene_id, shot_id, take, backend, model, state, remote_id,"
+            " reason, submissions, updated) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)"
+            " ON CONFLICT(key) DO UPDATE SET scene_id=excluded.scene_id,"
+            " shot_id=excluded.shot_id, take=excluded.take, state=excluded.state,"
+            " remote_id=NULL, reason=NULL, updated=excluded.updated",
+            (key, job.scene_id, job.shot_id, job.take, job.backend, job.model,
+             JobStatus.PLANNED.value, self._stamp()),
+        )  # fmt: skip
+        record = self.record(key)
+        assert record is not None
+        return record
+
+    def submitted(self, key: str, remote_id: str) -> None:
+        """Commit the remote id: from now on the job is polled, never submitted again."""
+        self._set(key, JobStatus.SUBMITTED, remote_id=remote_id, count_submission=True)
+
+    def downloaded(self, key: str) -> None:
+        """The clip is in the cache."""
+        self._set(key, JobStatus.DOWNLOADED)
+
+    def failed(self, key: str, reason: str) -> None:
+        """The job ended without a clip; the next run plans it afresh."""
+        self._set(key, JobStatus.FAILED, reason=reason)
+
+    def note(self, key: str, reason: str) -> None:
+        """Keep the state, remember why the job stopped (a timeout or Ctrl-C while submitted)."""
+        self._db.execute(
+            "UPDATE jobs SET reason = ?, updated = ? WHERE key = ?", (reason, self._stamp(), key)
+        )
+
+    def log(self, entry: Generation) -> None:
+        """Append one attempt to the generations log."""
+        self._db.execute(
+            "INSERT INTO generations (key, scene_id, shot_id, take, backend, model, prompt,"
+            " remote_id, cost, latency, outcome, reason, started, finished)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.key, entry.scene_id, entry.shot_id, entry.take, entry.backend, entry.model,
+             entry.prompt, entry.remote_id, entry.cost, entry.latency, entry.outcome,
+             entry.reason, entry.started, entry.finished),
+        )  # fmt: skip
+
+    def log_entries(
+        self,
+        *,
+        shot_id: str | None = None,
+        scene_id: str | None = None,
+        take: int | None = None,
+        limit: int | None = None,
+    ) -> list[Generation]:
+        """Logged generations, newest first, optionally for one scene, shot or take."""
+        where, args = _filters(shot_id=shot_id, scene_id=scene_id, take=take)
+        sql = f"SELECT {_GENERATION_COLUMNS} FROM generations{where} ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [Generation(*row) for row in self._db.execute(sql, args)]
+
+    def spent(self) -> float:
+        """Total cost of every logged generation."""
+        row = self._db.execute("SELECT COALESCE(SUM(cost), 0) FROM generations").fetchone()
+        return float(row[0])
+
+    def stamp(self) -> str:
+        """The journal clock's current time as ISO 8601 (UTC)."""
+        return self._stamp()
+
+    def _stamp(self) -> str:
+        return self._now().isoformat(timespec="milliseconds")
+
+    def _set(
+        self,
+        key: str,
+        state: JobStatus,
+        *,
+        remote_id: str | None = None,
+        reason: str | None = None,
+        count_submission: bool = False,
+    ) -> None:
+        self._db.execute(
+            "UPDATE jobs SET state = ?, remote_id = COALESCE(?, remote_id), reason = ?,"
+            " submissions = submissions + ?, updated = ? WHERE key = ?",
+            (state.value, remote_id, reason, int(count_submission), self._stamp(), key),
+        )
+
+
+_JOB_COLUMNS = (
+    "key, scene_id, shot_id, take, backend, model, state, remote_id, reason, submissions, updated"
+)
+_GENERATION_COLUMNS = (
+    "key, scene_id, shot_id, take, backend, model, prompt, remote_id, cost, latency, outcome,"
+    " reason, started, finished"
+)
+
+
+def _job_record(row: tuple[object, ...]) -> JobRecord:
+    values = list(row)
+    values[6] = JobStatus(values[6])
+    return JobRecord(*values)  # type: ignore[arg-type]
+
+
+def _filters(**conditions: object) -> tuple[str, tuple[object, ...]]:
+    used = {name: value for name, value in conditions.items() if value is not None}
+    if not used:
+        return "", ()
+    return " WHERE " + " AND ".join(f"{name} = ?" for name in used), tuple(used.values())

@@ -1,0 +1,287 @@
+"""One take from nothing to a cache entry: submit, journal, poll, download, store, log.
+
+For a remote backend: the job is journalled ``planned``; ``submit`` returns the service's id,
+which is committed (``submitted``) before the first poll; polls follow at the interval the
+service asks for; the finished clip is downloaded into a scratch folder, moved into the cache,
+and only then is the job marked ``downloaded``. A job found ``submitted`` in the journal is
+polled again, never resubmitted. A local backend just renders. Every backend call goes through
+the request-rate limit and the retry policy; the whole job is bounded by ``job_timeout``.
+
+Failures end as :class:`TakeFailed` with the service's reason and whether another run can help.
+A job that times out, is cancelled or loses its connection while submitted stays ``submitted``
+so the next run resumes it instead of paying twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+import shutil
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from previz.backends.base import (
+    Backend,
+    Job,
+    JobStatus,
+    JobUpdate,
+    LocalBackend,
+    RemoteBackend,
+    RenderedMedia,
+)
+from previz.errors import JobFailedError, MediaError, PrevizError, RetryableServiceError
+from previz.generate.cache import Cache, CachedClip, Provenance
+from previz.generate.cost import job_price
+from previz.generate.journal import Generation, Journal
+from previz.generate.limits import Clock, RequestRate, Sleep
+from previz.generate.progress import RunProgress
+from previz.generate.retry import RetryPolicy, call_with_retries, is_transient
+
+T = TypeVar("T")
+
+_DONE = (JobStatus.SUCCEEDED, JobStatus.DOWNLOADED)
+
+
+class TakeFailed(Exception):
+    """A take did not come out: ``reason`` in the service's words; ``retryable``: rerun may help."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class _Timeout(Exception):
+    """The job ran past its ``job_timeout``."""
+
+
+@dataclass
+class Budget:
+    """The ``--max-cost`` guard: what was spent, and what jobs in flight have reserved."""
+
+    limit: float | None
+    spent: float = 0.0
+    reserved: float = 0.0
+
+    def reserve(self, price: float, *, force: bool = False) -> bool:
+        """Reserve ``price`` unless that would take the running total over the limit."""
+        over = self.limit is not None and self.spent + self.reserved + price > self.limit + 1e-9
+        if over and not force:
+            return False
+        self.reserved += price
+        return True
+
+    def settle(self, price: float, *, paid: bool) -> None:
+        self.reserved -= price
+        if paid:
+            self.spent += price
+
+
+@dataclass
+class _Attempt:
+    """What is known about the job in flight, for the failure handlers."""
+
+    remote_id: str | None
+    phase: str = "planned"
+
+
+@dataclass
+class JobLifecycle:
+    """Everything one take needs from the run; :meth:`make` drives a single take."""
+
+    backends: Mapping[str, Backend]
+    cache: Cache
+    journal: Journal
+    workdir: Path
+    slots: Mapping[str, asyncio.Semaphore]
+    rates: Mapping[str, RequestRate]
+    budget: Budget
+    progress: RunProgress
+    clock: Clock
+    sleep: Sleep
+    retry: RetryPolicy
+    poll_interval: float
+    job_timeout: float | None
+    resubmits: int
+
+    async def make(self, job: Job, key: str) -> tuple[CachedClip, float]:
+        """Generate ``job`` into the cache under ``key``; return the entry and what it cost."""
+        backend = self.backends[job.backend]
+        record = self.journal.plan(key, job)
+        resumed = record.remote_id if record.state is JobStatus.SUBMITTED else None
+        attempt = _Attempt(remote_id=resumed)
+        price = job_price(job, backend)
+        async with self.slots[job.backend]:
+            started, t0 = self.journal.stamp(), self.clock()
+            if not self.budget.reserve(price, force=resumed is not None):
+                reason = f"not submitted: the spend would pass --max-cost ${self.budget.limit:.2f}"
+                self.journal.failed(key, reason)
+                raise TakeFailed(reason, retryable=False)
+            try:
+                media = await self._generate(job, key, backend, attempt, t0)
+                entry = self._store(job, key, backend, media, attempt, price)
+            except BaseException as error:
+                self.budget.settle(price, paid=False)
+                failure = self._fail(job, key, attempt, error)
+                self._log(job, key, attempt, started, t0, 0.0, *failure)
+                if isinstance(error, asyncio.CancelledError):
+                    raise
+                raise TakeFailed(failure[1] or "failed", retryable=failure[2]) from error
+        self.budget.settle(price, paid=True)
+        self._log(job, key, attempt, started, t0, price, "generated", None, False)
+        return entry, price
+
+    async def _generate(
+        self, job: Job, key: str, backend: Backend, attempt: _Attempt, t0: float
+    ) -> RenderedMedia:
+        deadline = t0 + self.job_timeout if self.job_timeout is not None else math.inf
+        scratch = self.workdir / key
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        if isinstance(backend, LocalBackend):
+            attempt.phase = "rendering"
+            self.progress.status(job, "rendering")
+            return await self._call(job, lambda: backend.render(job, scratch), deadline)
+        if isinstance(backend, RemoteBackend):
+            return await self._remote(job, key, backend, attempt, scratch, deadline)
+        raise TypeError(f"backend '{job.backend}' is neither a LocalBackend nor a RemoteBackend")
+
+    async def _remote(
+        self,
+        job: Job,
+        key: str,
+        backend: RemoteBackend,
+        attempt: _Attempt,
+        scratch: Path,
+        deadline: float,
+    ) -> RenderedMedia:
+        for resubmission in range(self.resubmits + 1):
+            if attempt.remote_id is None:
+                attempt.phase = "submitting"
+                self.progress.status(job, "submitting")
+                attempt.remote_id = await self._call(job, lambda: backend.submit(job), deadline)
+                self.journal.submitted(key, attempt.remote_id)
+            remote_id = attempt.remote_id
+            attempt.phase = "polling"
+            update = await self._poll(job, backend, remote_id, deadline)
+            if update.status in _DONE:
+                attempt.phase = "downloading"
+                self.progress.status(job, "downloading", 1.0)
+                fetch = functools.partial(backend.download, remote_id, job, scratch / "clip.mp4")
+                return await self._call(job, fetch, deadline)
+            reason = update.error or "the service reports the job failed"
+            if not update.retryable or resubmission == self.resubmits:
+                raise JobFailedError(reason, retryable=update.retryable, shot_id=job.shot_id)
+            # The service lost this one (not our inputs): it is dead, so submitting again is no
+            # duplicate. The failed attempt stays in the log.
+            self.journal.failed(key, reason)
+            self._log(
+                job, key, attempt, self.journal.stamp(), self.clock(), 0.0, "failed", reason, True
+            )
+            self.journal.plan(key, job)
+            attempt.remote_id = None
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    async def _poll(
+        self, job: Job, backend: RemoteBackend, remote_id: str, deadline: float
+    ) -> JobUpdate:
+        while True:
+            update = await self._call(job, lambda: backend.poll(remote_id, job), deadline)
+            if update.status in _DONE or update.status is JobStatus.FAILED:
+                return update
+            self.progress.status(job, update.status.value, update.progress)
+            wait = update.poll_after if update.poll_after is not None else self.poll_interval
+            await self.sleep(max(0.0, min(wait, deadline - self.clock())))
+
+    async def _call(self, job: Job, call: Callable[[], Awaitable[T]], deadline: float) -> T:
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise _Timeout
+        rate = self.rates.get(job.backend)
+
+        async def once() -> T:
+            if rate is not None:
+                await rate.acquire()
+            try:
+                return await call()
+            except TimeoutError as error:  # a call's own timeout is transient, not our deadline
+                raise RetryableServiceError(f"the request timed out ({error})") from error
+
+        def on_retry(error: BaseException, wait: float, attempt_number: int) -> None:
+            self.progress.status(job, f"retrying in {wait:.0f}s: {error}")
+
+        retried = call_with_retries(once, sleep=self.sleep, policy=self.retry, on_retry=on_retry)
+        try:
+            return await asyncio.wait_for(retried, None if math.isinf(remaining) else remaining)
+        except TimeoutError:
+            raise _Timeout from None
+
+    def _store(
+        self, job: Job, key: str, backend: Backend, media: RenderedMedia, attempt: _Attempt,
+        price: float,
+    ) -> CachedClip:  # fmt: skip
+        attempt.phase = "storing"
+        provenance = Provenance(
+            prompt=job.prompt,
+            backend=job.backend,
+            backend_version=type(backend).version,
+            model=job.model,
+            template_hash=job.template_hash,
+            seconds=job.seconds,
+            take=job.take,
+            shot_id=job.shot_id,
+            remote_id=attempt.remote_id,
+            cost=price,
+            created=self.journal.stamp(),
+        )
+        entry = self.cache.put(key, media, provenance)
+        self.journal.downloaded(key)
+        shutil.rmtree(self.workdir / key, ignore_errors=True)
+        return entry
+
+    def _fail(
+        self, job: Job, key: str, attempt: _Attempt, error: BaseException
+    ) -> tuple[str, str | None, bool]:
+        """Journal the failure; return (outcome, reason, retryable)."""
+        keep = attempt.remote_id is not None and attempt.phase in ("polling", "downloading")
+        outcome, reason, retryable = _classify(error, attempt, self.job_timeout)
+        if keep and retryable:
+            # The remote job may still finish: the next run polls it rather than paying again.
+            self.journal.note(key, f"{reason}; the next run resumes polling")
+        else:
+            self.journal.failed(key, reason)
+        return outcome, reason, retryable
+
+    def _log(
+        self, job: Job, key: str, attempt: _Attempt, started: str, t0: float, cost: float,
+        outcome: str, reason: str | None, retryable: bool,
+    ) -> None:  # fmt: skip
+        self.journal.log(
+            Generation(
+                key=key, scene_id=job.scene_id, shot_id=job.shot_id, take=job.take,
+                backend=job.backend, model=job.model, prompt=job.prompt,
+                remote_id=attempt.remote_id, cost=cost, latency=max(0.0, self.clock() - t0),
+                outcome=outcome, reason=reason, started=started, finished=self.journal.stamp(),
+            )
+        )  # fmt: skip
+
+
+def _classify(
+    error: BaseException, attempt: _Attempt, job_timeout: float | None
+) -> tuple[str, str, bool]:
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled", f"cancelled while {attempt.phase}", True
+    if isinstance(error, _Timeout):
+        return "timed out", f"timed out after {job_timeout:g}s while {attempt.phase}", True
+    if isinstance(error, JobFailedError):
+        return "failed", error.message, error.retryable
+    if is_transient(error):
+        return "failed", f"service still failing after retries: {error}", True
+    if isinstance(error, MediaError):
+        return "failed", f"the clip is broken: {error.message}", True
+    if isinstance(error, PrevizError):
+        return "failed", error.message, False
+    return "failed", f"{type(error).__name__}: {error}", False

@@ -1,0 +1,54 @@
+"""The facts the runner records about a clip: length, rate, size, sound.
+
+Probed once, when a clip enters the cache (with :func:`previz.media.probe`), and kept in its
+record, so a cache hit never opens media. Storing also decodes the first frame: a clip that
+does not decode raises :class:`~previz.errors.MediaError` and never enters the cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from previz.errors import MediaError
+from previz.media import probe
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    """What a clip is: seconds, frames per second, pixel size, and whether it carries sound."""
+
+    duration: float
+    fps: float
+    width: int
+    height: int
+    has_audio: bool
+
+
+def probe_facts(path: Path) -> MediaFacts:
+    """The facts of ``path``, after proving its first video frame decodes."""
+    info = probe(path)
+    if not info.has_video or info.width <= 0 or info.height <= 0:
+        raise MediaError("the clip has no video picture", path=path)
+    _first_frame_decodes(path)
+    return MediaFacts(
+        duration=info.duration,
+        fps=float(info.fps),
+        width=info.width,
+        height=info.height,
+        has_audio=info.has_audio,
+    )
+
+
+def _first_frame_decodes(path: Path) -> None:
+    try:
+        with av.open(str(path)) as container:
+            next(container.decode(video=0))
+    except (av.FFmpegError, OSError, StopIteration) as error:
+        raise MediaError(
+            f"the clip does not decode: {error!r}",
+            path=path,
+            hint="the backend returned broken media; run the build again to regenerate it",
+        ) from error

@@ -1,0 +1,105 @@
+"""Retrying one backend call: which failures are transient, and how long to wait between tries.
+
+Transient: :class:`~previz.errors.RetryableServiceError` (a backend's 429, 5xx, dropped
+connection), httpx transport errors (connect/read timeouts, resets) and OS connection errors.
+They are retried through tenacity with exponential backoff and full jitter, except that a
+service's ``Retry-After`` is honoured as given. Everything else — a content-policy block, a 4xx,
+:class:`~previz.errors.JobFailedError` — is final at this level and propagates at once.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_base
+
+from previz.errors import RetryableServiceError
+
+T = TypeVar("T")
+
+Sleep = Callable[[float], Awaitable[None]]
+OnRetry = Callable[[BaseException, float, int], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``attempts`` tries per call; backoff ``base * 2**n`` seconds, capped at ``cap``, jittered."""
+
+    attempts: int = 6
+    base: float = 1.0
+    cap: float = 60.0
+    max_retry_after: float = 600.0
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for failures that trying the same call again can cure."""
+    if isinstance(error, RetryableServiceError):
+        return True
+    if isinstance(error, httpx.HTTPStatusError):
+        return error.response.status_code == 429 or error.response.status_code >= 500
+    return isinstance(error, (httpx.TransportError, ConnectionError))
+
+
+def retry_after(error: BaseException) -> float | None:
+    """The wait the service asked for, if it did."""
+    if isinstance(error, RetryableServiceError):
+        return error.retry_after
+    if isinstance(error, httpx.HTTPStatusError):
+        header = error.response.headers.get("retry-after")
+        try:
+            return float(header) if header is not None else None
+        except ValueError:
+            return None
+    return None
+
+
+class _ServiceWait(wait_base):
+    """Retry-After when given, else full-jitter exponential backoff."""
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
+        self.policy = policy
+        self.rng = rng
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        asked = retry_after(error) if error is not None else None
+        if asked is not None:
+            return min(max(asked, 0.0), self.policy.max_retry_after)
+        ceiling = min(self.policy.cap, self.policy.base * 2 ** (retry_state.attempt_number - 1))
+        return self.rng.uniform(0.0, ceiling)
+
+
+async def call_with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    sleep: Sleep,
+    policy: RetryPolicy = RetryPolicy(),
+    on_retry: OnRetry | None = None,
+    rng: random.Random | None = None,
+) -> T:
+    """Await ``call()``, retrying transient failures per ``policy``; the last error propagates."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        if on_retry is not None and state.outcome is not None and state.next_action is not None:
+            error = state.outcome.exception()
+            assert error is not None
+            on_retry(error, state.next_action.sleep, state.attempt_number)
+
+    retrying = AsyncRetrying(
+        sleep=sleep,
+        stop=stop_after_attempt(policy.attempts),
+        wait=_ServiceWait(policy, rng or random.Random()),
+        retry=retry_if_exception(is_transient),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await call()
+    raise AssertionError("tenacity ended without a result or an error")  # pragma: no cover

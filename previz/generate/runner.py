@@ -1,0 +1,312 @@
+"""The generation runner: every job through cache ▸ journal ▸ backend, concurrently.
+
+:func:`run_jobs` plans the run (cache key, cached or not, estimated cost, journal state per
+job), refuses it if the estimate is over ``max_cost``, then runs every uncached job at once
+under each backend's concurrency limit. A cache hit never calls a backend. One take failing is
+recorded in the report and the others carry on. Cancelling the run (Ctrl-C) cancels the jobs in
+flight; the journal keeps their remote ids, so the next run resumes them.
+
+In continuity mode each scene runs shot after shot, each shot opened by the last frame of the
+one before (see :mod:`previz.generate.continuity`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from previz.backends.base import Backend, Clip, Job, Reference
+from previz.errors import BudgetError, MediaError
+from previz.generate import continuity
+from previz.generate.cache import Cache, CachedClip
+from previz.generate.cost import backend_for, job_price
+from previz.generate.journal import Journal
+from previz.generate.keys import job_key
+from previz.generate.lifecycle import Budget, JobLifecycle, TakeFailed
+from previz.generate.limits import Clock, RequestRate, Sleep, concurrency_limits, slots
+from previz.generate.progress import RunProgress, SilentProgress
+from previz.generate.report import JobFailure, PlanRow, RunReport
+from previz.generate.retry import RetryPolicy
+from previz.media import last_frame
+
+DEFAULT_POLL_INTERVAL = 5.0
+
+
+async def run_jobs(
+    jobs: Sequence[Job],
+    backends: Mapping[str, Backend],
+    *,
+    cache: Cache,
+    journal: Journal,
+    workdir: Path,
+    concurrency: Mapping[str, int] | None = None,
+    max_cost: float | None = None,
+    request_rate: float | None = None,
+    job_timeout: float | None = None,
+    continuity: bool = False,
+    selected_takes: Mapping[str, int] | None = None,
+    dry_run: bool = False,
+    progress: RunProgress | None = None,
+    retry: RetryPolicy | None = None,
+    resubmits: int = 1,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> RunReport:
+    """Generate every job (or, with ``dry_run``, only plan them) and report what came out.
+
+    ``concurrency`` overrides a backend's ``max_concurrency``; ``request_rate`` caps calls per
+    second to each remote backend; ``job_timeout`` bounds one job in seconds; ``resubmits`` is
+    how often a job the *service* lost is submitted again. ``selected_takes`` (shot id → take)
+    says which take continues into the next shot. ``clock`` and ``sleep`` must agree (seconds).
+    Raises :class:`~previz.errors.BudgetError` before anything runs if the estimate of uncached
+    jobs exceeds ``max_cost``.
+    """
+    for job in jobs:
+        backend_for(job, backends)
+    _refuse_duplicate_takes(jobs)
+    selected = dict(selected_takes or {})
+    report = RunReport(plan=plan(jobs, backends, cache, journal, continuity, selected))
+    if dry_run:
+        report.dry_run = True
+        return report
+    estimate = report.estimated_cost
+    if max_cost is not None and estimate > max_cost + 1e-9:
+        raise BudgetError(
+            f"the run would cost about ${estimate:.2f}, over --max-cost ${max_cost:.2f}",
+            hint="raise --max-cost, build fewer shots or takes, or preview with the animatic",
+        )
+    cache.sweep_partial()
+    watcher = progress or SilentProgress()
+    lifecycle = JobLifecycle(
+        backends=backends,
+        cache=cache,
+        journal=journal,
+        workdir=workdir,
+        slots=slots(
+            concurrency_limits({j.backend: backends[j.backend] for j in jobs}, concurrency)
+        ),
+        rates=_rates(backends, request_rate, clock, sleep),
+        budget=Budget(max_cost),
+        progress=watcher,
+        clock=clock,
+        sleep=sleep,
+        retry=retry or RetryPolicy(),
+        poll_interval=poll_interval,
+        job_timeout=job_timeout,
+        resubmits=resubmits,
+    )
+    run = _Run(lifecycle, report, watcher, selected)
+    watcher.begin(report.plan)
+    try:
+        await run.everything(jobs, continuity)
+    finally:
+        report.spent = lifecycle.budget.spent
+        watcher.end(report)
+    return report
+
+
+def plan(
+    jobs: Sequence[Job],
+    backends: Mapping[str, Backend],
+    cache: Cache,
+    journal: Journal,
+    continuity_mode: bool = False,
+    selected_takes: Mapping[str, int] | None = None,
+) -> list[PlanRow]:
+    """Per job: key, cached?, estimated cost this run, and the journal state it resumes from.
+
+    In continuity mode a shot's key is known only when the shot before it is cached with its
+    last frame already extracted; otherwise the key is None and the job counts as uncached.
+    """
+    if not continuity_mode:
+        return [_row(job, job_key(job, backends), backends, cache, journal) for job in jobs]
+    rows: list[PlanRow] = []
+    for scene in continuity.scenes(jobs):
+        frame: Reference | None = None
+        known = True
+        for shot in scene:
+            for job in shot.takes:
+                job = continuity.opened_by(job, frame, backends)
+                key = job_key(job, backends) if known else None
+                rows.append(_row(job, key, backends, cache, journal))
+            chosen = shot.selected(selected_takes or {})
+            chosen_key = job_key(continuity.opened_by(chosen, frame, backends), backends)
+            existing = cache.existing_last_frame(chosen_key) if known else None
+            frame = continuity.frame_reference(existing, shot.shot_id) if existing else None
+            known = frame is not None
+    return rows
+
+
+def _row(
+    job: Job, key: str | None, backends: Mapping[str, Backend], cache: Cache, journal: Journal
+) -> PlanRow:
+    if key is None:
+        return PlanRow(job, None, False, job_price(job, backends[job.backend]))
+    cached = cache.get(key) is not None
+    record = None if cached else journal.record(key)
+    cost = 0.0 if cached else job_price(job, backends[job.backend])
+    return PlanRow(job, key, cached, cost, record.state if record else None)
+
+
+class _Run:
+    """One run in progress: dispatches takes, shares keys, fills the report."""
+
+    def __init__(
+        self,
+        lifecycle: JobLifecycle,
+        report: RunReport,
+        progress: RunProgress,
+        selected: Mapping[str, int],
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.report = report
+        self.progress = progress
+        self.selected = selected
+        self._making: dict[str, asyncio.Task[tuple[CachedClip, float]]] = {}
+
+    async def everything(self, jobs: Sequence[Job], continuity_mode: bool) -> None:
+        if continuity_mode:
+            scenes = continuity.scenes(jobs)
+            await _all([asyncio.ensure_future(self.scene(s)) for s in scenes])
+        else:
+            await _all([asyncio.ensure_future(self.take(job)) for job in jobs])
+
+    async def take(self, job: Job) -> Clip | None:
+        """One take: from the cache, or made; None (and a failure recorded) if it failed."""
+        key = job_key(job, self.lifecycle.backends)
+        entry = self.lifecycle.cache.get(key)
+        if entry is not None:
+            self.report.cached += 1
+            self.progress.job_done(job, "cached", 0.0)
+            return self._keep(job, entry)
+        making = self._making.get(key)
+        if making is None:
+            making = asyncio.ensure_future(self.lifecycle.make(job, key))
+            self._making[key] = making
+        try:
+            made, cost = await making
+        except TakeFailed as failure:
+            self._fail(job, failure.reason, failure.retryable, key)
+            return None
+        self.report.generated += 1
+        self.progress.job_done(job, "generated", cost)
+        return self._keep(job, made)
+
+    async def scene(self, shots: Sequence[continuity.ShotTakes]) -> None:
+        """A scene in continuity mode: shot after shot, each opened by the last frame before."""
+        frame: Reference | None = None
+        blocked: str | None = None
+        pending: list[asyncio.Future[Any]] = []
+        try:
+            for shot in shots:
+                frame, blocked = await self._shot(shot, frame, blocked, pending)
+        except asyncio.CancelledError:
+            await _cancel(pending)
+            raise
+        await _all(pending)
+
+    async def _shot(
+        self,
+        shot: continuity.ShotTakes,
+        frame: Reference | None,
+        blocked: str | None,
+        pending: list[asyncio.Future[Any]],
+    ) -> tuple[Reference | None, str | None]:
+        """Start every take of ``shot``; wait for the selected one and take its last frame."""
+        if blocked is not None:
+            for job in shot.takes:
+                self._fail(job, blocked, True, "")
+            return None, blocked
+        backends = self.lifecycle.backends
+        jobs = {j.take: continuity.opened_by(j, frame, backends) for j in shot.takes}
+        tasks = {take: asyncio.ensure_future(self.take(job)) for take, job in jobs.items()}
+        pending.extend(tasks.values())
+        clip = await tasks[shot.selected(self.selected).take]
+        return self._closing_frame(shot.shot_id, clip)
+
+    def _closing_frame(
+        self, shot_id: str, clip: Clip | None
+    ) -> tuple[Reference | None, str | None]:
+        if clip is None:
+            return None, f"waits for the last frame of shot '{shot_id}', which did not come out"
+        try:
+            frame = self.lifecycle.cache.last_frame(clip.cache_key, last_frame)
+        except MediaError as error:
+            return None, f"cannot take the last frame of shot '{shot_id}': {error.message}"
+        if frame is None:
+            return None, f"the clip of shot '{shot_id}' left the cache during the run"
+        return continuity.frame_reference(frame, shot_id), None
+
+    def _keep(self, job: Job, entry: CachedClip) -> Clip:
+        clip = to_clip(job, entry)
+        self.report.clips[(job.shot_id, job.take)] = clip
+        return clip
+
+    def _fail(self, job: Job, reason: str, retryable: bool, key: str) -> None:
+        self.report.failures.append(
+            JobFailure(job.shot_id, job.take, job.backend, reason, retryable, key)
+        )
+        self.progress.job_done(job, "failed", 0.0, reason)
+
+
+def to_clip(job: Job, entry: CachedClip) -> Clip:
+    """The :class:`Clip` for ``job`` from its cache entry (facts from the record, no probing)."""
+    record = entry.record
+    facts = record.facts
+    return Clip(
+        shot_id=job.shot_id,
+        take=job.take,
+        path=entry.video,
+        duration=facts.duration,
+        fps=facts.fps,
+        width=facts.width,
+        height=facts.height,
+        has_audio=facts.has_audio,
+        backend=job.backend,
+        model=job.model,
+        prompt=job.prompt,
+        template_hash=job.template_hash,
+        cache_key=entry.key,
+        cost=record.provenance.cost,
+        remote_id=record.provenance.remote_id,
+        stems=entry.stems,
+    )
+
+
+async def _all(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    """Wait for every task; on cancellation cancel them all and wait until they have cleaned up."""
+    if not tasks:
+        return
+    try:
+        await asyncio.gather(*tasks)
+    except asyncio.CancelledError:
+        await _cancel(tasks)
+        raise
+
+
+async def _cancel(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
+
+
+def _rates(
+    backends: Mapping[str, Backend], per_second: float | None, clock: Clock, sleep: Sleep
+) -> dict[str, RequestRate]:
+    if per_second is None:
+        return {}
+    return {name: RequestRate(per_second, clock=clock, sleep=sleep) for name in backends}
+
+
+def _refuse_duplicate_takes(jobs: Sequence[Job]) -> None:
+    seen: set[tuple[str, int]] = set()
+    for job in jobs:
+        ident = (job.shot_id, job.take)
+        if ident in seen:
+            raise ValueError(f"shot '{job.shot_id}' take {job.take} is planned twice")
+        seen.add(ident)

@@ -1,0 +1,386 @@
+"""In-process fake video generators for the runner's tests and bench.
+
+:class:`FakeRemoteBackend` walks a remote job lifecycle (submit → running → succeeded →
+download) with a fixed latency; :class:`FakeLocalBackend` renders after a fixed latency. Both
+copy one real tiny MP4 (made once with ffmpeg) as their output, meter how many jobs they have
+in flight, count every call, and raise what real cloud backends raise when a fault is queued:
+429 with Retry-After, 500, a read timeout, a connection reset, a safety block.
+
+Remote submissions are kept in a :class:`Ledger` — SQLite, in a file when given — so a test can
+kill the process running the build and still count what was submitted. ``python -m
+tests.fakes.backend`` runs a small build against a ledger file, optionally hanging at one step
+of one shot, for the crash-and-resume tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import itertools
+import shutil
+import sqlite3
+import subprocess
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+
+from previz.backends.base import (
+    Capabilities,
+    Job,
+    JobStatus,
+    JobUpdate,
+    LocalBackend,
+    RemoteBackend,
+    RenderedMedia,
+)
+from previz.errors import JobFailedError, RetryableServiceError
+from previz.media import find_ffmpeg
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def make_tiny_clip(dest: Path, *, seconds: float = 1.0, size: str = "64x36", fps: int = 24) -> Path:
+    """A real, tiny H.264 MP4 test pattern at ``dest``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(find_ffmpeg()), "-v", "error", "-y", "-f", "lavfi",
+         "-i", f"testsrc=size={size}:rate={fps}", "-t", str(seconds),
+         "-pix_fmt", "yuv420p", "-c:v", "libx264", str(dest)],
+        check=True,
+    )  # fmt: skip
+    return dest
+
+
+class FakeClock:
+    """A clock that only moves when someone sleeps on it; every sleep is recorded."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class Fault(enum.Enum):
+    """What can go wrong with one call."""
+
+    RATE_LIMIT = "429 Too Many Requests"
+    SERVER_ERROR = "500 Internal Server Error"
+    TIMEOUT = "read timeout"
+    CONNECTION_RESET = "connection reset by peer"
+    SAFETY_BLOCK = "blocked by the content policy: violence"
+    BAD_REQUEST = "400 duration must be one of 5, 10"
+
+
+def raise_fault(fault: Fault, retry_after: float | None) -> None:
+    """Raise what a real backend raises for ``fault``."""
+    if fault is Fault.RATE_LIMIT:
+        raise RetryableServiceError(fault.value, retry_after=retry_after)
+    if fault is Fault.SERVER_ERROR:
+        raise RetryableServiceError(fault.value)
+    if fault is Fault.TIMEOUT:
+        raise httpx.ReadTimeout(fault.value)
+    if fault is Fault.CONNECTION_RESET:
+        raise httpx.ReadError(fault.value)
+    raise JobFailedError(fault.value, retryable=False)
+
+
+@dataclass
+class Faults:
+    """Faults queued per call ("submit", "poll", "download", "render"), raised in order."""
+
+    queued: dict[str, list[Fault]] = field(default_factory=dict)
+    retry_after: float | None = None
+    blocked_shots: set[str] = field(default_factory=set)  # poll: failed, content policy
+    lost_shots: dict[str, int] = field(default_factory=dict)  # poll: failed, retryable, N times
+
+    def check(self, call: str) -> None:
+        queue = self.queued.get(call)
+        if queue:
+            raise_fault(queue.pop(0), self.retry_after)
+
+
+class ConcurrencyMeter:
+    """How many jobs are in flight now, and the most there ever were."""
+
+    def __init__(self) -> None:
+        self.active: set[str] = set()
+        self.peak = 0
+
+    def enter(self, ident: str) -> None:
+        self.active.add(ident)
+        self.peak = max(self.peak, len(self.active))
+
+    def leave(self, ident: str) -> None:
+        self.active.discard(ident)
+
+
+class Ledger:
+    """The fake service's memory of remote jobs: SQLite, shared across processes via a file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS remote_jobs (remote_id TEXT PRIMARY KEY, shot_id TEXT,"
+            " take INTEGER, prompt TEXT, submitted REAL, downloads INTEGER DEFAULT 0)"
+        )
+
+    def submit(self, remote_id: str, job: Job, now: float) -> None:
+        self._db.execute(
+            "INSERT INTO remote_jobs (remote_id, shot_id, take, prompt, submitted)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (remote_id, job.shot_id, job.take, job.prompt, now),
+        )
+
+    def submitted_at(self, remote_id: str) -> float | None:
+        row = self._db.execute(
+            "SELECT submitted FROM remote_jobs WHERE remote_id = ?", (remote_id,)
+        ).fetchone()
+        return float(row[0]) if row else None
+
+    def downloaded(self, remote_id: str) -> None:
+        self._db.execute(
+            "UPDATE remote_jobs SET downloads = downloads + 1 WHERE remote_id = ?", (remote_id,)
+        )
+
+    def submissions(self) -> list[tuple[str, int, str]]:
+        """(shot_id, take, remote_id) of every submission, in order."""
+        rows = self._db.execute("SELECT shot_id, take, remote_id FROM remote_jobs ORDER BY rowid")
+        return [(str(s), int(t), str(r)) for s, t, r in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Hang:
+    """Block forever at one call for one shot, after leaving a marker file (crash tests)."""
+
+    def __init__(self, call: str | None, shot_id: str | None, marker: Path | None) -> None:
+        self.call, self.shot_id, self.marker = call, shot_id, marker
+
+    async def maybe(self, call: str, job: Job) -> None:
+        if call == self.call and job.shot_id == self.shot_id:
+            if self.marker is not None:
+                self.marker.write_text(call)
+            await asyncio.Event().wait()
+
+
+class FakeRemoteBackend(RemoteBackend):
+    """A remote service that finishes every job ``latency`` seconds after its submission."""
+
+    name: ClassVar[str] = "fake-remote"
+    version: ClassVar[str] = "1"
+    default_model: ClassVar[str] = "fake-1"
+    models: ClassVar[tuple[str, ...]] = ("fake-1",)
+
+    def __init__(
+        self,
+        clip: Path,
+        *,
+        latency: float = 0.01,
+        max_concurrency: int = 4,
+        cost_per_second: float = 0.10,
+        reference_images: bool = True,
+        ledger: Ledger | None = None,
+        faults: Faults | None = None,
+        clock: Callable[[], float] = time.time,
+        hang: tuple[str | None, str | None, Path | None] = (None, None, None),
+    ) -> None:
+        self.clip = clip
+        self.latency = latency
+        self.max_concurrency = max_concurrency
+        self.cost_per_second = cost_per_second
+        self.reference_images = reference_images
+        self.ledger = ledger or Ledger()
+        self.faults = faults or Faults()
+        self.clock = clock
+        self.meter = ConcurrencyMeter()
+        self.calls: dict[str, int] = {"submit": 0, "poll": 0, "download": 0}
+        self.seen_jobs: list[Job] = []
+        self._hang = _Hang(*hang)
+        self._ids = itertools.count(1)
+
+    def capabilities(self, model: str | None = None) -> Capabilities:
+        return Capabilities(
+            cost_per_second=self.cost_per_second,
+            max_concurrency=self.max_concurrency,
+            reference_images=self.reference_images,
+            max_references=3,
+        )
+
+    async def submit(self, job: Job) -> str:
+        self.calls["submit"] += 1
+        await self._hang.maybe("submit", job)
+        self.faults.check("submit")
+        remote_id = f"fake-{next(self._ids)}-{uuid.uuid4().hex[:8]}"
+        self.ledger.submit(remote_id, job, self.clock())
+        self.seen_jobs.append(job)
+        self.meter.enter(remote_id)
+        return remote_id
+
+    async def poll(self, remote_id: str, job: Job) -> JobUpdate:
+        self.calls["poll"] += 1
+        await self._hang.maybe("poll", job)
+        self.faults.check("poll")
+        submitted = self.ledger.submitted_at(remote_id)
+        if submitted is None:
+            raise JobFailedError(f"404 no job {remote_id}", retryable=False)
+        if job.shot_id in self.faults.blocked_shots:
+            self.meter.leave(remote_id)
+            return JobUpdate(JobStatus.FAILED, error=Fault.SAFETY_BLOCK.value)
+        if self.faults.lost_shots.get(job.shot_id, 0) > 0:
+            self.faults.lost_shots[job.shot_id] -= 1
+            self.meter.leave(remote_id)
+            return JobUpdate(JobStatus.FAILED, error="internal error, try again", retryable=True)
+        elapsed = self.clock() - submitted
+        if elapsed >= self.latency:
+            return JobUpdate(JobStatus.SUCCEEDED, progress=1.0)
+        return JobUpdate(
+            JobStatus.RUNNING, progress=elapsed / self.latency, poll_after=self.latency - elapsed
+        )
+
+    async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
+        self.calls["download"] += 1
+        self.faults.check("download")
+        if self._hang.call == "download" and job.shot_id == self._hang.shot_id:
+            dest.write_bytes(self.clip.read_bytes()[:100])  # a partial file, as a cut download
+        await self._hang.maybe("download", job)
+        shutil.copyfile(self.clip, dest)
+        self.ledger.downloaded(remote_id)
+        self.meter.leave(remote_id)
+        return RenderedMedia(video=dest)
+
+
+class FakeLocalBackend(LocalBackend):
+    """An in-process renderer that takes ``latency`` seconds per clip."""
+
+    name: ClassVar[str] = "fake-local"
+    version: ClassVar[str] = "1"
+    default_model: ClassVar[str] = "card"
+    models: ClassVar[tuple[str, ...]] = ("card",)
+
+    def __init__(
+        self,
+        clip: Path,
+        *,
+        latency: float = 0.01,
+        max_concurrency: int = 2,
+        sleep: Sleep = asyncio.sleep,
+        faults: Faults | None = None,
+        reference_images: bool = True,
+    ) -> None:
+        self.clip = clip
+        self.latency = latency
+        self.max_concurrency = max_concurrency
+        self.sleep = sleep
+        self.faults = faults or Faults()
+        self.reference_images = reference_images
+        self.meter = ConcurrencyMeter()
+        self.calls: dict[str, int] = {"render": 0}
+        self.seen_jobs: list[Job] = []
+
+    def capabilities(self, model: str | None = None) -> Capabilities:
+        return Capabilities(
+            max_concurrency=self.max_concurrency, reference_images=self.reference_images
+        )
+
+    async def render(self, job: Job, workdir: Path) -> RenderedMedia:
+        self.calls["render"] += 1
+        self.seen_jobs.append(job)
+        self.faults.check("render")
+        ident = f"{job.shot_id}/{job.take}/{uuid.uuid4().hex[:6]}"
+        self.meter.enter(ident)
+        try:
+            await self.sleep(self.latency)
+        finally:
+            self.meter.leave(ident)
+        dest = workdir / "clip.mp4"
+        shutil.copyfile(self.clip, dest)
+        return RenderedMedia(video=dest)
+
+
+def jobs_for(
+    shots: Iterable[str], *, backend: str, takes: int = 1, seconds: float = 1.0, scene: str = "sc1"
+) -> list[Job]:
+    """Plain jobs for ``shots`` × ``takes`` (what the planner would hand the runner)."""
+    model = "fake-1" if "remote" in backend else "card"
+    return [
+        Job(
+            shot_id=shot,
+            take=take,
+            backend=backend,
+            model=model,
+            prompt=f"{shot}: a lighthouse keeper climbs the stairs",
+            template_hash="t" * 64,
+            seconds=seconds,
+            shot_seconds=seconds,
+            width=320,
+            height=180,
+            fps=24.0,
+            scene_id=scene,
+        )
+        for shot in shots
+        for take in range(1, takes + 1)
+    ]
+
+
+def main() -> None:
+    """Run a small build against a ledger file; optionally hang, so a test can ``kill -9`` it."""
+    import argparse
+    import json
+
+    from previz.generate import Cache, Journal, run_jobs
+
+    parser = argparse.ArgumentParser(description="A build against the fake remote backend.")
+    parser.add_argument("--project", type=Path, required=True)
+    parser.add_argument("--clip", type=Path, required=True)
+    parser.add_argument("--shots", default="s1,s2,s3")
+    parser.add_argument("--hang", default=None, help="submit | poll | download")
+    parser.add_argument("--hang-shot", default=None)
+    parser.add_argument("--block", default=None, help="a shot the service refuses")
+    parser.add_argument("--hold", action="store_true", help="hang after the run ends")
+    args = parser.parse_args()
+
+    project: Path = args.project
+    marker = project / "hanging"
+    ledger = Ledger(project / "ledger.sqlite")
+    faults = Faults(blocked_shots={args.block} if args.block else set())
+    backend = FakeRemoteBackend(
+        args.clip, latency=0.05, ledger=ledger, faults=faults,
+        hang=(args.hang, args.hang_shot, marker),
+    )  # fmt: skip
+    jobs = jobs_for(args.shots.split(","), backend=backend.name)
+
+    async def build() -> None:
+        with Journal(project / ".previz" / "journal.sqlite") as journal:
+            report = await run_jobs(
+                jobs, {backend.name: backend}, cache=Cache(project / ".previz" / "cache"),
+                journal=journal, workdir=project / ".previz" / "work", poll_interval=0.01,
+            )  # fmt: skip
+        result = {
+            "clips": sorted(f"{s}/{t}" for s, t in report.clips),
+            "failures": [f.shot_id for f in report.failures],
+            "calls": backend.calls,
+        }
+        (project / "report.json").write_text(json.dumps(result))
+        if args.hold:
+            marker.write_text("finished")
+            await asyncio.Event().wait()
+
+    asyncio.run(build())
+
+
+if __name__ == "__main__":
+    main()
