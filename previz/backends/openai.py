@@ -120,10 +120,15 @@ class OpenAIVideosBackend(RemoteBackend):
             await self._client.aclose()
 
     async def submit(self, job: Job) -> str:
-        fields = self._form_fields(job)
-        files = self._reference_file(job)
+        # Every field goes as a multipart part (as openai-python sends them), reference or not.
+        parts: list[tuple[str, tuple[str | None, bytes | str] | tuple[str, bytes, str]]] = [
+            (name, (None, value)) for name, value in self._form_fields(job).items()
+        ]
+        reference = self._reference_file(job)
+        if reference is not None:
+            parts.append(("input_reference", reference))
         request = self._client.build_request(
-            "POST", f"{self.base_url}/videos", headers=self._headers(job), data=fields, files=files
+            "POST", f"{self.base_url}/videos", headers=self._headers(job), files=parts
         )
         body = await self._call(request, job)
         video_id = body.get("id")
@@ -213,7 +218,7 @@ class OpenAIVideosBackend(RemoteBackend):
             "size": f"{job.width}x{job.height}",
         }
 
-    def _reference_file(self, job: Job) -> dict[str, tuple[str, bytes, str]] | None:
+    def _reference_file(self, job: Job) -> tuple[str, bytes, str] | None:
         kept, dropped = http.choose_references(job.references, 1, roles=REFERENCE_ROLES)
         http.log_dropped(
             logger,
@@ -224,7 +229,7 @@ class OpenAIVideosBackend(RemoteBackend):
         if not kept:
             return None
         data, mime = http.reference_image(kept[0].path, size=(job.width, job.height))
-        return {"input_reference": (f"{kept[0].owner}.png", data, mime)}
+        return (f"{kept[0].owner}.png", data, mime)
 
     def _headers(self, job: Job) -> dict[str, str]:
         if not self.api_key:

@@ -238,6 +238,13 @@ async def _create_fields(request: Request) -> dict[str, Any]:
         for name, value in form.multi_items():
             if name in REFERENCE_FIELDS:
                 fields.setdefault("input_reference", {})[name[16:-1]] = value
+            elif "[" in name:
+                base = name.split("[", 1)[0]
+                if base not in CREATE_FIELDS:
+                    raise Refusal(
+                        400, f"Unknown parameter: '{base}'.", param=base, code="unknown_parameter"
+                    )
+                raise Refusal(400, f"Invalid type for '{base}'.", param=base, code="invalid_type")
             elif isinstance(value, UploadFile):
                 fields[name] = ("file", await value.read())
             else:
@@ -307,113 +314,120 @@ def _validate_create(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _state(request: Request) -> OpenAIVideosFake:
+    fake: OpenAIVideosFake = request.app.state.fake
+    return fake
+
+
+async def _guarded(request: Request, route: str) -> Response | None:
+    state = _state(request)
+    _authorize(state, request)
+    return await transport_fault(
+        state.faults.take(route, ("rate_limit", "server_error", "slow", "drop")),
+        lambda status, message: error_body(status, message),
+    )
+
+
+def _job_of(request: Request) -> VideoJob:
+    jobs, video_id = _state(request).jobs, request.path_params["video_id"]
+    if video_id not in jobs:
+        raise Refusal(
+            404, f"Video with id '{video_id}' not found.", param="video_id", code="video_not_found"
+        )
+    return jobs[video_id]
+
+
+async def create(request: Request) -> Response:
+    if (early := await _guarded(request, "create")) is not None:
+        return early
+    state = _state(request)
+    accepted = _validate_create(await _create_fields(request))
+    state.received.append(accepted)
+    job = VideoJob(
+        id=f"video_{secrets.token_hex(12)}",
+        created_at=int(time.time()),
+        model=accepted["model"],
+        prompt=accepted["prompt"],
+        seconds=accepted["seconds"],
+        size=accepted["size"],
+    )
+    job.blocked = state.faults.take("create", ("safety",)) is not None
+    state.jobs[job.id] = job
+    return JSONResponse(state.video(job))
+
+
+async def retrieve(request: Request) -> Response:
+    if (early := await _guarded(request, "retrieve")) is not None:
+        return early
+    job = _job_of(request)
+    job.polls += 1
+    job.link_expired = False
+    headers = {"openai-poll-after-ms": str(_state(request).poll_after_ms)}
+    return JSONResponse(_state(request).video(job), headers=headers)
+
+
+async def content(request: Request) -> Response:
+    if (early := await _guarded(request, "content")) is not None:
+        return early
+    state, job = _state(request), _job_of(request)
+    for name in request.query_params:
+        if name != "variant":
+            raise Refusal(
+                400, f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter"
+            )
+    variant = _check_choice(
+        "variant",
+        request.query_params.get("variant", "video"),
+        ("video", "thumbnail", "spritesheet"),
+    )
+    if job.status(state.polls_to_finish)[0] != "completed":
+        raise Refusal(
+            404, f"Video '{job.id}' is not ready; it has not completed.", code="video_not_ready"
+        )
+    if state.faults.take("content", ("expire",)) is not None:
+        job.link_expired = True
+    if job.link_expired:
+        raise Refusal(
+            404, "The video's content has expired; retrieve the video again.", code="video_expired"
+        )
+    width, height = (int(n) for n in job.size.split("x"))
+    if variant != "video":
+        image = io.BytesIO()
+        kind = "webp" if variant == "thumbnail" else "jpeg"
+        Image.new("RGB", (width, height), (40, 40, 40)).save(image, format=kind)
+        return Response(image.getvalue(), media_type=f"image/{kind}")
+    clip = CLIPS.clip(width, height, int(job.seconds))
+    if state.faults.take("content", ("truncate",)) is not None:
+        return BrokenBody(clip[: len(clip) // 2], announced=len(clip), media_type="video/mp4")
+    return Response(clip, media_type="video/mp4")
+
+
+async def delete(request: Request) -> Response:
+    if (early := await _guarded(request, "delete")) is not None:
+        return early
+    job = _job_of(request)
+    del _state(request).jobs[job.id]
+    return JSONResponse({"id": job.id, "object": "video.deleted", "deleted": True})
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refusal)
+    return JSONResponse(exc.body, status_code=exc.status)
+
+
 def create_app(fake: OpenAIVideosFake | None = None) -> Starlette:
-    """The fake service as an ASGI app; its state is ``app.state.fake``."""
-    state = fake or OpenAIVideosFake()
-
-    async def guarded(request: Request, route: str) -> Response | None:
-        _authorize(state, request)
-        return await transport_fault(
-            state.faults.take(route, ("rate_limit", "server_error", "slow", "drop")),
-            lambda status, message: error_body(status, message),
-        )
-
-    def job_of(request: Request) -> VideoJob:
-        video_id = request.path_params["video_id"]
-        if video_id not in state.jobs:
-            raise Refusal(
-                404,
-                f"Video with id '{video_id}' not found.",
-                param="video_id",
-                code="video_not_found",
-            )
-        return state.jobs[video_id]
-
-    async def create(request: Request) -> Response:
-        if (early := await guarded(request, "create")) is not None:
-            return early
-        accepted = _validate_create(await _create_fields(request))
-        state.received.append(accepted)
-        job = VideoJob(
-            id=f"video_{secrets.token_hex(12)}",
-            created_at=int(time.time()),
-            model=accepted["model"],
-            prompt=accepted["prompt"],
-            seconds=accepted["seconds"],
-            size=accepted["size"],
-        )
-        job.blocked = state.faults.take("create", ("safety",)) is not None
-        state.jobs[job.id] = job
-        return JSONResponse(state.video(job))
-
-    async def retrieve(request: Request) -> Response:
-        if (early := await guarded(request, "retrieve")) is not None:
-            return early
-        job = job_of(request)
-        job.polls += 1
-        job.link_expired = False
-        headers = {"openai-poll-after-ms": str(state.poll_after_ms)}
-        return JSONResponse(state.video(job), headers=headers)
-
-    async def content(request: Request) -> Response:
-        if (early := await guarded(request, "content")) is not None:
-            return early
-        job = job_of(request)
-        for name in request.query_params:
-            if name != "variant":
-                raise Refusal(
-                    400, f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter"
-                )
-        variant = _check_choice(
-            "variant",
-            request.query_params.get("variant", "video"),
-            ("video", "thumbnail", "spritesheet"),
-        )
-        if job.status(state.polls_to_finish)[0] != "completed":
-            raise Refusal(
-                404,
-                f"Video '{job.id}' is not ready; its status is not completed.",
-                code="video_not_ready",
-            )
-        if state.faults.take("content", ("expire",)) is not None:
-            job.link_expired = True
-        if job.link_expired:
-            raise Refusal(
-                404,
-                "The video's content has expired; retrieve the video again.",
-                code="video_expired",
-            )
-        width, height = (int(n) for n in job.size.split("x"))
-        if variant != "video":
-            image = io.BytesIO()
-            kind = "webp" if variant == "thumbnail" else "jpeg"
-            Image.new("RGB", (width, height), (40, 40, 40)).save(image, format=kind)
-            return Response(image.getvalue(), media_type=f"image/{kind}")
-        clip = CLIPS.clip(width, height, int(job.seconds))
-        if state.faults.take("content", ("truncate",)) is not None:
-            return BrokenBody(clip[: len(clip) // 2], announced=len(clip), media_type="video/mp4")
-        return Response(clip, media_type="video/mp4")
-
-    async def delete(request: Request) -> Response:
-        if (early := await guarded(request, "delete")) is not None:
-            return early
-        job = job_of(request)
-        del state.jobs[job.id]
-        return JSONResponse({"id": job.id, "object": "video.deleted", "deleted": True})
-
-    async def refused(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, Refusal)
-        return JSONResponse(exc.body, status_code=exc.status)
-
-    routes = [
-        Route("/v1/videos", create, methods=["POST"]),
-        Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
-        Route("/v1/videos/{video_id}", delete, methods=["DELETE"]),
-        Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
-        *faults_routes(lambda: state.faults),
-    ]
-    app = Starlette(routes=routes, exception_handlers={Refusal: refused})
-    app.state.fake = state
+    """The fake service as an ASGI app; its state is ``app.state.fake`` (tests may replace it)."""
+    app = Starlette(
+        routes=[
+            Route("/v1/videos", create, methods=["POST"]),
+            Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
+            Route("/v1/videos/{video_id}", delete, methods=["DELETE"]),
+            Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
+        ],
+        exception_handlers={Refusal: _refused},
+    )
+    app.state.fake = fake or OpenAIVideosFake()
+    app.router.routes.extend(faults_routes(lambda: app.state.fake.faults))
     return app
 
 

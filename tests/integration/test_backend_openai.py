@@ -1,0 +1,261 @@
+"""The OpenAI Videos backend against the strict fake over real HTTP: what it sends, how it walks
+a job, how it downloads, and how every injected fault reaches the runner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from previz.backends.base import Job, JobStatus, Reference
+from previz.backends.http import MediaLinkExpired, probe_clip
+from previz.backends.openai import OpenAIVideosBackend
+from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from tests.fakes.openai_videos import DEFAULT_KEY, OpenAIVideosFake, create_app
+from tests.fakes.serve import serving
+
+APP = create_app()
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serving(APP) as url:
+        yield url + "/v1"
+
+
+@pytest.fixture
+def fake() -> OpenAIVideosFake:
+    APP.state.fake = OpenAIVideosFake(poll_after_ms=250)
+    return APP.state.fake
+
+
+@pytest.fixture
+async def backend(base_url: str, fake: OpenAIVideosFake) -> AsyncIterator[OpenAIVideosBackend]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield OpenAIVideosBackend(client=client, base_url=base_url, api_key=DEFAULT_KEY, env={})
+
+
+def picture(path: Path, size: tuple[int, int], colour: tuple[int, int, int]) -> Path:
+    Image.new("RGB", size, colour).save(path)
+    return path
+
+
+def job(*references: Reference, seconds: float = 4.0, size: tuple[int, int] = (1280, 720)) -> Job:
+    return Job(
+        shot_id="sh010",
+        take=1,
+        backend="openai",
+        model="sora-2",
+        prompt="Night. A courier crosses a wet street.",
+        template_hash="t",
+        seconds=seconds,
+        shot_seconds=3.0,
+        width=size[0],
+        height=size[1],
+        fps=24.0,
+        references=references,
+        payload={"negative_prompt": "blur", "seed": 7},
+    )
+
+
+async def finished(backend: OpenAIVideosBackend, the_job: Job) -> str:
+    remote_id = await backend.submit(the_job)
+    while (await backend.poll(remote_id, the_job)).status is not JobStatus.SUCCEEDED:
+        pass
+    return remote_id
+
+
+async def test_submit_sends_seconds_as_a_string_and_size_as_wxh(backend, fake):
+    await backend.submit(job(seconds=8.0))
+    sent = fake.received[0]
+    assert (sent["seconds"], sent["size"], sent["model"]) == ("8", "1280x720", "sora-2")
+
+
+async def test_poll_walks_queued_running_succeeded_with_progress_and_hint(backend, fake):
+    the_job = job()
+    remote_id = await backend.submit(the_job)
+    running = await backend.poll(remote_id, the_job)
+    done = await backend.poll(remote_id, the_job)
+    assert (running.status, running.progress, running.poll_after) == (JobStatus.RUNNING, 0.5, 0.25)
+    assert (done.status, done.progress) == (JobStatus.SUCCEEDED, 1.0)
+
+
+async def test_download_stores_a_checked_clip_and_leaves_no_temp_file(backend, tmp_path):
+    the_job = job()
+    remote_id = await finished(backend, the_job)
+    media = await backend.download(remote_id, the_job, tmp_path / "clip.mp4")
+    probe = probe_clip(media.video)
+    assert (probe.width, probe.height, probe.has_audio) == (1280, 720, True)
+    assert probe.duration == pytest.approx(4.0, abs=0.1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+async def test_first_frame_is_sent_resized_to_the_exact_output_size(backend, fake, tmp_path):
+    frame = picture(tmp_path / "frame.png", (640, 480), (10, 200, 10))
+    hero = picture(tmp_path / "hero.png", (512, 512), (200, 10, 10))
+    await backend.submit(
+        job(
+            Reference(hero, "h1", "character", "mara"),
+            Reference(frame, "h2", "first_frame", "sh005"),
+        )
+    )
+    sent = fake.received[0]["input_reference"]
+    assert (sent["width"], sent["height"]) == (1280, 720)
+
+
+async def test_character_reference_is_used_when_there_is_no_first_frame(backend, fake, tmp_path):
+    hero = picture(tmp_path / "hero.png", (512, 512), (200, 10, 10))
+    await backend.submit(job(Reference(hero, "h1", "character", "mara"), size=(720, 1280)))
+    assert fake.received[0]["input_reference"]["height"] == 1280
+
+
+async def test_references_beyond_one_are_dropped_and_logged(backend, tmp_path, caplog):
+    hero = picture(tmp_path / "hero.png", (512, 512), (200, 10, 10))
+    place = picture(tmp_path / "yard.png", (512, 512), (10, 10, 200))
+    caplog.set_level(logging.WARNING, logger="previz.backends.openai")
+    await backend.submit(
+        job(Reference(hero, "h1", "character", "mara"), Reference(place, "h2", "location", "yard"))
+    )
+    assert "location 'yard'" in caplog.text and "mara" not in caplog.text
+
+
+async def test_disallowed_length_is_refused_before_anything_is_sent(backend, fake):
+    with pytest.raises(JobFailedError, match="not 5"):
+        await backend.submit(job(seconds=5.0))
+    assert fake.received == []
+
+
+async def test_size_the_model_cannot_make_is_refused(backend):
+    with pytest.raises(JobFailedError, match="1792x1024"):
+        await backend.submit(job(size=(1792, 1024)))
+
+
+async def test_rate_limit_is_retryable_with_the_service_retry_after(backend, fake):
+    fake.faults.inject("create", "rate_limit", retry_after=7)
+    with pytest.raises(RetryableServiceError) as caught:
+        await backend.submit(job())
+    assert caught.value.retry_after == 7.0
+
+
+async def test_server_error_is_retryable(backend, fake):
+    fake.faults.inject("create", "server_error", status=503)
+    with pytest.raises(RetryableServiceError, match="503"):
+        await backend.submit(job())
+
+
+async def test_dropped_connection_is_retryable(backend, fake):
+    the_job = job()
+    remote_id = await backend.submit(the_job)
+    fake.faults.inject("retrieve", "drop")
+    with pytest.raises(RetryableServiceError):
+        await backend.poll(remote_id, the_job)
+
+
+async def test_slow_answer_past_the_client_timeout_is_retryable(base_url, fake):
+    fake.faults.inject("create", "slow", seconds=0.6)
+    async with httpx.AsyncClient(timeout=0.2) as client:
+        impatient = OpenAIVideosBackend(client=client, base_url=base_url, api_key=DEFAULT_KEY)
+        with pytest.raises(RetryableServiceError, match="ReadTimeout"):
+            await impatient.submit(job())
+
+
+async def test_truncated_download_is_retryable_and_leaves_nothing(backend, fake, tmp_path):
+    the_job = job()
+    remote_id = await finished(backend, the_job)
+    fake.faults.inject("content", "truncate")
+    with pytest.raises(RetryableServiceError):
+        await backend.download(remote_id, the_job, tmp_path / "clip.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_expired_link_is_refreshed_by_fetching_the_job_again(backend, fake, tmp_path):
+    the_job = job()
+    remote_id = await finished(backend, the_job)
+    fake.faults.inject("content", "expire")
+    media = await backend.download(remote_id, the_job, tmp_path / "clip.mp4")
+    assert media.video.exists()
+    assert fake.jobs[remote_id].polls == 3  # two polls, then one re-fetch for a fresh link
+
+
+async def test_link_expired_again_after_refresh_is_retryable(backend, fake, tmp_path):
+    the_job = job()
+    remote_id = await finished(backend, the_job)
+    fake.faults.inject("content", "expire", times=2)
+    with pytest.raises(MediaLinkExpired) as caught:
+        await backend.download(remote_id, the_job, tmp_path / "clip.mp4")
+    assert isinstance(caught.value, RetryableServiceError)
+
+
+async def test_moderation_block_is_a_final_failure_with_the_service_reason(backend, fake):
+    fake.faults.inject("create", "safety")
+    the_job = job()
+    remote_id = await backend.submit(the_job)
+    await backend.poll(remote_id, the_job)
+    update = await backend.poll(remote_id, the_job)
+    assert (update.status, update.retryable) == (JobStatus.FAILED, False)
+    assert update.error is not None and update.error.startswith("moderation_blocked")
+
+
+async def test_wrong_key_is_a_final_failure_that_does_not_echo_the_key(base_url, fake):
+    secret = "sk-previz-wrong-key-abcdef123456"
+    async with httpx.AsyncClient() as client:
+        wrong = OpenAIVideosBackend(client=client, base_url=base_url, api_key=secret)
+        with pytest.raises(JobFailedError) as caught:
+            await wrong.submit(job())
+    assert caught.value.retryable is False
+    assert "401" in str(caught.value)
+    assert secret not in str(caught.value) and "3456" not in str(caught.value)
+
+
+async def test_missing_key_is_reported_before_any_request(base_url, fake):
+    async with httpx.AsyncClient() as client:
+        keyless = OpenAIVideosBackend(client=client, base_url=base_url, env={})
+        assert not keyless.is_configured()
+        with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
+            await keyless.submit(job())
+    assert fake.received == []
+
+
+async def test_key_and_base_url_come_from_the_environment_like_the_sdk(base_url, fake):
+    env = {"OPENAI_API_KEY": DEFAULT_KEY, "OPENAI_BASE_URL": base_url}
+    async with httpx.AsyncClient() as client:
+        from_env = OpenAIVideosBackend(client=client, env=env)
+        assert from_env.is_configured()
+        assert await from_env.submit(job())
+
+
+async def test_no_key_reaches_logs_errors_or_media_records(base_url, fake, tmp_path, caplog):
+    secret = "sk-previz-secret-0123456789abcdef"
+    fake.api_keys.add(secret)
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    async with httpx.AsyncClient() as client:
+        backend = OpenAIVideosBackend(client=client, base_url=base_url, api_key=secret)
+        the_job = job()
+        remote_id = await finished(backend, the_job)
+        fake.faults.inject("content", "expire", times=2)
+        for fault in ("rate_limit", "server_error"):
+            fake.faults.inject("retrieve", fault)
+            with pytest.raises(RetryableServiceError) as caught:
+                await backend.poll(remote_id, the_job)
+            seen.append(str(caught.value))
+        with pytest.raises(RetryableServiceError) as expired:
+            await backend.download(remote_id, the_job, tmp_path / "clip.mp4")
+        seen.append(str(expired.value))
+        media = await backend.download(remote_id, the_job, tmp_path / "clip.mp4")
+    seen += [r.getMessage() for r in caplog.records] + [repr(media)]
+    assert seen and not [text for text in seen if secret in text or secret[-6:] in text]
+
+
+def test_capabilities_follow_the_model():
+    backend = OpenAIVideosBackend(env={})
+    sora, pro = backend.capabilities("sora-2"), backend.capabilities("sora-2-pro")
+    assert sora.durations == (4.0, 8.0, 12.0)
+    assert sora.sizes == ((720, 1280), (1280, 720))
+    assert pro.sizes is not None and (1792, 1024) in pro.sizes
+    assert (sora.max_references, sora.audio, sora.prompt_limit) == (1, True, 32_000)
+    assert pro.cost_per_second > sora.cost_per_second
