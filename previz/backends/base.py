@@ -37,6 +37,8 @@ class Capabilities:
     ``durations`` lists the allowed clip lengths in seconds; a shot is generated at the shortest
     allowed length that covers it plus handles (see :meth:`generation_seconds`). ``None`` means
     any length (a local renderer). ``sizes`` lists allowed (width, height); ``None`` means any.
+    ``reference_durations``, when set, narrows the allowed lengths for jobs that send reference
+    images (Veo 3.1 takes asset references only for 8-second clips).
     """
 
     durations: tuple[float, ...] | None = None
@@ -49,17 +51,26 @@ class Capabilities:
     max_concurrency: int = 1
     prompt_limit: int = 32_000
     env_vars: tuple[str, ...] = ()
+    reference_durations: tuple[float, ...] | None = None
 
-    def generation_seconds(self, shot_seconds: float, handles: float = 0.0) -> float:
-        """The length to generate so that the shot plus handles fits, or the longest allowed."""
+    def generation_seconds(
+        self, shot_seconds: float, handles: float = 0.0, *, with_references: bool = False
+    ) -> float:
+        """The length to generate so that the shot plus handles fits, or the longest allowed.
+
+        ``with_references``: the job sends reference images, so ``reference_durations`` applies.
+        """
         wanted = shot_seconds + 2 * handles
-        if self.durations is None:
+        durations = self.durations
+        if with_references and self.reference_durations is not None:
+            durations = self.reference_durations
+        if durations is None:
             return wanted
-        covering = [d for d in sorted(self.durations) if d + 1e-9 >= wanted]
+        covering = [d for d in sorted(durations) if d + 1e-9 >= wanted]
         if covering:
             return covering[0]
-        fallback = [d for d in sorted(self.durations) if d + 1e-9 >= shot_seconds]
-        return fallback[0] if fallback else max(self.durations)
+        fallback = [d for d in sorted(durations) if d + 1e-9 >= shot_seconds]
+        return fallback[0] if fallback else max(durations)
 
     def nearest_size(self, width: int, height: int) -> tuple[int, int]:
         """The allowed size whose aspect ratio is closest to ``width:height`` (ties: larger)."""
