@@ -173,6 +173,7 @@ class LumaBackend(RemoteBackend):
     # -- the job lifecycle -------------------------------------------------------------------
 
     async def submit(self, job: Job) -> str:
+        self._require_key(job)
         body = await self.request_for(job)
         response = await self._call("POST", "/generations/video", job, json=body)
         generation_id = json_object(response, backend=self.name, shot_id=job.shot_id).get("id")
@@ -272,7 +273,7 @@ class LumaBackend(RemoteBackend):
 
     # -- HTTP ---------------------------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, job: Job, **kwargs: Any) -> httpx.Response:
+    def _require_key(self, job: Job) -> None:
         if not self._api_key:
             raise BackendUnavailableError(
                 f"no Luma API key: set {KEY_VAR}",
@@ -280,6 +281,9 @@ class LumaBackend(RemoteBackend):
                 shot_id=job.shot_id,
                 hint="create a key at lumalabs.ai/dream-machine/api/keys",
             )
+
+    async def _call(self, method: str, path: str, job: Job, **kwargs: Any) -> httpx.Response:
+        self._require_key(job)
         headers = {"Authorization": f"Bearer {self._api_key}"}
         request = self._client.build_request(
             method, self._base_url + path, headers=headers, **kwargs

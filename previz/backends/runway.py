@@ -209,6 +209,7 @@ class RunwayBackend(RemoteBackend):
     # -- the job lifecycle -------------------------------------------------------------------
 
     async def submit(self, job: Job) -> str:
+        self._require_key(job)
         endpoint, body = self.request_for(job)
         response = await self._call("POST", f"/v1/{endpoint}", job, json=body)
         task_id = json_object(response, backend=self.name, shot_id=job.shot_id).get("id")
@@ -347,7 +348,7 @@ class RunwayBackend(RemoteBackend):
 
     # -- HTTP ---------------------------------------------------------------------------------
 
-    async def _call(self, method: str, path: str, job: Job, **kwargs: Any) -> httpx.Response:
+    def _require_key(self, job: Job) -> None:
         if not self._api_key:
             raise BackendUnavailableError(
                 f"no Runway API key: set {KEY_VAR}",
@@ -355,6 +356,9 @@ class RunwayBackend(RemoteBackend):
                 shot_id=job.shot_id,
                 hint="create a key at dev.runwayml.com and export it as RUNWAYML_API_SECRET",
             )
+
+    async def _call(self, method: str, path: str, job: Job, **kwargs: Any) -> httpx.Response:
+        self._require_key(job)
         headers = {"Authorization": f"Bearer {self._api_key}", "X-Runway-Version": API_VERSION}
         request = self._client.build_request(
             method, self._base_url + path, headers=headers, **kwargs
