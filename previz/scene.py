@@ -28,10 +28,12 @@ class SceneSummary:
 
     def __str__(self) -> str:
         tc = otio.opentime.to_timecode(self.running_time, self.running_time.rate)
-        return (f"{self.scenes} scene(s), {self.shots} shot(s), {self.takes} take(s), "
-                f"{self.characters} character(s), running time {tc} "
-                f"({int(self.running_time.value)} frames at {self.fps:g} fps), "
-                f"backend {', '.join(self.backends)}")
+        return (
+            f"{self.scenes} scene(s), {self.shots} shot(s), {self.takes} take(s), "
+            f"{self.characters} character(s), running time {tc} "
+            f"({int(self.running_time.value)} frames at {self.fps:g} fps), "
+            f"backend {', '.join(self.backends)}"
+        )
 
 
 class Backends(dict[str, Backend]):
@@ -52,9 +54,14 @@ def validate(path: str | Path, backend: str | None = None) -> SceneSummary:
     compile_shotlist_prompts(shotlist, backend)
     backends = sorted({backend} if backend else {s.backend for s in shotlist.shots})
     return SceneSummary(
-        scenes=len(shotlist.source.scenes), shots=len(shotlist.shots),
-        takes=sum(s.takes for s in shotlist.shots), characters=len(shotlist.source.characters),
-        running_time=shotlist.duration, fps=shotlist.fps, backends=tuple(backends))
+        scenes=len(shotlist.source.scenes),
+        shots=len(shotlist.shots),
+        takes=sum(s.takes for s in shotlist.shots),
+        characters=len(shotlist.source.characters),
+        running_time=shotlist.duration,
+        fps=shotlist.fps,
+        backends=tuple(backends),
+    )
 
 
 def compile_prompts(path: str | Path, backend: str | None = None) -> list[ShotPrompt]:
@@ -62,8 +69,9 @@ def compile_prompts(path: str | Path, backend: str | None = None) -> list[ShotPr
     return compile_shotlist_prompts(load(path), backend)
 
 
-def compile_shotlist_prompts(shotlist: ResolvedShotList, backend: str | None = None
-                             ) -> list[ShotPrompt]:
+def compile_shotlist_prompts(
+    shotlist: ResolvedShotList, backend: str | None = None
+) -> list[ShotPrompt]:
     """Compile a loaded shot list, checking each prompt against its backend's limit."""
     backends = Backends()
     compiler = PromptCompiler(shotlist, limit=backends.prompt_limit)

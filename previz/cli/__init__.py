@@ -5,7 +5,7 @@ from __future__ import annotations
 from previz.cli.app import cli
 
 # Importing a command module registers its commands on ``cli``.
-from previz.cli import scene  # noqa: E402, F401  isort: skip
+from previz.cli import scene  # noqa: F401  isort: skip
 
 
 def main() -> None:

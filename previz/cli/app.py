@@ -11,6 +11,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from previz.errors import PrevizError
 
@@ -23,7 +24,11 @@ class _PrevizGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PrevizError as error:
-            err_console.print(f"[bold red]error[/]: {error}", highlight=False, markup=True)
+            err_console.print(
+                Text("error: ", style="bold red") + Text(str(error)),
+                soft_wrap=True,
+                highlight=False,
+            )
             sys.exit(2)
         except KeyboardInterrupt:
             err_console.print("interrupted; run the same command again to resume")

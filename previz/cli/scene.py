@@ -49,21 +49,32 @@ def prompts(scene: Path, backend: str | None, as_json: bool) -> None:
     for column in ("shot", "backend", "chars", "template", "prompt"):
         table.add_column(column, overflow="fold")
     for p in compiled:
-        table.add_row(p.shot_id, p.backend, str(p.length), f"{p.template} {p.template_hash[:8]}",
-                      p.text)
+        table.add_row(
+            p.shot_id, p.backend, str(p.length), f"{p.template} {p.template_hash[:8]}", p.text
+        )
     console.print(table)
 
 
 def _prompt_json(prompt: ShotPrompt) -> dict[str, object]:
-    return {"shot": prompt.shot_id, "backend": prompt.backend, "model": prompt.model,
-            "template": prompt.template, "template_hash": prompt.template_hash,
-            "length": prompt.length, "negative_prompt": prompt.negative_prompt,
-            "prompt": prompt.text}
+    return {
+        "shot": prompt.shot_id,
+        "backend": prompt.backend,
+        "model": prompt.model,
+        "template": prompt.template,
+        "template_hash": prompt.template_hash,
+        "length": prompt.length,
+        "negative_prompt": prompt.negative_prompt,
+        "prompt": prompt.text,
+    }
 
 
 @cli.command()
-@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of standard output.",
+)
 def schema(out: Path | None) -> None:
     """Write the JSON Schema of the scene format (for editor autocompletion)."""
     text = scene_schema_json()

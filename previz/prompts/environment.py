@@ -35,6 +35,7 @@ def make_environment(project_templates: Path | None = None) -> SandboxedEnvironm
         lstrip_blocks=True,
         keep_trailing_newline=False,
         autoescape=False,
+        auto_reload=False,  # one environment per compile run: no stat() per template lookup
     )
     env.filters.update(
         size=phrases.size_phrase,

@@ -27,6 +27,7 @@ class Problem:
     message: str
     hint: str | None = None
     shot_id: str | None = None
+    at_key: bool = False  # point at the key itself (an unknown key), not its value
 
 
 def suggest(value: str, choices: Iterable[str], kind: str) -> str:

@@ -9,12 +9,14 @@ hint; several problems are reported together.
 from __future__ import annotations
 
 import difflib
+import re
 import runpy
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -33,14 +35,18 @@ def load(path: str | Path) -> ResolvedShotList:
     path = Path(path)
     if path.suffix in SCRIPT_SUFFIXES:
         return _load_script(path)
-    data = read_yaml(path)
-    return from_data(data, path=path)
+    text = _read_text(path)
+    return from_data(parse_fast(text, path), path=path, located=lambda: parse_located(text, path))
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse YAML keeping positions; syntax errors become located :class:`SceneError`."""
+    """Parse a scene file keeping every key's and value's position (ruamel round-trip)."""
+    return parse_located(_read_text(path), path)
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SceneError(
             "scene file not found",
@@ -49,6 +55,25 @@ def read_yaml(path: Path) -> Any:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise SceneError(f"cannot read the scene file: {error}", path=path) from None
+
+
+def parse_fast(text: str, path: Path) -> Any:
+    """Parse with libyaml (YAML 1.2 scalars); on a syntax error, report ruamel's located one."""
+    try:
+        return yaml.load(text, Loader=_FastLoader)
+    except yaml.YAMLError as error:
+        parse_located(text, path)  # raises the located SceneError for the same problem
+        mark = getattr(error, "problem_mark", None)
+        raise SceneError(
+            f"YAML syntax: {getattr(error, 'problem', error)}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+
+
+def parse_located(text: str, path: Path) -> Any:
+    """Parse keeping positions; syntax errors become located :class:`SceneError`."""
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
@@ -66,10 +91,21 @@ def read_yaml(path: Path) -> Any:
 
 
 def from_data(
-    data: Any, *, path: Path | None = None, base_dir: Path | None = None
+    data: Any,
+    *,
+    path: Path | None = None,
+    base_dir: Path | None = None,
+    located: Callable[[], Any] | None = None,
 ) -> ResolvedShotList:
-    """Validate and resolve already-parsed data (from YAML or the Python builder)."""
+    """Validate and resolve parsed data (from YAML or the Python builder).
+
+    ``located`` re-parses the source with positions; it is called only to report problems.
+    """
     base = base_dir or (path.parent if path else Path.cwd())
+
+    def fail(problems: list[Problem]) -> typing.NoReturn:
+        _raise(path, located() if located else data, problems)
+
     if not isinstance(data, Mapping):
         raise SceneError(
             "a scene file must be a mapping with 'schema_version', 'project' and 'scenes'",
@@ -79,28 +115,64 @@ def from_data(
             hint="start from 'previz init' or scenes/ for an example",
         )
     if "schema_version" in data and data["schema_version"] != SCHEMA_VERSION:
-        _raise(
-            path,
-            data,
+        fail(
             [
                 Problem(
                     ("schema_version",),
                     f"schema_version {data['schema_version']!r} is not supported",
                     f"this previz reads schema_version {SCHEMA_VERSION}",
                 )
-            ],
+            ]
         )
     try:
         shotlist = ShotList.model_validate(data)
     except ValidationError as error:
-        _raise(path, data, _problems_from_validation(error))
+        fail(_problems_from_validation(error))
     problems = check_ids(shotlist) + check_references(shotlist, base)
     if problems:
-        _raise(path, data, problems)
+        fail(problems)
     try:
         return resolve(shotlist, base, path)
     except ResolveError as error:
-        _raise(path, data, error.problems)
+        fail(error.problems)
+
+
+class _FastLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml's parser with YAML 1.2 core-schema scalars, as ruamel reads them.
+
+    PyYAML follows YAML 1.1, where ``no`` is false and ``00:00:02:12`` is a base-60 number; a
+    scene file's timecodes and words must stay text. Duplicate keys are errors, as in ruamel.
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        if len(set(map(str, keys))) != len(keys):
+            raise yaml.constructor.ConstructorError(
+                None, None, "found a duplicate key", node.start_mark
+            )
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def _core_schema_resolvers() -> None:
+    resolvers = {
+        "tag:yaml.org,2002:bool": r"^(?:true|True|TRUE|false|False|FALSE)$",
+        "tag:yaml.org,2002:int": r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+        "tag:yaml.org,2002:float": (
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    }
+    dropped = {*resolvers, "tag:yaml.org,2002:timestamp"}
+    table = {
+        first: [(tag, rx) for tag, rx in entries if tag not in dropped]
+        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _FastLoader.yaml_implicit_resolvers = table
+    for tag, pattern in resolvers.items():
+        _FastLoader.add_implicit_resolver(tag, re.compile(pattern), list("-+0123456789.tTfFoxi"))
+
+
+_core_schema_resolvers()
 
 
 def _raise(path: Path | None, data: Any, problems: list[Problem]) -> typing.NoReturn:
@@ -109,7 +181,7 @@ def _raise(path: Path | None, data: Any, problems: list[Problem]) -> typing.NoRe
 
 
 def _located(path: Path | None, data: Any, problem: Problem) -> SceneError:
-    line, column = position(data, problem.loc)
+    line, column = position(data, problem.loc, at_key=problem.at_key)
     where = "" if line else f" (at {format_loc(problem.loc)})"
     return SceneError(
         problem.message + where,
@@ -129,12 +201,14 @@ def format_loc(loc: Loc) -> str:
     return out
 
 
-def position(data: Any, loc: Loc) -> tuple[int | None, int | None]:
+def position(data: Any, loc: Loc, *, at_key: bool = False) -> tuple[int | None, int | None]:
     """1-based line and column of the deepest node of ``loc`` present in the YAML."""
     node, found = data, None
-    for part in loc:
+    for depth, part in enumerate(loc):
         if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
-            found = node.lc.value(part) if _is_scalar(node[part]) else node.lc.key(part)
+            key_wanted = at_key and depth == len(loc) - 1
+            scalar = _is_scalar(node[part]) and not key_wanted
+            found = node.lc.value(part) if scalar else node.lc.key(part)
             node = node[part]
         elif isinstance(node, CommentedMap) and isinstance(part, str):
             found = _position_of_unknown(node, part) or found
@@ -166,15 +240,23 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _problems_from_validation(error: ValidationError) -> list[Problem]:
+    items = [(item, _data_loc(item["loc"])) for item in error.errors(include_url=False)]
+    unknown = {loc[:-1]: str(loc[-1]) for item, loc in items if item["type"] == "extra_forbidden"}
     problems: list[Problem] = []
     seen: set[Loc] = set()
-    for item in error.errors(include_url=False):
-        loc = _data_loc(item["loc"])
-        if loc in seen:
+    for item, loc in items:
+        if loc in seen or _is_misspelling(item, loc, unknown):
             continue  # one message per place: unions report once per member
         seen.add(loc)
         problems.append(_problem(item, loc))
     return problems
+
+
+def _is_misspelling(item: Mapping[str, Any], loc: Loc, unknown: dict[Loc, str]) -> bool:
+    """A 'missing' key next to an unknown key that looks like it: report the typo only."""
+    if item["type"] != "missing" or loc[:-1] not in unknown:
+        return False
+    return bool(difflib.get_close_matches(str(loc[-1]), [unknown[loc[:-1]]], cutoff=0.6))
 
 
 def _data_loc(loc: Sequence[Any]) -> Loc:
@@ -240,7 +322,7 @@ def _problem(item: Mapping[str, Any], loc: Loc) -> Problem:
         got = item.get("input")
         shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
         message = f"'{field}': {message} (got {shown})"
-    return Problem(loc, message, hint)
+    return Problem(loc, message, hint, at_key=kind == "extra_forbidden")
 
 
 def _valid_keys(loc: Loc) -> list[str]:

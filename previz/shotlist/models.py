@@ -163,11 +163,7 @@ _FILLER = frozenset({"to", "the", "a", "camera", "move", "moves", "towards", "to
 
 
 def _is_term(vocabulary: vocab.Vocabulary, word: str) -> bool:
-    try:
-        vocabulary.resolve(word)
-    except ValueError:
-        return False
-    return True
+    return vocabulary.lookup(word) is not None
 
 
 class Lighting(Strict):

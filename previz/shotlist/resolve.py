@@ -7,6 +7,7 @@ that began in an earlier shot and scene beds — timed in seconds from the shot'
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -319,6 +320,9 @@ def _wardrobe(character: Character, scene_id: str) -> str | None:
     return character.wardrobe.scenes.get(scene_id, character.wardrobe.default)
 
 
+_ORDER = itertools.count()
+
+
 @dataclass(frozen=True)
 class _Span:
     cue: SoundCue
@@ -326,6 +330,7 @@ class _Span:
     begin: float  # seconds from the start of the cut
     end: float
     origin: str
+    order: int  # position in the scene file, so cues keep the order they were written in
 
 
 def _time_cues(
@@ -364,17 +369,30 @@ def _time_cues(
                     problems,
                     bed=False,
                 )
+    return [replace(shot, sound=heard) for shot, heard in _heard_per_shot(shots, spans, characters)]
+
+
+def _heard_per_shot(
+    shots: list[ResolvedShot], spans: list[_Span], characters: dict[str, Character]
+) -> list[tuple[ResolvedShot, tuple[ResolvedCue, ...]]]:
+    """Sweep the cut once: cues enter when they begin and leave when they have ended."""
+    pending = sorted(spans, key=lambda span: span.begin)
+    active: list[_Span] = []
     out = []
-    for resolved in shots:
-        start = float(resolved.head.to_seconds())
-        end = float((resolved.head + resolved.duration).to_seconds())
-        heard = tuple(
-            _slice(span, start, end, characters)
-            for span in spans
-            if span.begin < end - 1e-9 and span.end > start + 1e-9
-        )
-        out.append(replace(resolved, sound=heard))
+    for shot in shots:  # shots are in cut order, end to end
+        start = float(shot.head.to_seconds())
+        end = float((shot.head + shot.duration).to_seconds())
+        while pending and pending[0].begin < end - 1e-9:
+            active.append(pending.pop(0))
+        active = [span for span in active if span.end > start + 1e-9]
+        heard = [span for span in spans_in_order(active) if span.begin < end - 1e-9]
+        out.append((shot, tuple(_slice(span, start, end, characters) for span in heard)))
     return out
+
+
+def spans_in_order(spans: list[_Span]) -> list[_Span]:
+    """Beds first, then cues by start: the order a mixer reads a cue sheet."""
+    return sorted(spans, key=lambda span: (span.order, span.begin))
 
 
 def _span(
@@ -441,7 +459,7 @@ def _span(
             )
         )
         return []
-    return [_Span(cue, cue.id or default_id, begin, end, first.id)]
+    return [_Span(cue, cue.id or default_id, begin, end, first.id, next(_ORDER))]
 
 
 def _slice(

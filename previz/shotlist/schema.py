@@ -17,16 +17,24 @@ def scene_schema() -> dict[str, Any]:
     for name, shorthand in _SHORTHANDS.items():
         if name in defs:
             full = defs[name]
-            defs[name] = {"description": full.get("description", ""),
-                          "anyOf": [*shorthand, full]}
-    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": SCHEMA_ID, "title": "previz scene file"}
+            defs[name] = {"description": full.get("description", ""), "anyOf": [*shorthand, full]}
+    return {
+        **schema,
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "previz scene file",
+    }
 
 
 _SHORTHANDS: dict[str, list[dict[str, Any]]] = {
-    "Lens": [{"type": "number", "description": "focal length in mm"},
-             {"type": "string", "pattern": "^\\s*\\d+(\\.\\d+)?\\s*[mM][mM]",
-              "examples": ["35mm", "50mm f/1.8"]}],
+    "Lens": [
+        {"type": "number", "description": "focal length in mm"},
+        {
+            "type": "string",
+            "pattern": "^\\s*\\d+(\\.\\d+)?\\s*[mM][mM]",
+            "examples": ["35mm", "50mm f/1.8"],
+        },
+    ],
     "Movement": [{"type": "string", "examples": ["static", "slow dolly in", "pan left"]}],
     "Transition": [{"type": "string", "examples": ["cut", "dissolve 12f"]}],
     "Wardrobe": [{"type": "string"}],

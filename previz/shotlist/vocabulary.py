@@ -34,12 +34,19 @@ class Vocabulary:
 
     def resolve(self, value: str) -> str:
         """The canonical code for ``value``; ``ValueError`` with a suggestion when unknown."""
+        code = self.lookup(value)
+        if code is None:
+            raise ValueError(self.unknown_message(value))
+        return code
+
+    def lookup(self, value: str) -> str | None:
+        """The canonical code for ``value``, or None when it is not a known spelling."""
         key = normalise(value)
         if key in self._lookup:
             return self._lookup[key]
-        if key.endswith(" shot") and key[: -len(" shot")] in self._lookup:
-            return self._lookup[key[: -len(" shot")]]
-        raise ValueError(self.unknown_message(value))
+        if key.endswith(" shot"):
+            return self._lookup.get(key[: -len(" shot")])
+        return None
 
     def unknown_message(self, value: str) -> str:
         close = difflib.get_close_matches(normalise(value), list(self._lookup), n=1, cutoff=0.6)

@@ -20,17 +20,24 @@ def init_project(folder: Path, *, force: bool = False) -> list[Path]:
     """Write ``scene.yaml``, ``templates/`` and ``.gitignore`` into ``folder``; return them."""
     scene = folder / "scene.yaml"
     if scene.exists() and not force:
-        raise OutputError(f"{scene} already exists", path=scene,
-                          hint="choose another folder, or pass --force to overwrite")
+        raise OutputError(
+            f"{scene} already exists",
+            path=scene,
+            hint="choose another folder, or pass --force to overwrite",
+        )
     try:
         (folder / "templates").mkdir(parents=True, exist_ok=True)
-        scene.write_text(files("previz.starter").joinpath("scene.yaml").read_text("utf-8"),
-                         encoding="utf-8")
+        scene.write_text(
+            files("previz.starter").joinpath("scene.yaml").read_text("utf-8"), encoding="utf-8"
+        )
         (folder / "templates" / "README.md").write_text(_TEMPLATES_README, encoding="utf-8")
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text(_GITIGNORE, encoding="utf-8")
     except OSError as error:
-        raise OutputError(f"cannot write the project: {error.strerror}", path=folder,
-                          hint="check the folder is writable and the disk has room") from None
+        raise OutputError(
+            f"cannot write the project: {error.strerror}",
+            path=folder,
+            hint="check the folder is writable and the disk has room",
+        ) from None
     return [scene, folder / "templates", folder / ".gitignore"]

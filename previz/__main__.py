@@ -1,0 +1,5 @@
+"""``python -m previz`` runs the command line."""
+
+from previz.cli import main
+
+main()
