@@ -37,6 +37,7 @@ FAULT_KINDS = (
     "truncate",  # announce the whole Content-Length, send part of it, close
     "expire",  # the clip's download link answers 403/404 until the job is fetched again
     "safety",  # the job ends blocked by the service's safety system
+    "failed",  # the job ends failed by an internal error of the service (worth retrying)
 )
 
 ErrorBody = Callable[[int, str], dict[str, Any]]

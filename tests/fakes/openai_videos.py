@@ -72,12 +72,13 @@ class VideoJob:
     created_at: int
     polls: int = 0
     blocked: bool = False
+    broken: bool = False
     link_expired: bool = False
     completed_at: int | None = None
 
     def status(self, polls_to_finish: int) -> tuple[str, int]:
         if self.polls >= polls_to_finish:
-            return ("failed", 0) if self.blocked else ("completed", 100)
+            return ("failed", 0) if self.blocked or self.broken else ("completed", 100)
         if self.polls == 0:
             return "queued", 0
         return "in_progress", int(100 * self.polls / polls_to_finish)
@@ -99,7 +100,9 @@ class OpenAIVideosFake:
         if status in ("completed", "failed") and job.completed_at is None:
             job.completed_at = int(time.time())
         error = None
-        if status == "failed":
+        if status == "failed" and job.broken:
+            error = {"code": "internal_error", "message": "Video generation failed unexpectedly."}
+        elif status == "failed":
             error = {
                 "code": "moderation_blocked",
                 "message": "Your request was blocked by our moderation system.",
@@ -352,6 +355,7 @@ async def create(request: Request) -> Response:
         size=accepted["size"],
     )
     job.blocked = state.faults.take("create", ("safety",)) is not None
+    job.broken = state.faults.take("create", ("failed",)) is not None
     state.jobs[job.id] = job
     return JSONResponse(state.video(job))
 
