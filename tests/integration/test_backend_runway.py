@@ -382,3 +382,5 @@ async def test_demo_scene_builds_through_the_runner_into_the_cache(
     assert len(sent_images) == len(with_mara) > 0
     assert all(body["promptImage"].startswith("data:image/png;base64,") for body in sent_images)
     assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
+    written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
+    assert not any(KEY.encode() in data for data in written)  # cache records, journal, clips
