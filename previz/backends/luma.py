@@ -69,9 +69,10 @@ DURATIONS = (5, 9)
 # per generated pixel, so other resolutions and ratios scale by pixel count.
 USD_PER_SECOND_720P = {"ray-2": 0.08, "ray-flash-2": 0.037}
 _PIXELS_720P = 1280 * 720
-# Failure reasons that will fail the same way again (moderation, unusable input). Luma gives
-# no failure codes, so other failures are treated as transient and left to the runner's retries.
-_FINAL_WORDS = ("moderation", "not allowed", "safety", "policy", "blocked", "invalid", "read the")
+# Failure reasons that will fail the same way again (moderation, invalid input). Luma gives no
+# failure codes and documents no reasons, so any other failure counts as transient and is left
+# to the runner's bounded retries.
+_FINAL_WORDS = ("moderation", "not allowed", "safety", "policy", "blocked", "invalid")
 
 
 class ReferenceHost(Protocol):
