@@ -117,7 +117,7 @@ def image_of(name: str, value: Any, *, vertex: bool) -> dict[str, Any]:
     else:
         _unknown(name, value, ("bytesBase64Encoded", "mimeType"))
         data, mime = value.get("bytesBase64Encoded"), value.get("mimeType")
-    _typed(f"{name}.mimeType", mime, str, ("image/jpeg", "image/png", "image/webp"))
+    _typed(f"{name}.mimeType", mime, str, ("image/jpeg", "image/png"))
     try:
         raw = base64.b64decode(_typed(f"{name}.bytesBase64Encoded", data, str), validate=True)
         with Image.open(io.BytesIO(raw)) as picture:

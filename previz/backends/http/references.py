@@ -21,17 +21,22 @@ REFERENCE_ORDER = ("first_frame", "character", "location", "prop")
 the first frame first, then characters in cast order, then the location, then props."""
 
 
-def reference_image(path: Path, *, size: tuple[int, int] | None = None) -> tuple[bytes, str]:
+def reference_image(
+    path: Path,
+    *,
+    size: tuple[int, int] | None = None,
+    as_is: Sequence[str] = ("PNG", "JPEG", "WEBP"),
+) -> tuple[bytes, str]:
     """The image at ``path`` as (bytes, MIME type), centre-cropped and scaled to ``size`` if given.
 
-    Without ``size`` a PNG, JPEG or WebP file is sent as it is; other formats become PNG.
-    With ``size`` the image is cropped to the target's aspect, scaled, and encoded as PNG.
+    Without ``size`` a file in one of the ``as_is`` formats is sent untouched; any other becomes
+    PNG. With ``size`` the image is cropped to the target's aspect, scaled, and encoded as PNG.
     """
     try:
         with Image.open(path) as image:
             image.load()
             source_format = (image.format or "").upper()
-            if size is None and source_format in {"PNG", "JPEG", "WEBP"}:
+            if size is None and source_format in as_is:
                 return path.read_bytes(), f"image/{source_format.lower()}"
             picture = ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, UnidentifiedImageError) as exc:

@@ -1,0 +1,349 @@
+"""The Veo backend against the strict fake over real HTTP, on both roads (Vertex AI and the
+Gemini API): what it sends, how it walks an operation, how the clip arrives, and how every
+injected fault reaches the runner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import google.auth.credentials
+import httpx
+import pytest
+from google.oauth2.credentials import Credentials
+from PIL import Image
+
+from previz.backends.base import Job, JobStatus, Reference
+from previz.backends.http import MediaLinkExpired, probe_clip
+from previz.backends.veo import VeoBackend
+from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from tests.fakes.serve import serving
+from tests.fakes.veo import DEFAULT_KEY, DEFAULT_PROJECT, DEFAULT_TOKEN, VeoFake, create_app
+
+APP = create_app()
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serving(APP) as url:
+        yield url
+
+
+@pytest.fixture
+def fake() -> VeoFake:
+    APP.state.fake = VeoFake(polls_to_finish=1)
+    return APP.state.fake
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
+
+
+@pytest.fixture
+def gemini(client: httpx.AsyncClient, base_url: str, fake: VeoFake) -> VeoBackend:
+    return VeoBackend(client=client, base_url=base_url, api_key=DEFAULT_KEY, env={})
+
+
+@pytest.fixture
+def vertex(client: httpx.AsyncClient, base_url: str, fake: VeoFake) -> VeoBackend:
+    return VeoBackend(
+        client=client,
+        base_url=base_url,
+        env={},
+        vertexai=True,
+        project=DEFAULT_PROJECT,
+        location="us-central1",
+        credentials=Credentials(token=DEFAULT_TOKEN),
+    )
+
+
+def picture(path: Path, size: tuple[int, int] = (300, 400)) -> Path:
+    Image.new("RGB", size, (120, 60, 30)).save(path)
+    return path
+
+
+def job(
+    *references: Reference,
+    seconds: float = 6.0,
+    size: tuple[int, int] = (1280, 720),
+    model: str = "veo-3.1-generate-preview",
+) -> Job:
+    return Job(
+        shot_id="sh020",
+        take=1,
+        backend="veo",
+        model=model,
+        prompt="Dawn. The courier looks back at the depot.",
+        template_hash="t",
+        seconds=seconds,
+        shot_seconds=4.0,
+        width=size[0],
+        height=size[1],
+        fps=24.0,
+        references=references,
+        payload={"negative_prompt": "text overlays", "seed": 42},
+    )
+
+
+def cast(tmp_path: Path, *names: str) -> list[Reference]:
+    return [Reference(picture(tmp_path / f"{n}.png"), n, "character", n) for n in names]
+
+
+async def finished(backend: VeoBackend, the_job: Job) -> str:
+    name = await backend.submit(the_job)
+    while (await backend.poll(name, the_job)).status is not JobStatus.SUCCEEDED:
+        pass
+    return name
+
+
+async def test_gemini_request_has_the_shape_and_no_vertex_only_fields(gemini, fake):
+    await gemini.submit(job())
+    sent = fake.received[0].parameters
+    assert sent == {
+        "sampleCount": 1,
+        "durationSeconds": 6,
+        "aspectRatio": "16:9",
+        "resolution": "720p",
+        "negativePrompt": "text overlays",
+    }
+
+
+async def test_vertex_request_carries_seed_and_audio(vertex, fake):
+    await vertex.submit(job(size=(720, 1280)))
+    sent = fake.received[0].parameters
+    assert (sent["seed"], sent["generateAudio"], sent["aspectRatio"]) == (42, True, "9:16")
+
+
+async def test_gemini_operation_runs_then_succeeds(gemini):
+    the_job = job()
+    name = await gemini.submit(the_job)
+    assert (await gemini.poll(name, the_job)).status is JobStatus.RUNNING
+    assert (await gemini.poll(name, the_job)).status is JobStatus.SUCCEEDED
+
+
+async def test_gemini_download_follows_the_link_without_the_key(gemini, fake, tmp_path):
+    the_job = job()
+    media = await gemini.download(await finished(gemini, the_job), the_job, tmp_path / "c.mp4")
+    probe = probe_clip(media.video)
+    assert (probe.width, probe.height, probe.has_audio) == (1280, 720, True)
+    assert probe.duration == pytest.approx(6.0, abs=0.1)
+    assert fake.media_headers and all("x-goog-api-key" not in h for h in fake.media_headers)
+
+
+async def test_vertex_download_stores_the_inline_clip(vertex, tmp_path):
+    the_job = job(seconds=4.0, size=(720, 1280), model="veo-3.1-fast-generate-001")
+    media = await vertex.download(await finished(vertex, the_job), the_job, tmp_path / "c.mp4")
+    probe = probe_clip(media.video)
+    assert (probe.width, probe.height) == (720, 1280)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.mp4"]
+
+
+async def test_three_characters_go_as_asset_references_and_the_fourth_is_dropped(
+    vertex, fake, tmp_path, caplog
+):
+    caplog.set_level(logging.WARNING, logger="previz.backends.veo")
+    await vertex.submit(job(*cast(tmp_path, "mara", "jun", "ode", "kit"), seconds=8.0))
+    assert len(fake.received[0].references) == 3
+    assert "character 'kit'" in caplog.text
+
+
+async def test_references_on_a_short_clip_are_refused_before_sending(gemini, fake, tmp_path):
+    with pytest.raises(JobFailedError, match="only for 8-second clips"):
+        await gemini.submit(job(*cast(tmp_path, "mara"), seconds=4.0))
+    assert fake.received == []
+
+
+async def test_first_and_last_frame_win_over_asset_references(gemini, fake, tmp_path, caplog):
+    first = Reference(picture(tmp_path / "a.png", (640, 480)), "a", "first_frame", "sh010")
+    last = Reference(picture(tmp_path / "b.png", (640, 480)), "b", "last_frame", "sh030")
+    caplog.set_level(logging.WARNING, logger="previz.backends.veo")
+    await gemini.submit(job(first, last, *cast(tmp_path, "mara"), seconds=4.0))
+    order = fake.received[0]
+    assert (order.image["width"], order.image["height"]) == (1280, 720)
+    assert order.last_frame is not None and order.references == ()
+    assert "character 'mara'" in caplog.text
+
+
+async def test_last_frame_without_first_frame_is_dropped(gemini, fake, tmp_path):
+    last = Reference(picture(tmp_path / "b.png"), "b", "last_frame", "sh030")
+    await gemini.submit(job(last))
+    assert (fake.received[0].image, fake.received[0].last_frame) == (None, None)
+
+
+async def test_vertex_only_model_is_refused_on_the_gemini_road(gemini, fake):
+    with pytest.raises(JobFailedError, match="not served on the gemini route"):
+        await gemini.submit(job(model="veo-3.1-generate-001"))
+
+
+async def test_safety_block_is_final_with_google_reasons(gemini, fake):
+    fake.faults.inject("predict", "safety")
+    the_job = job()
+    name = await gemini.submit(the_job)
+    await gemini.poll(name, the_job)
+    update = await gemini.poll(name, the_job)
+    assert (update.status, update.retryable) == (JobStatus.FAILED, False)
+    assert update.error is not None and "Support codes" in update.error
+
+
+async def test_internal_operation_error_is_a_retryable_failure(vertex, fake):
+    fake.faults.inject("predict", "failed")
+    the_job = job()
+    name = await vertex.submit(the_job)
+    await vertex.poll(name, the_job)
+    update = await vertex.poll(name, the_job)
+    assert (update.status, update.retryable) == (JobStatus.FAILED, True)
+
+
+async def test_rate_limit_is_retryable_with_retry_after(vertex, fake):
+    fake.faults.inject("predict", "rate_limit", retry_after=12)
+    with pytest.raises(RetryableServiceError) as caught:
+        await vertex.submit(job())
+    assert caught.value.retry_after == 12.0
+
+
+async def test_server_error_while_polling_is_retryable(gemini, fake):
+    the_job = job()
+    name = await gemini.submit(the_job)
+    fake.faults.inject("poll", "server_error", status=502)
+    with pytest.raises(RetryableServiceError, match="502"):
+        await gemini.poll(name, the_job)
+
+
+async def test_dropped_connection_while_polling_is_retryable(vertex, fake):
+    the_job = job()
+    name = await vertex.submit(the_job)
+    fake.faults.inject("poll", "drop")
+    with pytest.raises(RetryableServiceError):
+        await vertex.poll(name, the_job)
+
+
+async def test_truncated_download_is_retryable_and_leaves_nothing(gemini, fake, tmp_path):
+    the_job = job()
+    name = await finished(gemini, the_job)
+    fake.faults.inject("download", "truncate")
+    with pytest.raises(RetryableServiceError):
+        await gemini.download(name, the_job, tmp_path / "c.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_expired_link_is_refreshed_from_the_operation(gemini, fake, tmp_path):
+    the_job = job()
+    name = await finished(gemini, the_job)
+    fake.faults.inject("download", "expire")
+    assert (await gemini.download(name, the_job, tmp_path / "c.mp4")).video.exists()
+
+
+async def test_link_expired_again_is_retryable(gemini, fake, tmp_path):
+    the_job = job()
+    name = await finished(gemini, the_job)
+    fake.faults.inject("download", "expire", times=2)
+    with pytest.raises(MediaLinkExpired):
+        await gemini.download(name, the_job, tmp_path / "c.mp4")
+
+
+async def test_bad_gemini_key_is_final_and_not_echoed(client, base_url, fake):
+    secret = "AIzaSy-previz-wrong-key-000111"
+    wrong = VeoBackend(client=client, base_url=base_url, api_key=secret, env={})
+    with pytest.raises(JobFailedError, match="API key not valid") as caught:
+        await wrong.submit(job())
+    assert caught.value.retryable is False and secret not in str(caught.value)
+
+
+async def test_stale_vertex_token_is_final_401(client, base_url, fake):
+    stale = VeoBackend(
+        client=client,
+        base_url=base_url,
+        env={},
+        vertexai=True,
+        project=DEFAULT_PROJECT,
+        credentials=Credentials(token="ya29.stale"),
+    )
+    with pytest.raises(JobFailedError, match="401"):
+        await stale.submit(job())
+
+
+class RefreshingCredentials(google.auth.credentials.Credentials):
+    """Credentials that get their token on refresh, as ADC does."""
+
+    def refresh(self, request: object) -> None:
+        self.token = DEFAULT_TOKEN
+
+
+async def test_vertex_refreshes_credentials_that_have_no_token(client, base_url, fake):
+    backend = VeoBackend(
+        client=client,
+        base_url=base_url,
+        env={},
+        vertexai=True,
+        project=DEFAULT_PROJECT,
+        credentials=RefreshingCredentials(),
+    )
+    assert await backend.submit(job())
+
+
+async def test_missing_credentials_are_reported_before_any_request(client, base_url, fake):
+    keyless = VeoBackend(client=client, base_url=base_url, env={})
+    projectless = VeoBackend(client=client, base_url=base_url, env={}, vertexai=True)
+    assert not keyless.is_configured() and not projectless.is_configured()
+    with pytest.raises(BackendUnavailableError, match="GEMINI_API_KEY"):
+        await keyless.submit(job())
+    with pytest.raises(BackendUnavailableError, match="GOOGLE_CLOUD_PROJECT"):
+        await projectless.submit(job())
+    assert fake.received == []
+
+
+def test_environment_selects_vertex_like_google_genai():
+    env = {
+        "GOOGLE_GENAI_USE_VERTEXAI": "true",
+        "GOOGLE_CLOUD_PROJECT": "p1",
+        "GOOGLE_CLOUD_LOCATION": "europe-west4",
+        "GOOGLE_API_KEY": "unused",
+    }
+    backend = VeoBackend(env=env, credentials=Credentials(token="t"))
+    assert backend.mode == "vertex" and backend.is_configured()
+    url = backend.route.predict_url("veo-3.1-generate-001")
+    assert url == (
+        "https://europe-west4-aiplatform.googleapis.com/v1beta1/projects/p1/locations/"
+        "europe-west4/publishers/google/models/veo-3.1-generate-001:predictLongRunning"
+    )
+
+
+def test_google_api_key_is_preferred_over_gemini_api_key():
+    backend = VeoBackend(env={"GOOGLE_API_KEY": "g-key", "GEMINI_API_KEY": "m-key"})
+    assert backend.mode == "gemini" and backend.route.secrets() == ("g-key",)
+
+
+async def test_no_key_or_token_reaches_logs_errors_or_media_records(
+    client, base_url, fake, tmp_path, caplog
+):
+    secret = "AIzaSy-previz-secret-abcdef987654"
+    fake.api_keys.add(secret)
+    caplog.set_level(logging.DEBUG)
+    backend = VeoBackend(client=client, base_url=base_url, api_key=secret, env={})
+    the_job = job(*cast(tmp_path, "mara"), seconds=8.0)
+    name = await finished(backend, the_job)
+    seen: list[str] = []
+    for fault in ("rate_limit", "server_error"):
+        fake.faults.inject("poll", fault)
+        with pytest.raises(RetryableServiceError) as caught:
+            await backend.poll(name, the_job)
+        seen.append(str(caught.value))
+    fake.faults.inject("download", "expire", times=2)
+    with pytest.raises(RetryableServiceError) as expired:
+        await backend.download(name, the_job, tmp_path / "c.mp4")
+    media = await backend.download(name, the_job, tmp_path / "c.mp4")
+    seen += [str(expired.value), repr(media)] + [r.getMessage() for r in caplog.records]
+    assert seen and not [text for text in seen if secret in text or secret[-6:] in text]
+
+
+def test_capabilities_state_the_reference_rule_and_resolution():
+    hd = VeoBackend(env={}).capabilities()
+    full_hd = VeoBackend(env={}, resolution="1080p").capabilities()
+    assert (hd.durations, hd.reference_durations) == ((4.0, 6.0, 8.0), (8.0,))
+    assert hd.generation_seconds(3.0, with_references=True) == 8.0
+    assert hd.generation_seconds(3.0) == 4.0
+    assert full_hd.sizes == ((1920, 1080), (1080, 1920)) and full_hd.durations == (8.0,)
+    assert (hd.max_references, hd.audio, hd.frame_rates) == (3, True, (24.0,))
