@@ -155,7 +155,7 @@ class LumaBackend(RemoteBackend):
         return Capabilities(
             durations=tuple(float(d) for d in DURATIONS),
             sizes=tuple(self.sizes),
-            frame_rates=(24.0,),
+            frame_rates=(24.0,),  # the services deliver 24 fps [unconfirmed for every model]
             audio=False,
             reference_images=True,
             max_references=2,  # frame0 and frame1

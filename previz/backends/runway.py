@@ -189,7 +189,7 @@ class RunwayBackend(RemoteBackend):
         return Capabilities(
             durations=tuple(float(d) for d in spec.durations),
             sizes=sizes,
-            frame_rates=(24.0,),
+            frame_rates=(24.0,),  # the services deliver 24 fps [unconfirmed for every model]
             audio=with_audio,
             reference_images=True,
             max_references=2 if spec.last_frame else 1,
