@@ -1,7 +1,7 @@
 """What the video-service fakes share: real clips to serve, and faults to inject on demand.
 
 A fake service must hand out real media so a backend's download checks mean something: clips
-are rendered with ffmpeg (lavfi test pattern plus a tone, ultrafast) at the size and length the
+are rendered with ffmpeg (lavfi colour plus a tone, ultrafast) at the size and length the
 request asked for, once per (size, length) per process. Faults are queued on a
 :class:`FaultPlan` (``app.state.faults``) by tests, or by hand with
 ``POST /__fake__/faults {"route": "...", "kind": "...", "times": 1, ...}``; each request to a
@@ -166,12 +166,14 @@ class ClipShelf:
             self._folder = Path(tempfile.mkdtemp(prefix="previz-fake-clips-"))
             atexit.register(shutil.rmtree, self._folder, True)
         out = self._folder / f"{width}x{height}-{seconds}s-{int(audio)}.mp4"
-        video = f"testsrc2=size={width}x{height}:rate=24:duration={seconds}"
+        # A flat colour encodes fastest; the clip's size, length and tracks are what matter.
+        video = f"color=c=0x335577:size={width}x{height}:rate=24:duration={seconds}"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y"]
         command += ["-f", "lavfi", "-i", video]
         if audio:
-            command += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-            command += ["-c:a", "aac", "-b:a", "32k", "-shortest"]
+            tone = f"sine=frequency=440:sample_rate=16000:duration={seconds}"
+            command += ["-f", "lavfi", "-i", tone, "-c:a", "aac", "-b:a", "24k", "-ac", "1"]
+            command += ["-shortest"]
         command += ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "40", "-pix_fmt", "yuv420p"]
         command += ["-movflags", "+faststart", str(out)]
         subprocess.run(command, check=True, capture_output=True)
