@@ -1,0 +1,192 @@
+"""The offline animatic backend: every shot rendered locally as a timed storyboard clip.
+
+For one job it draws the card with Pillow (once, as PNGs), speaks the dialogue with espeak-ng
+if present, then runs one ffmpeg process that animates the camera move, lays on the lettering,
+subtitles and burn-ins, synthesises the four sound stems and mixes them into the clip. All of it
+happens in a scratch folder inside ``workdir``; the finished files are renamed into place at
+the end (stems, card, then the clip), so a failure leaves earlier clips — and no half files —
+behind. The same job renders the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+from PIL import Image
+
+from previz.backends.animatic import card
+from previz.backends.animatic.fonts import write_font_file
+from previz.backends.animatic.framing import draw_framing
+from previz.backends.animatic.graph import (
+    COUNTER_FILE,
+    COUNTER_TEXT,
+    FONT_FILE,
+    Overlay,
+    Picture,
+    command,
+)
+from previz.backends.animatic.motion import CameraMove, camera_move
+from previz.backends.animatic.sheet import ShotSheet, read_sheet
+from previz.backends.animatic.sound import pitch_for, stem_path, stems
+from previz.backends.animatic.voice import Speech, find_espeak, speak, syllables
+from previz.backends.base import Capabilities, Job, LocalBackend, RenderedMedia
+from previz.errors import BackendError
+from previz.media.encoding import exact_fps, frame_count, sample_count
+from previz.media.ffmpeg import find_ffmpeg, output_error, run_ffmpeg_async
+
+
+class AnimaticBackend(LocalBackend):
+    """Renders storyboard-card clips with temp sound, offline, for free."""
+
+    name = "animatic"
+    version = "1"
+    default_model = "card"
+    models = ("card",)
+
+    def __init__(self, ffmpeg: Path | None = None, *, espeak: str | bool | None = None) -> None:
+        self._ffmpeg = ffmpeg
+        self._espeak = find_espeak(espeak)
+
+    def capabilities(self, model: str | None = None) -> Capabilities:
+        return Capabilities(
+            durations=None,
+            sizes=None,
+            audio=True,
+            reference_images=False,
+            cost_per_second=0.0,
+            max_concurrency=os.cpu_count() or 1,
+        )
+
+    @property
+    def ffmpeg(self) -> Path:
+        """The ffmpeg binary, located on first use (listing backends needs no ffmpeg)."""
+        if self._ffmpeg is None:
+            self._ffmpeg = find_ffmpeg()
+        return self._ffmpeg
+
+    async def render(self, job: Job, workdir: Path) -> RenderedMedia:
+        sheet = read_sheet(job.payload, job.shot_id)
+        fps = exact_fps(job.fps)
+        frames = frame_count(job.seconds, fps)
+        _check_job(job, frames)
+        ffmpeg = self.ffmpeg
+        video = workdir / f"{job.shot_id}_t{job.take}.mp4"
+        board = video.with_name(f"{video.stem}_card.png")
+        kinds = ("dialogue", "sfx", "ambience", "music")
+        stem_files = {kind: stem_path(video, kind) for kind in kinds}
+        with _scratch(workdir, job.shot_id) as scratch:
+            plan = _draw(sheet, job, fps, frames, scratch)
+            speeches = await self._speak(sheet, scratch, job.shot_id)
+            pitches = {cue.id: pitch_for(cue.speaker) for cue in sheet.sound}
+            sound = stems(sheet.sound, sample_count(frames, fps), speeches, pitches)
+            temp_video = scratch / "clip.mp4"
+            temp_stems = {kind: scratch / f"{kind}.wav" for kind in kinds}
+            args = command(plan, sound, temp_video, temp_stems)
+            await run_ffmpeg_async(
+                args, ffmpeg=ffmpeg, shot_id=job.shot_id, cwd=scratch, dest=video
+            )
+            moves = [(temp_stems[kind], stem_files[kind]) for kind in kinds]
+            moves += [(scratch / "card.png", board), (temp_video, video)]
+            for source, dest in moves:
+                try:
+                    os.replace(source, dest)
+                except OSError as error:
+                    raise output_error(error, path=dest, shot_id=job.shot_id) from error
+        return RenderedMedia(video=video, stems=stem_files)
+
+    async def _speak(self, sheet: ShotSheet, scratch: Path, shot_id: str) -> dict[str, Speech]:
+        if self._espeak is None:
+            return {}
+        spoken: dict[str, Speech] = {}
+        for index, cue in enumerate(sheet.sound):
+            if cue.kind == "dialogue" and cue.seconds > 1e-6 and syllables(cue.text):
+                dest = scratch / f"line{index}.wav"
+                spoken[cue.id] = await speak(
+                    cue.text, cue.speaker, dest, espeak=self._espeak, shot_id=shot_id
+                )
+        return spoken
+
+
+def _check_job(job: Job, frames: int) -> None:
+    problem = None
+    if frames < 1:
+        problem = f"a clip of {job.seconds} s at {job.fps} fps has no frames"
+    elif job.width % 2 or job.height % 2 or job.width < 16 or job.height < 16:
+        problem = f"the frame size {job.width}x{job.height} must be even and at least 16x16"
+    if problem:
+        raise BackendError(
+            problem,
+            shot_id=job.shot_id,
+            backend="animatic",
+            hint="set the project's resolution to even numbers and give the shot a length",
+        )
+
+
+@contextmanager
+def _scratch(workdir: Path, shot_id: str) -> Iterator[Path]:
+    """A scratch folder inside ``workdir`` (same disk, so the final renames are atomic)."""
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        folder = tempfile.TemporaryDirectory(prefix=f".{shot_id}-", dir=workdir)
+    except OSError as error:
+        raise output_error(error, path=workdir, shot_id=shot_id) from error
+    with folder as name:
+        yield Path(name)
+
+
+def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path) -> Picture:
+    """Draw the card's images into ``scratch`` and return the picture plan that uses them."""
+    width, height = job.width, job.height
+    layout = card.Layout(width, height)
+    move: CameraMove | None = camera_move(sheet.movement, width, height, frames, fps)
+    overscan = move.overscan if move is not None else 0.0
+    diagram = draw_framing(sheet, width, height, overscan)
+    pad_x, pad_y = round(width * overscan), round(height * overscan)
+    framed = diagram.crop((pad_x, pad_y, pad_x + width, pad_y + height))
+    bottom = card.action(sheet, layout)
+    panels = [card.slate(sheet, job.take, layout), card.heading(sheet, layout), bottom]
+    seconds = frames / fps
+    files: list[tuple[str, Image.Image]] = [("card.png", card.board(framed, panels))]
+    overlays: list[Overlay] = []
+    if move is None:
+        still = "card.png"
+    else:
+        still = "diagram.png"
+        files.append((still, diagram))
+        for index, panel in enumerate(panels):
+            files.append((f"panel{index}.png", panel.image))
+            overlays.append(Overlay(f"panel{index}.png", panel.x, panel.y))
+    for index, cue in enumerate(sheet.sound):
+        if (
+            cue.kind == "dialogue"
+            and cue.seconds > 1e-6
+            and cue.text.strip()
+            and cue.start < seconds
+        ):
+            line = card.subtitle(cue, layout, above=bottom.y)
+            files.append((f"subtitle{index}.png", line.image))
+            overlays.append(Overlay(f"subtitle{index}.png", line.x, line.y, cue.start, cue.end))
+    try:
+        for name, image in files:
+            image.save(scratch / name, format="PNG")
+        write_font_file(scratch / FONT_FILE)
+        (scratch / COUNTER_FILE).write_text(COUNTER_TEXT, encoding="utf-8")
+    except OSError as error:
+        raise output_error(error, path=scratch, shot_id=job.shot_id) from error
+    return Picture(
+        width=width,
+        height=height,
+        fps=fps,
+        frames=frames,
+        still=still,
+        move=move,
+        overlays=overlays,
+        text_size=layout.text_size,
+        strip_top=layout.strip_top,
+        strip_height=layout.strip_height,
+    )
