@@ -154,7 +154,9 @@ def plan_jobs(
                     model=model_name,
                     prompt=prompt.text,
                     template_hash=prompt.template_hash,
-                    seconds=caps.generation_seconds(shot.seconds, handles),
+                    seconds=caps.generation_seconds(
+                        shot.seconds, handles, with_references=bool(refs)
+                    ),
                     shot_seconds=shot.seconds,
                     width=width,
                     height=height,
