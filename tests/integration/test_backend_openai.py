@@ -259,3 +259,55 @@ def test_capabilities_follow_the_model():
     assert pro.sizes is not None and (1792, 1024) in pro.sizes
     assert (sora.max_references, sora.audio, sora.prompt_limit) == (1, True, 32_000)
     assert pro.cost_per_second > sora.cost_per_second
+
+
+class VirtualTime:
+    """The runner's clock and sleep, agreeing, without waiting: polls come back at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def demo_scene_with_references(tmp_path: Path) -> Path:
+    """The demo scene, with a reference picture for Mara, in ``tmp_path``."""
+    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
+    (tmp_path / "refs").mkdir()
+    picture(tmp_path / "refs" / "mara.png", (400, 600), (150, 90, 60))
+    mara = "    name: Mara\n"
+    scene = tmp_path / "night_delivery.yaml"
+    text = demo.read_text(encoding="utf-8")
+    scene.write_text(text.replace(mara, mara + "    references: [refs/mara.png]\n", 1))
+    return scene
+
+
+async def test_demo_scene_builds_through_the_runner_into_the_cache(base_url, fake, tmp_path):
+    from previz.generate.cache import Cache
+    from previz.generate.journal import Journal
+    from previz.generate.plan import plan_jobs
+    from previz.generate.runner import run_jobs
+    from previz.shotlist.loader import load
+
+    secret = "sk-previz-demo-key-5566778899"
+    fake.api_keys.add(secret)
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        backends = {"openai": OpenAIVideosBackend(client=client, base_url=base_url, api_key=secret)}
+        jobs = plan_jobs(load(demo_scene_with_references(tmp_path)), backends, backend="openai")
+        time = VirtualTime()
+        report = await run_jobs(
+            jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
+            workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep,
+        )  # fmt: skip
+    assert report.ok and report.generated == len(jobs) == len(fake.received)
+    referenced = [sent for sent in fake.received if sent["input_reference"]]
+    assert len(referenced) == len([job for job in jobs if job.references]) > 0
+    assert all((r["input_reference"]["width"], r["input_reference"]["height"]) == (1280, 720)
+               for r in referenced)  # fmt: skip
+    assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
+    written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
+    assert not any(secret.encode() in data for data in written)  # cache records, journal, clips

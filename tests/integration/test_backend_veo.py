@@ -347,3 +347,83 @@ def test_capabilities_state_the_reference_rule_and_resolution():
     assert hd.generation_seconds(3.0) == 4.0
     assert full_hd.sizes == ((1920, 1080), (1080, 1920)) and full_hd.durations == (8.0,)
     assert (hd.max_references, hd.audio, hd.frame_rates) == (3, True, (24.0,))
+
+
+class VirtualTime:
+    """The runner's clock and sleep, agreeing, without waiting: polls come back at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def demo_scene_with_references(tmp_path: Path) -> Path:
+    """The demo scene, with a reference picture for Mara, in ``tmp_path``."""
+    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
+    (tmp_path / "refs").mkdir()
+    picture(tmp_path / "refs" / "mara.png")
+    mara = "    name: Mara\n"
+    scene = tmp_path / "night_delivery.yaml"
+    text = demo.read_text(encoding="utf-8")
+    scene.write_text(text.replace(mara, mara + "    references: [refs/mara.png]\n", 1))
+    return scene
+
+
+async def test_demo_scene_builds_on_vertex_through_the_runner_into_the_cache(
+    client, base_url, fake, tmp_path
+):
+    from previz.generate.cache import Cache
+    from previz.generate.journal import Journal
+    from previz.generate.plan import plan_jobs
+    from previz.generate.runner import run_jobs
+    from previz.shotlist.loader import load
+
+    token = "ya29.previz-demo-token-24680"
+    fake.tokens.add(token)
+    backend = VeoBackend(
+        client=client, base_url=base_url, env={}, vertexai=True, project=DEFAULT_PROJECT,
+        location="us-central1", credentials=Credentials(token=token),
+    )  # fmt: skip
+    backends = {"veo": backend}
+    jobs = plan_jobs(load(demo_scene_with_references(tmp_path)), backends, backend="veo")
+    time = VirtualTime()
+    report = await run_jobs(
+        jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
+        workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep,
+    )  # fmt: skip
+    assert report.ok and report.generated == len(jobs) == len(fake.received)
+    referenced = [order for order in fake.received if order.references]
+    assert len(referenced) == len([job for job in jobs if job.references]) > 0
+    assert all(order.seconds == 8 for order in referenced)
+    assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
+    written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
+    assert not any(token.encode() in data for data in written)  # cache records, journal, clips
+
+
+async def test_continuity_build_opens_each_shot_with_the_last_frame_as_image(
+    gemini, fake, tmp_path
+):
+    from previz.generate.cache import Cache
+    from previz.generate.journal import Journal
+    from previz.generate.plan import plan_jobs
+    from previz.generate.runner import run_jobs
+    from previz.shotlist.loader import load
+
+    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
+    backends = {"veo": gemini}
+    jobs = [j for j in plan_jobs(load(demo), backends, backend="veo") if j.take == 1]
+    time = VirtualTime()
+    report = await run_jobs(
+        jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
+        workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep, continuity=True,
+    )  # fmt: skip
+    assert report.ok
+    scenes = {job.scene_id for job in jobs}
+    opened = [order for order in fake.received if order.image is not None]
+    assert len(opened) == len(jobs) - len(scenes) > 0
+    assert all((order.image["width"], order.image["height"]) == (1280, 720) for order in opened)
