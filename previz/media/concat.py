@@ -89,7 +89,10 @@ def _copy_join(paths: Sequence[Path], dest: Path, *, ffmpeg: Path) -> None:
     lines = [f"file '{_concat_quote(path.resolve())}'\n" for path in paths]
     try:
         listing.write_text("".join(lines), encoding="utf-8")
-        args = ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0", "-c", "copy"]
+        # auto_convert 0: the clips share their parameter sets, so packets go through as they
+        # are (the default would rewrite every keyframe with in-band SPS/PPS).
+        demux = ["-f", "concat", "-safe", "0", "-auto_convert", "0", "-i", str(listing)]
+        args = ["-y", *demux, "-map", "0", "-c", "copy"]
         run_ffmpeg([*args, *CONTAINER_ARGS, "-f", "mp4", str(dest)], ffmpeg=ffmpeg, dest=dest)
     finally:
         listing.unlink(missing_ok=True)

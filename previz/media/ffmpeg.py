@@ -5,6 +5,10 @@ ships, so ``pip install`` alone gives a working tool. A binary is only accepted 
 ``-version``; a broken ``$PREVIZ_FFMPEG`` is reported as such rather than silently skipped, since
 the user set it on purpose.
 
+ffmpeg does not always fail when its output cannot be written: several versions exit 0 after
+"No space left on device" while closing the file. So a run that reports a full disk, or leaves
+its output's disk with no space at all, is treated as failed too.
+
 A failed run becomes a :class:`~previz.errors.MediaError` naming the shot and quoting the last
 lines ffmpeg wrote. A full disk or an unwritable output becomes an
 :class:`~previz.errors.OutputError` instead, because the fix is the user's folder, not the media.
@@ -100,13 +104,14 @@ def run_ffmpeg(
     ``args`` excludes the binary itself. ``dest`` (the main output) is named in errors about the
     output folder; ``cwd`` lets a filter graph refer to its files by short relative names.
     """
-    command = [str(ffmpeg), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    command = [str(ffmpeg), "-nostdin", "-hide_banner", "-loglevel", "warning", *args]
     try:
         done = subprocess.run(command, capture_output=True, cwd=cwd, check=False)
     except OSError as error:
         raise _launch_error(ffmpeg, error, shot_id) from error
     if done.returncode != 0:
         raise ffmpeg_failure(done.returncode, done.stderr, shot_id=shot_id, dest=dest)
+    _check_written(done.stderr, shot_id=shot_id, dest=dest)
 
 
 async def run_ffmpeg_async(
@@ -118,7 +123,7 @@ async def run_ffmpeg_async(
     dest: Path | None = None,
 ) -> None:
     """:func:`run_ffmpeg` as a subprocess the event loop waits on, so renders run in parallel."""
-    command = [str(ffmpeg), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    command = [str(ffmpeg), "-nostdin", "-hide_banner", "-loglevel", "warning", *args]
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
@@ -138,6 +143,20 @@ async def run_ffmpeg_async(
         raise
     if process.returncode != 0:
         raise ffmpeg_failure(process.returncode or 1, stderr, shot_id=shot_id, dest=dest)
+    _check_written(stderr, shot_id=shot_id, dest=dest)
+
+
+def _check_written(stderr: bytes, *, shot_id: str | None, dest: Path | None) -> None:
+    """Raise if a run ffmpeg called successful could not in fact write its output."""
+    full = os.strerror(errno.ENOSPC) in stderr.decode("utf-8", "replace")
+    if not full and dest is not None:
+        try:
+            stats = os.statvfs(dest.parent)
+        except OSError:
+            stats = None
+        full = stats is not None and stats.f_blocks > 0 and stats.f_bavail == 0
+    if full:
+        raise ffmpeg_failure(1, stderr, shot_id=shot_id, dest=dest, disk_full=True)
 
 
 def _launch_error(ffmpeg: Path, error: OSError, shot_id: str | None) -> MediaError:
@@ -150,13 +169,18 @@ def _launch_error(ffmpeg: Path, error: OSError, shot_id: str | None) -> MediaErr
 
 
 def ffmpeg_failure(
-    status: int, stderr: bytes, *, shot_id: str | None, dest: Path | None
+    status: int,
+    stderr: bytes,
+    *,
+    shot_id: str | None,
+    dest: Path | None,
+    disk_full: bool = False,
 ) -> MediaError | OutputError:
     """The previz error for an ffmpeg run that exited with ``status`` and wrote ``stderr``."""
     text = stderr.decode("utf-8", "replace")
     tail = "\n    ".join(text.strip().splitlines()[-_TAIL_LINES:]) or "(ffmpeg printed nothing)"
     folder = dest.parent if dest is not None else None
-    if os.strerror(errno.ENOSPC) in text:
+    if disk_full or os.strerror(errno.ENOSPC) in text:
         return OutputError(
             f"the disk is full; ffmpeg could not finish writing:\n    {tail}",
             path=dest,
