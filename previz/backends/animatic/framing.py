@@ -84,7 +84,8 @@ def _scene(sheet: ShotSheet, width: int, height: int, pad_x: int, pad_y: int) ->
         canvas.figure(sheet.cast[1], 0.64 * width, FIGURE_SCALE["MCU"], sheet.angle, horizon)
         canvas.shoulder(sheet.cast[0])
     else:
-        cast = _cast(sheet)
+        # A close-up is of one person: the first of the cast.
+        cast = _cast(sheet)[:1] if sheet.size in ("CU", "ECU") else _cast(sheet)
         scale = FIGURE_SCALE.get(sheet.size, 1.0)
         for index, member in enumerate(cast):
             x = width * (index + 1) / (len(cast) + 1)
@@ -178,7 +179,10 @@ class _Canvas:
         )
         if head > self.height * 0.25:
             self._face(x, top, head)
-        self.label(member.name, x, _clamp((neck + hip) / 2, top, self.height), fill)
+        if tall < 0.25 * self.height:  # a small figure: its name floats above its head
+            self.label(member.name, x, top - 0.04 * self.height, fill)
+        else:
+            self.label(member.name, x, _clamp((neck + hip) / 2, top, self.height), fill)
 
     def _head_top(self, tall: float, head: float, horizon: float) -> float:
         if tall <= 0.1 * self.height:  # far away: stands near the horizon
@@ -261,7 +265,7 @@ class _Canvas:
         size = max(10, round(self.height * 0.045))
         ink = (0, 0, 0) if _luma(under) > 140 else (255, 255, 255)
         x = _clamp(x, self.width * 0.08, self.width * 0.92)
-        y = _clamp(y, self.height * 0.12, self.height * 0.72)
+        y = _clamp(y, self.height * 0.12, self.height * 0.62)
         self.draw.text(
             self.xy(x, y),
             text,

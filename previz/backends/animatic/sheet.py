@@ -157,10 +157,18 @@ def read_sheet(payload: Mapping[str, Any], shot_id: str) -> ShotSheet:
         ),
         notes=r.get(shot, "notes", (str, type(None)), "shot"),
         lighting=r.get(shot, "lighting", str, "shot"),
-        sound=tuple(
-            _cue(r, cue, i) for i, cue in enumerate(r.get(payload, "sound", list, "payload"))
+        sound=_unique(
+            r, [_cue(r, cue, i) for i, cue in enumerate(r.get(payload, "sound", list, "payload"))]
         ),
     )
+
+
+def _unique(r: _Reader, cues: list[SoundCue]) -> tuple[SoundCue, ...]:
+    ids = [cue.id for cue in cues]
+    for index, cue_id in enumerate(ids):
+        if cue_id in ids[:index]:
+            raise r.fail(f"sound[{index}].id", f"unique within the shot ('{cue_id}' repeats)")
+    return tuple(cues)
 
 
 def _cast(r: _Reader, member: Any, index: int) -> CastMember:

@@ -10,7 +10,9 @@
 Every signal is written in cue time ``T = cue_offset + t``, so a cue that spans several shots
 continues across the cuts: the pad keeps its phase, the fade-in happens only where the cue
 begins and the fade-out only where it ends. Stems are exactly as long as the clip, sample for
-sample. Nothing here is random at run time: noise sources have seeds derived from the cue id.
+sample. Nothing here is random at run time: noise and the small life in each sound (a pad's
+swell, a voice's vibrato) take their seed and phase from the cue id, so two cues never share
+a source and the same cue always sounds the same.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def _samples(seconds: float) -> int:
     return round(seconds * SAMPLE_RATE)
 
 
+def _phase(cue: SoundCue) -> str:
+    """A phase (radians) peculiar to this cue."""
+    return f"{(_seed(cue) % 6283) / 1000:.3f}"
+
+
 def _envelope(cue: SoundCue, attack: float, release: float) -> str:
     """Gain in cue time: ramps in from the cue's start, out towards its end; continuous at cuts."""
     length = max(cue.cue_length, 1e-3)
@@ -63,7 +70,7 @@ def _in_cue_time(expression: str, cue: SoundCue) -> str:
 def music(cue: SoundCue) -> Stream:
     root = ROOTS[_seed(cue) % len(ROOTS)] * 2
     env = _envelope(cue, FADE_SECONDS, FADE_SECONDS)
-    swell = "(0.85+0.15*sin(2*PI*0.11*T))"
+    swell = f"(0.85+0.15*sin(2*PI*0.11*T+{_phase(cue)}))"
 
     def voice(detune: float) -> str:
         tones = "+".join(
@@ -89,7 +96,8 @@ def sfx(cue: SoundCue, clip_seconds: float) -> Stream:
     length = cue.seconds if cue.seconds > 1e-6 else min(HIT_SECONDS, clip_seconds - cue.start)
     decay = 6.9 / max(length, 0.05)  # about -60 dB by the end of the cue
     thump = "0.8*sin(2*PI*(45+140*exp(-25*T))*T)"
-    burst = "0.45*(2*random(0)-1)*exp(-30*T)"
+    seeded = f"0*if(eq(n,0),st(0,{_seed(cue)}),0)"  # seeds random(0) with the cue id
+    burst = f"({seeded}+0.45*(2*random(0)-1)*exp(-30*T))"
     hit = _in_cue_time(f"({thump}+{burst})*exp(-{decay:.4f}*T)*min(1,T/0.002)", cue)
     return lavfi("aevalsrc", exprs=f"{hit}|{hit}", s=SAMPLE_RATE, d=max(length, 1.0 / SAMPLE_RATE))
 
@@ -99,7 +107,8 @@ def placeholder_voice(cue: SoundCue, pitch: float) -> Stream:
     count = max(1, syllables(cue.text))
     length = max(cue.cue_length, 1e-3)
     rate = count / length
-    phase = f"2*PI*{pitch:.3f}*(1.08*T-0.08*T*T/{length:.4f})"
+    vibrato = f"0.004*sin(2*PI*5.5*T+{_phase(cue)})"
+    phase = f"2*PI*{pitch:.3f}*(1.08*T-0.08*T*T/{length:.4f}+{vibrato})"
     tone = f"(sin({phase})+0.5*sin(2*{phase})+0.3*sin(3*{phase})+0.12*sin(5*{phase}))"
     gate = f"pow(sin(PI*{rate:.5f}*T),2)*(0.8+0.2*sin(2*PI*{rate / 3:.5f}*T))"
     voice = _in_cue_time(f"0.25*{gate}*{tone}", cue)
@@ -158,13 +167,17 @@ def stems(
                 "adelay", delays=f"{delay}S", all=1
             )
         )
+    silent = [kind for kind, parts in laid.items() if not parts]
+    if silent:  # one silence, split: identical sources would collapse into one graph node
+        silence = lavfi("anullsrc", r=SAMPLE_RATE, cl="stereo")
+        copies = silence.filter_multi_output("asplit", len(silent)) if len(silent) > 1 else None
+        for index, kind in enumerate(silent):
+            laid[kind] = [copies[index] if copies is not None else silence]
     return {kind: _stem(parts, clip_samples) for kind, parts in laid.items()}
 
 
 def _stem(parts: list[Stream], clip_samples: int) -> Stream:
-    if not parts:
-        bed = lavfi("anullsrc", r=SAMPLE_RATE, cl="stereo")
-    elif len(parts) == 1:
+    if len(parts) == 1:
         bed = parts[0]
     else:
         bed = ffmpeg_python.filter(
