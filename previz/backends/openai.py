@@ -56,6 +56,9 @@ STATUSES = {
     "failed": JobStatus.FAILED,
 }
 REFERENCE_ROLES = ("first_frame", "character")
+# The variable that holds the credential (what `previz backends` reports); openai-python also
+# reads OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID, and so does this backend.
+CREDENTIAL_VARS = ("OPENAI_API_KEY",)
 
 
 def model_family(model: str) -> str:
@@ -102,7 +105,7 @@ class OpenAIVideosBackend(RemoteBackend):
             cost_per_second=PRICE_PER_SECOND[family],
             max_concurrency=2,
             prompt_limit=32_000,
-            env_vars=("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"),
+            env_vars=CREDENTIAL_VARS,
         )
 
     def price_per_second(self, model: str, width: int, height: int) -> float:

@@ -41,16 +41,11 @@ PRICE_PER_SECOND = {"standard": 0.40, "fast": 0.15}
 # Google documents no character limit for the prompt; Veo's model cards cap input at 1,024 tokens
 # [unconfirmed], roughly 4,000 characters of English.
 PROMPT_LIMIT = 4_000
-ENV_VARS = (
-    "GOOGLE_GENAI_USE_VERTEXAI",
-    "GOOGLE_CLOUD_PROJECT",
-    "GOOGLE_CLOUD_LOCATION",
-    "GOOGLE_APPLICATION_CREDENTIALS",
-    "GOOGLE_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_VERTEX_BASE_URL",
-    "GOOGLE_GEMINI_BASE_URL",
-)
+# The variables that hold a credential (what `previz backends` reports): a Gemini API key, or
+# the service-account file for Vertex AI's application-default credentials. The backend also
+# reads GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION,
+# GOOGLE_VERTEX_BASE_URL and GOOGLE_GEMINI_BASE_URL, as google-genai does.
+CREDENTIAL_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS")
 
 
 def _truthy(value: str | None) -> bool:
@@ -142,7 +137,7 @@ class VeoBackend(RemoteBackend):
             cost_per_second=PRICE_PER_SECOND[tier],
             max_concurrency=2,
             prompt_limit=PROMPT_LIMIT,
-            env_vars=ENV_VARS,
+            env_vars=CREDENTIAL_VARS,
         )
 
     def is_configured(self) -> bool:
