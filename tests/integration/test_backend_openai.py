@@ -15,6 +15,11 @@ from previz.backends.base import Job, JobStatus, Reference
 from previz.backends.http import MediaLinkExpired, probe_clip
 from previz.backends.openai import OpenAIVideosBackend
 from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from previz.generate.cache import Cache
+from previz.generate.journal import Journal
+from previz.generate.plan import plan_jobs
+from previz.generate.runner import run_jobs
+from previz.shotlist.loader import load
 from tests.fakes.openai_videos import DEFAULT_KEY, OpenAIVideosFake, create_app
 from tests.fakes.serve import serving
 
@@ -287,12 +292,6 @@ def demo_scene_with_references(tmp_path: Path) -> Path:
 
 
 async def test_demo_scene_builds_through_the_runner_into_the_cache(base_url, fake, tmp_path):
-    from previz.generate.cache import Cache
-    from previz.generate.journal import Journal
-    from previz.generate.plan import plan_jobs
-    from previz.generate.runner import run_jobs
-    from previz.shotlist.loader import load
-
     secret = "sk-previz-demo-key-5566778899"
     fake.api_keys.add(secret)
     async with httpx.AsyncClient(timeout=10.0) as client:

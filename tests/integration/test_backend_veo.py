@@ -18,6 +18,11 @@ from previz.backends.base import Job, JobStatus, Reference
 from previz.backends.http import MediaLinkExpired, probe_clip
 from previz.backends.veo import VeoBackend
 from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from previz.generate.cache import Cache
+from previz.generate.journal import Journal
+from previz.generate.plan import plan_jobs
+from previz.generate.runner import run_jobs
+from previz.shotlist.loader import load
 from tests.fakes.serve import serving
 from tests.fakes.veo import DEFAULT_KEY, DEFAULT_PROJECT, DEFAULT_TOKEN, VeoFake, create_app
 
@@ -377,12 +382,6 @@ def demo_scene_with_references(tmp_path: Path) -> Path:
 async def test_demo_scene_builds_on_vertex_through_the_runner_into_the_cache(
     client, base_url, fake, tmp_path
 ):
-    from previz.generate.cache import Cache
-    from previz.generate.journal import Journal
-    from previz.generate.plan import plan_jobs
-    from previz.generate.runner import run_jobs
-    from previz.shotlist.loader import load
-
     token = "ya29.previz-demo-token-24680"
     fake.tokens.add(token)
     backend = VeoBackend(
@@ -408,12 +407,6 @@ async def test_demo_scene_builds_on_vertex_through_the_runner_into_the_cache(
 async def test_continuity_build_opens_each_shot_with_the_last_frame_as_image(
     gemini, fake, tmp_path
 ):
-    from previz.generate.cache import Cache
-    from previz.generate.journal import Journal
-    from previz.generate.plan import plan_jobs
-    from previz.generate.runner import run_jobs
-    from previz.shotlist.loader import load
-
     demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
     backends = {"veo": gemini}
     jobs = [j for j in plan_jobs(load(demo), backends, backend="veo") if j.take == 1]

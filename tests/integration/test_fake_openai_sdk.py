@@ -3,11 +3,13 @@ what the fake answers, the SDK parses; what the real service refuses, the fake r
 
 from __future__ import annotations
 
+import base64
 import io
 import warnings
 from collections.abc import Iterator
 
 import av
+import httpx
 import openai
 import pytest
 from PIL import Image
@@ -138,8 +140,6 @@ def test_reference_as_a_plain_string_field_is_refused(client: openai.OpenAI):
 
 
 def test_reference_as_data_url_object_is_accepted(client: openai.OpenAI, fake: OpenAIVideosFake):
-    import base64
-
     url = "data:image/png;base64," + base64.b64encode(png(720, 1280)).decode()
     client.post(
         "/videos",
@@ -208,3 +208,13 @@ def test_sdk_delete_removes_the_video(client: openai.OpenAI):
     assert client.videos.delete(video.id).deleted is True
     with pytest.raises(openai.NotFoundError):
         client.videos.retrieve(video.id)
+
+
+def test_faults_can_be_queued_by_hand_over_http(base_url: str, client: openai.OpenAI):
+    root = base_url.removesuffix("/v1")
+    queued = httpx.post(
+        f"{root}/__fake__/faults", json={"route": "create", "kind": "server_error", "status": 503}
+    )
+    assert queued.json()["pending"][0]["kind"] == "server_error"
+    with pytest.raises(openai.InternalServerError):
+        client.videos.create(prompt="x")

@@ -11,11 +11,13 @@ wrote the same names) and is sent through the SDK's Gemini client; polling
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import av
+import httpx
 import pytest
 from google import genai
 from google.genai import errors, types
@@ -102,8 +104,6 @@ def gemini_predict(client: genai.Client, **config: Any) -> str:
     response = client._api_client.request(
         "post", "models/veo-3.1-generate-preview:predictLongRunning", body
     )
-    import json
-
     return str(json.loads(response.body)["name"])
 
 
@@ -261,3 +261,21 @@ def test_rate_limit_reaches_the_sdk_as_429_resource_exhausted(vertex, fake):
     with pytest.raises(errors.ClientError) as caught:
         vertex_generate(vertex)
     assert (caught.value.code, caught.value.status) == (429, "RESOURCE_EXHAUSTED")
+
+
+def test_vertex_without_a_bearer_token_is_401(base_url, fake):
+    url = (
+        f"{base_url}/v1beta1/projects/{DEFAULT_PROJECT}/locations/us-central1/publishers/google/"
+        "models/veo-3.1-generate-001:predictLongRunning"
+    )
+    answer = httpx.post(url, json={"instances": [{"prompt": "x"}]})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_faults_can_be_queued_by_hand_over_http(base_url, vertex, fake):
+    spec = {"route": "predict", "kind": "rate_limit", "retry_after": 2}
+    assert httpx.post(f"{base_url}/__fake__/faults", json=spec).status_code == 200
+    with pytest.raises(errors.ClientError) as caught:
+        vertex_generate(vertex)
+    assert caught.value.code == 429
