@@ -58,26 +58,33 @@ class _Timeout(Exception):
     """The job ran past its ``job_timeout``."""
 
 
+class _OverBudget(Exception):
+    """Submitting would take the run's committed spend over ``--max-cost``."""
+
+
 @dataclass
 class Budget:
-    """The ``--max-cost`` guard: what was spent, and what jobs in flight have reserved."""
+    """The ``--max-cost`` guard.
+
+    ``committed`` is the price of every submission this run made — money at risk, since a
+    service may bill a generation it then loses — and is what the limit is checked against
+    before each submission (a resubmission counts again). ``spent`` is the price of the clips
+    that came out.
+    """
 
     limit: float | None
+    committed: float = 0.0
     spent: float = 0.0
-    reserved: float = 0.0
 
-    def reserve(self, price: float, *, force: bool = False) -> bool:
-        """Reserve ``price`` unless that would take the running total over the limit."""
-        over = self.limit is not None and self.spent + self.reserved + price > self.limit + 1e-9
-        if over and not force:
-            return False
-        self.reserved += price
-        return True
+    def commit(self, price: float) -> None:
+        """Commit ``price`` to a submission, or raise if that would pass the limit."""
+        if self.limit is not None and self.committed + price > self.limit + 1e-9:
+            raise _OverBudget(f"not submitted: the spend would pass --max-cost ${self.limit:.2f}")
+        self.committed += price
 
-    def settle(self, price: float, *, paid: bool) -> None:
-        self.reserved -= price
-        if paid:
-            self.spent += price
+    def refund(self, price: float) -> None:
+        """The submission never reached the service (or a local render failed): nothing billed."""
+        self.committed -= price
 
 
 @dataclass
@@ -116,26 +123,21 @@ class JobLifecycle:
         price = job_price(job, backend)
         async with self.slots[job.backend]:
             started, t0 = self.journal.stamp(), self.clock()
-            if not self.budget.reserve(price, force=resumed is not None):
-                reason = f"not submitted: the spend would pass --max-cost ${self.budget.limit:.2f}"
-                self.journal.failed(key, reason)
-                raise TakeFailed(reason, retryable=False)
             try:
-                media = await self._generate(job, key, backend, attempt, t0)
+                media = await self._generate(job, key, backend, attempt, t0, price)
                 entry = self._store(job, key, backend, media, attempt, price)
             except BaseException as error:
-                self.budget.settle(price, paid=False)
                 failure = self._fail(job, key, attempt, error)
                 self._log(job, key, attempt, started, t0, 0.0, *failure)
                 if isinstance(error, asyncio.CancelledError):
                     raise
                 raise TakeFailed(failure[1] or "failed", retryable=failure[2]) from error
-        self.budget.settle(price, paid=True)
+        self.budget.spent += price
         self._log(job, key, attempt, started, t0, price, "generated", None, False)
         return entry, price
 
     async def _generate(
-        self, job: Job, key: str, backend: Backend, attempt: _Attempt, t0: float
+        self, job: Job, key: str, backend: Backend, attempt: _Attempt, t0: float, price: float
     ) -> RenderedMedia:
         deadline = t0 + self.job_timeout if self.job_timeout is not None else math.inf
         scratch = self.workdir / key
@@ -144,9 +146,14 @@ class JobLifecycle:
         if isinstance(backend, LocalBackend):
             attempt.phase = "rendering"
             self.progress.status(job, "rendering")
-            return await self._call(job, lambda: backend.render(job, scratch), deadline)
+            self.budget.commit(price)
+            try:
+                return await self._call(job, lambda: backend.render(job, scratch), deadline)
+            except BaseException:
+                self.budget.refund(price)
+                raise
         if isinstance(backend, RemoteBackend):
-            return await self._remote(job, key, backend, attempt, scratch, deadline)
+            return await self._remote(job, key, backend, attempt, scratch, deadline, price)
         raise TypeError(f"backend '{job.backend}' is neither a LocalBackend nor a RemoteBackend")
 
     async def _remote(
@@ -157,12 +164,13 @@ class JobLifecycle:
         attempt: _Attempt,
         scratch: Path,
         deadline: float,
+        price: float,
     ) -> RenderedMedia:
         for resubmission in range(self.resubmits + 1):
             if attempt.remote_id is None:
                 attempt.phase = "submitting"
                 self.progress.status(job, "submitting")
-                attempt.remote_id = await self._call(job, lambda: backend.submit(job), deadline)
+                attempt.remote_id = await self._submit(job, backend, deadline, price)
                 self.journal.submitted(key, attempt.remote_id)
             remote_id = attempt.remote_id
             attempt.phase = "polling"
@@ -184,6 +192,14 @@ class JobLifecycle:
             self.journal.plan(key, job)
             attempt.remote_id = None
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    async def _submit(self, job: Job, backend: RemoteBackend, deadline: float, price: float) -> str:
+        self.budget.commit(price)
+        try:
+            return await self._call(job, lambda: backend.submit(job), deadline)
+        except BaseException:
+            self.budget.refund(price)
+            raise
 
     async def _poll(
         self, job: Job, backend: RemoteBackend, remote_id: str, deadline: float
@@ -274,6 +290,8 @@ def _classify(
 ) -> tuple[str, str, bool]:
     if isinstance(error, asyncio.CancelledError):
         return "cancelled", f"cancelled while {attempt.phase}", True
+    if isinstance(error, _OverBudget):
+        return "not submitted", str(error), False
     if isinstance(error, _Timeout):
         return "timed out", f"timed out after {job_timeout:g}s while {attempt.phase}", True
     if isinstance(error, JobFailedError):

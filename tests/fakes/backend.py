@@ -39,6 +39,7 @@ from previz.backends.base import (
     RenderedMedia,
 )
 from previz.errors import JobFailedError, RetryableServiceError
+from previz.generate import Cache, Journal, RunReport, run_jobs
 from previz.media import find_ffmpeg
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -245,7 +246,7 @@ class FakeRemoteBackend(RemoteBackend):
             self.meter.leave(remote_id)
             return JobUpdate(JobStatus.FAILED, error="internal error, try again", retryable=True)
         elapsed = self.clock() - submitted
-        if elapsed >= self.latency:
+        if elapsed >= self.latency - 1e-6:  # float clocks rarely land exactly on the latency
             return JobUpdate(JobStatus.SUCCEEDED, progress=1.0)
         return JobUpdate(
             JobStatus.RUNNING, progress=elapsed / self.latency, poll_after=self.latency - elapsed
@@ -336,12 +337,35 @@ def jobs_for(
     ]
 
 
+class Project:
+    """A project folder with the runner's stores, and a shortcut to run jobs in it."""
+
+    def __init__(self, folder: Path, clock: FakeClock | None = None) -> None:
+        self.folder = folder
+        self.clock = clock or FakeClock()
+        self.cache = Cache(folder / ".previz" / "cache")
+        self.journal = Journal(folder / ".previz" / "journal.sqlite")
+        self.workdir = folder / ".previz" / "work"
+
+    async def run(
+        self, jobs: list[Job], *backends: FakeRemoteBackend | FakeLocalBackend, **options: object
+    ) -> RunReport:
+        """``run_jobs`` with this project's stores and the fake clock (options pass through)."""
+        timing: dict[str, object] = {"clock": self.clock, "sleep": self.clock.sleep}
+        return await run_jobs(
+            jobs,
+            {b.name: b for b in backends},
+            cache=self.cache,
+            journal=self.journal,
+            workdir=self.workdir,
+            **{**timing, **options},  # type: ignore[arg-type]
+        )
+
+
 def main() -> None:
     """Run a small build against a ledger file; optionally hang, so a test can ``kill -9`` it."""
     import argparse
     import json
-
-    from previz.generate import Cache, Journal, run_jobs
 
     parser = argparse.ArgumentParser(description="A build against the fake remote backend.")
     parser.add_argument("--project", type=Path, required=True)
