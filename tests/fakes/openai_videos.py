@@ -8,6 +8,11 @@ with an ``openai-poll-after-ms`` header; ``GET /v1/videos/{id}/content`` serves 
 requested size and length. Faults (see :mod:`tests.fakes.generated_media`) are queued per route:
 ``create``, ``retrieve``, ``content``, ``delete``.
 
+Where the SDK is silent the fake follows secondary sources: a moderation block ends the job
+``failed`` with ``error.code`` ``moderation_blocked``; a reference of the wrong size is refused
+with "Inpaint image must match the requested width and height"; 1024x1792 and 1792x1024 are
+``sora-2-pro`` only.
+
 By hand: ``python -m tests.fakes.openai_videos --port 8002``, key ``sk-fake-previz``.
 """
 
