@@ -44,8 +44,9 @@ SECONDS = (4.0, 8.0, 12.0)
 SORA_2_SIZES = ((720, 1280), (1280, 720))
 SORA_2_PRO_SIZES = (*SORA_2_SIZES, (1024, 1792), (1792, 1024))
 # Prices are [secondary] (third-party summaries, Nov 2026): USD per generated second.
+# sora-2-pro is $0.50/s at 1024x1792 / 1792x1024 [secondary]; the planner's nearest size for a
+# 16:9 or 9:16 project is the 720p one, so the 720p price is the one declared.
 PRICE_PER_SECOND = {"sora-2": 0.10, "sora-2-pro": 0.30}
-PRO_LARGE_PRICE_PER_SECOND = 0.50  # sora-2-pro at 1024x1792 / 1792x1024 [secondary]
 # Failure codes after which the same request may well succeed; anything else (moderation and
 # policy blocks above all) is final.
 TRANSIENT_FAILURES = frozenset({"internal_error", "server_error", "processing_error", "timeout"})
@@ -107,13 +108,6 @@ class OpenAIVideosBackend(RemoteBackend):
             prompt_limit=32_000,
             env_vars=CREDENTIAL_VARS,
         )
-
-    def price_per_second(self, model: str, width: int, height: int) -> float:
-        """USD per second for ``model`` at ``width``×``height`` [secondary sources]."""
-        family = model_family(model)
-        if family == "sora-2-pro" and max(width, height) > 1280:
-            return PRO_LARGE_PRICE_PER_SECOND
-        return PRICE_PER_SECOND[family]
 
     def is_configured(self) -> bool:
         return bool(self.api_key)
