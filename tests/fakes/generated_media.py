@@ -52,7 +52,6 @@ class Fault:
     retry_after: float = 1.0
     status: int = 500
     seconds: float = 0.0
-    reason: str = ""
 
 
 @dataclass
