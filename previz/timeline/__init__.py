@@ -1,0 +1,12 @@
+"""The cut: assemble generated clips into an OpenTimelineIO timeline, export it to every NLE.
+
+``export_timeline`` writes .otio, .otioz, FCP7 XML, FCPXML, CMX 3600 EDLs (one per track),
+AAF, .xges and .kdenlive, each fixed where its OTIO adapter falls short (see the per-format
+modules) and proven by the engines that open them in the test suite.
+"""
+
+from __future__ import annotations
+
+from previz.timeline.export import FORMATS, export_timeline, frame_size, resolve_formats
+
+__all__ = ["FORMATS", "export_timeline", "frame_size", "resolve_formats"]

@@ -1,0 +1,96 @@
+"""CMX 3600 EDLs, one per track, in the file-based ("AX" reel) style Premiere and Resolve read.
+
+An EDL describes one track. ``otio_cmx3600_adapter`` writes only a timeline's single video
+track (audio is silently lost, and two video tracks are refused), starts record timecode at
+00:00:00:00 whatever the timeline's start, names the incoming clip of a dissolve with a
+mangled reel even in Premiere style, and writes no ``FCM`` line. So this module:
+
+- writes one EDL per track through the adapter's own event writer (``EDLWriter``), which
+  formats audio events (``A``) as well as video ones;
+- uses the ``premiere`` style: reel ``AX`` and ``* FROM CLIP NAME:`` with the media file name,
+  which is how file-based EDLs name media for Premiere, Resolve and OpenShot;
+- then fixes each event line: every reel becomes ``AX``, and record timecodes are offset by the
+  timeline's global start (01:00:00:00 by default) and written non-drop-frame, matching the
+  ``FCM: NON-DROP FRAME`` line added under the title.
+
+Clip markers are kept as ``* LOC:`` comments; the media URL as the adapter's
+``* OTIO REFERENCE FROM:`` comment. Timeline markers and metadata have no place in an EDL.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import opentimelineio as otio
+from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
+
+from previz.timeline.rates import timeline_rate
+
+EVENT = re.compile(
+    r"^(?P<number>\d{3})\s+(?P<reel>\S+)\s+(?P<channel>\S+)\s+(?P<kind>C|D \d{3}|W\d{3} \d{3})\s+"
+    r"(?P<src_in>\S+) (?P<src_out>\S+) (?P<rec_in>\S+) (?P<rec_out>\S+)\s*$"
+)
+
+
+def track_names(timeline: otio.schema.Timeline) -> list[str]:
+    """One file-safe name per track, in the timeline's order ("V1", "A1", … when unnamed)."""
+    names: list[str] = []
+    counts = {otio.schema.TrackKind.Video: 0, otio.schema.TrackKind.Audio: 0}
+    for track in timeline.tracks:
+        counts[track.kind] = counts.get(track.kind, 0) + 1
+        fallback = (
+            f"{'A' if track.kind == otio.schema.TrackKind.Audio else 'V'}{counts[track.kind]}"
+        )
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", track.name).strip("_") or fallback
+        while name in names:
+            name += "_"
+        names.append(name)
+    return names
+
+
+def render_track(timeline: otio.schema.Timeline, index: int) -> str:
+    """The EDL text of the timeline's track number ``index``."""
+    track = timeline.tracks[index].deepcopy()
+    rate = float(timeline_rate(timeline))
+    title = f"{timeline.name} {track.name}".strip()
+    if not any(isinstance(item, otio.schema.Clip) for item in track):
+        return f"TITLE: {title}\nFCM: NON-DROP FRAME\n\n"
+    writer = cmx_3600.EDLWriter(tracks=otio.schema.Stack(children=[track]), rate=rate,
+                                style="premiere")  # fmt: skip
+    text = writer.get_content_for_track_at_index(0, title=title)
+    start = timeline.global_start_time or otio.opentime.RationalTime(0, rate)
+    return _fix_events(text, start.rescaled_to(rate), rate)
+
+
+def write_track(timeline: otio.schema.Timeline, index: int, path: Path) -> None:
+    """Write the EDL of track number ``index`` to ``path``."""
+    path.write_text(render_track(timeline, index), encoding="utf-8")
+
+
+def _timecode(frames: float, rate: float) -> str:
+    return str(otio.opentime.to_timecode(otio.opentime.RationalTime(frames, rate), rate, False))
+
+
+def _fix_events(text: str, start: otio.opentime.RationalTime, rate: float) -> str:
+    lines: list[str] = []
+    for line in text.splitlines():
+        match = EVENT.match(line)
+        if match is None:
+            lines.append(line)
+            if line.startswith("TITLE:"):
+                lines.append("FCM: NON-DROP FRAME")
+            continue
+        fields = match.groupdict()
+        times = {
+            key: otio.opentime.from_timecode(fields[key], rate).value
+            for key in ("src_in", "src_out", "rec_in", "rec_out")
+        }
+        times["rec_in"] += start.value
+        times["rec_out"] += start.value
+        timecodes = " ".join(_timecode(times[k], rate) for k in ("src_in", "src_out", "rec_in",
+                                                                 "rec_out"))  # fmt: skip
+        lines.append(
+            f"{fields['number']}  {'AX':<8} {fields['channel']:<5} {fields['kind']:<8} {timecodes}"
+        )
+    return "\n".join(lines) + "\n"

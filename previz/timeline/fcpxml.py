@@ -1,0 +1,238 @@
+"""Final Cut Pro X XML (FCPXML 1.8), written here, valid against Apple's DTD at every rate.
+
+``otio_fcpx_xml_adapter`` 1.0 cannot write a previz cut: it crashes at 24000/1001 (it keeps
+rates as integers), crashes when a track below the storyline ends before the others, drops
+transitions and timeline markers, writes a ``<format>`` without width/height (it runs ffprobe on
+the media at export time to name it), no library or event, and ``uid=""``. So this module
+writes the document itself, in the shape Final Cut and Resolve import:
+
+- ``resources``: one ``format`` with the project's exact frame duration (1001/24000s) and size;
+  one ``asset`` per media file, with ``src`` (file URL or relative path);
+- ``library`` → ``event`` → ``project`` → ``sequence`` (timecode start, NDF) → ``spine``;
+- the top video track (the selected takes) is the primary storyline; dissolves are
+  ``transition`` elements between its clips; gaps are ``gap`` elements;
+- every other track is connected to the storyline *below* it (negative lanes): first the
+  lower video tracks (alternate takes, hidden under the storyline), then the audio tracks;
+- clip markers stay on their clip; a timeline marker goes on the storyline item under it (FCP
+  has no sequence markers); a marker's comment is its ``note``;
+- each clip's ``metadata["previz"]`` is kept as JSON in ``<metadata><md key="previz">``.
+
+Version 1.8 keeps ``src`` on the asset, which OTIO's reader (and older Final Cut) understands.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+from lxml import etree
+
+from previz.timeline.media import media_url
+from previz.timeline.rates import frames_of, timeline_rate
+
+VERSION = "1.8"
+
+
+@dataclass
+class _Document:
+    rate: Fraction
+    resources: etree._Element
+    relative_to: Path | None
+    assets: dict[str, etree._Element] = field(default_factory=dict)
+
+    def time(self, frames: int) -> str:
+        """``frames`` as an FCPXML rational time string."""
+        if frames == 0:
+            return "0s"
+        value = Fraction(frames) / self.rate
+        if value.denominator == 1:
+            return f"{value.numerator}s"
+        return f"{frames * self.rate.denominator}/{self.rate.numerator}s"
+
+    def frames(self, time: otio.opentime.RationalTime) -> int:
+        return frames_of(time, float(self.rate))
+
+
+def write(
+    timeline: otio.schema.Timeline,
+    path: Path,
+    *,
+    width: int,
+    height: int,
+    relative_to: Path | None = None,
+) -> None:
+    """Write ``timeline`` as FCPXML 1.8 at its own rate and ``width`` x ``height``."""
+    rate = timeline_rate(timeline)
+    root = etree.Element("fcpxml", version=VERSION)
+    resources = etree.SubElement(root, "resources")
+    document = _Document(rate, resources, relative_to)
+    etree.SubElement(
+        resources, "format", id="r1", name=f"previz {width}x{height} {float(rate):.3f}",
+        frameDuration=document.time(1), width=str(width), height=str(height),
+    )  # fmt: skip
+    library = etree.SubElement(root, "library")
+    event = etree.SubElement(library, "event", name=timeline.name or "previz")
+    project = etree.SubElement(event, "project", name=timeline.name or "previz")
+    start = timeline.global_start_time
+    sequence = etree.SubElement(
+        project, "sequence", format="r1",
+        duration=document.time(document.frames(timeline.tracks.duration())),
+        tcStart=document.time(document.frames(start) if start is not None else 0),
+        tcFormat="NDF", audioLayout="stereo", audioRate="48k",
+    )  # fmt: skip
+    spine = etree.SubElement(sequence, "spine")
+    storyline, connected = _arrange(timeline)
+    _write_storyline(document, spine, storyline, document.frames(timeline.tracks.duration()))
+    for lane, track in connected:
+        _connect_track(document, spine, track, lane)
+    for marker in timeline.tracks.markers:
+        _attach_marker(document, spine, marker)
+    text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
+                          doctype="<!DOCTYPE fcpxml>")  # fmt: skip
+    path.write_bytes(text)
+
+
+def _arrange(
+    timeline: otio.schema.Timeline,
+) -> tuple[otio.schema.Track | None, list[tuple[int, otio.schema.Track]]]:
+    """The storyline (top video track) and every other track with its lane below it."""
+    video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+    audio = [t for t in timeline.tracks if t.kind != otio.schema.TrackKind.Video]
+    storyline = video[-1] if video else None
+    below = list(reversed(video[:-1])) + audio
+    return storyline, [(-(index + 1), track) for index, track in enumerate(below)]
+
+
+def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | None:
+    reference = clip.media_reference
+    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
+        return None
+    src = media_url(reference.target_url, document.relative_to)
+    asset = document.assets.get(src)
+    if asset is None:
+        available = clip.available_range()
+        asset = etree.SubElement(
+            document.resources, "asset", id=f"r{len(document.assets) + 2}",
+            name=Path(src).stem, src=src, start="0s",
+            duration=document.time(document.frames(available.end_time_exclusive())),
+            hasVideo="0", hasAudio="0", format="r1",
+        )  # fmt: skip
+        document.assets[src] = asset
+    if audio and asset.get("hasAudio") == "0":
+        asset.set("hasAudio", "1")
+        asset.set("audioSources", "1")
+        asset.set("audioChannels", "2")
+        asset.set("audioRate", "48000")
+    if not audio:
+        asset.set("hasVideo", "1")
+    return str(asset.get("id"))
+
+
+def _clip_element(
+    document: _Document, clip: otio.schema.Clip, offset: int, lane: int | None, audio: bool
+) -> etree._Element:
+    source = clip.trimmed_range()
+    asset_id = _asset(document, clip, audio)
+    attributes = {
+        "name": clip.name,
+        "offset": document.time(offset),
+        "start": document.time(document.frames(source.start_time)),
+        "duration": document.time(document.frames(source.duration)),
+    }
+    if lane is not None:
+        attributes["lane"] = str(lane)
+    if asset_id is None:  # a shot not generated yet: a gap of the right length keeps the timing
+        element = etree.Element("gap", attributes)
+    else:
+        element = etree.Element("asset-clip", {"ref": asset_id, **attributes})
+        element.set("srcEnable", "audio" if audio else "video")
+        element.set("tcFormat", "NDF")
+    for marker in clip.markers:
+        _marker_element(document, element, marker, document.frames(marker.marked_range.start_time))
+    facts = clip.metadata.get("previz")
+    if facts:
+        metadata = etree.SubElement(element, "metadata")
+        etree.SubElement(metadata, "md", key="previz", value=json.dumps(dict(facts)))
+    return element
+
+
+def _marker_element(
+    document: _Document, parent: etree._Element, marker: otio.schema.Marker, at: int
+) -> None:
+    frames = max(document.frames(marker.marked_range.duration), 1)
+    element = etree.Element("marker", start=document.time(at), duration=document.time(frames),
+                            value=marker.name)  # fmt: skip
+    if marker.comment:
+        element.set("note", marker.comment)
+    metadata = parent.find("metadata")
+    if metadata is not None:  # the DTD wants markers before a clip's metadata
+        metadata.addprevious(element)
+    else:
+        parent.append(element)
+
+
+def _write_storyline(
+    document: _Document, spine: etree._Element, track: otio.schema.Track | None, total: int
+) -> None:
+    position = 0
+    for item in track if track is not None else []:
+        if isinstance(item, otio.schema.Transition):
+            before = document.frames(item.in_offset)
+            length = before + document.frames(item.out_offset)
+            etree.SubElement(spine, "transition", name="Cross Dissolve",
+                             offset=document.time(position - before),
+                             duration=document.time(length))  # fmt: skip
+            continue
+        length = document.frames(item.duration())
+        if isinstance(item, otio.schema.Clip):
+            spine.append(_clip_element(document, item, position, None, audio=False))
+        else:
+            etree.SubElement(spine, "gap", name="Gap", offset=document.time(position),
+                             start="0s", duration=document.time(length))  # fmt: skip
+        position += length
+    if position < total:  # connected clips need a storyline item under them
+        etree.SubElement(spine, "gap", name="Gap", offset=document.time(position), start="0s",
+                         duration=document.time(total - position))  # fmt: skip
+
+
+def _host(document: _Document, spine: etree._Element, at: int) -> tuple[etree._Element, int]:
+    """The storyline item under record frame ``at``, and ``at`` in that item's own time."""
+    for item in spine:
+        if item.tag not in ("asset-clip", "gap"):
+            continue
+        offset = _frames_of(document, item.get("offset", "0s"))
+        duration = _frames_of(document, item.get("duration", "0s"))
+        if offset <= at < offset + duration:
+            return item, _frames_of(document, item.get("start", "0s")) + at - offset
+    last = [i for i in spine if i.tag in ("asset-clip", "gap")][-1]
+    offset = _frames_of(document, last.get("offset", "0s"))
+    return last, _frames_of(document, last.get("start", "0s")) + at - offset
+
+
+def _frames_of(document: _Document, text: str) -> int:
+    value = Fraction(text.rstrip("s"))
+    return round(value * document.rate)
+
+
+def _connect_track(
+    document: _Document, spine: etree._Element, track: otio.schema.Track, lane: int
+) -> None:
+    audio = track.kind == otio.schema.TrackKind.Audio
+    for clip in track.find_clips(shallow_search=True):
+        at = document.frames(clip.trimmed_range_in_parent().start_time)
+        host, local = _host(document, spine, at)
+        element = _clip_element(document, clip, local, lane, audio)
+        markers = host.find("marker")
+        anchor = markers if markers is not None else host.find("metadata")
+        if anchor is not None:  # connected clips come before the host's markers and metadata
+            anchor.addprevious(element)
+        else:
+            host.append(element)
+
+
+def _attach_marker(document: _Document, spine: etree._Element, marker: otio.schema.Marker) -> None:
+    host, local = _host(document, spine, document.frames(marker.marked_range.start_time))
+    _marker_element(document, host, marker, local)

@@ -1,0 +1,277 @@
+"""Kdenlive / MLT (.kdenlive): written here, in Kdenlive's document layout, for ``melt`` to render.
+
+The OTIO kdenlive adapter (0.0.3, deprecated upstream) writes a document MLT renders wrongly:
+its black background track has no length (melt renders 15,000+ frames), the profile is forced
+to 1920x1080, clip markers are dropped, dissolves are dropped ("Transitions handling to be
+added"), and every time is a rounded ``HH:MM:SS.mmm`` clock string. Fixing that output would
+mean rewriting most of it, so this module writes the same layout directly, in whole frames:
+
+- the profile carries the project's exact rate (24000/1001) and frame size;
+- the black track lasts exactly as long as the cut;
+- each OTIO track is a Kdenlive track: a tractor of two playlists; a dissolve is a Kdenlive
+  "mix" (incoming clip on the second playlist, a ``luma``/``mix`` transition with
+  ``kdenlive:mixcut``), the form the adapter's reader and Kdenlive both understand;
+- audio tracks are summed with ``mix`` transitions (without them MLT plays only the top one);
+- clip markers go to the bin producer's ``kdenlive:markers``, timeline markers to the guides.
+
+Tracks keep OTIO's order, bottom first, so the selected takes cover the alternates below them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd
+from pathlib import Path
+
+import opentimelineio as otio
+from lxml import etree
+
+from previz.timeline.media import media_path
+from previz.timeline.rates import frames_of, timeline_rate
+
+# Kdenlive's marker categories: 0 purple ... 8 magenta (its definitions.h order).
+MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "PINK", "MAGENTA")
+
+
+@dataclass
+class _Document:
+    root: etree._Element
+    rate: float
+    relative_to: Path | None
+    producers: dict[str, str] = field(default_factory=dict)  # media path -> producer id
+    bin_entries: list[etree._Element] = field(default_factory=list)
+    playlists: int = 0
+
+
+def write(
+    timeline: otio.schema.Timeline,
+    path: Path,
+    *,
+    width: int,
+    height: int,
+    relative_to: Path | None = None,
+) -> None:
+    """Write ``timeline`` as a Kdenlive project at its own rate and ``width`` x ``height``."""
+    rate = timeline_rate(timeline)
+    root = etree.Element("mlt", version="7.0.0", title=timeline.name, LC_NUMERIC="C")
+    root.set("producer", "main_bin")
+    if relative_to is not None:
+        root.set("root", str(relative_to))
+    _profile(root, rate, width, height)
+    document = _Document(root, float(rate), relative_to)
+    total = frames_of(timeline.tracks.duration(), document.rate)
+    track_tractors = [_track(document, track) for track in timeline.tracks]
+    _main_bin(document, timeline)
+    # MLT resolves a producer reference only if the producer is defined earlier in the file.
+    for producer in reversed(document.bin_entries):
+        root.insert(1, producer)
+    black = _producer_element(root, "black_track", total, service="color", resource="black")
+    _property(black, "set.test_audio", "0")
+    main = etree.SubElement(root, "tractor", id="maintractor", global_feed="1")
+    main.set("in", "0")
+    main.set("out", str(max(total - 1, 0)))
+    etree.SubElement(main, "track", producer="black_track")
+    for tractor_id, kind in track_tractors:
+        hide = "video" if kind == otio.schema.TrackKind.Audio else "audio"
+        etree.SubElement(main, "track", producer=tractor_id, hide=hide)
+    for index, (_, kind) in enumerate(track_tractors, start=1):
+        if kind == otio.schema.TrackKind.Audio:
+            mix = etree.SubElement(main, "transition", id=f"mix{index}")
+            for name, value in (
+                ("a_track", "0"),
+                ("b_track", str(index)),
+                ("mlt_service", "mix"),
+                ("always_active", "1"),
+                ("sum", "1"),
+                ("internal_added", "237"),
+            ):
+                _property(mix, name, value)  # fmt: skip
+    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="utf-8")
+
+
+def _profile(root: etree._Element, rate: Fraction, width: int, height: int) -> None:
+    divisor = gcd(width, height)
+    etree.SubElement(
+        root,
+        "profile",
+        description=f"previz {width}x{height} {float(rate):.3f} fps",
+        frame_rate_num=str(rate.numerator),
+        frame_rate_den=str(rate.denominator),
+        width=str(width),
+        height=str(height),
+        progressive="1",
+        sample_aspect_num="1",
+        sample_aspect_den="1",
+        display_aspect_num=str(width // divisor),
+        display_aspect_den=str(height // divisor),
+        colorspace="709",
+    )
+
+
+def _property(element: etree._Element, name: str, value: str) -> None:
+    etree.SubElement(element, "property", name=name).text = value
+
+
+def _producer_element(
+    root: etree._Element, producer_id: str, length: int, *, service: str, resource: str
+) -> etree._Element:
+    producer = etree.SubElement(root, "producer", id=producer_id)
+    producer.set("in", "0")
+    producer.set("out", str(max(length - 1, 0)))
+    _property(producer, "length", str(length))
+    _property(producer, "eof", "pause")
+    _property(producer, "resource", resource)
+    _property(producer, "mlt_service", service)
+    return producer
+
+
+def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
+    reference = clip.media_reference
+    if not isinstance(reference, otio.schema.ExternalReference):
+        return _missing_producer(document, clip)
+    resource = str(media_path(reference.target_url, document.relative_to))
+    if resource in document.producers:
+        return document.producers[resource]
+    available = clip.available_range()
+    length = frames_of(available.end_time_exclusive(), document.rate)
+    producer_id = f"producer{len(document.producers)}"
+    producer = _producer_element(
+        document.root, producer_id, length, service="avformat-novalidate", resource=resource
+    )
+    _property(producer, "kdenlive:id", str(len(document.producers) + 2))
+    _property(producer, "kdenlive:clipname", clip.name)
+    markers = [_marker_json(m, document.rate) for m in clip.markers]
+    if markers:
+        _property(producer, "kdenlive:markers", json.dumps(markers))
+    document.producers[resource] = producer_id
+    document.bin_entries.append(producer)
+    return producer_id
+
+
+def _missing_producer(document: _Document, clip: otio.schema.Clip) -> str:
+    """A shot with no media yet: a red slate of the right length, so the cut still times out."""
+    producer_id = f"missing{len(document.bin_entries)}"
+    length = frames_of(clip.duration(), document.rate)
+    producer = _producer_element(
+        document.root, producer_id, length, service="color", resource="0x801010ff"
+    )
+    _property(producer, "kdenlive:id", str(len(document.bin_entries) + 1000))
+    _property(producer, "kdenlive:clipname", clip.name)
+    document.bin_entries.append(producer)
+    return producer_id
+
+
+def _marker_json(marker: otio.schema.Marker, rate: float) -> dict[str, object]:
+    colour = str(marker.color).upper()
+    kind = MARKER_TYPES.index(colour) if colour in MARKER_TYPES else 0
+    comment = marker.name if not marker.comment else f"{marker.name}: {marker.comment}"
+    return {"pos": frames_of(marker.marked_range.start_time, rate), "comment": comment,
+            "type": kind}  # fmt: skip
+
+
+def _playlist(document: _Document) -> etree._Element:
+    playlist = etree.SubElement(document.root, "playlist", id=f"playlist{document.playlists}")
+    document.playlists += 1
+    return playlist
+
+
+def _blank(playlist: etree._Element, frames: int) -> None:
+    if frames > 0:
+        etree.SubElement(playlist, "blank", length=str(frames))
+
+
+def _entry(document: _Document, playlist: etree._Element, clip: otio.schema.Clip,
+           head: int, tail: int) -> None:  # fmt: skip
+    """Place ``clip`` widened by ``head`` frames before and ``tail`` after (dissolve overlaps)."""
+    producer_id = _media_producer(document, clip)
+    source = clip.trimmed_range()
+    first = frames_of(source.start_time, document.rate) - head
+    count = frames_of(source.duration, document.rate) + head + tail
+    entry = etree.SubElement(playlist, "entry", producer=producer_id)
+    entry.set("in", str(first))
+    entry.set("out", str(first + count - 1))
+
+
+def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int]]:
+    """Each item of ``track`` with the frames a dissolve borrows before and after it."""
+    children = list(track)
+    for index, child in enumerate(children):
+        if isinstance(child, otio.schema.Transition):
+            continue
+        before = children[index - 1] if index > 0 else None
+        after = children[index + 1] if index + 1 < len(children) else None
+        head = before.in_offset if isinstance(before, otio.schema.Transition) else None
+        tail = after.out_offset if isinstance(after, otio.schema.Transition) else None
+        yield child, _frames(head, track), _frames(tail, track)
+
+
+def _frames(time: otio.opentime.RationalTime | None, track: otio.schema.Track) -> int:
+    return 0 if time is None else round(time.to_frames(time.rate))
+
+
+def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
+    """Write ``track`` as a Kdenlive track tractor; return its id and kind."""
+    lanes = (_playlist(document), _playlist(document))
+    cursors = [0, 0]
+    lane = 0
+    tractor_id = f"tractor{document.playlists // 2 - 1}"
+    mixes: list[tuple[int, int, int]] = []  # (first frame, frames, frames before the cut)
+    position = previous_tail = 0
+    for item, head, tail in _items(track):
+        length = frames_of(item.duration(), document.rate)
+        if isinstance(item, otio.schema.Clip):
+            if head:
+                lane = 1 - lane
+                mixes.append((position - head, head + previous_tail, head))
+            _blank(lanes[lane], position - head - cursors[lane])
+            _entry(document, lanes[lane], item, head, tail)
+            cursors[lane] = position + length + tail
+        position += length
+        previous_tail = tail
+    tractor = etree.SubElement(document.root, "tractor", id=tractor_id)
+    _property(tractor, "kdenlive:track_name", track.name)
+    audio = track.kind == otio.schema.TrackKind.Audio
+    if audio:
+        _property(tractor, "kdenlive:audio_track", "1")
+    for playlist in lanes:
+        etree.SubElement(tractor, "track", producer=str(playlist.get("id")),
+                         hide="video" if audio else "audio")  # fmt: skip
+    for first, frames, before_cut in mixes:
+        _mix(tractor, first, frames, before_cut, audio)
+    return tractor_id, track.kind
+
+
+def _mix(tractor: etree._Element, first: int, frames: int, before_cut: int, audio: bool) -> None:
+    mix = etree.SubElement(tractor, "transition")
+    mix.set("in", str(first))
+    mix.set("out", str(first + frames - 1))
+    service = "mix" if audio else "luma"
+    for name, value in (
+        ("a_track", "0"),
+        ("b_track", "1"),
+        ("mlt_service", service),
+        ("kdenlive_id", service),
+        ("kdenlive:mixcut", str(before_cut)),
+        ("reverse", "0"),
+    ):
+        _property(mix, name, value)  # fmt: skip
+    if audio:
+        _property(mix, "start", "-1")
+        _property(mix, "accepts_blanks", "1")
+
+
+def _main_bin(document: _Document, timeline: otio.schema.Timeline) -> None:
+    main_bin = etree.Element("playlist", id="main_bin")
+    document.root.insert(1, main_bin)
+    _property(main_bin, "kdenlive:docproperties.version", "0.98")
+    _property(main_bin, "kdenlive:docproperties.decimalPoint", ".")
+    _property(main_bin, "xml_retain", "1")
+    guides = [_marker_json(m, document.rate) for m in timeline.tracks.markers]
+    _property(main_bin, "kdenlive:docproperties.guides", json.dumps(guides))
+    for producer in document.bin_entries:
+        entry = etree.SubElement(main_bin, "entry", producer=str(producer.get("id")))
+        entry.set("in", producer.get("in", "0"))
+        entry.set("out", producer.get("out", "0"))

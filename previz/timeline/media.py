@@ -1,0 +1,60 @@
+"""Where an export points for its media: absolute ``file://`` URLs, or paths relative to a folder.
+
+A built timeline references each generated clip by an absolute ``file://`` URL. Exports keep
+that by default (any machine that mounts the same path opens it); ``relative_to`` rewrites the
+references relative to a folder (usually the export folder) so a build can be moved or shared
+as a whole; ``.otioz`` bundles the media inside instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import opentimelineio as otio
+
+from previz.errors import TimelineError
+
+
+def local_path(url: str) -> Path:
+    """The filesystem path a ``file://`` URL or a plain path names."""
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme and len(parsed.scheme) > 1:
+        raise TimelineError(
+            f"media reference {url!r} is not a local file",
+            hint="previz exports reference generated files on disk; download the media first",
+        )
+    return Path(url)
+
+
+def media_path(url: str, relative_to: Path | None) -> Path:
+    """The media file ``url`` names: absolute, or relative to ``relative_to`` when given."""
+    path = local_path(url)
+    if relative_to is None:
+        return path.resolve() if not path.is_absolute() else path
+    if not path.is_absolute():
+        return path
+    return Path(os.path.relpath(path, relative_to.resolve()))
+
+
+def media_url(url: str, relative_to: Path | None) -> str:
+    """``url`` as an absolute ``file://`` URL, or as a relative POSIX path with ``relative_to``."""
+    path = media_path(url, relative_to)
+    if relative_to is None:
+        return path.as_uri()
+    return path.as_posix()
+
+
+def with_media_policy(
+    timeline: otio.schema.Timeline, relative_to: Path | None
+) -> otio.schema.Timeline:
+    """A copy of ``timeline`` whose external references follow the media path policy."""
+    copy = timeline.deepcopy()
+    for clip in copy.find_clips():
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
+            reference.target_url = media_url(reference.target_url, relative_to)
+    return copy

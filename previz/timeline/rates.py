@@ -1,0 +1,37 @@
+"""Frame rates as exact fractions, and OTIO times as whole frames.
+
+OTIO stores 23.976 fps as the float 23.976023976…; editing engines want the exact
+24000/1001. Every writer asks here for the project's rate and for whole frame counts, so a
+cut lands on the same frame in every format.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import opentimelineio as otio
+
+NTSC_BASES = (24, 30, 48, 60, 120)
+
+
+def exact_rate(rate: float) -> Fraction:
+    """``rate`` as the NTSC or whole-number fraction it stands for (23.976 → 24000/1001)."""
+    for base in NTSC_BASES:
+        ntsc = Fraction(base * 1000, 1001)
+        if abs(rate - float(ntsc)) < 1e-3:
+            return ntsc
+    return Fraction(rate).limit_denominator(1001)
+
+
+def timeline_rate(timeline: otio.schema.Timeline) -> Fraction:
+    """The project's rate: that of the global start time, else of the first clip, else 24."""
+    if timeline.global_start_time is not None:
+        return exact_rate(timeline.global_start_time.rate)
+    for clip in timeline.find_clips():
+        return exact_rate(clip.duration().rate)
+    return Fraction(24)
+
+
+def frames_of(time: otio.opentime.RationalTime, rate: float) -> int:
+    """``time`` as a whole number of frames at ``rate`` (rounded to the nearest frame)."""
+    return round(float(time.value_rescaled_to(rate)))
