@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 
 from previz.backends.animatic.framing import draw_framing
@@ -58,3 +59,10 @@ def test_each_cast_member_is_drawn_in_their_colour() -> None:
     image = _diagram(size="MS", cast=[MARA, jo])
     assert _share(image, RED) > 0.05
     assert _share(image, (0x2E, 0x86, 0xE4)) > 0.05
+
+
+@pytest.mark.parametrize("angle", ["eye_level", "high", "low", "dutch", "overhead", "worms_eye"])
+@pytest.mark.parametrize("size", ["EWS", "FS", "MS", "ECU", "INSERT", "TWO_SHOT", "OTS", "POV"])
+def test_every_size_and_angle_draws_at_the_frame_size(size: str, angle: str) -> None:
+    jo = {"id": "jo", "name": "Jo", "color": "#2E86E4"}
+    assert _diagram(size=size, angle=angle, cast=[MARA, jo]).size == (320, 180)

@@ -114,6 +114,8 @@ class _Canvas:
     def ground(self, horizon: float, colours: Palette) -> None:
         full_w, full_h = self.width + 2 * self.px, self.height + 2 * self.py
         top = horizon + self.py
+        if top >= full_h:  # the horizon is below the picture: all sky (a worm's-eye view)
+            return
         self.draw.rectangle((0, top, full_w, full_h), fill=colours.ground)
         vanish = self.xy(self.width / 2, horizon)
         for step in range(-12, 13):

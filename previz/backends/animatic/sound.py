@@ -28,6 +28,9 @@ from previz.backends.animatic.sheet import SOUND_KINDS, SoundCue
 from previz.backends.animatic.voice import Speech, syllables
 from previz.media.encoding import SAMPLE_RATE
 
+# Synthesised voices and pads hold nothing above a few kHz, so ffmpeg's expression evaluator
+# (the costly part) runs at a third of the output rate and the result is resampled.
+SYNTH_RATE = 12_000
 HIT_SECONDS = 0.35
 FADE_SECONDS = 1.5
 # Root notes for music pads (Hz); a cue's id picks one, so a cue sounds the same every time.
@@ -79,7 +82,7 @@ def music(cue: SoundCue) -> Stream:
         )
         return _in_cue_time(f"0.14*{env}*{swell}*({tones})", cue)
 
-    return lavfi("aevalsrc", exprs=f"{voice(1.0)}|{voice(1.003)}", s=SAMPLE_RATE, d=cue.seconds)
+    return _synth(f"{voice(1.0)}|{voice(1.003)}", cue.seconds)
 
 
 def ambience(cue: SoundCue) -> Stream:
@@ -99,7 +102,7 @@ def sfx(cue: SoundCue, clip_seconds: float) -> Stream:
     seeded = f"0*if(eq(n,0),st(0,{_seed(cue)}),0)"  # seeds random(0) with the cue id
     burst = f"({seeded}+0.45*(2*random(0)-1)*exp(-30*T))"
     hit = _in_cue_time(f"({thump}+{burst})*exp(-{decay:.4f}*T)*min(1,T/0.002)", cue)
-    return lavfi("aevalsrc", exprs=f"{hit}|{hit}", s=SAMPLE_RATE, d=max(length, 1.0 / SAMPLE_RATE))
+    return _synth(f"{hit}|{hit}", max(length, 1.0 / SYNTH_RATE))
 
 
 def placeholder_voice(cue: SoundCue, pitch: float) -> Stream:
@@ -112,7 +115,13 @@ def placeholder_voice(cue: SoundCue, pitch: float) -> Stream:
     tone = f"(sin({phase})+0.5*sin(2*{phase})+0.3*sin(3*{phase})+0.12*sin(5*{phase}))"
     gate = f"pow(sin(PI*{rate:.5f}*T),2)*(0.8+0.2*sin(2*PI*{rate / 3:.5f}*T))"
     voice = _in_cue_time(f"0.25*{gate}*{tone}", cue)
-    return lavfi("aevalsrc", exprs=f"{voice}|{voice}", s=SAMPLE_RATE, d=cue.seconds)
+    return _synth(f"{voice}|{voice}", cue.seconds)
+
+
+def _synth(expressions: str, seconds: float) -> Stream:
+    """``aevalsrc`` at :data:`SYNTH_RATE`, brought to the output rate."""
+    source = lavfi("aevalsrc", exprs=expressions, s=SYNTH_RATE, d=f"{seconds:.6f}")
+    return source.filter("aresample", SAMPLE_RATE)
 
 
 def spoken(cue: SoundCue, speech: Speech) -> Stream:

@@ -1,0 +1,212 @@
+"""Benchmark: render a generated 40-shot scene with the animatic backend, then join it.
+
+Prints
+- output seconds per wall second for the whole scene (shots rendered in parallel, one per core);
+- our render time against ONE bare ffmpeg encode of a still image of the same total length with
+  the same encoder settings (H.264 + AAC, same preset, one x264 thread), run in the same process
+  right after ours — wall-clock ratio (target <= 1.5x) and CPU-time ratio (which does not depend
+  on how many cores were free);
+- the time of ``previz.media.concat_clips`` on the 40 clips against MoviePy's
+  ``concatenate_videoclips`` + ``write_videofile`` on the same clips (target >= 10x faster).
+
+Usage: ``.venv/bin/python bench/animatic.py [--shots 40] [--width 1280] [--height 720]
+[--fps 24] [--out DIR] [--skip-moviepy]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from previz.backends.animatic import AnimaticBackend
+from previz.backends.base import Job, RenderedMedia
+from previz.media import concat_clips, find_ffmpeg, frame_count, probe
+from previz.media.encoding import AUDIO_CODEC_ARGS, CONTAINER_ARGS, VIDEO_CODEC_ARGS, rate_arg
+
+SIZES = ["EWS", "WS", "FS", "MWS", "MS", "MCU", "CU", "ECU", "TWO_SHOT", "OTS", "POV", "INSERT"]
+ANGLES = ["eye_level", "eye_level", "high", "low", "dutch", "overhead", "worms_eye"]
+MOVES = [
+    ("static", None), ("static", None), ("dolly_in", None), ("dolly_out", None),
+    ("pan", "right"), ("pan", "left"), ("tilt", "up"), ("truck", "left"), ("zoom_in", None),
+    ("handheld", None), ("pedestal", "down"), ("steadicam", None), ("crane", "up"),
+]  # fmt: skip
+CAST = [
+    {"id": "mara", "name": "Mara", "color": "#E4572E"},
+    {"id": "jo", "name": "Jo", "color": "#2E86E4"},
+    {"id": "ines", "name": "Ines", "color": "#76B041"},
+]
+LINES = ["You're late.", "I said ten o'clock, not eleven.", "Open it.", "Who else knows?"]
+
+
+def scene_jobs(count: int, width: int, height: int, fps: float, seed: int = 7) -> list[Job]:
+    """``count`` shots of a made-up scene, each 2-5 s, with dialogue, SFX, a bed and a score."""
+    pick = random.Random(seed)
+    lengths = [pick.choice([2.0, 2.5, 3.0, 3.5, 4.0, 5.0]) for _ in range(count)]
+    music_total = sum(lengths)
+    jobs, elapsed = [], 0.0
+    for index, seconds in enumerate(lengths):
+        shot_id = f"sc1-{(index + 1) * 10:03d}"
+        move, direction = pick.choice(MOVES)
+        cast = pick.sample(CAST, pick.randint(0, 2))
+        sound: list[dict[str, Any]] = [
+            _cue("ambience", "room", 0.0, seconds, "warehouse hum", elapsed, music_total),
+            _cue("music", "theme", 0.0, seconds, "low synth drone", elapsed, music_total),
+        ]
+        if cast and pick.random() < 0.6:
+            line = pick.choice(LINES)
+            sound.append(
+                _cue(
+                    "dialogue",
+                    f"{shot_id}-d1",
+                    0.3,
+                    seconds - 0.3,
+                    line,
+                    0.0,
+                    seconds - 0.6,
+                    cast[0]["name"],
+                )
+            )
+        if pick.random() < 0.5:
+            at = round(pick.uniform(0.2, seconds - 0.5), 2)
+            sound.append(_cue("sfx", f"{shot_id}-s1", at, at + 0.3, "door slam", 0.0, 0.3))
+        shot = {
+            "id": shot_id, "number": index + 1, "size": pick.choice(SIZES), "size_label": "",
+            "angle": pick.choice(ANGLES), "angle_label": "",
+            "movement": {"type": move, "label": move.replace("_", " "), "direction": direction,
+                         "speed": pick.choice(["slow", "medium", "fast"])},
+            "lens": {"focal_length_mm": pick.choice([24.0, 35.0, 50.0, 85.0]), "aperture": 2.8},
+            "action": "Mara slides the case across the table; Jo does not touch it.",
+            "location": {"id": "warehouse", "name": "Warehouse"}, "cast": cast, "notes": None,
+            "lighting": "low-key, hard key light, 3200K, noir",
+        }  # fmt: skip
+        shot["size_label"], shot["angle_label"] = str(shot["size"]).lower(), str(shot["angle"])
+        payload = {
+            "title": "Bench",
+            "scene": {"id": "sc1", "heading": "INT. WAREHOUSE - NIGHT", "number": 1},
+            "shot": shot,
+            "sound": sound,
+        }
+        jobs.append(
+            Job(shot_id=shot_id, take=1, backend="animatic", model="card", prompt="",
+                template_hash="", seconds=seconds, shot_seconds=seconds, width=width,
+                height=height, fps=fps, payload=payload)
+        )  # fmt: skip
+        elapsed += seconds
+    return jobs
+
+
+def _cue(kind: str, cue_id: str, start: float, end: float, text: str, offset: float,
+         length: float, speaker: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"kind": kind, "id": cue_id, "start": start, "end": end, "text": text,
+            "speaker": speaker, "cue_offset": offset, "cue_length": length}  # fmt: skip
+
+
+def _cpu_seconds() -> float:
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+async def render_all(
+    jobs: list[Job], workdir: Path, backend: AnimaticBackend
+) -> list[RenderedMedia]:
+    gate = asyncio.Semaphore(backend.capabilities().max_concurrency)
+
+    async def one(job: Job) -> RenderedMedia:
+        async with gate:
+            return await backend.render(job, workdir)
+
+    return await asyncio.gather(*(one(job) for job in jobs))
+
+
+def bare_still_encode(ffmpeg: Path, still: Path, frames: int, fps: float, dest: Path) -> None:
+    """One ffmpeg encode of a looped still with silent stereo sound: the floor we compare with."""
+    samples = round(frames / float(fps) * 48000)
+    args = [str(ffmpeg), "-v", "error", "-y", "-loop", "1", "-framerate", rate_arg(fps),
+            "-i", str(still), "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+            "-frames:v", str(frames), "-af", f"atrim=end_sample={samples}",
+            *VIDEO_CODEC_ARGS, *AUDIO_CODEC_ARGS, *CONTAINER_ARGS, str(dest)]  # fmt: skip
+    subprocess.run(args, check=True)
+
+
+def moviepy_join(paths: list[Path], dest: Path, fps: float) -> None:
+    from moviepy import VideoFileClip, concatenate_videoclips
+
+    clips = [VideoFileClip(str(path)) for path in paths]
+    try:
+        joined = concatenate_videoclips(clips)
+        joined.write_videofile(str(dest), fps=fps, codec="libx264", audio_codec="aac",
+                               preset="veryfast", threads=1, logger=None)  # fmt: skip
+    finally:
+        for clip in clips:
+            clip.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shots", type=int, default=40)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--fps", type=float, default=24.0)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--skip-moviepy", action="store_true")
+    options = parser.parse_args()
+    out = options.out or Path(tempfile.mkdtemp(prefix="previz-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+    ffmpeg = find_ffmpeg()
+    backend = AnimaticBackend(ffmpeg)
+    jobs = scene_jobs(options.shots, options.width, options.height, options.fps)
+    total_frames = sum(frame_count(job.seconds, job.fps) for job in jobs)
+    seconds_out = sum(job.seconds for job in jobs)
+    print(
+        f"ffmpeg {ffmpeg}; espeak-ng {'yes' if backend._espeak else 'no'}; {os.cpu_count()} cores"
+    )
+    print(f"scene: {len(jobs)} shots, {seconds_out:.1f} s, {total_frames} frames, "
+          f"{options.width}x{options.height} @ {options.fps:g} fps")  # fmt: skip
+
+    cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+    rendered = asyncio.run(render_all(jobs, out / "clips", backend))
+    ours_wall, ours_cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+    made = sum(probe(media.video).frames for media in rendered)
+    assert made == total_frames, f"rendered {made} frames, expected {total_frames}"
+
+    cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+    still = out / "clips" / f"{jobs[0].shot_id}_t1_card.png"
+    bare_still_encode(ffmpeg, still, total_frames, options.fps, out / "bare_still.mp4")
+    bare_wall, bare_cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+
+    print(f"render: {ours_wall:.2f} s wall, {ours_cpu:.2f} s CPU -> "
+          f"{seconds_out / ours_wall:.1f} output seconds per wall second")  # fmt: skip
+    print(f"bare still encode: {bare_wall:.2f} s wall, {bare_cpu:.2f} s CPU")
+    print(f"ratio ours / bare: wall {ours_wall / bare_wall:.2f}x (target <= 1.5x), "
+          f"CPU {ours_cpu / bare_cpu:.2f}x")  # fmt: skip
+
+    paths = [media.video for media in rendered]
+    wall0 = time.perf_counter()
+    concat_clips(paths, out / "animatic.mp4", ffmpeg=ffmpeg)
+    ours_concat = time.perf_counter() - wall0
+    joined = probe(out / "animatic.mp4")
+    print(f"concat_clips: {ours_concat:.2f} s ({joined.frames} frames, "
+          f"audio {joined.audio_duration:.3f} s of {seconds_out:.3f} s)")  # fmt: skip
+    if not options.skip_moviepy:
+        wall0 = time.perf_counter()
+        moviepy_join(paths, out / "animatic_moviepy.mp4", options.fps)
+        theirs = time.perf_counter() - wall0
+        print(f"moviepy concatenate_videoclips: {theirs:.2f} s -> ours is "
+              f"{theirs / ours_concat:.0f}x faster (target >= 10x)")  # fmt: skip
+    print(f"files in {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
