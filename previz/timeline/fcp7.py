@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import opentimelineio as otio
 from lxml import etree
 
-from previz.timeline.rates import timeline_rate
+from previz.timeline.rates import frames_of, timeline_rate
 
 COMMENT_PREFIX = "previz:"
 
@@ -44,7 +45,7 @@ def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int
     for sequence in tree.iter("sequence"):
         _fill_format(sequence, rate, width, height)
         _mark_tracks(sequence)
-        _expand_audio_clipitems(tree, sequence)
+        _expand_audio_clipitems(tree, sequence, timeline)
     for clipitem in tree.iter("clipitem"):
         _markers_after_out(clipitem)
     tree.write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -55,7 +56,7 @@ def read(path: Path) -> otio.schema.Timeline:
     timeline = otio.adapters.read_from_file(str(path), adapter_name="fcp_xml")
     for clip in timeline.find_clips():
         comments = clip.metadata.get("fcp_xml", {}).get("comments", {})
-        text = comments.get("mastercomment1", "") if isinstance(comments, dict) else ""
+        text = str(comments.get("mastercomment1", "")) if isinstance(comments, Mapping) else ""
         if text.startswith(COMMENT_PREFIX):
             clip.metadata["previz"] = json.loads(text[len(COMMENT_PREFIX) :])
     for marker in _all_markers(timeline):
@@ -136,15 +137,25 @@ def _mark_tracks(sequence: etree._Element) -> None:
         _text(track, "locked", "FALSE")
 
 
-def _expand_audio_clipitems(tree: etree._ElementTree, sequence: etree._Element) -> None:
-    """Replace each empty audio ``<clipitem id>`` back-reference by a full audio clipitem."""
+def _expand_audio_clipitems(
+    tree: etree._ElementTree, sequence: etree._Element, timeline: otio.schema.Timeline
+) -> None:
+    """Replace each empty audio ``<clipitem id>`` back-reference by a full audio clipitem.
+
+    The adapter de-duplicates a clip equal to one on a video track into a back-reference, but
+    the audio clip's own timing can differ (no dissolve on the audio track), so the copy takes
+    its start/end/in/out from the audio track's own clip.
+    """
     full = {c.get("id"): c for c in tree.iter("clipitem") if len(c)}
-    used = {c.get("id") for c in tree.iter("clipitem")}
-    serial = len(used)
-    for index, track in enumerate(sequence.findall("media/audio/track"), start=1):
-        for stub in [c for c in track.findall("clipitem") if not len(c)]:
-            original = full.get(stub.get("id"))
-            if original is None:
+    serial = len(list(tree.iter("clipitem")))
+    rate = float(timeline_rate(timeline))
+    audio_tracks = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+    elements = sequence.findall("media/audio/track")
+    for index, (track, otio_track) in enumerate(zip(elements, audio_tracks, strict=False), 1):
+        clips = otio_track.find_clips(shallow_search=True)
+        for clipitem, clip in zip(track.findall("clipitem"), clips, strict=False):
+            original = full.get(clipitem.get("id"))
+            if len(clipitem) or original is None:
                 continue
             serial += 1
             audio = copy.deepcopy(original)
@@ -153,12 +164,25 @@ def _expand_audio_clipitems(tree: etree._ElementTree, sequence: etree._Element) 
                 del audio.attrib["frameBlend"]
             file_element = audio.find("file")
             if file_element is not None:
-                reference = etree.Element("file", id=file_element.get("id", ""))
-                audio.replace(file_element, reference)
+                audio.replace(file_element, etree.Element("file", id=file_element.get("id", "")))
+            _retime(audio, clip, rate)
             source = etree.SubElement(audio, "sourcetrack")
             _text(source, "mediatype", "audio")
             _text(source, "trackindex", str(index))
-            track.replace(stub, audio)
+            track.replace(clipitem, audio)
+
+
+def _retime(clipitem: etree._Element, clip: otio.schema.Clip, rate: float) -> None:
+    record = clip.trimmed_range_in_parent()
+    source = clip.trimmed_range()
+    times = {
+        "start": record.start_time, "end": record.end_time_exclusive(),
+        "in": source.start_time, "out": source.end_time_exclusive(),
+    }  # fmt: skip
+    for tag, time in times.items():
+        element = clipitem.find(tag)
+        if element is not None:
+            element.text = str(frames_of(time, rate))
 
 
 def _markers_after_out(clipitem: etree._Element) -> None:
