@@ -23,7 +23,7 @@ def _video_packets(path: Path) -> list[str]:
 
 def test_matching_clips_are_joined_packet_for_packet(tmp_path: Path, ffmpeg_bin: Path) -> None:
     first = make_clip(ffmpeg_bin, tmp_path / "a.mp4", source="testsrc2")
-    second = make_clip(ffmpeg_bin, tmp_path / "b.mp4", source="smptebars")
+    second = make_clip(ffmpeg_bin, tmp_path / "b.mp4", source="testsrc")
     joined = concat_clips([first, second], tmp_path / "seq.mp4", ffmpeg=ffmpeg_bin)
     assert _video_packets(joined) == _video_packets(first) + _video_packets(second)
 

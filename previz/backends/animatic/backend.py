@@ -31,7 +31,7 @@ from previz.backends.animatic.graph import (
     command,
 )
 from previz.backends.animatic.motion import CameraMove, camera_move
-from previz.backends.animatic.sheet import ShotSheet, read_sheet
+from previz.backends.animatic.sheet import ShotSheet, SoundCue, read_sheet
 from previz.backends.animatic.sound import pitch_for, stem_path, stems
 from previz.backends.animatic.voice import Speech, find_espeak, speak, syllables
 from previz.backends.base import Capabilities, Job, LocalBackend, RenderedMedia
@@ -150,27 +150,16 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
     framed = diagram.crop((pad_x, pad_y, pad_x + width, pad_y + height))
     bottom = card.action(sheet, layout)
     panels = [card.slate(sheet, job.take, layout), card.heading(sheet, layout), bottom]
-    seconds = frames / fps
     files: list[tuple[str, Image.Image]] = [("card.png", card.board(framed, panels))]
     overlays: list[Overlay] = []
-    if move is None:
-        still = "card.png"
-    else:
-        still = "diagram.png"
-        files.append((still, diagram))
+    if move is not None:  # the diagram moves; the lettering is laid over it, standing still
+        files.append(("diagram.png", diagram))
         for index, panel in enumerate(panels):
             files.append((f"panel{index}.png", panel.image))
             overlays.append(Overlay(f"panel{index}.png", panel.x, panel.y))
-    for index, cue in enumerate(sheet.sound):
-        if (
-            cue.kind == "dialogue"
-            and cue.seconds > 1e-6
-            and cue.text.strip()
-            and cue.start < seconds
-        ):
-            line = card.subtitle(cue, layout, above=bottom.y)
-            files.append((f"subtitle{index}.png", line.image))
-            overlays.append(Overlay(f"subtitle{index}.png", line.x, line.y, cue.start, cue.end))
+    for name, line, cue in _subtitles(sheet, layout, float(frames / fps), above=bottom.y):
+        files.append((name, line.image))
+        overlays.append(Overlay(name, line.x, line.y, cue.start, cue.end))
     try:
         for name, image in files:
             image.save(scratch / name, format="PNG")
@@ -183,10 +172,20 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
         height=height,
         fps=fps,
         frames=frames,
-        still=still,
+        still="card.png" if move is None else "diagram.png",
         move=move,
         overlays=overlays,
         text_size=layout.text_size,
         strip_top=layout.strip_top,
         strip_height=layout.strip_height,
     )
+
+
+def _subtitles(
+    sheet: ShotSheet, layout: card.Layout, seconds: float, *, above: int
+) -> Iterator[tuple[str, card.Panel, SoundCue]]:
+    """A subtitle panel (and its file name) for every line that is heard in this clip."""
+    for index, cue in enumerate(sheet.sound):
+        heard = cue.kind == "dialogue" and cue.seconds > 1e-6 and cue.start < seconds
+        if heard and cue.text.strip():
+            yield f"subtitle{index}.png", card.subtitle(cue, layout, above=above), cue

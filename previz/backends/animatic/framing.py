@@ -34,6 +34,7 @@ FIGURE_SCALE = {
 }
 HORIZON = {"eye_level": 0.45, "high": 0.16, "low": 0.8, "worms_eye": 1.08, "dutch": 0.45}
 DUTCH_DEGREES = 12.0
+RGB = tuple[int, int, int]
 NEUTRAL = CastMember(id="", name="", color=(150, 150, 150))
 
 
@@ -161,14 +162,7 @@ class _Canvas:
         shoulders = 0.27 * tall * narrow * (head_k if angle == "high" else 1.0)
         hips = 0.19 * tall * narrow * (leg_k if angle in ("low", "worms_eye") else 1.0)
         fill, edge = member.color, _shade(member.color)
-        for side in (-1, 1):
-            leg = [
-                self.xy(x + side * 0.02 * tall, hip),
-                self.xy(x + side * hips / 2, hip),
-                self.xy(x + side * hips / 2 * leg_k, feet),
-                self.xy(x + side * 0.02 * tall, feet),
-            ]
-            self.draw.polygon(leg, fill=edge)
+        self._legs(x, hip, feet, hips, 0.02 * tall, leg_k, edge)
         torso = [
             self.xy(x - shoulders / 2, neck + 0.02 * tall),
             self.xy(x + shoulders / 2, neck + 0.02 * tall),
@@ -185,6 +179,18 @@ class _Canvas:
             self.label(member.name, x, top - 0.04 * self.height, fill)
         else:
             self.label(member.name, x, _clamp((neck + hip) / 2, top, self.height), fill)
+
+    def _legs(
+        self, x: float, hip: float, feet: float, hips: float, gap: float, flare: float, ink: RGB
+    ) -> None:
+        for side in (-1, 1):
+            leg = [
+                self.xy(x + side * gap, hip),
+                self.xy(x + side * hips / 2, hip),
+                self.xy(x + side * hips / 2 * flare, feet),
+                self.xy(x + side * gap, feet),
+            ]
+            self.draw.polygon(leg, fill=ink)
 
     def _head_top(self, tall: float, head: float, horizon: float) -> float:
         if tall <= 0.1 * self.height:  # far away: stands near the horizon
