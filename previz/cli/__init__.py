@@ -6,6 +6,7 @@ from previz.cli.app import cli
 
 # Importing a command module registers its commands on ``cli``.
 from previz.cli import scene  # noqa: F401  isort: skip
+from previz.cli import export  # noqa: F401  isort: skip
 
 
 def main() -> None:

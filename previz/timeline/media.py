@@ -58,3 +58,19 @@ def with_media_policy(
         if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
             reference.target_url = media_url(reference.target_url, relative_to)
     return copy
+
+
+def anchored(timeline: otio.schema.Timeline, folder: Path) -> otio.schema.Timeline:
+    """A copy of ``timeline`` whose relative media references are made absolute from ``folder``.
+
+    A timeline saved with relative paths (``--relative``) names media relative to the folder
+    it was saved in, not to wherever the reading process happens to run.
+    """
+    copy = timeline.deepcopy()
+    for clip in copy.find_clips():
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
+            path = local_path(reference.target_url)
+            if not path.is_absolute():
+                reference.target_url = (folder / path).resolve().as_uri()
+    return copy
