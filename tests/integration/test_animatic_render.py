@@ -125,6 +125,16 @@ def test_static_shot_shows_its_card_throughout(tmp_path: Path) -> None:
             assert max(difference) < 6  # encoding noise and the ticking burn-ins only
 
 
+def test_timecode_and_frame_counter_tick_in_the_bottom_right(tmp_path: Path) -> None:
+    clip = render(make_job(), tmp_path)
+    first, later = extract_frame(clip.video, 0.0), extract_frame(clip.video, 0.5)
+    mask = ImageChops.difference(first, later).convert("L").point(lambda v: 255 if v > 40 else 0)
+    changed = mask.getbbox()
+    assert changed is not None
+    left, top, _, _ = changed
+    assert left > first.width // 2 and top > first.height * 0.9
+
+
 def test_push_in_enlarges_the_figure(tmp_path: Path) -> None:
     payload = make_payload(movement="dolly_in", speed="fast", size="FS")
     clip = render(make_job(payload, seconds=2.0), tmp_path)

@@ -32,7 +32,7 @@ from previz.media.encoding import (
 
 FONT_FILE = "burnin.ttf"
 COUNTER_FILE = "counter.txt"
-COUNTER_TEXT = "F %{eif:n+1:d:5}"
+COUNTER_TEXT = "F %{eif:n:d:5}"  # counts from 0, as the timecode does
 STEM_ARGS: tuple[str, ...] = (
     "-c:a", "pcm_s16le",
     "-ar", str(SAMPLE_RATE),
