@@ -73,3 +73,9 @@ def test_unwritable_folder_is_an_output_error(tmp_path: Path, ffmpeg_bin: Path) 
         with pytest.raises(OutputError, match="cannot be written") as caught:
             run_ffmpeg(args, ffmpeg=ffmpeg_bin, dest=dest)
     assert caught.value.path == dest
+
+
+def test_missing_previz_ffmpeg_is_an_error_with_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="no such file") as caught:
+        find_ffmpeg({"PREVIZ_FFMPEG": str(tmp_path / "nowhere" / "ffmpeg")})
+    assert "imageio-ffmpeg" in (caught.value.hint or "")
