@@ -1,6 +1,8 @@
 """The journal: a SQLite record of every job's state and every generation attempt.
 
-Two tables in ``.previz/journal.sqlite`` (WAL, full sync, so a commit survives ``kill -9``):
+Two tables in ``.previz/journal.sqlite``. WAL with ``synchronous=NORMAL``: a committed row
+survives the process being killed (``kill -9``) at any instant; only an OS crash or power cut
+can lose the last commits, which costs at worst one resubmission, never a corrupt journal.
 
 ``jobs`` — one row per cache key, walking ``planned → submitted → downloaded`` or ``failed``.
 The remote job id is committed the moment ``submit`` returns and *before* the first poll, so a
@@ -16,7 +18,7 @@ generations and are not logged. No secret ever reaches either table: only what a
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,7 +115,7 @@ class Journal:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as error:
@@ -151,22 +153,21 @@ class Journal:
         return [_job_record(r) for r in self._db.execute(sql + " ORDER BY updated, key", args)]
 
     def plan(self, key: str, job: Job) -> JobRecord:
-        """Record ``job`` as planned unless a submission for it is already on record."""
-        existing = self.record(key)
-        if existing is not None and existing.state is JobStatus.SUBMITTED:
-            return existing
-        self._db.execute(
-            "INSERT INTO jobs (key, scene_id, shot_id, take, backend, model, state, remote_id,"
-            " reason, submissions, updated) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)"
-            " ON CONFLICT(key) DO UPDATE SET scene_id=excluded.scene_id,"
-            " shot_id=excluded.shot_id, take=excluded.take, state=excluded.state,"
-            " remote_id=NULL, reason=NULL, updated=excluded.updated",
-            (key, job.scene_id, job.shot_id, job.take, job.backend, job.model,
-             JobStatus.PLANNED.value, self._stamp()),
-        )  # fmt: skip
+        """Record ``job`` as planned unless it is already planned or submitted."""
+        self._db.execute(_PLAN, self._plan_values(key, job))
         record = self.record(key)
         assert record is not None
         return record
+
+    def plan_all(self, jobs: Iterable[tuple[str, Job]]) -> None:
+        """:meth:`plan` many (key, job) pairs in one transaction (one disk write, not hundreds)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(_PLAN, [self._plan_values(key, job) for key, job in jobs])
+
+    def _plan_values(self, key: str, job: Job) -> tuple[object, ...]:
+        return (key, job.scene_id, job.shot_id, job.take, job.backend, job.model,
+                JobStatus.PLANNED.value, self._stamp())  # fmt: skip
 
     def submitted(self, key: str, remote_id: str) -> None:
         """Commit the remote id: from now on the job is polled, never submitted again."""
@@ -239,6 +240,16 @@ class Journal:
             (state.value, remote_id, reason, int(count_submission), self._stamp(), key),
         )
 
+
+# A job already planned or submitted keeps its row (a submitted one keeps its remote id); a
+# downloaded or failed one starts afresh.
+_PLAN = (
+    "INSERT INTO jobs (key, scene_id, shot_id, take, backend, model, state, remote_id, reason,"
+    " submissions, updated) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)"
+    " ON CONFLICT(key) DO UPDATE SET scene_id=excluded.scene_id, shot_id=excluded.shot_id,"
+    " take=excluded.take, state=excluded.state, remote_id=NULL, reason=NULL,"
+    " updated=excluded.updated WHERE jobs.state NOT IN ('planned', 'submitted')"
+)
 
 _JOB_COLUMNS = (
     "key, scene_id, shot_id, take, backend, model, state, remote_id, reason, submissions, updated"

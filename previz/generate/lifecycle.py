@@ -93,6 +93,8 @@ class _Attempt:
 
     remote_id: str | None
     phase: str = "planned"
+    started: str = ""
+    t0: float = 0.0
 
 
 @dataclass
@@ -117,32 +119,35 @@ class JobLifecycle:
     async def make(self, job: Job, key: str) -> tuple[CachedClip, float]:
         """Generate ``job`` into the cache under ``key``; return the entry and what it cost."""
         backend = self.backends[job.backend]
-        record = self.journal.plan(key, job)
+        record = self.journal.record(key)  # run_jobs planned every job it knew the key of
+        if record is None or record.state not in (JobStatus.PLANNED, JobStatus.SUBMITTED):
+            record = self.journal.plan(key, job)
         resumed = record.remote_id if record.state is JobStatus.SUBMITTED else None
-        attempt = _Attempt(remote_id=resumed)
+        attempt = _Attempt(remote_id=resumed, started=self.journal.stamp(), t0=self.clock())
         price = job_price(job, backend)
-        async with self.slots[job.backend]:
-            started, t0 = self.journal.stamp(), self.clock()
-            try:
-                media = await self._generate(job, key, backend, attempt, t0, price)
-                entry = self._store(job, key, backend, media, attempt, price)
-            except BaseException as error:
-                failure = self._fail(job, key, attempt, error)
-                self._log(job, key, attempt, started, t0, 0.0, *failure)
-                if isinstance(error, asyncio.CancelledError):
-                    raise
-                raise TakeFailed(failure[1] or "failed", retryable=failure[2]) from error
+        scratch = self.workdir / key
+        try:
+            # Ready the scratch folder before taking a slot: a slot is for talking to the service.
+            await asyncio.to_thread(_empty_folder, scratch)
+            async with self.slots[job.backend]:
+                attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
+                media = await self._generate(job, key, backend, attempt, scratch, price)
+            # The service's slot is free once the clip is here; storing it must not hold it.
+            entry = await self._store(job, key, backend, media, attempt, price)
+        except BaseException as error:
+            failure = self._fail(job, key, attempt, error)
+            self._log(job, key, attempt, attempt.started, attempt.t0, 0.0, *failure)
+            if isinstance(error, asyncio.CancelledError):
+                raise
+            raise TakeFailed(failure[1] or "failed", retryable=failure[2]) from error
         self.budget.spent += price
-        self._log(job, key, attempt, started, t0, price, "generated", None, False)
+        self._log(job, key, attempt, attempt.started, attempt.t0, price, "generated", None, False)
         return entry, price
 
     async def _generate(
-        self, job: Job, key: str, backend: Backend, attempt: _Attempt, t0: float, price: float
+        self, job: Job, key: str, backend: Backend, attempt: _Attempt, scratch: Path, price: float
     ) -> RenderedMedia:
-        deadline = t0 + self.job_timeout if self.job_timeout is not None else math.inf
-        scratch = self.workdir / key
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
+        deadline = attempt.t0 + self.job_timeout if self.job_timeout is not None else math.inf
         if isinstance(backend, LocalBackend):
             attempt.phase = "rendering"
             self.progress.status(job, "rendering")
@@ -235,7 +240,7 @@ class JobLifecycle:
         except TimeoutError:
             raise _Timeout from None
 
-    def _store(
+    async def _store(
         self, job: Job, key: str, backend: Backend, media: RenderedMedia, attempt: _Attempt,
         price: float,
     ) -> CachedClip:  # fmt: skip
@@ -253,8 +258,13 @@ class JobLifecycle:
             cost=price,
             created=self.journal.stamp(),
         )
-        entry = self.cache.put(key, media, provenance)
+        # Probing and moving files block; in a thread the other jobs keep polling meanwhile.
+        entry = await asyncio.to_thread(self._put, key, media, provenance)
         self.journal.downloaded(key)
+        return entry
+
+    def _put(self, key: str, media: RenderedMedia, provenance: Provenance) -> CachedClip:
+        entry = self.cache.put(key, media, provenance)
         shutil.rmtree(self.workdir / key, ignore_errors=True)
         return entry
 
@@ -262,9 +272,9 @@ class JobLifecycle:
         self, job: Job, key: str, attempt: _Attempt, error: BaseException
     ) -> tuple[str, str | None, bool]:
         """Journal the failure; return (outcome, reason, retryable)."""
-        keep = attempt.remote_id is not None and attempt.phase in ("polling", "downloading")
+        interrupted = isinstance(error, (asyncio.CancelledError, _Timeout)) or is_transient(error)
         outcome, reason, retryable = _classify(error, attempt, self.job_timeout)
-        if keep and retryable:
+        if attempt.remote_id is not None and interrupted:
             # The remote job may still finish: the next run polls it rather than paying again.
             self.journal.note(key, f"{reason}; the next run resumes polling")
         else:
@@ -283,6 +293,12 @@ class JobLifecycle:
                 outcome=outcome, reason=reason, started=started, finished=self.journal.stamp(),
             )
         )  # fmt: skip
+
+
+def _empty_folder(folder: Path) -> None:
+    """A fresh scratch folder (a killed run may have left a partial download in it)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
 
 
 def _classify(

@@ -45,7 +45,9 @@ def probe_facts(path: Path) -> MediaFacts:
 def _first_frame_decodes(path: Path) -> None:
     try:
         with av.open(str(path)) as container:
-            next(container.decode(video=0))
+            stream = container.streams.video[0]
+            stream.codec_context.thread_count = 1  # one frame: decoder threads cost more than help
+            next(container.decode(stream))
     except (av.FFmpegError, OSError, StopIteration) as error:
         raise MediaError(
             f"the clip does not decode: {error!r}",

@@ -22,6 +22,8 @@ from previz.errors import RetryableServiceError
 
 T = TypeVar("T")
 
+_JITTER = random.Random()
+
 Sleep = Callable[[float], Awaitable[None]]
 OnRetry = Callable[[BaseException, float, int], None]
 
@@ -94,7 +96,7 @@ async def call_with_retries(
     retrying = AsyncRetrying(
         sleep=sleep,
         stop=stop_after_attempt(policy.attempts),
-        wait=_ServiceWait(policy, rng or random.Random()),
+        wait=_ServiceWait(policy, rng or _JITTER),
         retry=retry_if_exception(is_transient),
         before_sleep=before_sleep,
         reraise=True,

@@ -80,6 +80,7 @@ async def run_jobs(
             hint="raise --max-cost, build fewer shots or takes, or preview with the animatic",
         )
     cache.sweep_partial()
+    journal.plan_all((row.key, row.job) for row in report.plan if row.key and not row.cached)
     watcher = progress or SilentProgress()
     lifecycle = JobLifecycle(
         backends=backends,
