@@ -1,4 +1,4 @@
-"""Generation runner throughput: concurrency efficiency, and the cost of a rebuild that is all cache.
+"""Generation runner throughput: concurrency efficiency, and a rebuild that is all cache hits.
 
 1. Efficiency — ``--jobs`` jobs through a fake remote service (and a fake local renderer) with
    a fixed ``--latency`` per clip and a concurrency limit of ``--concurrency``. The ideal wall
