@@ -14,7 +14,7 @@ from previz.generate.probing import MediaFacts
 from previz.generate.progress import RichProgress, RunProgress, SilentProgress
 from previz.generate.report import JobFailure, PlanRow, RunReport
 from previz.generate.retry import RetryPolicy
-from previz.generate.runner import plan, run_jobs, to_clip
+from previz.generate.runner import plan_run, run_jobs, to_clip
 
 __all__ = [
     "Cache",
@@ -38,7 +38,7 @@ __all__ = [
     "cache_root",
     "estimate_cost",
     "job_key",
-    "plan",
+    "plan_run",
     "run_jobs",
     "to_clip",
 ]

@@ -69,7 +69,7 @@ async def run_jobs(
         backend_for(job, backends)
     _refuse_duplicate_takes(jobs)
     selected = dict(selected_takes or {})
-    report = RunReport(plan=plan(jobs, backends, cache, journal, continuity, selected))
+    report = RunReport(plan=plan_run(jobs, backends, cache, journal, continuity, selected))
     if dry_run:
         report.dry_run = True
         return report
@@ -110,7 +110,7 @@ async def run_jobs(
     return report
 
 
-def plan(
+def plan_run(
     jobs: Sequence[Job],
     backends: Mapping[str, Backend],
     cache: Cache,
