@@ -7,6 +7,7 @@ modules) and proven by the engines that open them in the test suite.
 
 from __future__ import annotations
 
+from previz.timeline.assemble import assemble
 from previz.timeline.export import FORMATS, export_timeline, frame_size, resolve_formats
 
-__all__ = ["FORMATS", "export_timeline", "frame_size", "resolve_formats"]
+__all__ = ["FORMATS", "assemble", "export_timeline", "frame_size", "resolve_formats"]

@@ -81,11 +81,26 @@ def _carry_metadata(timeline: otio.schema.Timeline) -> None:
             fcp: dict[str, Any] = dict(clip.metadata.get("fcp_xml", {}))
             fcp["comments"] = {"mastercomment1": COMMENT_PREFIX + json.dumps(dict(facts))}
             clip.metadata["fcp_xml"] = fcp
+    for transition in timeline.find_children(descended_from_type=otio.schema.Transition):
+        # The adapter calls a dissolve with no frames before the cut "start-black" (a fade up
+        # from black in FCP7); the alignment it reads from metadata is the correct one.
+        fcp = dict(transition.metadata.get("fcp_xml", {}))
+        fcp["alignment"] = _alignment(transition)
+        transition.metadata["fcp_xml"] = fcp
     for marker in _all_markers(timeline):
         if marker.comment:
             fcp = dict(marker.metadata.get("fcp_xml", {}))
             fcp["comment"] = marker.comment
             marker.metadata["fcp_xml"] = fcp
+
+
+def _alignment(transition: otio.schema.Transition) -> str:
+    """Where the cut sits in the dissolve; FCP7 knows only its start, centre and end."""
+    if not transition.in_offset.value:
+        return "start"
+    if not transition.out_offset.value:
+        return "end"
+    return "center"
 
 
 def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:

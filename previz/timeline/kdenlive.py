@@ -195,8 +195,9 @@ def _entry(document: _Document, playlist: etree._Element, clip: otio.schema.Clip
     entry.set("out", str(first + count - 1))
 
 
-def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int]]:
-    """Each item of ``track`` with the frames a dissolve borrows before and after it."""
+def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int, bool]]:
+    """Each item of ``track``, the frames a dissolve borrows before and after it, and whether
+    a dissolve leads into it."""
     children = list(track)
     for index, child in enumerate(children):
         if isinstance(child, otio.schema.Transition):
@@ -205,7 +206,7 @@ def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int]
         after = children[index + 1] if index + 1 < len(children) else None
         head = before.in_offset if isinstance(before, otio.schema.Transition) else None
         tail = after.out_offset if isinstance(after, otio.schema.Transition) else None
-        yield child, _frames(head, track), _frames(tail, track)
+        yield child, _frames(head, track), _frames(tail, track), head is not None
 
 
 def _frames(time: otio.opentime.RationalTime | None, track: otio.schema.Track) -> int:
@@ -220,10 +221,10 @@ def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
     tractor_id = f"tractor{document.playlists // 2 - 1}"
     mixes: list[tuple[int, int, int]] = []  # (first frame, frames, frames before the cut)
     position = previous_tail = 0
-    for item, head, tail in _items(track):
+    for item, head, tail, mixed_in in _items(track):
         length = frames_of(item.duration(), document.rate)
         if isinstance(item, otio.schema.Clip):
-            if head:
+            if mixed_in and head + previous_tail > 0:
                 lane = 1 - lane
                 mixes.append((position - head, head + previous_tail, head))
             _blank(lanes[lane], position - head - cursors[lane])
