@@ -52,6 +52,11 @@ class AnimaticBackend(LocalBackend):
         self._ffmpeg = ffmpeg
         self._espeak = find_espeak(espeak)
 
+    @property
+    def espeak(self) -> str | None:
+        """The espeak-ng that speaks dialogue, or ``None`` when lines are hummed."""
+        return self._espeak
+
     def capabilities(self, model: str | None = None) -> Capabilities:
         return Capabilities(
             durations=None,
