@@ -127,14 +127,17 @@ class JobLifecycle:
         price = job_price(job, backend)
         scratch = self.workdir / key
         try:
-            # Ready the scratch folder before taking a slot: a slot is for talking to the service.
-            await asyncio.to_thread(_empty_folder, scratch)
+            # Ready the scratch folder before taking a slot (a slot is for talking to the
+            # service), without yielding, so jobs queue for slots in the order they were planned.
+            _empty_folder(scratch)
             async with self.slots[job.backend]:
                 attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
                 media = await self._generate(job, key, backend, attempt, scratch, price)
             # The service's slot is free once the clip is here; storing it must not hold it.
             entry = await self._store(job, key, backend, media, attempt, price)
         except BaseException as error:
+            if attempt.phase == "planned" and isinstance(error, asyncio.CancelledError):
+                raise  # still queued for a slot: nothing happened worth a journal or log entry
             failure = self._fail(job, key, attempt, error)
             self._log(job, key, attempt, attempt.started, attempt.t0, 0.0, *failure)
             if isinstance(error, asyncio.CancelledError):

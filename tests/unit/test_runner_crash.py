@@ -37,10 +37,15 @@ def build(project: Path, clip: Path, *options: str) -> subprocess.Popen[bytes]:
 
 
 def kill_when_it_reaches(child: subprocess.Popen[bytes], project: Path) -> str:
-    """Wait for the child's marker (it hangs right after writing it), then SIGKILL it."""
+    """Wait for the child's marker (it hangs right after writing it) and for the other shots to
+    be downloaded, then SIGKILL it.
+
+    Waiting for the others keeps the kill out of the one window no journal can close: between a
+    service accepting a submission and the reply reaching us, nobody knows the remote id yet.
+    """
     marker = project / "hanging"
     deadline = time.monotonic() + 60
-    while not marker.exists():
+    while not (marker.exists() and others_downloaded(project)):
         assert child.poll() is None, "the build ended before reaching the state"
         assert time.monotonic() < deadline, "the build never reached the state"
         time.sleep(0.02)
@@ -49,6 +54,15 @@ def kill_when_it_reaches(child: subprocess.Popen[bytes], project: Path) -> str:
     reached = marker.read_text()
     marker.unlink()
     return reached
+
+
+def others_downloaded(project: Path, hung: str = "s2") -> bool:
+    path = project / ".previz" / "journal.sqlite"
+    if not path.exists():
+        return False
+    with Journal(path) as journal:
+        states = {r.shot_id: r.state for r in journal.records() if r.shot_id != hung}
+    return states == {"s1": JobStatus.DOWNLOADED, "s3": JobStatus.DOWNLOADED}
 
 
 def state_of(project: Path, shot: str) -> JobStatus:

@@ -154,4 +154,21 @@ async def test_cancelling_a_run_resumes_polling_next_time(project: Project, clip
     report = await project.run(jobs, fresh)
     assert report.ok and (report.cached, report.generated) == (1, 1)
     assert fresh.calls["submit"] == 0
-    assert [s for s, _, _ in ledger.submissions()] == ["1A", "1B"]
+    assert sorted(s for s, _, _ in ledger.submissions()) == ["1A", "1B"]
+
+
+async def test_jobs_still_queued_when_cancelled_stay_planned_and_unlogged(
+    project: Project, clip: Path
+) -> None:
+    hanging = FakeRemoteBackend(
+        clip, clock=project.clock, max_concurrency=1, hang=("poll", "1A", None)
+    )
+    run = asyncio.ensure_future(project.run(jobs_for(["1A", "1B"], backend=hanging.name), hanging))
+    while hanging.calls["poll"] < 1:
+        await asyncio.sleep(0.001)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    states = {r.shot_id: r.state for r in project.journal.records()}
+    assert states == {"1A": JobStatus.SUBMITTED, "1B": JobStatus.PLANNED}
+    assert [(g.shot_id, g.outcome) for g in project.journal.log_entries()] == [("1A", "cancelled")]
