@@ -65,20 +65,13 @@ async def run_jobs(
     Raises :class:`~previz.errors.BudgetError` before anything runs if the estimate of uncached
     jobs exceeds ``max_cost``.
     """
-    for job in jobs:
-        backend_for(job, backends)
-    _refuse_duplicate_takes(jobs)
+    _check(jobs, backends)
     selected = dict(selected_takes or {})
     report = RunReport(plan=plan_run(jobs, backends, cache, journal, continuity, selected))
     if dry_run:
         report.dry_run = True
         return report
-    estimate = report.estimated_cost
-    if max_cost is not None and estimate > max_cost + 1e-9:
-        raise BudgetError(
-            f"the run would cost about ${estimate:.2f}, over --max-cost ${max_cost:.2f}",
-            hint="raise --max-cost, build fewer shots or takes, or preview with the animatic",
-        )
+    _refuse_over_budget(report.estimated_cost, max_cost)
     cache.sweep_partial()
     journal.plan_all((row.key, row.job) for row in report.plan if row.key and not row.cached)
     watcher = progress or SilentProgress()
@@ -87,9 +80,7 @@ async def run_jobs(
         cache=cache,
         journal=journal,
         workdir=workdir,
-        slots=slots(
-            concurrency_limits({j.backend: backends[j.backend] for j in jobs}, concurrency)
-        ),
+        slots=slots(concurrency_limits(_used(jobs, backends), concurrency)),
         rates=_rates(backends, request_rate, clock, sleep),
         budget=Budget(max_cost),
         progress=watcher,
@@ -304,9 +295,23 @@ def _rates(
     return {name: RequestRate(per_second, clock=clock, sleep=sleep) for name in backends}
 
 
-def _refuse_duplicate_takes(jobs: Sequence[Job]) -> None:
+def _refuse_over_budget(estimate: float, max_cost: float | None) -> None:
+    if max_cost is not None and estimate > max_cost + 1e-9:
+        raise BudgetError(
+            f"the run would cost about ${estimate:.2f}, over --max-cost ${max_cost:.2f}",
+            hint="raise --max-cost, build fewer shots or takes, or preview with the animatic",
+        )
+
+
+def _used(jobs: Sequence[Job], backends: Mapping[str, Backend]) -> dict[str, Backend]:
+    return {job.backend: backends[job.backend] for job in jobs}
+
+
+def _check(jobs: Sequence[Job], backends: Mapping[str, Backend]) -> None:
+    """Every job names a known backend, and no shot's take is planned twice."""
     seen: set[tuple[str, int]] = set()
     for job in jobs:
+        backend_for(job, backends)
         ident = (job.shot_id, job.take)
         if ident in seen:
             raise ValueError(f"shot '{job.shot_id}' take {job.take} is planned twice")
