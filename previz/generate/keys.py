@@ -12,6 +12,9 @@ Left out on purpose, because they do not change the output: ``scene_id`` and ``l
 timeline trims the generated ``seconds`` to it), reference paths and owners (the same image
 under another name or folder is the same input), output paths and timestamps.
 
+A backend whose output does depend on one of those (the animatic draws the shot id on its card)
+gets it through ``payload``, which is keyed.
+
 The backend version is a class attribute, not part of the :class:`Job`, so it is an argument
 here; the runner passes ``type(backend).version``.
 """
