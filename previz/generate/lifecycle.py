@@ -231,7 +231,8 @@ class JobLifecycle:
                 await rate.acquire()
             try:
                 return await call()
-            except TimeoutError as error:  # a call's own timeout is transient, not our deadline
+            # A call's own timeout is transient, not our deadline (on 3.10 the two are distinct).
+            except (TimeoutError, asyncio.TimeoutError) as error:
                 raise RetryableServiceError(f"the request timed out ({error})") from error
 
         def on_retry(error: BaseException, wait: float, attempt_number: int) -> None:
@@ -240,7 +241,7 @@ class JobLifecycle:
         retried = call_with_retries(once, sleep=self.sleep, policy=self.retry, on_retry=on_retry)
         try:
             return await asyncio.wait_for(retried, None if math.isinf(remaining) else remaining)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # wait_for's (the builtin one only from 3.11 on)
             raise _Timeout from None
 
     async def _store(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,19 @@ async def test_jobs_still_queued_when_cancelled_stay_planned_and_unlogged(
     states = {r.shot_id: r.state for r in project.journal.records()}
     assert states == {"1A": JobStatus.SUBMITTED, "1B": JobStatus.PLANNED}
     assert [(g.shot_id, g.outcome) for g in project.journal.log_entries()] == [("1A", "cancelled")]
+
+
+async def test_a_call_that_never_answers_ends_at_the_job_timeout(
+    project: Project, clip: Path
+) -> None:
+    silent = FakeRemoteBackend(clip, hang=("poll", "1A", None))
+    report = await project.run(
+        jobs_for(["1A"], backend=silent.name),
+        silent,
+        clock=time.monotonic,
+        sleep=asyncio.sleep,
+        job_timeout=0.05,
+    )
+    [failure] = report.failures
+    assert "timed out after 0.05s while polling" in failure.reason
+    assert project.journal.records()[0].state is JobStatus.SUBMITTED
