@@ -138,17 +138,11 @@ def bare_still_encode(
     ``held`` decodes it once and repeats the frame with the ``loop`` filter, as our renders do.
     """
     samples = round(frames / float(fps) * 48000)
-    if held:
-        picture = [
-            "-i",
-            str(still),
-            "-vf",
-            f"loop=loop={frames - 1}:size=1,setpts=N/({rate_arg(fps)})/TB",
-        ]
-    else:
-        picture = ["-loop", "1", "-framerate", rate_arg(fps), "-i", str(still)]
-    args = [str(ffmpeg), "-v", "error", "-y", *picture, "-f", "lavfi",
-            "-i", "anullsrc=r=48000:cl=stereo", "-frames:v", str(frames), "-r", rate_arg(fps),
+    hold = f"loop=loop={frames - 1}:size=1,setpts=N/({rate_arg(fps)})/TB"
+    looping = [] if held else ["-loop", "1", "-framerate", rate_arg(fps)]
+    args = [str(ffmpeg), "-v", "error", "-y", *looping, "-i", str(still), "-f", "lavfi",
+            "-i", "anullsrc=r=48000:cl=stereo", *(["-vf", hold] if held else []),
+            "-frames:v", str(frames), "-r", rate_arg(fps),
             "-af", f"atrim=end_sample={samples}",
             *VIDEO_CODEC_ARGS, *AUDIO_CODEC_ARGS, *CONTAINER_ARGS, str(dest)]  # fmt: skip
     subprocess.run(args, check=True)
