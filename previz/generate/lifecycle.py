@@ -43,6 +43,8 @@ from previz.generate.retry import RetryPolicy, call_with_retries, is_transient
 T = TypeVar("T")
 
 _DONE = (JobStatus.SUCCEEDED, JobStatus.DOWNLOADED)
+SUBMIT_GRACE = 5.0
+"""Seconds a cancelled run waits for a submission already on the wire to answer."""
 
 
 class TakeFailed(Exception):
@@ -175,12 +177,11 @@ class JobLifecycle:
         price: float,
     ) -> RenderedMedia:
         for resubmission in range(self.resubmits + 1):
-            if attempt.remote_id is None:
+            remote_id = attempt.remote_id
+            if remote_id is None:
                 attempt.phase = "submitting"
                 self.progress.status(job, "submitting")
-                attempt.remote_id = await self._submit(job, backend, deadline, price)
-                self.journal.submitted(key, attempt.remote_id)
-            remote_id = attempt.remote_id
+                remote_id = await self._submit(job, key, backend, attempt, deadline, price)
             attempt.phase = "polling"
             update = await self._poll(job, backend, remote_id, deadline)
             if update.status in _DONE:
@@ -201,13 +202,30 @@ class JobLifecycle:
             attempt.remote_id = None
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    async def _submit(self, job: Job, backend: RemoteBackend, deadline: float, price: float) -> str:
+    async def _submit(
+        self, job: Job, key: str, backend: RemoteBackend, attempt: _Attempt, deadline: float,
+        price: float,
+    ) -> str:  # fmt: skip
+        """Submit and journal the remote id; a Ctrl-C mid-request waits briefly for the reply."""
         self.budget.commit(price)
+        request = asyncio.ensure_future(self._call(job, lambda: backend.submit(job), deadline))
         try:
-            return await self._call(job, lambda: backend.submit(job), deadline)
+            remote_id = await asyncio.shield(request)
+        except asyncio.CancelledError:
+            # The service may have accepted the job already: let the reply land so its id is
+            # journalled and the next run polls it, instead of losing it and paying twice.
+            attempt.remote_id = await _reply_within(request, SUBMIT_GRACE)
+            if attempt.remote_id is None:
+                self.budget.refund(price)
+            else:
+                self.journal.submitted(key, attempt.remote_id)
+            raise
         except BaseException:
             self.budget.refund(price)
             raise
+        attempt.remote_id = remote_id
+        self.journal.submitted(key, remote_id)
+        return remote_id
 
     async def _poll(
         self, job: Job, backend: RemoteBackend, remote_id: str, deadline: float
@@ -297,6 +315,15 @@ class JobLifecycle:
                 outcome=outcome, reason=reason, started=started, finished=self.journal.stamp(),
             )
         )  # fmt: skip
+
+
+async def _reply_within(request: asyncio.Future[str], grace: float) -> str | None:
+    """The request's result if it arrives within ``grace`` seconds; otherwise cancel it."""
+    done, _ = await asyncio.wait({request}, timeout=grace)
+    if request in done and not request.cancelled() and request.exception() is None:
+        return request.result()
+    request.cancel()
+    return None
 
 
 def _empty_folder(folder: Path) -> None:

@@ -198,9 +198,11 @@ class FakeRemoteBackend(RemoteBackend):
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
         hang: tuple[str | None, str | None, Path | None] = (None, None, None),
+        reply_delay: float = 0.0,
     ) -> None:
         self.clip = clip
         self.latency = latency
+        self.reply_delay = reply_delay  # real seconds between accepting a job and answering
         self.max_concurrency = max_concurrency
         self.cost_per_second = cost_per_second
         self.reference_images = reference_images
@@ -229,6 +231,8 @@ class FakeRemoteBackend(RemoteBackend):
         self.ledger.submit(remote_id, job, self.clock())
         self.seen_jobs.append(job)
         self.meter.enter(remote_id)
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         return remote_id
 
     async def poll(self, remote_id: str, job: Job) -> JobUpdate:

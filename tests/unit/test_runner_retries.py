@@ -189,3 +189,23 @@ async def test_a_call_that_never_answers_ends_at_the_job_timeout(
     [failure] = report.failures
     assert "timed out after 0.05s while polling" in failure.reason
     assert project.journal.records()[0].state is JobStatus.SUBMITTED
+
+
+async def test_cancelling_during_a_submission_journals_the_id_the_service_returns(
+    project: Project, clip: Path
+) -> None:
+    ledger = Ledger()
+    slow = FakeRemoteBackend(clip, clock=project.clock, ledger=ledger, reply_delay=0.05)
+    jobs = jobs_for(["1A"], backend=slow.name)
+    run = asyncio.ensure_future(project.run(jobs, slow))
+    while not ledger.submissions():
+        await asyncio.sleep(0.001)
+    run.cancel()  # the service has accepted the job; its reply is still on the way
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    [(_, _, remote_id)] = ledger.submissions()
+    record = project.journal.records()[0]
+    assert (record.state, record.remote_id) == (JobStatus.SUBMITTED, remote_id)
+    fresh = FakeRemoteBackend(clip, clock=project.clock, ledger=ledger)
+    assert (await project.run(jobs, fresh)).ok
+    assert fresh.calls["submit"] == 0
