@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import opentimelineio as otio
@@ -75,4 +75,8 @@ def compile_shotlist_prompts(
     """Compile a loaded shot list, checking each prompt against its backend's limit."""
     backends = Backends()
     compiler = PromptCompiler(shotlist, limit=backends.prompt_limit)
-    return [compiler.compile(shot, backend) for shot in shotlist.shots]
+    prompts = [compiler.compile(shot, backend) for shot in shotlist.shots]
+    return [
+        p if p.model else replace(p, model=backends[p.backend].default_model or None)
+        for p in prompts
+    ]

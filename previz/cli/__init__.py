@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from previz.cli import export, generate, scene  # noqa: F401  (importing registers commands)
 from previz.cli.app import cli
-
-# Importing a command module registers its commands on ``cli``.
-from previz.cli import scene  # noqa: F401  isort: skip
-from previz.cli import export  # noqa: F401  isort: skip
 
 
 def main() -> None:

@@ -101,7 +101,7 @@ def from_data(
 
     ``located`` re-parses the source with positions; it is called only to report problems.
     """
-    base = base_dir or (path.parent if path else Path.cwd())
+    base = (base_dir or (path.parent if path else Path.cwd())).resolve()
 
     def fail(problems: list[Problem]) -> typing.NoReturn:
         _raise(path, located() if located else data, problems)

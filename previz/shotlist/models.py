@@ -380,10 +380,12 @@ class Project(Strict):
             raise ValueError(f"{value:g} fps is not a project rate; use one of {rates}")
         return value
 
-    @field_validator("aspect")
+    @field_validator("aspect", mode="before")
     @classmethod
-    def _aspect(cls, value: str) -> str:
-        text = str(value).strip()
+    def _aspect(cls, value: object) -> str:
+        # ``aspect: 2.39`` unquoted is a YAML number; the scene means the ratio
+        text = f"{value:g}" if isinstance(value, (int, float)) else str(value).strip()
+        text = {"1.77": "1.78", "2.4": "2.39", "1.3": "1.33"}.get(text, text)
         if text not in vocab.ASPECTS:
             raise ValueError(
                 f"aspect '{value}' is not supported; use one of " + ", ".join(vocab.ASPECTS)
@@ -395,10 +397,13 @@ class Project(Strict):
     def _resolution(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if re.match(r"^\s*(\d{3,4})p\s*$|^\s*[42]k\s*$", value, re.I):
+            return value.strip().lower()  # a named size: resolved against the aspect
         m = re.match(r"^\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*$", value)
         if not m or int(m.group(1)) % 2 or int(m.group(2)) % 2:
             raise ValueError(
-                f"resolution '{value}' must be WIDTHxHEIGHT with even numbers, e.g. 1280x720"
+                f"resolution '{value}' must be WIDTHxHEIGHT with even numbers (e.g. 1280x720) "
+                "or a named size: 720p, 1080p, 2160p, 2k, 4k"
             )
         return f"{int(m.group(1))}x{int(m.group(2))}"
 

@@ -171,10 +171,16 @@ class ResolveError(Exception):
 
 def frame_size(project: Project) -> tuple[int, int, float | None]:
     """Width, height and letterbox aspect (None when the frame is the aspect)."""
-    if project.resolution:
+    base_w, base_h = vocab.ASPECTS[project.aspect]
+    named = {"2k": 1080, "4k": 2160}
+    if project.resolution and "x" in project.resolution:
         w, h = (int(x) for x in project.resolution.split("x"))
+    elif project.resolution:
+        short = named.get(project.resolution) or int(project.resolution.rstrip("p"))
+        scale = short / min(base_w, base_h)
+        w, h = (2 * round(base_w * scale / 2), 2 * round(base_h * scale / 2))
     else:
-        w, h = vocab.ASPECTS[project.aspect]
+        w, h = base_w, base_h
     return w, h, vocab.LETTERBOX_ASPECTS.get(project.aspect)
 
 

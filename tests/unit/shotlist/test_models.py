@@ -106,3 +106,30 @@ def test_shot_ids_must_be_path_safe(shot_id: str) -> None:
 def test_unknown_keys_are_rejected() -> None:
     with pytest.raises(ValidationError, match="Extra inputs"):
         Shot.model_validate({"id": "s", "action": "a", "acton": "typo"})
+
+
+@pytest.mark.parametrize(
+    ("aspect", "expected"), [(2.39, "2.39"), (1.85, "1.85"), ("16:9", "16:9"), (1.78, "1.78")]
+)
+def test_an_unquoted_aspect_number_means_the_ratio(aspect: object, expected: str) -> None:
+    assert Project(title="t", aspect=aspect).aspect == expected
+
+
+@pytest.mark.parametrize(
+    ("aspect", "resolution", "size"),
+    [
+        ("16:9", "720p", (1280, 720)),
+        ("9:16", "1080p", (1080, 1920)),
+        ("16:9", "4k", (3840, 2160)),
+        ("1:1", "720p", (720, 720)),
+        ("16:9", "1280x720", (1280, 720)),
+        ("9:16", None, (1080, 1920)),
+    ],
+)
+def test_frame_size_follows_resolution_and_aspect(
+    aspect: str, resolution: str | None, size: tuple[int, int]
+) -> None:
+    from previz.shotlist.resolve import frame_size
+
+    project = Project(title="t", aspect=aspect, resolution=resolution)
+    assert frame_size(project)[:2] == size

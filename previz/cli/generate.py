@@ -1,0 +1,230 @@
+"""Commands that generate or account for clips: ``build``, ``cost``, ``log``, ``select``,
+``backends``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from previz.backends.registry import backend_class, backend_names
+from previz.cli.app import cli, console, err_console
+from previz.cli.scene import SCENE
+from previz.generate import RichProgress
+from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
+from previz.reports import estimate, generation_log
+from previz.shotlist.edit import select_take
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: out/<scene name> beside the scene file).",
+)
+@click.option("--backend", "-b", help="Generate every shot with this backend.")
+@click.option("--model", "-m", help="Model of the backend to use.")
+@click.option("--max-cost", type=float, help="Refuse to spend more than this many USD.")
+@click.option("--dry-run", is_flag=True, help="Plan and price every job; submit nothing.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    default=DEFAULT_FORMATS,
+    show_default=True,
+    help="Timeline formats to export (repeat the option).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Cache folder (default: .previz/cache, or $PREVIZ_CACHE_DIR).",
+)
+@click.option("--concurrency", "-j", type=int, help="Jobs at once per backend.")
+def build(
+    scene: Path,
+    out: Path | None,
+    backend: str | None,
+    model: str | None,
+    max_cost: float | None,
+    dry_run: bool,
+    formats: tuple[str, ...],
+    cache_dir: Path | None,
+    concurrency: int | None,
+) -> None:
+    """Generate every shot, then write the animatic MP4 and the timeline exports."""
+    limits = None
+    if concurrency is not None:
+        limits = {name: concurrency for name in backend_names()}
+    with RichProgress(console, transient=False) as progress:
+        result = asyncio.run(
+            abuild(
+                scene,
+                out=out,
+                backend=backend,
+                model=model,
+                max_cost=max_cost,
+                dry_run=dry_run,
+                formats=formats,
+                cache_dir=cache_dir,
+                concurrency=limits,
+                progress=progress,
+            )
+        )
+    _report(result)
+    if not result.ok:
+        sys.exit(1)
+
+
+def _report(result: BuildResult) -> None:
+    report = result.report
+    if report.dry_run:
+        table = Table(title="dry run: nothing was submitted")
+        for column in ("shot", "take", "backend", "model", "seconds", "cached", "cost"):
+            table.add_column(column)
+        for row in report.plan:
+            job = row.job
+            table.add_row(
+                job.shot_id,
+                str(job.take),
+                job.backend,
+                job.model,
+                f"{job.seconds:g}",
+                "yes" if row.cached else "no",
+                f"${row.cost:.2f}",
+            )
+        console.print(table)
+        console.print(f"estimated spend: ${report.estimated_cost:.2f}")
+        return
+    console.print(
+        f"{len(report.clips)} clip(s): {report.cached} from the cache, "
+        f"{report.generated} generated, ${report.spent:.2f} spent"
+    )
+    if result.animatic:
+        console.print(f"animatic: {result.animatic}", highlight=False)
+    for fmt, paths in sorted(result.exports.items()):
+        console.print(f"{fmt}: " + ", ".join(str(p) for p in paths), highlight=False)
+    for failure in report.failures:
+        again = " (run again to retry)" if failure.retryable else ""
+        err_console.print(
+            f"failed: {failure.shot_id} take {failure.take} on {failure.backend}: "
+            f"{failure.reason}{again}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.option("--backend", "-b", help="Price every shot on this backend.")
+@click.option("--model", "-m", help="Model of the backend.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | None) -> None:
+    """Estimate what building a scene would spend (cached takes cost nothing)."""
+    result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
+    table = Table()
+    for column in ("shot", "take", "backend", "model", "seconds", "cached", "cost"):
+        table.add_column(column)
+    for row in result.jobs:
+        job = row.job
+        table.add_row(
+            job.shot_id,
+            str(job.take),
+            job.backend,
+            job.model,
+            f"{job.seconds:g}",
+            "yes" if row.cached else "no",
+            f"${row.cost:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "
+        f"{result.cached} cached"
+    )
+
+
+@cli.command(name="log")
+@click.argument("scene", type=SCENE)
+@click.option("--shot", help="Only this shot.")
+@click.option("--limit", "-n", type=int, default=50, show_default=True)
+def log_command(scene: Path, shot: str | None, limit: int) -> None:
+    """Show the generations logged for a scene's project, newest first."""
+    table = Table()
+    for column in (
+        "finished",
+        "shot",
+        "take",
+        "backend",
+        "model",
+        "outcome",
+        "cost",
+        "latency",
+        "reason",
+    ):
+        table.add_column(column, overflow="fold")
+    for entry in generation_log(scene, shot_id=shot, limit=limit):
+        table.add_row(
+            entry.finished,
+            entry.shot_id,
+            str(entry.take),
+            entry.backend,
+            entry.model,
+            entry.outcome,
+            f"${entry.cost:.2f}",
+            f"{entry.latency:.1f}s",
+            entry.reason or "",
+        )
+    console.print(table)
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.argument("shot")
+@click.argument("take", type=int)
+def select(scene: Path, shot: str, take: int) -> None:
+    """Choose which take of a shot goes into the cut (edits the scene file in place)."""
+    select_take(scene, shot, take)
+    console.print(f"{shot}: take {take} selected; build again to update the cut")
+
+
+@cli.command()
+def backends() -> None:
+    """List the installed backends, their capabilities, and whether their key is set."""
+    table = Table()
+    for column in (
+        "backend",
+        "models",
+        "durations (s)",
+        "audio",
+        "references",
+        "$/s",
+        "max jobs",
+        "key",
+    ):
+        table.add_column(column, overflow="fold")
+    for name in backend_names():
+        instance = backend_class(name)()
+        caps = instance.capabilities()
+        durations = "any" if caps.durations is None else ", ".join(f"{d:g}" for d in caps.durations)
+        refs = str(caps.max_references) if caps.reference_images else "no"
+        key = (
+            "not needed"
+            if not caps.env_vars
+            else ("set" if instance.is_configured() else f"missing: {' or '.join(caps.env_vars)}")
+        )
+        table.add_row(
+            name,
+            ", ".join(instance.models) or instance.default_model,
+            durations,
+            "yes" if caps.audio else "no",
+            refs,
+            f"{caps.cost_per_second:.2f}",
+            str(caps.max_concurrency),
+            key,
+        )
+    console.print(table)

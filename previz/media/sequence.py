@@ -1,0 +1,159 @@
+"""The sequence animatic: every shot's selected take, trimmed to the shot, joined into one MP4.
+
+A generated clip may be longer than its shot (services generate at fixed lengths; the rest is
+handle) and a failed shot has no clip at all. The sequence still has to time out exactly like
+the cut, so long clips are trimmed to the shot and missing shots become black slates of the
+right length, then everything is joined by :func:`~previz.media.concat.concat_clips`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from previz.media.concat import concat_clips
+from previz.media.encoding import (
+    AUDIO_CODEC_ARGS,
+    CONTAINER_ARGS,
+    VIDEO_CODEC_ARGS,
+    frame_count,
+    rate_arg,
+)
+from previz.media.ffmpeg import run_ffmpeg
+from previz.media.files import replacing
+from previz.media.probe import probe
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One shot of the sequence: its clip (None when it failed) and its length in the cut."""
+
+    shot_id: str
+    seconds: float
+    clip: Path | None
+
+
+def build_sequence(
+    segments: Sequence[Segment],
+    dest: Path,
+    *,
+    ffmpeg: Path,
+    width: int,
+    height: int,
+    fps: float | Fraction,
+    workdir: Path,
+) -> Path:
+    """Write ``dest``: the segments in order, each exactly its shot's number of frames."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    parts = [
+        _fit(segment, ffmpeg=ffmpeg, width=width, height=height, fps=fps, workdir=workdir)
+        for segment in segments
+    ]
+    return concat_clips(parts, dest, ffmpeg=ffmpeg)
+
+
+def _fit(
+    segment: Segment, *, ffmpeg: Path, width: int, height: int, fps: float | Fraction, workdir: Path
+) -> Path:
+    frames = frame_count(segment.seconds, fps)
+    if segment.clip is None:
+        return _slate(
+            segment, frames, ffmpeg=ffmpeg, width=width, height=height, fps=fps, workdir=workdir
+        )
+    info = probe(segment.clip)
+    if info.frames == frames and info.has_audio:
+        return segment.clip
+    return _trim(segment, frames, ffmpeg=ffmpeg, fps=fps, workdir=workdir, has_audio=info.has_audio)
+
+
+def _trim(
+    segment: Segment,
+    frames: int,
+    *,
+    ffmpeg: Path,
+    fps: float | Fraction,
+    workdir: Path,
+    has_audio: bool,
+) -> Path:
+    """Keep the head of the clip for exactly ``frames`` frames; add silence if it has none."""
+    dest = workdir / f"{segment.shot_id}.trim.mp4"
+    seconds = float(frames / Fraction(rate_arg(fps)))
+    audio = (
+        []
+        if has_audio
+        else ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+    )
+    with replacing(dest, shot_id=segment.shot_id) as tmp:
+        run_ffmpeg(
+            [
+                "-y",
+                "-i",
+                str(segment.clip),
+                *audio,
+                "-map",
+                "0:v:0",
+                "-map",
+                "0:a:0" if has_audio else "1:a:0",
+                "-frames:v",
+                str(frames),
+                "-t",
+                f"{seconds:.6f}",
+                "-r",
+                rate_arg(fps),
+                *VIDEO_CODEC_ARGS,
+                *AUDIO_CODEC_ARGS,
+                "-af",
+                f"apad,atrim=0:{seconds:.6f}",
+                *CONTAINER_ARGS,
+                "-f",
+                "mp4",
+                str(tmp),
+            ],
+            ffmpeg=ffmpeg,
+            shot_id=segment.shot_id,
+        )
+    return dest
+
+
+def _slate(
+    segment: Segment,
+    frames: int,
+    *,
+    ffmpeg: Path,
+    width: int,
+    height: int,
+    fps: float | Fraction,
+    workdir: Path,
+) -> Path:
+    """Black picture and silence standing in for a shot that was not generated."""
+    dest = workdir / f"{segment.shot_id}.missing.mp4"
+    seconds = float(frames / Fraction(rate_arg(fps)))
+    with replacing(dest, shot_id=segment.shot_id) as tmp:
+        run_ffmpeg(
+            [
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"color=c=black:s={width}x{height}:r={rate_arg(fps)}",
+                "-f",
+                "lavfi",
+                "-i",
+                "anullsrc=channel_layout=stereo:sample_rate=48000",
+                "-frames:v",
+                str(frames),
+                "-t",
+                f"{seconds:.6f}",
+                *VIDEO_CODEC_ARGS,
+                *AUDIO_CODEC_ARGS,
+                *CONTAINER_ARGS,
+                "-f",
+                "mp4",
+                str(tmp),
+            ],
+            ffmpeg=ffmpeg,
+            shot_id=segment.shot_id,
+        )
+    return dest

@@ -1,0 +1,274 @@
+"""The whole pipeline in one call: scene file → clips → animatic MP4 → timeline and exports.
+
+``build`` (scripts) and ``abuild`` (async code, notebooks) load and plan the shot list, run every
+take through the cache, journal and backends, copy the selected and alternate takes into the
+output folder, join the selected takes into ``animatic.mp4``, and assemble and export the
+timeline. A failed shot does not stop the build: it is reported, stands in the cut as a slate of
+the right length, and the next run retries only what is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from previz.backends.base import Backend, Clip
+from previz.backends.registry import create_backend
+from previz.errors import BackendUnavailableError, OutputError, PrevizError
+from previz.generate import (
+    Cache,
+    CostEstimate,
+    Journal,
+    RunProgress,
+    RunReport,
+    cache_root,
+    estimate_cost,
+    run_jobs,
+)
+from previz.generate.plan import plan_jobs
+from previz.media import find_ffmpeg
+from previz.media.sequence import Segment, build_sequence
+from previz.shotlist.loader import load
+from previz.shotlist.resolve import ResolvedShotList
+
+DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
+
+
+@dataclass
+class BuildResult:
+    """What a build made and where: the run report, the output folder and its files."""
+
+    shotlist: ResolvedShotList
+    report: RunReport
+    out_dir: Path
+    animatic: Path | None = None
+    timeline: Path | None = None
+    exports: dict[str, list[Path]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def project_dir(shotlist: ResolvedShotList) -> Path:
+    """The folder that holds the scene file; ``.previz/`` (cache, journal) lives there."""
+    return shotlist.base_dir
+
+
+def make_backends(
+    names: Sequence[str], options: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Backend]:
+    """One instance per backend name, with its constructor options."""
+    options = options or {}
+    return {name: create_backend(name, **dict(options.get(name, {}))) for name in set(names)}
+
+
+async def abuild(
+    scene: str | Path | ResolvedShotList,
+    *,
+    out: Path | None = None,
+    backend: str | None = None,
+    model: str | None = None,
+    max_cost: float | None = None,
+    dry_run: bool = False,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    cache_dir: Path | None = None,
+    concurrency: Mapping[str, int] | None = None,
+    backends: Mapping[str, Backend] | None = None,
+    progress: RunProgress | None = None,
+) -> BuildResult:
+    """Build a scene: generate what is not cached, then write the animatic and timeline."""
+    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    root = project_dir(shotlist)
+    out_dir = out or root / "out" / _stem(shotlist)
+    names = [backend or shot.backend for shot in shotlist.shots]
+    instances = dict(backends) if backends is not None else make_backends(names)
+    jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
+    state = root / ".previz"
+    cache = Cache(cache_root(root, cache_dir))
+    if not dry_run:
+        require_credentials(estimate_cost(jobs, instances, cache), instances)
+    with Journal(_prepared(state) / "journal.sqlite") as journal:
+        report = await run_jobs(
+            jobs,
+            instances,
+            cache=cache,
+            journal=journal,
+            workdir=state / "work",
+            concurrency=concurrency,
+            max_cost=max_cost,
+            continuity=shotlist.project.continuity,
+            dry_run=dry_run,
+            progress=progress,
+            selected_takes={s.id: s.selected_take for s in shotlist.shots},
+        )
+    if backends is None:
+        await asyncio.gather(*(b.aclose() for b in instances.values()))
+    result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
+    if dry_run:
+        return result
+    clips = place_clips(report.clips, _prepared(out_dir))
+    result.animatic = write_animatic(shotlist, clips, out_dir)
+    result.timeline, result.exports = write_timeline(shotlist, clips, report, out_dir, formats)
+    write_summary(result)
+    return result
+
+
+def require_credentials(estimate: CostEstimate, backends: Mapping[str, Backend]) -> None:
+    """Refuse to start when a backend with takes to generate has no key (cached ones need none)."""
+    for name in sorted({row.job.backend for row in estimate.jobs if not row.cached}):
+        backend = backends[name]
+        if not backend.is_configured():
+            needed = " or ".join(backend.capabilities().env_vars) or "its credentials"
+            raise BackendUnavailableError(
+                f"no API key: set {needed}",
+                backend=name,
+                hint="previz backends shows what each backend needs; the animatic backend "
+                "needs nothing",
+            )
+
+
+def build(scene: str | Path | ResolvedShotList, **options: Any) -> BuildResult:
+    """Synchronous :func:`abuild` for scripts; inside a running event loop use ``abuild``."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(abuild(scene, **options))
+    raise PrevizError(
+        "previz.build() cannot run inside a running event loop (a notebook, an async app)",
+        hint="use 'await previz.abuild(...)' there instead",
+    )
+
+
+def _stem(shotlist: ResolvedShotList) -> str:
+    return shotlist.source_path.stem if shotlist.source_path else "build"
+
+
+def _prepared(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"cannot create the folder: {error.strerror}",
+            path=folder,
+            hint="choose a writable --out folder",
+        ) from None
+    if not os.access(folder, os.W_OK):
+        raise OutputError(
+            "the folder is not writable",
+            path=folder,
+            hint="choose a writable --out folder or fix its permissions",
+        )
+    return folder
+
+
+def place_clips(
+    clips: Mapping[tuple[str, int], Clip], out_dir: Path
+) -> dict[tuple[str, int], Clip]:
+    """Hard-link (or copy) every take and its stems into ``out_dir``; return clips pointing there.
+
+    The timeline references these files, not the cache, so a hand-off folder stays whole when
+    the cache is cleaned.
+    """
+    clip_dir, stem_dir = _prepared(out_dir / "clips"), _prepared(out_dir / "stems")
+    placed = {}
+    for key, clip in sorted(clips.items()):
+        name = f"{clip.shot_id}_t{clip.take}"
+        video = _link(clip.path, clip_dir / f"{name}{clip.path.suffix or '.mp4'}")
+        stems = {
+            role: _link(path, stem_dir / f"{name}_{role}{path.suffix or '.wav'}")
+            for role, path in clip.stems.items()
+        }
+        placed[key] = replace(clip, path=video, stems=stems)
+    return placed
+
+
+def _link(source: Path, dest: Path) -> Path:
+    try:
+        if dest.exists() and os.path.samefile(source, dest):
+            return dest
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copy2(source, tmp)
+        os.replace(tmp, dest)
+    except OSError as error:
+        raise OutputError(
+            f"cannot write {dest.name}: {error.strerror}",
+            path=dest,
+            hint="check the output folder's permissions and free space",
+        ) from None
+    return dest
+
+
+def write_animatic(
+    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], out_dir: Path
+) -> Path:
+    """Join the selected take of every shot (a slate where it failed) into ``animatic.mp4``."""
+    segments = [
+        Segment(
+            s.id, s.seconds, clip.path if (clip := clips.get((s.id, s.selected_take))) else None
+        )
+        for s in shotlist.shots
+    ]
+    return build_sequence(
+        segments,
+        out_dir / "animatic.mp4",
+        ffmpeg=find_ffmpeg(),
+        width=shotlist.width,
+        height=shotlist.height,
+        fps=shotlist.rate,
+        workdir=out_dir / ".sequence",
+    )
+
+
+def write_timeline(
+    shotlist: ResolvedShotList,
+    clips: Mapping[tuple[str, int], Clip],
+    report: RunReport,
+    out_dir: Path,
+    formats: Sequence[str],
+) -> tuple[Path, dict[str, list[Path]]]:
+    """Assemble the OTIO timeline and export it to every requested format."""
+    from previz.timeline import assemble, export_timeline
+
+    failures = {f.shot_id: f.reason for f in report.failures}
+    timeline = assemble(shotlist, clips, failures=failures)
+    exports = export_timeline(timeline, out_dir, sorted({"otio", *formats}))
+    return exports["otio"][0], exports
+
+
+def write_summary(result: BuildResult) -> Path:
+    """``build.json``: what was built, from the cache or fresh, what failed and what it cost."""
+    report = result.report
+    summary = {
+        "title": result.shotlist.project.title,
+        "shots": len(result.shotlist.shots),
+        "clips": len(report.clips),
+        "cached": report.cached,
+        "generated": report.generated,
+        "spent_usd": round(report.spent, 4),
+        "failures": [
+            {
+                "shot": f.shot_id,
+                "take": f.take,
+                "backend": f.backend,
+                "reason": f.reason,
+                "retryable": f.retryable,
+            }
+            for f in report.failures
+        ],
+        "animatic": result.animatic.name if result.animatic else None,
+        "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
+    }
+    path = result.out_dir / "build.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return path

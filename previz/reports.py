@@ -1,0 +1,35 @@
+"""Reading a project's books: what a build would cost, and what past builds generated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
+from previz.generate.plan import plan_jobs
+from previz.pipeline import make_backends, project_dir
+from previz.shotlist.loader import load
+
+
+def estimate(
+    scene: str | Path,
+    *,
+    backend: str | None = None,
+    model: str | None = None,
+    cache_dir: Path | None = None,
+) -> CostEstimate:
+    """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
+    shotlist = load(scene)
+    backends = make_backends([backend or s.backend for s in shotlist.shots])
+    jobs = plan_jobs(shotlist, backends, backend=backend, model=model)
+    return estimate_cost(jobs, backends, Cache(cache_root(project_dir(shotlist), cache_dir)))
+
+
+def generation_log(
+    scene: str | Path, *, shot_id: str | None = None, limit: int | None = None
+) -> list[Generation]:
+    """Every generation logged in the scene's project journal, newest first."""
+    journal = project_dir(load(scene)) / ".previz" / "journal.sqlite"
+    if not journal.exists():
+        return []
+    with Journal(journal) as book:
+        return book.log_entries(shot_id=shot_id, limit=limit)
