@@ -20,6 +20,8 @@ from previz.errors import (
     TimelineError,
 )
 from previz.prompts import ShotPrompt, compile_shotlist
+from previz import reports
+from previz.pipeline import BuildResult, abuild, build
 from previz.scene import SceneSummary, compile_prompts, validate
 from previz.shotlist import (
     ProjectBuilder,
@@ -36,6 +38,7 @@ from previz.shotlist import (
 from previz.shotlist.schema import scene_schema
 
 __all__ = [
+    "BuildResult",
     "BackendError",
     "BudgetError",
     "MediaError",
@@ -51,13 +54,16 @@ __all__ = [
     "ShotPrompt",
     "TemplateError",
     "TimelineError",
+    "abuild",
     "ambience",
+    "build",
     "compile_prompts",
     "compile_shotlist",
     "dialogue",
     "from_data",
     "load",
     "music",
+    "reports",
     "scene_schema",
     "sfx",
     "validate",
