@@ -8,6 +8,7 @@ The public API; everything else is internal::
         print(prompt.shot_id, prompt.text)
 """
 
+from previz import reports
 from previz.errors import (
     BackendError,
     BudgetError,
@@ -19,9 +20,8 @@ from previz.errors import (
     TemplateError,
     TimelineError,
 )
-from previz.prompts import ShotPrompt, compile_shotlist
-from previz import reports
 from previz.pipeline import BuildResult, abuild, build
+from previz.prompts import ShotPrompt, compile_shotlist
 from previz.scene import SceneSummary, compile_prompts, validate
 from previz.shotlist import (
     ProjectBuilder,
@@ -38,9 +38,9 @@ from previz.shotlist import (
 from previz.shotlist.schema import scene_schema
 
 __all__ = [
-    "BuildResult",
     "BackendError",
     "BudgetError",
+    "BuildResult",
     "MediaError",
     "OutputError",
     "PrevizError",
