@@ -129,9 +129,6 @@ class JobLifecycle:
         price = job_price(job, backend)
         scratch = self.workdir / key
         try:
-            # Ready the scratch folder before taking a slot (a slot is for talking to the
-            # service), without yielding, so jobs queue for slots in the order they were planned.
-            _empty_folder(scratch)
             async with self.slots[job.backend]:
                 attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
                 media = await self._generate(job, key, backend, attempt, scratch, price)
@@ -153,6 +150,7 @@ class JobLifecycle:
         self, job: Job, key: str, backend: Backend, attempt: _Attempt, scratch: Path, price: float
     ) -> RenderedMedia:
         deadline = attempt.t0 + self.job_timeout if self.job_timeout is not None else math.inf
+        _empty_folder(scratch)
         if isinstance(backend, LocalBackend):
             attempt.phase = "rendering"
             self.progress.status(job, "rendering")
@@ -327,9 +325,12 @@ async def _reply_within(request: asyncio.Future[str], grace: float) -> str | Non
 
 
 def _empty_folder(folder: Path) -> None:
-    """A fresh scratch folder (a killed run may have left a partial download in it)."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    """A fresh scratch folder: one mkdir, unless a killed run left a partial download there."""
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
 
 
 def _classify(

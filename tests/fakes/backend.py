@@ -262,7 +262,7 @@ class FakeRemoteBackend(RemoteBackend):
         if self._hang.call == "download" and job.shot_id == self._hang.shot_id:
             dest.write_bytes(self.clip.read_bytes()[:100])  # a partial file, as a cut download
         await self._hang.maybe("download", job)
-        shutil.copyfile(self.clip, dest)
+        await asyncio.to_thread(shutil.copyfile, self.clip, dest)  # I/O off the loop, as httpx
         self.ledger.downloaded(remote_id)
         self.meter.leave(remote_id)
         return RenderedMedia(video=dest)
@@ -312,7 +312,7 @@ class FakeLocalBackend(LocalBackend):
         finally:
             self.meter.leave(ident)
         dest = workdir / "clip.mp4"
-        shutil.copyfile(self.clip, dest)
+        await asyncio.to_thread(shutil.copyfile, self.clip, dest)  # I/O off the loop, as httpx
         return RenderedMedia(video=dest)
 
 
