@@ -10,7 +10,8 @@ Prints
   ``concatenate_videoclips`` + ``write_videofile`` on the same clips (target >= 10x faster).
 
 Usage: ``.venv/bin/python bench/animatic.py [--shots 40] [--width 1280] [--height 720]
-[--fps 24] [--out DIR] [--skip-moviepy]``
+[--fps 24] [--out DIR] [--skip-moviepy] [--still]`` (``--still`` locks every camera off, to
+show what the moves cost).
 """
 
 from __future__ import annotations
@@ -47,13 +48,21 @@ CAST = [
 LINES = ["You're late.", "I said ten o'clock, not eleven.", "Open it.", "Who else knows?"]
 
 
-def scene_jobs(count: int, width: int, height: int, fps: float, seed: int = 7) -> list[Job]:
-    """``count`` shots of a made-up scene, each 2-5 s, with dialogue, SFX, a bed and a score."""
+def scene_jobs(
+    count: int, width: int, height: int, fps: float, seed: int = 7, *, still: bool = False
+) -> list[Job]:
+    """``count`` shots of a made-up scene, each 2-5 s, with dialogue, SFX, a bed and a score.
+
+    ``still`` locks every camera off (to measure what the camera moves cost).
+    """
     pick = random.Random(seed)
     lengths = [pick.choice([2.0, 2.5, 3.0, 3.5, 4.0, 5.0]) for _ in range(count)]
     jobs, elapsed = [], 0.0
     for index, seconds in enumerate(lengths):
         shot = _shot(pick, index)
+        if still:
+            shot["movement"] = {"type": "static", "label": "static", "direction": None,
+                                "speed": "medium"}  # fmt: skip
         payload = {
             "title": "Bench",
             "scene": {"id": "sc1", "heading": "INT. WAREHOUSE - NIGHT", "number": 1},
@@ -169,6 +178,7 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--fps", type=float, default=24.0)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--skip-moviepy", action="store_true")
+    parser.add_argument("--still", action="store_true", help="lock every camera off")
     return parser.parse_args()
 
 
@@ -219,7 +229,9 @@ def main() -> None:
     out = options.out or Path(tempfile.mkdtemp(prefix="previz-bench-"))
     out.mkdir(parents=True, exist_ok=True)
     ffmpeg = find_ffmpeg()
-    jobs = scene_jobs(options.shots, options.width, options.height, options.fps)
+    jobs = scene_jobs(
+        options.shots, options.width, options.height, options.fps, still=options.still
+    )
     rendered = measure_render(jobs, out, ffmpeg, options.fps)
     paths = [media.video for media in rendered]
     measure_concat(paths, out, ffmpeg, options.fps, not options.skip_moviepy)
