@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from previz.backends.base import Backend
+from previz.errors import BackendError, PrevizError
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -22,7 +23,10 @@ class RequestRate:
 
     def __init__(self, per_second: float, *, clock: Clock, sleep: Sleep) -> None:
         if per_second <= 0:
-            raise ValueError("the request rate must be positive")
+            raise PrevizError(
+                f"the request rate must be positive, not {per_second:g}",
+                hint="give --request-rate in requests per second, e.g. 0.5",
+            )
         self.interval = 1.0 / per_second
         self._clock = clock
         self._sleep = sleep
@@ -44,7 +48,11 @@ def concurrency_limits(
     limits = {name: max(1, b.capabilities().max_concurrency) for name, b in backends.items()}
     for name, limit in (overrides or {}).items():
         if limit < 1:
-            raise ValueError(f"concurrency for backend '{name}' must be at least 1")
+            raise BackendError(
+                f"concurrency must be at least 1, not {limit}",
+                backend=name,
+                hint="give --concurrency a positive number of jobs in flight",
+            )
         limits[name] = limit
     return limits
 

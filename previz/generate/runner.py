@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from previz.backends.base import Backend, Clip, Job, Reference
-from previz.errors import BudgetError, MediaError
+from previz.errors import BudgetError, MediaError, SceneError
 from previz.generate import continuity
 from previz.generate.cache import Cache, CachedClip
 from previz.generate.cost import backend_for, job_price
@@ -314,5 +314,9 @@ def _check(jobs: Sequence[Job], backends: Mapping[str, Backend]) -> None:
         backend_for(job, backends)
         ident = (job.shot_id, job.take)
         if ident in seen:
-            raise ValueError(f"shot '{job.shot_id}' take {job.take} is planned twice")
+            raise SceneError(
+                f"take {job.take} is planned twice",
+                shot_id=job.shot_id,
+                hint="shot ids must be unique across the scenes of a build",
+            )
         seen.add(ident)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from previz.backends.base import JobStatus
+from previz.errors import BackendError, SceneError
 from previz.generate import job_key
 from tests.fakes.backend import (
     FakeLocalBackend,
@@ -196,3 +197,19 @@ async def test_a_local_backend_renders_without_polling(clip: Path, project: Proj
     report = await project.run(jobs_for(["1A"], backend=local.name), local)
     assert local.calls["render"] == 1
     assert report.clips[("1A", 1)].remote_id is None
+
+
+async def test_a_take_planned_twice_is_refused(project: Project, remote: FakeRemoteBackend) -> None:
+    jobs = jobs_for(["1A"], backend=remote.name)
+    with pytest.raises(SceneError, match="take 1 is planned twice"):
+        await project.run([*jobs, *jobs], remote)
+    assert remote.calls["submit"] == 0
+
+
+async def test_a_concurrency_below_one_is_refused(
+    project: Project, remote: FakeRemoteBackend
+) -> None:
+    with pytest.raises(BackendError, match="at least 1, not 0"):
+        await project.run(
+            jobs_for(["1A"], backend=remote.name), remote, concurrency={remote.name: 0}
+        )
