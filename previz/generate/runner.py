@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from previz.backends.base import Backend, Clip, Job, Reference
+from previz.backends.base import Backend, Clip, Job, Reference, RemoteBackend
 from previz.errors import BudgetError, MediaError, SceneError
 from previz.generate import continuity
 from previz.generate.cache import Cache, CachedClip
@@ -292,7 +292,11 @@ def _rates(
 ) -> dict[str, RequestRate]:
     if per_second is None:
         return {}
-    return {name: RequestRate(per_second, clock=clock, sleep=sleep) for name in backends}
+    return {
+        name: RequestRate(per_second, clock=clock, sleep=sleep)
+        for name, backend in backends.items()
+        if isinstance(backend, RemoteBackend)  # a local renderer makes no requests
+    }
 
 
 def _refuse_over_budget(estimate: float, max_cost: float | None) -> None:

@@ -213,3 +213,11 @@ async def test_a_concurrency_below_one_is_refused(
         await project.run(
             jobs_for(["1A"], backend=remote.name), remote, concurrency={remote.name: 0}
         )
+
+
+async def test_the_request_rate_does_not_slow_a_local_renderer(
+    clip: Path, project: Project
+) -> None:
+    local = FakeLocalBackend(clip, latency=0.0, sleep=project.clock.sleep, max_concurrency=4)
+    await project.run(jobs_for(["1A", "1B", "1C"], backend=local.name), local, request_rate=1.0)
+    assert project.clock.sleeps == [0.0, 0.0, 0.0]
