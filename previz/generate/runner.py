@@ -176,6 +176,7 @@ class _Run:
             self.progress.job_done(job, "cached", 0.0)
             return self._keep(job, entry)
         making = self._making.get(key)
+        shared = making is not None  # an identical take in this run is already being made
         if making is None:
             making = asyncio.ensure_future(self.lifecycle.make(job, key))
             self._making[key] = making
@@ -184,8 +185,12 @@ class _Run:
         except TakeFailed as failure:
             self._fail(job, failure.reason, failure.retryable, key)
             return None
-        self.report.generated += 1
-        self.progress.job_done(job, "generated", cost)
+        if shared:
+            self.report.cached += 1
+            self.progress.job_done(job, "cached", 0.0)
+        else:
+            self.report.generated += 1
+            self.progress.job_done(job, "generated", cost)
         return self._keep(job, made)
 
     async def scene(self, shots: Sequence[continuity.ShotTakes]) -> None:

@@ -89,6 +89,7 @@ async def test_identical_jobs_are_generated_once(
     report = await project.run([*jobs_for(["1A"], backend=remote.name), twin], remote)
     assert remote.calls["submit"] == 1
     assert report.clips[("1A", 1)].path == report.clips[("9Z", 1)].path
+    assert (report.generated, report.cached, report.spent) == (1, 1, pytest.approx(0.10))
 
 
 async def test_the_backend_concurrency_limit_holds(clip: Path, project: Project) -> None:
