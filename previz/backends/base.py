@@ -95,8 +95,11 @@ class Job:
     """One clip to generate: a shot's take, resolved for one backend and model.
 
     ``payload`` holds the backend-specific resolved inputs that change the output (the animatic
-    renders its card from it; cloud backends keep seed, negative prompt, aspect there). Every
-    field except ``scene_id`` and ``label`` participates in the cache key.
+    renders its card from it; cloud backends keep seed, negative prompt, aspect there). The cache
+    key (:func:`previz.generate.cache_key`) holds what changes the output: prompt, template
+    hash, backend and its version, model, payload, seconds, size, fps, take and the references'
+    content hashes. ``shot_id``, ``shot_seconds``, ``scene_id`` and ``label`` stay out: the same
+    request under another name is the same clip.
     """
 
     shot_id: str
