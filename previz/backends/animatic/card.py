@@ -102,7 +102,9 @@ def action(sheet: ShotSheet, layout: Layout) -> Panel:
     extras = [text for text in (sheet.lighting, sheet.notes or "") if text]
     rows = [(line, INK, 1.0) for line in lines]
     if extras:
-        rows.append(("  /  ".join(extras)[: chars + 10], DIM, 0.85))
+        rows.append(
+            (textwrap.shorten("  /  ".join(extras), chars + 10, placeholder=" ..."), DIM, 0.85)
+        )
     block = _render_rows(rows, layout, full_width=True)
     strip = Image.new("RGBA", (layout.width, layout.strip_height), BACKING)
     draw = ImageDraw.Draw(strip)
