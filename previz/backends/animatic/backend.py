@@ -44,7 +44,7 @@ class AnimaticBackend(LocalBackend):
     """Renders storyboard-card clips with temp sound, offline, for free."""
 
     name = "animatic"
-    version = "1"
+    version = "2"  # part of every cache key: raise it whenever the rendered bytes change
     default_model = "card"
     models = ("card",)
 
@@ -150,9 +150,12 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
     layout = card.Layout(width, height)
     move: CameraMove | None = camera_move(sheet.movement, width, height, frames, fps)
     overscan = move.overscan if move is not None else 0.0
-    diagram = draw_framing(sheet, width, height, overscan)
-    pad_x, pad_y = round(width * overscan), round(height * overscan)
-    framed = diagram.crop((pad_x, pad_y, pad_x + width, pad_y + height))
+    scale = move.supersample if move is not None else 1
+    diagram = draw_framing(sheet, width * scale, height * scale, overscan)
+    pad_x, pad_y = round(width * scale * overscan), round(height * scale * overscan)
+    framed = diagram.crop((pad_x, pad_y, pad_x + width * scale, pad_y + height * scale))
+    if scale > 1:
+        framed = framed.resize((width, height), Image.Resampling.LANCZOS)
     bottom = card.action(sheet, layout)
     panels = [card.slate(sheet, job.take, layout), card.heading(sheet, layout), bottom]
     files: list[tuple[str, Image.Image]] = [("card.png", card.board(framed, panels))]
