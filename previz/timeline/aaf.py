@@ -46,6 +46,11 @@ MARKER_COLOURS = {
 def write(timeline: otio.schema.Timeline, path: Path) -> None:
     """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers."""
     prepared = timeline.deepcopy()
+    for clip in prepared.find_clips():
+        # A shot not generated yet: the adapter needs the placeholder's length on its reference.
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.MissingReference) and not reference.available_range:
+            reference.available_range = clip.source_range
     for track in prepared.tracks:
         operation = AUDIO_DISSOLVE if track.kind == otio.schema.TrackKind.Audio else VIDEO_DISSOLVE
         for transition in track.find_children(descended_from_type=otio.schema.Transition):

@@ -105,7 +105,7 @@ def _shot_clip(
     if clip is None:
         placeholder = otio.schema.Clip(
             name=shot.id,
-            media_reference=otio.schema.MissingReference(),
+            media_reference=otio.schema.MissingReference(available_range=_trimmed(shot, rate)),
             source_range=_trimmed(shot, rate),
         )
         facts = clip_facts(shotlist, shot, None, shot.selected_take)

@@ -11,7 +11,9 @@ mangled reel even in Premiere style, and writes no ``FCM`` line. So this module:
   which is how file-based EDLs name media for Premiere, Resolve and OpenShot;
 - then fixes each event line: every reel becomes ``AX``, and record timecodes are offset by the
   timeline's global start (01:00:00:00 by default) and written non-drop-frame, matching the
-  ``FCM: NON-DROP FRAME`` line added under the title.
+  ``FCM: NON-DROP FRAME`` line added under the title;
+- a shot with no media yet (a placeholder) has no file to name, so it becomes black: no event,
+  every later event keeps its record time.
 
 Clip markers are kept as ``* LOC:`` comments; the media URL as the adapter's
 ``* OTIO REFERENCE FROM:`` comment. Timeline markers and metadata have no place in an EDL.
@@ -51,7 +53,7 @@ def track_names(timeline: otio.schema.Timeline) -> list[str]:
 
 def render_track(timeline: otio.schema.Timeline, index: int) -> str:
     """The EDL text of the timeline's track number ``index``."""
-    track = timeline.tracks[index].deepcopy()
+    track = _placeholders_as_black(timeline.tracks[index].deepcopy())
     rate = float(timeline_rate(timeline))
     title = f"{timeline.name} {track.name}".strip()
     if not any(isinstance(item, otio.schema.Clip) for item in track):
@@ -61,6 +63,29 @@ def render_track(timeline: otio.schema.Timeline, index: int) -> str:
     text = writer.get_content_for_track_at_index(0, title=title)
     start = timeline.global_start_time or otio.opentime.RationalTime(0, rate)
     return _fix_events(text, start.rescaled_to(rate), rate)
+
+
+def _placeholders_as_black(track: otio.schema.Track) -> otio.schema.Track:
+    """A shot with no media becomes black (no event), keeping every later record time."""
+    children = list(track)
+    track.clear()
+    for index, item in enumerate(children):
+        placeholder = isinstance(item, otio.schema.Clip) and not isinstance(
+            item.media_reference, otio.schema.ExternalReference
+        )
+        if placeholder:
+            track.append(otio.schema.Gap(source_range=item.trimmed_range()))
+            continue
+        neighbours = children[max(index - 1, 0) : index + 2]
+        beside_placeholder = any(
+            isinstance(n, otio.schema.Clip)
+            and not isinstance(n.media_reference, otio.schema.ExternalReference)
+            for n in neighbours
+        )
+        if isinstance(item, otio.schema.Transition) and beside_placeholder:
+            continue
+        track.append(item)
+    return track
 
 
 def write_track(timeline: otio.schema.Timeline, index: int, path: Path) -> None:

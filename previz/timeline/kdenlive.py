@@ -152,11 +152,12 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
 
 
 def _missing_producer(document: _Document, clip: otio.schema.Clip) -> str:
-    """A shot with no media yet: a red slate of the right length, so the cut still times out."""
+    """A shot with no media yet: black of the right length (as in GES and EDLs), so the cut
+    still times out; the clip keeps the shot's name in the bin."""
     producer_id = f"missing{len(document.bin_entries)}"
     length = frames_of(clip.duration(), document.rate)
     producer = _producer_element(
-        document.root, producer_id, length, service="color", resource="0x801010ff"
+        document.root, producer_id, length, service="color", resource="0x000000ff"
     )
     _property(producer, "kdenlive:id", str(len(document.bin_entries) + 1000))
     _property(producer, "kdenlive:clipname", clip.name)
