@@ -16,6 +16,7 @@ at each shot's head, a timeline marker, and ``metadata["previz"]`` on every clip
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +25,10 @@ import av
 import imageio_ffmpeg
 import numpy as np
 import opentimelineio as otio
+
+from previz.backends.base import Clip
+from previz.shotlist.loader import load
+from previz.timeline import assemble
 
 WIDTH, HEIGHT = 320, 180
 SAMPLE_RATE = 48_000
@@ -352,3 +357,45 @@ def sound_problems(path: Path, layout: Layout) -> list[str]:
     if (level := dominant_tone(window(gap_middle), sample_rate)[1]) > 0.01:
         problems.append(f"gap frame {gap_middle}: expected silence, level {level:.3f}")
     return problems
+
+
+TAIL = 12
+SCENE = """
+schema_version: 1
+project: {{title: Assembled, fps: {fps}, resolution: 320x180}}
+scenes:
+  - id: sc1
+    heading: INT. FLAT - NIGHT
+    shots:
+      - {{id: sh010, action: door, duration: 24f, transition_out: dissolve 8f}}
+      - {{id: sh020, action: hall, duration: 30f}}
+      - {{id: sh030, action: letter, duration: 24f}}
+      - {{id: sh040, action: window, duration: 24f}}
+"""
+
+
+def assembled_cut(
+    write_scene: Callable[[str, str], Path], media: Path, rate: Fraction
+) -> tuple[otio.schema.Timeline, Layout]:
+    """The cut ``assemble`` makes of a 4-shot scene (sh030 failed), and where shots must land."""
+    shotlist = load(write_scene(SCENE.format(fps=round(float(rate), 3)), "scene.yaml"))
+    clips: dict[tuple[str, int], Clip] = {}
+    for shot in (s for s in SHOTS if s.shot_id != "sh030"):  # sh030 failed to generate
+        frames = next(r.frames for r in shotlist.shots if r.id == shot.shot_id) + TAIL
+        generated = ShotMedia(shot.shot_id, 1, shot.rgb, shot.tone_hz, frames, "", head=0, tail=0)
+        path = make_shot_media(generated, rate, media)
+        clips[(shot.shot_id, 1)] = Clip(
+            shot_id=shot.shot_id, take=1, path=path, duration=float(frames / rate),
+            fps=float(rate), width=320, height=180, has_audio=True, backend="animatic",
+            model="card", prompt="", template_hash="", cache_key=shot.shot_id,
+        )  # fmt: skip
+    timeline = assemble(shotlist, clips, failures={"sh030": "content policy"})
+    layout = Layout(
+        rate=rate,
+        shots={"sh010": (0, 24), "sh020": (32, 54), "sh040": (78, 102)},
+        gap=(54, 78),  # the failed shot: black, silent, 24 frames
+        dissolve=(24, 32),
+        total=102,
+        blended=("sh010", "sh020"),
+    )
+    return timeline, layout

@@ -19,12 +19,13 @@ leaves a partial file behind, so callers write to a temporary path (see ``export
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import aaf2
 import opentimelineio as otio
+
+from previz.timeline.facts import facts_json
 
 VIDEO_DISSOLVE = {
     "Identification": "0c3bea41-fc2d-11d2-8a73-00805f9a3430",
@@ -58,7 +59,7 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
     for clip in prepared.find_clips():
         facts = clip.metadata.get("previz")
         if facts:  # master mob comments: Avid shows them as bin columns
-            comments = {"previz": json.dumps(dict(facts))}
+            comments = {"previz": facts_json(facts)}
             comments.update(
                 {k.title(): str(facts[k]) for k in ("shot", "scene", "take") if k in facts}
             )

@@ -30,6 +30,7 @@ from typing import Any
 import opentimelineio as otio
 from lxml import etree
 
+from previz.timeline.facts import facts_json
 from previz.timeline.rates import frames_of, timeline_rate
 
 COMMENT_PREFIX = "previz:"
@@ -79,7 +80,7 @@ def _carry_metadata(timeline: otio.schema.Timeline) -> None:
         facts = clip.metadata.get("previz")
         if facts:
             fcp: dict[str, Any] = dict(clip.metadata.get("fcp_xml", {}))
-            fcp["comments"] = {"mastercomment1": COMMENT_PREFIX + json.dumps(dict(facts))}
+            fcp["comments"] = {"mastercomment1": COMMENT_PREFIX + facts_json(facts)}
             clip.metadata["fcp_xml"] = fcp
     for transition in timeline.find_children(descended_from_type=otio.schema.Transition):
         # The adapter calls a dissolve with no frames before the cut "start-black" (a fade up

@@ -22,7 +22,6 @@ Version 1.8 keeps ``src`` on the asset, which OTIO's reader (and older Final Cut
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import opentimelineio as otio
 from lxml import etree
 
+from previz.timeline.facts import facts_json
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 
@@ -155,7 +155,7 @@ def _clip_element(
     facts = clip.metadata.get("previz")
     if facts:
         metadata = etree.SubElement(element, "metadata")
-        etree.SubElement(metadata, "md", key="previz", value=json.dumps(dict(facts)))
+        etree.SubElement(metadata, "md", key="previz", value=facts_json(facts))
     return element
 
 

@@ -11,64 +11,18 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
-import opentimelineio as otio
 import pytest
 
-from previz.backends.base import Clip
-from previz.shotlist.loader import load
-from previz.timeline import assemble, export_timeline
+from previz.timeline import export_timeline
 from tests.timeline_fixtures import (
-    SHOTS,
     Layout,
-    ShotMedia,
-    make_shot_media,
+    assembled_cut,
     picture_problems,
     repeated_timestamps,
     sound_problems,
 )
 
 pytestmark = pytest.mark.engine
-TAIL = 12
-SCENE = """
-schema_version: 1
-project: {{title: Assembled, fps: {fps}, resolution: 320x180}}
-scenes:
-  - id: sc1
-    heading: INT. FLAT - NIGHT
-    shots:
-      - {{id: sh010, action: door, duration: 24f, transition_out: dissolve 8f}}
-      - {{id: sh020, action: hall, duration: 30f}}
-      - {{id: sh030, action: letter, duration: 24f}}
-      - {{id: sh040, action: window, duration: 24f}}
-"""
-
-
-def _assembled(
-    write_scene: Callable[[str, str], Path], media: Path, rate: Fraction
-) -> tuple[otio.schema.Timeline, Layout]:
-    shotlist = load(write_scene(SCENE.format(fps=round(float(rate), 3)), "scene.yaml"))
-    clips: dict[tuple[str, int], Clip] = {}
-    for shot in (s for s in SHOTS if s.shot_id != "sh030"):  # sh030 failed to generate
-        frames = next(r.frames for r in shotlist.shots if r.id == shot.shot_id) + TAIL
-        generated = ShotMedia(shot.shot_id, 1, shot.rgb, shot.tone_hz, frames, "", head=0, tail=0)
-        path = make_shot_media(generated, rate, media)
-        clips[(shot.shot_id, 1)] = Clip(
-            shot_id=shot.shot_id, take=1, path=path, duration=float(frames / rate),
-            fps=float(rate), width=320, height=180, has_audio=True, backend="animatic",
-            model="card", prompt="", template_hash="", cache_key=shot.shot_id,
-        )  # fmt: skip
-    timeline = assemble(shotlist, clips, failures={"sh030": "content policy"})
-    layout = Layout(
-        rate=rate,
-        shots={"sh010": (0, 24), "sh020": (32, 54), "sh040": (78, 102)},
-        gap=(54, 78),  # the failed shot: black, silent, 24 frames
-        dissolve=(24, 32),
-        total=102,
-        blended=("sh010", "sh020"),
-    )
-    return timeline, layout
-
-
 RATES = pytest.mark.parametrize(
     "rate", [Fraction(24), Fraction(24000, 1001)], ids=["24fps", "23.976fps"]
 )
@@ -79,7 +33,7 @@ def _render_inputs(
     factory: pytest.TempPathFactory, fmt: str,
 ) -> tuple[Path, Layout]:  # fmt: skip
     media = factory.getbasetemp() / "assembled-media" / str(rate.denominator)
-    timeline, layout = _assembled(write_scene, media, rate)
+    timeline, layout = assembled_cut(write_scene, media, rate)
     return export_timeline(timeline, tmp_path, [fmt])[fmt][0], layout
 
 

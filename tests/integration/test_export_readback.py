@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
 import pytest
 from lxml import etree
 
-from previz.timeline import export_timeline, fcp7
-from tests.timeline_fixtures import RATES, Layout, representative_timeline
+from previz.timeline import FORMATS, export_timeline, fcp7
+from previz.timeline.facts import plain
+from tests.timeline_fixtures import RATES, Layout, assembled_cut, representative_timeline
 
 Row = tuple[str, float, float]
 
@@ -194,3 +197,23 @@ def test_kdenlive_reads_back_clips_markers_and_the_dissolve(
         "sh010: ANNA opens the door"
     ]
     assert [m.name for m in back.tracks.markers] == ["cue: door slam: SFX door slam"]
+
+
+def test_an_assembled_cut_exports_everywhere_and_fcp7_and_aaf_keep_its_nested_facts(
+    write_scene: Callable[[str, str], Path], tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:  # fmt: skip
+    """Assembled clips carry nested facts (camera, lighting, stems) and a placeholder."""
+    media = tmp_path_factory.getbasetemp() / "assembled-media" / "1"
+    timeline, _ = assembled_cut(write_scene, media, Fraction(24))
+    files = export_timeline(timeline, tmp_path / "out", ["all"])
+    assert set(files) == set(FORMATS)
+    original = {c.name: plain(c.metadata["previz"]) for c in timeline.tracks[0].find_clips()}
+    back = fcp7.read(files["fcp7"][0])
+    read = {c.name: plain(c.metadata["previz"]) for c in back.tracks[0].find_clips()}
+    assert read == original
+    assert read["sh030"]["missing"] == "content policy"
+    aaf_back = otio.adapters.read_from_file(str(files["aaf"][0]))
+    comments = [json.loads(c.metadata["AAF"]["UserComments"]["previz"])
+                for c in aaf_back.tracks[0].find_clips()]  # fmt: skip
+    assert comments == list(original.values())
