@@ -22,6 +22,7 @@ Version 1.8 keeps ``src`` on the asset, which OTIO's reader (and older Final Cut
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -86,10 +87,11 @@ def write(
     spine = etree.SubElement(sequence, "spine")
     storyline, connected = _arrange(timeline)
     _write_storyline(document, spine, storyline, document.frames(timeline.tracks.duration()))
+    index = _Storyline.of(document, spine)
     for lane, track in connected:
-        _connect_track(document, spine, track, lane)
+        _connect_track(document, index, track, lane)
     for marker in timeline.tracks.markers:
-        _attach_marker(document, spine, marker)
+        _attach_marker(document, index, marker)
     text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
                           doctype="<!DOCTYPE fcpxml>")  # fmt: skip
     path.write_bytes(text)
@@ -198,32 +200,41 @@ def _write_storyline(
                          duration=document.time(total - position))  # fmt: skip
 
 
-def _host(document: _Document, spine: etree._Element, at: int) -> tuple[etree._Element, int]:
-    """The storyline item under record frame ``at``, and ``at`` in that item's own time."""
-    for item in spine:
-        if item.tag not in ("asset-clip", "gap"):
-            continue
-        offset = _frames_of(document, item.get("offset", "0s"))
-        duration = _frames_of(document, item.get("duration", "0s"))
-        if offset <= at < offset + duration:
-            return item, _frames_of(document, item.get("start", "0s")) + at - offset
-    last = [i for i in spine if i.tag in ("asset-clip", "gap")][-1]
-    offset = _frames_of(document, last.get("offset", "0s"))
-    return last, _frames_of(document, last.get("start", "0s")) + at - offset
-
-
 def _frames_of(document: _Document, text: str) -> int:
     value = Fraction(text.rstrip("s"))
     return round(value * document.rate)
 
 
+@dataclass(frozen=True)
+class _Storyline:
+    """The storyline's items in record order, to find the one under a record frame quickly."""
+
+    offsets: list[int]
+    items: list[tuple[etree._Element, int, int]]  # element, record offset, own start
+
+    @classmethod
+    def of(cls, document: _Document, spine: etree._Element) -> _Storyline:
+        items = [
+            (item, _frames_of(document, item.get("offset", "0s")),
+             _frames_of(document, item.get("start", "0s")))
+            for item in spine if item.tag in ("asset-clip", "gap")
+        ]  # fmt: skip
+        return cls([offset for _, offset, _ in items], items)
+
+    def host(self, at: int) -> tuple[etree._Element, int]:
+        """The storyline item under record frame ``at``, and ``at`` in that item's own time."""
+        index = max(bisect.bisect_right(self.offsets, at) - 1, 0)
+        element, offset, start = self.items[index]
+        return element, start + at - offset
+
+
 def _connect_track(
-    document: _Document, spine: etree._Element, track: otio.schema.Track, lane: int
+    document: _Document, storyline: _Storyline, track: otio.schema.Track, lane: int
 ) -> None:
     audio = track.kind == otio.schema.TrackKind.Audio
     for clip in track.find_clips(shallow_search=True):
         at = document.frames(clip.trimmed_range_in_parent().start_time)
-        host, local = _host(document, spine, at)
+        host, local = storyline.host(at)
         element = _clip_element(document, clip, local, lane, audio)
         markers = host.find("marker")
         anchor = markers if markers is not None else host.find("metadata")
@@ -233,6 +244,6 @@ def _connect_track(
             host.append(element)
 
 
-def _attach_marker(document: _Document, spine: etree._Element, marker: otio.schema.Marker) -> None:
-    host, local = _host(document, spine, document.frames(marker.marked_range.start_time))
+def _attach_marker(document: _Document, storyline: _Storyline, marker: otio.schema.Marker) -> None:
+    host, local = storyline.host(document.frames(marker.marked_range.start_time))
     _marker_element(document, host, marker, local)
