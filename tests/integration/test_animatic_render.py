@@ -56,10 +56,18 @@ def test_clip_lasts_exactly_its_frames_at_24(talking_shot: RenderedMedia) -> Non
     assert (info.frames, info.fps, info.width, info.height) == (36, Fraction(24), 320, 180)
 
 
-def test_clip_at_23_976_has_the_exact_ntsc_rate_and_count(tmp_path: Path) -> None:
-    info = probe(render(make_job(seconds=1.25, fps=23.976), tmp_path).video)
-    assert info.fps == Fraction(24000, 1001)
-    assert info.frames == 30
+@pytest.mark.parametrize(
+    ("fps", "seconds", "rate", "frames"),
+    [(23.976, 1.25, Fraction(24000, 1001), 30), (29.97, 1.0, Fraction(30000, 1001), 30)],
+)
+def test_ntsc_clip_has_the_exact_rational_rate_and_count(
+    tmp_path: Path, fps: float, seconds: float, rate: Fraction, frames: int
+) -> None:
+    clip = render(make_job(seconds=seconds, fps=fps), tmp_path)
+    info = probe(clip.video)
+    assert (info.fps, info.frames) == (rate, frames)
+    _, samples = read_wav(clip.stems["music"])
+    assert len(samples) == 2 * round(frames / rate * 48000)
 
 
 def test_clip_carries_aac_stereo_of_the_clip_length(talking_shot: RenderedMedia) -> None:
@@ -165,6 +173,15 @@ def test_pan_drifts_the_picture_against_the_camera_turn(
     clip = render(make_job(payload, seconds=1.0), tmp_path)
     shift = _offset_of(extract_frame(clip.video, 0.0), extract_frame(clip.video, 0.95))
     assert shift * sign > 10
+
+
+def test_fast_pan_travels_further_than_slow_pan(tmp_path: Path) -> None:
+    travel = {}
+    for speed in ("slow", "fast"):
+        payload = make_payload(f"sc1-{speed}", movement="pan", direction="left", speed=speed)
+        clip = render(make_job(payload, seconds=1.0), tmp_path)
+        travel[speed] = _offset_of(extract_frame(clip.video, 0.0), extract_frame(clip.video, 0.95))
+    assert travel["fast"] > 2 * travel["slow"] > 0
 
 
 def test_same_job_renders_the_same_bytes(tmp_path: Path) -> None:
