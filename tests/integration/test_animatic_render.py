@@ -152,6 +152,15 @@ def test_push_in_enlarges_the_figure(tmp_path: Path) -> None:
     assert last > first * 1.15
 
 
+def test_dolly_zoom_moves_the_set_and_keeps_the_figure_size(tmp_path: Path) -> None:
+    payload = make_payload(movement="dolly_zoom", speed="fast", size="MS")
+    clip = render(make_job(payload, seconds=2.0), tmp_path)
+    first, last = extract_frame(clip.video, 0.0), extract_frame(clip.video, 1.95)
+    colour = _hex(MARA["color"])
+    assert _share_near(last, colour) == pytest.approx(_share_near(first, colour), rel=0.03)
+    assert _changed_box(first, last) is not None
+
+
 def _offset_of(earlier: Image.Image, later: Image.Image) -> int:
     """How many pixels the picture moved sideways between two frames (band mid-frame)."""
     band = (60, 70, 260, 110)

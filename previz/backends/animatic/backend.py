@@ -149,19 +149,16 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
     width, height = job.width, job.height
     layout = card.Layout(width, height)
     move: CameraMove | None = camera_move(sheet.movement, width, height, frames, fps)
-    overscan = move.overscan if move is not None else 0.0
-    scale = move.supersample if move is not None else 1
-    diagram = draw_framing(sheet, width * scale, height * scale, overscan)
-    pad_x, pad_y = round(width * scale * overscan), round(height * scale * overscan)
-    framed = diagram.crop((pad_x, pad_y, pad_x + width * scale, pad_y + height * scale))
-    if scale > 1:
-        framed = framed.resize((width, height), Image.Resampling.LANCZOS)
+    diagram, framed, cast_layer = _diagram(sheet, move, width, height)
     bottom = card.action(sheet, layout)
     panels = [card.slate(sheet, job.take, layout), card.heading(sheet, layout), bottom]
     files: list[tuple[str, Image.Image]] = [("card.png", card.board(framed, panels))]
     overlays: list[Overlay] = []
     if move is not None:  # the diagram moves; the lettering is laid over it, standing still
         files.append(("diagram.png", diagram))
+        if cast_layer is not None:
+            files.append(("cast.png", cast_layer))
+            overlays.append(Overlay("cast.png", 0, 0))
         for index, panel in enumerate(panels):
             files.append((f"panel{index}.png", panel.image))
             overlays.append(Overlay(f"panel{index}.png", panel.x, panel.y))
@@ -187,6 +184,29 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
         strip_top=layout.strip_top,
         strip_height=layout.strip_height,
     )
+
+
+def _diagram(
+    sheet: ShotSheet, move: CameraMove | None, width: int, height: int
+) -> tuple[Image.Image, Image.Image, Image.Image | None]:
+    """The diagram the camera moves over, the frame it shows at rest, and the cast layer if the
+    cast is kept apart from the moving set."""
+    overscan = move.overscan if move is not None else 0.0
+    scale = move.supersample if move is not None else 1
+    apart = move is not None and move.cast_apart
+    diagram = draw_framing(
+        sheet, width * scale, height * scale, overscan, "set" if apart else "whole"
+    )
+    pad_x, pad_y = round(width * scale * overscan), round(height * scale * overscan)
+    framed = diagram.crop((pad_x, pad_y, pad_x + width * scale, pad_y + height * scale))
+    if scale > 1:
+        framed = framed.resize((width, height), Image.Resampling.LANCZOS)
+    if not apart:
+        return diagram, framed, None
+    cast_layer = draw_framing(sheet, width, height, 0.0, "cast")
+    framed = framed.convert("RGBA")
+    framed.alpha_composite(cast_layer)
+    return diagram, framed, cast_layer
 
 
 def _subtitles(

@@ -11,6 +11,7 @@ character's colour and labelled with the name. The diagram may be drawn larger t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from PIL import Image, ImageDraw
 
@@ -35,6 +36,7 @@ FIGURE_SCALE = {
 HORIZON = {"eye_level": 0.45, "high": 0.16, "low": 0.8, "worms_eye": 1.08, "dutch": 0.45}
 DUTCH_DEGREES = 12.0
 RGB = tuple[int, int, int]
+Layer = Literal["whole", "set", "cast"]
 NEUTRAL = CastMember(id="", name="", color=(150, 150, 150))
 
 
@@ -55,30 +57,53 @@ def palette(lighting: str, heading: str) -> Palette:
     return Palette(sky=(92, 104, 120), ground=(70, 72, 74), grid=(110, 112, 116))
 
 
-def draw_framing(sheet: ShotSheet, width: int, height: int, overscan: float) -> Image.Image:
-    """The diagram for a ``width``×``height`` frame, extended by ``overscan`` on every side."""
+def draw_framing(
+    sheet: ShotSheet, width: int, height: int, overscan: float, layer: Layer = "whole"
+) -> Image.Image:
+    """The diagram for a ``width``×``height`` frame, extended by ``overscan`` on every side.
+
+    ``layer`` draws it whole, or only the set (sky, ground, horizon) or only the cast (on a
+    transparent RGBA image) — a dolly zoom moves the set behind a cast that holds still.
+    """
     pad_x, pad_y = round(width * overscan), round(height * overscan)
     if sheet.angle == "dutch":
         extra = 0.25
         big = _scene(
-            sheet, width, height, pad_x + round(width * extra), pad_y + round(height * extra)
+            sheet, width, height, pad_x + round(width * extra), pad_y + round(height * extra), layer
         )
         rolled = big.rotate(DUTCH_DEGREES, resample=Image.Resampling.BICUBIC)
         left, top = round(width * extra), round(height * extra)
         return rolled.crop((left, top, left + width + 2 * pad_x, top + height + 2 * pad_y))
-    return _scene(sheet, width, height, pad_x, pad_y)
+    return _scene(sheet, width, height, pad_x, pad_y, layer)
 
 
-def _scene(sheet: ShotSheet, width: int, height: int, pad_x: int, pad_y: int) -> Image.Image:
+def _scene(
+    sheet: ShotSheet, width: int, height: int, pad_x: int, pad_y: int, layer: Layer
+) -> Image.Image:
     colours = palette(sheet.lighting, sheet.scene_heading)
-    image = Image.new("RGB", (width + 2 * pad_x, height + 2 * pad_y), colours.sky)
+    size = (width + 2 * pad_x, height + 2 * pad_y)
+    if layer == "cast":
+        image = Image.new("RGBA", size, (0, 0, 0, 0))
+    else:
+        image = Image.new("RGB", size, colours.sky)
     canvas = _Canvas(ImageDraw.Draw(image), width, height, pad_x, pad_y)
     if sheet.angle == "overhead":
-        canvas.ground_from_above(colours)
-        canvas.figures_from_above(_cast(sheet), FIGURE_SCALE.get(sheet.size, 1.0))
+        if layer != "cast":
+            canvas.ground_from_above(colours)
+        if layer != "set":
+            canvas.figures_from_above(_cast(sheet), FIGURE_SCALE.get(sheet.size, 1.0))
         return image
     horizon = HORIZON.get(sheet.angle, 0.45) * height
-    canvas.ground(horizon, colours)
+    if layer != "cast":
+        canvas.ground(horizon, colours)
+    if layer != "set":
+        _people(canvas, sheet, horizon)
+    return image
+
+
+def _people(canvas: _Canvas, sheet: ShotSheet, horizon: float) -> None:
+    """Whoever (or whatever) the shot is of, at the scale of the shot size."""
+    width = canvas.width
     if sheet.size == "INSERT":
         canvas.insert_prop(sheet.action)
     elif sheet.size == "OTS" and len(sheet.cast) >= 2:
@@ -93,7 +118,6 @@ def _scene(sheet: ShotSheet, width: int, height: int, pad_x: int, pad_y: int) ->
             canvas.figure(member, x, scale, sheet.angle, horizon, room=width / len(cast))
     if sheet.size == "POV":
         canvas.iris()
-    return image
 
 
 def _cast(sheet: ShotSheet) -> tuple[CastMember, ...]:

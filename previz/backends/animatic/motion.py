@@ -1,9 +1,10 @@
 """Camera moves, animated by ffmpeg over the still framing diagram — no per-frame Python.
 
 Every move becomes expressions of the frame number for one ffmpeg filter:
-- dolly in / zoom in / dolly zoom / steadicam push: ``zoompan`` pushing into the frame
-  (a zoom is slower than a dolly: it magnifies, it does not travel);
-- dolly out / zoom out: the same, pulling out;
+- dolly in / zoom in: ``zoompan`` pushing into the frame (a zoom is slower than a dolly: it
+  magnifies, it does not travel); dolly out / zoom out: the same, pulling out;
+- dolly zoom: the set alone pulls out behind a cast that keeps its size (the cast is drawn on
+  its own layer and laid over the moving set — the "Vertigo" effect);
 - pan, truck, follow, orbit: ``crop`` drifting horizontally over an overscanned diagram;
 - tilt, pedestal, crane: the same, vertically;
 - handheld: ``crop`` shaking on a sum of incommensurate sines (deterministic, not random);
@@ -27,8 +28,8 @@ MAX_ZOOM = 0.4
 DRIFT_OVERSCAN = 0.16
 SHAKE_OVERSCAN = 0.05
 
-PUSH = ("dolly_in", "zoom_in", "dolly_zoom")
-PULL = ("dolly_out", "zoom_out")
+PUSH = ("dolly_in", "zoom_in")
+PULL = ("dolly_out", "zoom_out", "dolly_zoom")
 HORIZONTAL = ("pan", "truck", "follow", "orbit")
 VERTICAL = ("tilt", "pedestal", "crane")
 
@@ -46,6 +47,7 @@ class CameraMove:
     options: dict[str, str | int]
     overscan: float
     supersample: int = 1
+    cast_apart: bool = False  # only the set moves; the cast is laid over it, still
 
 
 def camera_move(
@@ -72,6 +74,7 @@ def camera_move(
             },
             overscan=0.0,
             supersample=2,
+            cast_apart=kind == "dolly_zoom",
         )
     if kind in HORIZONTAL or kind in VERTICAL:
         return _drift(movement, width, height, frames, float(seconds))
