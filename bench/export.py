@@ -8,7 +8,7 @@ placeholder). Every clip is a real file on disk: one small H.264/AAC clip (5 s, 
 four tiny WAV stems, hard-linked under 2,000 names, so ``.otioz`` bundles ~11,000 files as it
 would for real (its time grows with the media's bytes, which here are kept small).
 
-Usage: ``.venv/bin/python bench/export.py [--shots 2000] [--fps 24] [--keep DIR]``
+Usage: ``.venv/bin/python bench/export.py [--shots 2000] [--fps 24] [--keep DIR] [--format F]``
 """
 
 from __future__ import annotations
@@ -113,6 +113,8 @@ def main() -> int:
     parser.add_argument("--shots", type=int, default=2000)
     parser.add_argument("--fps", type=float, default=24)
     parser.add_argument("--keep", type=Path, help="write here and keep the files")
+    parser.add_argument("--format", dest="formats", action="append", choices=FORMATS,
+                        help="only these formats (repeatable; default every one)")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="previz-bench-export-") as scratch:
         root = args.keep or Path(scratch)
@@ -132,7 +134,7 @@ def main() -> int:
         print(f"load + resolve the scene: {loaded - started:6.2f} s")
         print(f"assemble:                 {assembled:6.2f} s")
         total = 0.0
-        for fmt in FORMATS:
+        for fmt in args.formats or FORMATS:
             began = time.perf_counter()
             written = export_timeline(timeline, out, [fmt])[fmt]
             spent = time.perf_counter() - began

@@ -54,7 +54,7 @@ def _problems(render: Path, layout: Layout) -> list[str]:
 def test_ges_renders_the_xges_export_with_every_frame_of_the_right_shot(
     cut: tuple[otio.schema.Timeline, Layout], tmp_path: Path
 ) -> None:
-    """Fixes proven: 30 fps track caps, nanosecond truncation at 23.976 (nle.md, xges)."""
+    """Fix proven: the adapter's 30 fps track caps made GES render the wrong frames (nle.md)."""
     ges = _require("ges-launch-1.0")
     timeline, layout = cut
     xges = export_timeline(timeline, tmp_path, ["xges"])["xges"][0]

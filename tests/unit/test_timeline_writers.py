@@ -89,19 +89,6 @@ def test_xges_adapter_alone_renders_at_30fps_and_ours_at_the_project_rate(tmp_pa
     assert "24000/1001" in caps.get("properties", "") and "320" in caps.get("properties", "")
 
 
-def test_xges_times_sit_on_the_frame_ges_computes_with_the_in_point_just_inside(
-    tmp_path: Path,
-) -> None:
-    """int(seconds * 1e9) truncates at 23.976; GES then picks the previous source frame."""
-    timeline = _timeline(_clip("a", 6, 24), _clip("b", 6, 30))
-    path = tmp_path / "t.xges"
-    xges.write(timeline, path, width=320, height=180)
-    clips = etree.parse(str(path)).findall(".//clip")
-    rate = Fraction(24000, 1001)
-    assert [int(c.get("start", "")) for c in clips] == [0, xges.frame_time(24, rate)]
-    assert int(clips[1].get("inpoint", "")) == xges.frame_time(6, rate) + 1
-
-
 def test_kdenlive_black_track_lasts_exactly_the_cut(tmp_path: Path) -> None:
     """The adapter's black track had no length: melt rendered 15,000+ frames."""
     path = tmp_path / "t.kdenlive"
