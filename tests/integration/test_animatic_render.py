@@ -161,13 +161,14 @@ def test_dolly_zoom_moves_the_set_and_keeps_the_figure_size(tmp_path: Path) -> N
     assert _changed_box(first, last) is not None
 
 
-def _offset_of(earlier: Image.Image, later: Image.Image) -> int:
-    """How many pixels the picture moved sideways between two frames (band mid-frame)."""
-    band = (60, 70, 260, 110)
+def _offset_of(earlier: Image.Image, later: Image.Image, *, vertical: bool = False) -> int:
+    """How many pixels the picture moved (sideways, or up/down) between two frames."""
+    band = (60, 70, 260, 110) if not vertical else (100, 60, 220, 100)
     reference = earlier.convert("L").crop(band)
 
     def mismatch(shift: int) -> float:
-        moved = later.convert("L").crop((band[0] + shift, band[1], band[2] + shift, band[3]))
+        dx, dy = (0, shift) if vertical else (shift, 0)
+        moved = later.convert("L").crop((band[0] + dx, band[1] + dy, band[2] + dx, band[3] + dy))
         return float(ImageStat.Stat(ImageChops.difference(reference, moved)).mean[0])
 
     return min(range(-50, 51), key=mismatch)
@@ -182,6 +183,17 @@ def test_pan_drifts_the_picture_against_the_camera_turn(
     clip = render(make_job(payload, seconds=1.0), tmp_path)
     shift = _offset_of(extract_frame(clip.video, 0.0), extract_frame(clip.video, 0.95))
     assert shift * sign > 10
+
+
+@pytest.mark.parametrize(("direction", "sign"), [("up", 1), ("down", -1)])
+def test_tilt_drifts_the_picture_against_the_camera_tilt(
+    tmp_path: Path, direction: str, sign: int
+) -> None:
+    """Tilting up, what was on screen slides down (and the other way round)."""
+    payload = make_payload(movement="tilt", direction=direction, speed="fast", size="FS")
+    clip = render(make_job(payload, seconds=1.0), tmp_path)
+    first, last = extract_frame(clip.video, 0.0), extract_frame(clip.video, 0.95)
+    assert _offset_of(first, last, vertical=True) * sign > 5
 
 
 def test_fast_pan_travels_further_than_slow_pan(tmp_path: Path) -> None:
