@@ -1,5 +1,6 @@
 """The cut: assemble generated clips into an OpenTimelineIO timeline, export it to every NLE.
 
+``assemble`` turns a resolved shot list and its clips into the timeline (see ``assemble.py``);
 ``export_timeline`` writes .otio, .otioz, FCP7 XML, FCPXML, CMX 3600 EDLs (one per track),
 AAF, .xges and .kdenlive, each fixed where its OTIO adapter falls short (see the per-format
 modules) and proven by the engines that open them in the test suite.
