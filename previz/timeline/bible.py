@@ -17,6 +17,7 @@ import opentimelineio as otio
 
 from previz.backends.base import Clip
 from previz.generate.plan import content_hash
+from previz.shotlist.models import Transition
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 
 
@@ -68,6 +69,11 @@ def _camera(shot: ResolvedShot) -> dict[str, Any]:
     }
 
 
+def _transition(transition: Transition | None) -> dict[str, Any] | None:
+    """A transition as the shot list wrote it (fades are kept here; only dissolves are cut in)."""
+    return transition.model_dump(mode="json") if transition is not None else None
+
+
 def clip_facts(
     shotlist: ResolvedShotList, shot: ResolvedShot, clip: Clip | None, take: int
 ) -> dict[str, Any]:
@@ -90,6 +96,8 @@ def clip_facts(
         "camera": _camera(shot),
         "lighting": shot.lighting.model_dump(mode="json", exclude_none=True),
         "notes": shot.shot.notes,
+        "transition_in": _transition(shot.transition_in),
+        "transition_out": _transition(shot.transition_out),
         "backend": shot.backend,
         "model": shot.model,
     }
