@@ -1,4 +1,4 @@
-"""What every backend is: declared capabilities, and either a remote job lifecycle or a local render.
+"""What every backend is: declared capabilities, and a remote job lifecycle or a local render.
 
 A backend turns one :class:`Job` (one shot × take, already compiled to a prompt and resolved to a
 length and size the backend allows) into a media file. Remote services implement
