@@ -106,9 +106,10 @@ def _report(result: BuildResult) -> None:
         f"{report.generated} generated, ${report.spent:.2f} spent"
     )
     if result.animatic:
-        console.print(f"animatic: {result.animatic}", highlight=False)
+        console.print(f"animatic: {result.animatic}", highlight=False, soft_wrap=True)
     for fmt, paths in sorted(result.exports.items()):
-        console.print(f"{fmt}: " + ", ".join(str(p) for p in paths), highlight=False)
+        for path in paths:
+            console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(

@@ -15,6 +15,10 @@ from pathlib import Path
 
 from previz.media.ffmpeg import output_error
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once at import: mkstemp makes 0600 files, output should follow umask
+FILE_MODE = 0o666 & ~_UMASK
+
 
 @contextlib.contextmanager
 def replacing(dest: Path, *, shot_id: str | None = None) -> Iterator[Path]:
@@ -29,6 +33,7 @@ def replacing(dest: Path, *, shot_id: str | None = None) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        os.chmod(temp, FILE_MODE)
         os.replace(temp, dest)
     except OSError as error:
         raise output_error(error, path=dest, shot_id=shot_id) from error
