@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from previz.backends.base import Job
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
 from previz.cli.scene import SCENE
@@ -81,23 +82,31 @@ def build(
         sys.exit(1)
 
 
+def _jobs_table(rows: list[tuple[Job, bool, float]], title: str | None = None) -> Table:
+    """One line per take: what would be generated, on what, for how long, at what cost."""
+    table = Table(title=title)
+    for column in ("shot", "take", "backend", "model", "seconds", "cached", "cost"):
+        table.add_column(column)
+    for job, cached, cost in rows:
+        table.add_row(
+            job.shot_id,
+            str(job.take),
+            job.backend,
+            job.model,
+            f"{job.seconds:g}",
+            "yes" if cached else "no",
+            f"${cost:.2f}",
+        )
+    return table
+
+
 def _report(result: BuildResult) -> None:
     report = result.report
     if report.dry_run:
-        table = Table(title="dry run: nothing was submitted")
-        for column in ("shot", "take", "backend", "model", "seconds", "cached", "cost"):
-            table.add_column(column)
-        for row in report.plan:
-            job = row.job
-            table.add_row(
-                job.shot_id,
-                str(job.take),
-                job.backend,
-                job.model,
-                f"{job.seconds:g}",
-                "yes" if row.cached else "no",
-                f"${row.cost:.2f}",
-            )
+        table = _jobs_table(
+            [(row.job, row.cached, row.cost) for row in report.plan],
+            title="dry run: nothing was submitted",
+        )
         console.print(table)
         console.print(f"estimated spend: ${report.estimated_cost:.2f}")
         return
@@ -128,20 +137,7 @@ def _report(result: BuildResult) -> None:
 def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | None) -> None:
     """Estimate what building a scene would spend (cached takes cost nothing)."""
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
-    table = Table()
-    for column in ("shot", "take", "backend", "model", "seconds", "cached", "cost"):
-        table.add_column(column)
-    for row in result.jobs:
-        job = row.job
-        table.add_row(
-            job.shot_id,
-            str(job.take),
-            job.backend,
-            job.model,
-            f"{job.seconds:g}",
-            "yes" if row.cached else "no",
-            f"${row.cost:.2f}",
-        )
+    table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
     console.print(table)
     console.print(
         f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "

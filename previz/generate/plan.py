@@ -8,13 +8,13 @@ shot plus handles, the allowed frame size nearest the project's aspect, the refe
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from previz.backends.base import Backend, Job, Reference
+from previz.generate.keys import file_sha256
 from previz.prompts.compiler import PromptCompiler
 from previz.prompts.phrases import lighting_phrase
 from previz.shotlist.models import Character, Location, Prop
@@ -24,11 +24,7 @@ from previz.shotlist.timing import to_time
 
 @cache
 def _file_sha256(path: Path, mtime_ns: int, size: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def content_hash(path: Path) -> str:

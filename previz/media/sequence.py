@@ -59,93 +59,66 @@ def _fit(
 ) -> Path:
     frames = frame_count(segment.seconds, fps)
     if segment.clip is None:
-        return _slate(
-            segment, frames, ffmpeg=ffmpeg, width=width, height=height, fps=fps, workdir=workdir
-        )
+        black = [
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=black:s={width}x{height}:r={rate_arg(fps)}",
+            "-f",
+            "lavfi",
+            "-i",
+            _SILENCE,
+        ]
+        return _encode(segment, "missing", black, frames, fps=fps, ffmpeg=ffmpeg, workdir=workdir)
     info = probe(segment.clip)
-    if info.frames == frames and info.has_audio:
+    if info.frames == frames and info.has_audio and (info.width, info.height) == (width, height):
         return segment.clip
-    return _trim(segment, frames, ffmpeg=ffmpeg, fps=fps, workdir=workdir, has_audio=info.has_audio)
+    # keep the head for exactly the shot's frames, at the project's size and rate, with sound
+    audio = [] if info.has_audio else ["-f", "lavfi", "-i", _SILENCE]
+    inputs = [
+        "-i",
+        str(segment.clip),
+        *audio,
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0" if info.has_audio else "1:a:0",
+        "-vf",
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1",
+        "-r",
+        rate_arg(fps),
+    ]
+    return _encode(segment, "trim", inputs, frames, fps=fps, ffmpeg=ffmpeg, workdir=workdir)
 
 
-def _trim(
+_SILENCE = "anullsrc=channel_layout=stereo:sample_rate=48000"
+
+
+def _encode(
     segment: Segment,
+    kind: str,
+    inputs: list[str],
     frames: int,
     *,
-    ffmpeg: Path,
     fps: float | Fraction,
+    ffmpeg: Path,
     workdir: Path,
-    has_audio: bool,
 ) -> Path:
-    """Keep the head of the clip for exactly ``frames`` frames; add silence if it has none."""
-    dest = workdir / f"{segment.shot_id}.trim.mp4"
-    seconds = float(frames / Fraction(rate_arg(fps)))
-    audio = (
-        []
-        if has_audio
-        else ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
-    )
+    """Encode ``inputs`` to exactly ``frames`` frames with the settings every clip shares."""
+    dest = workdir / f"{segment.shot_id}.{kind}.mp4"
+    seconds = f"{float(frames / Fraction(rate_arg(fps))):.6f}"
     with replacing(dest, shot_id=segment.shot_id) as tmp:
         run_ffmpeg(
             [
                 "-y",
-                "-i",
-                str(segment.clip),
-                *audio,
-                "-map",
-                "0:v:0",
-                "-map",
-                "0:a:0" if has_audio else "1:a:0",
+                *inputs,
                 "-frames:v",
                 str(frames),
-                "-t",
-                f"{seconds:.6f}",
-                "-r",
-                rate_arg(fps),
-                *VIDEO_CODEC_ARGS,
-                *AUDIO_CODEC_ARGS,
                 "-af",
-                f"apad,atrim=0:{seconds:.6f}",
-                *CONTAINER_ARGS,
-                "-f",
-                "mp4",
-                str(tmp),
-            ],
-            ffmpeg=ffmpeg,
-            shot_id=segment.shot_id,
-        )
-    return dest
-
-
-def _slate(
-    segment: Segment,
-    frames: int,
-    *,
-    ffmpeg: Path,
-    width: int,
-    height: int,
-    fps: float | Fraction,
-    workdir: Path,
-) -> Path:
-    """Black picture and silence standing in for a shot that was not generated."""
-    dest = workdir / f"{segment.shot_id}.missing.mp4"
-    seconds = float(frames / Fraction(rate_arg(fps)))
-    with replacing(dest, shot_id=segment.shot_id) as tmp:
-        run_ffmpeg(
-            [
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                f"color=c=black:s={width}x{height}:r={rate_arg(fps)}",
-                "-f",
-                "lavfi",
-                "-i",
-                "anullsrc=channel_layout=stereo:sample_rate=48000",
-                "-frames:v",
-                str(frames),
+                f"apad,atrim=0:{seconds}",
                 "-t",
-                f"{seconds:.6f}",
+                seconds,
                 *VIDEO_CODEC_ARGS,
                 *AUDIO_CODEC_ARGS,
                 *CONTAINER_ARGS,
