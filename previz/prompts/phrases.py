@@ -8,8 +8,9 @@ template's camera language identical.
 from __future__ import annotations
 
 from previz.shotlist import vocabulary as vocab
+from previz.shotlist.cues import ResolvedCue
 from previz.shotlist.models import Lens, Lighting, Movement, Style
-from previz.shotlist.resolve import ResolvedCue, ResolvedShot
+from previz.shotlist.resolve import ResolvedShot
 
 _MOVE_DIRECTIONS = {
     "pan": "pans",

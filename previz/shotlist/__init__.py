@@ -9,10 +9,11 @@ from previz.shotlist.builder import (
     music,
     sfx,
 )
+from previz.shotlist.cues import ResolvedCue
 from previz.shotlist.heading import Heading, parse_heading
 from previz.shotlist.loader import from_data, load
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
-from previz.shotlist.resolve import ResolvedCue, ResolvedShot, ResolvedShotList
+from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 
 __all__ = [
     "SCHEMA_VERSION",

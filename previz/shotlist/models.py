@@ -10,83 +10,27 @@ frame-exact times when the shot list is resolved against the project's frame rat
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
 from previz.shotlist import vocabulary as vocab
-from previz.shotlist.timing import DURATION_HELP, check_duration_syntax
+from previz.shotlist.fields import (
+    Angle,
+    DialogueMode,
+    Direction,
+    Duration,
+    LightQuality,
+    MovementType,
+    SafeId,
+    ShotSize,
+    SoundKind,
+    Speed,
+    Strict,
+    TransitionType,
+)
 
 SCHEMA_VERSION = 1
-
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def _safe_id(value: str) -> str:
-    if not _SAFE_ID.match(value) or ".." in value:
-        raise ValueError(
-            f"'{value}' is not a safe id: use letters, digits, '-', '_' and '.', start with a "
-            "letter or digit, at most 64 characters, no '..' (ids become file names)"
-        )
-    return value
-
-
-def _vocab(vocabulary: vocab.Vocabulary) -> BeforeValidator:
-    def check(value: object) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"{vocabulary.kind} must be text, e.g. '{vocabulary.codes()[0]}'")
-        return vocabulary.resolve(value)
-
-    return BeforeValidator(check)
-
-
-def _vocab_schema(vocabulary: vocab.Vocabulary) -> WithJsonSchema:
-    return WithJsonSchema(
-        {
-            "type": "string",
-            "examples": vocabulary.codes(),
-            "description": f"{vocabulary.kind}: " + ", ".join(vocabulary.codes()),
-        }
-    )
-
-
-SafeId = Annotated[str, AfterValidator(_safe_id)]
-Duration = Annotated[
-    float | int | str,
-    AfterValidator(check_duration_syntax),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}],
-            "description": DURATION_HELP,
-        }
-    ),
-]
-ShotSize = Annotated[str, _vocab(vocab.SHOT_SIZES), _vocab_schema(vocab.SHOT_SIZES)]
-Angle = Annotated[str, _vocab(vocab.ANGLES), _vocab_schema(vocab.ANGLES)]
-MovementType = Annotated[str, _vocab(vocab.MOVEMENTS), _vocab_schema(vocab.MOVEMENTS)]
-Speed = Annotated[str, _vocab(vocab.SPEEDS), _vocab_schema(vocab.SPEEDS)]
-Direction = Annotated[str, _vocab(vocab.DIRECTIONS), _vocab_schema(vocab.DIRECTIONS)]
-SoundKind = Annotated[str, _vocab(vocab.SOUND_KINDS), _vocab_schema(vocab.SOUND_KINDS)]
-DialogueMode = Annotated[str, _vocab(vocab.DIALOGUE_MODES), _vocab_schema(vocab.DIALOGUE_MODES)]
-LightQuality = Annotated[
-    str, _vocab(vocab.LIGHTING_QUALITIES), _vocab_schema(vocab.LIGHTING_QUALITIES)
-]
-TransitionType = Annotated[str, _vocab(vocab.TRANSITIONS), _vocab_schema(vocab.TRANSITIONS)]
-
-
-class Strict(BaseModel):
-    """Base of every scene-format model: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class Style(Strict):

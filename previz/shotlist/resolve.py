@@ -7,7 +7,6 @@ that began in an earlier shot and scene beds — timed in seconds from the shot'
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +15,7 @@ import opentimelineio as otio
 
 from previz.shotlist import vocabulary as vocab
 from previz.shotlist.checks import Loc, Problem
+from previz.shotlist.cues import ResolvedCue, time_cues
 from previz.shotlist.heading import Heading, parse_heading
 from previz.shotlist.models import (
     Character,
@@ -29,7 +29,6 @@ from previz.shotlist.models import (
     Shot,
     ShotDefaults,
     ShotList,
-    SoundCue,
     Transition,
 )
 from previz.shotlist.timing import exact_rate, to_time
@@ -47,32 +46,6 @@ PALETTE = (
     "#84A59D",
 )
 """Animatic colours given to characters in the order they are defined (unless they set one)."""
-
-_WORDS_PER_SECOND = 2.6  # conversational English, used to time dialogue with no 'end'
-
-
-@dataclass(frozen=True)
-class ResolvedCue:
-    """A sound cue as heard in one shot: in-shot start/end, and where in the whole cue we are."""
-
-    kind: str
-    id: str
-    start: float
-    end: float
-    cue_offset: float
-    cue_length: float
-    speaker: Character | None = None
-    line: str | None = None
-    mode: str | None = None
-    delivery: str | None = None
-    description: str | None = None
-    diegetic: bool | None = None
-    origin_shot: str = ""
-
-    @property
-    def continues(self) -> bool:
-        """True when this cue started before the shot (a sound bridge or a bed)."""
-        return self.cue_offset > 0
 
 
 @dataclass(frozen=True)
@@ -202,7 +175,7 @@ def resolve(
                 head = head + resolved.duration
     if problems:
         raise ResolveError(problems)
-    timed = _time_cues(shotlist, shots, problems)
+    heard = time_cues(shotlist, shots, problems)
     if problems:
         raise ResolveError(problems)
     w, h, letterbox = frame_size(project)
@@ -214,7 +187,7 @@ def resolve(
         width=w,
         height=h,
         letterbox=letterbox,
-        shots=tuple(timed),
+        shots=tuple(replace(shot, sound=cues) for shot, cues in zip(shots, heard, strict=True)),
         colors=colors,
     )
 
@@ -324,166 +297,3 @@ def _wardrobe(character: Character, scene_id: str) -> str | None:
     if character.wardrobe is None:
         return None
     return character.wardrobe.scenes.get(scene_id, character.wardrobe.default)
-
-
-_ORDER = itertools.count()
-
-
-@dataclass(frozen=True)
-class _Span:
-    cue: SoundCue
-    cue_id: str
-    begin: float  # seconds from the start of the cut
-    end: float
-    origin: str
-    order: int  # position in the scene file, so cues keep the order they were written in
-
-
-def _time_cues(
-    shotlist: ShotList, shots: list[ResolvedShot], problems: list[Problem]
-) -> list[ResolvedShot]:
-    """Place every cue on the cut's clock, then slice it into each shot it is heard in."""
-    fps = shotlist.project.fps
-    by_id = {s.id: s for s in shots}
-    characters = {c.id: c for c in shotlist.characters}
-    spans: list[_Span] = []
-    for si, scene in enumerate(shotlist.scenes):
-        scene_shots = [by_id[s.id] for s in scene.shots]
-        for ci, cue in enumerate(scene.sound):
-            first = by_id[cue.from_shot] if cue.from_shot else scene_shots[0]
-            last = by_id[cue.until] if cue.until else scene_shots[-1]
-            spans += _span(
-                cue,
-                f"{scene.id}-{cue.kind}{ci + 1}",
-                first,
-                last,
-                fps,
-                ("scenes", si, "sound", ci),
-                problems,
-                bed=True,
-            )
-        for hi, shot in enumerate(scene.shots):
-            for ci, cue in enumerate(shot.sound):
-                last = by_id[cue.until] if cue.until else by_id[shot.id]
-                spans += _span(
-                    cue,
-                    f"{shot.id}-{cue.kind}{ci + 1}",
-                    by_id[shot.id],
-                    last,
-                    fps,
-                    ("scenes", si, "shots", hi, "sound", ci),
-                    problems,
-                    bed=False,
-                )
-    return [replace(shot, sound=heard) for shot, heard in _heard_per_shot(shots, spans, characters)]
-
-
-def _heard_per_shot(
-    shots: list[ResolvedShot], spans: list[_Span], characters: dict[str, Character]
-) -> list[tuple[ResolvedShot, tuple[ResolvedCue, ...]]]:
-    """Sweep the cut once: cues enter when they begin and leave when they have ended."""
-    pending = sorted(spans, key=lambda span: span.begin)
-    active: list[_Span] = []
-    out = []
-    for shot in shots:  # shots are in cut order, end to end
-        start = float(shot.head.to_seconds())
-        end = float((shot.head + shot.duration).to_seconds())
-        while pending and pending[0].begin < end - 1e-9:
-            active.append(pending.pop(0))
-        active = [span for span in active if span.end > start + 1e-9]
-        heard = [span for span in spans_in_order(active) if span.begin < end - 1e-9]
-        out.append((shot, tuple(_slice(span, start, end, characters) for span in heard)))
-    return out
-
-
-def spans_in_order(spans: list[_Span]) -> list[_Span]:
-    """Beds first, then cues by start: the order a mixer reads a cue sheet."""
-    return sorted(spans, key=lambda span: (span.order, span.begin))
-
-
-def _span(
-    cue: SoundCue,
-    default_id: str,
-    first: ResolvedShot,
-    last: ResolvedShot,
-    fps: float,
-    loc: Loc,
-    problems: list[Problem],
-    *,
-    bed: bool,
-) -> list[_Span]:
-    try:
-        start = float(to_time(cue.start, fps).to_seconds())
-        end_rel = None if cue.end is None else float(to_time(cue.end, fps).to_seconds())
-        length = None if cue.duration is None else float(to_time(cue.duration, fps).to_seconds())
-    except ValueError as error:
-        problems.append(Problem(loc, str(error), None, first.id))
-        return []
-    if start >= first.seconds:
-        problems.append(
-            Problem(
-                (*loc, "start"),
-                f"cue starts at {start:g}s but shot '{first.id}' lasts {first.seconds:g}s",
-                "start is measured from the shot's head",
-                first.id,
-            )
-        )
-        return []
-    begin = float(first.head.to_seconds()) + start
-    last_head, last_end = (
-        float(last.head.to_seconds()),
-        float((last.head + last.duration).to_seconds()),
-    )
-    if end_rel is not None:
-        end = last_head + end_rel
-    elif length is not None:
-        end = begin + length
-    elif cue.kind == "dialogue" and not bed:
-        end = begin + len((cue.line or "").split()) / _WORDS_PER_SECOND + 0.4
-        end = min(end, last_end)
-    elif cue.kind == "sfx":
-        end = min(begin + 0.5, last_end)
-    else:
-        end = last_end
-    if end <= begin:
-        problems.append(
-            Problem(
-                (*loc, "end"),
-                "cue ends before it starts",
-                "'end' is measured from the head of the shot it ends in",
-                first.id,
-            )
-        )
-        return []
-    if end > last_end + 1e-6:
-        problems.append(
-            Problem(
-                (*loc, "end" if end_rel is not None else "duration"),
-                f"cue runs {end - last_end:.2f}s past the end of shot '{last.id}'",
-                "shorten it, or add 'until: <later shot id>' to let it run on across the cut",
-                first.id,
-            )
-        )
-        return []
-    return [_Span(cue, cue.id or default_id, begin, end, first.id, next(_ORDER))]
-
-
-def _slice(
-    span: _Span, shot_start: float, shot_end: float, characters: dict[str, Character]
-) -> ResolvedCue:
-    cue = span.cue
-    return ResolvedCue(
-        kind=cue.kind,
-        id=span.cue_id,
-        start=round(max(span.begin, shot_start) - shot_start, 6),
-        end=round(min(span.end, shot_end) - shot_start, 6),
-        cue_offset=round(max(0.0, shot_start - span.begin), 6),
-        cue_length=round(span.end - span.begin, 6),
-        speaker=characters.get(cue.speaker or ""),
-        line=cue.line,
-        mode=cue.mode,
-        delivery=cue.delivery,
-        description=cue.description,
-        diegetic=cue.diegetic,
-        origin_shot=span.origin,
-    )
