@@ -226,7 +226,7 @@ def write_animatic(
         width=shotlist.width,
         height=shotlist.height,
         fps=shotlist.rate,
-        workdir=out_dir / ".sequence",
+        workdir=project_dir(shotlist) / ".previz" / "work" / "sequence",
     )
 
 
