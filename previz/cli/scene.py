@@ -32,7 +32,7 @@ def init(folder: Path, force: bool) -> None:
 def validate_command(scene: Path) -> None:
     """Check a scene file (or Python scene script) and compile its prompts."""
     summary = validate(scene)
-    console.print(f"[green]ok[/] {scene}: {summary}", highlight=False)
+    console.print(f"[green]ok[/] {scene}: {summary}", highlight=False, soft_wrap=True)
 
 
 @cli.command()

@@ -54,6 +54,7 @@ def animatic_payload(shotlist: ResolvedShotList, shot: ResolvedShot) -> dict[str
     move = shot.movement
     return {
         "title": shotlist.project.title,
+        "letterbox": shotlist.letterbox,
         "scene": {
             "id": shot.scene.id,
             "heading": shot.scene.heading,

@@ -71,3 +71,9 @@ def test_an_installed_layout_finds_its_templates_inside_the_package(
         check=True,
     )
     assert Path(result.stdout.strip()) == tmp_path / "previz" / "_templates"
+
+
+def test_the_wheel_ships_the_animatic_typeface_and_its_licence(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    folder = "previz/backends/animatic/typeface/"
+    assert {folder + "DejaVuSansCondensed.ttf", folder + "LICENSE"} <= names

@@ -44,7 +44,7 @@ class AnimaticBackend(LocalBackend):
     """Renders storyboard-card clips with temp sound, offline, for free."""
 
     name = "animatic"
-    version = "2"  # part of every cache key: raise it whenever the rendered bytes change
+    version = "3"  # part of every cache key: raise it whenever the rendered bytes change
     default_model = "card"
     models = ("card",)
 
@@ -150,9 +150,11 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
     layout = card.Layout(width, height)
     move: CameraMove | None = camera_move(sheet.movement, width, height, frames, fps)
     diagram, framed, cast_layer = _diagram(sheet, move, width, height)
+    bar = card.bar_height(width, height, sheet.letterbox)
     bottom = card.action(sheet, layout)
     panels = [card.slate(sheet, job.take, layout), card.heading(sheet, layout), bottom]
-    files: list[tuple[str, Image.Image]] = [("card.png", card.board(framed, panels))]
+    still = card.board(card.letterboxed(framed, bar), panels)
+    files: list[tuple[str, Image.Image]] = [("card.png", still)]
     overlays: list[Overlay] = []
     if move is not None:  # the diagram moves; the lettering is laid over it, standing still
         files.append(("diagram.png", diagram))
@@ -183,6 +185,7 @@ def _draw(sheet: ShotSheet, job: Job, fps: Fraction, frames: int, scratch: Path)
         text_size=layout.text_size,
         strip_top=layout.strip_top,
         strip_height=layout.strip_height,
+        bar=bar,
     )
 
 

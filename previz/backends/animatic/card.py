@@ -60,7 +60,7 @@ class Layout:
 
 def lens_text(sheet: ShotSheet) -> str:
     if sheet.focal_length_mm is None:
-        return "lens: any"
+        return "lens not set"
     text = f"{sheet.focal_length_mm:g}mm"
     return text + (f" f/{sheet.aperture:g}" if sheet.aperture is not None else "")
 
@@ -147,6 +147,24 @@ def subtitle(cue: SoundCue, layout: Layout, above: int) -> Panel:
     return Panel(
         panel, (layout.width - panel.width) // 2, max(0, above - panel.height - layout.margin)
     )
+
+
+def bar_height(width: int, height: int, aspect: float | None) -> int:
+    """Height of each black bar that letterboxes ``aspect`` inside the frame (0 for none)."""
+    if aspect is None or width / height >= aspect:
+        return 0
+    return max(0, round((height - width / aspect) / 2))
+
+
+def letterboxed(diagram: Image.Image, bar: int) -> Image.Image:
+    """The diagram with black bars of ``bar`` pixels at the top and bottom."""
+    if bar <= 0:
+        return diagram
+    boxed = diagram.copy()
+    draw = ImageDraw.Draw(boxed)
+    draw.rectangle((0, 0, boxed.width, bar - 1), fill="black")
+    draw.rectangle((0, boxed.height - bar, boxed.width, boxed.height), fill="black")
+    return boxed
 
 
 def board(diagram: Image.Image, panels: list[Panel]) -> Image.Image:

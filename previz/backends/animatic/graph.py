@@ -68,6 +68,7 @@ class Picture:
     text_size: int
     strip_top: int
     strip_height: int
+    bar: int = 0  # letterbox bar height, drawn after the camera move, under the lettering
 
 
 def picture(plan: Picture) -> Stream:
@@ -82,6 +83,9 @@ def picture(plan: Picture) -> Stream:
         )
         if plan.move is not None:
             video = video.filter(plan.move.filter, **plan.move.options)
+    if plan.bar > 0 and plan.move is not None:  # a still card has its bars drawn in already
+        bars = {"x": 0, "w": "iw", "h": plan.bar, "color": "black", "t": "fill"}
+        video = video.filter("drawbox", y=0, **bars).filter("drawbox", y=f"ih-{plan.bar}", **bars)
     for overlay in plan.overlays:
         layer = ffmpeg_python.input(overlay.name).video
         options: dict[str, object] = {"x": overlay.x, "y": overlay.y, "eof_action": "repeat"}

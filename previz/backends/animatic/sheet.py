@@ -80,6 +80,7 @@ class ShotSheet:
     notes: str | None
     lighting: str
     sound: tuple[SoundCue, ...]
+    letterbox: float | None = None  # a scope aspect (2.39) shown inside the frame with bars
 
 
 class _Reader:
@@ -160,6 +161,7 @@ def read_sheet(payload: Mapping[str, Any], shot_id: str) -> ShotSheet:
         sound=_unique(
             r, [_cue(r, cue, i) for i, cue in enumerate(r.get(payload, "sound", list, "payload"))]
         ),
+        letterbox=r.optional_number(payload, "letterbox", "payload"),
     )
 
 
