@@ -11,6 +11,7 @@ from rich.table import Table
 from previz.cli.app import cli, console
 from previz.prompts.compiler import ShotPrompt
 from previz.scene import compile_prompts, validate
+from previz.shotlist.edit import import_screenplay
 from previz.shotlist.schema import scene_schema_json
 from previz.starter import init_project
 
@@ -66,6 +67,23 @@ def _prompt_json(prompt: ShotPrompt) -> dict[str, object]:
         "negative_prompt": prompt.negative_prompt,
         "prompt": prompt.text,
     }
+
+
+@cli.command(name="import")
+@click.argument("screenplay", type=SCENE)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scene file to write (default: the screenplay's name with .yaml).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing scene file.")
+def import_command(screenplay: Path, out: Path | None, force: bool) -> None:
+    """Break a Fountain screenplay down into a scene file to refine."""
+    written = import_screenplay(screenplay, out or screenplay.with_suffix(".yaml"), force=force)
+    console.print(
+        f"wrote {written}; next: previz validate {written}", highlight=False, soft_wrap=True
+    )
 
 
 @cli.command()

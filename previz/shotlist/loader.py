@@ -24,6 +24,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from previz.errors import SceneError, SceneErrors
 from previz.shotlist.checks import Loc, Problem, check_ids, check_references
+from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
+from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 
@@ -31,10 +33,12 @@ SCRIPT_SUFFIXES = (".py",)
 
 
 def load(path: str | Path) -> ResolvedShotList:
-    """Load a scene file (``.yaml``/``.yml``) or a Python scene script, validated and resolved."""
+    """Load a scene file (YAML), a Python scene script or a Fountain screenplay, resolved."""
     path = Path(path)
     if path.suffix in SCRIPT_SUFFIXES:
         return _load_script(path)
+    if path.suffix.lower() in FOUNTAIN_SUFFIXES:
+        return from_data(fountain_to_data(path), path=path)
     text = _read_text(path)
     return from_data(parse_fast(text, path), path=path, located=lambda: parse_located(text, path))
 
