@@ -51,6 +51,7 @@ class Capabilities:
     max_concurrency: int = 1
     prompt_limit: int = 32_000
     env_vars: tuple[str, ...] = ()
+    chains_generations: bool = False  # can start a clip from one of its own earlier generations
     reference_durations: tuple[float, ...] | None = None
 
     def generation_seconds(

@@ -162,6 +162,7 @@ class LumaBackend(RemoteBackend):
             cost_per_second=round(USD_PER_SECOND_720P[name] * scale, 4),
             max_concurrency=2,  # [unconfirmed] Luma publishes no per-key concurrency figure
             env_vars=(KEY_VAR,),
+            chains_generations=True,  # keyframes {type: generation, id}: continuity, no host
         )
 
     def is_configured(self) -> bool:

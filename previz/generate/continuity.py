@@ -3,7 +3,9 @@
 In continuity mode a scene's shots run in order, and the last frame of shot N's selected take
 becomes a ``first_frame`` :class:`~previz.backends.base.Reference` of every take of shot N+1 —
 for backends that accept reference images. The frame's *content* hash enters N+1's cache key,
-so regenerating shot N regenerates N+1, and nothing else does.
+so regenerating shot N regenerates N+1, and nothing else does. A backend that can continue one
+of its own generations (``Capabilities.chains_generations``: Luma) is given the generation id of
+shot N instead, when shot N came from that same backend.
 """
 
 from __future__ import annotations
@@ -48,14 +50,28 @@ def scenes(jobs: Sequence[Job]) -> list[list[ShotTakes]]:
     ]
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What the shot before hands on: its last frame, and which generation made it where."""
+
+    frame: Reference
+    backend: str = ""
+    generation: str | None = None
+
+
 def frame_reference(frame: Path, previous_shot: str) -> Reference:
     """The reference a shot gets from the frame that ended ``previous_shot``."""
     return Reference(path=frame, sha256=file_sha256(frame), role=FIRST_FRAME, owner=previous_shot)
 
 
-def opened_by(job: Job, frame: Reference | None, backends: Mapping[str, Backend]) -> Job:
-    """``job`` with ``frame`` as its first-frame reference, if its backend takes references."""
-    if frame is None or not backends[job.backend].capabilities(job.model).reference_images:
+def opened_by(job: Job, opening: Opening | None, backends: Mapping[str, Backend]) -> Job:
+    """``job`` continuing from ``opening``: the same backend's generation, else the frame."""
+    if opening is None:
+        return job
+    capabilities = backends[job.backend].capabilities(job.model)
+    if capabilities.chains_generations and opening.generation and opening.backend == job.backend:
+        return replace(job, payload={**job.payload, "previous_generation_id": opening.generation})
+    if not capabilities.reference_images:
         return job
     kept = tuple(ref for ref in job.references if ref.role != FIRST_FRAME)
-    return replace(job, references=(frame, *kept))
+    return replace(job, references=(opening.frame, *kept))

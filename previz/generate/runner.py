@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from previz.backends.base import Backend, Clip, Job, Reference, RemoteBackend
+from previz.backends.base import Backend, Clip, Job, RemoteBackend
 from previz.errors import BudgetError, MediaError, SceneError
 from previz.generate import continuity
 from previz.generate.cache import Cache, CachedClip
@@ -118,19 +118,30 @@ def plan_run(
         return [_row(job, job_key(job, backends), backends, cache, journal) for job in jobs]
     rows: list[PlanRow] = []
     for scene in continuity.scenes(jobs):
-        frame: Reference | None = None
+        opening: continuity.Opening | None = None
         known = True
         for shot in scene:
             for job in shot.takes:
-                job = continuity.opened_by(job, frame, backends)
+                job = continuity.opened_by(job, opening, backends)
                 key = job_key(job, backends) if known else None
                 rows.append(_row(job, key, backends, cache, journal))
-            chosen = shot.selected(selected_takes or {})
-            chosen_key = job_key(continuity.opened_by(chosen, frame, backends), backends)
-            existing = cache.existing_last_frame(chosen_key) if known else None
-            frame = continuity.frame_reference(existing, shot.shot_id) if existing else None
-            known = frame is not None
+            chosen = continuity.opened_by(shot.selected(selected_takes or {}), opening, backends)
+            opening = _cached_opening(chosen, job_key(chosen, backends), cache) if known else None
+            known = opening is not None
     return rows
+
+
+def _cached_opening(job: Job, key: str, cache: Cache) -> continuity.Opening | None:
+    """How a cached take would open the next shot, if its last frame was already taken."""
+    existing = cache.existing_last_frame(key)
+    entry = cache.get(key) if existing else None
+    if existing is None or entry is None:
+        return None
+    return continuity.Opening(
+        continuity.frame_reference(existing, job.shot_id),
+        job.backend,
+        entry.record.provenance.remote_id,
+    )
 
 
 def _row(
@@ -195,12 +206,12 @@ class _Run:
 
     async def scene(self, shots: Sequence[continuity.ShotTakes]) -> None:
         """A scene in continuity mode: shot after shot, each opened by the last frame before."""
-        frame: Reference | None = None
+        opening: continuity.Opening | None = None
         blocked: str | None = None
         pending: list[asyncio.Future[Any]] = []
         try:
             for shot in shots:
-                frame, blocked = await self._shot(shot, frame, blocked, pending)
+                opening, blocked = await self._shot(shot, opening, blocked, pending)
         except asyncio.CancelledError:
             await _cancel(pending)
             raise
@@ -209,17 +220,17 @@ class _Run:
     async def _shot(
         self,
         shot: continuity.ShotTakes,
-        frame: Reference | None,
+        opening: continuity.Opening | None,
         blocked: str | None,
         pending: list[asyncio.Future[Any]],
-    ) -> tuple[Reference | None, str | None]:
+    ) -> tuple[continuity.Opening | None, str | None]:
         """Start every take of ``shot``; wait for the selected one and take its last frame."""
         if blocked is not None:
             for job in shot.takes:
                 self._fail(job, blocked, True, "")
             return None, blocked
         backends = self.lifecycle.backends
-        jobs = {j.take: continuity.opened_by(j, frame, backends) for j in shot.takes}
+        jobs = {j.take: continuity.opened_by(j, opening, backends) for j in shot.takes}
         tasks = {take: asyncio.ensure_future(self.take(job)) for take, job in jobs.items()}
         pending.extend(tasks.values())
         clip = await tasks[shot.selected(self.selected).take]
@@ -227,7 +238,7 @@ class _Run:
 
     def _closing_frame(
         self, shot_id: str, clip: Clip | None
-    ) -> tuple[Reference | None, str | None]:
+    ) -> tuple[continuity.Opening | None, str | None]:
         if clip is None:
             return None, f"waits for the last frame of shot '{shot_id}', which did not come out"
         try:
@@ -236,7 +247,8 @@ class _Run:
             return None, f"cannot take the last frame of shot '{shot_id}': {error.message}"
         if frame is None:
             return None, f"the clip of shot '{shot_id}' left the cache during the run"
-        return continuity.frame_reference(frame, shot_id), None
+        reference = continuity.frame_reference(frame, shot_id)
+        return continuity.Opening(reference, clip.backend, clip.remote_id), None
 
     def _keep(self, job: Job, entry: CachedClip) -> Clip:
         clip = to_clip(job, entry)

@@ -354,3 +354,25 @@ async def test_demo_scene_builds_through_the_runner_into_the_cache(
     assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
     written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
     assert not any(KEY.encode() in data for data in written)  # cache records, journal, clips
+
+
+async def test_continuity_chains_each_shot_from_the_generation_before_with_no_host(
+    fake: tuple[Starlette, str], app: Starlette, tmp_path: Path
+) -> None:
+    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
+    async with httpx.AsyncClient(timeout=10) as client:
+        luma = LumaBackend(client=client, base_url=fake[1], api_key=KEY, env={},
+                           resolution="540p")  # fmt: skip
+        backends: dict[str, Any] = {"luma": luma}
+        jobs = [j for j in plan_jobs(load(demo), backends, backend="luma") if j.take == 1]
+        time = VirtualTime()
+        report, again = [await run_jobs(
+            jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j"),
+            workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep, continuity=True,
+        ) for _ in range(2)]  # fmt: skip
+    assert report.ok and (again.cached, again.generated) == (len(jobs), 0)
+    chained = [b["keyframes"]["frame0"] for b in app.state.requests if "keyframes" in b]
+    first_shots = {job.scene_id for job in jobs}
+    assert len(chained) == len(jobs) - len(first_shots) > 0
+    remote_ids = {clip.remote_id for clip in report.clips.values()}
+    assert all(f["type"] == "generation" and f["id"] in remote_ids for f in chained)
