@@ -36,6 +36,7 @@ from previz.media import find_ffmpeg
 from previz.media.sequence import Segment, build_sequence
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
+from previz.timeline import assemble, export_timeline, resolve_formats
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
 
@@ -84,6 +85,7 @@ async def abuild(
     progress: RunProgress | None = None,
 ) -> BuildResult:
     """Build a scene: generate what is not cached, then write the animatic and timeline."""
+    formats = resolve_formats(["otio", *formats])  # a typo fails now, not after generating
     shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)
@@ -238,11 +240,9 @@ def write_timeline(
     formats: Sequence[str],
 ) -> tuple[Path, dict[str, list[Path]]]:
     """Assemble the OTIO timeline and export it to every requested format."""
-    from previz.timeline import assemble, export_timeline
-
     failures = {f.shot_id: f.reason for f in report.failures}
     timeline = assemble(shotlist, clips, failures=failures)
-    exports = export_timeline(timeline, out_dir, sorted({"otio", *formats}))
+    exports = export_timeline(timeline, out_dir, formats)
     return exports["otio"][0], exports
 
 

@@ -123,3 +123,14 @@ def test_an_output_folder_that_cannot_be_created_is_a_clear_error(
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and str(blocker) in result.stderr
+
+
+def test_an_unknown_export_format_fails_before_anything_is_generated(scene: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "previz", "build", str(scene), "-f", "prproj"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "unknown export format 'prproj'" in result.stderr
+    assert not (scene.parent / ".previz").exists()
