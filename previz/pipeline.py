@@ -81,6 +81,8 @@ async def abuild(
     formats: Sequence[str] = DEFAULT_FORMATS,
     cache_dir: Path | None = None,
     concurrency: Mapping[str, int] | None = None,
+    request_rate: float | None = None,
+    job_timeout: float | None = None,
     backends: Mapping[str, Backend] | None = None,
     progress: RunProgress | None = None,
 ) -> BuildResult:
@@ -104,6 +106,8 @@ async def abuild(
             journal=journal,
             workdir=state / "work",
             concurrency=concurrency,
+            request_rate=request_rate,
+            job_timeout=job_timeout,
             max_cost=max_cost,
             continuity=shotlist.project.continuity,
             dry_run=dry_run,

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -47,6 +49,13 @@ from previz.shotlist.edit import select_take
     help="Cache folder (default: .previz/cache, or $PREVIZ_CACHE_DIR).",
 )
 @click.option("--concurrency", "-j", type=int, help="Jobs at once per backend.")
+@click.option("--request-rate", type=float, help="At most this many service calls per second.")
+@click.option(
+    "--timeout",
+    "job_timeout",
+    type=float,
+    help="Give up on a take after this many seconds (it resumes next run).",
+)
 def build(
     scene: Path,
     out: Path | None,
@@ -57,6 +66,8 @@ def build(
     formats: tuple[str, ...],
     cache_dir: Path | None,
     concurrency: int | None,
+    request_rate: float | None,
+    job_timeout: float | None,
 ) -> None:
     """Generate every shot, then write the animatic MP4 and the timeline exports."""
     limits = None
@@ -74,6 +85,8 @@ def build(
                 formats=formats,
                 cache_dir=cache_dir,
                 concurrency=limits,
+                request_rate=request_rate,
+                job_timeout=job_timeout,
                 progress=progress,
             )
         )
@@ -149,8 +162,13 @@ def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | 
 @click.argument("scene", type=SCENE)
 @click.option("--shot", help="Only this shot.")
 @click.option("--limit", "-n", type=int, default=50, show_default=True)
-def log_command(scene: Path, shot: str | None, limit: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Every field, prompts included, as JSON.")
+def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> None:
     """Show the generations logged for a scene's project, newest first."""
+    entries = generation_log(scene, shot_id=shot, limit=limit)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
+        return
     table = Table()
     for column in (
         "finished",
@@ -164,7 +182,7 @@ def log_command(scene: Path, shot: str | None, limit: int) -> None:
         "reason",
     ):
         table.add_column(column, overflow="fold")
-    for entry in generation_log(scene, shot_id=shot, limit=limit):
+    for entry in entries:
         table.add_row(
             entry.finished,
             entry.shot_id,

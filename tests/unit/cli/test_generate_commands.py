@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -68,6 +69,15 @@ def test_log_lists_each_generated_take_after_a_build(write_scene) -> None:
     ]
     result = CliRunner(env={"COLUMNS": "250"}).invoke(cli, ["log", str(scene)])
     assert "s1" in result.output and "generated" in result.output
+
+
+def test_log_json_carries_the_prompt_of_each_generation(write_scene) -> None:
+    scene = write_scene(MINIMAL)
+    previz.build(scene, formats=["otio"])
+    result = CliRunner().invoke(cli, ["log", str(scene), "--json", "--shot", "s1"])
+    rows = json.loads(result.output)
+    assert [r["shot_id"] for r in rows] == ["s1"]
+    assert "Ana waits." in rows[0]["prompt"]
 
 
 def test_backends_lists_every_builtin_backend_and_its_key() -> None:
