@@ -21,6 +21,8 @@ from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from tests.fakes.backend import FakeClock
+from tests.fakes.demo import DEMO_SCENE, demo_scene_with_reference
 from tests.fakes.fakekit import Faults
 from tests.fakes.luma import create_app
 from tests.fakes.serve import serving
@@ -316,35 +318,16 @@ async def test_api_key_reaches_no_error_log_record_or_clip(
     assert KEY.encode() not in media.video.read_bytes()
 
 
-class VirtualTime:
-    """The runner's clock and sleep, agreeing, without waiting: polls come back at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 async def test_demo_scene_builds_through_the_runner_into_the_cache(
     backend: LumaBackend, app: Starlette, cdn: FakeCdn, tmp_path: Path
 ) -> None:
-    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
-    (tmp_path / "refs").mkdir()
-    reference(tmp_path / "refs", "mara")
-    text = demo.read_text(encoding="utf-8")
-    mara = "    name: Mara\n"
-    scene = tmp_path / "night_delivery.yaml"
-    scene.write_text(text.replace(mara, mara + "    references: [refs/mara.png]\n", 1))
+    scene = demo_scene_with_reference(tmp_path)
     backends: dict[str, Any] = {"luma": backend}
     jobs = plan_jobs(load(scene), backends, backend="luma")
-    time = VirtualTime()
+    time = FakeClock()
     report = await run_jobs(
         jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
-        workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep,
+        workdir=tmp_path / "work", clock=time, sleep=time.sleep,
     )  # fmt: skip
     assert report.ok and report.generated == len(jobs) == len(app.state.requests)
     with_mara = [job for job in jobs if job.references]
@@ -359,16 +342,16 @@ async def test_demo_scene_builds_through_the_runner_into_the_cache(
 async def test_continuity_chains_each_shot_from_the_generation_before_with_no_host(
     fake: tuple[Starlette, str], app: Starlette, tmp_path: Path
 ) -> None:
-    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
+    demo = DEMO_SCENE
     async with httpx.AsyncClient(timeout=10) as client:
         luma = LumaBackend(client=client, base_url=fake[1], api_key=KEY, env={},
                            resolution="540p")  # fmt: skip
         backends: dict[str, Any] = {"luma": luma}
         jobs = [j for j in plan_jobs(load(demo), backends, backend="luma") if j.take == 1]
-        time = VirtualTime()
+        time = FakeClock()
         report, again = [await run_jobs(
             jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j"),
-            workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep, continuity=True,
+            workdir=tmp_path / "work", clock=time, sleep=time.sleep, continuity=True,
         ) for _ in range(2)]  # fmt: skip
     assert report.ok and (again.cached, again.generated) == (len(jobs), 0)
     chained = [b["keyframes"]["frame0"] for b in app.state.requests if "keyframes" in b]

@@ -20,6 +20,8 @@ from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from tests.fakes.backend import FakeClock
+from tests.fakes.demo import demo_scene_with_reference
 from tests.fakes.openai_videos import DEFAULT_KEY, OpenAIVideosFake, create_app
 from tests.fakes.serve import serving
 
@@ -266,41 +268,16 @@ def test_capabilities_follow_the_model():
     assert pro.cost_per_second > sora.cost_per_second
 
 
-class VirtualTime:
-    """The runner's clock and sleep, agreeing, without waiting: polls come back at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def demo_scene_with_references(tmp_path: Path) -> Path:
-    """The demo scene, with a reference picture for Mara, in ``tmp_path``."""
-    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
-    (tmp_path / "refs").mkdir()
-    picture(tmp_path / "refs" / "mara.png", (400, 600), (150, 90, 60))
-    mara = "    name: Mara\n"
-    scene = tmp_path / "night_delivery.yaml"
-    text = demo.read_text(encoding="utf-8")
-    scene.write_text(text.replace(mara, mara + "    references: [refs/mara.png]\n", 1))
-    return scene
-
-
 async def test_demo_scene_builds_through_the_runner_into_the_cache(base_url, fake, tmp_path):
     secret = "sk-previz-demo-key-5566778899"
     fake.api_keys.add(secret)
     async with httpx.AsyncClient(timeout=10.0) as client:
         backends = {"openai": OpenAIVideosBackend(client=client, base_url=base_url, api_key=secret)}
-        jobs = plan_jobs(load(demo_scene_with_references(tmp_path)), backends, backend="openai")
-        time = VirtualTime()
+        jobs = plan_jobs(load(demo_scene_with_reference(tmp_path)), backends, backend="openai")
+        time = FakeClock()
         report = await run_jobs(
             jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
-            workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep,
+            workdir=tmp_path / "work", clock=time, sleep=time.sleep,
         )  # fmt: skip
     assert report.ok and report.generated == len(jobs) == len(fake.received)
     referenced = [sent for sent in fake.received if sent["input_reference"]]

@@ -27,6 +27,8 @@ from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from tests.fakes.backend import FakeClock
+from tests.fakes.demo import demo_scene_with_reference
 from tests.fakes.fakekit import Faults
 from tests.fakes.runway import create_app
 from tests.fakes.serve import serving
@@ -346,35 +348,16 @@ async def test_api_key_reaches_no_error_log_record_or_clip(
     assert KEY.encode() not in media.video.read_bytes()
 
 
-class VirtualTime:
-    """The runner's clock and sleep, agreeing, without waiting: polls come back at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 async def test_demo_scene_builds_through_the_runner_into_the_cache(
     backend: RunwayBackend, app: Starlette, tmp_path: Path
 ) -> None:
-    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
-    (tmp_path / "refs").mkdir()
-    picture(tmp_path / "refs" / "mara.png")
-    text = demo.read_text(encoding="utf-8")
-    mara = "    name: Mara\n"
-    scene = tmp_path / "night_delivery.yaml"
-    scene.write_text(text.replace(mara, mara + "    references: [refs/mara.png]\n", 1))
+    scene = demo_scene_with_reference(tmp_path)
     backends: dict[str, Any] = {"runway": backend}
     jobs = plan_jobs(load(scene), backends, backend="runway")
-    time = VirtualTime()
+    time = FakeClock()
     report = await run_jobs(
         jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
-        workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep,
+        workdir=tmp_path / "work", clock=time, sleep=time.sleep,
     )  # fmt: skip
     assert report.ok and report.generated == len(jobs) == len(app.state.requests)
     with_mara = [job for job in jobs if job.references]

@@ -23,6 +23,8 @@ from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from tests.fakes.backend import FakeClock
+from tests.fakes.demo import DEMO_SCENE, demo_scene_with_reference
 from tests.fakes.serve import serving
 from tests.fakes.veo import DEFAULT_KEY, DEFAULT_PROJECT, DEFAULT_TOKEN, VeoFake, create_app
 
@@ -354,31 +356,6 @@ def test_capabilities_state_the_reference_rule_and_resolution():
     assert (hd.max_references, hd.audio, hd.frame_rates) == (3, True, (24.0,))
 
 
-class VirtualTime:
-    """The runner's clock and sleep, agreeing, without waiting: polls come back at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def demo_scene_with_references(tmp_path: Path) -> Path:
-    """The demo scene, with a reference picture for Mara, in ``tmp_path``."""
-    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
-    (tmp_path / "refs").mkdir()
-    picture(tmp_path / "refs" / "mara.png")
-    mara = "    name: Mara\n"
-    scene = tmp_path / "night_delivery.yaml"
-    text = demo.read_text(encoding="utf-8")
-    scene.write_text(text.replace(mara, mara + "    references: [refs/mara.png]\n", 1))
-    return scene
-
-
 async def test_demo_scene_builds_on_vertex_through_the_runner_into_the_cache(
     client, base_url, fake, tmp_path
 ):
@@ -389,11 +366,11 @@ async def test_demo_scene_builds_on_vertex_through_the_runner_into_the_cache(
         location="us-central1", credentials=Credentials(token=token),
     )  # fmt: skip
     backends = {"veo": backend}
-    jobs = plan_jobs(load(demo_scene_with_references(tmp_path)), backends, backend="veo")
-    time = VirtualTime()
+    jobs = plan_jobs(load(demo_scene_with_reference(tmp_path)), backends, backend="veo")
+    time = FakeClock()
     report = await run_jobs(
         jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
-        workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep,
+        workdir=tmp_path / "work", clock=time, sleep=time.sleep,
     )  # fmt: skip
     assert report.ok and report.generated == len(jobs) == len(fake.received)
     referenced = [order for order in fake.received if order.references]
@@ -407,13 +384,13 @@ async def test_demo_scene_builds_on_vertex_through_the_runner_into_the_cache(
 async def test_continuity_build_opens_each_shot_with_the_last_frame_as_image(
     gemini, fake, tmp_path
 ):
-    demo = Path(__file__).resolve().parents[2] / "scenes" / "night_delivery.yaml"
+    demo = DEMO_SCENE
     backends = {"veo": gemini}
     jobs = [j for j in plan_jobs(load(demo), backends, backend="veo") if j.take == 1]
-    time = VirtualTime()
+    time = FakeClock()
     report = await run_jobs(
         jobs, backends, cache=Cache(tmp_path / "cache"), journal=Journal(tmp_path / "j.sqlite"),
-        workdir=tmp_path / "work", clock=time.clock, sleep=time.sleep, continuity=True,
+        workdir=tmp_path / "work", clock=time, sleep=time.sleep, continuity=True,
     )  # fmt: skip
     assert report.ok
     scenes = {job.scene_id for job in jobs}
