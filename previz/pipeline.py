@@ -98,28 +98,31 @@ async def abuild(
     cache = Cache(cache_root(root, cache_dir))
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
-    with Journal(_prepared(state) / "journal.sqlite") as journal:
-        report = await run_jobs(
-            jobs,
-            instances,
-            cache=cache,
-            journal=journal,
-            workdir=state / "work",
-            concurrency=concurrency,
-            request_rate=request_rate,
-            job_timeout=job_timeout,
-            max_cost=max_cost,
-            continuity=shotlist.project.continuity,
-            dry_run=dry_run,
-            progress=progress,
-            selected_takes={s.id: s.selected_take for s in shotlist.shots},
-        )
-    if backends is None:
-        await asyncio.gather(*(b.aclose() for b in instances.values()))
+        _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
+    try:
+        with Journal(_prepared(state) / "journal.sqlite") as journal:
+            report = await run_jobs(
+                jobs,
+                instances,
+                cache=cache,
+                journal=journal,
+                workdir=state / "work",
+                concurrency=concurrency,
+                request_rate=request_rate,
+                job_timeout=job_timeout,
+                max_cost=max_cost,
+                continuity=shotlist.project.continuity,
+                dry_run=dry_run,
+                progress=progress,
+                selected_takes={s.id: s.selected_take for s in shotlist.shots},
+            )
+    finally:
+        if backends is None:  # ours to close; a caller's backends stay open for the caller
+            await asyncio.gather(*(b.aclose() for b in instances.values()))
     result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
     if dry_run:
         return result
-    clips = place_clips(report.clips, _prepared(out_dir))
+    clips = place_clips(report.clips, out_dir)
     result.animatic = write_animatic(shotlist, clips, out_dir)
     result.timeline, result.exports = write_timeline(shotlist, clips, report, out_dir, formats)
     write_summary(result)

@@ -123,6 +123,7 @@ def test_an_output_folder_that_cannot_be_created_is_a_clear_error(
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and str(blocker) in result.stderr
+    assert not (scene.parent / ".previz" / "journal.sqlite").exists()  # nothing was generated
 
 
 def test_an_unknown_export_format_fails_before_anything_is_generated(scene: Path) -> None:
