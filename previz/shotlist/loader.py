@@ -326,6 +326,11 @@ def _problem(item: Mapping[str, Any], loc: Loc) -> Problem:
         got = item.get("input")
         shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
         message = f"'{field}': {message} (got {shown})"
+        if got is None:
+            hint = (
+                "the value is empty; text containing ',' or ':' inside {...} or [...] "
+                "must be in quotes"
+            )
     return Problem(loc, message, hint, at_key=kind == "extra_forbidden")
 
 

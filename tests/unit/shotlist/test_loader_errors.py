@@ -176,3 +176,13 @@ def test_a_duplicate_key_is_an_error_at_its_line(write_scene) -> None:
     error = load_error(write_scene, text)
     assert "duplicate key" in error.message
     assert error.line == line_of(text, "action: again")
+
+
+def test_an_unquoted_comma_in_a_flow_mapping_gets_a_hint_to_quote(write_scene) -> None:
+    text = MINIMAL.replace(
+        "description: a woman with red hair",
+        "description: a woman with red hair\n"
+        "    wardrobe: {default: coat, scenes: {sc1: a coat, soaked}}",
+    )
+    error = load_error(write_scene, text)
+    assert "must be in quotes" in (error.hint or "")
