@@ -1,7 +1,9 @@
-"""Reading a project's books: what a build would cost, and what past builds generated."""
+"""Reading a project's books: what a build would cost, what past builds generated, and what
+the cache holds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
@@ -33,3 +35,29 @@ def generation_log(
         return []
     with Journal(journal) as book:
         return book.log_entries(shot_id=shot_id, limit=limit)
+
+
+@dataclass(frozen=True)
+class CacheSummary:
+    """What a project's cache holds, and what a verify or clear did to it."""
+
+    root: Path
+    entries: int
+    bytes: int
+    removed: int = 0
+
+
+def cache_summary(
+    scene: str | Path, *, cache_dir: Path | None = None, verify: bool = False, clear: bool = False
+) -> CacheSummary:
+    """Count the cache's takes; ``verify`` decodes each and evicts broken ones; ``clear``
+    removes every take (the journal keeps its log)."""
+    cache = Cache(cache_root(project_dir(load(scene)), cache_dir))
+    keys = list(cache.keys())
+    if clear:
+        removed = sum(cache.remove(key) for key in keys)
+    elif verify:
+        removed = sum(not cache.verify(key) for key in keys)
+    else:
+        removed = 0
+    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed)

@@ -18,7 +18,7 @@ from previz.cli.app import cli, console, err_console
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
-from previz.reports import estimate, generation_log
+from previz.reports import cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
 
 
@@ -205,6 +205,23 @@ def select(scene: Path, shot: str, take: int) -> None:
     """Choose which take of a shot goes into the cut (edits the scene file in place)."""
     select_take(scene, shot, take)
     console.print(f"{shot}: take {take} selected; build again to update the cut")
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--verify", is_flag=True, help="Decode every take; evict the broken ones.")
+@click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
+def cache(scene: Path, cache_dir: Path | None, verify: bool, clear: bool) -> None:
+    """Show where a project's cache is and what it holds; verify or clear it."""
+    summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
+    if verify or clear:
+        console.print(f"removed {summary.removed} take(s)")
+    console.print(
+        f"{summary.root}: {summary.entries} take(s), {summary.bytes / 1_000_000:.1f} MB",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @cli.command()

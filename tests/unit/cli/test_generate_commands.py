@@ -87,3 +87,16 @@ def test_backends_lists_every_builtin_backend_and_its_key() -> None:
     for name in ("animatic", "openai", "veo", "runway", "luma"):
         assert name in result.output
     assert "missing: LUMAAI_API_KEY" in result.output
+
+
+def test_cache_shows_verifies_and_clears_a_projects_takes(write_scene) -> None:
+    scene = write_scene(MINIMAL)
+    previz.build(scene, formats=["otio"])
+    runner = CliRunner(env={"COLUMNS": "250"})
+    assert ": 2 take(s)" in runner.invoke(cli, ["cache", str(scene)]).output
+    broken = next((scene.parent / ".previz" / "cache").rglob("clip.mp4"))
+    broken.write_bytes(b"\0" * broken.stat().st_size)  # same size, no longer a video
+    verified = runner.invoke(cli, ["cache", str(scene), "--verify"]).output
+    assert "removed 1 take(s)" in verified and ": 1 take(s)" in verified
+    cleared = runner.invoke(cli, ["cache", str(scene), "--clear"]).output
+    assert "removed 1 take(s)" in cleared and ": 0 take(s)" in cleared
