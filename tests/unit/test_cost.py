@@ -13,18 +13,7 @@ from tests.fakes.backend import (
     FakeRemoteBackend,
     Project,
     jobs_for,
-    make_tiny_clip,
 )
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_clip(tmp_path_factory.mktemp("media") / "tiny.mp4")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return Project(tmp_path)
 
 
 @pytest.fixture

@@ -9,17 +9,7 @@ import pytest
 from previz.backends.base import Job
 from previz.generate import estimate_cost
 from previz.generate.keys import file_sha256
-from tests.fakes.backend import FakeRemoteBackend, Faults, Project, jobs_for, make_tiny_clip
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_clip(tmp_path_factory.mktemp("media") / "tiny.mp4")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return Project(tmp_path)
+from tests.fakes.backend import FakeRemoteBackend, Faults, Project, jobs_for
 
 
 @pytest.fixture

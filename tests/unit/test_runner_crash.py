@@ -21,14 +21,9 @@ import pytest
 
 from previz.backends.base import JobStatus
 from previz.generate import Journal
-from tests.fakes.backend import Ledger, make_tiny_clip
+from tests.fakes.backend import Ledger
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_clip(tmp_path_factory.mktemp("media") / "tiny.mp4")
 
 
 def build(project: Path, clip: Path, *options: str) -> subprocess.Popen[bytes]:

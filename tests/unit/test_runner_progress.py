@@ -9,12 +9,7 @@ import pytest
 from rich.console import Console
 
 from previz.generate import RichProgress
-from tests.fakes.backend import FakeRemoteBackend, Faults, Project, jobs_for, make_tiny_clip
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_clip(tmp_path_factory.mktemp("media") / "tiny.mp4")
+from tests.fakes.backend import FakeRemoteBackend, Faults, Project, jobs_for
 
 
 async def test_the_display_reports_failures_counts_and_spend(tmp_path: Path, clip: Path) -> None:

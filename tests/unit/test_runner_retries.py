@@ -17,18 +17,7 @@ from tests.fakes.backend import (
     Ledger,
     Project,
     jobs_for,
-    make_tiny_clip,
 )
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_clip(tmp_path_factory.mktemp("media") / "tiny.mp4")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return Project(tmp_path)
 
 
 def faulty(clip: Path, project: Project, **queued: list[Fault]) -> FakeRemoteBackend:
