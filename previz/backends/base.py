@@ -30,6 +30,7 @@ class JobStatus(str, enum.Enum):
     FAILED = "failed"
     UNKNOWN = "unknown"  # the submit request left but its reply was lost; nothing to poll
     BLOCKED = "blocked"  # moderation refused the prompt or an input image
+    EXPIRED = "expired"  # succeeded, but its output can no longer be downloaded
 
 
 @dataclass(frozen=True)
