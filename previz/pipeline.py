@@ -32,6 +32,7 @@ from previz.generate import (
     run_jobs,
 )
 from previz.generate.plan import plan_jobs
+from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
 from previz.media.sequence import Segment, build_sequence
 from previz.review import write_review
@@ -98,6 +99,7 @@ async def abuild(
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = Cache(cache_root(root, cache_dir))
+    jobs = reuse_cached_takes(jobs, instances, cache)  # a trimmed shot keeps its paid take
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -227,7 +229,10 @@ def write_animatic(
     """Join the selected take of every shot (a slate where it failed) into ``animatic.mp4``."""
     segments = [
         Segment(
-            s.id, s.seconds, clip.path if (clip := clips.get((s.id, s.selected_take))) else None
+            s.id,
+            s.seconds,
+            clip.path if (clip := clips.get((s.id, s.selected_take))) else None,
+            clip_in=float(s.clip_in.to_seconds()),
         )
         for s in shotlist.shots
     ]
