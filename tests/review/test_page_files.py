@@ -1,4 +1,4 @@
-"""The review page's folder: self-contained, relative, locked down, and left alone when unchanged."""
+"""The review page's folder: self-contained, relative, locked down, untouched when unchanged."""
 
 from __future__ import annotations
 
