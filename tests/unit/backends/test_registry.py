@@ -52,7 +52,7 @@ def test_unregistered_backend_is_unknown_and_the_error_lists_what_exists(
     registered: None,
 ) -> None:
     unregister_backend("sketch")
-    with pytest.raises(UnknownBackendError, match="available: .*animatic"):
+    with pytest.raises(UnknownBackendError, match=r"available: .*animatic"):
         backend_class("sketch")
 
 
