@@ -132,6 +132,8 @@ def _report(result: BuildResult) -> None:
     for fmt, paths in sorted(result.exports.items()):
         for path in paths:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
+    if result.review:
+        console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(

@@ -25,7 +25,7 @@ from previz.shotlist.models import SCHEMA_VERSION, ShotList
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 from previz.shotlist.schema_errors import problems_from_validation
 from previz.shotlist.shown import escape, shorten
-from previz.shotlist.yamltext import parse_fast, parse_located, read_text, too_deep
+from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 
 __all__ = [
     "format_loc",
