@@ -22,10 +22,10 @@ from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check
 from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
 from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
+from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 from previz.shotlist.schema_errors import problems_from_validation
 from previz.shotlist.shown import escape, shorten
-from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 
 __all__ = [
     "format_loc",

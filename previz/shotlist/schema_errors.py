@@ -108,8 +108,9 @@ def _problem(item: Mapping[str, Any], loc: Loc) -> Problem:
         message = escape(message)
         if message.startswith("is "):
             message = f"'{field}' {message}"
-        hint = _describe(loc) or (_EMPTY_HINT if got is None else _SCHEMA_HINT)
-        return Problem(loc, message, hint)
+        return Problem(
+            loc, message, _describe(loc) or (_EMPTY_HINT if got is None else _SCHEMA_HINT)
+        )
     message, hint = _translate(kind, field, item.get("ctx") or {}, got, loc)
     if got is None:
         hint = _EMPTY_HINT
