@@ -14,7 +14,13 @@ from PIL import Image
 from previz.backends.base import Job, JobStatus, Reference
 from previz.backends.http import MediaLinkExpired, probe_clip
 from previz.backends.openai import OpenAIVideosBackend
-from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from previz.errors import (
+    BackendUnavailableError,
+    ContentBlocked,
+    JobFailedError,
+    RetryableServiceError,
+    SubmissionUnknown,
+)
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
@@ -162,11 +168,11 @@ async def test_dropped_connection_is_retryable(backend, fake):
         await backend.poll(remote_id, the_job)
 
 
-async def test_slow_answer_past_the_client_timeout_is_retryable(base_url, fake):
+async def test_submission_answered_past_the_client_timeout_is_unknown(base_url, fake):
     fake.faults.inject("create", "slow", seconds=0.6)
     async with httpx.AsyncClient(timeout=0.2) as client:
         impatient = OpenAIVideosBackend(client=client, base_url=base_url, api_key=DEFAULT_KEY)
-        with pytest.raises(RetryableServiceError, match="ReadTimeout"):
+        with pytest.raises(SubmissionUnknown, match="ReadTimeout"):
             await impatient.submit(job())
 
 
@@ -197,14 +203,14 @@ async def test_link_expired_again_after_refresh_is_retryable(backend, fake, tmp_
     assert isinstance(caught.value, RetryableServiceError)
 
 
-async def test_moderation_block_is_a_final_failure_with_the_service_reason(backend, fake):
+async def test_moderation_block_is_content_blocked_with_the_service_reason(backend, fake):
     fake.faults.inject("create", "safety")
     the_job = job()
     remote_id = await backend.submit(the_job)
     await backend.poll(remote_id, the_job)
-    update = await backend.poll(remote_id, the_job)
-    assert (update.status, update.retryable) == (JobStatus.FAILED, False)
-    assert update.error is not None and update.error.startswith("moderation_blocked")
+    with pytest.raises(ContentBlocked) as caught:
+        await backend.poll(remote_id, the_job)
+    assert (caught.value.reason or "").startswith("moderation_blocked")
 
 
 async def test_wrong_key_is_a_final_failure_that_does_not_echo_the_key(base_url, fake):
