@@ -51,7 +51,7 @@ def test_whole_clip_shorter_than_ordered_is_fetched_again(clip: Path, tmp_path: 
 
 
 def test_clip_longer_than_ordered_is_a_final_failure(clip: Path, tmp_path: Path) -> None:
-    with pytest.raises(JobFailedError, match="runs 2.00s but 1s was ordered"):
+    with pytest.raises(JobFailedError, match=r"runs 2\.00s but 1s was ordered"):
         store_clip(
             clip.read_bytes(), tmp_path / "take.mp4", backend="x", shot_id="s",
             expected_seconds=1.0,
