@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -366,3 +367,19 @@ async def test_continuity_chains_each_shot_from_the_generation_before_with_no_ho
     assert len(chained) == len(jobs) - len(first_shots) > 0
     remote_ids = {clip.remote_id for clip in report.clips.values()}
     assert all(f["type"] == "generation" and f["id"] in remote_ids for f in chained)
+
+
+async def test_reconcile_finds_the_generation_a_lost_reply_created(backend: LumaBackend) -> None:
+    shot = job()
+    before = time.time()
+    remote_id = await backend.submit(shot)
+    assert await backend.reconcile(shot, submitted_after=before) == remote_id
+
+
+async def test_reconcile_ignores_other_requests_and_older_generations(
+    backend: LumaBackend,
+) -> None:
+    shot = job()
+    await backend.submit(shot)
+    assert await backend.reconcile(job(seconds=9.0), submitted_after=time.time() - 60) is None
+    assert await backend.reconcile(shot, submitted_after=time.time() + 60) is None

@@ -3,7 +3,9 @@ a job, how it downloads, and how every injected fault reaches the runner."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from previz.errors import (
     BackendUnavailableError,
     ContentBlocked,
     JobFailedError,
+    OutputExpired,
     RetryableServiceError,
     SubmissionUnknown,
 )
@@ -293,3 +296,43 @@ async def test_demo_scene_builds_through_the_runner_into_the_cache(base_url, fak
     assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
     written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
     assert not any(secret.encode() in data for data in written)  # cache records, journal, clips
+
+
+async def test_success_reports_when_the_output_expires(backend, fake):
+    the_job = job()
+    remote_id = await backend.submit(the_job)
+    update = await backend.poll(remote_id, the_job)
+    while update.status is not JobStatus.SUCCEEDED:
+        update = await backend.poll(remote_id, the_job)
+    assert update.expires_at == fake.jobs[remote_id].completed_at + 3600
+
+
+async def test_output_past_its_expiry_is_reported_expired_without_asking_for_content(
+    base_url, fake, tmp_path
+):
+    the_job = job()
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        later = OpenAIVideosBackend(
+            client=client, base_url=base_url, api_key=DEFAULT_KEY, env={},
+            clock=lambda: time.time() + 2 * 3600,
+        )  # fmt: skip
+        remote_id = await finished(later, the_job)
+        with pytest.raises(OutputExpired) as caught:
+            await later.download(remote_id, the_job, tmp_path / "take.mp4")
+    assert caught.value.expired_at == fake.jobs[remote_id].completed_at + 3600
+    assert "expired on OpenAI at" in str(caught.value) and not (tmp_path / "take.mp4").exists()
+
+
+async def test_reconcile_finds_the_video_a_lost_reply_created(backend, fake):
+    the_job = job()
+    before = time.time()
+    remote_id = await backend.submit(the_job)
+    assert await backend.reconcile(the_job, submitted_after=before) == remote_id
+
+
+async def test_reconcile_ignores_other_prompts_and_older_videos(backend, fake):
+    the_job = job()
+    await backend.submit(the_job)
+    other = dataclasses.replace(the_job, prompt="Day. A courier waits.")
+    assert await backend.reconcile(other, submitted_after=time.time() - 60) is None
+    assert await backend.reconcile(the_job, submitted_after=time.time() + 60) is None
