@@ -2,9 +2,9 @@
 
 ``build`` (scripts) and ``abuild`` (async code, notebooks) load and plan the shot list, run every
 take through the cache, journal and backends, copy the selected and alternate takes into the
-output folder, join the selected takes into ``animatic.mp4``, and assemble and export the
-timeline. A failed shot does not stop the build: it is reported, stands in the cut as a slate of
-the right length, and the next run retries only what is missing.
+output folder, join the selected takes into ``animatic.mp4``, assemble and export the
+timeline, and write the review page. A failed shot does not stop the build: it is reported,
+stands in the cut as a slate of the right length, and the next run retries only what is missing.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
 from previz.media.sequence import Segment, build_sequence
+from previz.review import write_review
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, export_timeline, resolve_formats
@@ -52,6 +53,7 @@ class BuildResult:
     animatic: Path | None = None
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
+    review: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -128,6 +130,7 @@ async def abuild(
     result.animatic = write_animatic(shotlist, clips, out_dir)
     result.timeline, result.exports = write_timeline(shotlist, clips, report, out_dir, formats)
     write_summary(result)
+    result.review = write_review(out_dir)
     return result
 
 
