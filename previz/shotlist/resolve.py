@@ -31,7 +31,7 @@ from previz.shotlist.models import (
     ShotList,
     Transition,
 )
-from previz.shotlist.timing import exact_rate, to_time
+from previz.shotlist.timing import DURATION_HELP, exact_rate, to_time
 
 PALETTE = (
     "#E4572E",
@@ -77,6 +77,9 @@ class ResolvedShot:
     seed: int | None
     transition_in: Transition | None
     transition_out: Transition | None
+    clip_in: otio.opentime.RationalTime = field(
+        default_factory=lambda: otio.opentime.RationalTime(0, 24)
+    )  # where in the generated take the cut starts
 
     @property
     def id(self) -> str:
@@ -170,9 +173,13 @@ def resolve(
         for hi, shot in enumerate(scene.shots):
             loc: Loc = ("scenes", si, "shots", hi)
             resolved = _resolve_shot(shotlist, scene, shot, hi, len(shots), head, loc, problems)
-            if resolved is not None:
+            if resolved is not None and not shot.omit:  # omitted: checked, then left out
                 shots.append(resolved)
                 head = head + resolved.duration
+    if not shots and not problems:
+        problems.append(
+            Problem(("scenes",), "every shot is omitted", "remove 'omit: true' from a shot")
+        )
     if problems:
         raise ResolveError(problems)
     heard = time_cues(shotlist, shots, problems)
@@ -237,7 +244,7 @@ def _resolve_shot(
     try:
         duration = to_time(raw_duration, project.fps)  # type: ignore[arg-type]
     except ValueError as error:
-        problems.append(Problem((*loc, "duration"), str(error), None, shot.id))
+        problems.append(Problem((*loc, "duration"), str(error), DURATION_HELP, shot.id))
         return None
     if duration.value <= 0:
         problems.append(
@@ -249,6 +256,7 @@ def _resolve_shot(
             )
         )
         return None
+    _check_transitions(shot, duration, project.fps, loc, problems)
     characters = {c.id: c for c in shotlist.characters}
     locations = {loc_.id: loc_ for loc_ in shotlist.locations}
     props = {p.id: p for p in shotlist.props}
@@ -256,6 +264,11 @@ def _resolve_shot(
     cast = tuple(characters[c] for c in shot.cast if c in characters)
     location_id = shot.location or scene.location or _location_from_heading(heading, locations)
     takes = _pick("takes", *layers)
+    try:
+        clip_in = to_time(shot.clip_in or 0, project.fps)
+    except ValueError as error:
+        problems.append(Problem((*loc, "clip_in"), str(error), None, shot.id))
+        return None
     return ResolvedShot(
         shot=shot,
         scene=scene,
@@ -282,7 +295,37 @@ def _resolve_shot(
         seed=_pick("seed", *layers),  # type: ignore[arg-type]
         transition_in=shot.transition_in,
         transition_out=shot.transition_out,
+        clip_in=clip_in,
     )
+
+
+def _check_transitions(
+    shot: Shot,
+    duration: otio.opentime.RationalTime,
+    fps: float,
+    loc: Loc,
+    problems: list[Problem],
+) -> None:
+    """A dissolve or fade cannot last longer than the shot it belongs to."""
+    for key in ("transition_in", "transition_out"):
+        transition: Transition | None = getattr(shot, key)
+        if transition is None or transition.duration is None:
+            continue
+        try:
+            length = to_time(transition.duration, fps)
+        except ValueError as error:
+            problems.append(Problem((*loc, key), str(error), DURATION_HELP, shot.id))
+            continue
+        if length.value > duration.value:
+            problems.append(
+                Problem(
+                    (*loc, key),
+                    f"the {transition.type.replace('_', ' ')} lasts {int(length.value)} frames "
+                    f"but the shot lasts {int(duration.value)}",
+                    "shorten the transition (e.g. 'dissolve 12f') or lengthen the shot",
+                    shot.id,
+                )
+            )
 
 
 def _location_from_heading(heading: Heading, locations: dict[str, Location]) -> str | None:
