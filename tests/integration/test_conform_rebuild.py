@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import opentimelineio as otio
 import pytest
+from click.testing import CliRunner
 
+from previz.cli import cli
 from previz.conform import conform
 from previz.pipeline import abuild
 from previz.reports import estimate
@@ -92,6 +94,8 @@ async def test_a_conformed_trim_swap_and_delete_rebuild_submits_nothing(
     fields = {(c.job.shot_id, c.job.take): (c.job.seconds, c.cached) for c in estimate(scene).jobs}
     assert fields == {("s1", 1): (6.0, True), ("s2", 1): (4.0, True), ("s2", 2): (4.0, True)}
     assert estimate(scene).total == 0.0
+    said = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["cost", str(scene)]).output
+    assert "s1 take 1: its cached 6 s take is reused" in said and "total: $0.00" in said
 
     await build(scene, base_url)
     assert len(fake.received) == paid
