@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import opentimelineio as otio
+
 from previz.backends.base import Backend, Clip
 from previz.backends.registry import create_backend
 from previz.errors import BackendUnavailableError, OutputError, PrevizError
@@ -33,10 +35,11 @@ from previz.generate import (
 )
 from previz.generate.plan import plan_jobs
 from previz.media import find_ffmpeg
-from previz.media.sequence import Segment, build_sequence
+from previz.media.sequence import SequenceResult, build_sequence
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, export_timeline, resolve_formats
+from previz.timeline.playout import playout
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
 
@@ -51,6 +54,7 @@ class BuildResult:
     animatic: Path | None = None
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
+    transition_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -123,8 +127,12 @@ async def abuild(
     if dry_run:
         return result
     clips = place_clips(report.clips, out_dir)
-    result.animatic = write_animatic(shotlist, clips, out_dir)
-    result.timeline, result.exports = write_timeline(shotlist, clips, report, out_dir, formats)
+    failures = {f.shot_id: f.reason for f in report.failures}
+    timeline = assemble(shotlist, clips, failures=failures)
+    problems = timeline.metadata["previz"].get("transition_problems", [])
+    result.transition_problems = [str(problem["message"]) for problem in problems]
+    result.animatic = write_animatic(shotlist, timeline, out_dir).path
+    result.timeline, result.exports = write_timeline(timeline, out_dir, formats)
     write_summary(result)
     return result
 
@@ -219,17 +227,14 @@ def _link(source: Path, dest: Path) -> Path:
 
 
 def write_animatic(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], out_dir: Path
-) -> Path:
-    """Join the selected take of every shot (a slate where it failed) into ``animatic.mp4``."""
-    segments = [
-        Segment(
-            s.id, s.seconds, clip.path if (clip := clips.get((s.id, s.selected_take))) else None
-        )
-        for s in shotlist.shots
-    ]
+    shotlist: ResolvedShotList, timeline: otio.schema.Timeline, out_dir: Path
+) -> SequenceResult:
+    """``animatic.mp4``: the timeline's picture and sound as it plays (a slate where a shot
+    failed), left untouched when the cut has not changed."""
+    parts = playout(timeline)
     return build_sequence(
-        segments,
+        parts.pictures,
+        parts.sounds,
         out_dir / "animatic.mp4",
         ffmpeg=find_ffmpeg(),
         width=shotlist.width,
@@ -240,15 +245,9 @@ def write_animatic(
 
 
 def write_timeline(
-    shotlist: ResolvedShotList,
-    clips: Mapping[tuple[str, int], Clip],
-    report: RunReport,
-    out_dir: Path,
-    formats: Sequence[str],
+    timeline: otio.schema.Timeline, out_dir: Path, formats: Sequence[str]
 ) -> tuple[Path, dict[str, list[Path]]]:
-    """Assemble the OTIO timeline and export it to every requested format."""
-    failures = {f.shot_id: f.reason for f in report.failures}
-    timeline = assemble(shotlist, clips, failures=failures)
+    """Export the assembled timeline to every requested format."""
     exports = export_timeline(timeline, out_dir, formats)
     return exports["otio"][0], exports
 
@@ -273,6 +272,7 @@ def write_summary(result: BuildResult) -> Path:
             }
             for f in report.failures
         ],
+        "transition_problems": result.transition_problems,
         "animatic": result.animatic.name if result.animatic else None,
         "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
     }
