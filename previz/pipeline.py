@@ -2,9 +2,9 @@
 
 ``build`` (scripts) and ``abuild`` (async code, notebooks) load and plan the shot list, run every
 take through the cache, journal and backends, copy the selected and alternate takes into the
-output folder, join the selected takes into ``animatic.mp4``, and assemble and export the
-timeline. A failed shot does not stop the build: it is reported, stands in the cut as a slate of
-the right length, and the next run retries only what is missing.
+output folder, join the selected takes into ``animatic.mp4``, assemble and export the
+timeline, and write the review page. A failed shot does not stop the build: it is reported,
+stands in the cut as a slate of the right length, and the next run retries only what is missing.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from previz.generate import (
     run_jobs,
 )
 from previz.generate.plan import plan_jobs
+from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
+from previz.review import write_review
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, export_timeline, resolve_formats
@@ -55,6 +57,7 @@ class BuildResult:
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
     transition_problems: list[str] = field(default_factory=list)
+    review: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -100,6 +103,7 @@ async def abuild(
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = Cache(cache_root(root, cache_dir))
+    jobs = reuse_cached_takes(jobs, instances, cache)  # a trimmed shot keeps its paid take
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -134,6 +138,7 @@ async def abuild(
     result.animatic = write_animatic(shotlist, timeline, out_dir).path
     result.timeline, result.exports = write_timeline(timeline, out_dir, formats)
     write_summary(result)
+    result.review = write_review(out_dir)
     return result
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
 from previz.generate.plan import plan_jobs
+from previz.generate.reuse import reuse_cached_takes
 from previz.pipeline import make_backends, project_dir
 from previz.shotlist.loader import load
 
@@ -22,8 +23,10 @@ def estimate(
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
     shotlist = load(scene)
     backends = make_backends([backend or s.backend for s in shotlist.shots])
-    jobs = plan_jobs(shotlist, backends, backend=backend, model=model)
-    return estimate_cost(jobs, backends, Cache(cache_root(project_dir(shotlist), cache_dir)))
+    cache = Cache(cache_root(project_dir(shotlist), cache_dir))
+    jobs = reuse_cached_takes(plan_jobs(shotlist, backends, backend=backend, model=model),
+                              backends, cache)  # fmt: skip
+    return estimate_cost(jobs, backends, cache)
 
 
 def generation_log(

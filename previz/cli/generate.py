@@ -132,6 +132,8 @@ def _report(result: BuildResult) -> None:
     for fmt, paths in sorted(result.exports.items()):
         for path in paths:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
+    if result.review:
+        console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
     for problem in result.transition_problems:
         err_console.print(f"transition: {problem}", highlight=False, markup=False)
     for failure in report.failures:

@@ -3,9 +3,9 @@
 The cut an editor opens, at the project's rate and start timecode (01:00:00:00 by default):
 
 - ``V1``, the top video track: each shot's selected take, named by shot id, trimmed by
-  ``source_range`` to the shot's length from the clip's first frame (the rest of a generated
-  clip is tail handle); a shot not generated or failed is a ``MissingReference`` of the right
-  length, so the cut still times out;
+  ``source_range`` to the shot's length from its ``clip_in`` (the clip's first frame unless an
+  edit trimmed the head; the rest of a generated clip is handle); a shot not generated or
+  failed is a ``MissingReference`` of the right length, so the cut still times out;
 - alternate takes on tracks *below* V1 (``ALT1``, ``ALT2``…), under their shot: NLEs stack
   tracks upward and the adapters drop a track's disabled flag, so below is the only safe place;
 - ``A1`` dialogue, ``A2`` SFX, ``A3`` ambience, ``A4`` music from the clip's sound stems; a
@@ -31,6 +31,7 @@ from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.transitions import ShotTransitions, TransitionProblem, shot_transitions
 from previz.timebase import frames_in
 from previz.timeline.bible import character_bible, clip_facts, project_facts, shot_marker
+from previz.timeline.rates import frames_of
 
 VIDEO_TRACK = "V1"
 SOUND_TRACKS = (("A1", "dialogue"), ("A2", "sfx"), ("A3", "ambience"), ("A4", "music"))
@@ -99,8 +100,10 @@ def _gap(shot: ResolvedShot, rate: float) -> otio.schema.Gap:
 
 
 def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
+    """The shot's frames of its take: from ``clip_in`` (a head trim), for the shot's length."""
     return otio.opentime.TimeRange(
-        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(shot.frames, rate)
+        otio.opentime.RationalTime(frames_of(shot.clip_in, rate), rate),
+        otio.opentime.RationalTime(shot.frames, rate),
     )
 
 
@@ -193,7 +196,7 @@ def _dissolve_frames(
         reason = "a shot on either side of the cut has no take"
         problems.append(TransitionProblem(shot.id, "dissolve", wanted, 0, reason))
         return 0
-    tail = frames_in(clip.duration, rate) - shot.frames
+    tail = frames_in(clip.duration, rate) - int(_trimmed(shot, rate).end_time_exclusive().value)
     used = max(0, min(wanted, tail))
     if used < wanted:
         problems.append(TransitionProblem(
