@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from previz.pipeline import BuildResult
+from previz.review.notes import merge_notes
+from previz.shotlist.loader import load
 from tests.conftest import REPO
 from tests.review.browser import Browser
 from tests.review.conftest import TITLE
@@ -105,16 +107,23 @@ def test_hostile_strings_stay_text(page: Browser) -> None:
     assert chip.startswith("Eve <img")
 
 
-def test_a_note_typed_in_the_page_comes_out_in_notes_json(page: Browser) -> None:
+def download_notes(page: Browser, reviewer: str, shot: str, text: str) -> Path:
+    """Type ``text`` as a note on ``shot`` and download notes.json; its path."""
     for old in page.downloads.glob("*"):
         old.unlink()
-    page.driver.find_element("id", "reviewer-name").send_keys("Dana <Director>")
-    field = page.driver.find_element("css selector", "#shot-s2 form.shot-note textarea")
-    field.send_keys("Hold on Bob a beat longer </script>")
-    page.driver.find_element("css selector", "#shot-s2 form.shot-note button").click()
+    page.driver.find_element("id", "reviewer-name").send_keys(reviewer)
+    field = page.driver.find_element("css selector", f"#shot-{shot} form.shot-note textarea")
+    field.send_keys(text)
+    page.driver.find_element("css selector", f"#shot-{shot} form.shot-note button").click()
     page.driver.find_element("id", "download-notes").click()
-    saved = wait_for(lambda: next(page.downloads.glob("notes.json"), None))
-    notes = json.loads(wait_for(saved.read_text))
+    saved: Path = wait_for(lambda: next(page.downloads.glob("notes.json"), None))
+    wait_for(lambda: saved.read_text().endswith("}\n"))
+    return saved
+
+
+def test_a_note_typed_in_the_page_comes_out_in_notes_json(page: Browser) -> None:
+    saved = download_notes(page, "Dana <Director>", "s2", "Hold on Bob a beat longer </script>")
+    notes = json.loads(saved.read_text())
     assert notes["reviewer"] == "Dana <Director>"
     assert notes["notes"] == [
         {
@@ -126,6 +135,17 @@ def test_a_note_typed_in_the_page_comes_out_in_notes_json(page: Browser) -> None
             "created": notes["notes"][0]["created"],
         }
     ]
+
+
+def test_notes_from_the_page_merge_into_the_scene_file(
+    page: Browser, review_project: Path, tmp_path: Path
+) -> None:
+    scene = tmp_path / review_project.name
+    shutil.copy(review_project, scene)
+    shutil.copy(review_project.parent / "eve.png", tmp_path)
+    saved = download_notes(page, "Dana", "s4", "end on the skyline")
+    assert merge_notes(scene, saved, apply=True).written
+    assert load(scene).shot("s4").shot.notes == "01:00:03:12 Dana: end on the skyline"
 
 
 def test_a_note_at_the_playhead_names_the_shot_and_timecode_there(page: Browser) -> None:
