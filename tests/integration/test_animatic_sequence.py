@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 
 import previz
+from previz.backends.animatic.backend import AnimaticBackend
+from previz.backends.base import Job, RenderedMedia
+from previz.errors import BackendError
+from previz.media import extract_frame
 from tests.scene_text import MINIMAL
 
 SMALL = MINIMAL.replace("resolution: 320x180", "resolution: 160x90")
@@ -73,13 +77,40 @@ def test_the_animatic_is_exactly_as_long_as_the_cut_in_picture_and_sound(scene: 
         assert audio.duration * audio.time_base == 3
 
 
-def test_a_transition_no_media_can_carry_is_reported_for_its_shot(write_scene) -> None:  # type: ignore[no-untyped-def]
-    fps_25 = THREE_SHOTS.replace("fps: 24", "fps: 25").replace("fade out 6f", "fade out 40f")
-    path = write_scene(fps_25)
-    result = previz.build(path, out=path.parent / "out", formats=["otio"])
-    assert result.transition_problems == [
-        "s3: fade out of 40 frames shortened to 25 frames — the shot is 25 frames long"
+class FailingS2(AnimaticBackend):
+    """The animatic backend, except that shot s2 fails as a refused generation would."""
+
+    async def render(self, job: Job, workdir: Path) -> RenderedMedia:
+        if job.shot_id == "s2":
+            raise BackendError("refused", shot_id=job.shot_id, backend="animatic")
+        return await super().render(job, workdir)
+
+
+@pytest.fixture
+def failed_s2(write_scene) -> previz.BuildResult:  # type: ignore[no-untyped-def]
+    path = write_scene(THREE_SHOTS)
+    return previz.build(
+        path, out=path.parent / "out", formats=["otio"], backends={"animatic": FailingS2()}
+    )
+
+
+def test_a_dissolve_into_a_failed_shot_is_reported_for_its_shot(
+    failed_s2: previz.BuildResult,
+) -> None:
+    assert failed_s2.transition_problems == [
+        "s1: dissolve of 6 frames dropped — a shot on either side of the cut has no take"
     ]
+
+
+def test_a_failed_shot_is_a_slate_exactly_as_long_as_the_shot(
+    failed_s2: previz.BuildResult,
+) -> None:
+    assert failed_s2.animatic is not None
+    with av.open(str(failed_s2.animatic)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert (video.frames, audio.duration * audio.time_base) == (72, 3)
+    black = extract_frame(failed_s2.animatic, 1.5).convert("RGB").getpixel((80, 45))
+    assert max(black) < 20
 
 
 TWENTY = """
