@@ -10,6 +10,7 @@ stands in the cut as a slate of the right length, and the next run retries only 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -22,7 +23,13 @@ import opentimelineio as otio
 
 from previz.backends.base import Backend, Clip
 from previz.backends.registry import create_backend
-from previz.errors import BackendUnavailableError, OutputError, PrevizError
+from previz.errors import (
+    BackendUnavailableError,
+    OutputError,
+    PrevizError,
+    SceneError,
+    TimelineError,
+)
 from previz.generate import (
     Cache,
     CostEstimate,
@@ -38,9 +45,10 @@ from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
-from previz.shotlist.loader import load
+from previz.shotlist.loader import load, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
-from previz.timeline import assemble, export_timeline, resolve_formats
+from previz.timeline import assemble, resolve_formats
+from previz.timeline.export import Exported, export_products
 from previz.timeline.playout import playout
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
@@ -57,6 +65,7 @@ class BuildResult:
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
     transition_problems: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)  # exports written (not current)
     review: Path | None = None
 
     @property
@@ -85,7 +94,7 @@ async def abuild(
     model: str | None = None,
     max_cost: float | None = None,
     dry_run: bool = False,
-    formats: Sequence[str] = DEFAULT_FORMATS,
+    formats: Sequence[str] | None = None,
     cache_dir: Path | None = None,
     concurrency: Mapping[str, int] | None = None,
     request_rate: float | None = None,
@@ -93,9 +102,13 @@ async def abuild(
     backends: Mapping[str, Backend] | None = None,
     progress: RunProgress | None = None,
 ) -> BuildResult:
-    """Build a scene: generate what is not cached, then write the animatic and timeline."""
-    formats = resolve_formats(["otio", *formats])  # a typo fails now, not after generating
+    """Build a scene: generate what is not cached, then write the animatic and timeline.
+
+    ``formats`` defaults to the project's ``exports`` (else :data:`DEFAULT_FORMATS`); the
+    timeline's ``.otio`` is always written.
+    """
     shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)
     names = [backend or shot.backend for shot in shotlist.shots]
@@ -136,10 +149,34 @@ async def abuild(
     problems = timeline.metadata["previz"].get("transition_problems", [])
     result.transition_problems = [str(problem["message"]) for problem in problems]
     result.animatic = write_animatic(shotlist, timeline, out_dir).path
-    result.timeline, result.exports = write_timeline(timeline, out_dir, formats)
+    exported = write_timeline(timeline, out_dir, formats)
+    result.timeline, result.exports = exported.files["otio"][0], exported.files
+    result.rewritten = exported.rewritten
     write_summary(result)
     result.review = write_review(out_dir)
     return result
+
+
+def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:
+    """The exports a build writes: ``formats``, else ``project.exports``, else the defaults.
+
+    An unknown name in ``project.exports`` is reported at its line in the scene file.
+    """
+    if formats is not None:
+        return resolve_formats(["otio", *formats])
+    chosen = shotlist.project.exports
+    try:
+        return resolve_formats(["otio", *(DEFAULT_FORMATS if chosen is None else chosen)])
+    except TimelineError as error:
+        path = shotlist.source_path
+        line = column = None
+        if chosen is not None and path is not None and path.suffix in (".yaml", ".yml"):
+            bad = next((i for i, n in enumerate(chosen) if n in str(error.message)), 0)
+            line, column = position(read_yaml(path), ("project", "exports", bad))
+        raise SceneError(
+            f"project.exports: {error.message}", path=path, line=line, column=column,
+            hint=error.hint,
+        ) from None  # fmt: skip
 
 
 def require_credentials(estimate: CostEstimate, backends: Mapping[str, Backend]) -> None:
@@ -251,10 +288,9 @@ def write_animatic(
 
 def write_timeline(
     timeline: otio.schema.Timeline, out_dir: Path, formats: Sequence[str]
-) -> tuple[Path, dict[str, list[Path]]]:
-    """Export the assembled timeline to every requested format."""
-    exports = export_timeline(timeline, out_dir, formats)
-    return exports["otio"][0], exports
+) -> Exported:
+    """Export the assembled timeline to every requested format whose key changed."""
+    return export_products(timeline, out_dir, formats)
 
 
 def write_summary(result: BuildResult) -> Path:
@@ -282,5 +318,9 @@ def write_summary(result: BuildResult) -> Path:
         "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
     }
     path = result.out_dir / "build.json"
-    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(summary, indent=2) + "\n"
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == text:
+            return path  # the same summary: leave the file (and its mtime) alone
+    path.write_text(text, encoding="utf-8")
     return path

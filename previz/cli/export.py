@@ -9,7 +9,7 @@ from rich.table import Table
 
 from previz.cli.app import cli, console
 from previz.timeline import FORMATS, export_timeline
-from previz.timeline.export import REGISTRY
+from previz.timeline.export import format_spec
 from previz.timeline.reading import read_build_timeline
 
 
@@ -17,7 +17,9 @@ from previz.timeline.reading import read_build_timeline
 @click.argument("build_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option(
     "--format", "-f", "formats", multiple=True, default=("all",), show_default=True,
-    type=click.Choice([*FORMATS, "all"]), help="Format to write; repeat for several.",
+    metavar="NAME",
+    help=f"Format to write; repeat for several: {', '.join(FORMATS)}, all, a format a plugin "
+    "registers ('previz.formats' entry points) or an installed OpenTimelineIO adapter's name.",
 )  # fmt: skip
 @click.option("--relative", is_flag=True, help="Reference media relative to the output folder.")
 @click.option(
@@ -38,5 +40,5 @@ def export_command(
         table.add_column(column, overflow="fold")
     for fmt, paths in written.items():
         for path in paths:
-            table.add_row(fmt, str(path), REGISTRY[fmt].opens_in)
+            table.add_row(fmt, str(path), format_spec(fmt).opens_in)
     console.print(table)

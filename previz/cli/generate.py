@@ -42,9 +42,9 @@ logger = logging.getLogger("previz.cli")
     "-f",
     "formats",
     multiple=True,
-    default=DEFAULT_FORMATS,
-    show_default=True,
-    help="Timeline formats to export (repeat the option).",
+    metavar="NAME",
+    help="Timeline format to export (repeat the option); default: the project's `exports`, "
+    f"else {', '.join(DEFAULT_FORMATS)}.",
 )
 @click.option(
     "--cache-dir",
@@ -85,7 +85,7 @@ def build(
                 model=model,
                 max_cost=max_cost,
                 dry_run=dry_run,
-                formats=formats,
+                formats=formats or None,
                 cache_dir=cache_dir,
                 concurrency=limits,
                 request_rate=request_rate,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from previz.errors import OutputError, SceneError
@@ -147,19 +147,26 @@ class SceneEdit:
         source_indent = dash - line_start(self.text, dash)
         rest = self.text[:start] + self.text[end:]
         root = compose(rest, self.path)
-        target = scene_shots(root, scene_id)
-        if target is None or not target.value or target.flow_style:
+        found = scene_shots(root, scene_id)
+        target = found[1] if found is not None else None
+        if found is None or (isinstance(target, SequenceNode) and target.flow_style):
             raise SceneError(
                 f"cannot move shot '{shot_id}' into scene '{scene_id}'",
                 path=self.path,
                 shot_id=shot_id,
                 hint="the scene must exist and list its shots one per line",
             )
-        first = target.value[0]
-        indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
-        if after is None:
+        if not isinstance(target, SequenceNode) or not target.value:  # emptied by a move
+            key = found[0]
+            indent = int(key.start_mark.column) + 2
+            at = line_end(rest, key.end_mark.index)
+        elif after is None:
+            first = target.value[0]
+            indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
             at = item_lines(first, rest)[0]
         else:
+            first = target.value[0]
+            indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
             anchor = next((s for s in shot_nodes(root) if s.shot_id == after), None)
             if anchor is None or anchor.scene_id != scene_id:
                 raise SceneError(f"no shot '{after}' in scene '{scene_id}'", path=self.path)

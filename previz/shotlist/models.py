@@ -350,6 +350,11 @@ class Project(Strict):
     )
     lighting: Lighting | None = None
     defaults: ShotDefaults | None = None
+    exports: list[str] | None = Field(
+        default=None,
+        description="export formats every build writes (default: otio, fcp7, fcpxml, edl, aaf, "
+        "xges, kdenlive; 'all' for every one); the rest on demand with `previz export`",
+    )
 
     @field_validator("fps")
     @classmethod
