@@ -48,6 +48,7 @@ class CacheSummary:
     entries: int
     bytes: int
     removed: int = 0
+    checked: int = 0  # takes decoded whole by ``verify``
 
 
 def cache_summary(
@@ -63,4 +64,5 @@ def cache_summary(
         removed = sum(not cache.verify(key) for key in keys)
     else:
         removed = 0
-    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed)
+    checked = len(keys) if verify and not clear else 0
+    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed, checked)

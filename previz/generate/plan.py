@@ -59,6 +59,7 @@ def animatic_payload(shotlist: ResolvedShotList, shot: ResolvedShot) -> dict[str
         "scene": {
             "id": shot.scene.id,
             "heading": shot.scene.heading,
+            "time_of_day": shot.heading.time_of_day,  # CONTINUOUS carries on the scene before's
             "number": shotlist.source.scenes.index(shot.scene) + 1,
         },
         "shot": {

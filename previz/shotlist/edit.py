@@ -23,10 +23,10 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from previz.errors import OutputError, SceneError
 from previz.shotlist.checks import suggest
-from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
-from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.loader import from_data, load, parse_fast, parse_located
 from previz.shotlist.resolve import ResolvedShotList
+from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
+from previz.shotlist.screenplay import screenplay_to_data
 from previz.shotlist.yamltext import (
     ShotNode,
     compose,
@@ -47,7 +47,7 @@ class SceneEdit:
 
     def __init__(self, path: str | Path, text: str | None = None) -> None:
         self.path = Path(path)
-        if self.path.suffix == ".py" or self.path.suffix.lower() in FOUNTAIN_SUFFIXES:
+        if self.path.suffix == ".py" or self.path.suffix.lower() in SCREENPLAY_SUFFIXES:
             kind = "a Python scene script" if self.path.suffix == ".py" else "a screenplay"
             raise SceneError(
                 f"{kind} cannot be edited in place",
@@ -288,7 +288,7 @@ def import_screenplay(screenplay: Path, dest: Path, *, force: bool = False) -> P
             path=dest,
             hint="pass --force to overwrite it, or --out to write elsewhere",
         )
-    data = fountain_to_data(screenplay)
+    data = screenplay_to_data(screenplay)
     from_data(data, path=dest)  # the breakdown must be a valid scene before it is written
     # quoted, so a YAML 1.1 reader does not take 16:9 for the base-60 number 969
     data["project"]["aspect"] = DoubleQuotedScalarString(data["project"]["aspect"])
