@@ -3,6 +3,7 @@ the cache holds."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +25,11 @@ def estimate(
     shotlist = load(scene)
     backends = make_backends([backend or s.backend for s in shotlist.shots])
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
-    jobs = reuse_cached_takes(plan_jobs(shotlist, backends, backend=backend, model=model),
-                              backends, cache)  # fmt: skip
-    return estimate_cost(jobs, backends, cache)
+    planned = plan_jobs(shotlist, backends, backend=backend, model=model)
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
+                   if row.job.seconds != job.seconds)  # fmt: skip
+    return dataclasses.replace(result, reused=reused)
 
 
 def generation_log(

@@ -190,6 +190,12 @@ def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | 
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
     table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
     console.print(table)
+    for row in result.reused:
+        console.print(
+            f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
+            "reused (the cut is trimmed from it); nothing to pay",
+            highlight=False,
+        )
     console.print(
         f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "
         f"{result.cached} cached"
