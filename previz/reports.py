@@ -12,17 +12,18 @@ from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.pipeline import make_backends, project_dir
 from previz.shotlist.loader import load
+from previz.shotlist.resolve import ResolvedShotList
 
 
 def estimate(
-    scene: str | Path,
+    scene: str | Path | ResolvedShotList,
     *,
     backend: str | None = None,
     model: str | None = None,
     cache_dir: Path | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
-    shotlist = load(scene)
+    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
     backends = make_backends([backend or s.backend for s in shotlist.shots])
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
     planned = plan_jobs(shotlist, backends, backend=backend, model=model)

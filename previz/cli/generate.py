@@ -169,6 +169,8 @@ def _report(result: BuildResult) -> None:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
     if result.review:
         console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
+    for problem in result.transition_problems:
+        err_console.print(f"transition: {problem}", highlight=False, markup=False)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(
