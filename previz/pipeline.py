@@ -14,7 +14,8 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ async def abuild(
     )
     try:
         async with locked:
-            with Journal(_prepared(state) / "journal.sqlite") as journal:
+            with _journal(state, dry_run) as journal:
                 report = await run_jobs(
                     jobs,
                     instances,
@@ -225,6 +226,22 @@ def build(scene: str | Path | ResolvedShotList, **options: Any) -> BuildResult:
         "previz.build() cannot run inside a running event loop (a notebook, an async app)",
         hint="use 'await previz.abuild(...)' there instead",
     )
+
+
+@contextlib.contextmanager
+def _journal(state: Path, dry_run: bool) -> Iterator[Journal]:
+    """The project's journal; a dry run that finds none reads an empty one in a temporary
+    folder, so planning writes nothing into the project."""
+    path = state / "journal.sqlite"
+    if dry_run and not path.exists():
+        with (
+            tempfile.TemporaryDirectory(prefix="previz-dry-run-") as folder,
+            Journal(Path(folder) / "journal.sqlite") as journal,
+        ):
+            yield journal
+        return
+    with Journal(_prepared(state) / "journal.sqlite") as journal:
+        yield journal
 
 
 def _stem(shotlist: ResolvedShotList) -> str:

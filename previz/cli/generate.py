@@ -16,6 +16,7 @@ from rich.table import Table
 from previz.backends.base import Backend, Capabilities, Job
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
+from previz.cli.logview import print_log
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
@@ -213,32 +214,7 @@ def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
         return
-    table = Table()
-    for column in (
-        "finished",
-        "shot",
-        "take",
-        "backend",
-        "model",
-        "outcome",
-        "cost",
-        "latency",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
-    for entry in entries:
-        table.add_row(
-            entry.finished,
-            entry.shot_id,
-            str(entry.take),
-            entry.backend,
-            entry.model,
-            entry.outcome,
-            f"${entry.cost:.2f}",
-            f"{entry.latency:.1f}s",
-            entry.reason or "",
-        )
-    console.print(table)
+    print_log(console, entries)
 
 
 @cli.command()
