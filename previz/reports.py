@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.pipeline import make_backends, project_dir
@@ -27,9 +28,10 @@ def estimate(
     backends = make_backends([backend or s.backend for s in shotlist.shots])
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
     planned = plan_jobs(shotlist, backends, backend=backend, model=model)
-    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    pins = TakePins(project_dir(shotlist) / ".previz" / "takes.json")
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache, pins), backends, cache)
     reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
-                   if row.job.seconds != job.seconds)  # fmt: skip
+                   if row.job != job)  # fmt: skip
     return dataclasses.replace(result, reused=reused)
 
 

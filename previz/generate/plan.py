@@ -15,6 +15,7 @@ from typing import Any
 
 from previz.backends.base import Backend, Job, Reference
 from previz.generate.keys import file_sha256
+from previz.generate.pins import shot_definition
 from previz.prompts.compiler import PromptCompiler
 from previz.prompts.phrases import lighting_phrase
 from previz.shotlist.models import Character, Location, Prop
@@ -143,6 +144,7 @@ def plan_jobs(
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()
         clip_in = float(shot.clip_in.to_seconds())  # a head trim: the take must cover it too
+        definition = shot_definition(shotlist, shot)
         for take in range(1, shot.takes + 1):
             payload = (
                 animatic_payload(shotlist, shot)
@@ -162,6 +164,7 @@ def plan_jobs(
                     ),
                     shot_seconds=shot.seconds,
                     clip_in=clip_in,
+                    definition=definition,
                     width=width,
                     height=height,
                     fps=float(shotlist.rate),

@@ -261,3 +261,19 @@ def test_previz_own_metadata_is_never_taken_for_a_note(tmp_path: Path) -> None:
     scene, timeline = built(tmp_path)
     clip(timeline, "a").metadata["previz"]["notes"] = "the shot list's own note"
     assert run(timeline, scene).rows == []
+
+
+def test_a_cue_running_until_a_shot_now_before_it_ends_with_its_own_shot(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    scene.write_text(scene.read_text().replace(
+        "action: One.\n", "action: One.\n        sound:\n"
+        "          - {kind: music, description: a cello, until: b}\n"))  # fmt: skip
+    track = v1(timeline)
+    b = clip(timeline, "b")
+    track.remove(next(i for i in track if isinstance(i, otio.schema.Transition)))
+    track.remove(b)
+    track.insert(0, b)
+    result = run(timeline, scene)
+    assert ("a", "sound 1 until", "b", "its own shot's end") in rows(result)
+    assert "{kind: music, description: a cello}" in scene.read_text()
+    assert [s.id for s in load(scene).shots][:2] == ["b", "a"]
