@@ -20,12 +20,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from previz.backends.options import check_backend_options
 from previz.errors import SceneError, SceneErrors
 from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check_references
-from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
-from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
 from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 from previz.shotlist.schema_errors import problems_from_validation
+from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
+from previz.shotlist.screenplay import screenplay_to_data
 from previz.shotlist.shown import escape, shorten
 
 __all__ = [
@@ -46,8 +46,8 @@ def load(path: str | Path) -> ResolvedShotList:
     path = Path(path)
     if path.suffix in SCRIPT_SUFFIXES:
         return _load_script(path)
-    if path.suffix.lower() in FOUNTAIN_SUFFIXES:
-        return from_data(fountain_to_data(path), path=path)
+    if path.suffix.lower() in SCREENPLAY_SUFFIXES:
+        return from_data(screenplay_to_data(path), path=path)
     text = read_text(path)
     try:
         data = parse_fast(text, path)

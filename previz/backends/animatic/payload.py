@@ -5,7 +5,8 @@ Built by :meth:`AnimaticBackend.payload` from the planner's neutral
 :func:`previz.backends.animatic.sheet.read_sheet`. Keys:
 
 - ``title``: the project's title (the slate); ``letterbox``: the aspect the card is matted to.
-- ``scene``: ``id``, ``heading`` and 1-based ``number``.
+- ``scene``: ``id``, ``heading``, ``time_of_day`` (as the heading resolves it) and 1-based
+  ``number``.
 - ``shot``: ``id``, ``number``, ``size``/``angle`` (+ ``_label``), ``movement`` (type, label,
   direction, speed), ``lens`` (focal length, aperture) or ``None``, ``action``, ``location``
   (id, name) or ``None``, ``cast`` (id, name, colour), ``notes``, ``lighting`` (a phrase).
@@ -32,6 +33,7 @@ def animatic_payload(facts: ShotFacts) -> dict[str, Any]:
         "scene": {
             "id": shot.scene.id,
             "heading": shot.scene.heading,
+            "time_of_day": shot.heading.time_of_day,  # CONTINUOUS carries on the scene before's
             "number": shotlist.source.scenes.index(shot.scene) + 1,
         },
         "shot": {
