@@ -39,6 +39,7 @@ from previz.generate import (
     estimate_cost,
     run_jobs,
 )
+from previz.generate import lock as build_lock
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
@@ -114,13 +115,21 @@ async def abuild(
     backends: Mapping[str, Backend] | None = None,
     progress: RunProgress | None = None,
     options: OptionValues | None = None,
+    resubmit_unknown: bool = False,
+    retry_blocked: bool = False,
+    regenerate_expired: bool = False,
+    wait: bool = False,
 ) -> BuildResult:
     """Build a scene: generate what is not cached, then write the animatic and timeline.
 
     ``formats`` defaults to the project's ``exports`` (else :data:`DEFAULT_FORMATS`); the
     timeline's ``.otio`` is always written. ``options`` override the scene's
     ``project.backends`` option by option (``{"luma": {"resolution": "1080p"}}`` is what
-    ``-o luma.resolution=1080p`` gives).
+    ``-o luma.resolution=1080p`` gives). One build runs per project at a time
+    (``.previz/build.lock``): another one waits ``LOCK_WAIT`` seconds, then stops naming the
+    holder — or, with ``wait``, queues behind it. ``resubmit_unknown``, ``retry_blocked`` and
+    ``regenerate_expired`` let takes the journal holds be generated again (see
+    :mod:`previz.generate.runner`).
     """
     shotlist = resolve_scene(scene, caller="previz.abuild")
     formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
@@ -134,37 +143,50 @@ async def abuild(
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
+    locked = (
+        contextlib.nullcontext()
+        if dry_run
+        else build_lock.project_lock(_prepared(state), wait=None if wait else build_lock.LOCK_WAIT)
+    )
     try:
-        with Journal(_prepared(state) / "journal.sqlite") as journal:
-            report = await run_jobs(
-                jobs,
-                instances,
-                cache=cache,
-                journal=journal,
-                workdir=state / "work",
-                concurrency=concurrency,
-                request_rate=request_rate,
-                job_timeout=job_timeout,
-                max_cost=max_cost,
-                continuity=shotlist.project.continuity,
-                dry_run=dry_run,
-                progress=progress,
-                selected_takes={s.id: s.selected_take for s in shotlist.shots},
-            )
+        async with locked:
+            with Journal(_prepared(state) / "journal.sqlite") as journal:
+                report = await run_jobs(
+                    jobs,
+                    instances,
+                    cache=cache,
+                    journal=journal,
+                    workdir=state / "work",
+                    concurrency=concurrency,
+                    request_rate=request_rate,
+                    job_timeout=job_timeout,
+                    max_cost=max_cost,
+                    continuity=shotlist.project.continuity,
+                    dry_run=dry_run,
+                    progress=progress,
+                    selected_takes={s.id: s.selected_take for s in shotlist.shots},
+                    resubmit_unknown=resubmit_unknown,
+                    retry_blocked=retry_blocked,
+                    regenerate_expired=regenerate_expired,
+                )
+            result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
+            if not dry_run:
+                _write_outputs(result, formats)
     finally:
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
-    result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
-    if dry_run:
-        return result
-    clips = place_clips(report.clips, out_dir)
-    result.animatic = write_animatic(shotlist, clips, out_dir)
-    exported = write_timeline(shotlist, clips, report, out_dir, formats)
+    return result
+
+
+def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
+    """Place the clips; write the animatic, the timeline and its exports, build.json, review."""
+    clips = place_clips(result.report.clips, result.out_dir)
+    result.animatic = write_animatic(result.shotlist, clips, result.out_dir)
+    exported = write_timeline(result.shotlist, clips, result.report, result.out_dir, formats)
     result.timeline, result.exports = exported.files["otio"][0], exported.files
     result.rewritten = exported.rewritten
     write_summary(result)
-    result.review = write_review(out_dir)
-    return result
+    result.review = write_review(result.out_dir)
 
 
 def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:
@@ -325,6 +347,7 @@ def write_summary(result: BuildResult) -> Path:
         "cached": report.cached,
         "generated": report.generated,
         "spent_usd": round(report.spent, 4),
+        "unknown_usd": round(report.at_risk, 4),
         "failures": [
             {
                 "shot": f.shot_id,
@@ -332,6 +355,7 @@ def write_summary(result: BuildResult) -> Path:
                 "backend": f.backend,
                 "reason": f.reason,
                 "retryable": f.retryable,
+                "state": f.state,
             }
             for f in report.failures
         ],

@@ -3,6 +3,7 @@ the cache holds."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,11 @@ def estimate(
     shotlist = load(scene)
     backends = backends_for(shotlist, backend, options)
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
-    jobs = reuse_cached_takes(plan_jobs(shotlist, backends, backend=backend, model=model),
-                              backends, cache)  # fmt: skip
-    return estimate_cost(jobs, backends, cache)
+    planned = plan_jobs(shotlist, backends, backend=backend, model=model)
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
+                   if row.job.seconds != job.seconds)  # fmt: skip
+    return dataclasses.replace(result, reused=reused)
 
 
 def generation_log(
@@ -50,6 +53,7 @@ class CacheSummary:
     entries: int
     bytes: int
     removed: int = 0
+    checked: int = 0  # takes decoded whole by ``verify``
 
 
 def cache_summary(
@@ -65,4 +69,5 @@ def cache_summary(
         removed = sum(not cache.verify(key) for key in keys)
     else:
         removed = 0
-    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed)
+    checked = len(keys) if verify and not clear else 0
+    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed, checked)

@@ -61,6 +61,27 @@ logger = logging.getLogger("previz.cli")
     help="Give up on a take after this many seconds (it resumes next run).",
 )
 @OPTION
+@click.option(
+    "--resubmit-unknown",
+    is_flag=True,
+    help="Submit again the takes whose submission got no reply and that the service could not "
+    "account for (the first may have been billed too).",
+)
+@click.option(
+    "--retry-blocked",
+    is_flag=True,
+    help="Submit again the takes moderation blocked, unchanged (they are skipped otherwise).",
+)
+@click.option(
+    "--regenerate-expired",
+    is_flag=True,
+    help="Generate again (and pay again for) takes whose output expired before it was fetched.",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another build of this project is running, wait for it instead of stopping.",
+)
 def build(
     scene: Path,
     out: Path | None,
@@ -74,6 +95,10 @@ def build(
     request_rate: float | None,
     job_timeout: float | None,
     option_pairs: tuple[str, ...],
+    resubmit_unknown: bool,
+    retry_blocked: bool,
+    regenerate_expired: bool,
+    wait: bool,
 ) -> None:
     """Generate every shot, then write the animatic MP4 and the timeline exports."""
     options = parse_cli_options(option_pairs)
@@ -96,6 +121,10 @@ def build(
                 job_timeout=job_timeout,
                 progress=progress,
                 options=options,
+                resubmit_unknown=resubmit_unknown,
+                retry_blocked=retry_blocked,
+                regenerate_expired=regenerate_expired,
+                wait=wait,
             )
         )
     _report(result)
@@ -131,9 +160,11 @@ def _report(result: BuildResult) -> None:
         console.print(table)
         console.print(f"estimated spend: ${report.estimated_cost:.2f}")
         return
+    unknown = [f for f in report.failures if f.state == "unknown" and f.cost]
+    risk = f" (${report.at_risk:.2f} of it on {len(unknown)} submission(s) of unknown outcome)"
     console.print(
         f"{len(report.clips)} clip(s): {report.cached} from the cache, "
-        f"{report.generated} generated, ${report.spent:.2f} spent"
+        f"{report.generated} generated, ${report.spent:.2f} spent{risk if unknown else ''}"
     )
     if result.animatic:
         console.print(f"animatic: {result.animatic}", highlight=False, soft_wrap=True)
@@ -145,7 +176,7 @@ def _report(result: BuildResult) -> None:
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(
-            f"failed: {failure.shot_id} take {failure.take} on {failure.backend}: "
+            f"{failure.state}: {failure.shot_id} take {failure.take} on {failure.backend}: "
             f"{failure.reason}{again}",
             highlight=False,
             markup=False,
@@ -170,6 +201,12 @@ def cost(
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir, options=options)
     table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
     console.print(table)
+    for row in result.reused:
+        console.print(
+            f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
+            "reused (the cut is trimmed from it); nothing to pay",
+            highlight=False,
+        )
     console.print(
         f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "
         f"{result.cached} cached"
@@ -228,12 +265,19 @@ def select(scene: Path, shot: str, take: int) -> None:
 @cli.command()
 @click.argument("scene", type=SCENE)
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--verify", is_flag=True, help="Decode every take; evict the broken ones.")
+@click.option(
+    "--verify", is_flag=True, help="Decode every frame of every take; evict the broken ones."
+)
 @click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
 def cache(scene: Path, cache_dir: Path | None, verify: bool, clear: bool) -> None:
     """Show where a project's cache is and what it holds; verify or clear it."""
     summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
-    if verify or clear:
+    if verify and not clear:
+        console.print(
+            f"checked {summary.checked} take(s), decoding every frame: "
+            f"removed {summary.removed} take(s) that did not decode completely"
+        )
+    elif clear:
         console.print(f"removed {summary.removed} take(s)")
     console.print(
         f"{summary.root}: {summary.entries} take(s), {summary.bytes / 1_000_000:.1f} MB",

@@ -1,8 +1,10 @@
 """The facts the runner records about a clip: length, rate, size, sound.
 
 Probed once, when a clip enters the cache (with :func:`previz.media.probe`), and kept in its
-record, so a cache hit never opens media. Storing also decodes the first frame: a clip that
-does not decode raises :class:`~previz.errors.MediaError` and never enters the cache.
+record, so a cache hit never opens media. A clip rendered here is checked by decoding its first
+frame (:func:`probe_facts`); a clip that came over the network, and every take ``previz cache
+--verify`` checks, is decoded whole (:func:`probe_complete`): a clip that does not decode
+completely raises :class:`~previz.errors.MediaError` and never enters (or leaves) the cache.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import av
 
 from previz.errors import MediaError
 from previz.media import probe
+from previz.media.decode import decode_fully
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,13 @@ def probe_facts(path: Path) -> MediaFacts:
         height=info.height,
         has_audio=info.has_audio,
     )
+
+
+def probe_complete(path: Path) -> MediaFacts:
+    """The facts of ``path``, after proving that every frame it declares decodes."""
+    facts = probe_facts(path)
+    decode_fully(path)
+    return facts
 
 
 def _first_frame_decodes(path: Path) -> None:
