@@ -13,10 +13,11 @@ from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.pipeline import backends_for, project_dir
 from previz.shotlist.loader import load
+from previz.shotlist.resolve import ResolvedShotList
 
 
 def estimate(
-    scene: str | Path,
+    scene: str | Path | ResolvedShotList,
     *,
     backend: str | None = None,
     model: str | None = None,
@@ -24,7 +25,7 @@ def estimate(
     options: OptionValues | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
-    shotlist = load(scene)
+    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
     backends = backends_for(shotlist, backend, options)
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
     planned = plan_jobs(shotlist, backends, backend=backend, model=model)

@@ -17,6 +17,7 @@ from previz.backends.base import Backend, Capabilities, Job
 from previz.backends.options import describe
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
+from previz.cli.logview import print_log
 from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
@@ -173,6 +174,8 @@ def _report(result: BuildResult) -> None:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
     if result.review:
         console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
+    for problem in result.transition_problems:
+        err_console.print(f"transition: {problem}", highlight=False, markup=False)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(
@@ -224,32 +227,7 @@ def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
         return
-    table = Table()
-    for column in (
-        "finished",
-        "shot",
-        "take",
-        "backend",
-        "model",
-        "outcome",
-        "cost",
-        "latency",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
-    for entry in entries:
-        table.add_row(
-            entry.finished,
-            entry.shot_id,
-            str(entry.take),
-            entry.backend,
-            entry.model,
-            entry.outcome,
-            f"${entry.cost:.2f}",
-            f"{entry.latency:.1f}s",
-            entry.reason or "",
-        )
-    console.print(table)
+    print_log(console, entries)
 
 
 @cli.command()
