@@ -50,6 +50,10 @@ def built(tmp_path: Path, fps: str = "24") -> tuple[Path, otio.schema.Timeline]:
     """A scene and the timeline a build would make of it (each take 3 s: 1 s of handle)."""
     scene = tmp_path / "scene.yaml"
     scene.write_text(SCENE.format(fps=fps), encoding="utf-8")
+    return built_from(scene, tmp_path)
+
+
+def built_from(scene: Path, tmp_path: Path) -> tuple[Path, otio.schema.Timeline]:
     shotlist = load(scene)
     clips = {
         (s.id, 1): Clip(
@@ -277,3 +281,12 @@ def test_a_cue_running_until_a_shot_now_before_it_ends_with_its_own_shot(tmp_pat
     assert ("a", "sound 1 until", "b", "its own shot's end") in rows(result)
     assert "{kind: music, description: a cello}" in scene.read_text()
     assert [s.id for s in load(scene).shots][:2] == ["b", "a"]
+
+
+def test_a_fade_out_in_the_cut_is_not_taken_for_a_dissolve(tmp_path: Path) -> None:
+    scene, _ = built(tmp_path)
+    fade = "action: Two.\n        transition_out: fade out 6f\n"
+    scene.write_text(scene.read_text().replace("action: Two.\n", fade))
+    _, timeline = built_from(scene, tmp_path)
+    assert any(isinstance(i, otio.schema.Transition) for i in v1(timeline)[3:])
+    assert run(timeline, scene).rows == []
