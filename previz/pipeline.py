@@ -14,10 +14,13 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import opentimelineio as otio
 
 from previz.backends.base import Backend, Clip
 from previz.backends.registry import create_backend
@@ -42,12 +45,13 @@ from previz.generate import lock as build_lock
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
-from previz.media.sequence import Segment, build_sequence
+from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
 from previz.shotlist.loader import load, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
+from previz.timeline.playout import playout
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
 
@@ -62,6 +66,7 @@ class BuildResult:
     animatic: Path | None = None
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
+    transition_problems: list[str] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)  # exports written (not current)
     review: Path | None = None
 
@@ -132,7 +137,7 @@ async def abuild(
     )
     try:
         async with locked:
-            with Journal(_prepared(state) / "journal.sqlite") as journal:
+            with _journal(state, dry_run) as journal:
                 report = await run_jobs(
                     jobs,
                     instances,
@@ -163,8 +168,12 @@ async def abuild(
 def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     """Place the clips; write the animatic, the timeline and its exports, build.json, review."""
     clips = place_clips(result.report.clips, result.out_dir)
-    result.animatic = write_animatic(result.shotlist, clips, result.out_dir)
-    exported = write_timeline(result.shotlist, clips, result.report, result.out_dir, formats)
+    failures = {f.shot_id: f.reason for f in result.report.failures}
+    timeline = assemble(result.shotlist, clips, failures=failures)
+    problems = timeline.metadata["previz"].get("transition_problems", [])
+    result.transition_problems = [str(problem["message"]) for problem in problems]
+    result.animatic = write_animatic(result.shotlist, timeline, result.out_dir).path
+    exported = write_timeline(timeline, result.out_dir, formats)
     result.timeline, result.exports = exported.files["otio"][0], exported.files
     result.rewritten = exported.rewritten
     write_summary(result)
@@ -217,6 +226,22 @@ def build(scene: str | Path | ResolvedShotList, **options: Any) -> BuildResult:
         "previz.build() cannot run inside a running event loop (a notebook, an async app)",
         hint="use 'await previz.abuild(...)' there instead",
     )
+
+
+@contextlib.contextmanager
+def _journal(state: Path, dry_run: bool) -> Iterator[Journal]:
+    """The project's journal; a dry run that finds none reads an empty one in a temporary
+    folder, so planning writes nothing into the project."""
+    path = state / "journal.sqlite"
+    if dry_run and not path.exists():
+        with (
+            tempfile.TemporaryDirectory(prefix="previz-dry-run-") as folder,
+            Journal(Path(folder) / "journal.sqlite") as journal,
+        ):
+            yield journal
+        return
+    with Journal(_prepared(state) / "journal.sqlite") as journal:
+        yield journal
 
 
 def _stem(shotlist: ResolvedShotList) -> str:
@@ -283,20 +308,14 @@ def _link(source: Path, dest: Path) -> Path:
 
 
 def write_animatic(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], out_dir: Path
-) -> Path:
-    """Join the selected take of every shot (a slate where it failed) into ``animatic.mp4``."""
-    segments = [
-        Segment(
-            s.id,
-            s.seconds,
-            clip.path if (clip := clips.get((s.id, s.selected_take))) else None,
-            clip_in=float(s.clip_in.to_seconds()),
-        )
-        for s in shotlist.shots
-    ]
+    shotlist: ResolvedShotList, timeline: otio.schema.Timeline, out_dir: Path
+) -> SequenceResult:
+    """``animatic.mp4``: the timeline's picture and sound as it plays (a slate where a shot
+    failed), left untouched when the cut has not changed."""
+    parts = playout(timeline)
     return build_sequence(
-        segments,
+        parts.pictures,
+        parts.sounds,
         out_dir / "animatic.mp4",
         ffmpeg=find_ffmpeg(),
         width=shotlist.width,
@@ -307,15 +326,9 @@ def write_animatic(
 
 
 def write_timeline(
-    shotlist: ResolvedShotList,
-    clips: Mapping[tuple[str, int], Clip],
-    report: RunReport,
-    out_dir: Path,
-    formats: Sequence[str],
+    timeline: otio.schema.Timeline, out_dir: Path, formats: Sequence[str]
 ) -> Exported:
-    """Assemble the OTIO timeline and export it to every requested format whose key changed."""
-    failures = {f.shot_id: f.reason for f in report.failures}
-    timeline = assemble(shotlist, clips, failures=failures)
+    """Export the assembled timeline to every requested format whose key changed."""
     return export_products(timeline, out_dir, formats)
 
 
@@ -341,6 +354,7 @@ def write_summary(result: BuildResult) -> Path:
             }
             for f in report.failures
         ],
+        "transition_problems": result.transition_problems,
         "animatic": result.animatic.name if result.animatic else None,
         "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
     }

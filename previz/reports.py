@@ -3,6 +3,7 @@ the cache holds."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,22 +12,25 @@ from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.pipeline import make_backends, project_dir
 from previz.shotlist.loader import load
+from previz.shotlist.resolve import ResolvedShotList
 
 
 def estimate(
-    scene: str | Path,
+    scene: str | Path | ResolvedShotList,
     *,
     backend: str | None = None,
     model: str | None = None,
     cache_dir: Path | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
-    shotlist = load(scene)
+    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
     backends = make_backends([backend or s.backend for s in shotlist.shots])
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
-    jobs = reuse_cached_takes(plan_jobs(shotlist, backends, backend=backend, model=model),
-                              backends, cache)  # fmt: skip
-    return estimate_cost(jobs, backends, cache)
+    planned = plan_jobs(shotlist, backends, backend=backend, model=model)
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
+                   if row.job.seconds != job.seconds)  # fmt: skip
+    return dataclasses.replace(result, reused=reused)
 
 
 def generation_log(

@@ -12,6 +12,7 @@ from previz.backends.registry import create_backend
 from previz.prompts.compiler import PromptCompiler, ShotPrompt
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
+from previz.timebase import timecode
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class SceneSummary:
     backends: tuple[str, ...]
 
     def __str__(self) -> str:
-        tc = otio.opentime.to_timecode(self.running_time, self.running_time.rate)
+        tc = timecode(round(self.running_time.value), self.running_time.rate)
         return (
             f"{self.scenes} scene(s), {self.shots} shot(s), {self.takes} take(s), "
             f"{self.characters} character(s), running time {tc} "

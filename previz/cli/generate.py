@@ -16,6 +16,7 @@ from rich.table import Table
 from previz.backends.base import Backend, Capabilities, Job
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
+from previz.cli.logview import print_log
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
@@ -168,6 +169,8 @@ def _report(result: BuildResult) -> None:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
     if result.review:
         console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
+    for problem in result.transition_problems:
+        err_console.print(f"transition: {problem}", highlight=False, markup=False)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(
@@ -188,6 +191,12 @@ def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | 
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
     table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
     console.print(table)
+    for row in result.reused:
+        console.print(
+            f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
+            "reused (the cut is trimmed from it); nothing to pay",
+            highlight=False,
+        )
     console.print(
         f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "
         f"{result.cached} cached"
@@ -205,32 +214,7 @@ def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
         return
-    table = Table()
-    for column in (
-        "finished",
-        "shot",
-        "take",
-        "backend",
-        "model",
-        "outcome",
-        "cost",
-        "latency",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
-    for entry in entries:
-        table.add_row(
-            entry.finished,
-            entry.shot_id,
-            str(entry.take),
-            entry.backend,
-            entry.model,
-            entry.outcome,
-            f"${entry.cost:.2f}",
-            f"{entry.latency:.1f}s",
-            entry.reason or "",
-        )
-    console.print(table)
+    print_log(console, entries)
 
 
 @cli.command()

@@ -19,6 +19,7 @@ from typing import Any
 import opentimelineio as otio
 
 from previz.errors import TimelineError
+from previz.timeline.edl import EVENT as EDL_EVENT
 
 ADAPTERS = {
     ".otio": "otio_json",
@@ -57,7 +58,39 @@ def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
     if timeline is None:
         raise TimelineError("the file holds no timeline", path=path,
                             hint="export the sequence itself, not a bin or a project")  # fmt: skip
+    if adapter == "cmx_3600":
+        _locators_at_record_time(timeline, path.read_text(encoding="utf-8", errors="replace"), fps)
     return timeline
+
+
+def _locators_at_record_time(timeline: otio.schema.Timeline, text: str, fps: float) -> None:
+    """Place an EDL's ``* LOC:`` marks by the record timecode they carry.
+
+    OTIO's EDL reader starts the cut at 0 (dropping the first record timecode) and keeps a
+    locator's timecode as if it were a time in the clip's media; EDLs (previz's, Avid's) write
+    the record timecode. So the start comes back from the first event, and each mark inside its
+    event's record range moves to the clip's source time at that record time. OTIO's own
+    writer (the one EDL writer that puts media time there) writes no ``FCM:`` line: its marks
+    are left as they are.
+    """
+    first = next((m for m in map(EDL_EVENT.match, text.splitlines()) if m), None)
+    if first is None or "\nFCM:" not in text:
+        return
+    start = otio.opentime.from_timecode(first["rec_in"], fps)
+    timeline.global_start_time = start
+    for track in timeline.tracks:
+        for index, item in enumerate(track):
+            if not isinstance(item, otio.schema.Clip) or item.source_range is None:
+                continue
+            placed = track.range_of_child_at_index(index)
+            record = start + placed.start_time
+            for marker in item.markers:
+                into = marker.marked_range.start_time - record
+                if not 0 <= into.to_seconds() < placed.duration.to_seconds():
+                    continue
+                marker.marked_range = otio.opentime.TimeRange(
+                    item.source_range.start_time + into, marker.marked_range.duration
+                )
 
 
 def _first_timeline(item: Any) -> otio.schema.Timeline | None:

@@ -20,6 +20,7 @@ from previz.prompts.phrases import lighting_phrase
 from previz.shotlist.models import Character, Location, Prop
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.timing import to_time
+from previz.shotlist.transitions import shot_transitions
 
 
 @cache
@@ -129,8 +130,11 @@ def plan_jobs(
         return backends[name].capabilities(model_name).prompt_limit
 
     compiler = PromptCompiler(shotlist, limit=limit)
+    edges = shot_transitions(shotlist)
     jobs: list[Job] = []
     for shot in shotlist.shots:
+        # a dissolve out of the shot shows its take's tail beyond the cut: ask for those frames
+        tail = float(edges[shot.id].dissolve_out / shotlist.rate)
         name = backend or shot.backend
         instance = backends[name]
         model_name = model or shot.model or instance.default_model
@@ -154,7 +158,7 @@ def plan_jobs(
                     prompt=prompt.text,
                     template_hash=prompt.template_hash,
                     seconds=caps.generation_seconds(
-                        clip_in + shot.seconds, handles, with_references=bool(refs)
+                        clip_in + shot.seconds + tail, handles, with_references=bool(refs)
                     ),
                     shot_seconds=shot.seconds,
                     clip_in=clip_in,

@@ -67,6 +67,7 @@ class ReviewShot:
     movement: str
     lens: str
     cast: tuple[str, ...]
+    wardrobe: tuple[tuple[str, str], ...]  # (character id, what they wear in this shot)
     location: str | None
     action: str
     dialogue: tuple[Cue, ...]
@@ -98,7 +99,7 @@ class ReviewCharacter:
     description: str
     color: str
     voice: str | None
-    wardrobe: tuple[tuple[str, str], ...]  # (scene id or "default", what they wear)
+    wardrobe: tuple[tuple[str, str], ...]  # (scene heading, what they wear in that scene)
     references: tuple[Path, ...]
     shots: tuple[str, ...]
 
@@ -287,6 +288,7 @@ def _shot(
         movement=_movement(camera.get("movement")),
         lens=lens_label(camera.get("lens")),
         cast=tuple(str(c) for c in facts.get("cast", [])),
+        wardrobe=tuple((str(k), str(v)) for k, v in (facts.get("wardrobe") or {}).items() if v),
         location=facts.get("location"),
         action=str(facts.get("action", "")),
         dialogue=tuple(c for c in heard if c.kind == "dialogue"),
@@ -334,12 +336,19 @@ def lens_label(facts: Any) -> str:
     return text + (" anamorphic" if lens.anamorphic else "")
 
 
+def _worn(character_id: str, shots: list[ReviewShot]) -> tuple[tuple[str, str], ...]:
+    """What the character wears in each scene they appear in, in cut order."""
+    worn: dict[str, tuple[str, str]] = {}
+    for shot in shots:
+        clothes = dict(shot.wardrobe).get(character_id)
+        if clothes and shot.scene not in worn:
+            worn[shot.scene] = (shot.heading, clothes)
+    return tuple(worn.values())
+
+
 def _characters(bible: Mapping[str, Any], shots: list[ReviewShot]) -> tuple[ReviewCharacter, ...]:
     characters = []
     for character_id, facts in bible.items():
-        wardrobe = facts.get("wardrobe") or {}
-        worn = [("default", str(wardrobe["default"]))] if wardrobe.get("default") else []
-        worn += [(str(scene), str(text)) for scene, text in wardrobe.get("scenes", {}).items()]
         references = (Path(str(r.get("path", ""))) for r in facts.get("references", []))
         color = str(facts.get("color") or "")
         characters.append(
@@ -349,7 +358,7 @@ def _characters(bible: Mapping[str, Any], shots: list[ReviewShot]) -> tuple[Revi
                 description=str(facts.get("description") or ""),
                 color=color if _HEX_COLOUR.match(color) else "#888888",
                 voice=facts.get("voice"),
-                wardrobe=tuple(worn),
+                wardrobe=_worn(str(character_id), shots),
                 references=tuple(p for p in references if p.is_file()),
                 shots=tuple(s.id for s in shots if character_id in s.cast),
             )

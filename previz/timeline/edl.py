@@ -15,7 +15,8 @@ mangled reel even in Premiere style, and writes no ``FCM`` line. So this module:
 - a shot with no media yet (a placeholder) has no file to name, so it becomes black: no event,
   every later event keeps its record time.
 
-Clip markers are kept as ``* LOC:`` comments; the media URL as the adapter's
+Clip markers are kept as ``* LOC:`` comments at their record time (non-drop, like the events);
+the media URL as the adapter's
 ``* OTIO REFERENCE FROM:`` comment. Timeline markers and metadata have no place in an EDL.
 """
 
@@ -29,6 +30,7 @@ from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
 
 from previz.timeline.rates import timeline_rate
 
+LOCATOR = re.compile(r"^\*\s*LOC:\s*(?P<timecode>\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+(?P<rest>.*)$")
 EVENT = re.compile(
     r"^(?P<number>\d{3})\s+(?P<reel>\S+)\s+(?P<channel>\S+)\s+(?P<kind>C|D \d{3}|W\d{3} \d{3})\s+"
     r"(?P<src_in>\S+) (?P<src_out>\S+) (?P<rec_in>\S+) (?P<rec_out>\S+)\s*$"
@@ -99,9 +101,13 @@ def _timecode(frames: float, rate: float) -> str:
 
 def _fix_events(text: str, start: otio.opentime.RationalTime, rate: float) -> str:
     lines: list[str] = []
+    event: dict[str, float] | None = None
     for line in text.splitlines():
         match = EVENT.match(line)
         if match is None:
+            locator = LOCATOR.match(line)
+            if locator is not None and event is not None:
+                line = _record_locator(locator, event, rate)
             lines.append(line)
             if line.startswith("TITLE:"):
                 lines.append("FCM: NON-DROP FRAME")
@@ -113,9 +119,21 @@ def _fix_events(text: str, start: otio.opentime.RationalTime, rate: float) -> st
         }
         times["rec_in"] += start.value
         times["rec_out"] += start.value
+        event = times
         timecodes = " ".join(_timecode(times[k], rate) for k in ("src_in", "src_out", "rec_in",
                                                                  "rec_out"))  # fmt: skip
         lines.append(
             f"{fields['number']}  {'AX':<8} {fields['channel']:<5} {fields['kind']:<8} {timecodes}"
         )
     return "\n".join(lines) + "\n"
+
+
+def _record_locator(locator: re.Match[str], event: dict[str, float], rate: float) -> str:
+    """A ``* LOC:`` line at the record time of its mark, in the EDL's non-drop notation.
+
+    The adapter writes the marker's source time (00:00:00:00 for a mark at a clip's head),
+    drop-frame at 29.97; readers place locators by record time in the file's FCM mode.
+    """
+    at = otio.opentime.from_timecode(locator["timecode"], rate).value
+    record = event["rec_in"] + at - event["src_in"]
+    return f"* LOC: {_timecode(record, rate)} {locator['rest']}"

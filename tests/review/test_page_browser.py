@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
 import json
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +170,77 @@ def test_a_screenshot_of_the_page_is_kept(page: Browser, tmp_path: Path) -> None
     assert shot.stat().st_size > 20_000
     ARTEFACTS.mkdir(exist_ok=True)
     shutil.copy(shot, ARTEFACTS / "review-page.png")
+
+
+def presented_frame(page: Browser) -> int:
+    """The frame the player is showing, from the frame it hands to the compositor."""
+    seconds = page.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const video = document.getElementById('player');"
+        "video.requestVideoFrameCallback((now, meta) => done(meta.mediaTime));"
+        "video.currentTime = video.currentTime;"  # present the current frame again
+    )
+    return round(float(seconds) * 24)
+
+
+def test_a_seek_presents_exactly_the_shots_first_frame(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s3").click()
+    player_time(page)
+    assert presented_frame(page) == 60
+
+
+def test_the_cut_strip_seeks_to_a_shot(page: Browser) -> None:
+    page.driver.find_element("css selector", "#strip [data-shot='s4']").click()
+    assert round(player_time(page) * 24) == 84
+    assert "current" in page.driver.find_element(
+        "css selector", "#strip [data-shot='s4']"
+    ).get_attribute("class")
+
+
+def test_space_and_l_play_k_stops_and_l_again_doubles_the_speed(page: Browser) -> None:
+    keys = page.driver.find_element("tag name", "body")
+    state = "const v = document.getElementById('player'); return [v.paused, v.playbackRate]"
+    keys.send_keys(" ")
+    assert page.js(state) == [False, 1]
+    keys.send_keys("k")
+    assert page.js(state) == [True, 1]
+    keys.send_keys("l", "l")
+    assert page.js(state) == [False, 2]
+    keys.send_keys("k")
+    assert page.js(state)[0] is True
+
+
+def test_j_shuttles_backwards(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s4").click()
+    start = player_time(page)
+    page.driver.find_element("tag name", "body").send_keys("j")
+    wait_for(lambda: page.js("return document.getElementById('player').currentTime") < start - 0.1)
+    page.driver.find_element("tag name", "body").send_keys("k")
+
+
+def test_on_paper_the_player_is_hidden_and_each_shot_is_a_row(page: Browser) -> None:
+    page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert (
+            page.js("return getComputedStyle(document.querySelector('.viewer')).display") == "none"
+        )
+        rows = page.js(
+            "return [...document.querySelectorAll('li.shot .card')]"
+            ".map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.width]; })"
+        )
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(rows))  # stacked, not side by side
+        page_width = page.js("return document.documentElement.clientWidth")
+        assert all(width > 0.8 * page_width for _, _, width in rows)
+    finally:
+        page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_the_printed_page_lists_every_shot(page: Browser, tmp_path: Path) -> None:
+    printed = page.driver.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(base64.b64decode(printed["data"]))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("reading the printout back needs poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert all(shot in text for shot in ("s1", "s2", "s3", "s4"))
+    assert "Note at the playhead" not in text

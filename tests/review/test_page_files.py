@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 
+from previz.cli import cli
 from previz.pipeline import BuildResult
 from previz.review import read_build, write_review
 from previz.review.page import render_page
@@ -93,3 +95,29 @@ def test_credentials_in_the_environment_never_reach_the_page(
     html = render_page(dataclasses.replace(build, shots=(leaked, *build.shots[1:])), {}, {})
     assert secret not in html
     assert re.search(r"a prompt pasted with \*+ in it", html)
+
+
+def test_the_totals_say_running_time_shots_and_what_was_generated(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    totals = {
+        dt.text_content(): dd.text_content()
+        for dt, dd in zip(
+            tree.xpath("//dl[@id='totals']//dt"), tree.xpath("//dl[@id='totals']//dd"), strict=True
+        )
+    }
+    assert totals == {
+        "Running time": "00:00:04:12", "Shots": "4", "Generated": "4", "Cached": "0",
+        "Failed": "1", "Spend": "$0.00",
+    }  # fmt: skip
+
+
+def test_a_failed_shot_shows_why(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (failure,) = tree.xpath("//li[@id='shot-s3']//p[@class='failure']")
+    assert "blocked by policy" in failure.text_content()
+
+
+def test_review_of_a_folder_without_a_build_is_one_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["review", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no timeline.otio" in result.output and "previz build" in result.output
