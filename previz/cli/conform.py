@@ -53,6 +53,15 @@ def report(result: ConformResult, edited: Path) -> None:
             highlight=False,
             markup=False,
         )
+    if result.to_pay:
+        total = sum(row.cost for row in result.to_pay)
+        takes = ", ".join(f"{r.job.shot_id} take {r.job.take}" for r in result.to_pay)
+        console.print(
+            f"a build after this edit generates {len(result.to_pay)} paid take(s), "
+            f"${total:.2f}: {takes} (their prompts differ from the cached takes')",
+            highlight=False,
+            markup=False,
+        )
     if not result.rows:
         return
     if result.applied:

@@ -20,6 +20,8 @@ from previz.conform.changes import Change, ConformPlan, UnknownClip, plan_confor
 from previz.conform.edited import read_cut
 from previz.conform.read import clip_identity, picture_track, read_edit, video_tracks
 from previz.errors import SceneError
+from previz.generate import JobCost
+from previz.reports import estimate
 from previz.shotlist.edit import SceneEdit, import_screenplay
 from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
 from previz.shotlist.loader import load
@@ -39,6 +41,7 @@ class ConformResult:
     applied: bool
     breakdown: Path | None = None  # the breakdown written next to a screenplay
     rows: list[Change] = field(default_factory=list)  # every change, moves included, for display
+    to_pay: list[JobCost] = field(default_factory=list)  # paid takes a build after it generates
 
 
 def conform(
@@ -71,9 +74,10 @@ def conform(
         else:
             edit.set_field(change.shot_id, change.field, change.value,
                            after=ANCHORS.get(change.field))  # fmt: skip
-    edit.validate()  # a conform that would break the scene fails before anything is written
+    edited_shots = edit.validate()  # a conform that would break the scene fails here, unwritten
     result = ConformResult(scene, picture.name, plan, edit.diff(), False, breakdown)
     result.rows = _rows(plan)
+    result.to_pay = [row for row in estimate(edited_shots).jobs if row.cost > 0]
     if apply:
         result.applied = edit.save()
     return result

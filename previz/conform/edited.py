@@ -84,6 +84,7 @@ def read_cut(
         for marker in item.markers:
             offset = _frames(marker.marked_range.start_time - item.source_range.start_time, rate)
             _note(cut, placed, placed.record + offset, marker, shot_ids)
+        placed.notes += [f"{cut.timecode(placed.record)} {text}" for text in clip_notes(item)]
         cut.clips.append(placed)
         previous = placed
     for marker in [*track.markers, *timeline.tracks.markers]:
@@ -119,6 +120,31 @@ def _placed(clip: otio.schema.Clip, record: int, shot_ids: set[str], rate: Fract
         available=available,
         speed=speed,
     )
+
+
+NOTE_KEYS = frozenset({"note", "notes", "comment", "comments", "description", "mastercomment2",
+                       "mastercomment3", "mastercomment4"})  # fmt: skip
+"""Where NLEs keep a clip's own note in the metadata OTIO's adapters read (FCP7 ``<comments>``
+and ``<logginginfo><description>``, AAF user comments, Resolve's OTIO export)."""
+
+
+def clip_notes(clip: otio.schema.Clip) -> list[str]:
+    """Notes an editor typed on a clip (not previz's own metadata, which is never a note)."""
+    found: list[str] = []
+
+    def visit(value: object, key: str) -> None:
+        if key == "previz":
+            return
+        if isinstance(value, str):
+            text = value.strip()
+            if key.lower() in NOTE_KEYS and text and not text.startswith(("previz:", "{")):
+                found.append(text)
+        elif hasattr(value, "items"):
+            for child_key, child in value.items():
+                visit(child, str(child_key))
+
+    visit(clip.metadata, "")
+    return found
 
 
 def _note(

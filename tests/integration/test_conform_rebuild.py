@@ -90,7 +90,7 @@ async def test_a_conformed_trim_swap_and_delete_rebuild_submits_nothing(
     timeline = otio.adapters.read_from_file(str(tmp_path / "out" / "scene" / "timeline.otio"))
     otio.adapters.write_to_file(edit(timeline), str(tmp_path / "edited.otio"))
 
-    conform(tmp_path / "edited.otio", scene, apply=True)
+    assert conform(tmp_path / "edited.otio", scene, apply=True).to_pay == []
     fields = {(c.job.shot_id, c.job.take): (c.job.seconds, c.cached) for c in estimate(scene).jobs}
     assert fields == {("s1", 1): (6.0, True), ("s2", 1): (4.0, True), ("s2", 2): (4.0, True)}
     assert estimate(scene).total == 0.0

@@ -246,3 +246,18 @@ def test_a_screenplay_is_conformed_through_its_breakdown_written_beside_it(
     assert result.breakdown == tmp_path / "script.yaml" and result.scene == result.breakdown
     assert load(result.scene).shots[0].frames == 20
     assert screenplay.read_text() == FOUNTAIN
+
+
+def test_a_clip_note_typed_in_the_nle_becomes_a_note_at_the_clips_head(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    clip(timeline, "b").metadata["fcp_xml"] = {"comments": {"mastercomment2": "try it wider"}}
+    path = tmp_path / "edited.xml"
+    otio.adapters.write_to_file(timeline, str(path), adapter_name="fcp_xml")
+    conform(path, scene, apply=True)
+    assert load(scene).shot("b").shot.notes == "01:00:02:00 try it wider"
+
+
+def test_previz_own_metadata_is_never_taken_for_a_note(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    clip(timeline, "a").metadata["previz"]["notes"] = "the shot list's own note"
+    assert run(timeline, scene).rows == []
