@@ -84,7 +84,7 @@ def test_otio_reads_back_every_locator_of_a_cut_with_fades_and_a_dissolve(fps: f
 
 def test_a_fade_out_at_the_end_is_a_dissolve_to_black() -> None:
     events = [line.split() for line in edl.render_track(_faded_cut(24), 0).splitlines()]
-    assert ["BL", "V", "D", "006"] == events_with_reel(events, "BL")[-1][1:5]
+    assert events_with_reel(events, "BL")[-1][1:5] == ["BL", "V", "D", "006"]
 
 
 def test_a_fade_the_edl_cannot_carry_is_named_in_it() -> None:
