@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import opentimelineio as otio
 import pytest
 
 from previz.pipeline import BuildResult
+from previz.review import read_build
 from previz.review.notes import merge_notes
+from previz.review.page import render_page
 from previz.shotlist.loader import load
 from tests.conftest import REPO
 from tests.review.browser import Browser
@@ -246,3 +251,20 @@ def test_the_printed_page_lists_every_shot(page: Browser, tmp_path: Path) -> Non
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert all(shot in text for shot in ("s1", "s2", "s3", "s4"))
     assert "Note at the playhead" not in text
+
+
+@pytest.mark.parametrize("start", [1799, 1800, 17982, 107892 + 1800])
+def test_the_playhead_timecode_is_drop_frame_at_29_97(
+    browser: Browser, review_build: BuildResult, tmp_path: Path, start: int
+) -> None:
+    ntsc = dataclasses.replace(
+        read_build(review_build.out_dir), rate=Fraction(30000, 1001), start_frame=start,
+        drop_frame=True, animatic=None,
+    )  # fmt: skip
+    for asset in ("review.css", "review.js", "cast.css"):
+        shutil.copy(review_build.out_dir / "review" / asset, tmp_path)
+    page = tmp_path / "index.html"
+    page.write_text(render_page(ntsc, {}, {}).replace(ntsc.timecode(0), "--:--:--;--"))
+    browser.open(page)
+    expected = otio.opentime.to_timecode(otio.opentime.RationalTime(start, 30000 / 1001))
+    assert browser.js("return document.getElementById('timecode').textContent") == expected
