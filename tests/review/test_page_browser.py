@@ -169,7 +169,20 @@ def test_a_note_at_the_playhead_names_the_shot_and_timecode_there(page: Browser)
     ]
 
 
+def test_the_notes_list_jumps_to_a_note(page: Browser) -> None:
+    field = page.driver.find_element("css selector", "#shot-s3 form.shot-note textarea")
+    field.send_keys("wider here\n")  # Enter adds the note
+    (jump,) = page.driver.find_elements("css selector", "#all-notes .note-jump")
+    assert jump.text == "01:00:02:12 s3"
+    page.driver.find_element("id", "shot-s1").click()
+    jump.click()
+    assert round(player_time(page) * 24) == 60
+
+
 def test_a_screenshot_of_the_page_is_kept(page: Browser, tmp_path: Path) -> None:
+    page.driver.find_element("id", "reviewer-name").send_keys("Dana")
+    field = page.driver.find_element("css selector", "#shot-s2 form.shot-note textarea")
+    field.send_keys("Hold on Bob a beat longer\n")
     page.driver.find_element("id", "shot-s2").click()
     player_time(page)
     shot = tmp_path / "review-page.png"
