@@ -47,6 +47,7 @@ from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
+from previz.scene import check_backends
 from previz.shotlist.loader import load, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
@@ -118,6 +119,8 @@ async def abuild(
     :mod:`previz.generate.runner`).
     """
     shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    if backend is None and backends is None:
+        check_backends(shotlist)  # located at the 'backend:' that names it
     formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)

@@ -8,10 +8,12 @@ from pathlib import Path
 import opentimelineio as otio
 
 from previz.backends.base import Backend
-from previz.backends.registry import create_backend
+from previz.backends.registry import backend_names, create_backend
 from previz.prompts.compiler import PromptCompiler, ShotPrompt
-from previz.shotlist.loader import load
+from previz.shotlist.checks import suggest
+from previz.shotlist.loader import load, located_error
 from previz.shotlist.resolve import ResolvedShotList
+from previz.shotlist.shown import shown
 from previz.timebase import timecode
 
 
@@ -52,6 +54,8 @@ class Backends(dict[str, Backend]):
 def validate(path: str | Path, backend: str | None = None) -> SceneSummary:
     """Load, validate and resolve a scene, and compile every prompt; raise on any problem."""
     shotlist = load(path)
+    if backend is None:
+        check_backends(shotlist)
     compile_shotlist_prompts(shotlist, backend)
     backends = sorted({backend} if backend else {s.backend for s in shotlist.shots})
     return SceneSummary(
@@ -63,6 +67,30 @@ def validate(path: str | Path, backend: str | None = None) -> SceneSummary:
         fps=shotlist.fps,
         backends=tuple(backends),
     )
+
+
+def check_backends(shotlist: ResolvedShotList) -> None:
+    """Every backend the scene names is installed; else a located error at the key naming it."""
+    known = backend_names()
+    for shot in shotlist.shots:
+        if shot.backend in known:
+            continue
+        si = shotlist.source.scenes.index(shot.scene)
+        hi = shot.scene.shots.index(shot.shot)
+        where: tuple[str | int, ...] = ("project", "backend")
+        if shot.shot.backend:
+            where = ("scenes", si, "shots", hi, "backend")
+        elif shot.scene.defaults and shot.scene.defaults.backend:
+            where = ("scenes", si, "defaults", "backend")
+        elif shotlist.project.defaults and shotlist.project.defaults.backend:
+            where = ("project", "defaults", "backend")
+        raise located_error(
+            shotlist,
+            where,
+            f"unknown backend {shown(shot.backend)}",
+            suggest(shot.backend, known, "backend").replace("defined", "installed"),
+            shot.id if "shots" in where else None,
+        )
 
 
 def compile_prompts(path: str | Path, backend: str | None = None) -> list[ShotPrompt]:
