@@ -29,6 +29,7 @@ from previz.timeline.reading import read_build_timeline
 
 SUMMARY_FILE = "build.json"
 ANIMATIC_FILE = "animatic.mp4"
+CLIPS_DIR = "clips"
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -165,7 +166,7 @@ def read_build(folder: Path) -> ReviewBuild:
         (f.get("shot"), f.get("take")): str(f.get("reason", ""))
         for f in summary.get("failures", [])
     }
-    alternates = _alternate_takes(timeline)
+    alternates = _alternate_takes(timeline, folder)
     cues = _cues(timeline)
     shots = []
     for clip in _picture_track(timeline, folder).find_clips():
@@ -173,7 +174,7 @@ def read_build(folder: Path) -> ReviewBuild:
         if "shot" not in facts:
             continue
         record = timecode(start_frame + int(facts["record_frame"]), fps)
-        shots.append(_shot(facts, clip, record, alternates, failures, cues))
+        shots.append(_shot(facts, _media(clip, folder), record, alternates, failures, cues))
     animatic = folder / ANIMATIC_FILE
     return ReviewBuild(
         folder=folder,
@@ -227,15 +228,18 @@ def _picture_track(timeline: otio.schema.Timeline, folder: Path) -> otio.schema.
     )  # fmt: skip
 
 
-def _media(clip: otio.schema.Clip) -> Path | None:
+def _media(clip: otio.schema.Clip, folder: Path) -> Path | None:
+    """The take's file; in the build's own ``clips/`` when the folder was moved or copied."""
     reference = clip.media_reference
     if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
         path = local_path(reference.target_url)
-        return path if path.is_file() else None
+        for candidate in (path, folder / CLIPS_DIR / path.name):
+            if candidate.is_file():
+                return candidate
     return None
 
 
-def _alternate_takes(timeline: otio.schema.Timeline) -> dict[str, list[Take]]:
+def _alternate_takes(timeline: otio.schema.Timeline, folder: Path) -> dict[str, list[Take]]:
     takes: dict[str, list[Take]] = {}
     for track in timeline.tracks:
         if track.name == VIDEO_TRACK or track.kind != otio.schema.TrackKind.Video:
@@ -243,7 +247,7 @@ def _alternate_takes(timeline: otio.schema.Timeline) -> dict[str, list[Take]]:
         for clip in track.find_clips():
             facts = plain(clip.metadata.get("previz", {}))
             if "shot" in facts:
-                take = Take(int(facts["take"]), _media(clip), selected=False)
+                take = Take(int(facts["take"]), _media(clip, folder), selected=False)
                 takes.setdefault(str(facts["shot"]), []).append(take)
     return takes
 
@@ -260,7 +264,7 @@ def _cues(timeline: otio.schema.Timeline) -> dict[str, list[Cue]]:
 
 
 def _shot(
-    facts: dict[str, Any], clip: otio.schema.Clip, timecode: str,
+    facts: dict[str, Any], media: Path | None, timecode: str,
     alternates: Mapping[str, list[Take]], failures: Mapping[tuple[Any, Any], str],
     cues: Mapping[str, list[Cue]],
 ) -> ReviewShot:  # fmt: skip
@@ -268,7 +272,7 @@ def _shot(
     selected = int(facts.get("take", 1))
     missing = facts.get("missing")
     takes = {t.number: t for t in alternates.get(shot_id, [])}
-    takes[selected] = Take(selected, _media(clip), selected=True,
+    takes[selected] = Take(selected, media, selected=True,
                            failure=str(missing) if missing else None)  # fmt: skip
     for number in range(1, int(facts.get("takes", 1)) + 1):
         if number not in takes:

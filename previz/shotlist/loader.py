@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from previz.backends.options import check_backend_options
 from previz.errors import SceneError, SceneErrors
 from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check_references
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
@@ -99,7 +100,7 @@ def from_data(
     except ValidationError as error:
         fail(problems_from_validation(error))
     problems = check_ids(shotlist) + check_project(shotlist, base)
-    problems += check_references(shotlist, base)
+    problems += check_references(shotlist, base) + check_backend_options(shotlist)
     if problems:
         fail(problems)
     try:

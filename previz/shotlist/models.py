@@ -370,6 +370,11 @@ class Project(Strict):
         description="export formats every build writes (default: otio, fcp7, fcpxml, edl, aaf, "
         "xges, kdenlive; 'all' for every one); the rest on demand with `previz export`",
     )
+    backends: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="options per backend, e.g. {luma: {resolution: 1080p}}; "
+        "`previz backends --options` lists them",
+    )
 
     @field_validator("fps")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,13 @@ def test_review_of_a_folder_without_a_build_is_one_clear_error(tmp_path: Path) -
     result = CliRunner().invoke(cli, ["review", str(tmp_path)])
     assert result.exit_code == 2
     assert "no timeline.otio" in result.output and "previz build" in result.output
+
+
+def test_a_moved_build_keeps_its_posters(review_build: BuildResult, tmp_path: Path) -> None:
+    moved = tmp_path / "moved"
+    shutil.copytree(review_build.out_dir, moved)
+    shutil.rmtree(moved / "review")
+    page = write_review(moved)  # the timeline still names the clips where they were built
+    tree = lxml_html.parse(str(page))
+    posters = tree.xpath("//div[@class='poster']/img/@src")
+    assert len(posters) == 3 and all((page.parent / p).is_file() for p in posters)
