@@ -14,9 +14,9 @@ from pathlib import Path
 
 import av
 
+from previz.backends.http.delivery import probe_clip
 from previz.errors import MediaError
 from previz.media import probe
-from previz.media.decode import decode_fully
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,21 @@ def probe_facts(path: Path) -> MediaFacts:
 
 
 def probe_complete(path: Path) -> MediaFacts:
-    """The facts of ``path``, after proving that every frame it declares decodes."""
+    """The facts of ``path``, after proving that every frame it declares decodes.
+
+    A cut body can keep a whole index (an MP4 with ``faststart`` declares every frame up front),
+    so the frames that decode are held against the frames the container declares (one may be
+    missing).
+    """
     facts = probe_facts(path)
-    decode_fully(path)
+    declared = probe(path).frames
+    decoded = probe_clip(path).frames  # decodes every frame; MediaError if one fails
+    if declared and decoded < declared - 1:
+        raise MediaError(
+            f"the clip is incomplete: {decoded} of {declared} frames decode",
+            path=path,
+            hint="a damaged or cut-short transfer; download or generate it again",
+        )
     return facts
 
 

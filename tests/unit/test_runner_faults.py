@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from previz.backends.base import JobStatus
+from previz.backends.http import probe_clip
 from previz.generate import RetryPolicy
-from previz.media.decode import decode_fully
 from tests.fakes.backend import FakeRemoteBackend, Fault, Faults, Project, jobs_for
 
 
@@ -205,7 +205,7 @@ async def test_a_short_download_is_fetched_again_and_never_cached(
     report = await project.run(jobs_for(["1A"], backend=remote.name), remote)
     assert report.ok and remote.calls["download"] == 2 and submitted(remote) == ["1A"]
     cached = report.clips[("1A", 1)].path
-    assert decode_fully(cached).frames == decode_fully(clip).frames
+    assert probe_clip(cached).frames == probe_clip(clip).frames
 
 
 async def test_a_download_that_stays_short_keeps_the_job_for_the_next_run(
