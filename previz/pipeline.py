@@ -49,6 +49,7 @@ from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
 from previz.scripting import Scene, resolve_scene
+from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
@@ -137,6 +138,8 @@ async def abuild(
     :mod:`previz.generate.runner`).
     """
     shotlist = resolve_scene(scene, caller="previz.abuild")
+    if backend is None and backends is None:
+        check_backends(shotlist)  # located at the 'backend:' that names it
     formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)

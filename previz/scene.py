@@ -11,6 +11,7 @@ from previz.backends.options import OptionValues, check_cli_options, merge_optio
 from previz.pipeline import make_backends
 from previz.prompts.compiler import PromptCompiler, ShotPrompt
 from previz.scripting import Scene, resolve_scene
+from previz.shotlist.installed import check_backends
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timebase import timecode
 
@@ -62,6 +63,8 @@ def validate(
     ``scene``: a path, a loaded shot list, a ``ShotList`` or a ``ProjectBuilder``.
     """
     shotlist = resolve_scene(scene, caller="previz.validate")
+    if backend is None:
+        check_backends(shotlist)
     compile_shotlist_prompts(shotlist, backend, options=options)
     backends = sorted({backend} if backend else {s.backend for s in shotlist.shots})
     return SceneSummary(

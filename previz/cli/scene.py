@@ -82,7 +82,7 @@ def _prompt_json(prompt: ShotPrompt) -> dict[str, object]:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing scene file.")
 def import_command(screenplay: Path, out: Path | None, force: bool) -> None:
-    """Break a Fountain screenplay down into a scene file to refine."""
+    """Break a Fountain or Final Draft (.fdx) screenplay down into a scene file to refine."""
     written = import_screenplay(screenplay, out or screenplay.with_suffix(".yaml"), force=force)
     console.print(
         f"wrote {written}; next: previz validate {written}", highlight=False, soft_wrap=True

@@ -147,6 +147,16 @@ def _merged(errors: list[SceneError]) -> list[SceneError]:
     return merged
 
 
+def located_error(
+    shotlist: ResolvedShotList, loc: Loc, message: str, hint: str, shot_id: str | None = None
+) -> SceneError:
+    """A problem found after loading, located in the scene file it came from (YAML only)."""
+    path = shotlist.source_path
+    yaml_file = path is not None and path.suffix.lower() in (".yaml", ".yml")
+    data = read_yaml(path) if path is not None and yaml_file else None
+    return _located(path, data, Problem(loc, message, hint, shot_id))
+
+
 def format_loc(loc: Loc) -> str:
     """``scenes[0].shots[2].cast[1]`` — a key path as a reader would write it."""
     out = ""

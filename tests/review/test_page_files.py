@@ -132,3 +132,11 @@ def test_a_moved_build_keeps_its_posters(review_build: BuildResult, tmp_path: Pa
     tree = lxml_html.parse(str(page))
     posters = tree.xpath("//div[@class='poster']/img/@src")
     assert len(posters) == 3 and all((page.parent / p).is_file() for p in posters)
+
+
+def test_a_poster_shows_the_middle_of_what_the_cut_plays(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (untrimmed,) = tree.xpath("//li[@id='shot-s1']//div[@class='poster']/img/@src")
+    (trimmed,) = tree.xpath("//li[@id='shot-s4']//div[@class='poster']/img/@src")
+    assert untrimmed.endswith("-12.jpg")  # 24 frames, none trimmed: frame 12
+    assert trimmed.endswith("-18.jpg")  # clip_in 6f + 24 // 2
