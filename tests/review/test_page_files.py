@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -140,3 +141,20 @@ def test_a_poster_shows_the_middle_of_what_the_cut_plays(page: Path) -> None:
     (trimmed,) = tree.xpath("//li[@id='shot-s4']//div[@class='poster']/img/@src")
     assert untrimmed.endswith("-12.jpg")  # 24 frames, none trimmed: frame 12
     assert trimmed.endswith("-18.jpg")  # clip_in 6f + 24 // 2
+
+
+def test_a_poster_deleted_by_hand_is_made_again(review_build: BuildResult) -> None:
+    posters = sorted((review_build.out_dir / "review" / "posters").glob("*.jpg"))
+    posters[0].unlink()
+    write_review(review_build.out_dir)
+    assert posters[0].is_file()
+
+
+def test_a_changed_build_rewrites_the_page(review_build: BuildResult, tmp_path: Path) -> None:
+    copy = tmp_path / "out"
+    shutil.copytree(review_build.out_dir, copy)
+    page = write_review(copy)
+    summary = json.loads((copy / "build.json").read_text())
+    (copy / "build.json").write_text(json.dumps({**summary, "spent_usd": 12.5}))
+    write_review(copy)
+    assert "$12.50" in page.read_text()
