@@ -15,12 +15,14 @@ something did, each file is still written only if its bytes change, so their mti
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -46,6 +48,7 @@ REVIEW_DIR = "review"
 PAGE_FILE = "index.html"
 POSTER_DIR = "posters"
 PRODUCT = "review-page"
+RUN_COUNTERS = frozenset({"cached", "generated", "spent_usd", "clips"})
 ASSETS = ("review.css", "review.js")
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -77,8 +80,11 @@ def write_review(build_dir: Path) -> Path:
 
 def inputs_key(build_dir: Path) -> str:
     """The page's content key, found without decoding anything: this code and its templates,
-    the bytes of ``timeline.otio`` and ``build.json`` (which carry every fact shown and the
-    reference images' hashes), the identity of every take file, and the credentials blanked."""
+    the bytes of ``timeline.otio`` (every fact shown, the reference images' hashes),
+    ``build.json`` but its run counters, the identity of every take file, and the credentials
+    blanked. A rebuild that only took everything from the cache changes the counters (cached,
+    generated, spent) and nothing else, so it leaves the page — and the totals of the run that
+    made this cut — as they were."""
     takes = sorted((build_dir / CLIPS_DIR).glob("*")) if (build_dir / CLIPS_DIR).is_dir() else []
     identities = [[p.name, *_identity(p)] for p in takes]
     templates = [p.read_bytes() for p in sorted(_review_templates().iterdir()) if p.is_file()]
@@ -87,7 +93,7 @@ def inputs_key(build_dir: Path) -> str:
         source_version(sys.modules[__name__], review_build_module, posters_module),
         *templates,
         _read(build_dir / TIMELINE_FILE),
-        _read(build_dir / SUMMARY_FILE),
+        _without_run_counters(_read(build_dir / SUMMARY_FILE)),
         (build_dir / ANIMATIC_FILE).is_file(),
         identities,
         sorted(credential_values(os.environ)),
@@ -97,6 +103,16 @@ def inputs_key(build_dir: Path) -> str:
 def _identity(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _without_run_counters(summary: bytes) -> Any:
+    try:
+        data = json.loads(summary)
+    except ValueError:
+        return summary
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in RUN_COUNTERS}
+    return data
 
 
 def _read(path: Path) -> bytes:

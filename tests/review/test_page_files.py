@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from previz.cli import cli
-from previz.pipeline import BuildResult
+from previz.pipeline import BuildResult, build
 from previz.review import read_build, write_review
 from previz.review.page import render_page
+from tests.integration.test_build import FailingShot
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +156,19 @@ def test_a_changed_build_rewrites_the_page(review_build: BuildResult, tmp_path: 
     shutil.copytree(review_build.out_dir, copy)
     page = write_review(copy)
     summary = json.loads((copy / "build.json").read_text())
-    (copy / "build.json").write_text(json.dumps({**summary, "spent_usd": 12.5}))
+    (copy / "build.json").write_text(json.dumps({**summary, "failures": []}))
     write_review(copy)
-    assert "$12.50" in page.read_text()
+    (failed,) = lxml_html.parse(str(page)).xpath("//dl[@id='totals']/div[dt='Failed']/dd/text()")
+    assert failed == "0"
+
+
+def test_a_rebuild_from_the_cache_leaves_the_page_untouched(review_build: BuildResult) -> None:
+    folder = review_build.out_dir / "review"
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    again = build(
+        review_build.shotlist.source_path, out=review_build.out_dir, formats=["otio"],
+        backends={"animatic": FailingShot("s3")},
+    )  # fmt: skip
+    assert again.report.generated == 0 and again.report.cached == review_build.report.generated
+    after = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    assert after == before
