@@ -26,7 +26,7 @@ from tests.fakes.backend import FakeClock
 from tests.fakes.fakekit import Faults
 from tests.fakes.serve import serving
 
-SHOTS = ("sh010", "sh020", "sh030")
+SHOTS = ("sh010", "sh020")
 
 
 @dataclass
