@@ -23,7 +23,8 @@ from typing import Any
 import opentimelineio as otio
 
 from previz.backends.base import Backend, Clip
-from previz.backends.registry import create_backend
+from previz.backends.options import OptionValues, check_cli_options, merge_options
+from previz.backends.registry import backend_class
 from previz.errors import (
     BackendUnavailableError,
     OutputError,
@@ -42,12 +43,15 @@ from previz.generate import (
     run_jobs,
 )
 from previz.generate import lock as build_lock
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
-from previz.shotlist.loader import load, position, read_yaml
+from previz.scripting import Scene, resolve_scene
+from previz.shotlist.installed import check_backends
+from previz.shotlist.loader import position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
@@ -83,16 +87,30 @@ def project_dir(shotlist: ResolvedShotList) -> Path:
     return shotlist.base_dir
 
 
-def make_backends(
-    names: Sequence[str], options: Mapping[str, Mapping[str, Any]] | None = None
-) -> dict[str, Backend]:
-    """One instance per backend name, with its constructor options."""
+def make_backends(names: Sequence[str], options: OptionValues | None = None) -> dict[str, Backend]:
+    """One instance per backend name, with its declared options (checked against them)."""
     options = options or {}
-    return {name: create_backend(name, **dict(options.get(name, {}))) for name in set(names)}
+    instances = {}
+    for name in set(names):
+        cls = backend_class(name)
+        values = cls.parse_options(options.get(name, {})).model_dump(exclude_unset=True)
+        instances[name] = cls(**values)
+    return instances
+
+
+def backends_for(
+    shotlist: ResolvedShotList, backend: str | None = None, options: OptionValues | None = None
+) -> dict[str, Backend]:
+    """The backends a shot list uses (or ``backend`` for all), with the scene's options and
+    ``options`` (the command line's) over them."""
+    if options:
+        check_cli_options(options)
+    names = [backend or shot.backend for shot in shotlist.shots]
+    return make_backends(names, merge_options(shotlist.project.backends, options))
 
 
 async def abuild(
-    scene: str | Path | ResolvedShotList,
+    scene: Scene,
     *,
     out: Path | None = None,
     backend: str | None = None,
@@ -106,6 +124,7 @@ async def abuild(
     job_timeout: float | None = None,
     backends: Mapping[str, Backend] | None = None,
     progress: RunProgress | None = None,
+    options: OptionValues | None = None,
     resubmit_unknown: bool = False,
     retry_blocked: bool = False,
     regenerate_expired: bool = False,
@@ -114,22 +133,26 @@ async def abuild(
     """Build a scene: generate what is not cached, then write the animatic and timeline.
 
     ``formats`` defaults to the project's ``exports`` (else :data:`DEFAULT_FORMATS`); the
-    timeline's ``.otio`` is always written. One build runs per project at a time
+    timeline's ``.otio`` is always written. ``options`` override the scene's
+    ``project.backends`` option by option (``{"luma": {"resolution": "1080p"}}`` is what
+    ``-o luma.resolution=1080p`` gives). One build runs per project at a time
     (``.previz/build.lock``): another one waits ``LOCK_WAIT`` seconds, then stops naming the
     holder — or, with ``wait``, queues behind it. ``resubmit_unknown``, ``retry_blocked`` and
     ``regenerate_expired`` let takes the journal holds be generated again (see
     :mod:`previz.generate.runner`).
     """
-    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    shotlist = resolve_scene(scene, caller="previz.abuild")
+    if backend is None and backends is None:
+        check_backends(shotlist)  # located at the 'backend:' that names it
     formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)
-    names = [backend or shot.backend for shot in shotlist.shots]
-    instances = dict(backends) if backends is not None else make_backends(names)
+    instances = dict(backends) if backends is not None else backends_for(shotlist, backend, options)
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = Cache(cache_root(root, cache_dir))
-    jobs = reuse_cached_takes(jobs, instances, cache)  # a trimmed shot keeps its paid take
+    pins = TakePins(root / ".previz" / "takes.json")
+    jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -161,6 +184,7 @@ async def abuild(
                 )
             result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
             if not dry_run:
+                pins.record(jobs, report.clips, instances)
                 _write_outputs(result, formats)
     finally:
         if backends is None:  # ours to close; a caller's backends stay open for the caller
@@ -219,7 +243,7 @@ def require_credentials(estimate: CostEstimate, backends: Mapping[str, Backend])
             )
 
 
-def build(scene: str | Path | ResolvedShotList, **options: Any) -> BuildResult:
+def build(scene: Scene, **options: Any) -> BuildResult:
     """Synchronous :func:`abuild` for scripts; inside a running event loop use ``abuild``."""
     try:
         asyncio.get_running_loop()

@@ -7,10 +7,12 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from previz.backends.options import OptionValues
 from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
-from previz.pipeline import make_backends, project_dir
+from previz.pipeline import backends_for, project_dir
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
 
@@ -21,15 +23,17 @@ def estimate(
     backend: str | None = None,
     model: str | None = None,
     cache_dir: Path | None = None,
+    options: OptionValues | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
     shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
-    backends = make_backends([backend or s.backend for s in shotlist.shots])
+    backends = backends_for(shotlist, backend, options)
     cache = Cache(cache_root(project_dir(shotlist), cache_dir))
     planned = plan_jobs(shotlist, backends, backend=backend, model=model)
-    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    pins = TakePins(project_dir(shotlist) / ".previz" / "takes.json")
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache, pins), backends, cache)
     reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
-                   if row.job.seconds != job.seconds)  # fmt: skip
+                   if row.job != job)  # fmt: skip
     return dataclasses.replace(result, reused=reused)
 
 

@@ -14,9 +14,11 @@ import click
 from rich.table import Table
 
 from previz.backends.base import Backend, Capabilities, Job
+from previz.backends.options import describe
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
 from previz.cli.logview import print_log
+from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
@@ -30,7 +32,6 @@ logger = logging.getLogger("previz.cli")
 @click.argument("scene", type=SCENE)
 @click.option(
     "--out",
-    "-o",
     type=click.Path(path_type=Path, file_okay=False),
     help="Output folder (default: out/<scene name> beside the scene file).",
 )
@@ -60,6 +61,7 @@ logger = logging.getLogger("previz.cli")
     type=float,
     help="Give up on a take after this many seconds (it resumes next run).",
 )
+@OPTION
 @click.option(
     "--resubmit-unknown",
     is_flag=True,
@@ -93,12 +95,14 @@ def build(
     concurrency: int | None,
     request_rate: float | None,
     job_timeout: float | None,
+    option_pairs: tuple[str, ...],
     resubmit_unknown: bool,
     retry_blocked: bool,
     regenerate_expired: bool,
     wait: bool,
 ) -> None:
     """Generate every shot, then write the animatic MP4 and the timeline exports."""
+    options = parse_cli_options(option_pairs)
     limits = None
     if concurrency is not None:
         limits = {name: concurrency for name in backend_names()}
@@ -117,6 +121,7 @@ def build(
                 request_rate=request_rate,
                 job_timeout=job_timeout,
                 progress=progress,
+                options=options,
                 resubmit_unknown=resubmit_unknown,
                 retry_blocked=retry_blocked,
                 regenerate_expired=regenerate_expired,
@@ -186,15 +191,23 @@ def _report(result: BuildResult) -> None:
 @click.option("--backend", "-b", help="Price every shot on this backend.")
 @click.option("--model", "-m", help="Model of the backend.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
-def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | None) -> None:
+@OPTION
+def cost(
+    scene: Path,
+    backend: str | None,
+    model: str | None,
+    cache_dir: Path | None,
+    option_pairs: tuple[str, ...],
+) -> None:
     """Estimate what building a scene would spend (cached takes cost nothing)."""
-    result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
+    options = parse_cli_options(option_pairs)
+    result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir, options=options)
     table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
     console.print(table)
     for row in result.reused:
         console.print(
             f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
-            "reused (the cut is trimmed from it); nothing to pay",
+            "reused (the edit changed the cut, not the shot); nothing to pay",
             highlight=False,
         )
     console.print(
@@ -252,11 +265,15 @@ def cache(scene: Path, cache_dir: Path | None, verify: bool, clear: bool) -> Non
 
 
 @cli.command()
-def backends() -> None:
+@click.option("--options", "show_options", is_flag=True, help="List each backend's options.")
+def backends(show_options: bool) -> None:
     """List the installed backends, their capabilities, and whether their key is set.
 
     A backend that fails to load is reported (on stderr and in the log) and the rest are listed.
     """
+    if show_options:
+        _options_table()
+        return
     table = Table()
     for column in (
         "backend",
@@ -280,6 +297,25 @@ def backends() -> None:
             )
             continue
         table.add_row(name, *_capability_cells(instance, caps))
+    console.print(table)
+
+
+def _options_table() -> None:
+    """Every backend's declared options: what ``project.backends`` and ``-o`` accept."""
+    table = Table()
+    for column in ("backend", "option", "values", "default", "what it does"):
+        table.add_column(column, overflow="fold")
+    for name in backend_names():
+        try:
+            rows = describe(backend_class(name).Options)
+        except Exception as error:  # a broken plugin must not hide the others
+            logger.warning("backend '%s' failed to load: %s", name, error)
+            err_console.print(
+                f"backend '{name}' failed to load: {error}", highlight=False, markup=False
+            )
+            continue
+        for option, kind, default, description in rows or [("-", "", "", "no options")]:
+            table.add_row(name, option, kind, default, description)
     console.print(table)
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
+from lxml import etree
 
 from previz.errors import TimelineError
 from previz.timeline.edl import EVENT as EDL_EVENT
@@ -35,6 +37,8 @@ ADAPTERS = {
 
 def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
     """The edited timeline at ``path``; an unreadable file is one clear error."""
+    if path.suffix.lower() == ".fcpxmld" and path.is_dir():  # Final Cut 10.6+: a bundle
+        path = path / "Info.fcpxml"
     adapter = ADAPTERS.get(path.suffix.lower())
     if adapter is None:
         raise TimelineError(
@@ -60,7 +64,31 @@ def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
                             hint="export the sequence itself, not a bin or a project")  # fmt: skip
     if adapter == "cmx_3600":
         _locators_at_record_time(timeline, path.read_text(encoding="utf-8", errors="replace"), fps)
+    if adapter == "fcpx_xml":
+        _from_tc_start(timeline, path, fps)
     return timeline
+
+
+def _from_tc_start(timeline: otio.schema.Timeline, path: Path, fps: float) -> None:
+    """Start the cut at the sequence's ``tcStart``, where Final Cut (and previz) put it.
+
+    Spine offsets count from ``tcStart`` (01:00:00:00 → ``3600s``); OTIO's FCPXML reader drops
+    ``tcStart`` and fills the hour before the first item with a gap on every track.
+    """
+    sequence = etree.parse(str(path)).find(".//sequence")
+    text = sequence.get("tcStart", "0s") if sequence is not None else "0s"
+    start = otio.opentime.RationalTime.from_seconds(float(Fraction(text.rstrip("s") or 0)), fps)
+    if start.value <= 0:
+        return
+    timeline.global_start_time = start
+    for track in timeline.tracks:
+        head = track[0] if len(track) else None
+        if isinstance(head, otio.schema.Gap) and head.duration() >= start:
+            rest = head.duration() - start
+            if rest.value > 0:
+                head.source_range = otio.opentime.TimeRange(duration=rest)
+            else:
+                del track[0]
 
 
 def _locators_at_record_time(timeline: otio.schema.Timeline, text: str, fps: float) -> None:

@@ -3,7 +3,9 @@
 The planner resolves what the backend will actually be asked for: its model, the compiled
 prompt (checked against the backend's prompt limit), the allowed clip length that covers the
 shot plus handles, the allowed frame size nearest the project's aspect, the reference images
-(with their content hashes, which enter the cache key), and the backend-specific payload.
+(with their content hashes, which enter the cache key), and the payload — which the backend
+builds itself from neutral :class:`~previz.backends.payload.ShotFacts`, plus its declared
+options set away from their defaults (so they enter the cache key).
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from previz.backends.base import Backend, Job, Reference
+from previz.backends.payload import ShotFacts
 from previz.generate.keys import file_sha256
+from previz.generate.pins import shot_definition
 from previz.prompts.compiler import PromptCompiler
-from previz.prompts.phrases import lighting_phrase
 from previz.shotlist.models import Character, Location, Prop
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.timing import to_time
@@ -48,74 +50,6 @@ def references_for(shot: ResolvedShot, base_dir: Path) -> tuple[Reference, ...]:
     return tuple(refs)
 
 
-def animatic_payload(shotlist: ResolvedShotList, shot: ResolvedShot) -> dict[str, Any]:
-    """Everything the animatic draws and plays: card, slate, move, sound cues (plain JSON)."""
-    from previz.shotlist import vocabulary as vocab
-
-    move = shot.movement
-    return {
-        "title": shotlist.project.title,
-        "letterbox": shotlist.letterbox,
-        "scene": {
-            "id": shot.scene.id,
-            "heading": shot.scene.heading,
-            "time_of_day": shot.heading.time_of_day,  # CONTINUOUS carries on the scene before's
-            "number": shotlist.source.scenes.index(shot.scene) + 1,
-        },
-        "shot": {
-            "id": shot.id,
-            "number": shot.number,
-            "size": shot.size,
-            "size_label": vocab.SHOT_SIZES.label(shot.size),
-            "angle": shot.angle,
-            "angle_label": vocab.ANGLES.label(shot.angle),
-            "movement": {
-                "type": move.type,
-                "label": vocab.MOVEMENTS.label(move.type),
-                "direction": move.direction,
-                "speed": move.speed,
-            },
-            "lens": None
-            if shot.lens is None
-            else {"focal_length_mm": shot.lens.focal_length, "aperture": shot.lens.aperture},
-            "action": shot.shot.action,
-            "location": None
-            if shot.location is None
-            else {"id": shot.location.id, "name": shot.location.name or shot.location.id},
-            "cast": [
-                {"id": c.id, "name": c.name, "color": shotlist.colors[c.id]} for c in shot.cast
-            ],
-            "notes": shot.shot.notes,
-            "lighting": lighting_phrase(shot.lighting),
-        },
-        "sound": [
-            {
-                "kind": c.kind,
-                "id": c.id,
-                "start": c.start,
-                "end": c.end,
-                "text": c.line if c.kind == "dialogue" else c.description,
-                "speaker": c.speaker.name if c.speaker else None,
-                "cue_offset": c.cue_offset,
-                "cue_length": c.cue_length,
-            }
-            for c in shot.sound
-        ],
-    }
-
-
-def service_payload(shotlist: ResolvedShotList, shot: ResolvedShot, take: int) -> dict[str, Any]:
-    """What a cloud service is told beyond the prompt: negative prompt, seed, aspect, identities."""
-    seed = None if shot.seed is None else shot.seed + take - 1
-    identities = {c.id: dict(c.identities) for c in shot.cast if c.identities}
-    return {
-        "negative_prompt": shot.negative_prompt,
-        "seed": seed,
-        "aspect": shotlist.project.aspect,
-        "identities": identities,
-    }
-
-
 def plan_jobs(
     shotlist: ResolvedShotList,
     backends: Mapping[str, Backend],
@@ -143,12 +77,12 @@ def plan_jobs(
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()
         clip_in = float(shot.clip_in.to_seconds())  # a head trim: the take must cover it too
+        definition = shot_definition(shotlist, shot)
+        options = instance.output_options()
         for take in range(1, shot.takes + 1):
-            payload = (
-                animatic_payload(shotlist, shot)
-                if name == "animatic"
-                else service_payload(shotlist, shot, take)
-            )
+            payload = dict(instance.payload(ShotFacts(shotlist, shot, take)))
+            if options:
+                payload["options"] = options
             jobs.append(
                 Job(
                     shot_id=shot.id,
@@ -162,6 +96,7 @@ def plan_jobs(
                     ),
                     shot_seconds=shot.seconds,
                     clip_in=clip_in,
+                    definition=definition,
                     width=width,
                     height=height,
                     fps=float(shotlist.rate),

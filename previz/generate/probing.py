@@ -14,9 +14,9 @@ from pathlib import Path
 
 import av
 
+from previz.backends.http.delivery import probe_clip
 from previz.errors import MediaError
 from previz.media import probe
-from previz.media.decode import decode_fully
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,29 @@ def probe_facts(path: Path) -> MediaFacts:
 
 
 def probe_complete(path: Path) -> MediaFacts:
-    """The facts of ``path``, after proving that every frame it declares decodes."""
-    facts = probe_facts(path)
-    decode_fully(path)
-    return facts
+    """The facts of ``path``, after proving that every frame it declares decodes.
+
+    A cut body can keep a whole index (an MP4 with ``faststart`` declares every frame up front),
+    so the frames that decode are held against the frames the container declares (one may be
+    missing).
+    """
+    info = probe(path)
+    if not info.has_video or info.width <= 0 or info.height <= 0:
+        raise MediaError("the clip has no video picture", path=path)
+    decoded = probe_clip(path).frames  # decodes every frame; MediaError if one fails
+    if info.frames and decoded < info.frames - 1:
+        raise MediaError(
+            f"the clip is incomplete: {decoded} of {info.frames} frames decode",
+            path=path,
+            hint="a damaged or cut-short transfer; download or generate it again",
+        )
+    return MediaFacts(
+        duration=info.duration,
+        fps=float(info.fps),
+        width=info.width,
+        height=info.height,
+        has_audio=info.has_audio,
+    )
 
 
 def _first_frame_decodes(path: Path) -> None:

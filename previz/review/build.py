@@ -41,6 +41,7 @@ class Take:
     media: Path | None
     selected: bool
     failure: str | None = None
+    source_in: int = 0  # the take's first frame in the cut (a head trim moves it)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def read_build(folder: Path) -> ReviewBuild:
         if "shot" not in facts:
             continue
         record = timecode(start_frame + int(facts["record_frame"]), fps)
-        shots.append(_shot(facts, _media(clip, folder), record, alternates, failures, cues))
+        selected = (_media(clip, folder), _source_in(clip))
+        shots.append(_shot(facts, selected, record, alternates, failures, cues))
     animatic = folder / ANIMATIC_FILE
     return ReviewBuild(
         folder=folder,
@@ -239,6 +241,11 @@ def _media(clip: otio.schema.Clip, folder: Path) -> Path | None:
     return None
 
 
+def _source_in(clip: otio.schema.Clip) -> int:
+    source = clip.source_range
+    return round(source.start_time.value) if source is not None else 0
+
+
 def _alternate_takes(timeline: otio.schema.Timeline, folder: Path) -> dict[str, list[Take]]:
     takes: dict[str, list[Take]] = {}
     for track in timeline.tracks:
@@ -247,7 +254,8 @@ def _alternate_takes(timeline: otio.schema.Timeline, folder: Path) -> dict[str, 
         for clip in track.find_clips():
             facts = plain(clip.metadata.get("previz", {}))
             if "shot" in facts:
-                take = Take(int(facts["take"]), _media(clip, folder), selected=False)
+                take = Take(int(facts["take"]), _media(clip, folder), selected=False,
+                            source_in=_source_in(clip))  # fmt: skip
                 takes.setdefault(str(facts["shot"]), []).append(take)
     return takes
 
@@ -264,7 +272,7 @@ def _cues(timeline: otio.schema.Timeline) -> dict[str, list[Cue]]:
 
 
 def _shot(
-    facts: dict[str, Any], media: Path | None, timecode: str,
+    facts: dict[str, Any], media: tuple[Path | None, int], timecode: str,
     alternates: Mapping[str, list[Take]], failures: Mapping[tuple[Any, Any], str],
     cues: Mapping[str, list[Cue]],
 ) -> ReviewShot:  # fmt: skip
@@ -272,8 +280,8 @@ def _shot(
     selected = int(facts.get("take", 1))
     missing = facts.get("missing")
     takes = {t.number: t for t in alternates.get(shot_id, [])}
-    takes[selected] = Take(selected, media, selected=True,
-                           failure=str(missing) if missing else None)  # fmt: skip
+    failure = str(missing) if missing else None
+    takes[selected] = Take(selected, media[0], True, failure, source_in=media[1])
     for number in range(1, int(facts.get("takes", 1)) + 1):
         if number not in takes:
             takes[number] = Take(number, None, False, failures.get((shot_id, number)))

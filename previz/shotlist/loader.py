@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from previz.backends.options import check_backend_options
 from previz.errors import SceneError, SceneErrors
 from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check_references
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
@@ -99,7 +100,7 @@ def from_data(
     except ValidationError as error:
         fail(problems_from_validation(error))
     problems = check_ids(shotlist) + check_project(shotlist, base)
-    problems += check_references(shotlist, base)
+    problems += check_references(shotlist, base) + check_backend_options(shotlist)
     if problems:
         fail(problems)
     try:
@@ -144,6 +145,16 @@ def _merged(errors: list[SceneError]) -> list[SceneError]:
             first.shot_id = shots[0] if len(shots) == 1 else None
         merged.append(first)
     return merged
+
+
+def located_error(
+    shotlist: ResolvedShotList, loc: Loc, message: str, hint: str, shot_id: str | None = None
+) -> SceneError:
+    """A problem found after loading, located in the scene file it came from (YAML only)."""
+    path = shotlist.source_path
+    yaml_file = path is not None and path.suffix.lower() in (".yaml", ".yml")
+    data = read_yaml(path) if path is not None and yaml_file else None
+    return _located(path, data, Problem(loc, message, hint, shot_id))
 
 
 def format_loc(loc: Loc) -> str:

@@ -371,6 +371,11 @@ class Project(Strict):
         "kdenlive; add aaf, xges, otioz or a plugin's; 'all' for every built-in one); the rest "
         "on demand with `previz export`",
     )
+    backends: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="options per backend, e.g. {luma: {resolution: 1080p}}; "
+        "`previz backends --options` lists them",
+    )
 
     @field_validator("fps")
     @classmethod

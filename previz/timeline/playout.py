@@ -80,7 +80,7 @@ def _source(item: otio.core.Item, fps: Fraction, *, frame: int) -> Source | None
         return None
     path = local_path(reference.target_url)
     facts = item.metadata.get("previz", {})
-    key = facts.get("cache_key") if isinstance(facts, dict) else None
+    key = facts.get("cache_key") if hasattr(facts, "get") else None
     return Source(path=path, key=str(key) if key else _file_identity(path), start=frame)
 
 

@@ -288,6 +288,25 @@
       }
     }
     countOut.textContent = String(memory.length);
+    const all = document.getElementById("all-notes");
+    all.replaceChildren();
+    for (const note of memory.slice().sort((a, b) => a.frame - b.frame)) {
+      const item = document.createElement("li");
+      const jump = document.createElement("button");
+      jump.type = "button";
+      jump.className = "note-jump";
+      jump.textContent = `${note.record_timecode} ${note.shot}`;
+      jump.addEventListener("click", () => {
+        stopShuttle();
+        seekFrame(note.frame);
+      });
+      const text = document.createElement("span");
+      text.className = "note-text";
+      text.textContent = note.reviewer ? `${note.reviewer}: ${note.text}` : note.text;
+      item.append(jump, text);
+      all.append(item);
+    }
+    document.getElementById("no-notes").hidden = memory.length > 0;
   }
 
   for (const form of document.querySelectorAll("form.shot-note")) {

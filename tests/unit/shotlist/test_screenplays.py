@@ -15,9 +15,10 @@ from click.testing import CliRunner
 
 import previz
 from previz.backends.animatic.framing import palette
+from previz.backends.animatic.payload import animatic_payload
 from previz.backends.animatic.sheet import read_sheet
+from previz.backends.payload import ShotFacts
 from previz.cli import cli
-from previz.generate.plan import animatic_payload
 from previz.shotlist.screenplay import screenplay_to_data
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "data" / "screenplays"
@@ -75,7 +76,7 @@ def test_continuous_and_a_timeless_heading_carry_on_the_night(crossing) -> None:
 def test_a_continuous_scene_after_night_is_drawn_with_a_night_sky(crossing) -> None:
     night = next(s for s in crossing.shots if s.scene.heading == "EXT. HARBOUR QUAY - NIGHT")
     deck = next(s for s in crossing.shots if s.scene.heading == "UPPER DECK")
-    sheets = [read_sheet(animatic_payload(crossing, s), s.id) for s in (night, deck)]
+    sheets = [read_sheet(animatic_payload(ShotFacts(crossing, s, 1)), s.id) for s in (night, deck)]
     skies = [palette(sh.lighting, f"{sh.scene_heading} {sh.time_of_day}").sky for sh in sheets]
     assert skies[0] == skies[1]
     assert skies[1] != palette("", "UPPER DECK").sky
