@@ -12,8 +12,8 @@ project folder:
 Each is printed with its wall time and its CPU time (the build and every process it started:
 export workers, ffmpeg), each as a ratio to the first build measured in the same run, and the
 files in the output folder it rewrote (compared by inode, mtime and size). On a shared machine
-the CPU figures are the steadier ones. (The in-process no-op's CPU is the parent's only.) Also in the
-same run: the CLI's start-up (``python -m previz --help``), so a no-op's own cost shows apart
+the CPU figures are the steadier ones (the in-process no-op's CPU is the parent's only). Also
+in the same run: the CLI's start-up (``python -m previz --help``), so a no-op's own cost shows apart
 from the interpreter importing the library, and a no-op through ``previz.build`` in-process.
 Targets (issue 15): no-op < 1 s with 0 files rewritten; one-shot change < 1 s plus that
 shot's render.
@@ -97,7 +97,10 @@ def main() -> int:
         ]
         first = first_cpu = 0.0
         print(f"{args.shots}-shot scene, animatic backend, every default export")
-        print(f"CLI start-up (python -m previz --help): {startup:6.2f} s wall, {startup_cpu:5.2f} s CPU")
+        print(
+            f"CLI start-up (python -m previz --help): {startup:6.2f} s wall, "
+            f"{startup_cpu:5.2f} s CPU"
+        )
         for label, edit in steps:
             if edit is not None:
                 scene.write_text(scene.read_text().replace(*edit), encoding="utf-8")
@@ -118,7 +121,8 @@ def main() -> int:
         spent, cpu = time.perf_counter() - began, time.process_time() - cpu_began
         changed = rewritten(before, snapshot(out))
         print(
-            f"{'no-op, in-process':<21} {spent:7.2f} s wall {spent / first:6.3f}x, {cpu:7.2f} s CPU "
+            f"{'no-op, in-process':<21} {spent:7.2f} s wall {spent / first:6.3f}x, "
+            f"{cpu:7.2f} s CPU "
             f"{cpu / first_cpu:6.3f}x first build  "
             f"{len(changed):4d} file(s) rewritten: {summary(changed)}"
         )
