@@ -256,3 +256,14 @@ async def test_a_ctrl_c_with_the_submission_on_the_wire_asks_the_service_next_ru
     fresh = FakeRemoteBackend(clip, clock=project.clock, ledger=slow.ledger)
     assert (await project.run(jobs, fresh)).ok
     assert fresh.reconciles == 1 and submitted(fresh) == ["1A"]
+
+
+async def test_a_key_refused_while_polling_keeps_the_job_and_stops_new_submissions(
+    project: Project, clip: Path
+) -> None:
+    remote = service(clip, project, max_concurrency=1, faults=Faults(queued={"poll": [Fault.AUTH]}))
+    jobs = jobs_for(["1A", "1B"], backend=remote.name)
+    report = await project.run(jobs, remote)
+    assert {f.shot_id: f.state for f in report.failures} == {"1A": "failed", "1B": "not submitted"}
+    assert state(project, "1A") is JobStatus.SUBMITTED  # paid for: the next run polls it
+    assert (await project.run(jobs, remote)).ok and submitted(remote) == ["1A", "1B"]
