@@ -58,8 +58,8 @@ def write(
     rate = timeline_rate(timeline)
     root = etree.Element("mlt", version="7.0.0", title=timeline.name, LC_NUMERIC="C")
     root.set("producer", "main_bin")
-    if relative_to is not None:
-        root.set("root", str(relative_to))
+    # No ``root``: MLT then resolves relative media against the document's own folder, so a
+    # moved or shared project still finds its clips (a pinned absolute root renders black).
     _profile(root, rate, width, height)
     document = _Document(root, float(rate), relative_to)
     total = frames_of(timeline.tracks.duration(), document.rate)
