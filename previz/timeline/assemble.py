@@ -12,7 +12,8 @@ The cut an editor opens, at the project's rate and start timecode (01:00:00:00 b
   clip with mixed sound and no stems puts its own audio on A1;
 - dissolves from the shot list as OTIO transitions that start at the cut and use the outgoing
   clip's tail handle (there is no head handle), shortened to the handle there is;
-- a marker at each shot's head (id, action, cast; notes in the comment) and one per sound cue;
+- a marker at each shot's head (id, action, cast; notes in the comment) and one per sound cue,
+  as long as the cue (one that runs on across cuts, a scene's bed under all its shots);
 - ``metadata["previz"]`` on every clip with everything conform needs to match it back, and on
   the timeline the project, its style and the character bible. No credential ever goes in.
 """
@@ -288,7 +289,8 @@ def _cue_markers(shotlist: ResolvedShotList, rate: float) -> list[otio.schema.Ma
                 continue
             at = shot.head.value + _frames(cue.start, rate)
             if cue.kind == "dialogue" and cue.speaker is not None:
-                comment = f"{cue.speaker.name.upper()}: {cue.line or ''}"
+                extension = f" ({cue.extension})" if cue.extension else ""
+                comment = f"{cue.speaker.name.upper()}{extension}: {cue.line or ''}"
                 if cue.delivery:
                     comment += f" ({cue.delivery})"
             else:
@@ -302,7 +304,7 @@ def _cue_markers(shotlist: ResolvedShotList, rate: float) -> list[otio.schema.Ma
                     name=f"{cue.kind}: {cue.id}",
                     marked_range=otio.opentime.TimeRange(
                         otio.opentime.RationalTime(at, rate),
-                        otio.opentime.RationalTime(_frames(cue.end - cue.start, rate), rate),
+                        otio.opentime.RationalTime(_frames(cue.cue_length, rate), rate),
                     ),
                     color=CUE_COLOURS.get(cue.kind, otio.schema.MarkerColor.YELLOW),
                     comment=comment,
