@@ -12,6 +12,9 @@ does appear when GES renders through an *encoder* on a loaded machine: GES can f
 frame of a clip out of the encoder's queue when it switches to the next clip, and encodebin's
 videorate fills the hole by repeating the next frame. That is a race inside GES, not in the
 file; rendering to raw video (``-f video/x-matroska:video/x-raw``) never loses a frame.
+
+Fades are left out: GES refuses the empty gap previz draws a fade against ("Could not add
+clip"), and the adapter has no other form for a fade from or to black.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ from pathlib import Path
 import opentimelineio as otio
 from otio_xges_adapter import xges as adapter  # type: ignore[import-untyped]
 
+from previz.timeline.fades import without_fades
 from previz.timeline.rates import timeline_rate
 
 
 def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
     """Write ``timeline`` as .xges at its own rate and ``width`` x ``height``."""
     rate = timeline_rate(timeline)
-    prepared = timeline.deepcopy()
+    prepared = without_fades(timeline)  # GES cannot load the empty gap a fade runs against
     prepared.tracks.metadata[adapter.META_NAMESPACE] = {"tracks": _tracks(rate, width, height)}
     otio.adapters.write_to_file(prepared, str(path), adapter_name="xges")
 
