@@ -52,7 +52,7 @@ def _fades(
 ) -> dict[tuple[str, int], tuple[int, int, int, int]]:
     """Each faded picture clip by (media URL, start in ns): its in point, length, fade in and
     fade out, in nanoseconds, as the adapter writes clip times."""
-    found: FadeAt = {}
+    found: dict[tuple[str, int], tuple[int, int, int, int]] = {}
     for track in timeline.video_tracks():
         for clip in track.find_clips(shallow_search=True):
             fade_in, fade_out = fade_frames(track, clip)
