@@ -41,7 +41,10 @@ def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int
     if fades:
         tree = etree.parse(str(path))
         for clip in tree.iter("clip"):
-            fade = fades.get((clip.get("asset-id", ""), int(clip.get("start", "-1"))))
+            asset, start = clip.get("asset-id", ""), int(clip.get("start", "-1"))
+            # the adapter sums float seconds: its start may be a few ns off ours
+            fade = next((f for (url, at), f in fades.items()
+                         if url == asset and abs(at - start) < 1_000_000), None)  # fmt: skip
             if fade is not None and clip.get("track-types") == "4":
                 _fade_binding(clip, *fade)
         tree.write(str(path), xml_declaration=True, encoding="UTF-8")
