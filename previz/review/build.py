@@ -124,6 +124,7 @@ class ReviewBuild:
     cached: int
     failed: int
     spent: float
+    exports: tuple[tuple[str, str], ...] = ()  # (format, file name in the build folder)
 
     @property
     def fps(self) -> float:
@@ -193,6 +194,7 @@ def read_build(folder: Path) -> ReviewBuild:
         cached=int(summary.get("cached", 0)),
         failed=len({f.get("shot") for f in summary.get("failures", [])}),
         spent=float(summary.get("spent_usd", 0.0)),
+        exports=_exports(summary, folder),
     )
 
 
@@ -208,6 +210,17 @@ def _summary(folder: Path) -> dict[str, Any]:
             hint="run `previz build` again to rewrite it",
         ) from error  # fmt: skip
     return data if isinstance(data, dict) else {}
+
+
+def _exports(summary: Mapping[str, Any], folder: Path) -> tuple[tuple[str, str], ...]:
+    """The exports ``build.json`` lists that are in the folder, as (format, file name)."""
+    listed = summary.get("exports") or {}
+    return tuple(
+        (str(fmt), str(name))
+        for fmt, names in listed.items()
+        for name in names
+        if isinstance(name, str) and "/" not in name and (folder / name).is_file()
+    )
 
 
 def _rate(project: Mapping[str, Any], folder: Path) -> Fraction:

@@ -84,10 +84,18 @@
     shot.element.classList.add("current");
     stripShots.get(shot.id).classList.add("current");
     shotOut.textContent = shot.id;
-    const list = shot.element.closest(".shotlist");
-    if (list && video && !video.paused) {
-      shot.element.scrollIntoView({ block: "nearest", behavior: "smooth" });
-    }
+    reveal(shot.element);
+  }
+
+  // Keep the current shot in view inside the list's own scroll box; never scroll the window
+  // (on a phone the list is the page, and the player must stay where the reviewer put it).
+  const listBox = document.querySelector(".shotlist");
+  function reveal(element) {
+    if (!listBox || listBox.scrollHeight <= listBox.clientHeight) return;
+    const box = listBox.getBoundingClientRect();
+    const card = element.getBoundingClientRect();
+    if (card.top < box.top) listBox.scrollTop += card.top - box.top - 8;
+    else if (card.bottom > box.bottom) listBox.scrollTop += card.bottom - box.bottom + 8;
   }
 
   function seekFrame(frame) {

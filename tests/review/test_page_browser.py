@@ -281,3 +281,15 @@ def test_the_playhead_timecode_is_drop_frame_at_29_97(
     browser.open(page)
     expected = otio.opentime.to_timecode(otio.opentime.RationalTime(start, 30000 / 1001))
     assert browser.js("return document.getElementById('timecode').textContent") == expected
+
+
+def test_the_list_scrolls_to_the_shot_the_strip_jumps_to(page: Browser) -> None:
+    page.js("document.querySelector('.shotlist').style.maxHeight = '200px'")
+    page.driver.find_element("css selector", "#strip [data-shot='s4']").click()
+    player_time(page)
+    visible = page.js(
+        "const box = document.querySelector('.shotlist').getBoundingClientRect();"
+        "const card = document.querySelector('#shot-s4 .card').getBoundingClientRect();"
+        "return card.top >= box.top - 1 && card.bottom <= box.bottom + 1"
+    )
+    assert visible
