@@ -117,6 +117,39 @@ class RetryableServiceError(BackendError):
         self.retry_after = retry_after
 
 
+class SubmissionUnknown(BackendError):
+    """A submission whose request left but whose reply never came back complete.
+
+    Raised by :meth:`RemoteBackend.submit` after bytes were sent when the reply was lost (read
+    timeout, connection dropped or reset after sending, a protocol error, a 5xx without a
+    parseable error body). The service may have created — and will bill — a job, so the runner
+    never retries it blindly: it asks :meth:`RemoteBackend.reconcile` instead.
+    """
+
+
+class AuthenticationError(JobFailedError):
+    """The service's own API refused the key (401/403); no further submission can succeed."""
+
+
+class ContentBlocked(JobFailedError):
+    """Moderation or safety refused the prompt or an input image; ``reason`` is the service's."""
+
+    def __init__(self, message: str, *, reason: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.reason = reason
+
+
+class OutputExpired(JobFailedError):
+    """The job succeeded but its output can no longer be downloaded.
+
+    ``expired_at`` is when it stopped being downloadable (epoch seconds), when the service says.
+    """
+
+    def __init__(self, message: str, *, expired_at: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.expired_at = expired_at
+
+
 class MediaError(PrevizError):
     """ffmpeg is missing or broken, media is unreadable, an encode failed."""
 

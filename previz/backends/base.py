@@ -28,6 +28,9 @@ class JobStatus(str, enum.Enum):
     SUCCEEDED = "succeeded"
     DOWNLOADED = "downloaded"
     FAILED = "failed"
+    UNKNOWN = "unknown"  # the submit request left but its reply was lost; nothing to poll
+    BLOCKED = "blocked"  # moderation refused the prompt or an input image
+    EXPIRED = "expired"  # succeeded, but its output can no longer be downloaded
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Capabilities:
     env_vars: tuple[str, ...] = ()
     chains_generations: bool = False  # can start a clip from one of its own earlier generations
     reference_durations: tuple[float, ...] | None = None
+    poll_interval: float = 5.0  # documented minimum seconds between polls of one job
 
     def generation_seconds(
         self, shot_seconds: float, handles: float = 0.0, *, with_references: bool = False
@@ -129,6 +133,7 @@ class JobUpdate:
     error: str | None = None
     retryable: bool = False
     poll_after: float | None = None
+    expires_at: float | None = None  # epoch seconds when the output stops being downloadable
 
 
 @dataclass
@@ -181,6 +186,17 @@ class RemoteBackend(Backend):
     @abstractmethod
     async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
         """Stream the finished clip to ``dest`` (a file path) and return it."""
+
+    async def reconcile(self, job: Job, *, submitted_after: float) -> str | None:
+        """After :class:`~previz.errors.SubmissionUnknown`: find the job the lost reply created.
+
+        Returns the remote id of a job created at or after ``submitted_after`` (epoch seconds)
+        that matches ``job`` (prompt, model, size, seconds), or ``None`` when there is none.
+        The default, for services that cannot list their jobs, returns ``None`` ("cannot
+        tell"). Raising means the service could not be asked; the runner treats it as unknown.
+        """
+        del job, submitted_after
+        return None
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,13 @@ def time_cues(
 ) -> list[tuple[ResolvedCue, ...]]:
     """The cues heard in each of ``shots`` (in cut order); problems are appended to ``problems``."""
     fps = shotlist.project.fps
-    by_id = {s.id: s for s in shots}
+    by_id = _kept_shots(shotlist, shots)
     characters = {c.id: c for c in shotlist.characters}
     spans: list[_Span] = []
     for si, scene in enumerate(shotlist.scenes):
-        scene_shots = [by_id[s.id] for s in scene.shots]
+        scene_shots = [by_id[s.id] for s in scene.shots if not s.omit]
+        if not scene_shots:
+            continue  # every shot of the scene is omitted: so are its beds
         for ci, cue in enumerate(scene.sound):
             first = by_id[cue.from_shot] if cue.from_shot else scene_shots[0]
             last = by_id[cue.until] if cue.until else scene_shots[-1]
@@ -83,6 +85,8 @@ def time_cues(
                 bed=True,
             )
         for hi, shot in enumerate(scene.shots):
+            if shot.omit:
+                continue
             for ci, cue in enumerate(shot.sound):
                 last = by_id[cue.until] if cue.until else by_id[shot.id]
                 spans += _span(
@@ -96,6 +100,20 @@ def time_cues(
                     bed=False,
                 )
     return _heard_per_shot(shots, spans, characters)
+
+
+def _kept_shots(shotlist: ShotList, shots: list[ResolvedShot]) -> dict[str, ResolvedShot]:
+    """Shots by id; an omitted shot stands for the kept shot before it (or, first, after it),
+    so a cue that ran ``until`` or ``from`` an omitted shot stops or starts next to it."""
+    by_id = {s.id: s for s in shots}
+    order = [shot.id for scene in shotlist.scenes for shot in scene.shots]
+    kept = [by_id.get(i) for i in order]
+    for index, shot_id in enumerate(order):
+        if shot_id not in by_id and shots:
+            before = [s for s in kept[:index] if s is not None]
+            after = [s for s in kept[index:] if s is not None]
+            by_id[shot_id] = before[-1] if before else after[0]
+    return by_id
 
 
 def _heard_per_shot(

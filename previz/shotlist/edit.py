@@ -1,28 +1,262 @@
-"""Changing a scene file in place, keeping its comments, order and layout (ruamel round trip)."""
+"""Changing a scene file in place: only the lines an edit means to change, every other byte kept.
+
+:class:`SceneEdit` holds a scene file's text and applies edits to it by splicing: set a shot's
+field (replacing the value's characters, keeping its quoting; or adding the key in the shot's
+own indentation, block or flow), append to a shot's notes, move a shot within its scene or to
+another. Comments, quotes, key order, blank lines and line endings elsewhere stay byte for byte.
+The result is validated as a scene before it is written, atomically. ``previz select``,
+``previz conform`` and ``previz notes`` edit through it.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from previz.errors import OutputError, SceneError
 from previz.shotlist.checks import suggest
+from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
 from previz.shotlist.fountain import fountain_to_data
-from previz.shotlist.loader import from_data, load, read_yaml
+from previz.shotlist.loader import from_data, load, parse_fast, parse_located
+from previz.shotlist.resolve import ResolvedShotList
+from previz.shotlist.yamltext import (
+    ShotNode,
+    compose,
+    content_end,
+    dash_index,
+    item_lines,
+    line_end,
+    line_start,
+    lookup,
+    render_scalar,
+    scene_shots,
+    shot_nodes,
+)
+
+
+class SceneEdit:
+    """Edits to one scene file's text; nothing touches the disk until :meth:`save`."""
+
+    def __init__(self, path: str | Path, text: str | None = None) -> None:
+        self.path = Path(path)
+        if self.path.suffix == ".py" or self.path.suffix.lower() in FOUNTAIN_SUFFIXES:
+            kind = "a Python scene script" if self.path.suffix == ".py" else "a screenplay"
+            raise SceneError(
+                f"{kind} cannot be edited in place",
+                path=self.path,
+                hint="edit its YAML breakdown (`previz import` writes one) or the source itself",
+            )
+        if text is None:
+            try:
+                text = self.path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise SceneError(f"cannot read the scene file: {error}", path=self.path) from None
+        self.original = text
+        self.text = text
+        self._newline = "\r\n" if "\r\n" in text else "\n"
+
+    @property
+    def changed(self) -> bool:
+        """True when an edit changed the text."""
+        return self.text != self.original
+
+    def shot_ids(self) -> list[str]:
+        """Every shot id in file order."""
+        return [shot.shot_id for shot in shot_nodes(compose(self.text, self.path))]
+
+    def scene_of(self, shot_id: str) -> str:
+        """The id of the scene that holds ``shot_id``."""
+        return self._shot(shot_id).scene_id
+
+    def set_field(self, shot_id: str, field: str, value: Any, *, after: str | None = None) -> None:
+        """Set a shot's ``field`` to a scalar ``value``; a new key goes after ``after`` (if the
+        shot has it) or last, in the shot's own indentation and style."""
+        shot = self._shot(shot_id)
+        flow = bool(shot.mapping.flow_style)
+        found = lookup(shot.mapping, field)
+        if found is not None:
+            key, node = found
+            if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
+                text = render_scalar(value, style=node.style, flow=flow)
+                self._splice(node.start_mark.index, node.end_mark.index, text)
+            else:  # a block scalar or a collection becomes one scalar on the key's line
+                text = ": " + render_scalar(value, flow=flow)
+                self._splice(key.end_mark.index, content_end(node, self.text), text)
+            return
+        self._add_key(shot, field, render_scalar(value, flow=flow), after)
+
+    def append_note(self, shot_id: str, note: str) -> None:
+        """Add ``note`` as a new line of the shot's ``notes`` (creating the key if missing)."""
+        shot = self._shot(shot_id)
+        found = lookup(shot.mapping, "notes")
+        node = found[1] if found is not None else None
+        is_text = isinstance(node, ScalarNode) and str(node.tag).endswith(":str")
+        old = node.value if is_text and node is not None else None
+        if node is None or not old:
+            self.set_field(shot_id, "notes", note)
+            return
+        assert isinstance(node, ScalarNode)
+        end = content_end(node, self.text)
+        lines = (old.rstrip("\n") + "\n" + note).split("\n")
+        literal = not shot.mapping.flow_style and all(
+            line == line.strip() for line in lines
+        )  # a literal block keeps each line as typed; leading or trailing spaces need quotes
+        if node.style == "|" and literal:
+            first = line_end(self.text, node.start_mark.index)
+            indent = self.text[first:].split("\n", 1)[0]
+            indent = indent[: len(indent) - len(indent.lstrip(" "))]
+            at = line_end(self.text, end - 1)
+            nl = self._newline
+            added = "".join(f"{indent}{line}{nl}" if line else nl for line in note.split("\n"))
+            self._splice(at, at, added if self.text[at - 1 : at] == "\n" else nl + added)
+            return
+        trailing = self.text[end : line_end(self.text, end)].strip()
+        if literal and not trailing:
+            indent = " " * (shot.mapping.start_mark.column + 2)
+            body = self._newline.join(indent + line if line else "" for line in lines)
+            self._splice(node.start_mark.index, end, "|-" + self._newline + body)
+        else:
+            text = render_scalar("\n".join(lines), style='"')
+            self._splice(node.start_mark.index, end, text)
+
+    def move_shot(self, shot_id: str, scene_id: str, *, after: str | None = None) -> None:
+        """Move a shot (with the comment lines above it) to scene ``scene_id``, right after shot
+        ``after``, or first in the scene when ``after`` is None."""
+        if after == shot_id:
+            return
+        shot = self._shot(shot_id)
+        if shot.shots.flow_style:
+            raise SceneError(
+                f"the shots of scene '{shot.scene_id}' are a flow list [ … ], so '{shot_id}' "
+                "cannot be moved line by line",
+                path=self.path,
+                shot_id=shot_id,
+                hint="write the scene's shots one per line, each starting with '- '",
+            )
+        start, end = item_lines(shot.mapping, self.text)
+        block = self.text[start:end]
+        dash = dash_index(shot.mapping, self.text)
+        source_indent = dash - line_start(self.text, dash)
+        rest = self.text[:start] + self.text[end:]
+        root = compose(rest, self.path)
+        target = scene_shots(root, scene_id)
+        if target is None or not target.value or target.flow_style:
+            raise SceneError(
+                f"cannot move shot '{shot_id}' into scene '{scene_id}'",
+                path=self.path,
+                shot_id=shot_id,
+                hint="the scene must exist and list its shots one per line",
+            )
+        first = target.value[0]
+        indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
+        if after is None:
+            at = item_lines(first, rest)[0]
+        else:
+            anchor = next((s for s in shot_nodes(root) if s.shot_id == after), None)
+            if anchor is None or anchor.scene_id != scene_id:
+                raise SceneError(f"no shot '{after}' in scene '{scene_id}'", path=self.path)
+            at = item_lines(anchor.mapping, rest)[1]
+        block = _reindent(block, indent - source_indent)
+        if not block.endswith("\n"):
+            block += self._newline
+        if at == len(rest) and rest and not rest.endswith("\n"):
+            block = self._newline + block
+        self.text = rest[:at] + block + rest[at:]
+
+    def diff(self) -> str:
+        """A unified diff of the edits so far (empty when nothing changed)."""
+        name = str(self.path)
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.text.splitlines(keepends=True),
+                fromfile=name,
+                tofile=name + " (edited)",
+            )
+        )
+
+    def validate(self) -> ResolvedShotList:
+        """The edited text loaded as a scene: an edit that breaks the scene fails here."""
+        text, path = self.text, self.path
+        return from_data(
+            parse_fast(text, path), path=path, located=lambda: parse_located(text, path)
+        )
+
+    def save(self) -> bool:
+        """Validate, then write the file atomically; False when there was nothing to write."""
+        if not self.changed:
+            return False
+        self.validate()
+        _replace_file(self.path, self.text.encode("utf-8"))
+        self.original = self.text
+        return True
+
+    def _shot(self, shot_id: str) -> ShotNode:
+        shots = shot_nodes(compose(self.text, self.path))
+        for shot in shots:
+            if shot.shot_id == shot_id:
+                return shot
+        ids = [s.shot_id for s in shots]
+        raise SceneError(f"no shot '{shot_id}'", path=self.path, hint=suggest(shot_id, ids, "shot"))
+
+    def _add_key(self, shot: ShotNode, field: str, value: str, after: str | None) -> None:
+        anchor = lookup(shot.mapping, after) if after else None
+        if shot.mapping.flow_style:
+            if anchor is not None:
+                at = content_end(anchor[1], self.text)
+                self._splice(at, at, f", {field}: {value}")
+                return
+            at = int(shot.mapping.end_mark.index) - 1  # the closing brace
+            while self.text[at - 1] in " \t\r\n":
+                at -= 1
+            sep = " " if self.text[at - 1] == "," else ", "
+            self._splice(at, at, f"{sep}{field}: {value}")
+            return
+        last = anchor[1] if anchor is not None else shot.mapping
+        at = line_end(self.text, content_end(last, self.text) - 1)
+        line = " " * int(shot.mapping.start_mark.column) + f"{field}: {value}{self._newline}"
+        if not self.text[:at].endswith("\n"):
+            line = self._newline + line
+        self._splice(at, at, line)
+
+    def _splice(self, start: int, end: int, text: str) -> None:
+        self.text = self.text[:start] + text + self.text[end:]
+
+
+def _reindent(block: str, delta: int) -> str:
+    if delta == 0:
+        return block
+    lines = block.splitlines(keepends=True)
+    if delta > 0:
+        return "".join(" " * delta + line if line.strip() else line for line in lines)
+    cut = -delta
+    return "".join(line[min(cut, len(line) - len(line.lstrip(" "))) :] for line in lines)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        if path.exists():
+            shutil.copymode(path, name)
+        os.replace(name, path)
+    except OSError as error:
+        Path(name).unlink(missing_ok=True)
+        raise OutputError(f"cannot rewrite the scene file: {error.strerror}", path=path) from None
 
 
 def select_take(path: Path, shot_id: str, take: int) -> None:
     """Set ``selected_take`` of one shot; the take must exist (``1..takes``)."""
-    if path.suffix == ".py":
-        raise SceneError(
-            "a Python scene script cannot be edited in place",
-            path=path,
-            hint=f"set selected_take={take} on shot '{shot_id}' in the script",
-        )
+    edit = SceneEdit(path)
     shotlist = load(path)
     shot_ids = [s.id for s in shotlist.shots]
     if shot_id not in shot_ids:
@@ -35,12 +269,8 @@ def select_take(path: Path, shot_id: str, take: int) -> None:
             shot_id=shot_id,
             hint="raise 'takes' and build again first",
         )
-    data = read_yaml(path)
-    for scene in data["scenes"]:
-        for shot in scene["shots"]:
-            if shot["id"] == shot_id:
-                shot["selected_take"] = take
-    _write_atomically(path, data)
+    edit.set_field(shot_id, "selected_take", take, after="takes")
+    edit.save()
 
 
 def import_screenplay(screenplay: Path, dest: Path, *, force: bool = False) -> Path:

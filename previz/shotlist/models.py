@@ -281,6 +281,14 @@ class Shot(ShotDefaults):
     transition_in: Transition | None = None
     transition_out: Transition | None = None
     status: Literal["not started", "in progress", "done"] | None = None
+    clip_in: Duration | None = Field(
+        default=None,
+        description="where in the generated take the cut starts (set by a head trim in conform)",
+    )
+    omit: bool = Field(
+        default=False,
+        description="kept in the file but left out of build, timeline, cost and prompts",
+    )
 
 
 class Scene(Strict):

@@ -77,6 +77,9 @@ class ResolvedShot:
     seed: int | None
     transition_in: Transition | None
     transition_out: Transition | None
+    clip_in: otio.opentime.RationalTime = field(
+        default_factory=lambda: otio.opentime.RationalTime(0, 24)
+    )  # where in the generated take the cut starts
 
     @property
     def id(self) -> str:
@@ -170,9 +173,13 @@ def resolve(
         for hi, shot in enumerate(scene.shots):
             loc: Loc = ("scenes", si, "shots", hi)
             resolved = _resolve_shot(shotlist, scene, shot, hi, len(shots), head, loc, problems)
-            if resolved is not None:
+            if resolved is not None and not shot.omit:  # omitted: checked, then left out
                 shots.append(resolved)
                 head = head + resolved.duration
+    if not shots and not problems:
+        problems.append(
+            Problem(("scenes",), "every shot is omitted", "remove 'omit: true' from a shot")
+        )
     if problems:
         raise ResolveError(problems)
     heard = time_cues(shotlist, shots, problems)
@@ -256,6 +263,11 @@ def _resolve_shot(
     cast = tuple(characters[c] for c in shot.cast if c in characters)
     location_id = shot.location or scene.location or _location_from_heading(heading, locations)
     takes = _pick("takes", *layers)
+    try:
+        clip_in = to_time(shot.clip_in or 0, project.fps)
+    except ValueError as error:
+        problems.append(Problem((*loc, "clip_in"), str(error), None, shot.id))
+        return None
     return ResolvedShot(
         shot=shot,
         scene=scene,
@@ -282,6 +294,7 @@ def _resolve_shot(
         seed=_pick("seed", *layers),  # type: ignore[arg-type]
         transition_in=shot.transition_in,
         transition_out=shot.transition_out,
+        clip_in=clip_in,
     )
 
 
