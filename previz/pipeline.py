@@ -22,16 +22,15 @@ from previz.backends.base import Backend, Clip
 from previz.backends.registry import create_backend
 from previz.errors import BackendUnavailableError, OutputError, PrevizError
 from previz.generate import (
-    Cache,
     CostEstimate,
     Journal,
     RunProgress,
     RunReport,
-    cache_root,
     estimate_cost,
     run_jobs,
 )
 from previz.generate.plan import plan_jobs
+from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
 from previz.media.sequence import Segment, build_sequence
 from previz.shotlist.loader import load
@@ -79,7 +78,7 @@ async def abuild(
     max_cost: float | None = None,
     dry_run: bool = False,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     concurrency: Mapping[str, int] | None = None,
     request_rate: float | None = None,
     job_timeout: float | None = None,
@@ -95,7 +94,7 @@ async def abuild(
     instances = dict(backends) if backends is not None else make_backends(names)
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
-    cache = Cache(cache_root(root, cache_dir))
+    cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -117,6 +116,7 @@ async def abuild(
                 selected_takes={s.id: s.selected_take for s in shotlist.shots},
             )
     finally:
+        cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
     result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)

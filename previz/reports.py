@@ -3,11 +3,12 @@ the cache holds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
+from previz.generate import CostEstimate, Generation, Journal, estimate_cost
 from previz.generate.plan import plan_jobs
+from previz.generate.shared import SharedCache, open_cache
 from previz.pipeline import make_backends, project_dir
 from previz.shotlist.loader import load
 
@@ -17,13 +18,14 @@ def estimate(
     *,
     backend: str | None = None,
     model: str | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
     shotlist = load(scene)
     backends = make_backends([backend or s.backend for s in shotlist.shots])
     jobs = plan_jobs(shotlist, backends, backend=backend, model=model)
-    return estimate_cost(jobs, backends, Cache(cache_root(project_dir(shotlist), cache_dir)))
+    cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
+    return estimate_cost(jobs, backends, cache)
 
 
 def generation_log(
@@ -39,20 +41,40 @@ def generation_log(
 
 @dataclass(frozen=True)
 class CacheSummary:
-    """What a project's cache holds, and what a verify or clear did to it."""
+    """What a project's cache holds, and what a verify or clear did to it.
+
+    ``location`` is the folder or store URL (never with credentials); for a shared store
+    ``root`` is the local copy, with ``copy_bytes`` of ``copy_limit`` used. ``lookups`` counts
+    how takes were found across runs: ``hit``/``miss``, or ``local``/``remote``/``miss``.
+    """
 
     root: Path
     entries: int
     bytes: int
     removed: int = 0
+    location: str = ""
+    shared: bool = False
+    copy_bytes: int = 0
+    copy_limit: int = 0
+    lookups: dict[str, int] = field(default_factory=dict)
+
+    def hit_rate(self) -> float | None:
+        """The share of lookups found in the cache (local copy or store), None before any."""
+        total = sum(self.lookups.values())
+        return None if total == 0 else 1 - self.lookups.get("miss", 0) / total
 
 
 def cache_summary(
-    scene: str | Path, *, cache_dir: Path | None = None, verify: bool = False, clear: bool = False
+    scene: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    verify: bool = False,
+    clear: bool = False,
 ) -> CacheSummary:
     """Count the cache's takes; ``verify`` decodes each and evicts broken ones; ``clear``
-    removes every take (the journal keeps its log)."""
-    cache = Cache(cache_root(project_dir(load(scene)), cache_dir))
+    removes every take (the journal keeps its log). A shared store is counted remotely."""
+    shotlist = load(scene)
+    cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
     keys = list(cache.keys())
     if clear:
         removed = sum(cache.remove(key) for key in keys)
@@ -60,4 +82,11 @@ def cache_summary(
         removed = sum(not cache.verify(key) for key in keys)
     else:
         removed = 0
-    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed)
+    summary = CacheSummary(
+        cache.root, len(keys) - removed, cache.size(), removed, cache.location,
+        lookups=cache.stats(),
+    )  # fmt: skip
+    if isinstance(cache, SharedCache):
+        return replace(summary, shared=True, copy_bytes=cache.copy_size(),
+                       copy_limit=cache.copy_bytes)  # fmt: skip
+    return summary

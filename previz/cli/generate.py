@@ -18,7 +18,7 @@ from previz.cli.app import cli, console, err_console
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
-from previz.reports import cache_summary, estimate, generation_log
+from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
 
 
@@ -45,8 +45,8 @@ from previz.shotlist.edit import select_take
 )
 @click.option(
     "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Cache folder (default: .previz/cache, or $PREVIZ_CACHE_DIR).",
+    help="Cache folder or URL such as s3://bucket/prefix (default: $PREVIZ_CACHE_DIR, the "
+    "project's cache: setting, or .previz/cache).",
 )
 @click.option("--concurrency", "-j", type=int, help="Jobs at once per backend.")
 @click.option("--request-rate", type=float, help="At most this many service calls per second.")
@@ -64,7 +64,7 @@ def build(
     max_cost: float | None,
     dry_run: bool,
     formats: tuple[str, ...],
-    cache_dir: Path | None,
+    cache_dir: str | None,
     concurrency: int | None,
     request_rate: float | None,
     job_timeout: float | None,
@@ -146,8 +146,8 @@ def _report(result: BuildResult) -> None:
 @click.argument("scene", type=SCENE)
 @click.option("--backend", "-b", help="Price every shot on this backend.")
 @click.option("--model", "-m", help="Model of the backend.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
-def cost(scene: Path, backend: str | None, model: str | None, cache_dir: Path | None) -> None:
+@click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
+def cost(scene: Path, backend: str | None, model: str | None, cache_dir: str | None) -> None:
     """Estimate what building a scene would spend (cached takes cost nothing)."""
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
     table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
@@ -209,19 +209,35 @@ def select(scene: Path, shot: str, take: int) -> None:
 
 @cli.command()
 @click.argument("scene", type=SCENE)
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
 @click.option("--verify", is_flag=True, help="Decode every take; evict the broken ones.")
 @click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
-def cache(scene: Path, cache_dir: Path | None, verify: bool, clear: bool) -> None:
+def cache(scene: Path, cache_dir: str | None, verify: bool, clear: bool) -> None:
     """Show where a project's cache is and what it holds; verify or clear it."""
     summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
     if verify or clear:
         console.print(f"removed {summary.removed} take(s)")
-    console.print(
-        f"{summary.root}: {summary.entries} take(s), {summary.bytes / 1_000_000:.1f} MB",
-        highlight=False,
-        soft_wrap=True,
-    )
+    for line in _cache_lines(summary):
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+def _cache_lines(summary: CacheSummary) -> list[str]:
+    """Where the cache is, what it holds, the local copy of a shared store, and hit rates."""
+    place = "shared store" if summary.shared else "cache"
+    lines = [
+        f"{place}: {summary.location}: {summary.entries} take(s), "
+        f"{summary.bytes / 1_000_000:.1f} MB"
+    ]
+    if summary.shared:
+        lines.append(
+            f"local copy: {summary.root}: {summary.copy_bytes / 1_000_000:.1f} MB "
+            f"of {summary.copy_limit / 1_000_000:.0f} MB"
+        )
+    rate = summary.hit_rate()
+    if rate is not None:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.lookups.items()))
+        lines.append(f"hit rate: {rate:.0%} of {sum(summary.lookups.values())} lookups ({counts})")
+    return lines
 
 
 @cli.command()

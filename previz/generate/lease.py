@@ -234,6 +234,8 @@ class Team:
             return True
         if resumed is not None and lease.remote_id == resumed:
             return True  # our own job from an earlier run of this project
+        if lease.host == self.host and not _alive(lease.owner):
+            return True  # a process of this machine that is gone: no need to wait it out
         return lease.expires <= self.clock()
 
     async def _wait_for(self, key: str) -> CachedClip | None:
@@ -246,7 +248,7 @@ class Team:
                 return entry
             current = await asyncio.to_thread(self.store.read, name)
             lease = Lease.from_bytes(current.data) if current is not None else None
-            if lease is None or lease.expires <= self.clock():
+            if lease is None or self._stale(lease, None):
                 return None
 
     async def _keep_renewing(self, held: _Held) -> None:
@@ -298,3 +300,18 @@ class Team:
             self.store.swap(held.name, lease.to_bytes(), held.tag)
         except Exception as error:
             log.warning("cannot hand over the lease %s: %s (it expires)", held.name, error)
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process named in ``owner`` (host:pid:token) still runs on this machine."""
+    try:
+        pid = int(owner.split(":")[1])
+    except (IndexError, ValueError):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

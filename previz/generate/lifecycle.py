@@ -19,7 +19,7 @@ import functools
 import math
 import shutil
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +36,7 @@ from previz.errors import JobFailedError, MediaError, PrevizError, RetryableServ
 from previz.generate.cache import Cache, CachedClip, Provenance
 from previz.generate.cost import job_price
 from previz.generate.journal import Generation, Journal
+from previz.generate.lease import Team
 from previz.generate.limits import Clock, RequestRate, Sleep
 from previz.generate.progress import RunProgress
 from previz.generate.retry import RetryPolicy, call_with_retries, is_transient
@@ -117,6 +118,13 @@ class JobLifecycle:
     poll_interval: float
     job_timeout: float | None
     resubmits: int
+    team: Team = None  # type: ignore[assignment]  # made from the cache when None
+    made_elsewhere: set[str] = field(default_factory=set)
+    """Keys another machine generated while this run waited on its lease."""
+
+    def __post_init__(self) -> None:
+        if self.team is None:
+            self.team = Team(self.cache)
 
     async def make(self, job: Job, key: str) -> tuple[CachedClip, float]:
         """Generate ``job`` into the cache under ``key``; return the entry and what it cost."""
@@ -129,11 +137,24 @@ class JobLifecycle:
         price = job_price(job, backend)
         scratch = self.workdir / key
         try:
-            async with self.slots[job.backend]:
+            # The slot, and for a paid take the team lease (previz.generate.lease): another
+            # machine generating this take means waiting for its clip instead of paying again.
+            async with self.team.turn(
+                job, key, self.slots[job.backend], paid=isinstance(backend, RemoteBackend),
+                resumed=resumed, on_wait=lambda text: self.progress.status(job, text),
+            ) as turn:  # fmt: skip
+                if turn.clip is not None:
+                    self.made_elsewhere.add(key)
+                    self.journal.downloaded(key)
+                    return turn.clip, 0.0
+                if attempt.remote_id is None and turn.remote_id is not None:
+                    attempt.remote_id = turn.remote_id  # a crashed machine's job: poll it
+                    self.journal.submitted(key, turn.remote_id)
                 attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
                 media = await self._generate(job, key, backend, attempt, scratch, price)
-            # The service's slot is free once the clip is here; storing it must not hold it.
-            entry = await self._store(job, key, backend, media, attempt, price)
+                # The service's slot is free once the clip is here; storing it must not hold it.
+                turn.release_slot()
+                entry = await self._store(job, key, backend, media, attempt, price)
         except BaseException as error:
             if attempt.phase == "planned" and isinstance(error, asyncio.CancelledError):
                 raise  # still queued for a slot: nothing happened worth a journal or log entry
@@ -217,12 +238,14 @@ class JobLifecycle:
                 self.budget.refund(price)
             else:
                 self.journal.submitted(key, attempt.remote_id)
+                self.team.remember(key, attempt.remote_id)
             raise
         except BaseException:
             self.budget.refund(price)
             raise
         attempt.remote_id = remote_id
         self.journal.submitted(key, remote_id)
+        await self.team.submitted(key, remote_id)  # the team lease carries the job's id
         return remote_id
 
     async def _poll(

@@ -196,7 +196,7 @@ class _Run:
         except TakeFailed as failure:
             self._fail(job, failure.reason, failure.retryable, key)
             return None
-        if shared:
+        if shared or key in self.lifecycle.made_elsewhere:  # this run or another machine
             self.report.cached += 1
             self.progress.job_done(job, "cached", 0.0)
         else:

@@ -16,8 +16,8 @@ A take that could not be uploaded stays in the local copy and is published on it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -189,7 +189,10 @@ class SharedCache(Cache):
             if winner is None:
                 names = self._upload(entry, folder)
                 record = _renamed(entry.record, names)
-                if self.store.create(f"{folder}/{RECORD}", record.to_json().encode("utf-8")) is not None:
+                if (
+                    self.store.create(f"{folder}/{RECORD}", record.to_json().encode("utf-8"))
+                    is not None
+                ):
                     (entry.folder / _UNPUBLISHED).unlink(missing_ok=True)
                     self._tidy(folder, set(names.values()))
                     return entry
@@ -238,7 +241,9 @@ class SharedCache(Cache):
 
     def _repair(self, key: str, tag: str, record: CacheRecord | None, why: str) -> None:
         folder = self.remote_folder(key)
-        log.warning("shared cache entry %s/%s is corrupt (%s); removing it", self.location, key, why)
+        log.warning(
+            "shared cache entry %s/%s is corrupt (%s); removing it", self.location, key, why
+        )
         if self.store.drop(f"{folder}/{RECORD}", tag) and record is not None:
             self.store.delete([f"{folder}/{name}" for name in record.sizes])
 
@@ -291,10 +296,8 @@ def _renamed(record: CacheRecord, names: Mapping[str, str]) -> CacheRecord:
 
 
 def _touch(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)
-    except OSError:
-        pass
 
 
 def copy_folder(url: str, env: Mapping[str, str] | None = None) -> Path:

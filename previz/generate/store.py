@@ -286,7 +286,7 @@ def open_store(url: str) -> Store:
     if not is_remote(url):
         return FolderStore(local_path(url))
     try:
-        fs, root = fsspec.url_to_fs(url)
+        fs, root = fsspec.url_to_fs(url, skip_instance_cache=True)
     except (ValueError, ImportError) as error:
         raise store_error(public_url(url), error) from None
     if not root or root == "/":
@@ -343,7 +343,7 @@ def _read_body(fs: Any, body: Any) -> bytes:
         finally:
             body.close()
 
-    return sync(fs.loop, read)
+    return bytes(sync(fs.loop, read))
 
 
 def _precondition_failed(error: BaseException) -> bool:
