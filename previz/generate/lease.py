@@ -110,14 +110,14 @@ class Team:
         self,
         cache: Cache,
         *,
-        ttl: float = LEASE_SECONDS,
-        wait: float = WAIT_SECONDS,
+        ttl: float | None = None,
+        wait: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.cache = cache
         self.store = cache.lease_store()
-        self.ttl = ttl
-        self.wait = wait
+        self.ttl = LEASE_SECONDS if ttl is None else ttl
+        self.wait = WAIT_SECONDS if wait is None else wait
         self.clock = clock
         self.host = socket.gethostname()
         self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

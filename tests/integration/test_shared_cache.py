@@ -81,7 +81,9 @@ def test_racing_creates_of_one_object_have_exactly_one_winner(bucket: str) -> No
     store = open_store(bucket)
     wins: list[bool] = []
     threads = [
-        threading.Thread(target=lambda i=i: wins.append(store.create("race", b"%d" % i) is not None))
+        threading.Thread(
+            target=lambda i=i: wins.append(store.create("race", b"%d" % i) is not None)
+        )
         for i in range(8)
     ]
     for thread in threads:
@@ -201,7 +203,9 @@ def test_two_machines_publishing_one_key_at_once_leave_one_entry(
     works = [media(tiny_clip, tmp_path / f"work{n}") for n in range(2)]
     entries = []
     threads = [
-        threading.Thread(target=lambda n=n: entries.append(caches[n].put(KEY, works[n], PROVENANCE)))
+        threading.Thread(
+            target=lambda n=n: entries.append(caches[n].put(KEY, works[n], PROVENANCE))
+        )
         for n in range(2)
     ]
     for thread in threads:
