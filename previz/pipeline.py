@@ -2,14 +2,15 @@
 
 ``build`` (scripts) and ``abuild`` (async code, notebooks) load and plan the shot list, run every
 take through the cache, journal and backends, copy the selected and alternate takes into the
-output folder, join the selected takes into ``animatic.mp4``, and assemble and export the
-timeline. A failed shot does not stop the build: it is reported, stands in the cut as a slate of
-the right length, and the next run retries only what is missing.
+output folder, join the selected takes into ``animatic.mp4``, assemble and export the
+timeline, and write the review page. A failed shot does not stop the build: it is reported,
+stands in the cut as a slate of the right length, and the next run retries only what is missing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -20,7 +21,13 @@ from typing import Any
 
 from previz.backends.base import Backend, Clip
 from previz.backends.registry import create_backend
-from previz.errors import BackendUnavailableError, OutputError, PrevizError
+from previz.errors import (
+    BackendUnavailableError,
+    OutputError,
+    PrevizError,
+    SceneError,
+    TimelineError,
+)
 from previz.generate import (
     CostEstimate,
     Journal,
@@ -30,12 +37,15 @@ from previz.generate import (
     run_jobs,
 )
 from previz.generate.plan import plan_jobs
+from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
 from previz.media.sequence import Segment, build_sequence
-from previz.shotlist.loader import load
+from previz.review import write_review
+from previz.shotlist.loader import load, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
-from previz.timeline import assemble, export_timeline, resolve_formats
+from previz.timeline import assemble, resolve_formats
+from previz.timeline.export import Exported, export_products
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
 
@@ -50,6 +60,8 @@ class BuildResult:
     animatic: Path | None = None
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
+    rewritten: list[str] = field(default_factory=list)  # exports written (not current)
+    review: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,7 +89,7 @@ async def abuild(
     model: str | None = None,
     max_cost: float | None = None,
     dry_run: bool = False,
-    formats: Sequence[str] = DEFAULT_FORMATS,
+    formats: Sequence[str] | None = None,
     cache_dir: str | Path | None = None,
     concurrency: Mapping[str, int] | None = None,
     request_rate: float | None = None,
@@ -85,9 +97,13 @@ async def abuild(
     backends: Mapping[str, Backend] | None = None,
     progress: RunProgress | None = None,
 ) -> BuildResult:
-    """Build a scene: generate what is not cached, then write the animatic and timeline."""
-    formats = resolve_formats(["otio", *formats])  # a typo fails now, not after generating
+    """Build a scene: generate what is not cached, then write the animatic and timeline.
+
+    ``formats`` defaults to the project's ``exports`` (else :data:`DEFAULT_FORMATS`); the
+    timeline's ``.otio`` is always written.
+    """
     shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)
     names = [backend or shot.backend for shot in shotlist.shots]
@@ -95,6 +111,7 @@ async def abuild(
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
+    jobs = reuse_cached_takes(jobs, instances, cache)  # a trimmed shot keeps its paid take
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -124,9 +141,34 @@ async def abuild(
         return result
     clips = place_clips(report.clips, out_dir)
     result.animatic = write_animatic(shotlist, clips, out_dir)
-    result.timeline, result.exports = write_timeline(shotlist, clips, report, out_dir, formats)
+    exported = write_timeline(shotlist, clips, report, out_dir, formats)
+    result.timeline, result.exports = exported.files["otio"][0], exported.files
+    result.rewritten = exported.rewritten
     write_summary(result)
+    result.review = write_review(out_dir)
     return result
+
+
+def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:
+    """The exports a build writes: ``formats``, else ``project.exports``, else the defaults.
+
+    An unknown name in ``project.exports`` is reported at its line in the scene file.
+    """
+    if formats is not None:
+        return resolve_formats(["otio", *formats])
+    chosen = shotlist.project.exports
+    try:
+        return resolve_formats(["otio", *(DEFAULT_FORMATS if chosen is None else chosen)])
+    except TimelineError as error:
+        path = shotlist.source_path
+        line = column = None
+        if chosen is not None and path is not None and path.suffix in (".yaml", ".yml"):
+            bad = next((i for i, n in enumerate(chosen) if n in str(error.message)), 0)
+            line, column = position(read_yaml(path), ("project", "exports", bad))
+        raise SceneError(
+            f"project.exports: {error.message}", path=path, line=line, column=column,
+            hint=error.hint,
+        ) from None  # fmt: skip
 
 
 def require_credentials(estimate: CostEstimate, backends: Mapping[str, Backend]) -> None:
@@ -224,7 +266,10 @@ def write_animatic(
     """Join the selected take of every shot (a slate where it failed) into ``animatic.mp4``."""
     segments = [
         Segment(
-            s.id, s.seconds, clip.path if (clip := clips.get((s.id, s.selected_take))) else None
+            s.id,
+            s.seconds,
+            clip.path if (clip := clips.get((s.id, s.selected_take))) else None,
+            clip_in=float(s.clip_in.to_seconds()),
         )
         for s in shotlist.shots
     ]
@@ -245,12 +290,11 @@ def write_timeline(
     report: RunReport,
     out_dir: Path,
     formats: Sequence[str],
-) -> tuple[Path, dict[str, list[Path]]]:
-    """Assemble the OTIO timeline and export it to every requested format."""
+) -> Exported:
+    """Assemble the OTIO timeline and export it to every requested format whose key changed."""
     failures = {f.shot_id: f.reason for f in report.failures}
     timeline = assemble(shotlist, clips, failures=failures)
-    exports = export_timeline(timeline, out_dir, formats)
-    return exports["otio"][0], exports
+    return export_products(timeline, out_dir, formats)
 
 
 def write_summary(result: BuildResult) -> Path:
@@ -277,5 +321,9 @@ def write_summary(result: BuildResult) -> Path:
         "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
     }
     path = result.out_dir / "build.json"
-    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(summary, indent=2) + "\n"
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == text:
+            return path  # the same summary: leave the file (and its mtime) alone
+    path.write_text(text, encoding="utf-8")
     return path

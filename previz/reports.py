@@ -8,6 +8,7 @@ from pathlib import Path
 
 from previz.generate import CostEstimate, Generation, Journal, estimate_cost
 from previz.generate.plan import plan_jobs
+from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import SharedCache, open_cache
 from previz.pipeline import make_backends, project_dir
 from previz.shotlist.loader import load
@@ -23,8 +24,9 @@ def estimate(
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
     shotlist = load(scene)
     backends = make_backends([backend or s.backend for s in shotlist.shots])
-    jobs = plan_jobs(shotlist, backends, backend=backend, model=model)
     cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
+    jobs = reuse_cached_takes(plan_jobs(shotlist, backends, backend=backend, model=model),
+                              backends, cache)  # fmt: skip
     return estimate_cost(jobs, backends, cache)
 
 

@@ -12,6 +12,12 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO_SCENE = REPO / "scenes" / "night_delivery.yaml"
 
 
+@pytest.fixture(autouse=True)
+def _own_product_records(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Product records (previz.products) go to the test session's temp folder, not ~/.cache."""
+    monkeypatch.setenv("PREVIZ_PRODUCTS_DIR", str(tmp_path_factory.getbasetemp() / "products"))
+
+
 @pytest.fixture
 def demo_scene() -> Path:
     return DEMO_SCENE

@@ -103,8 +103,8 @@ class Job:
     renders its card from it; cloud backends keep seed, negative prompt, aspect there). The cache
     key (:func:`previz.generate.cache_key`) holds what changes the output: prompt, template
     hash, backend and its version, model, payload, seconds, size, fps, take and the references'
-    content hashes. ``shot_id``, ``shot_seconds``, ``scene_id`` and ``label`` stay out: the same
-    request under another name is the same clip.
+    content hashes. ``shot_id``, ``shot_seconds``, ``clip_in``, ``scene_id`` and ``label`` stay
+    out: the same request under another name, or cut differently from, is the same clip.
     """
 
     shot_id: str
@@ -122,6 +122,7 @@ class Job:
     payload: Mapping[str, Any] = field(default_factory=dict)
     scene_id: str = ""
     label: str = ""
+    clip_in: float = 0.0  # seconds into the take where the cut starts (not keyed)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ are dropped and logged. Chaining needs no host: a job whose payload carries
 how continuity mode extends the previous shot. Reference choice for ``frame0`` follows
 :data:`previz.backends.http.REFERENCE_ORDER`; a ``last_frame`` reference becomes ``frame1``.
 
+Prices: Luma bills video per generated pixel — $0.0064 per million pixels for ray-2 and $0.0022
+for ray-flash-2 (lumalabs.ai/api/pricing, "Dream Machine API": a 5 s 720p 16:9 ray-2 clip at
+24 fps is 110.6 M pixels, $0.71) [primary, as published; the stored pages here carry no copy].
+The per-second price is that rate times the pixels of one second of the backend's 16:9 size.
+
 Luma does not document output pixel sizes. previz reads an aspect ratio at a resolution as
 "the short side is the resolution" (16:9 at 720p = 1280x720, 21:9 = 1680x720, 1:1 = 720x720).
 """
@@ -24,55 +29,26 @@ Luma does not document output pixel sizes. previz reads an aspect ratio at a res
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
-from pathlib import Path
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 import httpx
 
-from previz.backends.base import (
-    Capabilities,
-    Job,
-    JobStatus,
-    JobUpdate,
-    Reference,
-    RemoteBackend,
-    RenderedMedia,
-)
-from previz.backends.http import (
-    MediaLinkExpired,
-    choose_references,
-    download_clip,
-    json_object,
-    log_dropped,
-    send,
-)
-from previz.errors import (
-    BackendError,
-    BackendUnavailableError,
-    JobFailedError,
-    RetryableServiceError,
-)
+from previz.backends.base import Capabilities, Job, JobStatus, Reference
+from previz.backends.http import choose_references, log_dropped
+from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, blocked_failure
+from previz.errors import BackendError
 
 logger = logging.getLogger("previz.backends.luma")
 
-DEFAULT_BASE_URL = "https://api.lumalabs.ai/dream-machine/v1"
-KEY_VAR = "LUMAAI_API_KEY"
-BASE_URL_VAR = "LUMAAI_BASE_URL"
 REFERENCE_URL_VAR = "PREVIZ_LUMA_REFERENCE_URL"
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
 RESOLUTIONS = {"540p": 540, "720p": 720, "1080p": 1080, "4k": 2160}
 DURATIONS = (5, 9)
-# US dollars per second at 720p 16:9 [secondary]: ray-2 ~$0.08/s (apis.io plan listing, May
-# 2026), ray-flash-2 ~11 credits/s at $4 per 1,200 credits (costbench, May 2026). Luma bills
-# per generated pixel, so other resolutions and ratios scale by pixel count.
-USD_PER_SECOND_720P = {"ray-2": 0.08, "ray-flash-2": 0.037}
-_PIXELS_720P = 1280 * 720
-# Failure reasons that will fail the same way again (moderation, invalid input). Luma gives no
-# failure codes and documents no reasons, so any other failure counts as transient and is left
-# to the runner's bounded retries.
-_FINAL_WORDS = ("moderation", "not allowed", "safety", "policy", "blocked", "invalid")
+FPS = 24
+USD_PER_MILLION_PIXELS = {"ray-2": 0.0064, "ray-flash-2": 0.0022}
+"""Luma's published per-pixel video prices (lumalabs.ai/api/pricing), USD per million pixels."""
 
 
 class ReferenceHost(Protocol):
@@ -100,29 +76,42 @@ def pixel_size(aspect: str, resolution: str) -> tuple[int, int]:
     return (short, round(short * down / across / 2) * 2)
 
 
-class LumaBackend(RemoteBackend):
+def usd_per_second(model: str, resolution: str) -> float:
+    """What one second of a 16:9 clip at ``resolution`` costs on ``model``."""
+    width, height = pixel_size("16:9", resolution)
+    return round(USD_PER_MILLION_PIXELS[model] * width * height * FPS / 1e6, 4)
+
+
+class LumaBackend(HttpBackend):
     """Luma's Dream Machine API (api.lumalabs.ai/dream-machine/v1)."""
 
     name: ClassVar[str] = "luma"
     version: ClassVar[str] = "1"
     default_model: ClassVar[str] = "ray-2"
     models: ClassVar[tuple[str, ...]] = ("ray-2", "ray-flash-2")
+    service = "Luma"
+    key_vars = ("LUMAAI_API_KEY",)
+    key_hint = "create a key at lumalabs.ai/dream-machine/api/keys"
+    base_url_var = "LUMAAI_BASE_URL"
+    default_base_url = "https://api.lumalabs.ai/dream-machine/v1"
+    # Luma documents no polling interval (lumaai 1.21 has no poll helper): the 5 s default.
+    status_field = "state"
+    statuses: ClassVar[Mapping[str, JobStatus]] = {
+        "queued": JobStatus.QUEUED,
+        "dreaming": JobStatus.RUNNING,
+        "completed": JobStatus.SUCCEEDED,
+        "failed": JobStatus.FAILED,
+    }
 
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        env: Mapping[str, str] | None = None,
         model: str | None = None,
         resolution: str = "720p",
         reference_host: ReferenceHost | None = None,
-        timeout: float = 60.0,
+        **setup: Any,
     ) -> None:
-        environ = os.environ if env is None else env
-        self._api_key = api_key or environ.get(KEY_VAR) or None
-        self._base_url = (base_url or environ.get(BASE_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
+        super().__init__(**setup)
         self._model = self._check_model(model or self.default_model)
         if resolution not in RESOLUTIONS:
             raise BackendError(
@@ -130,10 +119,8 @@ class LumaBackend(RemoteBackend):
                 backend=self.name,
             )
         self._resolution = resolution
-        published = environ.get(REFERENCE_URL_VAR)
+        published = self.env.get(REFERENCE_URL_VAR)
         self._host = reference_host or (HostedReferences(published) if published else None)
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout)
 
     def _check_model(self, model: str, shot_id: str | None = None) -> str:
         if model not in self.models:
@@ -149,97 +136,95 @@ class LumaBackend(RemoteBackend):
         """Pixel size → aspect ratio, at this backend's resolution."""
         return {pixel_size(aspect, self._resolution): aspect for aspect in ASPECT_RATIOS}
 
-    def capabilities(self, model: str | None = None) -> Capabilities:
-        name = self._check_model(model or self._model)
-        scale = RESOLUTIONS[self._resolution] ** 2 / 720**2
+    def service_capabilities(self, model: str | None = None) -> Capabilities:
         return Capabilities(
             durations=tuple(float(d) for d in DURATIONS),
             sizes=tuple(self.sizes),
-            frame_rates=(24.0,),  # the services deliver 24 fps [unconfirmed for every model]
+            frame_rates=(float(FPS),),  # the services deliver 24 fps [unconfirmed for every model]
             audio=False,
             reference_images=True,
             max_references=2,  # frame0 and frame1
-            cost_per_second=round(USD_PER_SECOND_720P[name] * scale, 4),
+            cost_per_second=usd_per_second(
+                self._check_model(model or self._model), self._resolution
+            ),
             max_concurrency=2,  # [unconfirmed] Luma publishes no per-key concurrency figure
-            env_vars=(KEY_VAR,),
             chains_generations=True,  # keyframes {type: generation, id}: continuity, no host
         )
 
-    def is_configured(self) -> bool:
-        return bool(self._api_key)
+    # -- what Luma says ------------------------------------------------------------------------
 
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
-
-    # -- the job lifecycle -------------------------------------------------------------------
-
-    async def submit(self, job: Job) -> str:
-        self._require_key(job)
-        body = await self.request_for(job)
-        response = await self._call("POST", "/generations/video", job, json=body)
-        generation_id = json_object(response, backend=self.name, shot_id=job.shot_id).get("id")
-        if not isinstance(generation_id, str) or not generation_id:
-            raise RetryableServiceError(
-                "Luma answered without a generation id", backend=self.name, shot_id=job.shot_id
-            )
-        return generation_id
-
-    async def poll(self, remote_id: str, job: Job) -> JobUpdate:
-        generation = await self._generation(remote_id, job)
-        state = generation.get("state")
-        if state == "queued":
-            return JobUpdate(JobStatus.QUEUED)
-        if state == "dreaming":
-            return JobUpdate(JobStatus.RUNNING)
-        if state == "completed":
-            return JobUpdate(JobStatus.SUCCEEDED, progress=1.0)
-        if state == "failed":
-            reason = str(generation.get("failure_reason") or "no reason given")
-            final = any(word in reason.lower() for word in _FINAL_WORDS)
-            return JobUpdate(JobStatus.FAILED, error=f"Luma: {reason}", retryable=not final)
-        raise RetryableServiceError(
-            f"generation {remote_id} has an unknown state {state!r}",
-            backend=self.name,
-            shot_id=job.shot_id,
+    async def submit_request(self, job: Job) -> httpx.Request:
+        return await self.request(
+            "POST", "/generations/video", job, json=await self.request_for(job)
         )
 
-    async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
-        try:
-            await self._fetch_clip(await self._video_url(remote_id, job), job, dest)
-        except MediaLinkExpired:
-            # Asset links can expire; reading the generation again gives a fresh one. A second
-            # expiry propagates as the retryable error it is.
-            logger.info("shot '%s': clip link expired; reading generation again", job.shot_id)
-            await self._fetch_clip(await self._video_url(remote_id, job), job, dest)
-        return RenderedMedia(video=dest)
+    async def status_request(self, remote_id: str, job: Job) -> httpx.Request:
+        return await self.request("GET", f"/generations/{remote_id}", job)
 
-    # -- requests -----------------------------------------------------------------------------
+    async def clip_source(self, remote_id: str, answer: Answer, job: Job) -> httpx.Request:
+        assets = answer.get("assets")
+        video = assets.get("video") if isinstance(assets, dict) else None
+        if answer.get("state") != "completed" or not isinstance(video, str) or not video:
+            raise self.refused(
+                job,
+                f"generation {remote_id} is {answer.get('state')}, with no clip to download",
+            )
+        return self.client.build_request("GET", video)  # a CDN link: the key never goes there
+
+    def failure(self, answer: Answer) -> ServiceFailure:
+        # Luma gives no failure codes and documents no reasons: moderation words block, a bad
+        # input is final, anything else counts as service-side.
+        return blocked_failure(str(answer.get("failure_reason") or "no reason given"))
+
+    async def list_request(self, job: Job) -> httpx.Request:
+        return await self.request("GET", "/generations", job, params={"limit": 100, "offset": 0})
+
+    def listed(self, answer: Answer) -> list[Answer]:
+        generations = answer.get("generations")
+        return (
+            [g for g in generations if isinstance(g, dict)] if isinstance(generations, list) else []
+        )
+
+    def created_at(self, answer: Answer) -> float:
+        stamp = answer.get("created_at")
+        try:
+            return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
+
+    def same_request(self, answer: Answer, job: Job) -> bool:
+        sent = answer.get("request")
+        core = self._core_fields(job)
+        return isinstance(sent, dict) and all(sent.get(k) == v for k, v in core.items())
+
+    # -- requests ----------------------------------------------------------------------------
 
     async def request_for(self, job: Job) -> dict[str, Any]:
         """The JSON body of ``POST /generations/video`` for ``job``."""
+        body = self._core_fields(job)
+        keyframes = await self._keyframes(job)
+        if keyframes:
+            body["keyframes"] = keyframes
+        return body
+
+    def _core_fields(self, job: Job) -> dict[str, Any]:
         model = self._check_model(job.model or self._model, job.shot_id)
         aspect = self.sizes.get((job.width, job.height))
         seconds = round(job.seconds)
         if aspect is None or abs(seconds - job.seconds) > 1e-6 or seconds not in DURATIONS:
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"Luma {self._resolution} makes {', '.join(ASPECT_RATIOS)} clips of 5 or 9 s, "
                 f"not {job.width}x{job.height} for {job.seconds:g} s",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="plan the shot with this backend's capabilities()",
             )
-        body: dict[str, Any] = {
+        return {
             "model": model,
             "prompt": job.prompt.strip(),
             "aspect_ratio": aspect,
             "resolution": self._resolution,
             "duration": f"{seconds}s",
         }
-        keyframes = await self._keyframes(job)
-        if keyframes:
-            body["keyframes"] = keyframes
-        return body
 
     async def _keyframes(self, job: Job) -> dict[str, dict[str, str]]:
         refs = list(job.references)
@@ -272,57 +257,3 @@ class LumaBackend(RemoteBackend):
             + (" and this shot continues a previous generation" if chained else ""),
         )
         return frames
-
-    # -- HTTP ---------------------------------------------------------------------------------
-
-    def _require_key(self, job: Job) -> None:
-        if not self._api_key:
-            raise BackendUnavailableError(
-                f"no Luma API key: set {KEY_VAR}",
-                backend=self.name,
-                shot_id=job.shot_id,
-                hint="create a key at lumalabs.ai/dream-machine/api/keys",
-            )
-
-    async def _call(self, method: str, path: str, job: Job, **kwargs: Any) -> httpx.Response:
-        self._require_key(job)
-        headers = {"Authorization": f"Bearer {self._api_key}"}
-        request = self._client.build_request(
-            method, self._base_url + path, headers=headers, **kwargs
-        )
-        return await send(
-            self._client,
-            request,
-            backend=self.name,
-            shot_id=job.shot_id,
-            secrets_to_hide=[self._api_key],
-            auth_hint=f"check {KEY_VAR}",
-        )
-
-    async def _generation(self, remote_id: str, job: Job) -> dict[str, object]:
-        response = await self._call("GET", f"/generations/{remote_id}", job)
-        return json_object(response, backend=self.name, shot_id=job.shot_id)
-
-    async def _video_url(self, remote_id: str, job: Job) -> str:
-        generation = await self._generation(remote_id, job)
-        assets = generation.get("assets")
-        video = assets.get("video") if isinstance(assets, dict) else None
-        if generation.get("state") != "completed" or not isinstance(video, str) or not video:
-            raise JobFailedError(
-                f"generation {remote_id} is {generation.get('state')}, with no clip to download",
-                backend=self.name,
-                shot_id=job.shot_id,
-            )
-        return video
-
-    async def _fetch_clip(self, url: str, job: Job, dest: Path) -> None:
-        # Asset links are CDN URLs: the API key is never sent there.
-        await download_clip(
-            self._client,
-            self._client.build_request("GET", url),
-            dest,
-            backend=self.name,
-            shot_id=job.shot_id,
-            expected_seconds=job.seconds,
-            secrets_to_hide=[self._api_key],
-        )

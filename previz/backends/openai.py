@@ -14,32 +14,27 @@ OpenAI has scheduled the Sora API's shutdown (24 Sep 2026, per openai-python's d
 notices); compatible gateways still serve this protocol, so ``base_url`` (``OPENAI_BASE_URL``)
 points the backend at one. Credentials are found the way openai-python finds them:
 ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``.
+
+A finished video's ``expires_at`` is reported with the success; once it has passed the content
+is gone and the download says so (:class:`~previz.errors.OutputExpired`) instead of asking
+again. A submission whose reply was lost is reconciled by listing recent videos
+(``GET /videos?order=desc``) and matching prompt, model, size and seconds.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from previz.backends import http
-from previz.backends.base import (
-    Capabilities,
-    Job,
-    JobStatus,
-    JobUpdate,
-    RemoteBackend,
-    RenderedMedia,
-)
-from previz.errors import BackendUnavailableError, JobFailedError
+from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate
+from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
 
 logger = logging.getLogger("previz.backends.openai")
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 SECONDS = (4.0, 8.0, 12.0)
 SORA_2_SIZES = ((720, 1280), (1280, 720))
 SORA_2_PRO_SIZES = (*SORA_2_SIZES, (1024, 1792), (1792, 1024))
@@ -47,19 +42,16 @@ SORA_2_PRO_SIZES = (*SORA_2_SIZES, (1024, 1792), (1792, 1024))
 # sora-2-pro is $0.50/s at 1024x1792 / 1792x1024 [secondary]; the planner's nearest size for a
 # 16:9 or 9:16 project is the 720p one, so the 720p price is the one declared.
 PRICE_PER_SECOND = {"sora-2": 0.10, "sora-2-pro": 0.30}
-# Failure codes after which the same request may well succeed; anything else (moderation and
-# policy blocks above all) is final.
-TRANSIENT_FAILURES = frozenset({"internal_error", "server_error", "processing_error", "timeout"})
-STATUSES = {
-    "queued": JobStatus.QUEUED,
-    "in_progress": JobStatus.RUNNING,
-    "completed": JobStatus.SUCCEEDED,
-    "failed": JobStatus.FAILED,
-}
+# Failure codes of the service's own making: the same request may well succeed next time
+# (``video_generation_failed`` included, as the other services' internal failures are).
+SERVICE_SIDE_FAILURES = (
+    "internal_error",
+    "server_error",
+    "processing_error",
+    "timeout",
+    "video_generation_failed",
+)
 REFERENCE_ROLES = ("first_frame", "character")
-# The variable that holds the credential (what `previz backends` reports); openai-python also
-# reads OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID, and so does this backend.
-CREDENTIAL_VARS = ("OPENAI_API_KEY",)
 
 
 def model_family(model: str) -> str:
@@ -67,34 +59,36 @@ def model_family(model: str) -> str:
     return "sora-2-pro" if model.startswith("sora-2-pro") else "sora-2"
 
 
-class OpenAIVideosBackend(RemoteBackend):
+class OpenAIVideosBackend(HttpBackend):
     """Sora 2 through the OpenAI Videos API, or any gateway that serves it."""
 
     name = "openai"
     version = "1"
     default_model = "sora-2"
     models = ("sora-2", "sora-2-pro")
+    service = "OpenAI"
+    # The variable that holds the credential (what `previz backends` reports); openai-python
+    # also reads OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID, and so does this backend.
+    key_vars = ("OPENAI_API_KEY",)
+    key_hint = "set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible gateway)"
+    base_url_var = "OPENAI_BASE_URL"
+    default_base_url = "https://api.openai.com/v1"
+    poll_interval = 1.0
+    """openai-python's ``videos.poll`` waits ``openai-poll-after-ms``, else 1,000 ms."""
+    statuses: ClassVar[Mapping[str, JobStatus]] = {
+        "queued": JobStatus.QUEUED,
+        "in_progress": JobStatus.RUNNING,
+        "completed": JobStatus.SUCCEEDED,
+        "failed": JobStatus.FAILED,
+    }
 
-    def __init__(
-        self,
-        *,
-        client: httpx.AsyncClient | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        env: Mapping[str, str] | None = None,
-        model: str | None = None,
-        timeout: float = 60.0,
-    ) -> None:
-        environ = os.environ if env is None else env
-        self.api_key = api_key or environ.get("OPENAI_API_KEY") or None
-        self.base_url = (base_url or environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        self.organization = environ.get("OPENAI_ORG_ID") or None
-        self.project = environ.get("OPENAI_PROJECT_ID") or None
+    def __init__(self, *, model: str | None = None, **setup: Any) -> None:
+        super().__init__(**setup)
+        self.organization = self.env.get("OPENAI_ORG_ID") or None
+        self.project = self.env.get("OPENAI_PROJECT_ID") or None
         self.model = model or self.default_model
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
 
-    def capabilities(self, model: str | None = None) -> Capabilities:
+    def service_capabilities(self, model: str | None = None) -> Capabilities:
         family = model_family(model or self.model)
         return Capabilities(
             durations=SECONDS,
@@ -106,17 +100,19 @@ class OpenAIVideosBackend(RemoteBackend):
             cost_per_second=PRICE_PER_SECOND[family],
             max_concurrency=2,
             prompt_limit=32_000,
-            env_vars=CREDENTIAL_VARS,
         )
 
-    def is_configured(self) -> bool:
-        return bool(self.api_key)
+    # -- what the Videos API says ------------------------------------------------------------
 
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+    async def headers(self, job: Job) -> dict[str, str]:
+        headers = {**await super().headers(job), "Accept": "application/json"}
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        return headers
 
-    async def submit(self, job: Job) -> str:
+    async def submit_request(self, job: Job) -> httpx.Request:
         # Every field goes as a multipart part (as openai-python sends them), reference or not.
         parts: list[tuple[str, tuple[str | None, bytes | str] | tuple[str, bytes, str]]] = [
             (name, (None, value)) for name, value in self._form_fields(job).items()
@@ -124,81 +120,76 @@ class OpenAIVideosBackend(RemoteBackend):
         reference = self._reference_file(job)
         if reference is not None:
             parts.append(("input_reference", reference))
-        request = self._client.build_request(
-            "POST", f"{self.base_url}/videos", headers=self._headers(job), files=parts
-        )
-        body = await self._call(request, job)
-        video_id = body.get("id")
-        if not isinstance(video_id, str) or not video_id:
-            raise JobFailedError(
-                "the service accepted the job but returned no video id",
-                backend=self.name,
-                shot_id=job.shot_id,
-                hint="the base URL may point at something other than an OpenAI Videos API",
-            )
-        logger.info("shot '%s' take %d submitted as %s", job.shot_id, job.take, video_id)
-        return video_id
+        return await self.request("POST", "/videos", job, files=parts)
 
-    async def poll(self, remote_id: str, job: Job) -> JobUpdate:
-        response = await self._retrieve(remote_id, job)
-        video = http.json_object(response, backend=self.name, shot_id=job.shot_id)
-        status = STATUSES.get(str(video.get("status")))
-        if status is None:
-            return JobUpdate(
-                status=JobStatus.FAILED,
-                retryable=True,
-                error=f"the service reported an unknown status {video.get('status')!r}",
-            )
-        progress = video.get("progress")
+    async def status_request(self, remote_id: str, job: Job) -> httpx.Request:
+        return await self.request("GET", f"/videos/{remote_id}", job)
+
+    def job_update(self, answer: Answer, response: httpx.Response) -> JobUpdate | None:
+        update = super().job_update(answer, response)
+        if update is None:
+            return None
+        progress = answer.get("progress")
         poll_after = response.headers.get("openai-poll-after-ms")
-        update: dict[str, Any] = {
-            "status": status,
-            "progress": progress / 100.0 if isinstance(progress, (int, float)) else None,
-            "poll_after": int(poll_after) / 1000.0 if poll_after and poll_after.isdigit() else None,
-        }
-        if status is JobStatus.FAILED:
-            update["error"], update["retryable"] = self._failure(video)
-        return JobUpdate(**update)
+        return JobUpdate(
+            update.status,
+            progress=progress / 100.0 if isinstance(progress, int | float) else None,
+            poll_after=int(poll_after) / 1000.0 if poll_after and poll_after.isdigit() else None,
+        )
 
-    async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
-        try:
-            probe = await self._fetch_content(remote_id, job, dest)
-        except http.MediaLinkExpired:
-            logger.info(
-                "shot '%s': download link of %s expired; fetching the job again",
-                job.shot_id,
-                remote_id,
-            )
-            await self._retrieve(remote_id, job)
-            probe = await self._fetch_content(remote_id, job, dest)
-        if (probe.width, probe.height) != (job.width, job.height):
-            logger.warning(
-                "shot '%s': service returned %dx%d for a %dx%d order",
-                job.shot_id,
-                probe.width,
-                probe.height,
-                job.width,
-                job.height,
-            )
-        return RenderedMedia(video=dest)
+    def expires_at(self, answer: Answer) -> float | None:
+        expires = answer.get("expires_at")
+        return float(expires) if isinstance(expires, int | float) else None
+
+    def failure(self, answer: Answer) -> ServiceFailure:
+        error = answer.get("error")
+        code = message = None
+        if isinstance(error, Mapping):
+            code, message = error.get("code"), error.get("message")
+        reason = str(message or "the service reports failure")
+        return final_failure(str(code) if code else None, reason, internal=SERVICE_SIDE_FAILURES)
+
+    async def clip_source(self, remote_id: str, answer: Answer, job: Job) -> httpx.Request:
+        return await self.request(
+            "GET",
+            f"/videos/{remote_id}/content",
+            job,
+            params={"variant": "video"},
+            headers={"Accept": "application/binary"},
+        )
+
+    async def list_request(self, job: Job) -> httpx.Request:
+        return await self.request("GET", "/videos", job, params={"limit": 100, "order": "desc"})
+
+    def listed(self, answer: Answer) -> list[Answer]:
+        data = answer.get("data")
+        return [v for v in data if isinstance(v, dict)] if isinstance(data, list) else []
+
+    def created_at(self, answer: Answer) -> float:
+        created = answer.get("created_at")
+        return float(created) if isinstance(created, int | float) else 0.0
+
+    def same_request(self, answer: Answer, job: Job) -> bool:
+        fields = self._form_fields(job)
+        return all(str(answer.get(k)) == fields[k] for k in ("prompt", "model", "size", "seconds"))
+
+    # -- requests ----------------------------------------------------------------------------
 
     def _form_fields(self, job: Job) -> dict[str, str]:
         caps = self.capabilities(job.model)
         assert caps.durations is not None and caps.sizes is not None
         if job.seconds not in caps.durations:
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"Sora clips run {', '.join(f'{d:g}' for d in caps.durations)} seconds, "
                 f"not {job.seconds:g}",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="plan the job with Capabilities.generation_seconds()",
             )
         if (job.width, job.height) not in caps.sizes:
             allowed = ", ".join(f"{w}x{h}" for w, h in caps.sizes)
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"{job.model} makes {allowed}, not {job.width}x{job.height}",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="plan the job with Capabilities.nearest_size()",
             )
         ignored = [k for k in ("negative_prompt", "seed") if job.payload.get(k) is not None]
@@ -227,64 +218,3 @@ class OpenAIVideosBackend(RemoteBackend):
             return None
         data, mime = http.reference_image(kept[0].path, size=(job.width, job.height))
         return (f"{kept[0].owner}.png", data, mime)
-
-    def _headers(self, job: Job) -> dict[str, str]:
-        if not self.api_key:
-            raise BackendUnavailableError(
-                "no OpenAI API key",
-                backend=self.name,
-                shot_id=job.shot_id,
-                hint="set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible gateway)",
-            )
-        headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
-        if self.organization:
-            headers["OpenAI-Organization"] = self.organization
-        if self.project:
-            headers["OpenAI-Project"] = self.project
-        return headers
-
-    async def _call(self, request: httpx.Request, job: Job) -> dict[str, object]:
-        response = await self._send(request, job)
-        return http.json_object(response, backend=self.name, shot_id=job.shot_id)
-
-    async def _send(self, request: httpx.Request, job: Job) -> httpx.Response:
-        return await http.send(
-            self._client,
-            request,
-            backend=self.name,
-            shot_id=job.shot_id,
-            secrets_to_hide=(self.api_key,),
-            auth_hint="check OPENAI_API_KEY",
-        )
-
-    async def _retrieve(self, remote_id: str, job: Job) -> httpx.Response:
-        request = self._client.build_request(
-            "GET", f"{self.base_url}/videos/{remote_id}", headers=self._headers(job)
-        )
-        return await self._send(request, job)
-
-    async def _fetch_content(self, remote_id: str, job: Job, dest: Path) -> http.ClipProbe:
-        headers = {**self._headers(job), "Accept": "application/binary"}
-        request = self._client.build_request(
-            "GET",
-            f"{self.base_url}/videos/{remote_id}/content",
-            params={"variant": "video"},
-            headers=headers,
-        )
-        return await http.download_clip(
-            self._client,
-            request,
-            dest,
-            backend=self.name,
-            shot_id=job.shot_id,
-            expected_seconds=job.seconds,
-            secrets_to_hide=(self.api_key,),
-        )
-
-    def _failure(self, video: Mapping[str, object]) -> tuple[str, bool]:
-        error = video.get("error")
-        code = message = None
-        if isinstance(error, Mapping):
-            code, message = error.get("code"), error.get("message")
-        text = f"{code}: {message}" if code else str(message or "the service reports failure")
-        return http.redact(text, (self.api_key,)), code in TRANSIENT_FAILURES

@@ -1,17 +1,28 @@
-"""Finding backends: every backend, built-in or third-party, registers under the entry-point
-group ``previz.backends`` (``name = "package.module:BackendClass"``).
+"""Finding backends: by entry point, or registered in-process.
+
+Every installed backend, built-in or third-party, is an entry point in the group ``previz.backends``
+(``name = "package.module:BackendClass"`` under ``[project.entry-points."previz.backends"]``).
+A script or a test registers one for the running process with :func:`register_backend` (and
+removes it with :func:`unregister_backend`); a registered backend shadows an installed one of
+the same name. A plugin that fails to import is the plugin's problem: :func:`backend_class`
+reports it as a :class:`~previz.errors.BackendError` naming it, and listings skip it.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 from previz.backends.base import Backend
 from previz.errors import BackendError, UnknownBackendError
 
 GROUP = "previz.backends"
+"""The entry-point group a backend package registers its backend classes under."""
+
+B = TypeVar("B", bound=type[Backend])
+
+_registered: dict[str, type[Backend]] = {}
 
 
 @cache
@@ -19,16 +30,40 @@ def _entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
+def register_backend(cls: B, *, name: str | None = None) -> B:
+    """Make ``cls`` available as backend ``name`` (default ``cls.name``) in this process.
+
+    Returns ``cls``, so it works as a class decorator.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise BackendError(
+            f"{cls!r} is not a previz Backend",
+            hint="subclass previz.backends.LocalBackend, RemoteBackend or HttpBackend",
+        )
+    key = name or getattr(cls, "name", None)
+    if not key:
+        raise BackendError(f"{cls.__name__} has no name", hint="set the class attribute 'name'")
+    _registered[key] = cls
+    return cls
+
+
+def unregister_backend(name: str) -> None:
+    """Forget a backend registered with :func:`register_backend` (installed ones stay)."""
+    _registered.pop(name, None)
+
+
 def backend_names() -> list[str]:
-    """Names of every registered backend, sorted."""
-    return sorted(_entry_points())
+    """Names of every installed or registered backend, sorted."""
+    return sorted(set(_entry_points()) | set(_registered))
 
 
 def backend_class(name: str) -> type[Backend]:
     """The class registered as ``name``; unknown names list what exists."""
+    if name in _registered:
+        return _registered[name]
     points = _entry_points()
     if name not in points:
-        available = ", ".join(sorted(points)) or "none (is previz installed?)"
+        available = ", ".join(backend_names()) or "none (is previz installed?)"
         raise UnknownBackendError(
             f"unknown backend '{name}'; available: {available}",
             backend=name,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import io
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,44 +27,18 @@ from typing import Any, ClassVar
 import httpx
 from PIL import Image
 
-from previz.backends.base import (
-    Capabilities,
-    Job,
-    JobStatus,
-    JobUpdate,
-    Reference,
-    RemoteBackend,
-    RenderedMedia,
-)
-from previz.backends.http import (
-    MediaLinkExpired,
-    choose_references,
-    download_clip,
-    json_object,
-    log_dropped,
-    reference_image,
-    send,
-)
-from previz.errors import (
-    BackendError,
-    BackendUnavailableError,
-    JobFailedError,
-    PromptTooLongError,
-    RetryableServiceError,
-)
+from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate, Reference
+from previz.backends.http import choose_references, log_dropped, reference_image
+from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
+from previz.errors import BackendError, PromptTooLongError
 
 logger = logging.getLogger("previz.backends.runway")
 
 API_VERSION = "2024-11-06"
-DEFAULT_BASE_URL = "https://api.dev.runwayml.com"
-KEY_VAR = "RUNWAYML_API_SECRET"
-BASE_URL_VAR = "RUNWAYML_BASE_URL"
 DATA_URI_LIMIT = 5 * 1024 * 1024
 """Runway's limit on one encoded data URI (docs.dev.runwayml.com/assets/inputs)."""
 PROMPT_UNITS = 1000
 """``promptText`` limit, counted in UTF-16 code units (runwayml create params)."""
-POLL_SECONDS = 5.0
-"""Runway: "do not expect updates more frequent than once every five seconds" (tasks.py)."""
 USD_PER_CREDIT = 0.01
 
 _GEN4_RATIOS = ("1280:720", "720:1280", "1104:832", "960:960", "832:1104", "1584:672")
@@ -144,32 +117,33 @@ def data_uri(path: Path, limit: int = DATA_URI_LIMIT) -> str:
         picture = picture.resize((max(1, picture.width * 3 // 4), max(1, picture.height * 3 // 4)))
 
 
-class RunwayBackend(RemoteBackend):
+class RunwayBackend(HttpBackend):
     """Runway's video API (api.dev.runwayml.com)."""
 
     name: ClassVar[str] = "runway"
     version: ClassVar[str] = "1"
     default_model: ClassVar[str] = "gen4.5"
     models: ClassVar[tuple[str, ...]] = tuple(MODELS)
+    service = "Runway"
+    key_vars = ("RUNWAYML_API_SECRET",)
+    key_hint = "create a key at dev.runwayml.com and export it as RUNWAYML_API_SECRET"
+    base_url_var = "RUNWAYML_BASE_URL"
+    default_base_url = "https://api.dev.runwayml.com"
+    poll_interval = 5.0
+    """Runway: "do not expect updates more frequent than once every five seconds" (tasks.py)."""
+    statuses: ClassVar[Mapping[str, JobStatus]] = {
+        "PENDING": JobStatus.QUEUED,
+        "THROTTLED": JobStatus.QUEUED,
+        "RUNNING": JobStatus.RUNNING,
+        "SUCCEEDED": JobStatus.SUCCEEDED,
+        "FAILED": JobStatus.FAILED,
+        "CANCELLED": JobStatus.FAILED,
+    }
 
-    def __init__(
-        self,
-        *,
-        client: httpx.AsyncClient | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        env: Mapping[str, str] | None = None,
-        model: str | None = None,
-        audio: bool = True,
-        timeout: float = 60.0,
-    ) -> None:
-        environ = os.environ if env is None else env
-        self._api_key = api_key or environ.get(KEY_VAR) or None
-        self._base_url = (base_url or environ.get(BASE_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
+    def __init__(self, *, model: str | None = None, audio: bool = True, **setup: Any) -> None:
+        super().__init__(**setup)
         self._model = self._spec(model or self.default_model).name
         self._audio = audio
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout)
 
     def _spec(self, model: str | None, shot_id: str | None = None) -> RunwayModel:
         name = model or self._model
@@ -181,7 +155,7 @@ class RunwayBackend(RemoteBackend):
             )
         return MODELS[name]
 
-    def capabilities(self, model: str | None = None) -> Capabilities:
+    def service_capabilities(self, model: str | None = None) -> Capabilities:
         spec = self._spec(model)
         sizes = tuple((int(w), int(h)) for w, h in (r.split(":") for r in spec.ratios))
         with_audio = spec.audio and self._audio
@@ -196,67 +170,46 @@ class RunwayBackend(RemoteBackend):
             cost_per_second=credits * USD_PER_CREDIT,
             max_concurrency=2,  # Runway's tier-1 concurrency; more runs queue as THROTTLED
             prompt_limit=PROMPT_UNITS,
-            env_vars=(KEY_VAR,),
         )
 
-    def is_configured(self) -> bool:
-        return bool(self._api_key)
+    # -- what Runway says --------------------------------------------------------------------
 
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+    async def headers(self, job: Job) -> dict[str, str]:
+        return {**await super().headers(job), "X-Runway-Version": API_VERSION}
 
-    # -- the job lifecycle -------------------------------------------------------------------
-
-    async def submit(self, job: Job) -> str:
-        self._require_key(job)
+    async def submit_request(self, job: Job) -> httpx.Request:
         endpoint, body = self.request_for(job)
-        response = await self._call("POST", f"/v1/{endpoint}", job, json=body)
-        task_id = json_object(response, backend=self.name, shot_id=job.shot_id).get("id")
-        if not isinstance(task_id, str) or not task_id:
-            raise RetryableServiceError(
-                f"{endpoint} answered without a task id", backend=self.name, shot_id=job.shot_id
-            )
-        return task_id
+        return await self.request("POST", f"/v1/{endpoint}", job, json=body)
 
-    async def poll(self, remote_id: str, job: Job) -> JobUpdate:
-        task = await self._task(remote_id, job)
-        status = task.get("status")
-        if status in ("PENDING", "THROTTLED"):
-            return JobUpdate(JobStatus.QUEUED, poll_after=POLL_SECONDS)
-        if status == "RUNNING":
-            progress = task.get("progress")
+    async def status_request(self, remote_id: str, job: Job) -> httpx.Request:
+        return await self.request("GET", f"/v1/tasks/{remote_id}", job)
+
+    def job_update(self, answer: Answer, response: httpx.Response) -> JobUpdate | None:
+        update = super().job_update(answer, response)
+        progress = answer.get("progress")
+        if update is not None and update.status is JobStatus.RUNNING:
             fraction = float(progress) if isinstance(progress, int | float) else None
-            return JobUpdate(JobStatus.RUNNING, progress=fraction, poll_after=POLL_SECONDS)
-        if status == "SUCCEEDED":
-            return JobUpdate(JobStatus.SUCCEEDED, progress=1.0)
-        if status == "FAILED":
-            code = str(task.get("failureCode") or "UNKNOWN")
-            reason = str(task.get("failure") or "no reason given")
-            # SAFETY.* (moderation) and ASSET.* (bad input) fail the same way again;
-            # INTERNAL.* (e.g. INTERNAL.BAD_OUTPUT.CODE01) is worth another attempt.
-            retryable = code.startswith("INTERNAL")
-            return JobUpdate(
-                JobStatus.FAILED, error=f"Runway {code}: {reason}", retryable=retryable
-            )
-        if status == "CANCELLED":
-            return JobUpdate(JobStatus.FAILED, error="the task was cancelled on Runway")
-        raise RetryableServiceError(
-            f"task {remote_id} has an unknown status {status!r}",
-            backend=self.name,
-            shot_id=job.shot_id,
+            return JobUpdate(JobStatus.RUNNING, progress=fraction)
+        return update
+
+    def failure(self, answer: Answer) -> ServiceFailure:
+        if answer.get("status") == "CANCELLED":
+            return ServiceFailure("the task was cancelled on Runway", final=True)
+        # SAFETY.* (moderation) is blocked, ASSET.* (bad input) fails the same way again;
+        # INTERNAL.* (e.g. INTERNAL.BAD_OUTPUT.CODE01) is worth another attempt.
+        code = str(answer.get("failureCode") or "INTERNAL.UNKNOWN")
+        return final_failure(
+            code, str(answer.get("failure") or "no reason given"), internal=("internal",)
         )
 
-    async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
-        url = await self._output_url(remote_id, job)
-        try:
-            await self._fetch_clip(url, job, dest)
-        except MediaLinkExpired:
-            # Signed output links expire; a fresh read of the task signs new ones. A second
-            # expiry propagates as the retryable error it is.
-            logger.info("shot '%s': output link expired; fetching task again", job.shot_id)
-            await self._fetch_clip(await self._output_url(remote_id, job), job, dest)
-        return RenderedMedia(video=dest)
+    async def clip_source(self, remote_id: str, answer: Answer, job: Job) -> httpx.Request:
+        output = answer.get("output")
+        if answer.get("status") != "SUCCEEDED" or not isinstance(output, list) or not output:
+            raise self.refused(
+                job,
+                f"task {remote_id} is {answer.get('status')}, with no clip to download",
+            )
+        return self.client.build_request("GET", str(output[0]))  # signed: no key goes there
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -266,20 +219,18 @@ class RunwayBackend(RemoteBackend):
         body: dict[str, Any] = {"model": spec.name, **self._prompt_field(job)}
         first, last = self._frames(job, spec)
         if first is None and not spec.text_ratios:
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"{spec.name} makes video only from an image, and shot '{job.shot_id}' has none",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="give the shot a first_frame or a character reference, or use gen4.5",
             )
         endpoint = "text_to_video" if first is None else "image_to_video"
         ratio = f"{job.width}:{job.height}"
         allowed = spec.text_ratios if first is None else spec.image_ratios
         if ratio not in allowed:
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"{spec.name} {endpoint} makes {', '.join(allowed)}, not {ratio}",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="plan the shot with this backend's capabilities().nearest_size",
             )
         body["ratio"] = ratio
@@ -305,10 +256,9 @@ class RunwayBackend(RemoteBackend):
         seconds = round(job.seconds)
         if abs(seconds - job.seconds) > 1e-6 or seconds not in spec.durations:
             allowed = ", ".join(str(d) for d in spec.durations)
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"{spec.name} makes clips of {allowed} s, not {job.seconds:g} s",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="plan the shot with this backend's capabilities().generation_seconds",
             )
         return seconds
@@ -345,56 +295,3 @@ class RunwayBackend(RemoteBackend):
             {"uri": data_uri(first.path), "position": "first"},
             {"uri": data_uri(last.path), "position": "last"},
         ]
-
-    # -- HTTP ---------------------------------------------------------------------------------
-
-    def _require_key(self, job: Job) -> None:
-        if not self._api_key:
-            raise BackendUnavailableError(
-                f"no Runway API key: set {KEY_VAR}",
-                backend=self.name,
-                shot_id=job.shot_id,
-                hint="create a key at dev.runwayml.com and export it as RUNWAYML_API_SECRET",
-            )
-
-    async def _call(self, method: str, path: str, job: Job, **kwargs: Any) -> httpx.Response:
-        self._require_key(job)
-        headers = {"Authorization": f"Bearer {self._api_key}", "X-Runway-Version": API_VERSION}
-        request = self._client.build_request(
-            method, self._base_url + path, headers=headers, **kwargs
-        )
-        return await send(
-            self._client,
-            request,
-            backend=self.name,
-            shot_id=job.shot_id,
-            secrets_to_hide=[self._api_key],
-            auth_hint=f"check {KEY_VAR}",
-        )
-
-    async def _task(self, remote_id: str, job: Job) -> dict[str, object]:
-        response = await self._call("GET", f"/v1/tasks/{remote_id}", job)
-        return json_object(response, backend=self.name, shot_id=job.shot_id)
-
-    async def _output_url(self, remote_id: str, job: Job) -> str:
-        task = await self._task(remote_id, job)
-        output = task.get("output")
-        if task.get("status") != "SUCCEEDED" or not isinstance(output, list) or not output:
-            raise JobFailedError(
-                f"task {remote_id} is {task.get('status')}, with no clip to download",
-                backend=self.name,
-                shot_id=job.shot_id,
-            )
-        return str(output[0])
-
-    async def _fetch_clip(self, url: str, job: Job, dest: Path) -> None:
-        # The output link is a signed CDN URL: the API key is never sent there.
-        await download_clip(
-            self._client,
-            self._client.build_request("GET", url),
-            dest,
-            backend=self.name,
-            shot_id=job.shot_id,
-            expected_seconds=job.seconds,
-            secrets_to_hide=[self._api_key],
-        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from previz.cli import export, generate, scene  # noqa: F401  (importing registers commands)
+from previz.cli import export, generate, review, scene  # noqa: F401  (importing registers commands)
 from previz.cli.app import cli
 
 

@@ -5,23 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import opentimelineio as otio
 from rich.table import Table
 
 from previz.cli.app import cli, console
-from previz.errors import TimelineError
 from previz.timeline import FORMATS, export_timeline
-from previz.timeline.export import REGISTRY
-from previz.timeline.media import anchored
-
-TIMELINE_FILE = "timeline.otio"
+from previz.timeline.export import format_spec
+from previz.timeline.reading import read_build_timeline
 
 
 @cli.command(name="export")
 @click.argument("build_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option(
     "--format", "-f", "formats", multiple=True, default=("all",), show_default=True,
-    type=click.Choice([*FORMATS, "all"]), help="Format to write; repeat for several.",
+    metavar="NAME",
+    help=f"Format to write; repeat for several: {', '.join(FORMATS)}, all, a format a plugin "
+    "registers ('previz.formats' entry points) or an installed OpenTimelineIO adapter's name.",
 )  # fmt: skip
 @click.option("--relative", is_flag=True, help="Reference media relative to the output folder.")
 @click.option(
@@ -42,26 +40,5 @@ def export_command(
         table.add_column(column, overflow="fold")
     for fmt, paths in written.items():
         for path in paths:
-            table.add_row(fmt, str(path), REGISTRY[fmt].opens_in)
+            table.add_row(fmt, str(path), format_spec(fmt).opens_in)
     console.print(table)
-
-
-def read_build_timeline(build_dir: Path) -> otio.schema.Timeline:
-    """The timeline a build wrote, with relative media made absolute from the build folder."""
-    path = build_dir / TIMELINE_FILE
-    if not path.exists():
-        raise TimelineError(
-            f"no {TIMELINE_FILE} in {build_dir}", path=path,
-            hint="run `previz build` first, or point at the folder it wrote",
-        )  # fmt: skip
-    try:
-        timeline = otio.adapters.read_from_file(str(path), adapter_name="otio_json")
-    except (otio.exceptions.OTIOError, ValueError) as error:
-        raise TimelineError(
-            f"cannot read the timeline: {error}", path=path,
-            hint="the file is damaged; run `previz build` again to rewrite it",
-        ) from error  # fmt: skip
-    if not isinstance(timeline, otio.schema.Timeline):
-        raise TimelineError("the file holds no timeline", path=path,
-                            hint="run `previz build` again to rewrite it")  # fmt: skip
-    return anchored(timeline, build_dir.resolve())

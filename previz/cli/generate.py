@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from previz.backends.base import Job
+from previz.backends.base import Backend, Capabilities, Job
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
 from previz.cli.scene import SCENE
@@ -20,6 +21,8 @@ from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
 from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
+
+logger = logging.getLogger("previz.cli")
 
 
 @cli.command()
@@ -39,9 +42,9 @@ from previz.shotlist.edit import select_take
     "-f",
     "formats",
     multiple=True,
-    default=DEFAULT_FORMATS,
-    show_default=True,
-    help="Timeline formats to export (repeat the option).",
+    metavar="NAME",
+    help="Timeline format to export (repeat the option); default: the project's `exports`, "
+    f"else {', '.join(DEFAULT_FORMATS)}.",
 )
 @click.option(
     "--cache-dir",
@@ -82,7 +85,7 @@ def build(
                 model=model,
                 max_cost=max_cost,
                 dry_run=dry_run,
-                formats=formats,
+                formats=formats or None,
                 cache_dir=cache_dir,
                 concurrency=limits,
                 request_rate=request_rate,
@@ -132,6 +135,8 @@ def _report(result: BuildResult) -> None:
     for fmt, paths in sorted(result.exports.items()):
         for path in paths:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
+    if result.review:
+        console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(
@@ -242,7 +247,10 @@ def _cache_lines(summary: CacheSummary) -> list[str]:
 
 @cli.command()
 def backends() -> None:
-    """List the installed backends, their capabilities, and whether their key is set."""
+    """List the installed backends, their capabilities, and whether their key is set.
+
+    A backend that fails to load is reported (on stderr and in the log) and the rest are listed.
+    """
     table = Table()
     for column in (
         "backend",
@@ -256,23 +264,33 @@ def backends() -> None:
     ):
         table.add_column(column, overflow="fold")
     for name in backend_names():
-        instance = backend_class(name)()
-        caps = instance.capabilities()
-        durations = "any" if caps.durations is None else ", ".join(f"{d:g}" for d in caps.durations)
-        refs = str(caps.max_references) if caps.reference_images else "no"
-        key = (
-            "not needed"
-            if not caps.env_vars
-            else ("set" if instance.is_configured() else f"missing: {' or '.join(caps.env_vars)}")
-        )
-        table.add_row(
-            name,
-            ", ".join(instance.models) or instance.default_model,
-            durations,
-            "yes" if caps.audio else "no",
-            refs,
-            f"{caps.cost_per_second:.2f}",
-            str(caps.max_concurrency),
-            key,
-        )
+        try:
+            instance = backend_class(name)()
+            caps = instance.capabilities()
+        except Exception as error:  # a broken plugin must not hide the others
+            logger.warning("backend '%s' failed to load: %s", name, error)
+            err_console.print(
+                f"backend '{name}' failed to load: {error}", highlight=False, markup=False
+            )
+            continue
+        table.add_row(name, *_capability_cells(instance, caps))
     console.print(table)
+
+
+def _capability_cells(instance: Backend, caps: Capabilities) -> list[str]:
+    durations = "any" if caps.durations is None else ", ".join(f"{d:g}" for d in caps.durations)
+    refs = str(caps.max_references) if caps.reference_images else "no"
+    key = (
+        "not needed"
+        if not caps.env_vars
+        else ("set" if instance.is_configured() else f"missing: {' or '.join(caps.env_vars)}")
+    )
+    return [
+        ", ".join(instance.models) or instance.default_model,
+        durations,
+        "yes" if caps.audio else "no",
+        refs,
+        f"{caps.cost_per_second:.2f}",
+        str(caps.max_concurrency),
+        key,
+    ]

@@ -170,6 +170,14 @@ class Cache:
         self._looked_up(key, "hit" if entry is not None else "miss")
         return entry
 
+    def peek(self, key: str) -> CachedClip | None:
+        """:meth:`get` that does not count as a lookup (for probing keys a run may not use)."""
+        had = key in self.lookups
+        entry = self.get(key)
+        if not had:
+            self.lookups.pop(key, None)
+        return entry
+
     def _local(self, key: str) -> CachedClip | None:
         folder = self.folder(key)
         try:

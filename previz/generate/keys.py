@@ -8,9 +8,9 @@ and the *content* sha256 and role of every reference image. It is prefixed with 
 version, so changing what goes into a key never collides with old entries.
 
 Left out on purpose, because they do not change the output: ``scene_id`` and ``label``
-(bookkeeping), ``shot_id`` (renaming a shot must not pay for it again), ``shot_seconds`` (the
-timeline trims the generated ``seconds`` to it), reference paths and owners (the same image
-under another name or folder is the same input), output paths and timestamps.
+(bookkeeping), ``shot_id`` (renaming a shot must not pay for it again), ``shot_seconds`` and
+``clip_in`` (the timeline trims the generated ``seconds`` to them), reference paths and owners
+(the same image under another name or folder is the same input), output paths and timestamps.
 
 A backend whose output does depend on one of those (the animatic draws the shot id on its card)
 gets it through ``payload``, which is keyed.

@@ -137,6 +137,7 @@ def plan_jobs(
         prompt = compiler.compile(shot, name)
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()
+        clip_in = float(shot.clip_in.to_seconds())  # a head trim: the take must cover it too
         for take in range(1, shot.takes + 1):
             payload = (
                 animatic_payload(shotlist, shot)
@@ -152,9 +153,10 @@ def plan_jobs(
                     prompt=prompt.text,
                     template_hash=prompt.template_hash,
                     seconds=caps.generation_seconds(
-                        shot.seconds, handles, with_references=bool(refs)
+                        clip_in + shot.seconds, handles, with_references=bool(refs)
                     ),
                     shot_seconds=shot.seconds,
+                    clip_in=clip_in,
                     width=width,
                     height=height,
                     fps=float(shotlist.rate),

@@ -33,6 +33,7 @@ class Segment:
     shot_id: str
     seconds: float
     clip: Path | None
+    clip_in: float = 0.0  # where in the clip the shot starts (a head trim in the edit)
 
 
 def build_sequence(
@@ -71,11 +72,14 @@ def _fit(
         ]
         return _encode(segment, "missing", black, frames, fps=fps, ffmpeg=ffmpeg, workdir=workdir)
     info = probe(segment.clip)
-    if info.frames == frames and info.has_audio and (info.width, info.height) == (width, height):
+    fits = info.frames == frames and info.has_audio and (info.width, info.height) == (width, height)
+    if fits and segment.clip_in == 0:
         return segment.clip
-    # keep the head for exactly the shot's frames, at the project's size and rate, with sound
+    # from clip_in, exactly the shot's frames, at the project's size and rate, with sound
     audio = [] if info.has_audio else ["-f", "lavfi", "-i", _SILENCE]
+    seek = ["-ss", f"{segment.clip_in:.6f}"] if segment.clip_in else []
     inputs = [
+        *seek,
         "-i",
         str(segment.clip),
         *audio,

@@ -15,6 +15,8 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from previz.shotlist.models import ShotList
+from previz.shotlist.shown import shown
+from previz.shotlist.timing import timecode_frames
 
 Loc = tuple[str | int, ...]
 
@@ -163,7 +165,7 @@ def check_references(shotlist: ShotList, base_dir: Path) -> list[Problem]:
                     problems.append(
                         Problem(
                             (section, i, "references", k),
-                            f"reference image '{ref}' {problem}",
+                            f"reference image {shown(ref)} {problem}",
                             f"paths are relative to {base_dir}; use a PNG, JPEG or WebP file",
                         )
                     )
@@ -171,11 +173,56 @@ def check_references(shotlist: ShotList, base_dir: Path) -> list[Problem]:
 
 
 def _image_problem(path: Path) -> str | None:
+    if path.is_dir():
+        return "is a folder, not an image file"
     if not path.is_file():
         return "does not exist"
     try:
         with Image.open(path) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        return f"is not a readable image ({error.__class__.__name__})"
+    except UnidentifiedImageError:
+        return "is not a readable image (not a PNG, JPEG, WebP or other known format)"
+    except (OSError, SyntaxError, ValueError):
+        return "is not a readable image (damaged or truncated)"
     return None
+
+
+def check_project(shotlist: ShotList, base_dir: Path) -> list[Problem]:
+    """What a build would trip over late: the start timecode at this rate, the templates folder,
+    and wardrobe given for scenes that do not exist."""
+    project = shotlist.project
+    problems = []
+    try:
+        timecode_frames(project.start_timecode, project.fps)
+    except ValueError as error:
+        problems.append(
+            Problem(
+                ("project", "start_timecode"),
+                str(error),
+                "the timeline starts at this timecode; 01:00:00:00 is the usual start",
+            )
+        )
+    if project.templates is not None:
+        folder = base_dir / project.templates
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            problems.append(
+                Problem(
+                    ("project", "templates"),
+                    f"templates folder {shown(project.templates)} {what}",
+                    f"paths are relative to {base_dir}; create it or remove 'templates:'",
+                )
+            )
+    scenes = [scene.id for scene in shotlist.scenes]
+    for i, character in enumerate(shotlist.characters):
+        for scene_id in character.wardrobe.scenes if character.wardrobe else {}:
+            if scene_id not in scenes:
+                problems.append(
+                    Problem(
+                        ("characters", i, "wardrobe", "scenes", scene_id),
+                        f"wardrobe for unknown scene {shown(scene_id)}",
+                        suggest(scene_id, scenes, "scene"),
+                        at_key=True,
+                    )
+                )
+    return problems

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from previz.shotlist.checks import Loc, Problem
 from previz.shotlist.models import Character, ShotList, SoundCue
-from previz.shotlist.timing import to_time
+from previz.shotlist.timing import DURATION_HELP, to_time
 
 if TYPE_CHECKING:
     from previz.shotlist.resolve import ResolvedShot
@@ -155,7 +155,11 @@ def _span(
         end_rel = None if cue.end is None else float(to_time(cue.end, fps).to_seconds())
         length = None if cue.duration is None else float(to_time(cue.duration, fps).to_seconds())
     except ValueError as error:
-        problems.append(Problem(loc, str(error), None, first.id))
+        problems.append(
+            Problem(
+                loc, str(error), f"cue times count from the shot's head; {DURATION_HELP}", first.id
+            )
+        )
         return []
     if start >= first.seconds:
         problems.append(

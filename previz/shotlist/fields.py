@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from previz.shotlist import vocabulary as vocab
+from previz.shotlist.shown import escape, shown
 from previz.shotlist.timing import DURATION_HELP, check_duration_syntax
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -21,7 +22,7 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 def _safe_id(value: str) -> str:
     if not _SAFE_ID.match(value) or ".." in value:
         raise ValueError(
-            f"'{value}' is not a safe id: use letters, digits, '-', '_' and '.', start with a "
+            f"{shown(value)} is not a safe id: use letters, digits, '-', '_' and '.', start with a "
             "letter or digit, at most 64 characters, no '..' (ids become file names)"
         )
     return value
@@ -46,7 +47,18 @@ def _vocab_schema(vocabulary: vocab.Vocabulary) -> WithJsonSchema:
     )
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty; write some text (spaces alone do not count)")
+    control = next((c for c in value if not c.isprintable() and c not in "\n\t"), None)
+    if control is not None:
+        raise ValueError(f"contains the control character {escape(control)}; delete it")
+    return value
+
+
 SafeId = Annotated[str, AfterValidator(_safe_id)]
+Text = Annotated[str, AfterValidator(_not_blank)]
+"""Text that must say something: an empty or all-space value is an error."""
 Duration = Annotated[
     float | int | str,
     AfterValidator(check_duration_syntax),
@@ -73,4 +85,4 @@ TransitionType = Annotated[str, _vocab(vocab.TRANSITIONS), _vocab_schema(vocab.T
 class Strict(BaseModel):
     """Base of every scene-format model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)

@@ -8,26 +8,34 @@ hint; several problems are reported together.
 
 from __future__ import annotations
 
-import difflib
-import re
 import runpy
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
+from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from previz.errors import SceneError, SceneErrors
-from previz.shotlist.checks import Loc, Problem, check_ids, check_references
+from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check_references
 from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
 from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
+from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
+from previz.shotlist.schema_errors import problems_from_validation
+from previz.shotlist.shown import escape, shorten
+
+__all__ = [
+    "format_loc",
+    "from_data",
+    "load",
+    "parse_fast",
+    "parse_located",
+    "position",
+    "read_yaml",
+]
 
 SCRIPT_SUFFIXES = (".py",)
 
@@ -39,59 +47,17 @@ def load(path: str | Path) -> ResolvedShotList:
         return _load_script(path)
     if path.suffix.lower() in FOUNTAIN_SUFFIXES:
         return from_data(fountain_to_data(path), path=path)
-    text = _read_text(path)
-    return from_data(parse_fast(text, path), path=path, located=lambda: parse_located(text, path))
+    text = read_text(path)
+    try:
+        data = parse_fast(text, path)
+        return from_data(data, path=path, located=lambda: parse_located(text, path))
+    except RecursionError:  # pydantic or ruamel on nesting libyaml could still read
+        raise too_deep(text, path) from None
 
 
 def read_yaml(path: Path) -> Any:
     """Parse a scene file keeping every key's and value's position (ruamel round-trip)."""
-    return parse_located(_read_text(path), path)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SceneError(
-            "scene file not found",
-            path=path,
-            hint="check the path; 'previz init' creates an example",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SceneError(f"cannot read the scene file: {error}", path=path) from None
-
-
-def parse_fast(text: str, path: Path) -> Any:
-    """Parse with libyaml (YAML 1.2 scalars); on a syntax error, report ruamel's located one."""
-    try:
-        return yaml.load(text, Loader=_FastLoader)
-    except yaml.YAMLError as error:
-        parse_located(text, path)  # raises the located SceneError for the same problem
-        mark = getattr(error, "problem_mark", None)
-        raise SceneError(
-            f"YAML syntax: {getattr(error, 'problem', error)}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
-
-
-def parse_located(text: str, path: Path) -> Any:
-    """Parse keeping positions; syntax errors become located :class:`SceneError`."""
-    try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "malformed YAML"
-        raise SceneError(
-            f"YAML syntax: {problem}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-            hint="check indentation, colons and quotes around text containing ':' or '#'",
-        ) from None
-    except YAMLError as error:
-        raise SceneError(f"YAML syntax: {error}", path=path) from None
+    return parse_located(read_text(path), path)
 
 
 def from_data(
@@ -131,8 +97,9 @@ def from_data(
     try:
         shotlist = ShotList.model_validate(data)
     except ValidationError as error:
-        fail(_problems_from_validation(error))
-    problems = check_ids(shotlist) + check_references(shotlist, base)
+        fail(problems_from_validation(error))
+    problems = check_ids(shotlist) + check_project(shotlist, base)
+    problems += check_references(shotlist, base)
     if problems:
         fail(problems)
     try:
@@ -141,60 +108,42 @@ def from_data(
         fail(error.problems)
 
 
-class _FastLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml's parser with YAML 1.2 core-schema scalars, as ruamel reads them.
-
-    PyYAML follows YAML 1.1, where ``no`` is false and ``00:00:02:12`` is a base-60 number; a
-    scene file's timecodes and words must stay text. Duplicate keys are errors, as in ruamel.
-    """
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
-        if len(set(map(str, keys))) != len(keys):
-            raise yaml.constructor.ConstructorError(
-                None, None, "found a duplicate key", node.start_mark
-            )
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
-
-
-def _core_schema_resolvers() -> None:
-    resolvers = {
-        "tag:yaml.org,2002:bool": r"^(?:true|True|TRUE|false|False|FALSE)$",
-        "tag:yaml.org,2002:int": r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
-        "tag:yaml.org,2002:float": (
-            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
-    }
-    dropped = {*resolvers, "tag:yaml.org,2002:timestamp"}
-    table = {
-        first: [(tag, rx) for tag, rx in entries if tag not in dropped]
-        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    _FastLoader.yaml_implicit_resolvers = table
-    for tag, pattern in resolvers.items():
-        _FastLoader.add_implicit_resolver(tag, re.compile(pattern), list("-+0123456789.tTfFoxi"))
-
-
-_core_schema_resolvers()
-
-
 def _raise(path: Path | None, data: Any, problems: list[Problem]) -> typing.NoReturn:
-    errors = [_located(path, data, p) for p in problems]
+    errors = _merged([_located(path, data, p) for p in problems])
     raise SceneErrors(errors) if len(errors) > 1 else errors[0]
 
 
 def _located(path: Path | None, data: Any, problem: Problem) -> SceneError:
     line, column = position(data, problem.loc, at_key=problem.at_key)
     where = "" if line else f" (at {format_loc(problem.loc)})"
+    shot_id = problem.shot_id or _shot_id_at(data, problem.loc)
+    if problem.loc[-1:] == ("id",):
+        shot_id = None  # the id itself is the problem: the message already quotes it
     return SceneError(
-        problem.message + where,
+        escape(problem.message) + where,
         path=path,
         line=line,
         column=column,
-        hint=problem.hint,
-        shot_id=problem.shot_id or _shot_id_at(data, problem.loc),
+        hint=escape(problem.hint) if problem.hint else None,
+        shot_id=shorten(shot_id) if shot_id else None,
     )
+
+
+def _merged(errors: list[SceneError]) -> list[SceneError]:
+    """One message per place: a YAML alias (``*name``) used in nine shots is one mistake, at its
+    anchor, not nine identical lines."""
+    places: dict[tuple[object, ...], list[SceneError]] = {}
+    for error in errors:
+        places.setdefault((error.line, error.column, error.message, error.hint), []).append(error)
+    merged = []
+    for same in places.values():
+        first = same[0]
+        shots = list(dict.fromkeys(e.shot_id for e in same if e.shot_id))
+        if len(same) > 1 and first.line is not None:
+            first.message += f" (in {len(same)} places that share this YAML anchor)"
+            first.shot_id = shots[0] if len(shots) == 1 else None
+        merged.append(first)
+    return merged
 
 
 def format_loc(loc: Loc) -> str:
@@ -211,7 +160,7 @@ def position(data: Any, loc: Loc, *, at_key: bool = False) -> tuple[int | None, 
     for depth, part in enumerate(loc):
         if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
             key_wanted = at_key and depth == len(loc) - 1
-            scalar = _is_scalar(node[part]) and not key_wanted
+            scalar = _is_scalar(node[part]) and node[part] is not None and not key_wanted
             found = node.lc.value(part) if scalar else node.lc.key(part)
             node = node[part]
         elif isinstance(node, CommentedMap) and isinstance(part, str):
@@ -241,111 +190,6 @@ def _position_of_unknown(node: CommentedMap, key: str) -> tuple[int, int] | None
 
 def _is_scalar(value: Any) -> bool:
     return not isinstance(value, (CommentedMap, CommentedSeq))
-
-
-def _problems_from_validation(error: ValidationError) -> list[Problem]:
-    items = [(item, _data_loc(item["loc"])) for item in error.errors(include_url=False)]
-    unknown = {loc[:-1]: str(loc[-1]) for item, loc in items if item["type"] == "extra_forbidden"}
-    problems: list[Problem] = []
-    seen: set[Loc] = set()
-    for item, loc in items:
-        if loc in seen or _is_misspelling(item, loc, unknown):
-            continue  # one message per place: unions report once per member
-        seen.add(loc)
-        problems.append(_problem(item, loc))
-    return problems
-
-
-def _is_misspelling(item: Mapping[str, Any], loc: Loc, unknown: dict[Loc, str]) -> bool:
-    """A 'missing' key next to an unknown key that looks like it: report the typo only."""
-    if item["type"] != "missing" or loc[:-1] not in unknown:
-        return False
-    return bool(difflib.get_close_matches(str(loc[-1]), [unknown[loc[:-1]]], cutoff=0.6))
-
-
-def _data_loc(loc: Sequence[Any]) -> Loc:
-    """Drop pydantic's validator and union-member names, keep the keys a user wrote."""
-    out: list[str | int] = []
-    model: Any = ShotList
-    for part in loc:
-        if isinstance(part, int):
-            out.append(part)
-            continue
-        fields = _fields(model)
-        if fields is None:
-            break
-        if part in fields:
-            out.append(fields[part].alias or part)
-            model = fields[part].annotation
-        elif model is ShotList or _is_model(model):
-            out.append(part)  # an unknown key
-            break
-        else:
-            break
-    return tuple(out)
-
-
-def _fields(annotation: Any) -> dict[str, Any] | None:
-    model = _inner_model(annotation)
-    return dict(model.model_fields) if model is not None else None
-
-
-def _is_model(annotation: Any) -> bool:
-    return _inner_model(annotation) is not None
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _problem(item: Mapping[str, Any], loc: Loc) -> Problem:
-    kind = item["type"]
-    field = next((p for p in reversed(loc) if isinstance(p, str)), "scene file")
-    message = str(item["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    hint = None
-    if kind == "extra_forbidden":
-        valid = _valid_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
-        message = f"unknown key '{loc[-1]}'"
-        hint = (
-            (f"did you mean '{close[0]}'? " if close else "")
-            + "valid keys here: "
-            + ", ".join(valid)
-        )
-    elif kind == "missing":
-        message = f"missing required key '{field}'"
-        parent = _valid_keys(loc[:-1])
-        hint = f"add '{field}:' here (keys here: {', '.join(parent)})" if parent else None
-    elif kind not in ("value_error", "assertion_error"):
-        got = item.get("input")
-        shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
-        message = f"'{field}': {message} (got {shown})"
-        if got is None:
-            hint = (
-                "the value is empty; text containing ',' or ':' inside {...} or [...] "
-                "must be in quotes"
-            )
-    return Problem(loc, message, hint, at_key=kind == "extra_forbidden")
-
-
-def _valid_keys(loc: Loc) -> list[str]:
-    model: Any = ShotList
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = _fields(model)
-        by_alias = {(f.alias or name): f for name, f in (fields or {}).items()}
-        if part not in by_alias:
-            return []
-        model = by_alias[part].annotation
-    fields = _fields(model) or {}
-    return [f.alias or name for name, f in fields.items()]
 
 
 def _shot_id_at(data: Any, loc: Loc) -> str | None:

@@ -27,10 +27,20 @@ from previz.shotlist.fields import (
     SoundKind,
     Speed,
     Strict,
+    Text,
     TransitionType,
 )
+from previz.shotlist.shown import shown
+from previz.shotlist.timing import DURATION_HELP
 
 SCHEMA_VERSION = 1
+MIN_SIDE, MAX_SIDE = 16, 8192
+"""The smallest and largest frame side in pixels (8192 covers 8K DCI)."""
+ID_HELP = "letters, digits, '-', '_' and '.', at most 64 characters (ids become file names)"
+RESOLUTION_HELP = (
+    f"write WIDTHxHEIGHT with even sides from {MIN_SIDE} to {MAX_SIDE} pixels (e.g. 1280x720) "
+    "or a named size: 720p, 1080p, 2160p, 2k, 4k"
+)
 
 
 class Style(Strict):
@@ -146,7 +156,7 @@ class Transition(Strict):
     """How a shot starts or ends: cut, dissolve, fade; ``"dissolve 12f"`` also works."""
 
     type: TransitionType
-    duration: Duration | None = None
+    duration: Duration | None = Field(default=None, description=DURATION_HELP)
 
     @model_validator(mode="before")
     @classmethod
@@ -183,7 +193,7 @@ class SoundCue(Strict):
     description: str | None = Field(default=None, description="what is heard (sfx/ambience/music)")
     start: Duration = 0
     end: Duration | None = None
-    duration: Duration | None = None
+    duration: Duration | None = Field(default=None, description=DURATION_HELP)
     until: SafeId | None = Field(default=None, description="a later shot id the cue spans to")
     from_shot: SafeId | None = Field(
         default=None, alias="from", description="scene beds: first shot of the bed"
@@ -217,9 +227,9 @@ class Wardrobe(Strict):
 class Character(Strict):
     """A person on screen, described once, word for word the same in every prompt."""
 
-    id: SafeId
-    name: str = Field(min_length=1)
-    description: str = Field(min_length=1, description="canonical look: age, build, face, hair")
+    id: SafeId = Field(description=ID_HELP)
+    name: Text
+    description: Text = Field(description="canonical look: age, build, face, hair")
     wardrobe: Wardrobe | None = None
     voice: str | None = None
     references: list[str] = Field(default_factory=list, description="reference image paths")
@@ -228,26 +238,41 @@ class Character(Strict):
     )
     color: str | None = Field(
         default=None,
-        pattern=r"^#[0-9A-Fa-f]{6}$",
-        description="colour of the character on animatic cards",
+        description="colour of the character on animatic cards, '#RRGGBB'",
+        json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"},
     )
+
+    @field_validator("color", mode="before")
+    @classmethod
+    def _color(cls, value: object) -> object:
+        if value is None:
+            raise ValueError(
+                "colour is empty; '#' starts a YAML comment, so the colour must be in quotes: "
+                "color: '#E4572E'"
+            )
+        if isinstance(value, str) and not re.match(r"^#[0-9A-Fa-f]{6}$", value):
+            raise ValueError(
+                f"colour {shown(value)} is not a #RRGGBB colour; write it in quotes like "
+                "'#E4572E' (unquoted, '#' starts a YAML comment)"
+            )
+        return value
 
 
 class Location(Strict):
     """A place: described once, with reference images."""
 
-    id: SafeId
+    id: SafeId = Field(description=ID_HELP)
     name: str | None = None
-    description: str = Field(min_length=1)
+    description: Text
     references: list[str] = Field(default_factory=list)
 
 
 class Prop(Strict):
     """An object that matters to the story."""
 
-    id: SafeId
+    id: SafeId = Field(description=ID_HELP)
     name: str | None = None
-    description: str = Field(min_length=1)
+    description: Text
     references: list[str] = Field(default_factory=list)
 
 
@@ -256,21 +281,23 @@ class ShotDefaults(Strict):
 
     size: ShotSize | None = None
     angle: Angle | None = None
-    movement: Movement | None = None
-    lens: Lens | None = None
-    duration: Duration | None = None
-    takes: int | None = Field(default=None, ge=1, le=20)
+    movement: Movement | None = Field(default=None, description="e.g. 'slow dolly in'")
+    lens: Lens | None = Field(default=None, description="e.g. '35mm' or '50mm f/1.8'")
+    duration: Duration | None = Field(default=None, description=DURATION_HELP)
+    takes: int | None = Field(
+        default=None, ge=1, le=20, description="how many variants to generate, 1 to 20"
+    )
     backend: str | None = None
     model: str | None = None
     negative_prompt: str | None = None
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1, description="0 to 4294967295")
 
 
 class Shot(ShotDefaults):
     """One shot: camera, action, cast, place, light, length, sound, takes."""
 
-    id: SafeId
-    action: str = Field(min_length=1, description="what happens in the shot")
+    id: SafeId = Field(description=ID_HELP)
+    action: Text = Field(description="what happens in the shot")
     cast: list[SafeId] = Field(default_factory=list, description="character ids in frame")
     location: SafeId | None = None
     props: list[SafeId] = Field(default_factory=list)
@@ -294,8 +321,8 @@ class Shot(ShotDefaults):
 class Scene(Strict):
     """A scene: its heading, defaults for its shots, sound beds that span it, and its shots."""
 
-    id: SafeId
-    heading: str = Field(min_length=1, description="e.g. 'INT. WAREHOUSE - NIGHT'")
+    id: SafeId = Field(description=ID_HELP)
+    heading: Text = Field(description="e.g. 'INT. WAREHOUSE - NIGHT'")
     number: str | None = Field(default=None, description="scene number, e.g. '12A'")
     description: str | None = None
     location: SafeId | None = None
@@ -308,7 +335,7 @@ class Scene(Strict):
 class Project(Strict):
     """The film: title, frame rate, frame size, default backend, style and defaults."""
 
-    title: str = Field(min_length=1)
+    title: Text
     fps: float = Field(default=24, description="23.976, 24, 25, 29.97, 30, 48, 50 or 60")
     aspect: str = Field(default="16:9", description="16:9, 9:16, 1:1, 4:3, 1.85, 2.39")
     resolution: str | None = Field(default=None, description="WIDTHxHEIGHT, e.g. 1280x720")
@@ -328,6 +355,11 @@ class Project(Strict):
     )
     lighting: Lighting | None = None
     defaults: ShotDefaults | None = None
+    exports: list[str] | None = Field(
+        default=None,
+        description="export formats every build writes (default: otio, fcp7, fcpxml, edl, aaf, "
+        "xges, kdenlive; 'all' for every one); the rest on demand with `previz export`",
+    )
 
     @field_validator("fps")
     @classmethod
@@ -349,26 +381,38 @@ class Project(Strict):
             )
         return text
 
-    @field_validator("resolution")
+    @field_validator("resolution", mode="before")
     @classmethod
-    def _resolution(cls, value: str | None) -> str | None:
+    def _resolution(cls, value: object) -> str | None:
         if value is None:
             return None
-        if re.match(r"^\s*(\d{3,4})p\s*$|^\s*[42]k\s*$", value, re.I):
+        if not isinstance(value, str):  # 0x0 or 0x10 unquoted is a YAML hex number
+            raise ValueError(
+                f"resolution was read as the number {shown(value)}; write WIDTHxHEIGHT in "
+                'quotes, e.g. "1280x720"'
+            )
+        if m := re.match(r"^\s*(\d{3,4})p\s*$|^\s*[42]k\s*$", value, re.I):
+            if m.group(1) and not MIN_SIDE <= int(m.group(1)) <= 4320:
+                raise ValueError(f"resolution {shown(value)} is not a size; {RESOLUTION_HELP}")
             return value.strip().lower()  # a named size: resolved against the aspect
-        m = re.match(r"^\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*$", value)
+        m = re.match(r"^\s*(\d{1,6})\s*[xX×]\s*(\d{1,6})\s*$", value)
         if not m or int(m.group(1)) % 2 or int(m.group(2)) % 2:
             raise ValueError(
-                f"resolution '{value}' must be WIDTHxHEIGHT with even numbers (e.g. 1280x720) "
-                "or a named size: 720p, 1080p, 2160p, 2k, 4k"
+                f"resolution {shown(value)} must be WIDTHxHEIGHT with even numbers; "
+                + RESOLUTION_HELP
             )
-        return f"{int(m.group(1))}x{int(m.group(2))}"
+        width, height = int(m.group(1)), int(m.group(2))
+        if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+            raise ValueError(f"resolution {width}x{height} is out of range; {RESOLUTION_HELP}")
+        return f"{width}x{height}"
 
     @field_validator("start_timecode")
     @classmethod
     def _timecode(cls, value: str) -> str:
         if not re.match(r"^\d{2}:\d{2}:\d{2}[:;]\d{2}$", value):
-            raise ValueError(f"'{value}' is not a timecode; write HH:MM:SS:FF, e.g. 01:00:00:00")
+            raise ValueError(
+                f"{shown(value)} is not a timecode; write HH:MM:SS:FF, e.g. 01:00:00:00"
+            )
         return value
 
 

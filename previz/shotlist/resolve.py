@@ -31,7 +31,7 @@ from previz.shotlist.models import (
     ShotList,
     Transition,
 )
-from previz.shotlist.timing import exact_rate, to_time
+from previz.shotlist.timing import DURATION_HELP, exact_rate, to_time
 
 PALETTE = (
     "#E4572E",
@@ -244,7 +244,7 @@ def _resolve_shot(
     try:
         duration = to_time(raw_duration, project.fps)  # type: ignore[arg-type]
     except ValueError as error:
-        problems.append(Problem((*loc, "duration"), str(error), None, shot.id))
+        problems.append(Problem((*loc, "duration"), str(error), DURATION_HELP, shot.id))
         return None
     if duration.value <= 0:
         problems.append(
@@ -256,6 +256,7 @@ def _resolve_shot(
             )
         )
         return None
+    _check_transitions(shot, duration, project.fps, loc, problems)
     characters = {c.id: c for c in shotlist.characters}
     locations = {loc_.id: loc_ for loc_ in shotlist.locations}
     props = {p.id: p for p in shotlist.props}
@@ -296,6 +297,35 @@ def _resolve_shot(
         transition_out=shot.transition_out,
         clip_in=clip_in,
     )
+
+
+def _check_transitions(
+    shot: Shot,
+    duration: otio.opentime.RationalTime,
+    fps: float,
+    loc: Loc,
+    problems: list[Problem],
+) -> None:
+    """A dissolve or fade cannot last longer than the shot it belongs to."""
+    for key in ("transition_in", "transition_out"):
+        transition: Transition | None = getattr(shot, key)
+        if transition is None or transition.duration is None:
+            continue
+        try:
+            length = to_time(transition.duration, fps)
+        except ValueError as error:
+            problems.append(Problem((*loc, key), str(error), DURATION_HELP, shot.id))
+            continue
+        if length.value > duration.value:
+            problems.append(
+                Problem(
+                    (*loc, key),
+                    f"the {transition.type.replace('_', ' ')} lasts {int(length.value)} frames "
+                    f"but the shot lasts {int(duration.value)}",
+                    "shorten the transition (e.g. 'dissolve 12f') or lengthen the shot",
+                    shot.id,
+                )
+            )
 
 
 def _location_from_heading(heading: Heading, locations: dict[str, Location]) -> str | None:

@@ -11,6 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from previz.shotlist.shown import shown
+
 
 @dataclass(frozen=True)
 class Term:
@@ -52,8 +54,9 @@ class Vocabulary:
         close = difflib.get_close_matches(normalise(value), list(self._lookup), n=1, cutoff=0.6)
         valid = ", ".join(self.terms)
         if close:
-            return f"unknown {self.kind} '{value}'; did you mean '{close[0]}'? (valid: {valid})"
-        return f"unknown {self.kind} '{value}'; valid: {valid}"
+            close_text = f"did you mean '{close[0]}'?"
+            return f"unknown {self.kind} {shown(value)}; {close_text} (valid: {valid})"
+        return f"unknown {self.kind} {shown(value)}; valid: {valid}"
 
     def label(self, code: str) -> str:
         return self.terms[code].label

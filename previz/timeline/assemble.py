@@ -3,9 +3,9 @@
 The cut an editor opens, at the project's rate and start timecode (01:00:00:00 by default):
 
 - ``V1``, the top video track: each shot's selected take, named by shot id, trimmed by
-  ``source_range`` to the shot's length from the clip's first frame (the rest of a generated
-  clip is tail handle); a shot not generated or failed is a ``MissingReference`` of the right
-  length, so the cut still times out;
+  ``source_range`` to the shot's length from its ``clip_in`` (the clip's first frame unless an
+  edit trimmed the head; the rest of a generated clip is handle); a shot not generated or
+  failed is a ``MissingReference`` of the right length, so the cut still times out;
 - alternate takes on tracks *below* V1 (``ALT1``, ``ALT2``…), under their shot: NLEs stack
   tracks upward and the adapters drop a track's disabled flag, so below is the only safe place;
 - ``A1`` dialogue, ``A2`` SFX, ``A3`` ambience, ``A4`` music from the clip's sound stems; a
@@ -92,8 +92,10 @@ def _gap(shot: ResolvedShot, rate: float) -> otio.schema.Gap:
 
 
 def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
+    """The shot's frames of its take: from ``clip_in`` (a head trim), for the shot's length."""
     return otio.opentime.TimeRange(
-        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(shot.frames, rate)
+        otio.opentime.RationalTime(round(shot.clip_in.rescaled_to(rate).value), rate),
+        otio.opentime.RationalTime(shot.frames, rate),
     )
 
 
@@ -154,7 +156,7 @@ def _dissolve(
     frames = round(to_time(wanted.duration, rate).value)
     if before_clip is None or after_clip is None:
         return None  # a placeholder has no picture to dissolve from or to
-    tail = _frames(before_clip.duration, rate) - before.frames
+    tail = _frames(before_clip.duration, rate) - _trimmed(before, rate).end_time_exclusive().value
     used = max(0, min(frames, tail, after.frames))
     if used == 0:
         return None

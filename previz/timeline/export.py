@@ -1,10 +1,18 @@
-"""Export one timeline to every NLE format: dispatch, media path policy, atomic writes.
+"""Export one timeline to every NLE format: dispatch, media path policy, products, atomic writes.
 
-Each format has one writer module (``fcp7``, ``fcpxml``, ``edl``, ``aaf``, ``xges``,
-``kdenlive``, ``otioz``) that fixes its OTIO adapter's defects at the narrowest point. This
-module only picks writers, decides file names and media paths, and makes every write atomic:
-a writer writes a hidden temporary file beside the target, which replaces the target only when
-the writer succeeded, so a failing adapter (AAF is known to) leaves no partial file.
+Each built-in format has one writer module (``fcp7``, ``fcpxml``, ``edl``, ``aaf``, ``xges``,
+``kdenlive``, ``otioz``) that fixes its OTIO adapter's defects at the narrowest point; every
+writer, built-in or plugin (:mod:`previz.timeline.formats`), has the one signature
+``write(timeline, path, context)``. This module only picks writers, decides file names and media
+paths, and makes every write atomic: a writer writes a hidden temporary file beside the target,
+which replaces the target only when the writer succeeded, so a failing adapter (AAF is known to)
+leaves no partial file.
+
+Exports are products (:mod:`previz.products`): each is keyed by the timeline it is made of (its
+serialised content: every clip and its facts), the format, the writer's version and the frame
+size and media policy. An export whose key is unchanged and whose file is untouched is not
+written again. The formats that do need writing run in parallel processes when the timeline is
+big enough to pay for them (forked, so the children share the parent's timeline).
 
 Media paths: absolute ``file://`` URLs by default. With ``relative_to``, formats whose readers
 resolve relative paths against the document (.otio, .fcpxml, .kdenlive) reference media
@@ -16,39 +24,33 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import av
 import opentimelineio as otio
 
 from previz.errors import TimelineError
-from previz.timeline import aaf, edl, fcp7, fcpxml, kdenlive, otioz, xges
+from previz.products import ProductStore, product_key
+from previz.timeline import aaf, edl, facts, fcp7, fcpxml, kdenlive, media, otioz, rates, xges
+from previz.timeline.formats import (
+    ExportContext,
+    Format,
+    available_formats,
+    find_format,
+    source_version,
+    unknown_format,
+)
 from previz.timeline.media import local_path, with_media_policy
 
-Writer = Callable[[otio.schema.Timeline, Path, "ExportContext"], None]
-
-
-@dataclass(frozen=True)
-class ExportContext:
-    """What every writer may need besides the timeline: frame size and media path policy."""
-
-    width: int
-    height: int
-    relative_to: Path | None
-
-
-@dataclass(frozen=True)
-class Format:
-    """One export format: its name, file suffix, who opens it, and its writer."""
-
-    name: str
-    suffix: str
-    opens_in: str
-    write: Writer | None  # None: written one file per track (EDL)
-    relative_media: bool = False
+# Below this many OTIO clips, forking worker processes costs more than it saves.
+PARALLEL_MIN_CLIPS = 300
 
 
 def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
@@ -81,39 +83,83 @@ def _write_otioz(timeline: otio.schema.Timeline, path: Path, context: ExportCont
     otioz.write(timeline, path)
 
 
-REGISTRY: dict[str, Format] = {
+def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> list[Path]:
+    """One CMX 3600 EDL per track, ``<name>.<track>.edl`` beside ``path``."""
+    paths: list[Path] = []
+    for index, track_name in enumerate(edl.track_names(timeline)):
+        target = path.with_name(f"{path.stem}.{track_name}.edl")
+        _atomic("edl", target, functools.partial(edl.write_track, timeline, index))
+        paths.append(target)
+    return paths
+
+
+def _writer_version(*modules: ModuleType, packages: Sequence[str] = ()) -> str:
+    """The writer's own modules and adapters plus the helpers every writer shares."""
+    return source_version(*modules, facts, media, rates, packages=packages)
+
+
+BUILTIN: dict[str, Format] = {
     f.name: f
     for f in (
         Format("otio", ".otio", "Resolve 18.5+, Premiere 25.6+, Kdenlive 25.04+", _write_otio,
-               relative_media=True),
-        Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz),
-        Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7),
+               version=f"otio-{otio.__version__}", relative_media=True, cost=0.2),
+        Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
+               version=_writer_version(otioz), cost=2.0),
+        Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
+               version=_writer_version(fcp7, packages=["otio-fcp-adapter"]), cost=3.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               relative_media=True),
-        Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", None),
-        Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf),
-        Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges),
+               version=_writer_version(fcpxml), relative_media=True, cost=1.0),
+        Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
+               version=_writer_version(edl, packages=["otio-cmx3600-adapter"]), multi_file=True,
+               cost=1.0),
+        Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
+               version=_writer_version(aaf, packages=["otio-aaf-adapter", "pyaaf2"]), cost=10.0),
+        Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
+               version=_writer_version(xges, packages=["otio-xges-adapter"]), cost=3.0),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               relative_media=True),
+               version=_writer_version(kdenlive), relative_media=True, cost=0.5),
     )
 }  # fmt: skip
-FORMATS: tuple[str, ...] = tuple(REGISTRY)
+REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)
+FORMATS: tuple[str, ...] = tuple(BUILTIN)
+
+
+def format_spec(name: str) -> Format:
+    """The format called ``name``: built-in, registered, a ``previz.formats`` plugin, or an
+    installed OTIO adapter; an unknown name lists what exists."""
+    found = find_format(BUILTIN, name)
+    if found is None:
+        raise unknown_format(BUILTIN, name)
+    return found
+
+
+def format_names() -> list[str]:
+    """Every format that can be asked for by name (built-in first)."""
+    return available_formats(BUILTIN)
 
 
 def resolve_formats(names: Sequence[str]) -> list[str]:
-    """``names`` checked and de-duplicated in order; ``"all"`` means every format."""
+    """``names`` checked and de-duplicated in order; ``"all"`` means every built-in format."""
     chosen: list[str] = []
     for name in names:
-        wanted = FORMATS if name == "all" else (name,)
-        for one in wanted:
-            if one not in REGISTRY:
-                raise TimelineError(
-                    f"unknown export format {one!r}",
-                    hint=f"choose from: {', '.join(FORMATS)}, or all",
-                )
+        for one in FORMATS if name == "all" else (name,):
+            format_spec(one)
             if one not in chosen:
                 chosen.append(one)
     return chosen
+
+
+@dataclass
+class Exported:
+    """The files of each format, and which formats were (re)written rather than current."""
+
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    rewritten: list[str] = field(default_factory=list)
+
+
+def timeline_digest(timeline: otio.schema.Timeline) -> str:
+    """A hash of everything ``timeline`` holds: clips, media, facts, markers, transitions."""
+    return hashlib.sha256(timeline.to_json_string(indent=-1).encode("utf-8")).hexdigest()
 
 
 def export_timeline(
@@ -125,41 +171,119 @@ def export_timeline(
     name: str = "timeline",
 ) -> dict[str, list[Path]]:
     """Write ``timeline`` to ``out_dir`` in each of ``formats``; return the files per format."""
-    chosen = resolve_formats(formats)
+    return export_products(timeline, out_dir, formats, relative_to=relative_to, name=name).files
+
+
+def export_products(
+    timeline: otio.schema.Timeline,
+    out_dir: Path,
+    formats: Sequence[str],
+    *,
+    relative_to: Path | None = None,
+    name: str = "timeline",
+    parallel: bool | None = None,
+) -> Exported:
+    """Like :func:`export_timeline`, writing only the exports whose content key changed."""
+    specs = [format_spec(one) for one in resolve_formats(formats)]
     out_dir.mkdir(parents=True, exist_ok=True)
     width, height = frame_size(timeline)
+    digest = timeline_digest(timeline)
+    store = ProductStore(out_dir)
+    result = Exported()
+    stale: list[tuple[Format, ExportContext, str]] = []
+    for spec in specs:
+        context = ExportContext(width, height, relative_to if spec.relative_media else None)
+        key = product_key("export", spec.name, spec.version, spec.suffix, name,
+                          [width, height, str(context.relative_to)], digest)  # fmt: skip
+        product = f"{name}{spec.suffix}"
+        if store.current(product, key):
+            result.files[spec.name] = store.files(product)
+        else:
+            stale.append((spec, context, key))
+    stale.sort(key=lambda item: -item[0].cost)
+    if parallel is None:
+        parallel = len(stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
+    written = _write_parallel(timeline, out_dir, name, stale) if parallel else None
+    for spec, context, key in stale:
+        paths = written[spec.name] if written else write_format(timeline, out_dir, name, spec,
+                                                                 context)  # fmt: skip
+        store.record(f"{name}{spec.suffix}", key, paths)
+        result.files[spec.name] = paths
+        result.rewritten.append(spec.name)
+    result.files = {spec.name: result.files[spec.name] for spec in specs}
+    return result
+
+
+def write_format(
+    timeline: otio.schema.Timeline, out_dir: Path, name: str, spec: Format, context: ExportContext
+) -> list[Path]:
+    """Write one format now, atomically; return its files."""
+    prepared = with_media_policy(timeline, context.relative_to)
+    target = out_dir / f"{name}{spec.suffix}"
+    if spec.multi_file:
+        try:
+            return list(spec.write(prepared, target, context) or [])
+        except TimelineError:
+            raise
+        except Exception as error:
+            raise _failure(spec.name, target, error) from error
+    _atomic(spec.name, target, lambda tmp: spec.write(prepared, tmp, context))
+    return [target]
+
+
+_FORKED: dict[str, object] = {}  # what forked workers inherit: the timeline and the job list
+
+
+def _clip_count(timeline: otio.schema.Timeline) -> int:
+    return sum(len(track) for track in timeline.tracks)
+
+
+def _write_parallel(
+    timeline: otio.schema.Timeline,
+    out_dir: Path,
+    name: str,
+    stale: list[tuple[Format, ExportContext, str]],
+) -> dict[str, list[Path]] | None:
+    """Write the stale formats in forked worker processes; ``None`` where fork is missing."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    _FORKED.update(timeline=timeline, out_dir=out_dir, name=name, stale=stale)
+    workers = min(len(stale), os.cpu_count() or 1)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            outcomes = list(pool.map(_forked_write, range(len(stale))))
+    finally:
+        _FORKED.clear()
     written: dict[str, list[Path]] = {}
-    for fmt in chosen:
-        spec = REGISTRY[fmt]
-        relative = relative_to if spec.relative_media else None
-        prepared = with_media_policy(timeline, relative)
-        context = ExportContext(width, height, relative)
-        if spec.write is None:
-            written[fmt] = _write_edls(prepared, out_dir, name)
-            continue
-        target = out_dir / f"{name}{spec.suffix}"
-        writer = spec.write
-        _atomic(fmt, target, functools.partial(_call, writer, prepared, context))
-        written[fmt] = [target]
+    for (spec, _context, _key), (paths, error) in zip(stale, outcomes, strict=True):
+        if error is not None:
+            message, hint, path = error
+            raise TimelineError(message, hint=hint, path=path)
+        written[spec.name] = [Path(p) for p in paths]
     return written
 
 
-def _call(
-    writer: Writer, timeline: otio.schema.Timeline, context: ExportContext, path: Path
-) -> None:
-    writer(timeline, path, context)
+def _forked_write(index: int) -> tuple[list[str], tuple[str, str | None, str | None] | None]:
+    """In a worker: write the ``index``-th stale format; errors come back as plain values."""
+    spec, context, _key = _FORKED["stale"][index]  # type: ignore[index]
+    timeline, out_dir, name = _FORKED["timeline"], _FORKED["out_dir"], _FORKED["name"]
+    try:
+        paths = write_format(timeline, out_dir, name, spec, context)  # type: ignore[arg-type]
+    except TimelineError as error:
+        return [], (error.message, error.hint, str(error.path) if error.path else None)
+    return [str(p) for p in paths], None
 
 
-def _write_edls(timeline: otio.schema.Timeline, out_dir: Path, name: str) -> list[Path]:
-    paths: list[Path] = []
-    for index, track_name in enumerate(edl.track_names(timeline)):
-        target = out_dir / f"{name}.{track_name}.edl"
-        _atomic("edl", target, functools.partial(edl.write_track, timeline, index))
-        paths.append(target)
-    return paths
+def _failure(fmt: str, target: Path, error: Exception) -> TimelineError:
+    return TimelineError(
+        f"{fmt} export failed: {type(error).__name__}: {error}",
+        path=target,
+        hint=f"the other formats are unaffected; export without --format {fmt}, "
+        "or report the timeline that triggers this",
+    )
 
 
-def _atomic(fmt: str, target: Path, write: Callable[[Path], None]) -> None:
+def _atomic(fmt: str, target: Path, write: Callable[[Path], object]) -> None:
     partial = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}")
     try:
         write(partial)
@@ -173,12 +297,7 @@ def _atomic(fmt: str, target: Path, write: Callable[[Path], None]) -> None:
             hint="check that the output folder exists, is writable and has free space",
         ) from error
     except Exception as error:
-        raise TimelineError(
-            f"{fmt} export failed: {type(error).__name__}: {error}",
-            path=target,
-            hint=f"the other formats are unaffected; export without --format {fmt}, "
-            "or report the timeline that triggers this",
-        ) from error
+        raise _failure(fmt, target, error) from error
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()

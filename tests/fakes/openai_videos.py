@@ -183,6 +183,21 @@ async def retrieve(request: Request) -> Response:
     return JSONResponse(_state(request).video(job), headers=headers)
 
 
+async def list_videos(request: Request) -> Response:
+    """``GET /videos``: the newest first with ``order=desc`` (openai-python ``videos.list``)."""
+    if (early := await _guarded(request, "list")) is not None:
+        return early
+    state = _state(request)
+    limit = int(request.query_params.get("limit", 20))
+    newest_first = request.query_params.get("order", "desc") == "desc"
+    jobs = sorted(state.jobs.values(), key=lambda j: j.created_at, reverse=newest_first)
+    page = [state.video(job) for job in jobs[:limit]]
+    return JSONResponse(
+        {"object": "list", "data": page, "has_more": len(jobs) > limit,
+         "first_id": page[0]["id"] if page else None, "last_id": page[-1]["id"] if page else None}
+    )  # fmt: skip
+
+
 async def content(request: Request) -> Response:
     if (early := await _guarded(request, "content")) is not None:
         return early
@@ -237,6 +252,7 @@ def create_app(fake: OpenAIVideosFake | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/v1/videos", create, methods=["POST"]),
+            Route("/v1/videos", list_videos, methods=["GET"]),
             Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
             Route("/v1/videos/{video_id}", delete, methods=["DELETE"]),
             Route("/v1/videos/{video_id}/content", content, methods=["GET"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,13 @@ from starlette.applications import Starlette
 
 from previz.backends.base import Job, JobStatus, JobUpdate, Reference
 from previz.backends.luma import HostedReferences, LumaBackend
-from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from previz.errors import (
+    BackendUnavailableError,
+    ContentBlocked,
+    JobFailedError,
+    RetryableServiceError,
+    SubmissionUnknown,
+)
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
@@ -181,11 +188,12 @@ async def test_finished_generation_is_downloaded_and_checked(
 
 @pytest.mark.parametrize(
     ("resolution", "size", "cost"),
-    [("540p", (960, 540), 0.0208), ("720p", (1280, 720), 0.037), ("1080p", (1920, 1080), 0.0833)],
+    [("540p", (960, 540), 0.0274), ("720p", (1280, 720), 0.0487), ("1080p", (1920, 1080), 0.1095)],
 )
 def test_capabilities_map_aspect_ratios_to_pixels_at_the_resolution(
     resolution: str, size: tuple[int, int], cost: float
 ) -> None:
+    """Prices are Luma's per-pixel rate (ray-flash-2: $0.0022 per million pixels) at 24 fps."""
     caps = LumaBackend(env={}, resolution=resolution).capabilities("ray-flash-2")
     assert caps.durations == (5.0, 9.0) and caps.sizes is not None and caps.sizes[0] == size
     assert (caps.audio, caps.max_references, caps.env_vars) == (False, 2, ("LUMAAI_API_KEY",))
@@ -211,14 +219,14 @@ async def test_submit_without_a_key_says_which_variable_to_set() -> None:
     assert "LUMAAI_API_KEY" in str(caught.value)
 
 
-async def test_moderation_failure_is_final_with_lumas_reason(
+async def test_moderation_failure_is_content_blocked_with_lumas_reason(
     backend: LumaBackend, app: Starlette
 ) -> None:
     app.state.faults.safety_blocks = 1
     shot = job()
-    final = (await until_done(backend, await backend.submit(shot), shot))[-1]
-    assert (final.status, final.retryable) == (JobStatus.FAILED, False)
-    assert final.error is not None and "moderation" in final.error
+    with pytest.raises(ContentBlocked) as caught:
+        await until_done(backend, await backend.submit(shot), shot)
+    assert not caught.value.retryable and "moderation" in (caught.value.reason or "")
 
 
 async def test_internal_failure_is_retryable(backend: LumaBackend, app: Starlette) -> None:
@@ -304,7 +312,7 @@ async def test_api_key_reaches_no_error_log_record_or_clip(
         setattr(app.state.faults, fault, 1)
         try:
             await backend.submit(job())
-        except RetryableServiceError as error:
+        except (RetryableServiceError, SubmissionUnknown) as error:
             messages.append(str(error))
     shot = job()
     remote_id = await finished(backend, shot)
@@ -359,3 +367,19 @@ async def test_continuity_chains_each_shot_from_the_generation_before_with_no_ho
     assert len(chained) == len(jobs) - len(first_shots) > 0
     remote_ids = {clip.remote_id for clip in report.clips.values()}
     assert all(f["type"] == "generation" and f["id"] in remote_ids for f in chained)
+
+
+async def test_reconcile_finds_the_generation_a_lost_reply_created(backend: LumaBackend) -> None:
+    shot = job()
+    before = time.time()
+    remote_id = await backend.submit(shot)
+    assert await backend.reconcile(shot, submitted_after=before) == remote_id
+
+
+async def test_reconcile_ignores_other_requests_and_older_generations(
+    backend: LumaBackend,
+) -> None:
+    shot = job()
+    await backend.submit(shot)
+    assert await backend.reconcile(job(seconds=9.0), submitted_after=time.time() - 60) is None
+    assert await backend.reconcile(shot, submitted_after=time.time() + 60) is None

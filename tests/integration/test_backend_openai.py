@@ -3,7 +3,9 @@ a job, how it downloads, and how every injected fault reaches the runner."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,7 +16,14 @@ from PIL import Image
 from previz.backends.base import Job, JobStatus, Reference
 from previz.backends.http import MediaLinkExpired, probe_clip
 from previz.backends.openai import OpenAIVideosBackend
-from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from previz.errors import (
+    BackendUnavailableError,
+    ContentBlocked,
+    JobFailedError,
+    OutputExpired,
+    RetryableServiceError,
+    SubmissionUnknown,
+)
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
@@ -162,11 +171,11 @@ async def test_dropped_connection_is_retryable(backend, fake):
         await backend.poll(remote_id, the_job)
 
 
-async def test_slow_answer_past_the_client_timeout_is_retryable(base_url, fake):
+async def test_submission_answered_past_the_client_timeout_is_unknown(base_url, fake):
     fake.faults.inject("create", "slow", seconds=0.6)
     async with httpx.AsyncClient(timeout=0.2) as client:
         impatient = OpenAIVideosBackend(client=client, base_url=base_url, api_key=DEFAULT_KEY)
-        with pytest.raises(RetryableServiceError, match="ReadTimeout"):
+        with pytest.raises(SubmissionUnknown, match="ReadTimeout"):
             await impatient.submit(job())
 
 
@@ -197,14 +206,14 @@ async def test_link_expired_again_after_refresh_is_retryable(backend, fake, tmp_
     assert isinstance(caught.value, RetryableServiceError)
 
 
-async def test_moderation_block_is_a_final_failure_with_the_service_reason(backend, fake):
+async def test_moderation_block_is_content_blocked_with_the_service_reason(backend, fake):
     fake.faults.inject("create", "safety")
     the_job = job()
     remote_id = await backend.submit(the_job)
     await backend.poll(remote_id, the_job)
-    update = await backend.poll(remote_id, the_job)
-    assert (update.status, update.retryable) == (JobStatus.FAILED, False)
-    assert update.error is not None and update.error.startswith("moderation_blocked")
+    with pytest.raises(ContentBlocked) as caught:
+        await backend.poll(remote_id, the_job)
+    assert (caught.value.reason or "").startswith("moderation_blocked")
 
 
 async def test_wrong_key_is_a_final_failure_that_does_not_echo_the_key(base_url, fake):
@@ -287,3 +296,43 @@ async def test_demo_scene_builds_through_the_runner_into_the_cache(base_url, fak
     assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
     written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
     assert not any(secret.encode() in data for data in written)  # cache records, journal, clips
+
+
+async def test_success_reports_when_the_output_expires(backend, fake):
+    the_job = job()
+    remote_id = await backend.submit(the_job)
+    update = await backend.poll(remote_id, the_job)
+    while update.status is not JobStatus.SUCCEEDED:
+        update = await backend.poll(remote_id, the_job)
+    assert update.expires_at == fake.jobs[remote_id].completed_at + 3600
+
+
+async def test_output_past_its_expiry_is_reported_expired_without_asking_for_content(
+    base_url, fake, tmp_path
+):
+    the_job = job()
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        later = OpenAIVideosBackend(
+            client=client, base_url=base_url, api_key=DEFAULT_KEY, env={},
+            clock=lambda: time.time() + 2 * 3600,
+        )  # fmt: skip
+        remote_id = await finished(later, the_job)
+        with pytest.raises(OutputExpired) as caught:
+            await later.download(remote_id, the_job, tmp_path / "take.mp4")
+    assert caught.value.expired_at == fake.jobs[remote_id].completed_at + 3600
+    assert "expired on OpenAI at" in str(caught.value) and not (tmp_path / "take.mp4").exists()
+
+
+async def test_reconcile_finds_the_video_a_lost_reply_created(backend, fake):
+    the_job = job()
+    before = time.time()
+    remote_id = await backend.submit(the_job)
+    assert await backend.reconcile(the_job, submitted_after=before) == remote_id
+
+
+async def test_reconcile_ignores_other_prompts_and_older_videos(backend, fake):
+    the_job = job()
+    await backend.submit(the_job)
+    other = dataclasses.replace(the_job, prompt="Day. A courier waits.")
+    assert await backend.reconcile(other, submitted_after=time.time() - 60) is None
+    assert await backend.reconcile(the_job, submitted_after=time.time() + 60) is None

@@ -18,9 +18,11 @@ from previz.backends.base import Job, JobStatus, JobUpdate, Reference
 from previz.backends.runway import RunwayBackend, data_uri
 from previz.errors import (
     BackendUnavailableError,
+    ContentBlocked,
     JobFailedError,
     PromptTooLongError,
     RetryableServiceError,
+    SubmissionUnknown,
 )
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
@@ -236,20 +238,19 @@ async def test_server_errors_and_dropped_connections_are_retryable(
         await backend.poll("any", job())
 
 
-async def test_slow_answer_past_the_clients_timeout_is_retryable(
+async def test_submission_answered_past_the_clients_timeout_is_unknown(
     fake: tuple[Starlette, str], app: Starlette
 ) -> None:
     app.state.faults.delay = 1.0
     async with httpx.AsyncClient(timeout=0.2) as client:
         impatient = RunwayBackend(client=client, base_url=fake[1], api_key=KEY, env={})
-        with pytest.raises(RetryableServiceError):
+        with pytest.raises(SubmissionUnknown):
             await impatient.submit(job())
 
 
 @pytest.mark.parametrize(
     ("fault", "status", "retryable", "said"),
-    [("safety_blocks", JobStatus.FAILED, False, "SAFETY.INPUT.TEXT"),
-     ("bad_outputs", JobStatus.FAILED, True, "INTERNAL.BAD_OUTPUT"),
+    [("bad_outputs", JobStatus.FAILED, True, "INTERNAL.BAD_OUTPUT"),
      ("cancellations", JobStatus.FAILED, False, "cancelled")],
 )  # fmt: skip
 async def test_task_failures_map_to_final_or_retryable(
@@ -261,6 +262,14 @@ async def test_task_failures_map_to_final_or_retryable(
     final = (await until_done(backend, await backend.submit(shot), shot))[-1]
     assert (final.status, final.retryable) == (status, retryable)
     assert final.error is not None and said in final.error
+
+
+async def test_safety_failure_is_content_blocked(backend: RunwayBackend, app: Starlette) -> None:
+    app.state.faults.safety_blocks = 1
+    shot = job()
+    with pytest.raises(ContentBlocked) as caught:
+        await until_done(backend, await backend.submit(shot), shot)
+    assert "SAFETY.INPUT.TEXT" in str(caught.value) and not caught.value.retryable
 
 
 async def test_throttled_task_is_queued(backend: RunwayBackend, app: Starlette) -> None:
@@ -333,7 +342,7 @@ async def test_api_key_reaches_no_error_log_record_or_clip(
         setattr(app.state.faults, fault, 1)
         try:
             await backend.submit(job())
-        except RetryableServiceError as error:
+        except (RetryableServiceError, SubmissionUnknown) as error:
             messages.append(str(error))
     shot = job()
     remote_id = await backend.submit(shot)

@@ -17,7 +17,12 @@ from PIL import Image
 from previz.backends.base import Job, JobStatus, Reference
 from previz.backends.http import MediaLinkExpired, probe_clip
 from previz.backends.veo import VeoBackend
-from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
+from previz.errors import (
+    BackendUnavailableError,
+    ContentBlocked,
+    JobFailedError,
+    RetryableServiceError,
+)
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
@@ -185,14 +190,14 @@ async def test_vertex_only_model_is_refused_on_the_gemini_road(gemini, fake):
         await gemini.submit(job(model="veo-3.1-generate-001"))
 
 
-async def test_safety_block_is_final_with_google_reasons(gemini, fake):
+async def test_safety_block_is_content_blocked_with_google_reasons(gemini, fake):
     fake.faults.inject("predict", "safety")
     the_job = job()
     name = await gemini.submit(the_job)
     await gemini.poll(name, the_job)
-    update = await gemini.poll(name, the_job)
-    assert (update.status, update.retryable) == (JobStatus.FAILED, False)
-    assert update.error is not None and "Support codes" in update.error
+    with pytest.raises(ContentBlocked) as caught:
+        await gemini.poll(name, the_job)
+    assert "Support codes" in (caught.value.reason or "")
 
 
 async def test_internal_operation_error_is_a_retryable_failure(vertex, fake):

@@ -45,6 +45,12 @@ def test_the_wheel_ships_every_packaged_template(wheel: Path) -> None:
     assert {f"previz/_templates/{t}" for t in templates} <= names
 
 
+def test_the_wheel_ships_the_review_page_and_its_assets(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    folder = "previz/_templates/review/"
+    assert {folder + name for name in ("index.html.j2", "review.css", "review.js")} <= names
+
+
 def test_the_wheel_ships_the_starter_scene(wheel: Path) -> None:
     assert "previz/starter/scene.yaml" in zipfile.ZipFile(wheel).namelist()
 

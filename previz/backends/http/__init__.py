@@ -1,5 +1,7 @@
 """What every HTTP backend shares, in one namespace: ``from previz.backends import http``.
 
+- :mod:`~previz.backends.http.backend`: :class:`HttpBackend`, the base every HTTP service
+  subclasses (setup, submission rules, status policy, polling pace, download).
 - :mod:`~previz.backends.http.status`: a service's answers as retryable or final previz errors.
 - :mod:`~previz.backends.http.delivery`: clips streamed (or inline) to disk, checked, renamed.
 - :mod:`~previz.backends.http.references`: reference images cropped to size, chosen by one rule.
@@ -7,6 +9,7 @@
 Backends call these helpers; they never sleep or retry on their own — the runner does.
 """
 
+from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure
 from previz.backends.http.delivery import ClipProbe, download_clip, probe_clip, store_clip
 from previz.backends.http.references import (
     REFERENCE_ORDER,
@@ -31,8 +34,11 @@ __all__ = [
     "EXPIRED_MEDIA_STATUSES",
     "REFERENCE_ORDER",
     "RETRYABLE_STATUSES",
+    "Answer",
     "ClipProbe",
+    "HttpBackend",
     "MediaLinkExpired",
+    "ServiceFailure",
     "choose_references",
     "download_clip",
     "json_object",

@@ -1,8 +1,10 @@
 """Clips arriving from a service: streamed or inline, checked, and only then put in place.
 
 A clip is written to a temporary file beside its destination, checked (the byte count the server
-announced, that its first frame decodes, how long it runs) and only then renamed into place, so
-a half-written clip never looks like a good one. Redirects are followed here without the
+announced, that *every* frame decodes, and that the frames cover the length that was ordered
+within one frame) and only then renamed into place, so a half-written clip never looks like a
+good one: a body cut short behind a lying ``Content-Length`` decodes only partly and is fetched
+again, never cached. Redirects are followed here without the
 credentials a service's own host needs, so a key never travels to a storage host.
 """
 
@@ -35,6 +37,8 @@ class ClipProbe:
     width: int
     height: int
     has_audio: bool
+    frames: int = 0
+    fps: float = 0.0
 
 
 MAX_REDIRECTS = 5
@@ -68,8 +72,8 @@ async def download_clip(
     Redirects are followed here, dropping the ``strip_on_redirect`` headers (credentials) so a
     key never travels to the storage host a link redirects to. Raises :class:`MediaLinkExpired`
     for 403/404/410 (the caller re-fetches the job once), :class:`RetryableServiceError` for
-    transient failures and short or undecodable bodies, and :class:`JobFailedError` when a
-    whole, decodable clip has the wrong length.
+    transient failures and for bodies that are short or do not decode to the last frame, and
+    :class:`JobFailedError` when a whole clip runs longer than ordered.
     """
     transfer = _Transfer(
         client,
@@ -197,18 +201,34 @@ async def _write_stream(
 
 
 def probe_clip(path: Path) -> ClipProbe:
-    """The facts of ``path`` (read by :func:`previz.media.probe.probe`) once a frame decodes."""
+    """The facts of ``path`` (read by :func:`previz.media.probe.probe`) once every frame decodes.
+
+    Decoding the whole video stream is what tells a complete clip from one whose body was cut:
+    the container may still open and its first frames play.
+    """
     info = probe(path)
     if not info.has_video:
         raise MediaError("file has no video stream", path=path)
+    frames = 0
     try:
         with av.open(str(path)) as container:
-            if next(container.decode(video=0), None) is None:
-                raise MediaError("video stream has no decodable frame", path=path)
+            stream = container.streams.video[0]
+            rate = float(stream.average_rate or stream.guessed_rate or 0)
+            for _ in container.decode(stream):
+                frames += 1
     except (av.FFmpegError, OSError) as exc:
-        raise MediaError(f"file does not decode: {exc}", path=path) from None
+        raise MediaError(
+            f"file does not decode after {frames} frame(s): {exc}", path=path
+        ) from None
+    if frames == 0:
+        raise MediaError("video stream has no decodable frame", path=path)
     return ClipProbe(
-        duration=info.duration, width=info.width, height=info.height, has_audio=info.has_audio
+        duration=info.duration,
+        width=info.width,
+        height=info.height,
+        has_audio=info.has_audio,
+        frames=frames,
+        fps=rate,
     )
 
 
@@ -231,10 +251,23 @@ def _check_duration(
     backend: str,
     shot_id: str | None,
 ) -> None:
-    if expected is None or abs(probe.duration - expected) <= tolerance:
+    """Fewer frames than ordered (by more than one): a short transfer, fetched again; a clip
+    longer than ordered by more than ``tolerance``: the service's doing, final."""
+    if expected is None:
+        return
+    frame = 1.0 / probe.fps if probe.fps > 0 else 0.0
+    decoded = probe.frames * frame if frame else probe.duration
+    if decoded + frame + 1e-6 < expected:
+        raise RetryableServiceError(
+            f"only {probe.frames} frame(s) ({decoded:.2f}s) decode, {expected:g}s was ordered",
+            backend=backend,
+            shot_id=shot_id,
+            hint="the clip arrived short; the runner downloads it again (it is never cached)",
+        )
+    if decoded - expected <= max(tolerance, frame):
         return
     raise JobFailedError(
-        f"clip runs {probe.duration:.2f}s but {expected:g}s was ordered",
+        f"clip runs {decoded:.2f}s but {expected:g}s was ordered",
         backend=backend,
         shot_id=shot_id,
         hint="the service returned a clip of another length; regenerate the take",

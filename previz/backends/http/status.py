@@ -1,8 +1,9 @@
 """How a service's HTTP answers reach the runner: retryable, or final with the service's words.
 
 Rate limits, server errors and dropped connections are :class:`RetryableServiceError` (honouring
-``Retry-After``); any other refusal is a final :class:`JobFailedError` carrying the service's own
-message, with every secret (and any masked echo of one) taken out. Backends never retry here.
+``Retry-After``); a refused key (401/403) is an :class:`AuthenticationError`; any other refusal
+is a final :class:`JobFailedError` carrying the service's own message, with every secret (and
+any masked echo of one) taken out. Backends never retry here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from collections.abc import Iterable
 
 import httpx
 
-from previz.errors import BackendError, JobFailedError, RetryableServiceError
+from previz.errors import (
+    AuthenticationError,
+    BackendError,
+    JobFailedError,
+    RetryableServiceError,
+)
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 """Statuses worth trying again: timeouts, rate limits and the server's own transient failures."""
@@ -65,6 +71,19 @@ def redact(text: str, hidden: Iterable[str | None]) -> str:
     return _MASKED_SECRET.sub("***", text)
 
 
+def has_error_body(response: httpx.Response) -> bool:
+    """Whether the answer is the service's own error object (not a proxy's page or nothing).
+
+    The services document a 5xx *with* their error body as "nothing was created"; without one
+    the answer may come from anything between us and them.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and any(k in body for k in ("error", "detail", "message"))
+
+
 def service_message(response: httpx.Response) -> str:
     """The human message inside an error body, in any of the shapes the services use.
 
@@ -111,9 +130,13 @@ def status_error(
             hint="transient; the runner retries it",
         )
     if status in (401, 403):
-        hint = auth_hint or "check the backend's API key or credentials"
-    else:
-        hint = "the service refused this request; fix the shot or the backend options"
+        return AuthenticationError(
+            message,
+            backend=backend,
+            shot_id=shot_id,
+            hint=auth_hint or "check the backend's API key or credentials",
+        )
+    hint = "the service refused this request; fix the shot or the backend options"
     return JobFailedError(message, retryable=False, backend=backend, shot_id=shot_id, hint=hint)
 
 

@@ -15,16 +15,20 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from previz.backends import http
-from previz.backends.base import Capabilities, Job, JobUpdate, RemoteBackend, RenderedMedia
+from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate
+from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure
 from previz.backends.veo.request import DURATIONS, REFERENCE_DURATIONS, video_request
-from previz.backends.veo.routes import GeminiRoute, VertexRoute, operation_update
-from previz.errors import BackendError, JobFailedError
+from previz.backends.veo.routes import (
+    GeminiRoute,
+    VertexRoute,
+    filtered_reasons,
+    operation_videos,
+)
+from previz.errors import BackendError
 
 logger = logging.getLogger("previz.backends.veo")
 
@@ -41,29 +45,34 @@ PRICE_PER_SECOND = {"standard": 0.40, "fast": 0.15}
 # Google documents no character limit for the prompt; Veo's model cards cap input at 1,024 tokens
 # [unconfirmed], roughly 4,000 characters of English.
 PROMPT_LIMIT = 4_000
-# The variables that hold a credential (what `previz backends` reports): a Gemini API key, or
-# the service-account file for Vertex AI's application-default credentials. The backend also
-# reads GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION,
-# GOOGLE_VERTEX_BASE_URL and GOOGLE_GEMINI_BASE_URL, as google-genai does.
-CREDENTIAL_VARS = ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS")
+# google.rpc codes worth another try: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL,
+# UNAVAILABLE. INVALID_ARGUMENT, FAILED_PRECONDITION and the like are final.
+RETRYABLE_RPC_CODES = frozenset({4, 8, 10, 13, 14})
 
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "1")
 
 
-class VeoBackend(RemoteBackend):
+class VeoBackend(HttpBackend):
     """Google Veo 3.1 through Vertex AI (primary) or the Gemini API."""
 
     name = "veo"
     version = "1"
     default_model = "veo-3.1-generate-preview"
     models = GEMINI_MODELS + VERTEX_ONLY_MODELS
+    service = "Veo"
+    # The variables that hold a credential (what `previz backends` reports): a Gemini API key,
+    # or the service-account file for Vertex AI's application-default credentials. The backend
+    # also reads GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION,
+    # GOOGLE_VERTEX_BASE_URL and GOOGLE_GEMINI_BASE_URL, as google-genai does.
+    key_vars = ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS")
+    poll_interval = 10.0
+    """Google's Veo guide reads the operation every 10 s (``time.sleep(10)``) [secondary]."""
 
     def __init__(
         self,
         *,
-        client: httpx.AsyncClient | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
         env: Mapping[str, str] | None = None,
@@ -74,8 +83,11 @@ class VeoBackend(RemoteBackend):
         credentials: Any | None = None,
         resolution: str = "720p",
         timeout: float = 120.0,
+        **setup: Any,
     ) -> None:
         environ = os.environ if env is None else env
+        key = api_key or environ.get("GOOGLE_API_KEY") or environ.get("GEMINI_API_KEY") or None
+        super().__init__(api_key=key, env=environ, timeout=timeout, **setup)
         if resolution not in SIZES:
             raise BackendError(
                 f"unknown Veo resolution {resolution!r}; available: {', '.join(SIZES)}",
@@ -83,8 +95,6 @@ class VeoBackend(RemoteBackend):
             )
         self.model = model or self.default_model
         self.resolution = resolution
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
         if vertexai is None:
             use = environ.get(
                 "GOOGLE_GENAI_USE_ENTERPRISE", environ.get("GOOGLE_GENAI_USE_VERTEXAI")
@@ -99,7 +109,7 @@ class VeoBackend(RemoteBackend):
                 else f"{where}-aiplatform.googleapis.com"
             )
             self.route = VertexRoute(
-                self._client,
+                self.client,
                 base_url or environ.get("GOOGLE_VERTEX_BASE_URL") or f"https://{host}",
                 project or environ.get("GOOGLE_CLOUD_PROJECT"),
                 where,
@@ -109,13 +119,12 @@ class VeoBackend(RemoteBackend):
                 environ
             )
         else:
-            key = api_key or environ.get("GOOGLE_API_KEY") or environ.get("GEMINI_API_KEY")
             self.route = GeminiRoute(
-                self._client,
+                self.client,
                 base_url
                 or environ.get("GOOGLE_GEMINI_BASE_URL")
                 or "https://generativelanguage.googleapis.com",
-                key or None,
+                self.api_key,
             )
             self._adc_hint = False
 
@@ -124,7 +133,7 @@ class VeoBackend(RemoteBackend):
         """``vertex`` or ``gemini``."""
         return "vertex" if self.route.vertex else "gemini"
 
-    def capabilities(self, model: str | None = None) -> Capabilities:
+    def service_capabilities(self, model: str | None = None) -> Capabilities:
         tier = "fast" if "fast" in (model or self.model) else "standard"
         return Capabilities(
             durations=DURATIONS if self.resolution == "720p" else REFERENCE_DURATIONS,
@@ -137,7 +146,6 @@ class VeoBackend(RemoteBackend):
             cost_per_second=PRICE_PER_SECOND[tier],
             max_concurrency=2,
             prompt_limit=PROMPT_LIMIT,
-            env_vars=CREDENTIAL_VARS,
         )
 
     def is_configured(self) -> bool:
@@ -147,79 +155,57 @@ class VeoBackend(RemoteBackend):
             return bool(self.route.project) and (self.route.configured() or self._adc_hint)
         return self.route.configured()
 
-    async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+    # -- what Veo says -----------------------------------------------------------------------
 
-    async def submit(self, job: Job) -> str:
+    async def headers(self, job: Job) -> dict[str, str]:
+        return await self.route.headers(job, self.name)
+
+    def secrets(self) -> tuple[str | None, ...]:
+        return self.route.secrets()
+
+    async def submit_request(self, job: Job) -> httpx.Request:
         self._check_model(job)
         body = video_request(job, vertex=self.route.vertex, backend=self.name, logger=logger)
-        headers = await self.route.headers(job, self.name)
-        request = self._client.build_request(
-            "POST", self.route.predict_url(job.model), headers=headers, json=body
-        )
-        answer = await self._json(request, job)
+        return await self.request("POST", self.route.predict_url(job.model), job, json=body)
+
+    def remote_id(self, answer: Answer) -> str | None:
         name = answer.get("name")
-        if not isinstance(name, str) or "/operations/" not in name:
-            raise JobFailedError(
-                "the service started no operation",
-                backend=self.name,
-                shot_id=job.shot_id,
-                hint="the base URL may point at something other than Veo",
-            )
-        logger.info("shot '%s' take %d submitted as %s", job.shot_id, job.take, name)
-        return name
+        return name if isinstance(name, str) and "/operations/" in name else None
 
-    async def poll(self, remote_id: str, job: Job) -> JobUpdate:
-        operation = await self._operation(remote_id, job)
-        update = operation_update(operation, vertex=self.route.vertex)
-        if update.error:
-            return JobUpdate(
-                status=update.status,
-                error=http.redact(update.error, self.route.secrets()),
-                retryable=update.retryable,
-            )
-        return update
+    async def status_request(self, remote_id: str, job: Job) -> httpx.Request:
+        return await self.route.operation_request(remote_id, job, self.name)
 
-    async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
-        operation = await self._operation(remote_id, job)
-        try:
-            await self.route.deliver(operation, job, dest, self.name)
-        except http.MediaLinkExpired:
-            logger.info(
-                "shot '%s': link of %s expired; fetching the operation again",
-                job.shot_id,
-                remote_id,
-            )
-            operation = await self._operation(remote_id, job)
-            await self.route.deliver(operation, job, dest, self.name)
-        return RenderedMedia(video=dest)
+    def job_update(self, answer: Answer, response: httpx.Response) -> JobUpdate:
+        if not answer.get("done"):
+            return JobUpdate(JobStatus.RUNNING)
+        if answer.get("error") is None and operation_videos(answer, vertex=self.route.vertex):
+            return JobUpdate(JobStatus.SUCCEEDED)
+        return JobUpdate(JobStatus.FAILED)
+
+    def failure(self, answer: Answer) -> ServiceFailure:
+        error = answer.get("error")
+        if isinstance(error, Mapping):
+            code = error.get("code")
+            reason = f"operation failed ({code}): {error.get('message', 'no message')}"
+            return ServiceFailure(reason, final=code not in RETRYABLE_RPC_CODES)
+        reasons = filtered_reasons(answer, vertex=self.route.vertex)
+        if reasons is not None:
+            why = "; ".join(reasons) or "no reason given"
+            return ServiceFailure(f"blocked by Veo's safety filters: {why}", blocked=True)
+        return ServiceFailure("the operation finished without a video")
+
+    async def clip_source(self, remote_id: str, answer: Answer, job: Job) -> httpx.Request | bytes:
+        return await self.route.clip(answer, job, self.name)
 
     def _check_model(self, job: Job) -> None:
         served = self.models if self.route.vertex else GEMINI_MODELS
         if job.model not in served:
-            raise JobFailedError(
+            raise self.refused(
+                job,
                 f"model '{job.model}' is not served on the {self.mode} route; "
                 f"available: {', '.join(served)}",
-                backend=self.name,
-                shot_id=job.shot_id,
                 hint="pick one of those models, or switch route with GOOGLE_GENAI_USE_VERTEXAI",
             )
-
-    async def _operation(self, remote_id: str, job: Job) -> dict[str, object]:
-        request = await self.route.operation_request(remote_id, job, self.name)
-        return await self._json(request, job)
-
-    async def _json(self, request: httpx.Request, job: Job) -> dict[str, object]:
-        response = await http.send(
-            self._client,
-            request,
-            backend=self.name,
-            shot_id=job.shot_id,
-            secrets_to_hide=self.route.secrets(),
-            auth_hint="check GOOGLE_API_KEY / GEMINI_API_KEY, or the Google Cloud credentials",
-        )
-        return http.json_object(response, backend=self.name, shot_id=job.shot_id)
 
 
 def _gcloud_adc(environ: Mapping[str, str]) -> bool:

@@ -22,19 +22,14 @@ import asyncio
 import base64
 import binascii
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from previz.backends import http
-from previz.backends.base import Job, JobStatus, JobUpdate
+from previz.backends.base import Job
 from previz.errors import BackendUnavailableError, JobFailedError, RetryableServiceError
 
 CLOUD_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-# google.rpc codes worth another try: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL,
-# UNAVAILABLE. INVALID_ARGUMENT, FAILED_PRECONDITION and the like are final.
-RETRYABLE_RPC_CODES = frozenset({4, 8, 10, 13, 14})
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -53,26 +48,18 @@ def _videos(operation: Mapping[str, Any], vertex: bool) -> list[Mapping[str, Any
     return [_mapping(_mapping(s).get("video")) for s in outcome.get("generatedSamples") or []]
 
 
-def operation_update(operation: Mapping[str, Any], *, vertex: bool) -> JobUpdate:
-    """Where a Veo long-running operation stands, in the runner's terms."""
-    if not operation.get("done"):
-        return JobUpdate(status=JobStatus.RUNNING)
-    error = operation.get("error")
-    if isinstance(error, Mapping):
-        code = error.get("code")
-        return JobUpdate(
-            status=JobStatus.FAILED,
-            error=f"operation failed ({code}): {error.get('message', 'no message')}",
-            retryable=code in RETRYABLE_RPC_CODES,
-        )
-    if _videos(operation, vertex):
-        return JobUpdate(status=JobStatus.SUCCEEDED, progress=1.0)
+def operation_videos(operation: Mapping[str, Any], *, vertex: bool) -> list[Mapping[str, Any]]:
+    """The videos a finished operation holds (none while running, or when it was blocked)."""
+    return _videos(operation, vertex)
+
+
+def filtered_reasons(operation: Mapping[str, Any], *, vertex: bool) -> list[str] | None:
+    """Google's reasons when its safety filters withheld the video, else ``None``."""
     outcome = _outcome(operation, vertex)
     reasons = outcome.get("raiMediaFilteredReasons") or []
     if outcome.get("raiMediaFilteredCount") or reasons:
-        why = "; ".join(str(r) for r in reasons) or "no reason given"
-        return JobUpdate(status=JobStatus.FAILED, error=f"blocked by Veo's safety filters: {why}")
-    return JobUpdate(status=JobStatus.FAILED, error="the operation finished without a video")
+        return [str(r) for r in reasons]
+    return None
 
 
 def _no_video(job: Job, backend: str) -> JobFailedError:
@@ -118,24 +105,13 @@ class GeminiRoute:
             "GET", f"{self.base_url}/v1beta/{remote_id}", headers=headers
         )
 
-    async def deliver(
-        self, operation: Mapping[str, Any], job: Job, dest: Path, backend: str
-    ) -> http.ClipProbe:
+    async def clip(self, operation: Mapping[str, Any], job: Job, backend: str) -> httpx.Request:
+        """The request for the clip: a ``files/…:download`` link (it redirects to storage)."""
         videos = _videos(operation, vertex=False)
         uri = videos[0].get("uri") if videos else None
         if not isinstance(uri, str):
             raise _no_video(job, backend)
-        request = self.client.build_request("GET", uri, headers=await self.headers(job, backend))
-        return await http.download_clip(
-            self.client,
-            request,
-            dest,
-            backend=backend,
-            shot_id=job.shot_id,
-            expected_seconds=job.seconds,
-            secrets_to_hide=self.secrets(),
-            strip_on_redirect=("x-goog-api-key",),
-        )
+        return self.client.build_request("GET", uri, headers=await self.headers(job, backend))
 
 
 class VertexRoute:
@@ -222,15 +198,14 @@ class VertexRoute:
             json={"operationName": remote_id},
         )
 
-    async def deliver(
-        self, operation: Mapping[str, Any], job: Job, dest: Path, backend: str
-    ) -> http.ClipProbe:
+    async def clip(self, operation: Mapping[str, Any], job: Job, backend: str) -> bytes:
+        """The clip's bytes, inline in the operation."""
         videos = _videos(operation, vertex=True)
         encoded = videos[0].get("bytesBase64Encoded") if videos else None
         if not isinstance(encoded, str):
             raise _no_video(job, backend)
         try:
-            data = base64.b64decode(encoded, validate=True)
+            return base64.b64decode(encoded, validate=True)
         except binascii.Error:
             raise RetryableServiceError(
                 "the operation's inline video is not valid base64",
@@ -238,6 +213,3 @@ class VertexRoute:
                 shot_id=job.shot_id,
                 hint="a damaged answer; the runner fetches it again",
             ) from None
-        return http.store_clip(
-            data, dest, backend=backend, shot_id=job.shot_id, expected_seconds=job.seconds
-        )

@@ -1,0 +1,41 @@
+"""The backend contract: everything a backend subclasses, returns or registers with.
+
+A backend turns one :class:`Job` into a clip. Write a :class:`LocalBackend` (``render``) for
+something that runs here, a :class:`RemoteBackend` (``submit`` / ``poll`` / ``download``) for a
+service with its own job API, or an :class:`HttpBackend` for an HTTP service — which then only
+builds requests, maps statuses and names the clip's URL. Declare what it can make in
+:class:`Capabilities`. Make it known to previz with an entry point in the ``previz.backends``
+group (``name = "package.module:BackendClass"``) or, in-process, with :func:`register_backend`.
+The errors a backend raises are in :mod:`previz.errors`; :mod:`previz.testing` holds the
+contract suite a backend should pass.
+"""
+
+from previz.backends.base import (
+    Backend,
+    Capabilities,
+    Job,
+    JobStatus,
+    JobUpdate,
+    LocalBackend,
+    Reference,
+    RemoteBackend,
+    RenderedMedia,
+)
+from previz.backends.http.backend import HttpBackend
+from previz.backends.registry import GROUP, register_backend, unregister_backend
+
+__all__ = [
+    "GROUP",
+    "Backend",
+    "Capabilities",
+    "HttpBackend",
+    "Job",
+    "JobStatus",
+    "JobUpdate",
+    "LocalBackend",
+    "Reference",
+    "RemoteBackend",
+    "RenderedMedia",
+    "register_backend",
+    "unregister_backend",
+]

@@ -1,0 +1,44 @@
+"""Reusing a cached take after an edit: a trimmed shot never pays for its clip again.
+
+The generated length is part of a take's cache key, and it follows the shot: a paid service
+generates at one of its allowed lengths (Veo 4, 6 or 8 s), the shortest that covers the shot
+and its handles. When an editor trims a 6-second shot to 3.5 s, the planner asks for a 4-second
+take — a new key, a new bill — although the 6-second take already in the cache holds every frame
+the cut needs. So before anything runs, a job whose key misses is tried at the backend's other
+allowed lengths: the first cached take that still covers the cut (``clip_in`` + the shot's
+length) replaces it. Longer lengths are tried first from the planned one up; a shorter one is
+accepted only when it still covers the cut without handles (a lengthened shot inside its take).
+A backend that renders any length (the animatic, locally and for free) has no other lengths to
+try: its clips re-render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from previz.backends.base import Backend, Job
+from previz.generate.cache import Cache
+from previz.generate.keys import job_key
+
+
+def reuse_cached_takes(
+    jobs: Sequence[Job], backends: Mapping[str, Backend], cache: Cache
+) -> list[Job]:
+    """``jobs``, each uncached one replaced by the same take at a cached length that covers it."""
+    return [_reusable(job, backends, cache) for job in jobs]
+
+
+def _reusable(job: Job, backends: Mapping[str, Backend], cache: Cache) -> Job:
+    if job.backend not in backends or cache.peek(job_key(job, backends)) is not None:
+        return job
+    caps = backends[job.backend].capabilities(job.model)
+    lengths = set(caps.durations or ()) | set(caps.reference_durations or ())
+    cut = job.clip_in + job.shot_seconds
+    longer = sorted(s for s in lengths if s > job.seconds)
+    shorter = sorted((s for s in lengths if cut - 1e-9 <= s < job.seconds), reverse=True)
+    for seconds in (*longer, *shorter):
+        candidate = replace(job, seconds=seconds)
+        if cache.peek(job_key(candidate, backends)) is not None:
+            return candidate
+    return job

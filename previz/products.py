@@ -1,0 +1,134 @@
+"""Outputs are products: a file is rewritten only when what it is made of changed.
+
+An output (an export, the timeline, the animatic, the review page) has a *content key*: a hash
+of everything it is made of — the cut's clips and their facts, the format, the writer's version.
+:class:`ProductStore` remembers, per output folder, the key each product was last written with
+and the identity of the files it wrote (size, mtime, inode). When the key is unchanged and the
+files are still the ones written, the product is current and is not touched, so its mtime stays
+(NLEs and sync tools notice rewrites). A file edited, replaced or deleted since is written again.
+
+The records live outside the output folder, so a hand-off folder holds only what an editor
+opens: under ``$PREVIZ_PRODUCTS_DIR``, else ``$XDG_CACHE_HOME/previz/products`` (``~/.cache``),
+one small JSON file per product and folder, each replaced atomically, so products written by
+different processes never race on one shared file. Losing them costs one rewrite of each
+product; a stale record can never keep a wrong file, because the file's identity must match.
+
+    key = product_key("animatic", WRITER_VERSION, [segment facts ...])
+    write_product(out / "animatic.mp4", key, lambda tmp: render_to(tmp))  # False: untouched
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+PRODUCTS_ENV = "PREVIZ_PRODUCTS_DIR"
+
+
+def products_dir() -> Path:
+    """Where product records live: ``$PREVIZ_PRODUCTS_DIR``, else the user's cache folder."""
+    override = os.environ.get(PRODUCTS_ENV)
+    if override:
+        return Path(override)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "previz" / "products"
+
+
+def product_key(*parts: Any) -> str:
+    """A content key: sha256 of ``parts`` (text and bytes hashed as is, the rest as JSON)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, bytes):
+            data = part
+        elif isinstance(part, str):
+            data = part.encode("utf-8")
+        else:
+            data = json.dumps(part, sort_keys=True, separators=(",", ":"), default=str).encode()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _identity(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+class ProductStore:
+    """The keys and file identities of the products written into one folder."""
+
+    def __init__(self, folder: Path, *, records: Path | None = None) -> None:
+        self.folder = Path(folder).resolve()
+        place = hashlib.sha256(str(self.folder).encode()).hexdigest()[:24]
+        self.records = (records or products_dir()) / place
+
+    def _record_path(self, name: str) -> Path:
+        return self.records / f"{name}.json"
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._record_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def files(self, name: str) -> list[Path]:
+        """The files product ``name`` was last written as (empty when never recorded)."""
+        record = self._read(name) or {}
+        return [self.folder / file for file in record.get("files", {})]
+
+    def current(self, name: str, key: str) -> bool:
+        """Whether product ``name`` was written with ``key`` and its files are untouched since."""
+        record = self._read(name)
+        if record is None or record.get("key") != key or not record.get("files"):
+            return False
+        files: dict[str, Any] = record["files"]
+        return all(_identity(self.folder / file) == seen for file, seen in files.items())
+
+    def record(self, name: str, key: str, paths: Sequence[Path]) -> None:
+        """Remember that product ``name`` was just written with ``key`` as ``paths``."""
+        files: dict[str, list[int] | None] = {}
+        for path in paths:
+            files[os.path.relpath(path, self.folder)] = _identity(path)
+        target = self._record_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        record = {"folder": str(self.folder), "key": key, "files": files}
+        partial.write_text(json.dumps(record, sort_keys=True), "utf-8")
+        os.replace(partial, target)
+
+    def forget(self, name: str) -> None:
+        """Drop product ``name``'s record, so it is written again next time."""
+        with contextlib.suppress(FileNotFoundError):
+            self._record_path(name).unlink()
+
+
+def write_product(
+    path: Path, key: str, write: Callable[[Path], None], *, name: str | None = None
+) -> bool:
+    """Write ``path`` with ``write(tmp)`` only if its key changed; return whether it was written.
+
+    ``write`` writes a hidden temporary file beside ``path`` that replaces ``path`` only when it
+    succeeded, so a failed writer leaves the previous file (and its record) as they were.
+    """
+    store = ProductStore(path.parent)
+    product = name or path.name
+    if store.current(product, key):
+        return False
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    store.record(product, key, [path])
+    return True

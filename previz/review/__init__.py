@@ -1,0 +1,15 @@
+"""Editorial review for people who don't run Python: a page to watch, boards to print, a sheet
+to plan with, and notes sent back into the shot list.
+
+- :func:`write_review` — ``BUILD_DIR/review/index.html``, the animatic beside the shot list;
+- :func:`write_boards` — PDF storyboards of a build;
+- :func:`write_shot_sheet` — the shot list as a CSV for spreadsheets;
+- :func:`read_notes` / :func:`merge_notes` — a reviewer's ``notes.json`` back into the scene file.
+"""
+
+from __future__ import annotations
+
+from previz.review.build import ReviewBuild, read_build
+from previz.review.page import write_review
+
+__all__ = ["ReviewBuild", "read_build", "write_review"]

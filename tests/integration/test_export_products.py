@@ -1,0 +1,93 @@
+"""Exports are products: exporting an unchanged cut again touches no file; a change rewrites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+import previz
+from previz.timeline import FORMATS
+from previz.timeline.export import export_products
+from tests.scene_text import MINIMAL
+from tests.timeline_fixtures import RATES, representative_timeline
+
+
+@pytest.fixture(scope="module")
+def cut(tmp_path_factory: pytest.TempPathFactory) -> otio.schema.Timeline:
+    media = tmp_path_factory.getbasetemp() / "timeline-media" / "24"
+    return representative_timeline(RATES["24"], media)[0]
+
+
+def identities(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) for p in paths}
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "otioz"])
+def test_exporting_an_unchanged_cut_again_leaves_the_export_untouched(
+    cut: otio.schema.Timeline, tmp_path: Path, fmt: str
+) -> None:
+    first = export_products(cut, tmp_path, [fmt])
+    before = identities(first.files[fmt])
+    again = export_products(cut, tmp_path, [fmt])
+    assert again.rewritten == []
+    assert identities(again.files[fmt]) == before
+
+
+def test_an_unchanged_otioz_bundle_is_not_rebundled(
+    cut: otio.schema.Timeline, tmp_path: Path
+) -> None:
+    before = identities(export_products(cut, tmp_path, ["otioz"]).files["otioz"])
+    again = export_products(cut, tmp_path, ["otioz"])
+    assert (again.rewritten, identities(again.files["otioz"])) == ([], before)
+
+
+def test_a_changed_clip_rewrites_every_export_of_the_cut(
+    cut: otio.schema.Timeline, tmp_path: Path
+) -> None:
+    formats = ["otio", "fcp7", "edl"]
+    export_products(cut, tmp_path, formats)
+    changed = cut.deepcopy()
+    changed.find_clips()[0].metadata["previz"]["action"] = "A new action."
+    assert sorted(export_products(changed, tmp_path, formats).rewritten) == sorted(formats)
+
+
+def test_a_different_frame_size_is_a_different_product(
+    cut: otio.schema.Timeline, tmp_path: Path
+) -> None:
+    export_products(cut, tmp_path, ["fcpxml"])
+    bigger = cut.deepcopy()
+    bigger.metadata["previz"]["resolution"] = [640, 360]
+    assert export_products(bigger, tmp_path, ["fcpxml"]).rewritten == ["fcpxml"]
+
+
+def test_an_export_replaced_by_hand_is_written_again(
+    cut: otio.schema.Timeline, tmp_path: Path
+) -> None:
+    files = export_products(cut, tmp_path, ["fcp7"]).files["fcp7"]
+    files[0].write_text("<xmeml/>")
+    assert export_products(cut, tmp_path, ["fcp7"]).rewritten == ["fcp7"]
+    assert files[0].read_text() != "<xmeml/>"
+
+
+def test_a_no_op_build_rewrites_no_timeline_or_export(write_scene) -> None:
+    scene = write_scene(MINIMAL)
+    out = scene.parent / "out"
+    first = previz.build(scene, out=out, formats=["all"])
+    products = [p for p in out.iterdir() if p.suffix not in (".mp4", ".json") and p.is_file()]
+    assert {"timeline.otio", "timeline.aaf", "timeline.V1.edl"} <= {p.name for p in products}
+    before = identities(products)
+    again = previz.build(scene, out=out, formats=["all"])
+    assert (first.ok, again.ok, again.rewritten) == (True, True, [])
+    assert identities(products) == before
+
+
+def test_the_build_summary_is_rewritten_only_when_the_run_differs(write_scene) -> None:
+    scene = write_scene(MINIMAL)
+    out = scene.parent / "out"
+    previz.build(scene, out=out, formats=["otio"])  # generated: 2
+    previz.build(scene, out=out, formats=["otio"])  # cached: 2 — a different summary
+    before = identities([out / "build.json"])
+    previz.build(scene, out=out, formats=["otio"])
+    assert identities([out / "build.json"]) == before

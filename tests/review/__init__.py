@@ -1,0 +1,1 @@
+"""Tests of the review page, boards, shot-list sheet and notes."""

@@ -1,0 +1,169 @@
+"""The review page in a real headless Chromium: opened from disk, driven like a reviewer would."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from previz.pipeline import BuildResult
+from previz.review.notes import merge_notes
+from previz.shotlist.loader import load
+from tests.conftest import REPO
+from tests.review.browser import Browser
+from tests.review.conftest import TITLE
+
+ARTEFACTS = REPO / "artefacts"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for the page")
+
+
+@pytest.fixture
+def page(browser: Browser, review_build: BuildResult) -> Browser:
+    """The shared build's review page, freshly loaded with no notes stored, the video ready."""
+    assert review_build.review is not None
+    browser.open(review_build.review)
+    browser.js("window.localStorage.clear()")
+    browser.open(review_build.review)
+    wait_for(lambda: browser.js("return document.getElementById('player').readyState >= 1"))
+    return browser
+
+
+def player_time(page: Browser) -> float:
+    wait_for(lambda: page.js("return !document.getElementById('player').seeking"))
+    return float(page.js("return document.getElementById('player').currentTime"))
+
+
+def test_the_page_loads_from_disk_without_a_console_error(page: Browser) -> None:
+    time.sleep(0.3)
+    problems = [e for e in page.console() if e["level"] in ("SEVERE", "WARNING")]
+    assert problems == []
+
+
+def test_the_page_requests_nothing_but_its_own_files(page: Browser, review_build) -> None:
+    page.js("document.getElementById('player').play()")
+    time.sleep(0.5)
+    urls = [r["request"]["url"] for r in page.requests()]
+    mine = [u for u in urls if u.startswith("file://")]
+    assert any(u.endswith("/animatic.mp4") for u in mine)
+    assert any(u.endswith("/review.js") for u in mine)
+    assert all(u.split(":", 1)[0] in ("file", "data", "blob", "chrome") for u in urls), urls
+    build_dir = review_build.out_dir.resolve().as_uri()
+    assert all(u.startswith(build_dir) for u in mine)
+
+
+def test_clicking_a_shot_puts_the_player_at_its_record_time(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s2").click()
+    assert abs(player_time(page) - 24 / 24) < 0.5 / 24
+    assert page.js("return document.getElementById('timecode').textContent") == "01:00:01:00"
+
+
+def test_the_shot_under_the_playhead_is_highlighted(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s4").click()
+    player_time(page)
+    current = page.js("return [...document.querySelectorAll('li.shot.current')].map(e => e.id)")
+    assert current == ["shot-s4"]
+
+
+def test_playing_moves_the_highlight_to_the_next_shot(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s1").click()
+    player_time(page)
+    page.js("document.getElementById('player').play()")
+    wait_for(lambda: page.js("return document.getElementById('player').currentTime > 1.2"))
+    assert page.js("return document.querySelector('li.shot.current').id") == "shot-s2"
+
+
+def test_editor_keys_step_shots_and_frames(page: Browser) -> None:
+    keys = page.driver.find_element("tag name", "body")
+    keys.send_keys("\ue015")  # ↓ next shot: s2 at frame 24
+    assert round(player_time(page) * 24) == 24
+    keys.send_keys("\ue014", "\ue014")  # → → two frames on
+    assert round(player_time(page) * 24) == 26
+    keys.send_keys("\ue012")  # ← one frame back
+    assert round(player_time(page) * 24) == 25
+    keys.send_keys("\ue013")  # ↑ back to the head of this shot
+    assert round(player_time(page) * 24) == 24
+
+
+def test_hostile_strings_stay_text(page: Browser) -> None:
+    assert page.driver.title == f"{TITLE} — previz review"
+    assert page.js("return document.querySelectorAll('img[src=x], svg, b, u, i').length") == 0
+    action = page.js("return document.querySelector('#shot-s1 .action').textContent")
+    assert action.startswith("<script>document.title='pwned'</script>")
+    chip = page.js("return document.querySelector('#shot-s1 .chip').textContent")
+    assert chip.startswith("Eve <img")
+
+
+def download_notes(page: Browser, reviewer: str, shot: str, text: str) -> Path:
+    """Type ``text`` as a note on ``shot`` and download notes.json; its path."""
+    for old in page.downloads.glob("*"):
+        old.unlink()
+    page.driver.find_element("id", "reviewer-name").send_keys(reviewer)
+    field = page.driver.find_element("css selector", f"#shot-{shot} form.shot-note textarea")
+    field.send_keys(text)
+    page.driver.find_element("css selector", f"#shot-{shot} form.shot-note button").click()
+    page.driver.find_element("id", "download-notes").click()
+    saved: Path = wait_for(lambda: next(page.downloads.glob("notes.json"), None))
+    wait_for(lambda: saved.read_text().endswith("}\n"))
+    return saved
+
+
+def test_a_note_typed_in_the_page_comes_out_in_notes_json(page: Browser) -> None:
+    saved = download_notes(page, "Dana <Director>", "s2", "Hold on Bob a beat longer </script>")
+    notes = json.loads(saved.read_text())
+    assert notes["reviewer"] == "Dana <Director>"
+    assert notes["notes"] == [
+        {
+            "reviewer": "Dana <Director>",
+            "shot": "s2",
+            "record_timecode": "01:00:01:00",
+            "text": "Hold on Bob a beat longer </script>",
+            "frame": 24,
+            "created": notes["notes"][0]["created"],
+        }
+    ]
+
+
+def test_notes_from_the_page_merge_into_the_scene_file(
+    page: Browser, review_project: Path, tmp_path: Path
+) -> None:
+    scene = tmp_path / review_project.name
+    shutil.copy(review_project, scene)
+    shutil.copy(review_project.parent / "eve.png", tmp_path)
+    saved = download_notes(page, "Dana", "s4", "end on the skyline")
+    assert merge_notes(scene, saved, apply=True).written
+    assert load(scene).shot("s4").shot.notes == "01:00:03:12 Dana: end on the skyline"
+
+
+def test_a_note_at_the_playhead_names_the_shot_and_timecode_there(page: Browser) -> None:
+    page.js("document.getElementById('player').currentTime = (30 + 0.01) / 24")
+    player_time(page)
+    page.driver.find_element("id", "playhead-text").send_keys("too dark here")
+    page.driver.find_element("css selector", "#playhead-note button").click()
+    stored = page.js("return JSON.parse(localStorage.getItem(document.body.dataset.storageKey))")
+    assert [(n["shot"], n["record_timecode"], n["text"]) for n in stored] == [
+        ("s2", "01:00:01:06", "too dark here")
+    ]
+
+
+def test_a_screenshot_of_the_page_is_kept(page: Browser, tmp_path: Path) -> None:
+    page.driver.find_element("id", "shot-s2").click()
+    player_time(page)
+    shot = tmp_path / "review-page.png"
+    assert page.driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 20_000
+    ARTEFACTS.mkdir(exist_ok=True)
+    shutil.copy(shot, ARTEFACTS / "review-page.png")

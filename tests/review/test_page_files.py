@@ -1,0 +1,95 @@
+"""The review page's folder: self-contained, relative, locked down, untouched when unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from previz.pipeline import BuildResult
+from previz.review import read_build, write_review
+from previz.review.page import render_page
+
+
+@pytest.fixture(scope="module")
+def page(review_build: BuildResult) -> Path:
+    assert review_build.review is not None
+    return review_build.review
+
+
+def test_every_build_writes_a_review_page(review_build: BuildResult) -> None:
+    assert review_build.review == review_build.out_dir / "review" / "index.html"
+
+
+def test_every_file_the_page_uses_is_a_relative_path_inside_the_build(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    links = tree.xpath("//@src | //link/@href")
+    assert links
+    for link in links:
+        assert "://" not in link and not link.startswith("/")
+        target = (page.parent / link).resolve()
+        assert target.is_file() and page.parent.parent.resolve() in target.parents
+
+
+def test_the_page_has_no_inline_script_or_event_handler(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    assert all(script.get("src") and not (script.text or "").strip()
+               for script in tree.iter("script"))  # fmt: skip
+    handlers = [
+        a for e in tree.iter() if isinstance(e.tag, str) for a in e.attrib if a.startswith("on")
+    ]
+    assert handlers == []
+
+
+def test_the_content_security_policy_forbids_inline_script_and_the_network(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (policy,) = tree.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    rules = dict(rule.strip().split(" ", 1) for rule in policy.split(";"))
+    assert rules["default-src"] == "'none'" and rules["connect-src"] == "'none'"
+    assert rules["script-src"] == "'self'"
+    assert "unsafe" not in policy
+
+
+def test_each_character_chip_has_the_animatic_colour(review_build: BuildResult, page: Path) -> None:
+    css = (page.parent / "cast.css").read_text()
+    tree = lxml_html.parse(str(page))
+    for shot, character in (("s1", "eve"), ("s2", "bob")):
+        (chip,) = tree.xpath(f"//li[@id='shot-{shot}']//li[contains(@class, 'chip')]/@class")
+        (cast_class,) = (c for c in chip.split() if c.startswith("cast-"))
+        assert f".{cast_class} {{ --cast: {review_build.shotlist.colors[character]}; }}" in css
+
+
+def test_reference_images_are_copied_beside_the_page(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (reference,) = tree.xpath("//div[@class='references']/img/@src")
+    assert reference.startswith("refs/") and (page.parent / reference).is_file()
+
+
+def test_every_take_has_a_poster_and_the_selected_one_is_marked(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    takes = tree.xpath("//li[@id='shot-s2']//li[contains(@class, 'take')]")
+    assert [t.get("class").split() for t in takes] == [["take", "selected"], ["take"]]
+    assert all(t.xpath(".//img/@src")[0].startswith("posters/") for t in takes)
+
+
+def test_an_unchanged_build_leaves_the_page_untouched(review_build: BuildResult) -> None:
+    folder = review_build.out_dir / "review"
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    write_review(review_build.out_dir)
+    after = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_credentials_in_the_environment_never_reach_the_page(
+    review_build: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-live-0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    build = read_build(review_build.out_dir)
+    leaked = dataclasses.replace(build.shots[0], prompt=f"a prompt pasted with {secret} in it")
+    html = render_page(dataclasses.replace(build, shots=(leaked, *build.shots[1:])), {}, {})
+    assert secret not in html
+    assert re.search(r"a prompt pasted with \*+ in it", html)

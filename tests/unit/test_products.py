@@ -1,0 +1,80 @@
+"""Outputs as products: a file is written again only when its content key changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from previz.products import ProductStore, product_key, write_product
+
+
+def identity(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def writer(text: str, calls: list[str]):
+    def write(tmp: Path) -> None:
+        calls.append(text)
+        tmp.write_text(text)
+
+    return write
+
+
+def test_an_unchanged_key_leaves_the_file_untouched(tmp_path: Path) -> None:
+    target, calls = tmp_path / "cut.txt", []
+    assert write_product(target, "k1", writer("one", calls))
+    before = identity(target)
+    assert not write_product(target, "k1", writer("one", calls))
+    assert identity(target) == before
+    assert calls == ["one"]
+
+
+def test_a_changed_key_rewrites_the_file(tmp_path: Path) -> None:
+    target, calls = tmp_path / "cut.txt", []
+    write_product(target, "k1", writer("one", calls))
+    assert write_product(target, "k2", writer("two", calls))
+    assert target.read_text() == "two"
+
+
+def test_a_file_edited_since_it_was_written_is_written_again(tmp_path: Path) -> None:
+    target, calls = tmp_path / "cut.txt", []
+    write_product(target, "k1", writer("one", calls))
+    target.write_text("someone else's edit")
+    assert write_product(target, "k1", writer("one", calls))
+    assert target.read_text() == "one"
+
+
+def test_a_deleted_file_is_written_again(tmp_path: Path) -> None:
+    target, calls = tmp_path / "cut.txt", []
+    write_product(target, "k1", writer("one", calls))
+    target.unlink()
+    assert write_product(target, "k1", writer("one", calls))
+    assert target.exists()
+
+
+def test_a_failing_writer_keeps_the_previous_file_and_record(tmp_path: Path) -> None:
+    target, calls = tmp_path / "cut.txt", []
+    write_product(target, "k1", writer("one", calls))
+
+    def broken(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise RuntimeError("encoder died")
+
+    with pytest.raises(RuntimeError):
+        write_product(target, "k2", broken)
+    assert target.read_text() == "one"
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.txt"]
+    assert ProductStore(tmp_path).current("cut.txt", "k1")
+
+
+def test_records_stay_out_of_the_output_folder(tmp_path: Path) -> None:
+    write_product(tmp_path / "cut.txt", "k1", writer("one", []))
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.txt"]
+
+
+def test_product_keys_differ_by_every_part_and_not_by_dict_order() -> None:
+    assert product_key("a", {"x": 1, "y": 2}) == product_key("a", {"y": 2, "x": 1})
+    assert product_key("a", "bc") != product_key("ab", "c")
+    assert product_key("a", b"\x00") != product_key("a", b"\x01")

@@ -1,0 +1,68 @@
+"""A trimmed shot reuses its cached take at another allowed length instead of paying again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from previz.backends.base import Capabilities, Job
+from previz.generate import estimate_cost
+from previz.generate.reuse import reuse_cached_takes
+from tests.fakes.backend import FakeRemoteBackend, Project, jobs_for
+
+
+class FixedLengths(FakeRemoteBackend):
+    """A service that generates 4, 6 or 8 seconds only (as Veo does)."""
+
+    def capabilities(self, model: str | None = None) -> Capabilities:
+        return replace(super().capabilities(model), durations=(4.0, 6.0, 8.0))
+
+
+@pytest.fixture
+def service(clip: Path, project: Project) -> FixedLengths:
+    return FixedLengths(clip, latency=1.0, cost_per_second=0.5, clock=project.clock)
+
+
+def shot(seconds: float, generated: float, clip_in: float = 0.0) -> Job:
+    job = jobs_for(["1A"], backend="fake-remote")[0]
+    return replace(job, seconds=generated, shot_seconds=seconds, clip_in=clip_in)
+
+
+async def test_a_tail_trim_reuses_the_longer_cached_take(
+    service: FixedLengths, project: Project
+) -> None:
+    await project.run([shot(5.5, 6.0)], service)
+    trimmed = shot(3.5, 4.0)
+    [job] = reuse_cached_takes([trimmed], {service.name: service}, project.cache)
+    assert job.seconds == 6.0 and job.shot_seconds == 3.5
+    assert estimate_cost([job], {service.name: service}, project.cache).total == 0.0
+
+
+async def test_a_rebuild_after_a_trim_submits_nothing(
+    service: FixedLengths, project: Project
+) -> None:
+    await project.run([shot(5.5, 6.0)], service)
+    jobs = reuse_cached_takes([shot(3.0, 4.0, clip_in=1.0)], {service.name: service}, project.cache)
+    report = await project.run(jobs, service)
+    assert service.calls["submit"] == 1 and report.cached == 1
+
+
+async def test_a_shot_lengthened_inside_its_take_reuses_the_shorter_take(
+    service: FixedLengths, project: Project
+) -> None:
+    await project.run([shot(3.0, 4.0)], service)
+    [job] = reuse_cached_takes([shot(3.8, 6.0)], {service.name: service}, project.cache)
+    assert job.seconds == 4.0
+
+
+async def test_a_take_that_no_longer_covers_the_cut_is_generated_again(
+    service: FixedLengths, project: Project
+) -> None:
+    await project.run([shot(3.0, 4.0)], service)
+    [job] = reuse_cached_takes(
+        [shot(3.5, 6.0, clip_in=1.0)], {service.name: service}, project.cache
+    )
+    assert job.seconds == 6.0
+    assert estimate_cost([job], {service.name: service}, project.cache).total == 3.0
