@@ -64,6 +64,7 @@ class SharedCache(Cache):
         self.store = store
         self.copy_bytes = copy_bytes
         self._copy_used: int | None = None
+        self._downloaded: set[str] = set()  # fetched by this process (a peek, then a get)
         if not store.atomic:
             log.warning(
                 "%s has no conditional writes: two machines may both pay for one take", store.url
@@ -84,7 +85,7 @@ class SharedCache(Cache):
         """The local copy's entry, else the store's (downloaded into the copy), else None."""
         entry = self._local(key)
         if entry is not None:
-            self._looked_up(key, "local")
+            self._looked_up(key, "remote" if key in self._downloaded else "local")
             _touch(entry.folder / RECORD)
             if (entry.folder / _UNPUBLISHED).exists():
                 self._publish_remote(entry)
@@ -168,6 +169,7 @@ class SharedCache(Cache):
         finally:
             shutil.rmtree(temp, ignore_errors=True)
         self._grew(entry)
+        self._downloaded.add(key)
         return entry
 
     def _fetch_media(self, folder: str, record: CacheRecord, temp: Path) -> str | None:

@@ -13,10 +13,12 @@ starts the process, waits until it answers and stops it afterwards.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -31,6 +33,8 @@ TEST_KEYS = {
     "AWS_ACCESS_KEY_ID": "previz-test-key-id",
     "AWS_SECRET_ACCESS_KEY": "previz-test-secret-4a1f",
     "AWS_DEFAULT_REGION": "us-east-1",
+    # without keys botocore would ask the EC2 metadata address; tests talk to 127.0.0.1 only
+    "AWS_EC2_METADATA_DISABLED": "true",
 }
 
 
@@ -57,6 +61,7 @@ def serve(port: int) -> None:
     )
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     app = SerialWrites(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"moto S3 listening on http://127.0.0.1:{port}", flush=True)
@@ -73,11 +78,13 @@ def _free_port() -> int:
 def moto_server() -> Iterator[str]:
     """Start the server in a child process; yield its endpoint URL; stop it at the end."""
     port = _free_port()
+    # The server logs every request: to a file, never to a pipe nobody drains (it would block).
+    log = tempfile.TemporaryFile()  # noqa: SIM115  # closed in the finally below
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.s3", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -88,7 +95,8 @@ def moto_server() -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode() if process.stderr else ""
+                    log.seek(0)
+                    err = log.read().decode(errors="replace")
                     raise RuntimeError(f"moto did not start: {err[-2000:]}") from None
                 time.sleep(0.1)
         yield endpoint
@@ -99,6 +107,7 @@ def moto_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def s3_environment(endpoint: str) -> dict[str, str]:
