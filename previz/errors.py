@@ -162,6 +162,10 @@ class BudgetError(PrevizError):
     """A run would spend more than ``--max-cost`` allows."""
 
 
+class ProjectLocked(PrevizError):
+    """Another build holds the project's lock (``.previz/build.lock``)."""
+
+
 class TimelineError(PrevizError):
     """A timeline cannot be assembled, exported or conformed."""
 

@@ -14,13 +14,17 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import opentimelineio as otio
+
 from previz.backends.base import Backend, Clip
-from previz.backends.registry import create_backend
+from previz.backends.options import OptionValues, check_cli_options, merge_options
+from previz.backends.registry import backend_class
 from previz.errors import (
     BackendUnavailableError,
     OutputError,
@@ -36,16 +40,20 @@ from previz.generate import (
     estimate_cost,
     run_jobs,
 )
+from previz.generate import lock as build_lock
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
-from previz.media.sequence import Segment, build_sequence
+from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
-from previz.shotlist.loader import load, position, read_yaml
+from previz.scripting import Scene, resolve_scene
+from previz.shotlist.installed import check_backends
+from previz.shotlist.loader import position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
+from previz.timeline.playout import playout
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
 
@@ -60,6 +68,7 @@ class BuildResult:
     animatic: Path | None = None
     timeline: Path | None = None
     exports: dict[str, list[Path]] = field(default_factory=dict)
+    transition_problems: list[str] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)  # exports written (not current)
     review: Path | None = None
 
@@ -73,16 +82,30 @@ def project_dir(shotlist: ResolvedShotList) -> Path:
     return shotlist.base_dir
 
 
-def make_backends(
-    names: Sequence[str], options: Mapping[str, Mapping[str, Any]] | None = None
-) -> dict[str, Backend]:
-    """One instance per backend name, with its constructor options."""
+def make_backends(names: Sequence[str], options: OptionValues | None = None) -> dict[str, Backend]:
+    """One instance per backend name, with its declared options (checked against them)."""
     options = options or {}
-    return {name: create_backend(name, **dict(options.get(name, {}))) for name in set(names)}
+    instances = {}
+    for name in set(names):
+        cls = backend_class(name)
+        values = cls.parse_options(options.get(name, {})).model_dump(exclude_unset=True)
+        instances[name] = cls(**values)
+    return instances
+
+
+def backends_for(
+    shotlist: ResolvedShotList, backend: str | None = None, options: OptionValues | None = None
+) -> dict[str, Backend]:
+    """The backends a shot list uses (or ``backend`` for all), with the scene's options and
+    ``options`` (the command line's) over them."""
+    if options:
+        check_cli_options(options)
+    names = [backend or shot.backend for shot in shotlist.shots]
+    return make_backends(names, merge_options(shotlist.project.backends, options))
 
 
 async def abuild(
-    scene: str | Path | ResolvedShotList,
+    scene: Scene,
     *,
     out: Path | None = None,
     backend: str | None = None,
@@ -96,18 +119,30 @@ async def abuild(
     job_timeout: float | None = None,
     backends: Mapping[str, Backend] | None = None,
     progress: RunProgress | None = None,
+    options: OptionValues | None = None,
+    resubmit_unknown: bool = False,
+    retry_blocked: bool = False,
+    regenerate_expired: bool = False,
+    wait: bool = False,
 ) -> BuildResult:
     """Build a scene: generate what is not cached, then write the animatic and timeline.
 
     ``formats`` defaults to the project's ``exports`` (else :data:`DEFAULT_FORMATS`); the
-    timeline's ``.otio`` is always written.
+    timeline's ``.otio`` is always written. ``options`` override the scene's
+    ``project.backends`` option by option (``{"luma": {"resolution": "1080p"}}`` is what
+    ``-o luma.resolution=1080p`` gives). One build runs per project at a time
+    (``.previz/build.lock``): another one waits ``LOCK_WAIT`` seconds, then stops naming the
+    holder — or, with ``wait``, queues behind it. ``resubmit_unknown``, ``retry_blocked`` and
+    ``regenerate_expired`` let takes the journal holds be generated again (see
+    :mod:`previz.generate.runner`).
     """
-    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    shotlist = resolve_scene(scene, caller="previz.abuild")
+    if backend is None and backends is None:
+        check_backends(shotlist)  # located at the 'backend:' that names it
     formats = build_formats(shotlist, formats)  # a typo fails now, not after generating
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)
-    names = [backend or shot.backend for shot in shotlist.shots]
-    instances = dict(backends) if backends is not None else make_backends(names)
+    instances = dict(backends) if backends is not None else backends_for(shotlist, backend, options)
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
@@ -115,38 +150,55 @@ async def abuild(
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
+    locked = (
+        contextlib.nullcontext()
+        if dry_run
+        else build_lock.project_lock(_prepared(state), wait=None if wait else build_lock.LOCK_WAIT)
+    )
     try:
-        with Journal(_prepared(state) / "journal.sqlite") as journal:
-            report = await run_jobs(
-                jobs,
-                instances,
-                cache=cache,
-                journal=journal,
-                workdir=state / "work",
-                concurrency=concurrency,
-                request_rate=request_rate,
-                job_timeout=job_timeout,
-                max_cost=max_cost,
-                continuity=shotlist.project.continuity,
-                dry_run=dry_run,
-                progress=progress,
-                selected_takes={s.id: s.selected_take for s in shotlist.shots},
-            )
+        async with locked:
+            with _journal(state, dry_run) as journal:
+                report = await run_jobs(
+                    jobs,
+                    instances,
+                    cache=cache,
+                    journal=journal,
+                    workdir=state / "work",
+                    concurrency=concurrency,
+                    request_rate=request_rate,
+                    job_timeout=job_timeout,
+                    max_cost=max_cost,
+                    continuity=shotlist.project.continuity,
+                    dry_run=dry_run,
+                    progress=progress,
+                    selected_takes={s.id: s.selected_take for s in shotlist.shots},
+                    resubmit_unknown=resubmit_unknown,
+                    retry_blocked=retry_blocked,
+                    regenerate_expired=regenerate_expired,
+                )
+            result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
+            if not dry_run:
+                _write_outputs(result, formats)
     finally:
         cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
-    result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
-    if dry_run:
-        return result
-    clips = place_clips(report.clips, out_dir)
-    result.animatic = write_animatic(shotlist, clips, out_dir)
-    exported = write_timeline(shotlist, clips, report, out_dir, formats)
+    return result
+
+
+def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
+    """Place the clips; write the animatic, the timeline and its exports, build.json, review."""
+    clips = place_clips(result.report.clips, result.out_dir)
+    failures = {f.shot_id: f.reason for f in result.report.failures}
+    timeline = assemble(result.shotlist, clips, failures=failures)
+    problems = timeline.metadata["previz"].get("transition_problems", [])
+    result.transition_problems = [str(problem["message"]) for problem in problems]
+    result.animatic = write_animatic(result.shotlist, timeline, result.out_dir).path
+    exported = write_timeline(timeline, result.out_dir, formats)
     result.timeline, result.exports = exported.files["otio"][0], exported.files
     result.rewritten = exported.rewritten
     write_summary(result)
-    result.review = write_review(out_dir)
-    return result
+    result.review = write_review(result.out_dir)
 
 
 def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:
@@ -185,7 +237,7 @@ def require_credentials(estimate: CostEstimate, backends: Mapping[str, Backend])
             )
 
 
-def build(scene: str | Path | ResolvedShotList, **options: Any) -> BuildResult:
+def build(scene: Scene, **options: Any) -> BuildResult:
     """Synchronous :func:`abuild` for scripts; inside a running event loop use ``abuild``."""
     try:
         asyncio.get_running_loop()
@@ -195,6 +247,22 @@ def build(scene: str | Path | ResolvedShotList, **options: Any) -> BuildResult:
         "previz.build() cannot run inside a running event loop (a notebook, an async app)",
         hint="use 'await previz.abuild(...)' there instead",
     )
+
+
+@contextlib.contextmanager
+def _journal(state: Path, dry_run: bool) -> Iterator[Journal]:
+    """The project's journal; a dry run that finds none reads an empty one in a temporary
+    folder, so planning writes nothing into the project."""
+    path = state / "journal.sqlite"
+    if dry_run and not path.exists():
+        with (
+            tempfile.TemporaryDirectory(prefix="previz-dry-run-") as folder,
+            Journal(Path(folder) / "journal.sqlite") as journal,
+        ):
+            yield journal
+        return
+    with Journal(_prepared(state) / "journal.sqlite") as journal:
+        yield journal
 
 
 def _stem(shotlist: ResolvedShotList) -> str:
@@ -261,20 +329,14 @@ def _link(source: Path, dest: Path) -> Path:
 
 
 def write_animatic(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], out_dir: Path
-) -> Path:
-    """Join the selected take of every shot (a slate where it failed) into ``animatic.mp4``."""
-    segments = [
-        Segment(
-            s.id,
-            s.seconds,
-            clip.path if (clip := clips.get((s.id, s.selected_take))) else None,
-            clip_in=float(s.clip_in.to_seconds()),
-        )
-        for s in shotlist.shots
-    ]
+    shotlist: ResolvedShotList, timeline: otio.schema.Timeline, out_dir: Path
+) -> SequenceResult:
+    """``animatic.mp4``: the timeline's picture and sound as it plays (a slate where a shot
+    failed), left untouched when the cut has not changed."""
+    parts = playout(timeline)
     return build_sequence(
-        segments,
+        parts.pictures,
+        parts.sounds,
         out_dir / "animatic.mp4",
         ffmpeg=find_ffmpeg(),
         width=shotlist.width,
@@ -285,15 +347,9 @@ def write_animatic(
 
 
 def write_timeline(
-    shotlist: ResolvedShotList,
-    clips: Mapping[tuple[str, int], Clip],
-    report: RunReport,
-    out_dir: Path,
-    formats: Sequence[str],
+    timeline: otio.schema.Timeline, out_dir: Path, formats: Sequence[str]
 ) -> Exported:
-    """Assemble the OTIO timeline and export it to every requested format whose key changed."""
-    failures = {f.shot_id: f.reason for f in report.failures}
-    timeline = assemble(shotlist, clips, failures=failures)
+    """Export the assembled timeline to every requested format whose key changed."""
     return export_products(timeline, out_dir, formats)
 
 
@@ -307,6 +363,7 @@ def write_summary(result: BuildResult) -> Path:
         "cached": report.cached,
         "generated": report.generated,
         "spent_usd": round(report.spent, 4),
+        "unknown_usd": round(report.at_risk, 4),
         "failures": [
             {
                 "shot": f.shot_id,
@@ -314,9 +371,11 @@ def write_summary(result: BuildResult) -> Path:
                 "backend": f.backend,
                 "reason": f.reason,
                 "retryable": f.retryable,
+                "state": f.state,
             }
             for f in report.failures
         ],
+        "transition_problems": result.transition_problems,
         "animatic": result.animatic.name if result.animatic else None,
         "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
     }

@@ -3,31 +3,37 @@ the cache holds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from previz.backends.options import OptionValues
 from previz.generate import CostEstimate, Generation, Journal, estimate_cost
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import SharedCache, open_cache
-from previz.pipeline import make_backends, project_dir
+from previz.pipeline import backends_for, project_dir
 from previz.shotlist.loader import load
+from previz.shotlist.resolve import ResolvedShotList
 
 
 def estimate(
-    scene: str | Path,
+    scene: str | Path | ResolvedShotList,
     *,
     backend: str | None = None,
     model: str | None = None,
     cache_dir: str | Path | None = None,
+    options: OptionValues | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
-    shotlist = load(scene)
-    backends = make_backends([backend or s.backend for s in shotlist.shots])
+    shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
+    backends = backends_for(shotlist, backend, options)
     cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
-    jobs = reuse_cached_takes(plan_jobs(shotlist, backends, backend=backend, model=model),
-                              backends, cache)  # fmt: skip
-    return estimate_cost(jobs, backends, cache)
+    planned = plan_jobs(shotlist, backends, backend=backend, model=model)
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
+                   if row.job.seconds != job.seconds)  # fmt: skip
+    return dataclasses.replace(result, reused=reused)
 
 
 def generation_log(
@@ -54,6 +60,7 @@ class CacheSummary:
     entries: int
     bytes: int
     removed: int = 0
+    checked: int = 0  # takes decoded whole by ``verify``
     location: str = ""
     shared: bool = False
     copy_bytes: int = 0
@@ -84,11 +91,12 @@ def cache_summary(
         removed = sum(not cache.verify(key) for key in keys)
     else:
         removed = 0
+    checked = len(keys) if verify and not clear else 0
     summary = CacheSummary(
-        cache.root, len(keys) - removed, cache.size(), removed, cache.location,
+        cache.root, len(keys) - removed, cache.size(), removed, checked, cache.location,
         lookups=cache.stats(),
     )  # fmt: skip
     if isinstance(cache, SharedCache):
-        return replace(summary, shared=True, copy_bytes=cache.copy_size(),
-                       copy_limit=cache.copy_bytes)  # fmt: skip
+        return dataclasses.replace(summary, shared=True, copy_bytes=cache.copy_size(),
+                                   copy_limit=cache.copy_bytes)  # fmt: skip
     return summary

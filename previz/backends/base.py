@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from previz.backends.payload import ShotFacts, service_payload
+from previz.errors import BackendError
+
 
 class JobStatus(str, enum.Enum):
     """Where a job is in its life, as the journal records it."""
@@ -145,6 +150,19 @@ class RenderedMedia:
     stems: dict[str, Path] = field(default_factory=dict)
 
 
+class BackendOptions(BaseModel):
+    """The options a user may set for a backend (``project.backends``, ``-o name.key=value``).
+
+    A backend declares its own as a subclass named ``Options``: one typed field each, with a
+    default and a ``description``. Every option changes the output unless its field says
+    ``json_schema_extra={"output": False}``; an output option set away from its default enters
+    the cache key (at its default the key stays what it was, so a backend bumps ``version``
+    when it changes a default).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Backend(ABC):
     """A video generator. Subclass :class:`RemoteBackend` or :class:`LocalBackend`."""
 
@@ -152,6 +170,50 @@ class Backend(ABC):
     version: ClassVar[str] = "1"
     default_model: ClassVar[str] = ""
     models: ClassVar[tuple[str, ...]] = ()
+    Options: ClassVar[type[BackendOptions]] = BackendOptions
+
+    @property
+    def options(self) -> BackendOptions:
+        """This instance's options (a backend that declares some sets ``self._options``)."""
+        options = getattr(self, "_options", None)
+        return options if isinstance(options, BackendOptions) else self.Options()
+
+    @classmethod
+    def parse_options(cls, values: Mapping[str, Any]) -> BackendOptions:
+        """``values`` checked against :attr:`Options`; a :class:`BackendError` if they are wrong."""
+        try:
+            return cls.Options.model_validate(dict(values))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}"
+                for e in error.errors()
+            )
+            raise BackendError(
+                f"invalid options: {problems}",
+                backend=getattr(cls, "name", None),
+                hint=f"previz backends --options lists what '{getattr(cls, 'name', '?')}' takes",
+            ) from None
+
+    def payload(self, facts: ShotFacts) -> Mapping[str, Any]:
+        """The job payload for one take: plain JSON of what changes the output beyond the prompt.
+
+        The default is :class:`~previz.backends.payload.ServicePayload` (negative prompt, seed,
+        aspect, identities); a backend that draws or sends something else builds its own.
+        """
+        return service_payload(facts)
+
+    def output_options(self) -> dict[str, Any]:
+        """Options that change the output and are set away from their defaults (keyed)."""
+        options, defaults = self.options, self.Options()
+        keyed = {}
+        for name, field_info in type(options).model_fields.items():
+            extra = field_info.json_schema_extra
+            if isinstance(extra, dict) and extra.get("output") is False:
+                continue
+            value = getattr(options, name)
+            if value != getattr(defaults, name):
+                keyed[name] = options.model_dump(mode="json", include={name})[name]
+        return keyed
 
     @abstractmethod
     def capabilities(self, model: str | None = None) -> Capabilities:

@@ -31,11 +31,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
+from pydantic import Field
 
-from previz.backends.base import Capabilities, Job, JobStatus, Reference
+from previz.backends.base import BackendOptions, Capabilities, Job, JobStatus, Reference
 from previz.backends.http import choose_references, log_dropped
 from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, blocked_failure
 from previz.errors import BackendError
@@ -103,6 +104,14 @@ class LumaBackend(HttpBackend):
         "failed": JobStatus.FAILED,
     }
 
+    class Options(BackendOptions):
+        """What a Luma user chooses."""
+
+        resolution: Literal["540p", "720p", "1080p", "4k"] = Field(
+            default="720p",
+            description="short side of the clip; Luma bills per pixel, so 1080p costs 2.25x 720p",
+        )
+
     def __init__(
         self,
         *,
@@ -113,11 +122,7 @@ class LumaBackend(HttpBackend):
     ) -> None:
         super().__init__(**setup)
         self._model = self._check_model(model or self.default_model)
-        if resolution not in RESOLUTIONS:
-            raise BackendError(
-                f"unknown Luma resolution '{resolution}'; available: {', '.join(RESOLUTIONS)}",
-                backend=self.name,
-            )
+        self._options = self.parse_options({"resolution": resolution})
         self._resolution = resolution
         published = self.env.get(REFERENCE_URL_VAR)
         self._host = reference_host or (HostedReferences(published) if published else None)

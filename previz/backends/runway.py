@@ -26,8 +26,16 @@ from typing import Any, ClassVar
 
 import httpx
 from PIL import Image
+from pydantic import Field
 
-from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate, Reference
+from previz.backends.base import (
+    BackendOptions,
+    Capabilities,
+    Job,
+    JobStatus,
+    JobUpdate,
+    Reference,
+)
 from previz.backends.http import choose_references, log_dropped, reference_image
 from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
 from previz.errors import BackendError, PromptTooLongError
@@ -140,9 +148,19 @@ class RunwayBackend(HttpBackend):
         "CANCELLED": JobStatus.FAILED,
     }
 
+    class Options(BackendOptions):
+        """What a Runway user chooses."""
+
+        audio: bool = Field(
+            default=True,
+            description="generate synchronised sound on the models that can (veo3.1, "
+            "veo3.1_fast); costs more credits",
+        )
+
     def __init__(self, *, model: str | None = None, audio: bool = True, **setup: Any) -> None:
         super().__init__(**setup)
         self._model = self._spec(model or self.default_model).name
+        self._options = self.parse_options({"audio": audio})
         self._audio = audio
 
     def _spec(self, model: str | None, shot_id: str | None = None) -> RunwayModel:
@@ -237,7 +255,7 @@ class RunwayBackend(HttpBackend):
         body["duration"] = self._duration(job, spec)
         if first is not None:
             body["promptImage"] = self._prompt_image(first, last)
-        body.update(self._options(job, spec))
+        body.update(self._extras(job, spec))
         return endpoint, body
 
     def _prompt_field(self, job: Job) -> dict[str, str]:
@@ -263,7 +281,7 @@ class RunwayBackend(HttpBackend):
             )
         return seconds
 
-    def _options(self, job: Job, spec: RunwayModel) -> dict[str, Any]:
+    def _extras(self, job: Job, spec: RunwayModel) -> dict[str, Any]:
         options: dict[str, Any] = {}
         seed = job.payload.get("seed")
         if isinstance(seed, int) and not isinstance(seed, bool):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from previz.cli import export, generate, review, scene  # noqa: F401  (importing registers commands)
+from previz.cli import (  # noqa: F401  (importing registers commands)
+    conform,
+    export,
+    generate,
+    review,
+    scene,
+)
 from previz.cli.app import cli
 
 

@@ -14,8 +14,11 @@ import click
 from rich.table import Table
 
 from previz.backends.base import Backend, Capabilities, Job
+from previz.backends.options import describe
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
+from previz.cli.logview import print_log
+from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
@@ -29,7 +32,6 @@ logger = logging.getLogger("previz.cli")
 @click.argument("scene", type=SCENE)
 @click.option(
     "--out",
-    "-o",
     type=click.Path(path_type=Path, file_okay=False),
     help="Output folder (default: out/<scene name> beside the scene file).",
 )
@@ -59,6 +61,28 @@ logger = logging.getLogger("previz.cli")
     type=float,
     help="Give up on a take after this many seconds (it resumes next run).",
 )
+@OPTION
+@click.option(
+    "--resubmit-unknown",
+    is_flag=True,
+    help="Submit again the takes whose submission got no reply and that the service could not "
+    "account for (the first may have been billed too).",
+)
+@click.option(
+    "--retry-blocked",
+    is_flag=True,
+    help="Submit again the takes moderation blocked, unchanged (they are skipped otherwise).",
+)
+@click.option(
+    "--regenerate-expired",
+    is_flag=True,
+    help="Generate again (and pay again for) takes whose output expired before it was fetched.",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another build of this project is running, wait for it instead of stopping.",
+)
 def build(
     scene: Path,
     out: Path | None,
@@ -71,8 +95,14 @@ def build(
     concurrency: int | None,
     request_rate: float | None,
     job_timeout: float | None,
+    option_pairs: tuple[str, ...],
+    resubmit_unknown: bool,
+    retry_blocked: bool,
+    regenerate_expired: bool,
+    wait: bool,
 ) -> None:
     """Generate every shot, then write the animatic MP4 and the timeline exports."""
+    options = parse_cli_options(option_pairs)
     limits = None
     if concurrency is not None:
         limits = {name: concurrency for name in backend_names()}
@@ -91,6 +121,11 @@ def build(
                 request_rate=request_rate,
                 job_timeout=job_timeout,
                 progress=progress,
+                options=options,
+                resubmit_unknown=resubmit_unknown,
+                retry_blocked=retry_blocked,
+                regenerate_expired=regenerate_expired,
+                wait=wait,
             )
         )
     _report(result)
@@ -126,9 +161,11 @@ def _report(result: BuildResult) -> None:
         console.print(table)
         console.print(f"estimated spend: ${report.estimated_cost:.2f}")
         return
+    unknown = [f for f in report.failures if f.state == "unknown" and f.cost]
+    risk = f" (${report.at_risk:.2f} of it on {len(unknown)} submission(s) of unknown outcome)"
     console.print(
         f"{len(report.clips)} clip(s): {report.cached} from the cache, "
-        f"{report.generated} generated, ${report.spent:.2f} spent"
+        f"{report.generated} generated, ${report.spent:.2f} spent{risk if unknown else ''}"
     )
     if result.animatic:
         console.print(f"animatic: {result.animatic}", highlight=False, soft_wrap=True)
@@ -137,10 +174,12 @@ def _report(result: BuildResult) -> None:
             console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
     if result.review:
         console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
+    for problem in result.transition_problems:
+        err_console.print(f"transition: {problem}", highlight=False, markup=False)
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
         err_console.print(
-            f"failed: {failure.shot_id} take {failure.take} on {failure.backend}: "
+            f"{failure.state}: {failure.shot_id} take {failure.take} on {failure.backend}: "
             f"{failure.reason}{again}",
             highlight=False,
             markup=False,
@@ -152,11 +191,25 @@ def _report(result: BuildResult) -> None:
 @click.option("--backend", "-b", help="Price every shot on this backend.")
 @click.option("--model", "-m", help="Model of the backend.")
 @click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
-def cost(scene: Path, backend: str | None, model: str | None, cache_dir: str | None) -> None:
+@OPTION
+def cost(
+    scene: Path,
+    backend: str | None,
+    model: str | None,
+    cache_dir: str | None,
+    option_pairs: tuple[str, ...],
+) -> None:
     """Estimate what building a scene would spend (cached takes cost nothing)."""
-    result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir)
+    options = parse_cli_options(option_pairs)
+    result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir, options=options)
     table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
     console.print(table)
+    for row in result.reused:
+        console.print(
+            f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
+            "reused (the cut is trimmed from it); nothing to pay",
+            highlight=False,
+        )
     console.print(
         f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "
         f"{result.cached} cached"
@@ -174,32 +227,7 @@ def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
         return
-    table = Table()
-    for column in (
-        "finished",
-        "shot",
-        "take",
-        "backend",
-        "model",
-        "outcome",
-        "cost",
-        "latency",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
-    for entry in entries:
-        table.add_row(
-            entry.finished,
-            entry.shot_id,
-            str(entry.take),
-            entry.backend,
-            entry.model,
-            entry.outcome,
-            f"${entry.cost:.2f}",
-            f"{entry.latency:.1f}s",
-            entry.reason or "",
-        )
-    console.print(table)
+    print_log(console, entries)
 
 
 @cli.command()
@@ -215,12 +243,19 @@ def select(scene: Path, shot: str, take: int) -> None:
 @cli.command()
 @click.argument("scene", type=SCENE)
 @click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
-@click.option("--verify", is_flag=True, help="Decode every take; evict the broken ones.")
+@click.option(
+    "--verify", is_flag=True, help="Decode every frame of every take; evict the broken ones."
+)
 @click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
 def cache(scene: Path, cache_dir: str | None, verify: bool, clear: bool) -> None:
     """Show where a project's cache is and what it holds; verify or clear it."""
     summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
-    if verify or clear:
+    if verify and not clear:
+        console.print(
+            f"checked {summary.checked} take(s), decoding every frame: "
+            f"removed {summary.removed} take(s) that did not decode completely"
+        )
+    elif clear:
         console.print(f"removed {summary.removed} take(s)")
     for line in _cache_lines(summary):
         console.print(line, highlight=False, soft_wrap=True, markup=False)
@@ -246,11 +281,15 @@ def _cache_lines(summary: CacheSummary) -> list[str]:
 
 
 @cli.command()
-def backends() -> None:
+@click.option("--options", "show_options", is_flag=True, help="List each backend's options.")
+def backends(show_options: bool) -> None:
     """List the installed backends, their capabilities, and whether their key is set.
 
     A backend that fails to load is reported (on stderr and in the log) and the rest are listed.
     """
+    if show_options:
+        _options_table()
+        return
     table = Table()
     for column in (
         "backend",
@@ -274,6 +313,25 @@ def backends() -> None:
             )
             continue
         table.add_row(name, *_capability_cells(instance, caps))
+    console.print(table)
+
+
+def _options_table() -> None:
+    """Every backend's declared options: what ``project.backends`` and ``-o`` accept."""
+    table = Table()
+    for column in ("backend", "option", "values", "default", "what it does"):
+        table.add_column(column, overflow="fold")
+    for name in backend_names():
+        try:
+            rows = describe(backend_class(name).Options)
+        except Exception as error:  # a broken plugin must not hide the others
+            logger.warning("backend '%s' failed to load: %s", name, error)
+            err_console.print(
+                f"backend '{name}' failed to load: {error}", highlight=False, markup=False
+            )
+            continue
+        for option, kind, default, description in rows or [("-", "", "", "no options")]:
+            table.add_row(name, option, kind, default, description)
     console.print(table)
 
 

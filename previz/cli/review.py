@@ -10,6 +10,7 @@ import click
 from previz.cli.app import cli, console
 from previz.cli.scene import SCENE
 from previz.review import write_review
+from previz.review.boards import PAPERS, write_boards
 from previz.review.notes import merge_notes
 from previz.review.sheet import shot_sheet, write_shot_sheet
 
@@ -60,3 +61,16 @@ def notes(scene: Path, notes_file: Path, apply: bool) -> None:
                       "run again with --apply to write them", highlight=False)  # fmt: skip
     else:
         console.print(f"nothing to add{already}", highlight=False)
+
+
+@cli.command()
+@click.argument("build_dir", type=BUILD_DIR)
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="PDF to write (default: BUILD_DIR/boards.pdf).")  # fmt: skip
+@click.option("--per-page", type=click.IntRange(1, 12), default=6, show_default=True,
+              help="Panels per page.")  # fmt: skip
+@click.option("--paper", type=click.Choice(sorted(PAPERS)), default="a4", show_default=True)
+def boards(build_dir: Path, out: Path | None, per_page: int, paper: str) -> None:
+    """Print a build as PDF storyboards: a cover, then each scene's shots as panels."""
+    pdf = write_boards(build_dir, out, per_page=per_page, paper=paper)
+    console.print(f"boards: {pdf}", highlight=False, soft_wrap=True)

@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from previz.cli.app import cli, console
+from previz.cli.options import OPTION, parse_cli_options
 from previz.prompts.compiler import ShotPrompt
 from previz.scene import compile_prompts, validate
 from previz.shotlist.edit import import_screenplay
@@ -30,9 +31,10 @@ def init(folder: Path, force: bool) -> None:
 
 @cli.command(name="validate")
 @click.argument("scene", type=SCENE)
-def validate_command(scene: Path) -> None:
+@OPTION
+def validate_command(scene: Path, option_pairs: tuple[str, ...]) -> None:
     """Check a scene file (or Python scene script) and compile its prompts."""
-    summary = validate(scene)
+    summary = validate(scene, options=parse_cli_options(option_pairs))
     console.print(f"[green]ok[/] {scene}: {summary}", highlight=False, soft_wrap=True)
 
 
@@ -40,9 +42,10 @@ def validate_command(scene: Path) -> None:
 @click.argument("scene", type=SCENE)
 @click.option("--backend", "-b", help="Compile for this backend instead of the scene's own.")
 @click.option("--json", "as_json", is_flag=True, help="Print the prompts as JSON.")
-def prompts(scene: Path, backend: str | None, as_json: bool) -> None:
+@OPTION
+def prompts(scene: Path, backend: str | None, as_json: bool, option_pairs: tuple[str, ...]) -> None:
     """Show the compiled prompt of every shot."""
-    compiled = compile_prompts(scene, backend)
+    compiled = compile_prompts(scene, backend, options=parse_cli_options(option_pairs))
     if as_json:
         click.echo(json.dumps([_prompt_json(p) for p in compiled], indent=2))
         return
@@ -79,7 +82,7 @@ def _prompt_json(prompt: ShotPrompt) -> dict[str, object]:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing scene file.")
 def import_command(screenplay: Path, out: Path | None, force: bool) -> None:
-    """Break a Fountain screenplay down into a scene file to refine."""
+    """Break a Fountain or Final Draft (.fdx) screenplay down into a scene file to refine."""
     written = import_screenplay(screenplay, out or screenplay.with_suffix(".yaml"), force=force)
     console.print(
         f"wrote {written}; next: previz validate {written}", highlight=False, soft_wrap=True

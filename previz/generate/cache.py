@@ -33,7 +33,7 @@ from typing import Any
 
 from previz.backends.base import RenderedMedia
 from previz.errors import CacheError
-from previz.generate.probing import MediaFacts, probe_facts
+from previz.generate.probing import MediaFacts, probe_complete, probe_facts
 from previz.generate.store import FolderStore, Store, is_remote, local_path, public_url
 
 log = logging.getLogger(__name__)
@@ -255,12 +255,12 @@ class Cache:
         return True
 
     def verify(self, key: str) -> bool:
-        """Decode the entry's video fully (slow); evict it and return False if it is broken."""
+        """Decode every frame of the entry's video (slow); evict it and return False if broken."""
         entry = self.get(key)
         if entry is None:
             return False
         try:
-            self._probe(entry.video)
+            probe_complete(entry.video)
         except Exception as error:
             self._evict(entry.folder, f"video does not decode ({error})")
             return False

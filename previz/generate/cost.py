@@ -36,6 +36,7 @@ class CostEstimate:
     """Per-job estimates and their totals."""
 
     jobs: tuple[JobCost, ...]
+    reused: tuple[JobCost, ...] = ()  # cached takes found at another length (after a trim)
 
     @property
     def total(self) -> float:

@@ -5,10 +5,18 @@ survives the process being killed (``kill -9``) at any instant; only an OS crash
 can lose the last commits, which costs at worst one resubmission, never a corrupt journal.
 
 ``jobs`` — one row per cache key, walking ``planned → submitted → downloaded`` or ``failed``.
-The remote job id is committed the moment ``submit`` returns and *before* the first poll, so a
-run killed at any instant and started again polls that same remote job instead of paying for
-a second one. A job that timed out or was cancelled while submitted stays ``submitted`` (with a
-note) for the same reason. ``downloaded`` is written only after the clip is in the cache.
+Just before a submission leaves, its send time is committed (``sent_at``); the remote job id is
+committed the moment ``submit`` returns and *before* the first poll, so a run killed at any
+instant and started again polls that same remote job instead of paying for a second one — and
+a row still ``planned`` with a send time is a submission whose reply was never seen, which the
+runner reconciles with the service rather than sending again. A job that timed out or was
+cancelled while submitted stays ``submitted`` (with a note) for the same reason.
+``downloaded`` is written only after the clip is in the cache.
+
+Three states hold a job until the user says otherwise, and planning again keeps them:
+``unknown`` (a submission whose reply was lost and that the service could not account for; its
+``price`` may have been billed), ``blocked`` (moderation refused this exact request) and
+``expired`` (it succeeded but its output was gone before it was fetched; ``expires_at``).
 
 ``generations`` — an append-only log of attempts (shot, take, backend, model, prompt, remote
 id, cost, latency, outcome, reason, timestamps), which ``previz log`` prints. Cache hits are not
@@ -27,7 +35,7 @@ from types import TracebackType
 from previz.backends.base import Job, JobStatus
 from previz.errors import CacheError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -41,7 +49,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     remote_id TEXT,
     reason TEXT,
     submissions INTEGER NOT NULL DEFAULT 0,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    sent_at REAL,
+    price REAL,
+    expires_at REAL
 );
 CREATE TABLE IF NOT EXISTS generations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,6 +94,19 @@ class JobRecord:
     reason: str | None
     submissions: int
     updated: str
+    sent_at: float | None = None  # epoch seconds the last submission left, if it did
+    price: float | None = None  # what an ``unknown`` submission may have been billed
+    expires_at: float | None = None  # epoch seconds the service's output stops downloading
+
+    @property
+    def held(self) -> bool:
+        """True for the states a run leaves alone unless told otherwise."""
+        return self.state in HELD
+
+    @property
+    def reply_lost(self) -> bool:
+        """A submission left (``sent_at``) but no remote id came back: ambiguous."""
+        return self.state is JobStatus.PLANNED and self.sent_at is not None
 
 
 @dataclass(frozen=True)
@@ -99,7 +123,7 @@ class Generation:
     remote_id: str | None
     cost: float
     latency: float
-    outcome: str  # "generated" | "failed" | "cancelled" | "timed out"
+    outcome: str  # "generated" | "failed" | "cancelled" | "timed out" | "unknown" | "blocked"…
     reason: str | None
     started: str
     finished: str
@@ -117,6 +141,7 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            _add_missing_columns(self._db)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as error:
             raise CacheError(
@@ -169,9 +194,48 @@ class Journal:
         return (key, job.scene_id, job.shot_id, job.take, job.backend, job.model,
                 JobStatus.PLANNED.value, self._stamp())  # fmt: skip
 
+    def sending(self, key: str, sent_at: float) -> None:
+        """Commit that a submission is about to leave (epoch seconds), before it leaves."""
+        self._db.execute(
+            "UPDATE jobs SET sent_at = ?, updated = ? WHERE key = ?", (sent_at, self._stamp(), key)
+        )
+
+    def not_sent(self, key: str) -> None:
+        """The submission provably never left (refused before sending): forget its send time."""
+        self._db.execute(
+            "UPDATE jobs SET sent_at = NULL WHERE key = ? AND state = 'planned'", (key,)
+        )
+
     def submitted(self, key: str, remote_id: str) -> None:
         """Commit the remote id: from now on the job is polled, never submitted again."""
         self._set(key, JobStatus.SUBMITTED, remote_id=remote_id, count_submission=True)
+
+    def unknown(self, key: str, reason: str, price: float) -> None:
+        """The submission's reply was lost and the service cannot say what it made: hold it."""
+        self._set(key, JobStatus.UNKNOWN, reason=reason, count_submission=True)
+        self._db.execute("UPDATE jobs SET price = ? WHERE key = ?", (price, key))
+
+    def blocked(self, key: str, reason: str) -> None:
+        """Moderation refused this request: hold it until the prompt changes or is retried."""
+        self._set(key, JobStatus.BLOCKED, reason=reason)
+
+    def expired(self, key: str, reason: str, expires_at: float | None) -> None:
+        """The job succeeded but its output expired before it was fetched: hold it."""
+        self._set(key, JobStatus.EXPIRED, reason=reason)
+        self._db.execute("UPDATE jobs SET expires_at = ? WHERE key = ?", (expires_at, key))
+
+    def expires(self, key: str, expires_at: float) -> None:
+        """Remember when the finished job's output stops being downloadable."""
+        self._db.execute("UPDATE jobs SET expires_at = ? WHERE key = ?", (expires_at, key))
+
+    def release(self, key: str, job: Job) -> JobRecord:
+        """Plan a held job afresh (``--resubmit-unknown``, ``--retry-blocked``…)."""
+        self._db.execute(
+            "UPDATE jobs SET state = 'planned', remote_id = NULL, reason = NULL, sent_at = NULL,"
+            " price = NULL, expires_at = NULL, updated = ? WHERE key = ?",
+            (self._stamp(), key),
+        )
+        return self.plan(key, job)
 
     def downloaded(self, key: str) -> None:
         """The clip is in the cache."""
@@ -214,7 +278,7 @@ class Journal:
         return [Generation(*row) for row in self._db.execute(sql, args)]
 
     def spent(self) -> float:
-        """Total cost of every logged generation."""
+        """Total cost of every logged generation (submissions of unknown outcome included)."""
         row = self._db.execute("SELECT COALESCE(SUM(cost), 0) FROM generations").fetchone()
         return float(row[0])
 
@@ -241,19 +305,25 @@ class Journal:
         )
 
 
-# A job already planned or submitted keeps its row (a submitted one keeps its remote id); a
-# downloaded or failed one starts afresh.
+HELD = (JobStatus.UNKNOWN, JobStatus.BLOCKED, JobStatus.EXPIRED)
+"""States a run leaves alone unless the user asks (each has its own ``build`` flag)."""
+
+# A job already planned, submitted or held keeps its row (a submitted one keeps its remote id,
+# a planned one its send time); a downloaded or failed one starts afresh.
 _PLAN = (
     "INSERT INTO jobs (key, scene_id, shot_id, take, backend, model, state, remote_id, reason,"
     " submissions, updated) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)"
     " ON CONFLICT(key) DO UPDATE SET scene_id=excluded.scene_id, shot_id=excluded.shot_id,"
-    " take=excluded.take, state=excluded.state, remote_id=NULL, reason=NULL,"
-    " updated=excluded.updated WHERE jobs.state NOT IN ('planned', 'submitted')"
+    " take=excluded.take, state=excluded.state, remote_id=NULL, reason=NULL, sent_at=NULL,"
+    " price=NULL, expires_at=NULL, updated=excluded.updated"
+    " WHERE jobs.state NOT IN ('planned', 'submitted', 'unknown', 'blocked', 'expired')"
 )
 
 _JOB_COLUMNS = (
-    "key, scene_id, shot_id, take, backend, model, state, remote_id, reason, submissions, updated"
+    "key, scene_id, shot_id, take, backend, model, state, remote_id, reason, submissions, updated,"
+    " sent_at, price, expires_at"
 )
+_ADDED_COLUMNS = {"sent_at": "REAL", "price": "REAL", "expires_at": "REAL"}  # since version 2
 _GENERATION_COLUMNS = (
     "key, scene_id, shot_id, take, backend, model, prompt, remote_id, cost, latency, outcome,"
     " reason, started, finished"
@@ -264,6 +334,14 @@ def _job_record(row: tuple[object, ...]) -> JobRecord:
     values = list(row)
     values[6] = JobStatus(values[6])
     return JobRecord(*values)  # type: ignore[arg-type]
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a journal written by an older previz up to this schema (columns only ever added)."""
+    have = {str(row[1]) for row in db.execute("PRAGMA table_info(jobs)")}
+    for name, kind in _ADDED_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
 
 
 def _filters(**conditions: object) -> tuple[str, tuple[object, ...]]:

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 from previz.backends.base import Job
 from previz.errors import JobFailedError
 from previz.generate.cache import Cache, CachedClip
+from previz.generate.outcomes import Unknown
 
 log = logging.getLogger(__name__)
 
@@ -151,11 +152,15 @@ class Team:
         try:
             yield turn
         except BaseException as error:
-            interrupted = not isinstance(error, JobFailedError)
-            await asyncio.shield(self._end(key, abandon=interrupted))
+            # A dead job frees the take; one interrupted mid-flight is handed over with its
+            # remote id; one whose reply was lost keeps its lease until it expires.
+            ending = "release" if isinstance(error, JobFailedError) else "hand over"
+            await asyncio.shield(
+                self._end(key, ending if not isinstance(error, Unknown) else "keep")
+            )
             raise
         else:
-            await asyncio.shield(self._end(key, abandon=False))
+            await asyncio.shield(self._end(key, "release"))
         finally:
             turn.release_slot()
 
@@ -271,7 +276,8 @@ class Team:
             return
         held.lease, held.tag = lease, tag
 
-    async def _end(self, key: str, *, abandon: bool) -> None:
+    async def _end(self, key: str, ending: str) -> None:
+        """Stop renewing; then ``release`` the lease, ``hand over`` its job, or ``keep`` it."""
         held = self._held.pop(key, None)
         if held is None:
             return
@@ -279,7 +285,9 @@ class Team:
             held.renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await held.renewing
-        if abandon and held.lease.remote_id is not None:
+        if ending == "keep":
+            return
+        if ending == "hand over" and held.lease.remote_id is not None:
             await asyncio.to_thread(self._abandon, held)
         else:
             await asyncio.to_thread(self._release, held)

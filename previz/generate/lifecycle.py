@@ -1,23 +1,23 @@
 """One take from nothing to a cache entry: submit, journal, poll, download, store, log.
 
-For a remote backend: the job is journalled ``planned``; ``submit`` returns the service's id,
-which is committed (``submitted``) before the first poll; polls follow at the interval the
-service asks for; the finished clip is downloaded into a scratch folder, moved into the cache,
-and only then is the job marked ``downloaded``. A job found ``submitted`` in the journal is
-polled again, never resubmitted. A local backend just renders. Every backend call goes through
-the request-rate limit and the retry policy; the whole job is bounded by ``job_timeout``.
-
-Failures end as :class:`TakeFailed` with the service's reason and whether another run can help.
-A job that times out, is cancelled or loses its connection while submitted stays ``submitted``
-so the next run resumes it instead of paying twice.
+For a remote backend the job is journalled ``planned``; its send time is committed just before
+the submission leaves, and the remote id the moment ``submit`` returns, before the first poll.
+A submission is sent at most once (:mod:`previz.generate.submission`): a lost reply is
+reconciled with the service, never sent again blindly. Polls come at the interval the service
+asks for, never faster than the backend's ``poll_interval``, and trouble while polling waits
+and asks again up to the job's deadline (:mod:`previz.generate.polling`). The finished clip is
+downloaded at once (before its link expires) and decoded whole — a short or broken download is
+fetched again, never cached — then moved into the cache; only then is the job ``downloaded``.
+A job found ``submitted`` is polled again, never resubmitted. A local backend just renders.
+Every call goes through the request-rate limit; the whole job is bounded by ``job_timeout``.
+How a take that does not come out is journalled and reported: :mod:`previz.generate.outcomes`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
-import shutil
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,62 +32,51 @@ from previz.backends.base import (
     RemoteBackend,
     RenderedMedia,
 )
-from previz.errors import JobFailedError, MediaError, PrevizError, RetryableServiceError
-from previz.generate.cache import Cache, CachedClip, Provenance
+from previz.errors import (
+    AuthenticationError,
+    ContentBlocked,
+    MediaError,
+    OutputExpired,
+    RetryableServiceError,
+)
+from previz.generate.cache import Cache, CachedClip
 from previz.generate.cost import job_price
 from previz.generate.journal import Generation, Journal
 from previz.generate.lease import Team
 from previz.generate.limits import Clock, RequestRate, Sleep
+from previz.generate.outcomes import (
+    Budget,
+    Ending,
+    JobDead,
+    NotSubmitted,
+    TakeFailed,
+    Timeout,
+    Unknown,
+    settle,
+    when,
+)
+from previz.generate.polling import Poller
+from previz.generate.probing import MediaFacts, probe_complete
 from previz.generate.progress import RunProgress
-from previz.generate.retry import RetryPolicy, call_with_retries, is_transient
+from previz.generate.retry import RetryPolicy, call_with_retries
+from previz.generate.storing import empty_folder, provenance_of, store_take
+from previz.generate.submission import (
+    SubmitGate,
+    ambiguous,
+    find_lost_job,
+    reply_within,
+    send_at_most_once,
+)
+
+__all__ = ["Budget", "JobLifecycle", "TakeFailed"]
 
 T = TypeVar("T")
 
 _DONE = (JobStatus.SUCCEEDED, JobStatus.DOWNLOADED)
 SUBMIT_GRACE = 5.0
 """Seconds a cancelled run waits for a submission already on the wire to answer."""
-
-
-class TakeFailed(Exception):
-    """A take did not come out: ``reason`` in the service's words; ``retryable``: rerun may help."""
-
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-
-
-class _Timeout(Exception):
-    """The job ran past its ``job_timeout``."""
-
-
-class _OverBudget(Exception):
-    """Submitting would take the run's committed spend over ``--max-cost``."""
-
-
-@dataclass
-class Budget:
-    """The ``--max-cost`` guard.
-
-    ``committed`` is the price of every submission this run made — money at risk, since a
-    service may bill a generation it then loses — and is what the limit is checked against
-    before each submission (a resubmission counts again). ``spent`` is the price of the clips
-    that came out.
-    """
-
-    limit: float | None
-    committed: float = 0.0
-    spent: float = 0.0
-
-    def commit(self, price: float) -> None:
-        """Commit ``price`` to a submission, or raise if that would pass the limit."""
-        if self.limit is not None and self.committed + price > self.limit + 1e-9:
-            raise _OverBudget(f"not submitted: the spend would pass --max-cost ${self.limit:.2f}")
-        self.committed += price
-
-    def refund(self, price: float) -> None:
-        """The submission never reached the service (or a local render failed): nothing billed."""
-        self.committed -= price
+RECONCILE_SLACK = 5.0
+"""Seconds before the send time a reconciled job may carry (clock skew, whole-second stamps)."""
 
 
 @dataclass
@@ -98,6 +87,8 @@ class _Attempt:
     phase: str = "planned"
     started: str = ""
     t0: float = 0.0
+    lost_at: float | None = None  # a submission of an earlier run whose reply never came
+    expires_at: float | None = None
 
 
 @dataclass
@@ -118,6 +109,9 @@ class JobLifecycle:
     poll_interval: float
     job_timeout: float | None
     resubmits: int
+    resubmit_unknown: bool = False
+    wall: Clock = time.time
+    gates: dict[str, SubmitGate] = field(default_factory=dict)
     team: Team = None  # type: ignore[assignment]  # made from the cache when None
     made_elsewhere: set[str] = field(default_factory=set)
     """Keys another machine generated while this run waited on its lease."""
@@ -130,12 +124,15 @@ class JobLifecycle:
         """Generate ``job`` into the cache under ``key``; return the entry and what it cost."""
         backend = self.backends[job.backend]
         record = self.journal.record(key)  # run_jobs planned every job it knew the key of
+        lost_at = None
+        if record is not None and (record.reply_lost or record.state is JobStatus.UNKNOWN):
+            lost_at = record.sent_at  # the runner lets an unknown one through only when asked
         if record is None or record.state not in (JobStatus.PLANNED, JobStatus.SUBMITTED):
-            record = self.journal.plan(key, job)
+            record = self.journal.release(key, job)
         resumed = record.remote_id if record.state is JobStatus.SUBMITTED else None
-        attempt = _Attempt(remote_id=resumed, started=self.journal.stamp(), t0=self.clock())
+        attempt = _Attempt(remote_id=resumed, lost_at=lost_at)
+        attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
         price = job_price(job, backend)
-        scratch = self.workdir / key
         try:
             # The slot, and for a paid take the team lease (previz.generate.lease): another
             # machine generating this take means waiting for its clip instead of paying again.
@@ -151,72 +148,77 @@ class JobLifecycle:
                     attempt.remote_id = turn.remote_id  # a crashed machine's job: poll it
                     self.journal.submitted(key, turn.remote_id)
                 attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
-                media = await self._generate(job, key, backend, attempt, scratch, price)
+                media, facts = await self._generate(job, key, backend, attempt, price)
                 # The service's slot is free once the clip is here; storing it must not hold it.
                 turn.release_slot()
-                entry = await self._store(job, key, backend, media, attempt, price)
+                attempt.phase = "storing"
+                provenance = provenance_of(job, backend, attempt.remote_id, price, self.journal)
+                # Probing and moving files block; in a thread other jobs keep polling meanwhile.
+                entry = await asyncio.to_thread(
+                    store_take, self.cache, key, media, provenance, facts, self.workdir / key
+                )
+                self.journal.downloaded(key)
         except BaseException as error:
             if attempt.phase == "planned" and isinstance(error, asyncio.CancelledError):
                 raise  # still queued for a slot: nothing happened worth a journal or log entry
-            failure = self._fail(job, key, attempt, error)
-            self._log(job, key, attempt, attempt.started, attempt.t0, 0.0, *failure)
+            ending = self._settle(job, key, attempt, error, price)
+            self._log(
+                job, key, attempt, ending.cost, ending.outcome, ending.reason, ending.retryable
+            )
             if isinstance(error, asyncio.CancelledError):
                 raise
-            raise TakeFailed(failure[1] or "failed", retryable=failure[2]) from error
+            raise ending.failure() from error
         self.budget.spent += price
-        self._log(job, key, attempt, attempt.started, attempt.t0, price, "generated", None, False)
+        self._log(job, key, attempt, price, "generated", None, False)
         return entry, price
 
     async def _generate(
-        self, job: Job, key: str, backend: Backend, attempt: _Attempt, scratch: Path, price: float
-    ) -> RenderedMedia:
+        self, job: Job, key: str, backend: Backend, attempt: _Attempt, price: float
+    ) -> tuple[RenderedMedia, MediaFacts | None]:
         deadline = attempt.t0 + self.job_timeout if self.job_timeout is not None else math.inf
-        _empty_folder(scratch)
+        scratch = self.workdir / key
+        empty_folder(scratch)
         if isinstance(backend, LocalBackend):
             attempt.phase = "rendering"
             self.progress.status(job, "rendering")
             self.budget.commit(price)
             try:
-                return await self._call(job, lambda: backend.render(job, scratch), deadline)
+                media = await self._call(job, lambda: backend.render(job, scratch), deadline)
             except BaseException:
                 self.budget.refund(price)
                 raise
+            return media, None  # rendered here: the cache's own probe is check enough
         if isinstance(backend, RemoteBackend):
             return await self._remote(job, key, backend, attempt, scratch, deadline, price)
         raise TypeError(f"backend '{job.backend}' is neither a LocalBackend nor a RemoteBackend")
 
     async def _remote(
-        self,
-        job: Job,
-        key: str,
-        backend: RemoteBackend,
-        attempt: _Attempt,
-        scratch: Path,
-        deadline: float,
-        price: float,
-    ) -> RenderedMedia:
+        self, job: Job, key: str, backend: RemoteBackend, attempt: _Attempt, scratch: Path,
+        deadline: float, price: float,
+    ) -> tuple[RenderedMedia, MediaFacts]:  # fmt: skip
         for resubmission in range(self.resubmits + 1):
-            remote_id = attempt.remote_id
-            if remote_id is None:
-                attempt.phase = "submitting"
-                self.progress.status(job, "submitting")
-                remote_id = await self._submit(job, key, backend, attempt, deadline, price)
+            fresh = False
+            if attempt.remote_id is None and attempt.lost_at is not None:
+                attempt.remote_id = await self._recover(job, key, backend, attempt.lost_at, price)
+                attempt.lost_at = None
+            if attempt.remote_id is None:
+                await self._submit(job, key, backend, attempt, deadline, price)
+                fresh = True
+            assert attempt.remote_id is not None
             attempt.phase = "polling"
-            update = await self._poll(job, backend, remote_id, deadline)
+            update = await self._poll(job, backend, attempt.remote_id, deadline, fresh)
+            if update.status is JobStatus.BLOCKED:
+                why = update.error or "the service's moderation refused the request"
+                raise ContentBlocked(why, reason=why, shot_id=job.shot_id)
             if update.status in _DONE:
-                attempt.phase = "downloading"
-                self.progress.status(job, "downloading", 1.0)
-                fetch = functools.partial(backend.download, remote_id, job, scratch / "clip.mp4")
-                return await self._call(job, fetch, deadline)
+                return await self._fetch(job, key, backend, attempt, scratch, deadline, update)
             reason = update.error or "the service reports the job failed"
             if not update.retryable or resubmission == self.resubmits:
-                raise JobFailedError(reason, retryable=update.retryable, shot_id=job.shot_id)
+                raise JobDead(reason, retryable=update.retryable, shot_id=job.shot_id)
             # The service lost this one (not our inputs): it is dead, so submitting again is no
             # duplicate. The failed attempt stays in the log.
             self.journal.failed(key, reason)
-            self._log(
-                job, key, attempt, self.journal.stamp(), self.clock(), 0.0, "failed", reason, True
-            )
+            self._log(job, key, attempt, 0.0, "failed", reason, True)
             self.journal.plan(key, job)
             attempt.remote_id = None
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
@@ -224,45 +226,143 @@ class JobLifecycle:
     async def _submit(
         self, job: Job, key: str, backend: RemoteBackend, attempt: _Attempt, deadline: float,
         price: float,
-    ) -> str:  # fmt: skip
-        """Submit and journal the remote id; a Ctrl-C mid-request waits briefly for the reply."""
-        self.budget.commit(price)
-        request = asyncio.ensure_future(self._call(job, lambda: backend.submit(job), deadline))
-        try:
-            remote_id = await asyncio.shield(request)
-        except asyncio.CancelledError:
-            # The service may have accepted the job already: let the reply land so its id is
-            # journalled and the next run polls it, instead of losing it and paying twice.
-            attempt.remote_id = await _reply_within(request, SUBMIT_GRACE)
-            if attempt.remote_id is None:
-                self.budget.refund(price)
-            else:
-                self.journal.submitted(key, attempt.remote_id)
-                self.team.remember(key, attempt.remote_id)
-            raise
-        except BaseException:
-            self.budget.refund(price)
-            raise
+    ) -> None:  # fmt: skip
+        """Send the job at most once and journal its remote id (see the module docstring)."""
+        attempt.phase = "submitting"
+        gate = self.gates.setdefault(job.backend, SubmitGate())
+        async with gate.turn():
+            self.progress.status(job, "submitting")
+            if gate.refused is not None:
+                raise NotSubmitted(
+                    f"not submitted: {job.backend} refused the API key ({gate.refused})"
+                )
+            if deadline - self.clock() <= 0:
+                raise Timeout
+            self.budget.commit(price)
+            sent_at = self.wall()
+            self.journal.sending(key, sent_at)
+            request = asyncio.ensure_future(self._send(job, backend, deadline))
+            try:
+                remote_id = await asyncio.shield(request)
+            except asyncio.CancelledError:
+                # The service may have accepted the job already: let the reply land so its id is
+                # journalled; if it does not, the row keeps its send time and the next run
+                # reconciles it instead of paying twice.
+                attempt.remote_id = await reply_within(request, SUBMIT_GRACE)
+                if attempt.remote_id is not None:
+                    self.journal.submitted(key, attempt.remote_id)
+                    self.team.remember(key, attempt.remote_id)
+                raise
+            except BaseException as error:
+                if isinstance(error, AuthenticationError):
+                    gate.refuse(error.message)
+                if not (ambiguous(error) or isinstance(error, Timeout)):
+                    self.journal.not_sent(key)
+                    self.budget.refund(price)
+                    raise
+                found = await self._recover(job, key, backend, sent_at, price, lost=error)
+                assert found is not None  # a lost reply of this run is never sent again
+                remote_id = found
+            gate.accepted()
         attempt.remote_id = remote_id
         self.journal.submitted(key, remote_id)
         await self.team.submitted(key, remote_id)  # the team lease carries the job's id
-        return remote_id
+
+    async def _send(self, job: Job, backend: RemoteBackend, deadline: float) -> str:
+        remaining = deadline - self.clock()
+        rate = self.rates.get(job.backend)
+
+        async def once() -> str:
+            if rate is not None:
+                await rate.acquire()
+            return await backend.submit(job)
+
+        def on_retry(error: BaseException, wait: float) -> None:
+            self.progress.status(job, f"not accepted, sending again in {wait:.0f}s: {error}")
+
+        sending = send_at_most_once(once, policy=self.retry, sleep=self.sleep, on_retry=on_retry)
+        try:
+            return await asyncio.wait_for(sending, None if math.isinf(remaining) else remaining)
+        except asyncio.TimeoutError:  # wait_for's (the builtin one only from 3.11 on)
+            raise Timeout from None
+
+    async def _recover(
+        self, job: Job, key: str, backend: RemoteBackend, sent_at: float, price: float,
+        lost: BaseException | None = None,
+    ) -> str | None:  # fmt: skip
+        """The job a lost reply made, if the service can find it; None to submit afresh (only
+        for an earlier run's loss with ``--resubmit-unknown``); else :class:`Unknown`."""
+        self.progress.status(job, "reply lost: asking the service what it made")
+        found = await find_lost_job(backend, job, sent_at - RECONCILE_SLACK)
+        if found is not None:
+            self.journal.submitted(key, found)
+            await self.team.submitted(key, found)
+            return found
+        if lost is None and self.resubmit_unknown:
+            self.journal.note(key, "resubmitted (--resubmit-unknown)")
+            return None
+        what = str(lost.args[0]) if lost is not None and lost.args else "the run stopped first"
+        raise Unknown(
+            f"sent at {when(sent_at)} but no reply came ({what}) and {job.backend} cannot find "
+            f"the job it may have made; it may be billed (${price:.2f}); not sent again — "
+            "--resubmit-unknown submits it again"
+        )
 
     async def _poll(
-        self, job: Job, backend: RemoteBackend, remote_id: str, deadline: float
+        self, job: Job, backend: RemoteBackend, remote_id: str, deadline: float, fresh: bool
     ) -> JobUpdate:
-        while True:
-            update = await self._call(job, lambda: backend.poll(remote_id, job), deadline)
-            if update.status in _DONE or update.status is JobStatus.FAILED:
-                return update
-            self.progress.status(job, update.status.value, update.progress)
-            wait = update.poll_after if update.poll_after is not None else self.poll_interval
-            await self.sleep(max(0.0, min(wait, deadline - self.clock())))
+        floor = backend.capabilities(job.model).poll_interval
 
-    async def _call(self, job: Job, call: Callable[[], Awaitable[T]], deadline: float) -> T:
+        def status(update: JobUpdate) -> None:
+            self.progress.status(job, update.status.value, update.progress)
+
+        def trouble(error: BaseException, wait: float) -> None:
+            self.progress.status(job, f"polling again in {wait:.0f}s: {error}")
+
+        poller = Poller(
+            call=lambda: self._call(job, lambda: backend.poll(remote_id, job), deadline, False),
+            floor=floor, interval=self.poll_interval, deadline=deadline, clock=self.clock,
+            sleep=self.sleep, policy=self.retry, on_status=status, on_trouble=trouble,
+        )  # fmt: skip
+        return await poller.until_done(first_wait=floor if fresh else 0.0)
+
+    async def _fetch(
+        self, job: Job, key: str, backend: RemoteBackend, attempt: _Attempt, scratch: Path,
+        deadline: float, update: JobUpdate,
+    ) -> tuple[RenderedMedia, MediaFacts]:  # fmt: skip
+        """Download at once; a clip that does not decode whole is fetched again, never kept."""
+        attempt.phase = "downloading"
+        remote_id = attempt.remote_id
+        assert remote_id is not None
+        if update.expires_at is not None:
+            attempt.expires_at = update.expires_at
+            self.journal.expires(key, update.expires_at)
+            if update.expires_at <= self.wall():
+                raise OutputExpired("the output expired", expired_at=update.expires_at)
+        self.progress.status(job, "downloading", 1.0)
+
+        async def whole() -> tuple[RenderedMedia, MediaFacts]:
+            media = await backend.download(remote_id, job, scratch / "clip.mp4")
+            try:
+                return media, await asyncio.to_thread(probe_complete, media.video)
+            except MediaError as error:
+                raise RetryableServiceError(
+                    f"the downloaded clip is incomplete: {error.message}", shot_id=job.shot_id
+                ) from error
+
+        try:
+            return await self._call(job, whole, deadline)
+        except OutputExpired as error:
+            if error.expired_at is None and attempt.expires_at is not None:
+                error.expired_at = attempt.expires_at
+            raise
+
+    async def _call(
+        self, job: Job, call: Callable[[], Awaitable[T]], deadline: float, retries: bool = True
+    ) -> T:
         remaining = deadline - self.clock()
         if remaining <= 0:
-            raise _Timeout
+            raise Timeout
         rate = self.rates.get(job.backend)
 
         async def once() -> T:
@@ -277,100 +377,37 @@ class JobLifecycle:
         def on_retry(error: BaseException, wait: float, attempt_number: int) -> None:
             self.progress.status(job, f"retrying in {wait:.0f}s: {error}")
 
-        retried = call_with_retries(once, sleep=self.sleep, policy=self.retry, on_retry=on_retry)
+        retried = (
+            call_with_retries(once, sleep=self.sleep, policy=self.retry, on_retry=on_retry)
+            if retries
+            else once()
+        )
         try:
             return await asyncio.wait_for(retried, None if math.isinf(remaining) else remaining)
         except asyncio.TimeoutError:  # wait_for's (the builtin one only from 3.11 on)
-            raise _Timeout from None
+            raise Timeout from None
 
-    async def _store(
-        self, job: Job, key: str, backend: Backend, media: RenderedMedia, attempt: _Attempt,
-        price: float,
-    ) -> CachedClip:  # fmt: skip
-        attempt.phase = "storing"
-        provenance = Provenance(
-            prompt=job.prompt,
-            backend=job.backend,
-            backend_version=type(backend).version,
-            model=job.model,
-            template_hash=job.template_hash,
-            seconds=job.seconds,
-            take=job.take,
-            shot_id=job.shot_id,
-            remote_id=attempt.remote_id,
-            cost=price,
-            created=self.journal.stamp(),
-        )
-        # Probing and moving files block; in a thread the other jobs keep polling meanwhile.
-        entry = await asyncio.to_thread(self._put, key, media, provenance)
-        self.journal.downloaded(key)
-        return entry
-
-    def _put(self, key: str, media: RenderedMedia, provenance: Provenance) -> CachedClip:
-        entry = self.cache.put(key, media, provenance)
-        shutil.rmtree(self.workdir / key, ignore_errors=True)
-        return entry
-
-    def _fail(
-        self, job: Job, key: str, attempt: _Attempt, error: BaseException
-    ) -> tuple[str, str | None, bool]:
-        """Journal the failure; return (outcome, reason, retryable)."""
-        interrupted = isinstance(error, (asyncio.CancelledError, _Timeout)) or is_transient(error)
-        outcome, reason, retryable = _classify(error, attempt, self.job_timeout)
-        if attempt.remote_id is not None and interrupted:
-            # The remote job may still finish: the next run polls it rather than paying again.
-            self.journal.note(key, f"{reason}; the next run resumes polling")
-        else:
-            self.journal.failed(key, reason)
-        return outcome, reason, retryable
-
-    def _log(
-        self, job: Job, key: str, attempt: _Attempt, started: str, t0: float, cost: float,
-        outcome: str, reason: str | None, retryable: bool,
-    ) -> None:  # fmt: skip
-        self.journal.log(
-            Generation(
-                key=key, scene_id=job.scene_id, shot_id=job.shot_id, take=job.take,
-                backend=job.backend, model=job.model, prompt=job.prompt,
-                remote_id=attempt.remote_id, cost=cost, latency=max(0.0, self.clock() - t0),
-                outcome=outcome, reason=reason, started=started, finished=self.journal.stamp(),
-            )
+    def _settle(
+        self, job: Job, key: str, attempt: _Attempt, error: BaseException, price: float
+    ) -> Ending:
+        if isinstance(error, AuthenticationError):  # a key revoked while polling, too
+            self.gates.setdefault(job.backend, SubmitGate()).refuse(error.message)
+        return settle(
+            self.journal, key, error, remote_id=attempt.remote_id, phase=attempt.phase,
+            price=price, job_timeout=self.job_timeout,
         )  # fmt: skip
 
-
-async def _reply_within(request: asyncio.Future[str], grace: float) -> str | None:
-    """The request's result if it arrives within ``grace`` seconds; otherwise cancel it."""
-    done, _ = await asyncio.wait({request}, timeout=grace)
-    if request in done and not request.cancelled() and request.exception() is None:
-        return request.result()
-    request.cancel()
-    return None
-
-
-def _empty_folder(folder: Path) -> None:
-    """A fresh scratch folder: one mkdir, unless a killed run left a partial download there."""
-    try:
-        folder.mkdir(parents=True)
-    except FileExistsError:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-
-
-def _classify(
-    error: BaseException, attempt: _Attempt, job_timeout: float | None
-) -> tuple[str, str, bool]:
-    if isinstance(error, asyncio.CancelledError):
-        return "cancelled", f"cancelled while {attempt.phase}", True
-    if isinstance(error, _OverBudget):
-        return "not submitted", str(error), False
-    if isinstance(error, _Timeout):
-        return "timed out", f"timed out after {job_timeout:g}s while {attempt.phase}", True
-    if isinstance(error, JobFailedError):
-        return "failed", error.message, error.retryable
-    if is_transient(error):
-        return "failed", f"service still failing after retries: {error}", True
-    if isinstance(error, MediaError):
-        return "failed", f"the clip is broken: {error.message}", True
-    if isinstance(error, PrevizError):
-        return "failed", error.message, False
-    return "failed", f"{type(error).__name__}: {error}", False
+    def _log(
+        self, job: Job, key: str, attempt: _Attempt, cost: float, outcome: str,
+        reason: str | None, retryable: bool,
+    ) -> None:  # fmt: skip
+        del retryable  # the log keeps what happened; the report says what to do about it
+        self.journal.log(
+            Generation(
+                key=key, scene_id=job.scene_id, shot_id=job.shot_id,
+                take=job.take, backend=job.backend, model=job.model, prompt=job.prompt,
+                remote_id=attempt.remote_id, cost=cost,
+                latency=max(0.0, self.clock() - attempt.t0), outcome=outcome, reason=reason,
+                started=attempt.started, finished=self.journal.stamp(),
+            )
+        )  # fmt: skip

@@ -3,7 +3,9 @@
 The planner resolves what the backend will actually be asked for: its model, the compiled
 prompt (checked against the backend's prompt limit), the allowed clip length that covers the
 shot plus handles, the allowed frame size nearest the project's aspect, the reference images
-(with their content hashes, which enter the cache key), and the backend-specific payload.
+(with their content hashes, which enter the cache key), and the payload — which the backend
+builds itself from neutral :class:`~previz.backends.payload.ShotFacts`, plus its declared
+options set away from their defaults (so they enter the cache key).
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from previz.backends.base import Backend, Job, Reference
+from previz.backends.payload import ShotFacts
 from previz.generate.keys import file_sha256
 from previz.prompts.compiler import PromptCompiler
-from previz.prompts.phrases import lighting_phrase
 from previz.shotlist.models import Character, Location, Prop
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.timing import to_time
+from previz.shotlist.transitions import shot_transitions
 
 
 @cache
@@ -47,73 +49,6 @@ def references_for(shot: ResolvedShot, base_dir: Path) -> tuple[Reference, ...]:
     return tuple(refs)
 
 
-def animatic_payload(shotlist: ResolvedShotList, shot: ResolvedShot) -> dict[str, Any]:
-    """Everything the animatic draws and plays: card, slate, move, sound cues (plain JSON)."""
-    from previz.shotlist import vocabulary as vocab
-
-    move = shot.movement
-    return {
-        "title": shotlist.project.title,
-        "letterbox": shotlist.letterbox,
-        "scene": {
-            "id": shot.scene.id,
-            "heading": shot.scene.heading,
-            "number": shotlist.source.scenes.index(shot.scene) + 1,
-        },
-        "shot": {
-            "id": shot.id,
-            "number": shot.number,
-            "size": shot.size,
-            "size_label": vocab.SHOT_SIZES.label(shot.size),
-            "angle": shot.angle,
-            "angle_label": vocab.ANGLES.label(shot.angle),
-            "movement": {
-                "type": move.type,
-                "label": vocab.MOVEMENTS.label(move.type),
-                "direction": move.direction,
-                "speed": move.speed,
-            },
-            "lens": None
-            if shot.lens is None
-            else {"focal_length_mm": shot.lens.focal_length, "aperture": shot.lens.aperture},
-            "action": shot.shot.action,
-            "location": None
-            if shot.location is None
-            else {"id": shot.location.id, "name": shot.location.name or shot.location.id},
-            "cast": [
-                {"id": c.id, "name": c.name, "color": shotlist.colors[c.id]} for c in shot.cast
-            ],
-            "notes": shot.shot.notes,
-            "lighting": lighting_phrase(shot.lighting),
-        },
-        "sound": [
-            {
-                "kind": c.kind,
-                "id": c.id,
-                "start": c.start,
-                "end": c.end,
-                "text": c.line if c.kind == "dialogue" else c.description,
-                "speaker": c.speaker.name if c.speaker else None,
-                "cue_offset": c.cue_offset,
-                "cue_length": c.cue_length,
-            }
-            for c in shot.sound
-        ],
-    }
-
-
-def service_payload(shotlist: ResolvedShotList, shot: ResolvedShot, take: int) -> dict[str, Any]:
-    """What a cloud service is told beyond the prompt: negative prompt, seed, aspect, identities."""
-    seed = None if shot.seed is None else shot.seed + take - 1
-    identities = {c.id: dict(c.identities) for c in shot.cast if c.identities}
-    return {
-        "negative_prompt": shot.negative_prompt,
-        "seed": seed,
-        "aspect": shotlist.project.aspect,
-        "identities": identities,
-    }
-
-
 def plan_jobs(
     shotlist: ResolvedShotList,
     backends: Mapping[str, Backend],
@@ -128,8 +63,11 @@ def plan_jobs(
         return backends[name].capabilities(model_name).prompt_limit
 
     compiler = PromptCompiler(shotlist, limit=limit)
+    edges = shot_transitions(shotlist)
     jobs: list[Job] = []
     for shot in shotlist.shots:
+        # a dissolve out of the shot shows its take's tail beyond the cut: ask for those frames
+        tail = float(edges[shot.id].dissolve_out / shotlist.rate)
         name = backend or shot.backend
         instance = backends[name]
         model_name = model or shot.model or instance.default_model
@@ -138,12 +76,11 @@ def plan_jobs(
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()
         clip_in = float(shot.clip_in.to_seconds())  # a head trim: the take must cover it too
+        options = instance.output_options()
         for take in range(1, shot.takes + 1):
-            payload = (
-                animatic_payload(shotlist, shot)
-                if name == "animatic"
-                else service_payload(shotlist, shot, take)
-            )
+            payload = dict(instance.payload(ShotFacts(shotlist, shot, take)))
+            if options:
+                payload["options"] = options
             jobs.append(
                 Job(
                     shot_id=shot.id,
@@ -153,7 +90,7 @@ def plan_jobs(
                     prompt=prompt.text,
                     template_hash=prompt.template_hash,
                     seconds=caps.generation_seconds(
-                        clip_in + shot.seconds, handles, with_references=bool(refs)
+                        clip_in + shot.seconds + tail, handles, with_references=bool(refs)
                     ),
                     shot_seconds=shot.seconds,
                     clip_in=clip_in,

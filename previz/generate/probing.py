@@ -1,8 +1,10 @@
 """The facts the runner records about a clip: length, rate, size, sound.
 
 Probed once, when a clip enters the cache (with :func:`previz.media.probe`), and kept in its
-record, so a cache hit never opens media. Storing also decodes the first frame: a clip that
-does not decode raises :class:`~previz.errors.MediaError` and never enters the cache.
+record, so a cache hit never opens media. A clip rendered here is checked by decoding its first
+frame (:func:`probe_facts`); a clip that came over the network, and every take ``previz cache
+--verify`` checks, is decoded whole (:func:`probe_complete`): a clip that does not decode
+completely raises :class:`~previz.errors.MediaError` and never enters (or leaves) the cache.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import av
 
+from previz.backends.http.delivery import probe_clip
 from previz.errors import MediaError
 from previz.media import probe
 
@@ -40,6 +43,25 @@ def probe_facts(path: Path) -> MediaFacts:
         height=info.height,
         has_audio=info.has_audio,
     )
+
+
+def probe_complete(path: Path) -> MediaFacts:
+    """The facts of ``path``, after proving that every frame it declares decodes.
+
+    A cut body can keep a whole index (an MP4 with ``faststart`` declares every frame up front),
+    so the frames that decode are held against the frames the container declares (one may be
+    missing).
+    """
+    facts = probe_facts(path)
+    declared = probe(path).frames
+    decoded = probe_clip(path).frames  # decodes every frame; MediaError if one fails
+    if declared and decoded < declared - 1:
+        raise MediaError(
+            f"the clip is incomplete: {decoded} of {declared} frames decode",
+            path=path,
+            hint="a damaged or cut-short transfer; download or generate it again",
+        )
+    return facts
 
 
 def _first_frame_decodes(path: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 
 from previz.backends.base import Job
 from previz.generate.report import PlanRow, RunReport
@@ -50,6 +51,13 @@ class SilentProgress:
         return None
 
 
+LABEL_WIDTH = 16
+"""Widest shot label on a progress line; a longer shot id ends in '…'."""
+BAR_WIDTH = 12
+STATUS_WIDTH = 56
+"""Widest status; with the label, the bar and the elapsed time a line fits in 100 columns."""
+
+
 def _label(job: Job) -> str:
     return f"{job.shot_id} take {job.take}"
 
@@ -61,9 +69,17 @@ class RichProgress:
         self.console = console or Console(stderr=True)
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            TextColumn("{task.fields[status]}", markup=False),
+            TextColumn(
+                "{task.description}",
+                markup=False,
+                table_column=Column(max_width=LABEL_WIDTH, no_wrap=True, overflow="ellipsis"),
+            ),
+            BarColumn(bar_width=BAR_WIDTH),
+            TextColumn(
+                "{task.fields[status]}",
+                markup=False,
+                table_column=Column(max_width=STATUS_WIDTH, no_wrap=True, overflow="ellipsis"),
+            ),
             TimeElapsedColumn(),
             console=self.console,
             transient=transient,
@@ -72,6 +88,7 @@ class RichProgress:
         self._rows: dict[tuple[str, int], TaskID] = {}
         self._spent = 0.0
         self._counts = {"cached": 0, "generated": 0, "failed": 0}
+        self._started = False
 
     def __enter__(self) -> RichProgress:
         return self
@@ -82,7 +99,14 @@ class RichProgress:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._progress.stop()
+        self._stop()
+
+    def _stop(self) -> None:
+        """Stop the display if it ever started: one that never showed prints nothing, so an
+        error raised before the first job is the first line the user sees."""
+        if self._started:
+            self._progress.stop()
+            self._started = False
 
     def begin(self, plan: Sequence[PlanRow]) -> None:
         estimate = sum(row.cost for row in plan)
@@ -90,6 +114,7 @@ class RichProgress:
             "build", total=len(plan), status=f"estimated ${estimate:.2f}"
         )
         self._progress.start()
+        self._started = True
 
     def status(self, job: Job, status: str, fraction: float | None = None) -> None:
         row = self._rows.get((job.shot_id, job.take))
@@ -112,7 +137,7 @@ class RichProgress:
     def end(self, report: RunReport) -> None:
         if self._overall is not None:
             self._progress.update(self._overall, status=self._summary())
-        self._progress.stop()
+        self._stop()
 
     def _summary(self) -> str:
         c = self._counts

@@ -5,6 +5,9 @@ connection), httpx transport errors (connect/read timeouts, resets) and OS conne
 They are retried through tenacity with exponential backoff and full jitter, except that a
 service's ``Retry-After`` is honoured as given. Everything else — a content-policy block, a 4xx,
 :class:`~previz.errors.JobFailedError` — is final at this level and propagates at once.
+
+This loop is for calls that are safe to repeat (polls, downloads, renders). A submission is not:
+:mod:`previz.generate.submission` sends one again only when nothing can have been created.
 """
 
 from __future__ import annotations
@@ -60,6 +63,17 @@ def retry_after(error: BaseException) -> float | None:
     return None
 
 
+def backoff(
+    policy: RetryPolicy, attempt: int, asked: float | None, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait after failed try number ``attempt`` (from 1): what the service asked
+    (``Retry-After``, capped at ``max_retry_after``), else full-jitter exponential backoff."""
+    if asked is not None:
+        return min(max(asked, 0.0), policy.max_retry_after)
+    ceiling = min(policy.cap, policy.base * 2 ** (attempt - 1))
+    return (rng or _JITTER).uniform(0.0, ceiling)
+
+
 class _ServiceWait(wait_base):
     """Retry-After when given, else full-jitter exponential backoff."""
 
@@ -71,10 +85,7 @@ class _ServiceWait(wait_base):
         outcome = retry_state.outcome
         error = outcome.exception() if outcome is not None else None
         asked = retry_after(error) if error is not None else None
-        if asked is not None:
-            return min(max(asked, 0.0), self.policy.max_retry_after)
-        ceiling = min(self.policy.cap, self.policy.base * 2 ** (retry_state.attempt_number - 1))
-        return self.rng.uniform(0.0, ceiling)
+        return backoff(self.policy, retry_state.attempt_number, asked, self.rng)
 
 
 async def call_with_retries(

@@ -6,6 +6,12 @@ under each backend's concurrency limit. A cache hit never calls a backend. One t
 recorded in the report and the others carry on. Cancelling the run (Ctrl-C) cancels the jobs in
 flight; the journal keeps their remote ids, so the next run resumes them.
 
+A take the journal holds — ``unknown`` (a submission whose reply was lost and that the service
+cannot account for), ``blocked`` (moderation refused this exact request) or ``expired`` (made,
+but gone before it was fetched) — is reported and left alone unless the run is told otherwise
+(``resubmit_unknown``, ``retry_blocked``, ``regenerate_expired``); a changed prompt is a new
+cache key and so a new take.
+
 In continuity mode each scene runs shot after shot, each shot opened by the last frame of the
 one before (see :mod:`previz.generate.continuity`).
 """
@@ -18,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from previz.backends.base import Backend, Clip, Job, RemoteBackend
+from previz.backends.base import Backend, Clip, Job, JobStatus, RemoteBackend
 from previz.errors import BudgetError, MediaError, SceneError
 from previz.generate import continuity
 from previz.generate.cache import Cache, CachedClip
@@ -27,6 +33,7 @@ from previz.generate.journal import Journal
 from previz.generate.keys import job_key
 from previz.generate.lifecycle import Budget, JobLifecycle, TakeFailed
 from previz.generate.limits import Clock, RequestRate, Sleep, concurrency_limits, slots
+from previz.generate.outcomes import held_reason, released_states
 from previz.generate.progress import RunProgress, SilentProgress
 from previz.generate.report import JobFailure, PlanRow, RunReport
 from previz.generate.retry import RetryPolicy
@@ -53,21 +60,30 @@ async def run_jobs(
     retry: RetryPolicy | None = None,
     resubmits: int = 1,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
+    resubmit_unknown: bool = False,
+    retry_blocked: bool = False,
+    regenerate_expired: bool = False,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    wall_clock: Clock = time.time,
 ) -> RunReport:
     """Generate every job (or, with ``dry_run``, only plan them) and report what came out.
 
     ``concurrency`` overrides a backend's ``max_concurrency``; ``request_rate`` caps calls per
     second to each remote backend; ``job_timeout`` bounds one job in seconds; ``resubmits`` is
     how often a job the *service* lost is submitted again. ``selected_takes`` (shot id → take)
-    says which take continues into the next shot. ``clock`` and ``sleep`` must agree (seconds).
-    Raises :class:`~previz.errors.BudgetError` before anything runs if the estimate of uncached
-    jobs exceeds ``max_cost``.
+    says which take continues into the next shot. ``resubmit_unknown``, ``retry_blocked`` and
+    ``regenerate_expired`` let held takes through (see the module docstring). ``clock`` and
+    ``sleep`` must agree (seconds); ``wall_clock`` is epoch seconds (send times, expiry).
+    Raises :class:`~previz.errors.BudgetError` before anything runs if the estimate of
+    uncached jobs exceeds ``max_cost``.
     """
     _check(jobs, backends)
     selected = dict(selected_takes or {})
-    report = RunReport(plan=plan_run(jobs, backends, cache, journal, continuity, selected))
+    released = released_states(resubmit_unknown, retry_blocked, regenerate_expired)
+    report = RunReport(
+        plan=plan_run(jobs, backends, cache, journal, continuity, selected, released)
+    )
     if dry_run:
         report.dry_run = True
         return report
@@ -90,13 +106,15 @@ async def run_jobs(
         poll_interval=poll_interval,
         job_timeout=job_timeout,
         resubmits=resubmits,
+        resubmit_unknown=resubmit_unknown,
+        wall=wall_clock,
     )
-    run = _Run(lifecycle, report, watcher, selected)
+    run = _Run(lifecycle, report, watcher, selected, released)
     watcher.begin(report.plan)
     try:
         await run.everything(jobs, continuity)
     finally:
-        report.spent = lifecycle.budget.spent
+        report.spent = lifecycle.budget.spent + report.at_risk
         watcher.end(report)
     return report
 
@@ -108,14 +126,18 @@ def plan_run(
     journal: Journal,
     continuity_mode: bool = False,
     selected_takes: Mapping[str, int] | None = None,
+    released: frozenset[JobStatus] = frozenset(),
 ) -> list[PlanRow]:
     """Per job: key, cached?, estimated cost this run, and the journal state it resumes from.
 
     In continuity mode a shot's key is known only when the shot before it is cached with its
     last frame already extracted; otherwise the key is None and the job counts as uncached.
+    A take held in the journal costs nothing unless its state is ``released``.
     """
     if not continuity_mode:
-        return [_row(job, job_key(job, backends), backends, cache, journal) for job in jobs]
+        return [
+            _row(job, job_key(job, backends), backends, cache, journal, released) for job in jobs
+        ]
     rows: list[PlanRow] = []
     for scene in continuity.scenes(jobs):
         opening: continuity.Opening | None = None
@@ -124,7 +146,7 @@ def plan_run(
             for job in shot.takes:
                 job = continuity.opened_by(job, opening, backends)
                 key = job_key(job, backends) if known else None
-                rows.append(_row(job, key, backends, cache, journal))
+                rows.append(_row(job, key, backends, cache, journal, released))
             chosen = continuity.opened_by(shot.selected(selected_takes or {}), opening, backends)
             opening = _cached_opening(chosen, job_key(chosen, backends), cache) if known else None
             known = opening is not None
@@ -145,13 +167,19 @@ def _cached_opening(job: Job, key: str, cache: Cache) -> continuity.Opening | No
 
 
 def _row(
-    job: Job, key: str | None, backends: Mapping[str, Backend], cache: Cache, journal: Journal
+    job: Job,
+    key: str | None,
+    backends: Mapping[str, Backend],
+    cache: Cache,
+    journal: Journal,
+    released: frozenset[JobStatus],
 ) -> PlanRow:
     if key is None:
         return PlanRow(job, None, False, job_price(job, backends[job.backend]))
     cached = cache.get(key) is not None
     record = None if cached else journal.record(key)
-    cost = 0.0 if cached else job_price(job, backends[job.backend])
+    skipped = cached or (record is not None and record.held and record.state not in released)
+    cost = 0.0 if skipped else job_price(job, backends[job.backend])
     return PlanRow(job, key, cached, cost, record.state if record else None)
 
 
@@ -164,11 +192,13 @@ class _Run:
         report: RunReport,
         progress: RunProgress,
         selected: Mapping[str, int],
+        released: frozenset[JobStatus] = frozenset(),
     ) -> None:
         self.lifecycle = lifecycle
         self.report = report
         self.progress = progress
         self.selected = selected
+        self.released = released
         self._making: dict[str, asyncio.Task[tuple[CachedClip, float]]] = {}
 
     async def everything(self, jobs: Sequence[Job], continuity_mode: bool) -> None:
@@ -189,12 +219,17 @@ class _Run:
         making = self._making.get(key)
         shared = making is not None  # an identical take in this run is already being made
         if making is None:
+            record = self.lifecycle.journal.record(key)
+            if record is not None and record.held and record.state not in self.released:
+                self._fail(job, held_reason(record), False, key, record.state.value)
+                return None
             making = asyncio.ensure_future(self.lifecycle.make(job, key))
             self._making[key] = making
         try:
             made, cost = await making
         except TakeFailed as failure:
-            self._fail(job, failure.reason, failure.retryable, key)
+            cost = 0.0 if shared else failure.cost  # money at risk counts once
+            self._fail(job, failure.reason, failure.retryable, key, failure.state, cost)
             return None
         if shared or key in self.lifecycle.made_elsewhere:  # this run or another machine
             self.report.cached += 1
@@ -255,11 +290,19 @@ class _Run:
         self.report.clips[(job.shot_id, job.take)] = clip
         return clip
 
-    def _fail(self, job: Job, reason: str, retryable: bool, key: str) -> None:
+    def _fail(
+        self,
+        job: Job,
+        reason: str,
+        retryable: bool,
+        key: str,
+        state: str = "failed",
+        cost: float = 0.0,
+    ) -> None:
         self.report.failures.append(
-            JobFailure(job.shot_id, job.take, job.backend, reason, retryable, key)
+            JobFailure(job.shot_id, job.take, job.backend, reason, retryable, key, state, cost)
         )
-        self.progress.job_done(job, "failed", 0.0, reason)
+        self.progress.job_done(job, "failed", cost, reason)
 
 
 def to_clip(job: Job, entry: CachedClip) -> Clip:

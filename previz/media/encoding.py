@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from previz.timebase import exact_rate, frames_in, rate_text, samples_at
+
 SAMPLE_RATE = 48_000
 CHANNELS = 2
 PIX_FMT = "yuv420p"
@@ -41,25 +43,19 @@ CONTAINER_ARGS: tuple[str, ...] = (
 
 def exact_fps(fps: float | Fraction) -> Fraction:
     """The exact rate a project means: 23.976 → 24000/1001, 29.97 → 30000/1001, 24 → 24."""
-    rate = Fraction(fps).limit_denominator(1001)
-    for nominal in (24, 30, 48, 60, 120):
-        ntsc = Fraction(nominal * 1000, 1001)
-        if abs(float(rate) - float(ntsc)) < 0.0015:
-            return ntsc
-    return rate
+    return exact_rate(fps)
 
 
-def frame_count(seconds: float, fps: float | Fraction) -> int:
-    """Whole frames in ``seconds`` at ``fps`` (nearest frame)."""
-    return round(Fraction(seconds) * exact_fps(fps))
+def frame_count(seconds: float | Fraction, fps: float | Fraction) -> int:
+    """Whole frames in ``seconds`` at ``fps`` (the one rule: exact rationals, half up)."""
+    return frames_in(seconds, fps)
 
 
 def sample_count(frames: int, fps: float | Fraction) -> int:
     """Audio samples that last exactly as long as ``frames`` video frames (nearest sample)."""
-    return round(Fraction(frames) / exact_fps(fps) * SAMPLE_RATE)
+    return samples_at(frames, fps, SAMPLE_RATE)
 
 
 def rate_arg(fps: float | Fraction) -> str:
     """``fps`` as ffmpeg writes a rational rate: ``24``, ``24000/1001``."""
-    rate = exact_fps(fps)
-    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
+    return rate_text(fps)

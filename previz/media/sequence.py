@@ -1,43 +1,67 @@
-"""The sequence animatic: every shot's selected take, trimmed to the shot, joined into one MP4.
+"""The sequence animatic: the cut's picture joined from conformed parts, its sound mixed once.
 
-A generated clip may be longer than its shot (services generate at fixed lengths; the rest is
-handle) and a failed shot has no clip at all. The sequence still has to time out exactly like
-the cut, so long clips are trimmed to the shot and missing shots become black slates of the
-right length, then everything is joined by :func:`~previz.media.concat.concat_clips`.
+A cut is described as two lists that tile its length:
+
+- :class:`PicturePart` — a run of frames showing one source (or black), or dissolving from one
+  source (or black) into another: a dissolve, a fade in, a fade out are each such a short part;
+- :class:`SoundPart` — a run of samples where some sources (the shot's stems) are summed.
+
+Each picture part is encoded once, to the project's size and rate with the settings every
+part shares, into ``workdir`` under a name that is the hash of what it is made of. Building
+the sequence then joins the parts by stream copy and muxes one sound track mixed from the
+sound parts, sample for sample at their place in the cut, encoded once (so no per-part AAC
+priming or padding accumulates: picture and sound stay in sync over any length). A one-shot
+change therefore re-encodes only the parts that shot's frames are in.
+
+The output is a product with a key (the hash of all part keys and the settings), written into
+the MP4's ``comment`` tag; when the key is unchanged the file is not touched at all.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from previz.media.concat import concat_clips
-from previz.media.encoding import (
-    AUDIO_CODEC_ARGS,
-    CONTAINER_ARGS,
-    VIDEO_CODEC_ARGS,
-    frame_count,
-    rate_arg,
-)
+import av
+
+from previz.errors import MediaError
+from previz.media.encoding import AUDIO_CODEC_ARGS, CONTAINER_ARGS
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
-from previz.media.probe import probe
+from previz.media.parts import (
+    SCHEME,
+    Frame,
+    PicturePart,
+    SoundPart,
+    SoundSource,
+    Source,
+    encode_picture,
+    join_sound,
+    picture_key,
+    sound_key,
+)
+from previz.timebase import exact_rate, rate_text
+
+KEY_PREFIX = "previz-animatic:"
 
 
-@dataclass(frozen=True)
-class Segment:
-    """One shot of the sequence: its clip (None when it failed) and its length in the cut."""
+@dataclass
+class SequenceResult:
+    """What building the sequence did: the file, whether it was rewritten, what was encoded."""
 
-    shot_id: str
-    seconds: float
-    clip: Path | None
-    clip_in: float = 0.0  # where in the clip the shot starts (a head trim in the edit)
+    path: Path
+    key: str
+    written: bool
+    encoded: list[Path] = field(default_factory=list)
 
 
 def build_sequence(
-    segments: Sequence[Segment],
+    pictures: Sequence[PicturePart],
+    sounds: Sequence[SoundPart],
     dest: Path,
     *,
     ffmpeg: Path,
@@ -45,92 +69,92 @@ def build_sequence(
     height: int,
     fps: float | Fraction,
     workdir: Path,
-) -> Path:
-    """Write ``dest``: the segments in order, each exactly its shot's number of frames."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    parts = [
-        _fit(segment, ffmpeg=ffmpeg, width=width, height=height, fps=fps, workdir=workdir)
-        for segment in segments
-    ]
-    return concat_clips(parts, dest, ffmpeg=ffmpeg)
+) -> SequenceResult:
+    """Write ``dest`` from the parts, or leave it untouched when it already holds this cut."""
+    if not pictures or sum(p.frames for p in pictures) < 1:
+        raise MediaError("nothing to join: the cut has no frames", path=dest)
+    frame = Frame(width, height, exact_rate(fps))
+    keys = [picture_key(part, frame) for part in pictures]
+    sound_keys = [sound_key(part) for part in sounds]
+    key = _product_key(keys, sound_keys, frame)
+    if read_product_key(dest) == key:
+        return SequenceResult(dest, key, written=False)
+    video_dir, sound_dir = workdir / "picture", workdir / "sound"
+    for folder in (video_dir, sound_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    encoded: list[Path] = []
+    files = []
+    for part, part_key in zip(pictures, keys, strict=True):
+        path = video_dir / f"{part_key}.mp4"
+        if not path.exists():
+            encode_picture(part, path, frame, ffmpeg=ffmpeg)
+            encoded.append(path)
+        files.append(path)
+    with replacing(dest) as temp:
+        audio = temp.with_name(temp.name + ".f32")
+        try:
+            encoded += join_sound(sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg)
+            _mux(files, audio, temp, key, ffmpeg=ffmpeg)
+        finally:
+            audio.unlink(missing_ok=True)
+    return SequenceResult(dest, key, written=True, encoded=encoded)
 
 
-def _fit(
-    segment: Segment, *, ffmpeg: Path, width: int, height: int, fps: float | Fraction, workdir: Path
-) -> Path:
-    frames = frame_count(segment.seconds, fps)
-    if segment.clip is None:
-        black = [
-            "-f",
-            "lavfi",
-            "-i",
-            f"color=c=black:s={width}x{height}:r={rate_arg(fps)}",
-            "-f",
-            "lavfi",
-            "-i",
-            _SILENCE,
-        ]
-        return _encode(segment, "missing", black, frames, fps=fps, ffmpeg=ffmpeg, workdir=workdir)
-    info = probe(segment.clip)
-    fits = info.frames == frames and info.has_audio and (info.width, info.height) == (width, height)
-    if fits and segment.clip_in == 0:
-        return segment.clip
-    # from clip_in, exactly the shot's frames, at the project's size and rate, with sound
-    audio = [] if info.has_audio else ["-f", "lavfi", "-i", _SILENCE]
-    seek = ["-ss", f"{segment.clip_in:.6f}"] if segment.clip_in else []
-    inputs = [
-        *seek,
-        "-i",
-        str(segment.clip),
-        *audio,
-        "-map",
-        "0:v:0",
-        "-map",
-        "0:a:0" if info.has_audio else "1:a:0",
-        "-vf",
-        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1",
-        "-r",
-        rate_arg(fps),
-    ]
-    return _encode(segment, "trim", inputs, frames, fps=fps, ffmpeg=ffmpeg, workdir=workdir)
+def _product_key(pictures: list[str], sounds: list[str], frame: Frame) -> str:
+    text = json.dumps(
+        {"scheme": SCHEME, "pictures": pictures, "sounds": sounds, "rate": rate_text(frame.fps),
+         "audio": AUDIO_CODEC_ARGS, "container": CONTAINER_ARGS},
+        sort_keys=True,
+    )  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_SILENCE = "anullsrc=channel_layout=stereo:sample_rate=48000"
+def read_product_key(path: Path) -> str | None:
+    """The key a sequence file was written for, or None (no file, not ours, unreadable)."""
+    if not path.is_file():
+        return None
+    try:
+        with av.open(str(path)) as container:
+            comment = container.metadata.get("comment", "")
+    except (av.FFmpegError, OSError):
+        return None
+    return comment[len(KEY_PREFIX) :] if comment.startswith(KEY_PREFIX) else None
 
 
-def _encode(
-    segment: Segment,
-    kind: str,
-    inputs: list[str],
-    frames: int,
-    *,
-    fps: float | Fraction,
-    ffmpeg: Path,
-    workdir: Path,
-) -> Path:
-    """Encode ``inputs`` to exactly ``frames`` frames with the settings every clip shares."""
-    dest = workdir / f"{segment.shot_id}.{kind}.mp4"
-    seconds = f"{float(frames / Fraction(rate_arg(fps))):.6f}"
-    with replacing(dest, shot_id=segment.shot_id) as tmp:
+def _mux(parts: list[Path], audio: Path, dest: Path, key: str, *, ffmpeg: Path) -> None:
+    listing = dest.with_name(dest.name + ".txt")
+    lines = [f"file '{_concat_quote(path.resolve())}'\n" for path in parts]
+    try:
+        listing.write_text("".join(lines), encoding="utf-8")
         run_ffmpeg(
             [
                 "-y",
-                *inputs,
-                "-frames:v",
-                str(frames),
-                "-af",
-                f"apad,atrim=0:{seconds}",
-                "-t",
-                seconds,
-                *VIDEO_CODEC_ARGS,
-                *AUDIO_CODEC_ARGS,
-                *CONTAINER_ARGS,
-                "-f",
-                "mp4",
-                str(tmp),
+                # the parts share one encoder setup, so their packets follow each other as they are
+                "-f", "concat", "-safe", "0", "-auto_convert", "0", "-i", str(listing),
+                "-f", "f32le", "-ar", "48000", "-ac", "2", "-i", str(audio),
+                "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+                *AUDIO_CODEC_ARGS, *CONTAINER_ARGS,
+                "-metadata", f"comment={KEY_PREFIX}{key}",
+                "-f", "mp4", str(dest),
             ],
             ffmpeg=ffmpeg,
-            shot_id=segment.shot_id,
-        )
-    return dest
+            dest=dest,
+        )  # fmt: skip
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def _concat_quote(path: Path) -> str:
+    """A path inside single quotes as the concat demuxer reads them."""
+    return str(path).replace("'", "'\\''")
+
+
+__all__ = [
+    "PicturePart",
+    "SequenceResult",
+    "SoundPart",
+    "SoundSource",
+    "Source",
+    "build_sequence",
+    "read_product_key",
+]

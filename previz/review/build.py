@@ -29,6 +29,7 @@ from previz.timeline.reading import read_build_timeline
 
 SUMMARY_FILE = "build.json"
 ANIMATIC_FILE = "animatic.mp4"
+CLIPS_DIR = "clips"
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -40,6 +41,7 @@ class Take:
     media: Path | None
     selected: bool
     failure: str | None = None
+    source_in: int = 0  # the take's first frame in the cut (a head trim moves it)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class ReviewShot:
     movement: str
     lens: str
     cast: tuple[str, ...]
+    wardrobe: tuple[tuple[str, str], ...]  # (character id, what they wear in this shot)
     location: str | None
     action: str
     dialogue: tuple[Cue, ...]
@@ -98,7 +101,7 @@ class ReviewCharacter:
     description: str
     color: str
     voice: str | None
-    wardrobe: tuple[tuple[str, str], ...]  # (scene id or "default", what they wear)
+    wardrobe: tuple[tuple[str, str], ...]  # (scene heading, what they wear in that scene)
     references: tuple[Path, ...]
     shots: tuple[str, ...]
 
@@ -164,7 +167,7 @@ def read_build(folder: Path) -> ReviewBuild:
         (f.get("shot"), f.get("take")): str(f.get("reason", ""))
         for f in summary.get("failures", [])
     }
-    alternates = _alternate_takes(timeline)
+    alternates = _alternate_takes(timeline, folder)
     cues = _cues(timeline)
     shots = []
     for clip in _picture_track(timeline, folder).find_clips():
@@ -172,7 +175,8 @@ def read_build(folder: Path) -> ReviewBuild:
         if "shot" not in facts:
             continue
         record = timecode(start_frame + int(facts["record_frame"]), fps)
-        shots.append(_shot(facts, clip, record, alternates, failures, cues))
+        selected = (_media(clip, folder), _source_in(clip))
+        shots.append(_shot(facts, selected, record, alternates, failures, cues))
     animatic = folder / ANIMATIC_FILE
     return ReviewBuild(
         folder=folder,
@@ -226,15 +230,23 @@ def _picture_track(timeline: otio.schema.Timeline, folder: Path) -> otio.schema.
     )  # fmt: skip
 
 
-def _media(clip: otio.schema.Clip) -> Path | None:
+def _media(clip: otio.schema.Clip, folder: Path) -> Path | None:
+    """The take's file; in the build's own ``clips/`` when the folder was moved or copied."""
     reference = clip.media_reference
     if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
         path = local_path(reference.target_url)
-        return path if path.is_file() else None
+        for candidate in (path, folder / CLIPS_DIR / path.name):
+            if candidate.is_file():
+                return candidate
     return None
 
 
-def _alternate_takes(timeline: otio.schema.Timeline) -> dict[str, list[Take]]:
+def _source_in(clip: otio.schema.Clip) -> int:
+    source = clip.source_range
+    return round(source.start_time.value) if source is not None else 0
+
+
+def _alternate_takes(timeline: otio.schema.Timeline, folder: Path) -> dict[str, list[Take]]:
     takes: dict[str, list[Take]] = {}
     for track in timeline.tracks:
         if track.name == VIDEO_TRACK or track.kind != otio.schema.TrackKind.Video:
@@ -242,7 +254,8 @@ def _alternate_takes(timeline: otio.schema.Timeline) -> dict[str, list[Take]]:
         for clip in track.find_clips():
             facts = plain(clip.metadata.get("previz", {}))
             if "shot" in facts:
-                take = Take(int(facts["take"]), _media(clip), selected=False)
+                take = Take(int(facts["take"]), _media(clip, folder), selected=False,
+                            source_in=_source_in(clip))  # fmt: skip
                 takes.setdefault(str(facts["shot"]), []).append(take)
     return takes
 
@@ -259,7 +272,7 @@ def _cues(timeline: otio.schema.Timeline) -> dict[str, list[Cue]]:
 
 
 def _shot(
-    facts: dict[str, Any], clip: otio.schema.Clip, timecode: str,
+    facts: dict[str, Any], media: tuple[Path | None, int], timecode: str,
     alternates: Mapping[str, list[Take]], failures: Mapping[tuple[Any, Any], str],
     cues: Mapping[str, list[Cue]],
 ) -> ReviewShot:  # fmt: skip
@@ -267,8 +280,8 @@ def _shot(
     selected = int(facts.get("take", 1))
     missing = facts.get("missing")
     takes = {t.number: t for t in alternates.get(shot_id, [])}
-    takes[selected] = Take(selected, _media(clip), selected=True,
-                           failure=str(missing) if missing else None)  # fmt: skip
+    failure = str(missing) if missing else None
+    takes[selected] = Take(selected, media[0], True, failure, source_in=media[1])
     for number in range(1, int(facts.get("takes", 1)) + 1):
         if number not in takes:
             takes[number] = Take(number, None, False, failures.get((shot_id, number)))
@@ -287,6 +300,7 @@ def _shot(
         movement=_movement(camera.get("movement")),
         lens=lens_label(camera.get("lens")),
         cast=tuple(str(c) for c in facts.get("cast", [])),
+        wardrobe=tuple((str(k), str(v)) for k, v in (facts.get("wardrobe") or {}).items() if v),
         location=facts.get("location"),
         action=str(facts.get("action", "")),
         dialogue=tuple(c for c in heard if c.kind == "dialogue"),
@@ -334,12 +348,19 @@ def lens_label(facts: Any) -> str:
     return text + (" anamorphic" if lens.anamorphic else "")
 
 
+def _worn(character_id: str, shots: list[ReviewShot]) -> tuple[tuple[str, str], ...]:
+    """What the character wears in each scene they appear in, in cut order."""
+    worn: dict[str, tuple[str, str]] = {}
+    for shot in shots:
+        clothes = dict(shot.wardrobe).get(character_id)
+        if clothes and shot.scene not in worn:
+            worn[shot.scene] = (shot.heading, clothes)
+    return tuple(worn.values())
+
+
 def _characters(bible: Mapping[str, Any], shots: list[ReviewShot]) -> tuple[ReviewCharacter, ...]:
     characters = []
     for character_id, facts in bible.items():
-        wardrobe = facts.get("wardrobe") or {}
-        worn = [("default", str(wardrobe["default"]))] if wardrobe.get("default") else []
-        worn += [(str(scene), str(text)) for scene, text in wardrobe.get("scenes", {}).items()]
         references = (Path(str(r.get("path", ""))) for r in facts.get("references", []))
         color = str(facts.get("color") or "")
         characters.append(
@@ -349,7 +370,7 @@ def _characters(bible: Mapping[str, Any], shots: list[ReviewShot]) -> tuple[Revi
                 description=str(facts.get("description") or ""),
                 color=color if _HEX_COLOUR.match(color) else "#888888",
                 voice=facts.get("voice"),
-                wardrobe=tuple(worn),
+                wardrobe=_worn(str(character_id), shots),
                 references=tuple(p for p in references if p.is_file()),
                 shots=tuple(s.id for s in shots if character_id in s.cast),
             )

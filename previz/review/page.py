@@ -27,10 +27,11 @@ from previz.generate.plan import content_hash
 from previz.media import replacing
 from previz.prompts.environment import package_templates
 from previz.review.build import ReviewBuild, read_build
-from previz.review.posters import prune_posters, write_poster
+from previz.review.posters import take_posters
 
 REVIEW_DIR = "review"
 PAGE_FILE = "index.html"
+POSTER_DIR = "posters"
 ASSETS = ("review.css", "review.js")
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -45,7 +46,7 @@ def write_review(build_dir: Path) -> Path:
     build = read_build(build_dir)
     folder = build_dir / REVIEW_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    posters = _posters(build, folder / "posters")
+    posters = _posters(build, folder / POSTER_DIR)
     references = _references(build, folder / "refs")
     html = render_page(build, posters, references)
     for name in ASSETS:
@@ -113,17 +114,7 @@ def _review_templates() -> Path:
 
 def _posters(build: ReviewBuild, folder: Path) -> dict[tuple[str, int], str]:
     """A poster per take that has media, keyed by (shot, take), as paths relative to the page."""
-    made: dict[tuple[str, int], Path] = {}
-    for shot in build.shots:
-        middle = shot.frames // 2
-        for take in shot.takes:
-            if take.media is None:
-                continue
-            poster = write_poster(take.media, middle / build.fps, middle, folder)
-            if poster is not None:
-                made[(shot.id, take.number)] = poster
-    if folder.exists():
-        prune_posters(folder, made.values())
+    made = take_posters(build, folder)
     return {key: f"{folder.name}/{path.name}" for key, path in made.items()}
 
 

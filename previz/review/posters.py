@@ -13,6 +13,7 @@ from pathlib import Path
 from previz.errors import MediaError
 from previz.generate.plan import content_hash
 from previz.media import extract_frame, replacing
+from previz.review.build import ReviewBuild
 
 POSTER_WIDTH = 640
 _QUALITY = 82
@@ -46,3 +47,20 @@ def prune_posters(folder: Path, keep: Iterable[Path]) -> None:
     for path in folder.glob("*.jpg"):
         if path.name not in wanted:
             path.unlink(missing_ok=True)
+
+
+def take_posters(build: ReviewBuild, folder: Path) -> dict[tuple[str, int], Path]:
+    """A poster in ``folder`` for every take with media, keyed by (shot id, take number), from
+    the middle of the part of the take the cut plays; posters no longer shown are removed."""
+    made: dict[tuple[str, int], Path] = {}
+    for shot in build.shots:
+        for take in shot.takes:
+            if take.media is None:
+                continue
+            middle = take.source_in + shot.frames // 2
+            poster = write_poster(take.media, middle / build.fps, middle, folder)
+            if poster is not None:
+                made[(shot.id, take.number)] = poster
+    if folder.exists():
+        prune_posters(folder, made.values())
+    return made

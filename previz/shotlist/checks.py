@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import opentimelineio as otio
 from PIL import Image, UnidentifiedImageError
 
 from previz.shotlist.models import ShotList
 from previz.shotlist.shown import shown
-from previz.shotlist.timing import timecode_frames
+from previz.shotlist.timing import otio_rate, timecode_frames
 
 Loc = tuple[str | int, ...]
 
@@ -194,6 +195,12 @@ def check_project(shotlist: ShotList, base_dir: Path) -> list[Problem]:
     problems = []
     try:
         timecode_frames(project.start_timecode, project.fps)
+        if ";" in project.start_timecode and project.fps not in (29.97, 59.94):
+            raise ValueError(
+                f"';' in {shown(project.start_timecode)} marks drop-frame timecode, which only "
+                f"29.97 and 59.94 fps use, not {project.fps:g}; write 01:00:00:00"
+            )
+        otio.opentime.from_timecode(project.start_timecode, otio_rate(project.fps))
     except ValueError as error:
         problems.append(
             Problem(

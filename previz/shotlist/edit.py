@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from previz.errors import OutputError, SceneError
 from previz.shotlist.checks import suggest
-from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
-from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.loader import from_data, load, parse_fast, parse_located
 from previz.shotlist.resolve import ResolvedShotList
+from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
+from previz.shotlist.screenplay import screenplay_to_data
 from previz.shotlist.yamltext import (
     ShotNode,
     compose,
@@ -47,7 +47,7 @@ class SceneEdit:
 
     def __init__(self, path: str | Path, text: str | None = None) -> None:
         self.path = Path(path)
-        if self.path.suffix == ".py" or self.path.suffix.lower() in FOUNTAIN_SUFFIXES:
+        if self.path.suffix == ".py" or self.path.suffix.lower() in SCREENPLAY_SUFFIXES:
             kind = "a Python scene script" if self.path.suffix == ".py" else "a screenplay"
             raise SceneError(
                 f"{kind} cannot be edited in place",
@@ -147,19 +147,26 @@ class SceneEdit:
         source_indent = dash - line_start(self.text, dash)
         rest = self.text[:start] + self.text[end:]
         root = compose(rest, self.path)
-        target = scene_shots(root, scene_id)
-        if target is None or not target.value or target.flow_style:
+        found = scene_shots(root, scene_id)
+        target = found[1] if found is not None else None
+        if found is None or (isinstance(target, SequenceNode) and target.flow_style):
             raise SceneError(
                 f"cannot move shot '{shot_id}' into scene '{scene_id}'",
                 path=self.path,
                 shot_id=shot_id,
                 hint="the scene must exist and list its shots one per line",
             )
-        first = target.value[0]
-        indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
-        if after is None:
+        if not isinstance(target, SequenceNode) or not target.value:  # emptied by a move
+            key = found[0]
+            indent = int(key.start_mark.column) + 2
+            at = line_end(rest, key.end_mark.index)
+        elif after is None:
+            first = target.value[0]
+            indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
             at = item_lines(first, rest)[0]
         else:
+            first = target.value[0]
+            indent = dash_index(first, rest) - line_start(rest, dash_index(first, rest))
             anchor = next((s for s in shot_nodes(root) if s.shot_id == after), None)
             if anchor is None or anchor.scene_id != scene_id:
                 raise SceneError(f"no shot '{after}' in scene '{scene_id}'", path=self.path)
@@ -281,7 +288,7 @@ def import_screenplay(screenplay: Path, dest: Path, *, force: bool = False) -> P
             path=dest,
             hint="pass --force to overwrite it, or --out to write elsewhere",
         )
-    data = fountain_to_data(screenplay)
+    data = screenplay_to_data(screenplay)
     from_data(data, path=dest)  # the breakdown must be a valid scene before it is written
     # quoted, so a YAML 1.1 reader does not take 16:9 for the base-60 number 969
     data["project"]["aspect"] = DoubleQuotedScalarString(data["project"]["aspect"])

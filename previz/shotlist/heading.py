@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 _SETTINGS = {
     "INT": "INT",
@@ -44,6 +45,12 @@ TIMES_OF_DAY = (
 )
 
 
+CONTINUING = frozenset(
+    {"CONTINUOUS", "SAME", "SAME TIME", "LATER", "MOMENTS LATER", "A MOMENT LATER", "CONTINUED"}
+)
+"""Times of day that carry on from the scene before (``INT. HALL - CONTINUOUS``)."""
+
+
 @dataclass(frozen=True)
 class Heading:
     """A parsed slugline. ``setting`` is INT, EXT, INT/EXT or EST; None if not a standard one."""
@@ -72,3 +79,17 @@ def parse_heading(text: str) -> Heading:
     elif rest.upper() in TIMES_OF_DAY:
         location, time_of_day = "", rest.upper()
     return Heading(raw=text, setting=setting, location=location.strip(), time_of_day=time_of_day)
+
+
+def carry_time_of_day(headings: Iterable[Heading]) -> list[Heading]:
+    """Headings in script order, each ``CONTINUOUS``/``LATER`` or time-less one (``.UPPER
+    DECK``) given the time of day of the scene before it: still NIGHT, not daylight."""
+    out: list[Heading] = []
+    current: str | None = None
+    for heading in headings:
+        if heading.time_of_day is not None and heading.time_of_day not in CONTINUING:
+            current = heading.time_of_day
+        elif current is not None:
+            heading = replace(heading, time_of_day=current)
+        out.append(heading)
+    return out

@@ -17,14 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from previz.backends.options import check_backend_options
 from previz.errors import SceneError, SceneErrors
 from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check_references
-from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
-from previz.shotlist.fountain import fountain_to_data
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
 from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 from previz.shotlist.schema_errors import problems_from_validation
+from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
+from previz.shotlist.screenplay import screenplay_to_data
 from previz.shotlist.shown import escape, shorten
 
 __all__ = [
@@ -45,8 +46,8 @@ def load(path: str | Path) -> ResolvedShotList:
     path = Path(path)
     if path.suffix in SCRIPT_SUFFIXES:
         return _load_script(path)
-    if path.suffix.lower() in FOUNTAIN_SUFFIXES:
-        return from_data(fountain_to_data(path), path=path)
+    if path.suffix.lower() in SCREENPLAY_SUFFIXES:
+        return from_data(screenplay_to_data(path), path=path)
     text = read_text(path)
     try:
         data = parse_fast(text, path)
@@ -99,7 +100,7 @@ def from_data(
     except ValidationError as error:
         fail(problems_from_validation(error))
     problems = check_ids(shotlist) + check_project(shotlist, base)
-    problems += check_references(shotlist, base)
+    problems += check_references(shotlist, base) + check_backend_options(shotlist)
     if problems:
         fail(problems)
     try:
@@ -144,6 +145,16 @@ def _merged(errors: list[SceneError]) -> list[SceneError]:
             first.shot_id = shots[0] if len(shots) == 1 else None
         merged.append(first)
     return merged
+
+
+def located_error(
+    shotlist: ResolvedShotList, loc: Loc, message: str, hint: str, shot_id: str | None = None
+) -> SceneError:
+    """A problem found after loading, located in the scene file it came from (YAML only)."""
+    path = shotlist.source_path
+    yaml_file = path is not None and path.suffix.lower() in (".yaml", ".yml")
+    data = read_yaml(path) if path is not None and yaml_file else None
+    return _located(path, data, Problem(loc, message, hint, shot_id))
 
 
 def format_loc(loc: Loc) -> str:

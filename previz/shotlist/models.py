@@ -332,10 +332,25 @@ class Scene(Strict):
     shots: list[Shot] = Field(min_length=1)
 
 
+class TitlePage(Strict):
+    """A screenplay's title page, kept when a script is imported: who wrote it, which draft."""
+
+    credit: str | None = Field(default=None, description="e.g. 'Written by'")
+    author: str | None = None
+    source: str | None = Field(default=None, description="e.g. 'Based on the novel by …'")
+    draft_date: str | None = None
+    contact: str | None = None
+    copyright: str | None = None
+    notes: str | None = None
+
+
 class Project(Strict):
     """The film: title, frame rate, frame size, default backend, style and defaults."""
 
     title: Text
+    title_page: TitlePage | None = Field(
+        default=None, description="credit, author, source, draft date of the screenplay"
+    )
     fps: float = Field(default=24, description="23.976, 24, 25, 29.97, 30, 48, 50 or 60")
     aspect: str = Field(default="16:9", description="16:9, 9:16, 1:1, 4:3, 1.85, 2.39")
     resolution: str | None = Field(default=None, description="WIDTHxHEIGHT, e.g. 1280x720")
@@ -359,6 +374,11 @@ class Project(Strict):
         default=None,
         description="export formats every build writes (default: otio, fcp7, fcpxml, edl, aaf, "
         "xges, kdenlive; 'all' for every one); the rest on demand with `previz export`",
+    )
+    backends: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="options per backend, e.g. {luma: {resolution: 1080p}}; "
+        "`previz backends --options` lists them",
     )
 
     @field_validator("fps")

@@ -16,7 +16,7 @@ import opentimelineio as otio
 from previz.shotlist import vocabulary as vocab
 from previz.shotlist.checks import Loc, Problem
 from previz.shotlist.cues import ResolvedCue, time_cues
-from previz.shotlist.heading import Heading, parse_heading
+from previz.shotlist.heading import Heading, carry_time_of_day, parse_heading
 from previz.shotlist.models import (
     Character,
     Lens,
@@ -169,11 +169,13 @@ def resolve(
     shots: list[ResolvedShot] = []
     colors = _colors(shotlist.characters)
     head = otio.opentime.RationalTime(0, float(exact_rate(project.fps)))
+    headings = carry_time_of_day(parse_heading(scene.heading) for scene in shotlist.scenes)
     for si, scene in enumerate(shotlist.scenes):
         for hi, shot in enumerate(scene.shots):
             loc: Loc = ("scenes", si, "shots", hi)
             resolved = _resolve_shot(shotlist, scene, shot, hi, len(shots), head, loc, problems)
             if resolved is not None and not shot.omit:  # omitted: checked, then left out
+                resolved = replace(resolved, heading=headings[si])
                 shots.append(resolved)
                 head = head + resolved.duration
     if not shots and not problems:

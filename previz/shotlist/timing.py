@@ -1,9 +1,9 @@
 """Time in a shot list: one project frame rate, durations in seconds, frames or timecode.
 
 A scene file says ``4``, ``"2.5s"``, ``"60f"`` or ``"00:00:02:12"``; inside previz every time is
-an ``opentimelineio.opentime.RationalTime`` at the project rate, rounded to whole frames, so a
-shot's length is exact in every export. 23.976 and 29.97 mean the NTSC rates 24000/1001 and
-30000/1001.
+an ``opentimelineio.opentime.RationalTime`` at the project rate, rounded to whole frames by the
+one rule of :mod:`previz.timebase` (exact rationals, half up), so a shot's length is exact in
+every export. 23.976 and 29.97 mean the NTSC rates 24000/1001 and 30000/1001.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from fractions import Fraction
 
 import opentimelineio as otio
 
+from previz import timebase
 from previz.shotlist.shown import shown
-
-_NTSC = {23.976: Fraction(24000, 1001), 29.97: Fraction(30000, 1001), 59.94: Fraction(60000, 1001)}
+from previz.timebase import frames_in
 
 _SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|second|seconds)?\s*$", re.I)
 _FRAMES = re.compile(r"^\s*(\d+)\s*(?:f|fr|frame|frames)\s*$", re.I)
@@ -30,10 +30,7 @@ CEILING_HELP = f"previz accepts times up to {MAX_SECONDS} s (10 minutes) per sho
 
 def exact_rate(fps: float) -> Fraction:
     """The exact rational frame rate for a project rate (23.976 → 24000/1001)."""
-    for nominal, exact in _NTSC.items():
-        if abs(fps - nominal) < 0.01:
-            return exact
-    return Fraction(fps).limit_denominator(1001)
+    return timebase.exact_rate(fps)
 
 
 def otio_rate(fps: float) -> float:
@@ -69,13 +66,13 @@ def to_time(value: float | int | str, fps: float) -> otio.opentime.RationalTime:
     """Convert a checked duration to a whole-frame ``RationalTime`` at the project rate."""
     rate = otio_rate(fps)
     if isinstance(value, (int, float)):
-        return otio.opentime.RationalTime(round(float(value) * rate), rate)
+        return otio.opentime.RationalTime(frames_in(value, fps), rate)
     if m := _FRAMES.match(value):
         if int(m.group(1)) / rate > MAX_SECONDS:
             raise ValueError(f"{shown(value)} is too long; {CEILING_HELP}")
         return otio.opentime.RationalTime(int(m.group(1)), rate)
     if m := _SECONDS.match(value):
-        return otio.opentime.RationalTime(round(float(m.group(1)) * rate), rate)
+        return otio.opentime.RationalTime(frames_in(m.group(1), fps), rate)
     total = timecode_frames(value, fps)
     if total / rate > MAX_SECONDS:
         raise ValueError(f"{shown(value)} is too long; {CEILING_HELP}")

@@ -114,15 +114,13 @@ def shot_nodes(root: MappingNode) -> list[ShotNode]:
     return found
 
 
-def scene_shots(root: MappingNode, scene_id: str) -> SequenceNode | None:
-    """The ``shots`` sequence node of scene ``scene_id``."""
+def scene_shots(root: MappingNode, scene_id: str) -> tuple[ScalarNode, Node] | None:
+    """The ``shots`` key and value nodes of scene ``scene_id`` (the value may be empty)."""
     scenes = lookup(root, "scenes")
     for scene in scenes[1].value if scenes and isinstance(scenes[1], SequenceNode) else []:
         found = lookup(scene, "id") if isinstance(scene, MappingNode) else None
         if found is not None and found[1].value == scene_id:
-            shots = lookup(scene, "shots")
-            if shots is not None and isinstance(shots[1], SequenceNode):
-                return shots[1]
+            return lookup(scene, "shots")
     return None
 
 

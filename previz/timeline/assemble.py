@@ -28,8 +28,10 @@ import opentimelineio as otio
 from previz.backends.base import Clip
 from previz.errors import TimelineError
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
-from previz.shotlist.timing import to_time
+from previz.shotlist.transitions import ShotTransitions, TransitionProblem, shot_transitions
+from previz.timebase import frames_in
 from previz.timeline.bible import character_bible, clip_facts, project_facts, shot_marker
+from previz.timeline.rates import frames_of
 
 VIDEO_TRACK = "V1"
 SOUND_TRACKS = (("A1", "dialogue"), ("A2", "sfx"), ("A3", "ambience"), ("A4", "music"))
@@ -66,7 +68,13 @@ def assemble(
     failed = dict(failures or {})
     for track in _alternate_tracks(shotlist, clips, rate):
         timeline.tracks.append(track)
-    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate))
+    problems: list[TransitionProblem] = []
+    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate, problems))
+    timeline.metadata["previz"]["transition_problems"] = [
+        {"shot": p.shot_id, "kind": p.kind, "wanted": p.wanted, "used": p.used,
+         "reason": p.reason, "message": str(p)}
+        for p in problems
+    ]  # fmt: skip
     for name, role in SOUND_TRACKS:
         timeline.tracks.append(_sound_track(shotlist, clips, name, role, rate))
     timeline.tracks.markers.extend(_cue_markers(shotlist, rate))
@@ -74,7 +82,7 @@ def assemble(
 
 
 def _frames(seconds: float, rate: float) -> int:
-    return round(seconds * rate)
+    return frames_in(seconds, rate)
 
 
 def _reference(path: Path, seconds: float, rate: float) -> otio.schema.ExternalReference:
@@ -94,7 +102,7 @@ def _gap(shot: ResolvedShot, rate: float) -> otio.schema.Gap:
 def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
     """The shot's frames of its take: from ``clip_in`` (a head trim), for the shot's length."""
     return otio.opentime.TimeRange(
-        otio.opentime.RationalTime(round(shot.clip_in.rescaled_to(rate).value), rate),
+        otio.opentime.RationalTime(frames_of(shot.clip_in, rate), rate),
         otio.opentime.RationalTime(shot.frames, rate),
     )
 
@@ -127,47 +135,90 @@ def _shot_clip(
 
 def _picture_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], failed: dict[str, str],
-    rate: float,
+    rate: float, problems: list[TransitionProblem],
 ) -> otio.schema.Track:  # fmt: skip
+    """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
     track = otio.schema.Track(name=VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
-    previous: tuple[ResolvedShot, Clip | None] | None = None
-    for shot in shotlist.shots:
-        clip = clips.get((shot.id, shot.selected_take))
-        if previous is not None:
-            transition = _dissolve(previous[0], previous[1], shot, clip, rate)
-            if transition is not None:
-                track.append(transition)
+    edges = shot_transitions(shotlist)
+    shots = shotlist.shots
+    chosen = [clips.get((shot.id, shot.selected_take)) for shot in shots]
+    dissolves = [
+        _dissolve_frames(shots[i], chosen[i], chosen[i + 1], edges[shots[i].id], rate, problems)
+        if i + 1 < len(shots) else 0
+        for i in range(len(shots))
+    ]  # fmt: skip
+    for index, (shot, clip) in enumerate(zip(shots, chosen, strict=True)):
+        came_in = dissolves[index - 1] if index > 0 else 0
+        fade_in, fade_out = _fades(shot, edges[shot.id], came_in, dissolves[index], problems)
+        if fade_in:
+            fade = _transition(f"fade in {shot.id}", 0, fade_in, rate, edges[shot.id].fade_in)
+            track.extend([_black(rate), fade])
         track.append(_shot_clip(shotlist, shot, clip, failed.get(shot.id), rate))
-        previous = (shot, clip)
+        if fade_out:
+            fade = _transition(f"fade out {shot.id}", fade_out, 0, rate, edges[shot.id].fade_out)
+            track.extend([fade, _black(rate)])
+        if dissolves[index]:
+            name = f"dissolve {shot.id} → {shots[index + 1].id}"
+            wanted = edges[shot.id].dissolve_out
+            track.append(_transition(name, 0, dissolves[index], rate, wanted))
     return track
 
 
-def _dissolve(
-    before: ResolvedShot, before_clip: Clip | None, after: ResolvedShot, after_clip: Clip | None,
-    rate: float,
-) -> otio.schema.Transition | None:  # fmt: skip
-    """The dissolve between two shots, if the shot list asks for one and media can carry it."""
-    wanted = next(
-        (t for t in (before.transition_out, after.transition_in) if t and t.type == "dissolve"),
-        None,
-    )
-    if wanted is None or wanted.duration is None:
-        return None
-    frames = round(to_time(wanted.duration, rate).value)
-    if before_clip is None or after_clip is None:
-        return None  # a placeholder has no picture to dissolve from or to
-    tail = _frames(before_clip.duration, rate) - _trimmed(before, rate).end_time_exclusive().value
-    used = max(0, min(frames, tail, after.frames))
-    if used == 0:
-        return None
+def _black(rate: float) -> otio.schema.Gap:
+    """Black for a fade to run against: a gap of no length, so the cut keeps its timing."""
+    return otio.schema.Gap(duration=otio.opentime.RationalTime(0, rate))
+
+
+def _transition(
+    name: str, before: int, after: int, rate: float, wanted: int
+) -> otio.schema.Transition:
+    """A dissolve ``before`` frames into the outgoing side and ``after`` into the incoming."""
+    used = before + after
     return otio.schema.Transition(
-        name=f"dissolve {before.id} → {after.id}",
+        name=name,
         transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-        in_offset=otio.opentime.RationalTime(0, rate),
-        out_offset=otio.opentime.RationalTime(used, rate),
-        metadata={"previz": {"requested_frames": frames, "frames": used,
-                             "shortened_to_handle": used < frames}},
+        in_offset=otio.opentime.RationalTime(before, rate),
+        out_offset=otio.opentime.RationalTime(after, rate),
+        metadata={"previz": {"requested_frames": wanted, "frames": used,
+                             "shortened_to_handle": used < wanted}},
     )  # fmt: skip
+
+
+def _dissolve_frames(
+    shot: ResolvedShot, clip: Clip | None, following: Clip | None, edges: ShotTransitions,
+    rate: float, problems: list[TransitionProblem],
+) -> int:  # fmt: skip
+    """Frames of the dissolve out of ``shot`` that media can carry (the take's tail handle)."""
+    wanted = edges.dissolve_out
+    if wanted == 0:
+        return 0
+    if clip is None or following is None:
+        reason = "a shot on either side of the cut has no take"
+        problems.append(TransitionProblem(shot.id, "dissolve", wanted, 0, reason))
+        return 0
+    tail = frames_in(clip.duration, rate) - int(_trimmed(shot, rate).end_time_exclusive().value)
+    used = max(0, min(wanted, tail))
+    if used < wanted:
+        problems.append(TransitionProblem(
+            shot.id, "dissolve", wanted, used, f"its take has {max(tail, 0)} frames of tail handle"
+        ))  # fmt: skip
+    return used
+
+
+def _fades(
+    shot: ResolvedShot, edges: ShotTransitions, came_in: int, going_out: int,
+    problems: list[TransitionProblem],
+) -> tuple[int, int]:  # fmt: skip
+    """Fade in and out frames that fit in the shot beside the dissolves at its edges."""
+    room = shot.frames - came_in - going_out
+    fade_in = min(edges.fade_in, max(room, 0))
+    fade_out = min(edges.fade_out, max(room - fade_in, 0))
+    for kind, wanted, used in (("fade in", edges.fade_in, fade_in),
+                               ("fade out", edges.fade_out, fade_out)):  # fmt: skip
+        if used < wanted:
+            reason = f"the shot is {shot.frames} frames long"
+            problems.append(TransitionProblem(shot.id, kind, wanted, used, reason))
+    return fade_in, fade_out
 
 
 def _alternate_tracks(
@@ -222,7 +273,8 @@ def _sound_track(
             media_reference=_reference(source, clip.duration, rate),
             source_range=_trimmed(shot, rate),
         )
-        sound.metadata["previz"] = {"shot": shot.id, "take": clip.take, "role": role}
+        sound.metadata["previz"] = {"shot": shot.id, "take": clip.take, "role": role,
+                                    "cache_key": f"{clip.cache_key}:{role}"}  # fmt: skip
         track.append(sound)
     return track
 

@@ -11,16 +11,12 @@ from fractions import Fraction
 
 import opentimelineio as otio
 
-NTSC_BASES = (24, 30, 48, 60, 120)
+from previz import timebase
 
 
 def exact_rate(rate: float) -> Fraction:
     """``rate`` as the NTSC or whole-number fraction it stands for (23.976 → 24000/1001)."""
-    for base in NTSC_BASES:
-        ntsc = Fraction(base * 1000, 1001)
-        if abs(rate - float(ntsc)) < 1e-3:
-            return ntsc
-    return Fraction(rate).limit_denominator(1001)
+    return timebase.exact_rate(rate)
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> Fraction:
@@ -33,5 +29,6 @@ def timeline_rate(timeline: otio.schema.Timeline) -> Fraction:
 
 
 def frames_of(time: otio.opentime.RationalTime, rate: float) -> int:
-    """``time`` as a whole number of frames at ``rate`` (rounded to the nearest frame)."""
-    return round(float(time.value_rescaled_to(rate)))
+    """``time`` as a whole number of frames at ``rate`` (exact rationals, half up)."""
+    exact = Fraction(repr(time.value)) * timebase.exact_rate(rate) / timebase.exact_rate(time.rate)
+    return timebase.half_up(exact)

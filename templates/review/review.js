@@ -64,13 +64,25 @@
     return video ? Math.min(frameAt(video.currentTime), Math.max(0, totalFrames - 1)) : 0;
   }
 
+  const playhead = document.getElementById("strip-playhead");
+  const stripShots = new Map();
+  for (const button of document.querySelectorAll("#strip .strip-shot")) {
+    button.style.flexGrow = button.dataset.frames; // CSSOM, which the policy allows
+    stripShots.set(button.dataset.shot, button);
+  }
+
   function show(frame) {
     tcOut.textContent = timecode(frame);
+    playhead.style.left = `${(100 * frame) / Math.max(1, totalFrames)}%`;
     const shot = shotAt(frame);
     if (!shot || shot === current) return;
-    if (current) current.element.classList.remove("current");
+    if (current) {
+      current.element.classList.remove("current");
+      stripShots.get(current.id).classList.remove("current");
+    }
     current = shot;
     shot.element.classList.add("current");
+    stripShots.get(shot.id).classList.add("current");
     shotOut.textContent = shot.id;
     const list = shot.element.closest(".shotlist");
     if (list && video && !video.paused) {
@@ -177,6 +189,9 @@
       seekShot(shot);
     });
   }
+  for (const [id, button] of stripShots) {
+    button.addEventListener("click", () => seekShot(shots.find((s) => s.id === id)));
+  }
   for (const link of document.querySelectorAll("a[data-seek]")) {
     link.addEventListener("click", () => seekShot(shots.find((s) => s.id === link.dataset.seek)));
   }
@@ -273,6 +288,25 @@
       }
     }
     countOut.textContent = String(memory.length);
+    const all = document.getElementById("all-notes");
+    all.replaceChildren();
+    for (const note of memory.slice().sort((a, b) => a.frame - b.frame)) {
+      const item = document.createElement("li");
+      const jump = document.createElement("button");
+      jump.type = "button";
+      jump.className = "note-jump";
+      jump.textContent = `${note.record_timecode} ${note.shot}`;
+      jump.addEventListener("click", () => {
+        stopShuttle();
+        seekFrame(note.frame);
+      });
+      const text = document.createElement("span");
+      text.className = "note-text";
+      text.textContent = note.reviewer ? `${note.reviewer}: ${note.text}` : note.text;
+      item.append(jump, text);
+      all.append(item);
+    }
+    document.getElementById("no-notes").hidden = memory.length > 0;
   }
 
   for (const form of document.querySelectorAll("form.shot-note")) {

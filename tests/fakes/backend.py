@@ -4,7 +4,10 @@
 download) with a fixed latency; :class:`FakeLocalBackend` renders after a fixed latency. Both
 copy one real tiny MP4 (made once with ffmpeg) as their output, meter how many jobs they have
 in flight, count every call, and raise what real cloud backends raise when a fault is queued:
-429 with Retry-After, 500, a read timeout, a connection reset, a safety block.
+429 with Retry-After, 500, a read timeout, a connection reset, a safety block, a refused key, a
+refused connection, a reply lost after the job was created (or before it was), an expired
+output. The remote fake can list its jobs, so it reconciles a lost reply the way OpenAI and Luma
+can (``can_reconcile=False`` makes it a service that cannot).
 
 Remote submissions are kept in a :class:`Ledger` — SQLite, in a file when given — so a test can
 kill the process running the build and still count what was submitted. ``python -m
@@ -38,7 +41,14 @@ from previz.backends.base import (
     RemoteBackend,
     RenderedMedia,
 )
-from previz.errors import JobFailedError, RetryableServiceError
+from previz.errors import (
+    AuthenticationError,
+    ContentBlocked,
+    JobFailedError,
+    OutputExpired,
+    RetryableServiceError,
+    SubmissionUnknown,
+)
 from previz.generate import Cache, Journal, RunReport, run_jobs
 from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
@@ -83,10 +93,27 @@ class Fault(enum.Enum):
     CONNECTION_RESET = "connection reset by peer"
     SAFETY_BLOCK = "blocked by the content policy: violence"
     BAD_REQUEST = "400 duration must be one of 5, 10"
+    MODERATED = "moderation_blocked: the prompt was refused"
+    AUTH = "401 Incorrect API key provided"
+    REFUSED = "connection refused"
+    REPLY_LOST = "the connection dropped after the request was sent"  # the job exists
+    SEND_LOST = "the connection dropped while sending"  # the service never saw it
+    EXPIRED = "the video's content has expired"
+    SHORT = "a body cut short, with a Content-Length that matches it"  # download "succeeds"
 
 
 def raise_fault(fault: Fault, retry_after: float | None) -> None:
     """Raise what a real backend raises for ``fault``."""
+    if fault in (Fault.REPLY_LOST, Fault.SEND_LOST):
+        raise SubmissionUnknown(fault.value)
+    if fault is Fault.AUTH:
+        raise AuthenticationError(fault.value)
+    if fault is Fault.MODERATED:
+        raise ContentBlocked(fault.value, reason=fault.value)
+    if fault is Fault.REFUSED:
+        raise httpx.ConnectError(fault.value)
+    if fault is Fault.EXPIRED:
+        raise OutputExpired(fault.value, expired_at=1_700_000_000.0)
     if fault is Fault.RATE_LIMIT:
         raise RetryableServiceError(fault.value, retry_after=retry_after)
     if fault is Fault.SERVER_ERROR:
@@ -105,12 +132,22 @@ class Faults:
     queued: dict[str, list[Fault]] = field(default_factory=dict)
     retry_after: float | None = None
     blocked_shots: set[str] = field(default_factory=set)  # poll: failed, content policy
+    moderated_shots: set[str] = field(default_factory=set)  # poll: blocked by moderation
     lost_shots: dict[str, int] = field(default_factory=dict)  # poll: failed, retryable, N times
+    expires_at: float | None = None  # succeeded polls say the output expires then (epoch)
 
     def check(self, call: str) -> None:
         queue = self.queued.get(call)
         if queue:
             raise_fault(queue.pop(0), self.retry_after)
+
+    def next_is(self, call: str, fault: Fault) -> bool:
+        """True (and the fault is spent) when ``fault`` is the next one queued for ``call``."""
+        queue = self.queued.get(call)
+        if queue and queue[0] is fault:
+            queue.pop(0)
+            return True
+        return False
 
 
 class ConcurrencyMeter:
@@ -136,15 +173,25 @@ class Ledger:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS remote_jobs (remote_id TEXT PRIMARY KEY, shot_id TEXT,"
-            " take INTEGER, prompt TEXT, submitted REAL, downloads INTEGER DEFAULT 0)"
+            " take INTEGER, prompt TEXT, submitted REAL, downloads INTEGER DEFAULT 0,"
+            " created REAL)"
         )
 
     def submit(self, remote_id: str, job: Job, now: float) -> None:
         self._db.execute(
-            "INSERT INTO remote_jobs (remote_id, shot_id, take, prompt, submitted)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (remote_id, job.shot_id, job.take, job.prompt, now),
+            "INSERT INTO remote_jobs (remote_id, shot_id, take, prompt, submitted, created)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (remote_id, job.shot_id, job.take, job.prompt, now, time.time()),
         )
+
+    def created_since(self, job: Job, since: float) -> str | None:
+        """The newest job for the same request created at or after ``since`` (epoch seconds)."""
+        row = self._db.execute(
+            "SELECT remote_id FROM remote_jobs WHERE prompt = ? AND take = ? AND created >= ?"
+            " ORDER BY rowid DESC LIMIT 1",
+            (job.prompt, job.take, since),
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def submitted_at(self, remote_id: str) -> float | None:
         row = self._db.execute(
@@ -200,6 +247,8 @@ class FakeRemoteBackend(RemoteBackend):
         clock: Callable[[], float] = time.time,
         hang: tuple[str | None, str | None, Path | None] = (None, None, None),
         reply_delay: float = 0.0,
+        poll_interval: float = 0.0,
+        can_reconcile: bool = True,
     ) -> None:
         self.clip = clip
         self.latency = latency
@@ -207,11 +256,14 @@ class FakeRemoteBackend(RemoteBackend):
         self.max_concurrency = max_concurrency
         self.cost_per_second = cost_per_second
         self.reference_images = reference_images
+        self.poll_interval = poll_interval
+        self.can_reconcile = can_reconcile
         self.ledger = ledger or Ledger()
         self.faults = faults or Faults()
         self.clock = clock
         self.meter = ConcurrencyMeter()
         self.calls: dict[str, int] = {"submit": 0, "poll": 0, "download": 0}
+        self.reconciles = 0
         self.seen_jobs: list[Job] = []
         self._hang = _Hang(*hang)
         self._ids = itertools.count(1)
@@ -222,19 +274,32 @@ class FakeRemoteBackend(RemoteBackend):
             max_concurrency=self.max_concurrency,
             reference_images=self.reference_images,
             max_references=3,
+            poll_interval=self.poll_interval,
         )
 
     async def submit(self, job: Job) -> str:
         self.calls["submit"] += 1
-        await self._hang.maybe("submit", job)
-        self.faults.check("submit")
+        if self.faults.next_is("submit", Fault.SEND_LOST):
+            raise SubmissionUnknown(Fault.SEND_LOST.value)
+        reply_lost = self.faults.next_is("submit", Fault.REPLY_LOST)
+        if not reply_lost:
+            self.faults.check("submit")
         remote_id = f"fake-{next(self._ids)}-{uuid.uuid4().hex[:8]}"
         self.ledger.submit(remote_id, job, self.clock())
         self.seen_jobs.append(job)
         self.meter.enter(remote_id)
+        await self._hang.maybe("submit", job)  # the service has the job; the reply never comes
+        if reply_lost:
+            raise SubmissionUnknown(Fault.REPLY_LOST.value)
         if self.reply_delay:
             await asyncio.sleep(self.reply_delay)
         return remote_id
+
+    async def reconcile(self, job: Job, *, submitted_after: float) -> str | None:
+        self.reconciles += 1
+        if not self.can_reconcile:
+            return None
+        return self.ledger.created_since(job, submitted_after)
 
     async def poll(self, remote_id: str, job: Job) -> JobUpdate:
         self.calls["poll"] += 1
@@ -246,19 +311,26 @@ class FakeRemoteBackend(RemoteBackend):
         if job.shot_id in self.faults.blocked_shots:
             self.meter.leave(remote_id)
             return JobUpdate(JobStatus.FAILED, error=Fault.SAFETY_BLOCK.value)
+        if job.shot_id in self.faults.moderated_shots:
+            self.meter.leave(remote_id)
+            return JobUpdate(JobStatus.BLOCKED, error=Fault.MODERATED.value)
         if self.faults.lost_shots.get(job.shot_id, 0) > 0:
             self.faults.lost_shots[job.shot_id] -= 1
             self.meter.leave(remote_id)
             return JobUpdate(JobStatus.FAILED, error="internal error, try again", retryable=True)
         elapsed = self.clock() - submitted
         if elapsed >= self.latency - 1e-6:  # float clocks rarely land exactly on the latency
-            return JobUpdate(JobStatus.SUCCEEDED, progress=1.0)
+            return JobUpdate(JobStatus.SUCCEEDED, progress=1.0, expires_at=self.faults.expires_at)
         return JobUpdate(
             JobStatus.RUNNING, progress=elapsed / self.latency, poll_after=self.latency - elapsed
         )
 
     async def download(self, remote_id: str, job: Job, dest: Path) -> RenderedMedia:
         self.calls["download"] += 1
+        if self.faults.next_is("download", Fault.SHORT):
+            data = self.clip.read_bytes()
+            dest.write_bytes(data[: len(data) * 2 // 3])  # all the transfer said there was
+            return RenderedMedia(video=dest)
         self.faults.check("download")
         if self._hang.call == "download" and job.shot_id == self._hang.shot_id:
             dest.write_bytes(self.clip.read_bytes()[:100])  # a partial file, as a cut download

@@ -34,22 +34,30 @@ class Faults:
     """Failures the fake injects; counters count down as they are spent.
 
     API faults (``rate_limits``, ``server_errors``, ``dropped``, ``delay``) hit the service's API
-    routes, never ``/__fake__`` or the media downloads. Job faults (``safety_blocks``,
-    ``bad_outputs``, ``cancellations``, ``throttled``) mark the next created jobs. Download
-    faults (``truncated_downloads``, ``expired_urls``) hit the next finished jobs' media links.
-    ``polls_to_finish`` is how many status reads a job takes to reach its end state.
+    routes, never ``/__fake__`` or the media downloads. ``dropped_replies`` creates the next job
+    and then drops the connection mid-reply (the client never learns the id: the job exists and
+    will be billed). ``poll_rate_limits`` answers the next status reads 429 (a burst while
+    polling). Job faults (``safety_blocks``, ``bad_outputs``, ``cancellations``, ``throttled``)
+    mark the next created jobs. Download faults hit the next finished jobs' media links:
+    ``truncated_downloads`` announces the whole length and sends half, ``cut_downloads`` sends
+    two thirds with a ``Content-Length`` that matches (the transfer looks complete),
+    ``expired_urls`` answers 403. ``polls_to_finish`` is how many status reads a job takes to
+    reach its end state.
     """
 
     rate_limits: int = 0
     retry_after: float = 2.0
     server_errors: int = 0
     dropped: int = 0
+    dropped_replies: int = 0
+    poll_rate_limits: int = 0
     delay: float = 0.0
     safety_blocks: int = 0
     bad_outputs: int = 0
     cancellations: int = 0
     throttled: int = 0
     truncated_downloads: int = 0
+    cut_downloads: int = 0
     expired_urls: int = 0
     polls_to_finish: int = 3
     _lock: threading.Lock = dataclasses.field(
@@ -133,6 +141,28 @@ async def api_faults(request: Request, error_body: ErrorBody) -> Response | None
     return None
 
 
+def reply(request: Request, payload: dict[str, Any], status: int = 200) -> Response:
+    """The job's answer — or, with ``dropped_replies`` spent, its first bytes and a dropped
+    connection: the job exists on the service, the client never learns its id."""
+    faults: Faults = request.app.state.faults
+    if faults.take("dropped_replies"):
+        body = JSONResponse(payload).body
+        return DroppedResponse(body[:12], announced=len(body), media_type="application/json")
+    return JSONResponse(payload, status_code=status)
+
+
+def poll_fault(request: Request, error_body: ErrorBody) -> Response | None:
+    """A 429 with ``Retry-After`` for a status read while ``poll_rate_limits`` lasts."""
+    faults: Faults = request.app.state.faults
+    if faults.take("poll_rate_limits"):
+        return JSONResponse(
+            error_body("You have exceeded the rate limit. Please slow down."),
+            status_code=429,
+            headers={"Retry-After": f"{faults.retry_after:g}"},
+        )
+    return None
+
+
 def guarded(
     handler: Callable[[Request], Awaitable[Response]], error_body: ErrorBody
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -169,8 +199,11 @@ def clip_bytes(width: int, height: int, seconds: float, audio: bool = False) -> 
         return target.read_bytes()
 
 
-def clip_response(data: bytes, truncated: bool) -> Response:
-    """The clip as ``video/mp4``; truncated = full Content-Length, half the bytes, then close."""
+def clip_response(data: bytes, truncated: bool, cut: bool = False) -> Response:
+    """The clip as ``video/mp4``; truncated = full Content-Length, half the bytes, then close;
+    cut = two thirds of the bytes with a Content-Length that matches them."""
     if truncated:
         return DroppedResponse(data[: len(data) // 2], announced=len(data), media_type="video/mp4")
+    if cut:
+        return Response(content=data[: len(data) * 2 // 3], media_type="video/mp4")
     return Response(content=data, media_type="video/mp4")

@@ -35,7 +35,10 @@ FAULT_KINDS = (
     "slow",  # wait ``seconds`` before answering normally
     "drop",  # start the answer, then close the connection mid-body
     "truncate",  # announce the whole Content-Length, send part of it, close
+    "cut",  # send two thirds of the clip with a Content-Length that matches (looks complete)
+    "drop_reply",  # do the work (create the job), then drop the connection mid-reply
     "expire",  # the clip's download link answers 403/404 until the job is fetched again
+    "expire_now",  # the job finished long ago: its content expired before anyone fetched it
     "safety",  # the job ends blocked by the service's safety system
     "failed",  # the job ends failed by an internal error of the service (worth retrying)
 )
@@ -123,6 +126,17 @@ async def transport_fault(fault: Fault | None, error_body: ErrorBody) -> Respons
     if fault.kind == "drop":
         return BrokenBody(b'{"id": "', announced=4096, media_type="application/json")
     return None
+
+
+def dropped_reply(payload: dict[str, Any]) -> BrokenBody:
+    """The first bytes of the answer the service had for a job it created, then a drop."""
+    body = JSONResponse(payload).body
+    return BrokenBody(body[:12], announced=len(body), media_type="application/json")
+
+
+def cut_clip(clip: bytes) -> Response:
+    """Two thirds of ``clip`` with a Content-Length that matches them: a complete-looking answer."""
+    return Response(clip[: len(clip) * 2 // 3], media_type="video/mp4")
 
 
 def faults_routes(get_plan: Callable[[], FaultPlan]) -> list[Route]:

@@ -37,7 +37,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.fakekit import Faults, clip_bytes, clip_response, faults_endpoint, guarded
+from tests.fakes.fakekit import (
+    Faults,
+    clip_bytes,
+    clip_response,
+    faults_endpoint,
+    guarded,
+    poll_fault,
+    reply,
+)
 from tests.fakes.serve import main_for
 
 DEFAULT_KEY = "fake-luma-key"
@@ -192,7 +200,7 @@ async def create(request: Request) -> Response:
         polls_to_finish=max(1, faults.polls_to_finish),
     )
     state.generations[generation.id] = generation
-    return JSONResponse(_view(request, generation), status_code=201)
+    return reply(request, _view(request, generation), status=201)
 
 
 def _view(request: Request, generation: Generation) -> dict[str, Any]:
@@ -223,6 +231,8 @@ async def generation_endpoint(request: Request) -> Response:
     if request.method == "DELETE":
         del generations[generation.id]
         return Response(status_code=204)
+    if (limited := poll_fault(request, detail)) is not None:
+        return limited
     generation.reads += 1
     return JSONResponse(_view(request, generation))
 
@@ -254,7 +264,9 @@ async def media(request: Request) -> Response:
         return Response("AccessDenied", status_code=403, media_type="text/plain")
     size = (generation.width, generation.height)
     data = await asyncio.to_thread(clip_bytes, *size, generation.seconds)
-    return clip_response(data, truncated=faults.take("truncated_downloads"))
+    return clip_response(
+        data, truncated=faults.take("truncated_downloads"), cut=faults.take("cut_downloads")
+    )
 
 
 async def cdn(request: Request) -> Response:

@@ -7,7 +7,11 @@ live in :mod:`tests.fakes.openai_videos_rules`).
 ``GET /v1/videos/{id}`` walks a job queued → in_progress (with progress) → completed or failed,
 with an ``openai-poll-after-ms`` header; ``GET /v1/videos/{id}/content`` serves a real MP4 of the
 requested size and length. Faults (see :mod:`tests.fakes.generated_media`) are queued per route:
-``create``, ``retrieve``, ``content``, ``delete``.
+``create``, ``retrieve``, ``list``, ``content``, ``delete``. ``drop_reply`` on ``create`` makes the
+video and drops the reply; ``expire_now`` on ``create`` makes a video that completes already
+past its ``expires_at`` (its content answers 404 ``video_expired``) [unconfirmed: the status and
+code OpenAI uses for expired content are not in the SDK]; ``cut`` on ``content`` sends a short
+body with a matching ``Content-Length``.
 
 Where the SDK is silent the fake follows secondary sources: a moderation block ends the job
 ``failed`` with ``error.code`` ``moderation_blocked``; a reference of the wrong size is refused
@@ -31,7 +35,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.generated_media import CLIPS, BrokenBody, FaultPlan, faults_routes, transport_fault
+from tests.fakes.generated_media import (
+    CLIPS,
+    BrokenBody,
+    FaultPlan,
+    cut_clip,
+    dropped_reply,
+    faults_routes,
+    transport_fault,
+)
 from tests.fakes.openai_videos_rules import (
     Refusal,
     check_choice,
@@ -42,6 +54,7 @@ from tests.fakes.openai_videos_rules import (
 from tests.fakes.serve import main_for
 
 DEFAULT_KEY = "sk-fake-previz"
+EXPIRES_AFTER = 3600  # seconds a finished video's content stays downloadable
 
 
 @dataclass
@@ -57,6 +70,14 @@ class VideoJob:
     broken: bool = False
     link_expired: bool = False
     completed_at: int | None = None
+    finished_long_ago: bool = False  # completed hours ago: past its expires_at
+
+    @property
+    def expires_at(self) -> int | None:
+        return None if self.completed_at is None else self.completed_at + EXPIRES_AFTER
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     def status(self, polls_to_finish: int) -> tuple[str, int]:
         if self.polls >= polls_to_finish:
@@ -75,12 +96,15 @@ class OpenAIVideosFake:
     poll_after_ms: int = 1000
     jobs: dict[str, VideoJob] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
+    create_requests: int = 0  # every POST /videos, refused or not
     faults: FaultPlan = field(default_factory=FaultPlan)
 
     def video(self, job: VideoJob) -> dict[str, Any]:
         status, progress = job.status(self.polls_to_finish)
         if status in ("completed", "failed") and job.completed_at is None:
-            job.completed_at = int(time.time())
+            job.completed_at = int(time.time()) - (
+                2 * EXPIRES_AFTER if job.finished_long_ago else 0
+            )
         error = None
         if status == "failed" and job.broken:
             error = {"code": "internal_error", "message": "Video generation failed unexpectedly."}
@@ -97,9 +121,7 @@ class OpenAIVideosFake:
             "progress": progress,
             "created_at": job.created_at,
             "completed_at": job.completed_at,
-            "expires_at": job.completed_at + 3600
-            if status == "completed" and job.completed_at
-            else None,
+            "expires_at": job.expires_at if status == "completed" else None,
             "prompt": job.prompt,
             "size": job.size,
             "seconds": job.seconds,
@@ -154,6 +176,7 @@ def _job_of(request: Request) -> VideoJob:
 
 
 async def create(request: Request) -> Response:
+    _state(request).create_requests += 1
     if (early := await _guarded(request, "create")) is not None:
         return early
     state = _state(request)
@@ -169,7 +192,10 @@ async def create(request: Request) -> Response:
     )
     job.blocked = state.faults.take("create", ("safety",)) is not None
     job.broken = state.faults.take("create", ("failed",)) is not None
+    job.finished_long_ago = state.faults.take("create", ("expire_now",)) is not None
     state.jobs[job.id] = job
+    if state.faults.take("create", ("drop_reply",)) is not None:
+        return dropped_reply(state.video(job))
     return JSONResponse(state.video(job))
 
 
@@ -222,6 +248,8 @@ async def content(request: Request) -> Response:
         raise Refusal(
             404, "The video's content has expired; retrieve the video again.", code="video_expired"
         )
+    if job.expired(time.time()):
+        raise Refusal(404, f"The content of video '{job.id}' has expired.", code="video_expired")
     width, height = (int(n) for n in job.size.split("x"))
     if variant != "video":
         image = io.BytesIO()
@@ -231,6 +259,8 @@ async def content(request: Request) -> Response:
     clip = CLIPS.clip(width, height, int(job.seconds))
     if state.faults.take("content", ("truncate",)) is not None:
         return BrokenBody(clip[: len(clip) // 2], announced=len(clip), media_type="video/mp4")
+    if state.faults.take("content", ("cut",)) is not None:
+        return cut_clip(clip)
     return Response(clip, media_type="video/mp4")
 
 

@@ -33,7 +33,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes import runway_schema
-from tests.fakes.fakekit import Faults, clip_bytes, clip_response, faults_endpoint, guarded
+from tests.fakes.fakekit import (
+    Faults,
+    clip_bytes,
+    clip_response,
+    faults_endpoint,
+    guarded,
+    poll_fault,
+    reply,
+)
 from tests.fakes.serve import main_for
 
 API_VERSION = "2024-11-06"
@@ -125,7 +133,7 @@ async def _create(request: Request, endpoint: str) -> Response:
         created_at=_now(),
     )
     request.app.state.tasks[task.id] = task
-    return JSONResponse({"id": task.id, "estimatedCost": {"credits": task.credits}})
+    return reply(request, {"id": task.id, "estimatedCost": {"credits": task.credits}})
 
 
 async def image_to_video(request: Request) -> Response:
@@ -169,6 +177,8 @@ async def task_endpoint(request: Request) -> Response:
     if request.method == "DELETE":
         del request.app.state.tasks[task.id]
         return Response(status_code=204)
+    if (limited := poll_fault(request, error)) is not None:
+        return limited
     task.reads += 1
     return JSONResponse(_task_view(request, task))
 
@@ -184,7 +194,9 @@ async def media(request: Request) -> Response:
         task.token = secrets.token_hex(8)
         return Response("AccessDenied", status_code=403, media_type="text/plain")
     data = await asyncio.to_thread(clip_bytes, task.width, task.height, task.seconds, task.audio)
-    return clip_response(data, truncated=faults.take("truncated_downloads"))
+    return clip_response(
+        data, truncated=faults.take("truncated_downloads"), cut=faults.take("cut_downloads")
+    )
 
 
 def create_app(api_key: str = DEFAULT_KEY, faults: Faults | None = None) -> Starlette:

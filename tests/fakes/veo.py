@@ -31,7 +31,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.generated_media import CLIPS, BrokenBody, FaultPlan, faults_routes, transport_fault
+from tests.fakes.generated_media import (
+    CLIPS,
+    BrokenBody,
+    FaultPlan,
+    cut_clip,
+    dropped_reply,
+    faults_routes,
+    transport_fault,
+)
 from tests.fakes.serve import main_for
 from tests.fakes.veo_rules import Invalid, VideoOrder, order_of
 
@@ -167,6 +175,13 @@ def _start(request: Request, order: VideoOrder, name: str, *, vertex: bool) -> O
     return operation
 
 
+def _started(request: Request, operation: Operation) -> Response:
+    """The new operation's name — unless a ``drop_reply`` fault drops the answer."""
+    if _state(request).faults.take("predict", ("drop_reply",)) is not None:
+        return dropped_reply({"name": operation.name})
+    return JSONResponse({"name": operation.name})
+
+
 def _view(request: Request, operation: Operation) -> dict[str, Any]:
     """The operation as the service shows it now; every view is one poll."""
     operation.polls += 1
@@ -222,7 +237,7 @@ async def gemini_predict(request: Request) -> Response:
         raise Refusal(404, f"Method {action or '(none)'} is not found for models/{model}.")
     order = _validated(await _json_body(request), model, vertex=False)
     name = f"models/{model}/operations/{secrets.token_hex(6)}"
-    return JSONResponse({"name": _start(request, order, name, vertex=False).name})
+    return _started(request, _start(request, order, name, vertex=False))
 
 
 async def gemini_operation(request: Request) -> Response:
@@ -265,6 +280,8 @@ async def signed_media(request: Request) -> Response:
     clip = CLIPS.clip(order.width, order.height, order.seconds, audio=order.audio)
     if state.faults.take("download", ("truncate",)) is not None:
         return BrokenBody(clip[: len(clip) // 2], announced=len(clip), media_type="video/mp4")
+    if state.faults.take("download", ("cut",)) is not None:
+        return cut_clip(clip)
     return Response(clip, media_type="video/mp4")
 
 
@@ -284,7 +301,7 @@ async def vertex_model(request: Request) -> Response:
             return early
         order = _validated(body, model, vertex=True)
         operation = _start(request, order, f"{resource}/operations/{uuid.uuid4()}", vertex=True)
-        return JSONResponse({"name": operation.name})
+        return _started(request, operation)
     if action == "fetchPredictOperation":
         if (early := await _faulted(request, "poll")) is not None:
             return early

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import itertools
 import json
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import opentimelineio as otio
 import pytest
 
 from previz.pipeline import BuildResult
+from previz.review import read_build
 from previz.review.notes import merge_notes
+from previz.review.page import render_page
 from previz.shotlist.loader import load
 from tests.conftest import REPO
 from tests.review.browser import Browser
@@ -56,13 +64,15 @@ def test_the_page_loads_from_disk_without_a_console_error(page: Browser) -> None
 def test_the_page_requests_nothing_but_its_own_files(page: Browser, review_build) -> None:
     page.js("document.getElementById('player').play()")
     time.sleep(0.5)
-    urls = [r["request"]["url"] for r in page.requests()]
-    mine = [u for u in urls if u.startswith("file://")]
+    requests = page.requests()
+    schemes = {r["request"]["url"].split(":", 1)[0] for r in requests}
+    assert not schemes & {"http", "https", "ws", "wss", "ftp"}, schemes
+    mine = [r["request"]["url"] for r in requests if r["documentURL"].startswith("file://")]
     assert any(u.endswith("/animatic.mp4") for u in mine)
     assert any(u.endswith("/review.js") for u in mine)
-    assert all(u.split(":", 1)[0] in ("file", "data", "blob", "chrome") for u in urls), urls
-    build_dir = review_build.out_dir.resolve().as_uri()
-    assert all(u.startswith(build_dir) for u in mine)
+    build_dir = review_build.out_dir.resolve().as_uri() + "/"
+    files = [u for u in mine if not u.startswith(("data:", "blob:"))]  # the player's own icons
+    assert all(u.startswith(build_dir) for u in files), files
 
 
 def test_clicking_a_shot_puts_the_player_at_its_record_time(page: Browser) -> None:
@@ -159,7 +169,20 @@ def test_a_note_at_the_playhead_names_the_shot_and_timecode_there(page: Browser)
     ]
 
 
+def test_the_notes_list_jumps_to_a_note(page: Browser) -> None:
+    field = page.driver.find_element("css selector", "#shot-s3 form.shot-note textarea")
+    field.send_keys("wider here\n")  # Enter adds the note
+    (jump,) = page.driver.find_elements("css selector", "#all-notes .note-jump")
+    assert jump.text == "01:00:02:12 s3"
+    page.driver.find_element("id", "shot-s1").click()
+    jump.click()
+    assert round(player_time(page) * 24) == 60
+
+
 def test_a_screenshot_of_the_page_is_kept(page: Browser, tmp_path: Path) -> None:
+    page.driver.find_element("id", "reviewer-name").send_keys("Dana")
+    field = page.driver.find_element("css selector", "#shot-s2 form.shot-note textarea")
+    field.send_keys("Hold on Bob a beat longer\n")
     page.driver.find_element("id", "shot-s2").click()
     player_time(page)
     shot = tmp_path / "review-page.png"
@@ -167,3 +190,94 @@ def test_a_screenshot_of_the_page_is_kept(page: Browser, tmp_path: Path) -> None
     assert shot.stat().st_size > 20_000
     ARTEFACTS.mkdir(exist_ok=True)
     shutil.copy(shot, ARTEFACTS / "review-page.png")
+
+
+def presented_frame(page: Browser) -> int:
+    """The frame the player is showing, from the frame it hands to the compositor."""
+    seconds = page.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const video = document.getElementById('player');"
+        "video.requestVideoFrameCallback((now, meta) => done(meta.mediaTime));"
+        "video.currentTime = video.currentTime;"  # present the current frame again
+    )
+    return round(float(seconds) * 24)
+
+
+def test_a_seek_presents_exactly_the_shots_first_frame(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s3").click()
+    player_time(page)
+    assert presented_frame(page) == 60
+
+
+def test_the_cut_strip_seeks_to_a_shot(page: Browser) -> None:
+    page.driver.find_element("css selector", "#strip [data-shot='s4']").click()
+    assert round(player_time(page) * 24) == 84
+    assert "current" in page.driver.find_element(
+        "css selector", "#strip [data-shot='s4']"
+    ).get_attribute("class")
+
+
+def test_space_and_l_play_k_stops_and_l_again_doubles_the_speed(page: Browser) -> None:
+    keys = page.driver.find_element("tag name", "body")
+    state = "const v = document.getElementById('player'); return [v.paused, v.playbackRate]"
+    keys.send_keys(" ")
+    assert page.js(state) == [False, 1]
+    keys.send_keys("k")
+    assert page.js(state) == [True, 1]
+    keys.send_keys("l", "l")
+    assert page.js(state) == [False, 2]
+    keys.send_keys("k")
+    assert page.js(state)[0] is True
+
+
+def test_j_shuttles_backwards(page: Browser) -> None:
+    page.driver.find_element("id", "shot-s4").click()
+    start = player_time(page)
+    page.driver.find_element("tag name", "body").send_keys("j")
+    wait_for(lambda: page.js("return document.getElementById('player').currentTime") < start - 0.1)
+    page.driver.find_element("tag name", "body").send_keys("k")
+
+
+def test_on_paper_the_player_is_hidden_and_each_shot_is_a_row(page: Browser) -> None:
+    page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert (
+            page.js("return getComputedStyle(document.querySelector('.viewer')).display") == "none"
+        )
+        rows = page.js(
+            "return [...document.querySelectorAll('li.shot .card')]"
+            ".map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.width]; })"
+        )
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(rows))  # stacked, not side by side
+        page_width = page.js("return document.documentElement.clientWidth")
+        assert all(width > 0.8 * page_width for _, _, width in rows)
+    finally:
+        page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_the_printed_page_lists_every_shot(page: Browser, tmp_path: Path) -> None:
+    printed = page.driver.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(base64.b64decode(printed["data"]))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("reading the printout back needs poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert all(shot in text for shot in ("s1", "s2", "s3", "s4"))
+    assert "Note at the playhead" not in text
+
+
+@pytest.mark.parametrize("start", [1799, 1800, 17982, 107892 + 1800])
+def test_the_playhead_timecode_is_drop_frame_at_29_97(
+    browser: Browser, review_build: BuildResult, tmp_path: Path, start: int
+) -> None:
+    ntsc = dataclasses.replace(
+        read_build(review_build.out_dir), rate=Fraction(30000, 1001), start_frame=start,
+        drop_frame=True, animatic=None,
+    )  # fmt: skip
+    for asset in ("review.css", "review.js", "cast.css"):
+        shutil.copy(review_build.out_dir / "review" / asset, tmp_path)
+    page = tmp_path / "index.html"
+    page.write_text(render_page(ntsc, {}, {}).replace(ntsc.timecode(0), "--:--:--;--"))
+    browser.open(page)
+    expected = otio.opentime.to_timecode(otio.opentime.RationalTime(start, 30000 / 1001))
+    assert browser.js("return document.getElementById('timecode').textContent") == expected

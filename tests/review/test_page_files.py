@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 
+from previz.cli import cli
 from previz.pipeline import BuildResult
 from previz.review import read_build, write_review
 from previz.review.page import render_page
@@ -93,3 +96,47 @@ def test_credentials_in_the_environment_never_reach_the_page(
     html = render_page(dataclasses.replace(build, shots=(leaked, *build.shots[1:])), {}, {})
     assert secret not in html
     assert re.search(r"a prompt pasted with \*+ in it", html)
+
+
+def test_the_totals_say_running_time_shots_and_what_was_generated(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    totals = {
+        dt.text_content(): dd.text_content()
+        for dt, dd in zip(
+            tree.xpath("//dl[@id='totals']//dt"), tree.xpath("//dl[@id='totals']//dd"), strict=True
+        )
+    }
+    assert totals == {
+        "Running time": "00:00:04:12", "Shots": "4", "Generated": "4", "Cached": "0",
+        "Failed": "1", "Spend": "$0.00",
+    }  # fmt: skip
+
+
+def test_a_failed_shot_shows_why(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (failure,) = tree.xpath("//li[@id='shot-s3']//p[@class='failure']")
+    assert "blocked by policy" in failure.text_content()
+
+
+def test_review_of_a_folder_without_a_build_is_one_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["review", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no timeline.otio" in result.output and "previz build" in result.output
+
+
+def test_a_moved_build_keeps_its_posters(review_build: BuildResult, tmp_path: Path) -> None:
+    moved = tmp_path / "moved"
+    shutil.copytree(review_build.out_dir, moved)
+    shutil.rmtree(moved / "review")
+    page = write_review(moved)  # the timeline still names the clips where they were built
+    tree = lxml_html.parse(str(page))
+    posters = tree.xpath("//div[@class='poster']/img/@src")
+    assert len(posters) == 3 and all((page.parent / p).is_file() for p in posters)
+
+
+def test_a_poster_shows_the_middle_of_what_the_cut_plays(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (untrimmed,) = tree.xpath("//li[@id='shot-s1']//div[@class='poster']/img/@src")
+    (trimmed,) = tree.xpath("//li[@id='shot-s4']//div[@class='poster']/img/@src")
+    assert untrimmed.endswith("-12.jpg")  # 24 frames, none trimmed: frame 12
+    assert trimmed.endswith("-18.jpg")  # clip_in 6f + 24 // 2

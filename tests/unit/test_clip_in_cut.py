@@ -7,7 +7,7 @@ from pathlib import Path
 
 from previz.backends.base import Clip
 from previz.media import extract_frame, find_ffmpeg, probe
-from previz.media.sequence import Segment, build_sequence
+from previz.media.sequence import PicturePart, SoundPart, Source, build_sequence
 from previz.shotlist.loader import load
 from previz.timeline import assemble
 from tests.scene_text import MINIMAL
@@ -45,7 +45,8 @@ def test_the_timeline_takes_the_shot_from_clip_in(write_scene, tmp_path: Path) -
 def test_the_animatic_starts_the_shot_at_clip_in(tmp_path: Path) -> None:
     media = red_then_blue(tmp_path / "s1.mp4", red_seconds=0.25, seconds=2)
     sequence = build_sequence(
-        [Segment("s1", 1.0, media, clip_in=0.25)],
+        [PicturePart(24, Source(media, "s1", start=6))],
+        [SoundPart(48_000)],
         tmp_path / "seq.mp4",
         ffmpeg=find_ffmpeg(),
         width=64,
@@ -53,6 +54,6 @@ def test_the_animatic_starts_the_shot_at_clip_in(tmp_path: Path) -> None:
         fps=24,
         workdir=tmp_path / "work",
     )
-    red, _, blue = extract_frame(sequence, 0.0).convert("RGB").getpixel((32, 18))
+    red, _, blue = extract_frame(sequence.path, 0.0).convert("RGB").getpixel((32, 18))
     assert blue > 200 and red < 60
-    assert probe(sequence).frames == 24
+    assert probe(sequence.path).frames == 24

@@ -1,67 +1,153 @@
-"""The sequence animatic times out exactly like the cut, whatever the clips are."""
+"""The sequence is joined from conformed parts: exact frames, exact samples, parts reused."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 
 from previz.media import extract_frame, find_ffmpeg, probe
-from previz.media.sequence import Segment, build_sequence
+from previz.media.sequence import (
+    PicturePart,
+    SoundPart,
+    SoundSource,
+    Source,
+    build_sequence,
+    read_product_key,
+)
+
+RATE = 48_000
 
 
-def clip(dest: Path, *, seconds: float, size: str, audio: bool) -> Path:
-    sound = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"] if audio else []
+def clip(dest: Path, *, colour: str, seconds: float, size: str = "160x90", fps: str = "24") -> Path:
     subprocess.run(
-        [
-            str(find_ffmpeg()),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"color=c=red:s={size}:r=24",
-            *sound,
-            "-t",
-            str(seconds),
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            str(dest),
-        ],
+        [str(find_ffmpeg()), "-v", "error", "-y", "-f", "lavfi", "-i",
+         f"color=c={colour}:s={size}:r={fps}", "-t", str(seconds), "-pix_fmt", "yuv420p",
+         "-c:v", "libx264", str(dest)],
         check=True,
-    )
+    )  # fmt: skip
     return dest
 
 
+def click_wav(dest: Path, *, at: int, samples: int) -> Path:
+    """A stereo WAV of silence with one full-scale sample at ``at``."""
+    expr = f"if(eq(n,{at}),0.9,0)"
+    subprocess.run(
+        [str(find_ffmpeg()), "-v", "error", "-y", "-f", "lavfi", "-i",
+         f"aevalsrc=exprs='{expr}|{expr}':s={RATE}:d={samples / RATE}", "-c:a", "pcm_s16le",
+         str(dest)],
+        check=True,
+    )  # fmt: skip
+    return dest
+
+
+def decoded_audio(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        chunks = [f.to_ndarray() for f in container.decode(audio=0)]
+    return np.concatenate(chunks, axis=1)[0]
+
+
+def colour_at(path: Path, seconds: float) -> tuple[int, int, int]:
+    red, green, blue = extract_frame(path, seconds).convert("RGB").getpixel((80, 45))
+    return red, green, blue
+
+
 @pytest.fixture
-def sequence(tmp_path: Path) -> Path:
-    long_silent_small = clip(tmp_path / "a.mp4", seconds=3, size="160x90", audio=False)
-    segments = [Segment("a", 1.0, long_silent_small), Segment("b", 0.5, None)]
+def sources(tmp_path: Path) -> dict[str, Source]:
+    red = clip(tmp_path / "red.mp4", colour="red", seconds=2)
+    blue = clip(tmp_path / "blue.mp4", colour="blue", seconds=2, size="320x240")
+    click = click_wav(tmp_path / "click.wav", at=100, samples=RATE)
+    return {
+        "red": Source(red, "red"),
+        "blue": Source(blue, "blue"),
+        "click": Source(click, "click"),
+    }
+
+
+def cut(sources: dict[str, Source]) -> tuple[list[PicturePart], list[SoundPart]]:
+    """Fade in 6f to red (24f in all), dissolve 8f into blue (24f), a failed shot (12f)."""
+    red, blue = sources["red"], sources["blue"]
+    pictures = [
+        PicturePart(6, None, red, dissolve=True, shot_id="a"),
+        PicturePart(18, Source(red.path, red.key, 6), shot_id="a"),
+        PicturePart(8, Source(red.path, red.key, 24), blue, dissolve=True, shot_id="b"),
+        PicturePart(16, Source(blue.path, blue.key, 8), shot_id="b"),
+        PicturePart(12, None, shot_id="c"),
+    ]
+    sounds = [
+        SoundPart(RATE, (SoundSource(sources["click"], at=0, samples=RATE),), shot_id="a"),
+        SoundPart(RATE, (SoundSource(sources["click"], at=2000, samples=RATE - 2000),), "b"),
+        SoundPart(RATE // 2, (), shot_id="c"),
+    ]
+    return pictures, sounds
+
+
+def build(tmp_path: Path, sources: dict[str, Source], name: str = "seq.mp4"):  # type: ignore[no-untyped-def]
+    pictures, sounds = cut(sources)
     return build_sequence(
-        segments,
-        tmp_path / "seq.mp4",
-        ffmpeg=find_ffmpeg(),
-        width=320,
-        height=180,
-        fps=24,
+        pictures, sounds, tmp_path / name, ffmpeg=find_ffmpeg(), width=160, height=90, fps=24,
         workdir=tmp_path / "work",
-    )
+    )  # fmt: skip
 
 
-def test_a_long_clip_is_trimmed_and_a_missing_one_is_a_slate(sequence: Path) -> None:
-    assert probe(sequence).frames == 36
+def test_the_sequence_has_exactly_the_cuts_frames_at_the_project_size(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    info = probe(build(tmp_path, sources).path)
+    assert (info.frames, info.width, info.height) == (60, 160, 90)
 
 
-def test_every_part_is_brought_to_the_project_size_with_sound(sequence: Path) -> None:
-    info = probe(sequence)
-    assert (info.width, info.height, info.has_audio) == (320, 180, True)
+def test_sound_is_as_long_as_the_picture_to_the_sample(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    path = build(tmp_path, sources).path
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.duration * stream.time_base == 2.5
 
 
-def test_the_missing_shot_is_black(sequence: Path) -> None:
-    red, _, _ = extract_frame(sequence, 0.5).convert("RGB").getpixel((160, 90))
-    black = extract_frame(sequence, 1.25).convert("RGB").getpixel((160, 90))
-    assert red > 200 and max(black) < 20
+def test_sound_sources_land_on_their_sample(tmp_path: Path, sources: dict[str, Source]) -> None:
+    audio = decoded_audio(build(tmp_path, sources).path)
+    peaks = np.flatnonzero(np.abs(audio) > 0.4)
+    onsets = [int(p) for p in peaks if not np.any(np.abs(audio[max(0, p - 200) : p]) > 0.4)]
+    assert [abs(o - e) <= 24 for o, e in zip(onsets, (100, RATE + 2100), strict=True)] == [
+        True,
+        True,
+    ]
+
+
+def test_a_fade_in_starts_from_black(tmp_path: Path, sources: dict[str, Source]) -> None:
+    path = build(tmp_path, sources).path
+    assert max(colour_at(path, 0.0)) < 40 and colour_at(path, 0.5)[0] > 200
+
+
+def test_a_dissolve_shows_both_shots_halfway(tmp_path: Path, sources: dict[str, Source]) -> None:
+    red, _, blue = colour_at(build(tmp_path, sources).path, (24 + 4) / 24)
+    assert 60 < red < 200 and 60 < blue < 200
+
+
+def test_a_shot_without_media_is_black(tmp_path: Path, sources: dict[str, Source]) -> None:
+    assert max(colour_at(build(tmp_path, sources).path, 2.3)) < 20
+
+
+def test_an_unchanged_cut_leaves_the_file_untouched(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    first = build(tmp_path, sources)
+    before = first.path.stat()
+    again = build(tmp_path, sources)
+    after = again.path.stat()
+    assert not again.written
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_a_second_sequence_of_the_same_parts_encodes_nothing(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    build(tmp_path, sources)
+    other = build(tmp_path, sources, name="other.mp4")
+    assert other.written and other.encoded == []
+    assert read_product_key(other.path) == other.key

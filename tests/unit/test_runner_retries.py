@@ -88,14 +88,25 @@ async def test_retries_give_up_after_the_policy_attempts(project: Project, clip:
     assert failure.retryable is True and "500" in failure.reason
 
 
-async def test_a_job_still_failing_while_polling_stays_submitted_for_the_next_run(
+async def test_polling_outlasts_more_trouble_than_the_retry_policy_allows(
     project: Project, clip: Path
 ) -> None:
-    remote = faulty(clip, project, poll=[Fault.SERVER_ERROR] * 3)
+    remote = faulty(clip, project, poll=[Fault.SERVER_ERROR] * 8)
+    report = await project.run(jobs_for(["1A"], backend=remote.name), remote, retry=RetryPolicy(3))
+    assert report.ok
+    assert remote.calls["submit"] == 1 and remote.calls["poll"] == 9
+
+
+async def test_a_job_still_failing_to_poll_at_its_deadline_stays_submitted_for_the_next_run(
+    project: Project, clip: Path
+) -> None:
+    remote = faulty(clip, project, poll=[Fault.SERVER_ERROR] * 50)
     jobs = jobs_for(["1A"], backend=remote.name)
-    first = await project.run(jobs, remote, retry=RetryPolicy(attempts=3))
+    first = await project.run(jobs, remote, job_timeout=60.0)
+    assert "timed out after 60s while polling" in first.failures[0].reason
     assert first.failures[0].retryable
     assert project.journal.records()[0].state is JobStatus.SUBMITTED
+    remote.faults.queued.clear()
     second = await project.run(jobs, remote)
     assert second.ok
     assert remote.calls["submit"] == 1

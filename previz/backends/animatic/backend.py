@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -31,10 +32,12 @@ from previz.backends.animatic.graph import (
     command,
 )
 from previz.backends.animatic.motion import CameraMove, camera_move
+from previz.backends.animatic.payload import animatic_payload
 from previz.backends.animatic.sheet import ShotSheet, SoundCue, read_sheet
 from previz.backends.animatic.sound import pitch_for, stem_path, stems
 from previz.backends.animatic.voice import Speech, find_espeak, speak, syllables
 from previz.backends.base import Capabilities, Job, LocalBackend, RenderedMedia
+from previz.backends.payload import ShotFacts
 from previz.errors import BackendError
 from previz.media.encoding import exact_fps, frame_count, sample_count
 from previz.media.ffmpeg import find_ffmpeg, output_error, run_ffmpeg_async
@@ -66,6 +69,10 @@ class AnimaticBackend(LocalBackend):
             cost_per_second=0.0,
             max_concurrency=os.cpu_count() or 1,
         )
+
+    def payload(self, facts: ShotFacts) -> Mapping[str, Any]:
+        """The card, slate, move and sound cues to draw (see :mod:`.payload`)."""
+        return animatic_payload(facts)
 
     @property
     def ffmpeg(self) -> Path:

@@ -80,7 +80,7 @@ def draw_framing(
 def _scene(
     sheet: ShotSheet, width: int, height: int, pad_x: int, pad_y: int, layer: Layer
 ) -> Image.Image:
-    colours = palette(sheet.lighting, sheet.scene_heading)
+    colours = palette(sheet.lighting, f"{sheet.scene_heading} {sheet.time_of_day or ''}")
     size = (width + 2 * pad_x, height + 2 * pad_y)
     if layer == "cast":
         image = Image.new("RGBA", size, (0, 0, 0, 0))

@@ -81,6 +81,7 @@ class ShotSheet:
     lighting: str
     sound: tuple[SoundCue, ...]
     letterbox: float | None = None  # a scope aspect (2.39) shown inside the frame with bars
+    time_of_day: str | None = None  # NIGHT, also for a CONTINUOUS scene after a night one
 
 
 class _Reader:
@@ -136,6 +137,7 @@ def read_sheet(payload: Mapping[str, Any], shot_id: str) -> ShotSheet:
         title=r.get(payload, "title", str, "payload"),
         scene_id=r.get(scene, "id", str, "scene"),
         scene_heading=r.get(scene, "heading", str, "scene"),
+        time_of_day=scene.get("time_of_day") if isinstance(scene.get("time_of_day"), str) else None,
         scene_number=int(r.number(scene, "number", "scene")),
         shot_id=r.get(shot, "id", str, "shot"),
         shot_number=int(r.number(shot, "number", "shot")),

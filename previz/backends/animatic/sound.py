@@ -32,6 +32,9 @@ from previz.media.encoding import SAMPLE_RATE
 # (the costly part) runs at a third of the output rate and the result is resampled.
 SYNTH_RATE = 12_000
 HIT_SECONDS = 0.35
+HIT_GAIN = 0.56
+"""A hit's thump and burst together peak near 1.25; scaled, a hit peaks about 3 dB below full
+scale, and overlapping hits are averaged (not summed) in the SFX stem, so it never clips."""
 FADE_SECONDS = 1.5
 # Root notes for music pads (Hz); a cue's id picks one, so a cue sounds the same every time.
 ROOTS = (55.0, 61.74, 65.41, 73.42, 82.41, 87.31, 98.0)
@@ -101,7 +104,8 @@ def sfx(cue: SoundCue, clip_seconds: float) -> Stream:
     thump = "0.8*sin(2*PI*(45+140*exp(-25*T))*T)"
     seeded = f"0*if(eq(n,0),st(0,{_seed(cue)}),0)"  # seeds random(0) with the cue id
     burst = f"({seeded}+0.45*(2*random(0)-1)*exp(-30*T))"
-    hit = _in_cue_time(f"({thump}+{burst})*exp(-{decay:.4f}*T)*min(1,T/0.002)", cue)
+    envelope = f"exp(-{decay:.4f}*T)*min(1,T/0.002)"
+    hit = _in_cue_time(f"{HIT_GAIN}*({thump}+{burst})*{envelope}", cue)
     return _synth(f"{hit}|{hit}", max(length, 1.0 / SYNTH_RATE))
 
 
@@ -182,15 +186,15 @@ def stems(
         copies = silence.filter_multi_output("asplit", len(silent)) if len(silent) > 1 else None
         for index, kind in enumerate(silent):
             laid[kind] = [copies[index] if copies is not None else silence]
-    return {kind: _stem(parts, clip_samples) for kind, parts in laid.items()}
+    return {kind: _stem(parts, clip_samples, kind == "sfx") for kind, parts in laid.items()}
 
 
-def _stem(parts: list[Stream], clip_samples: int) -> Stream:
+def _stem(parts: list[Stream], clip_samples: int, average: bool = False) -> Stream:
     if len(parts) == 1:
         bed = parts[0]
     else:
         bed = ffmpeg_python.filter(
-            parts, "amix", inputs=len(parts), normalize=0, duration="longest"
+            parts, "amix", inputs=len(parts), normalize=int(average), duration="longest"
         )
     return bed.filter("apad", whole_len=clip_samples).filter("atrim", end_sample=clip_samples)
 

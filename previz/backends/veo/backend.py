@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
-from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate
+from previz.backends.base import BackendOptions, Capabilities, Job, JobStatus, JobUpdate
 from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure
 from previz.backends.veo.request import DURATIONS, REFERENCE_DURATIONS, video_request
 from previz.backends.veo.routes import (
@@ -28,7 +29,6 @@ from previz.backends.veo.routes import (
     filtered_reasons,
     operation_videos,
 )
-from previz.errors import BackendError
 
 logger = logging.getLogger("previz.backends.veo")
 
@@ -70,6 +70,13 @@ class VeoBackend(HttpBackend):
     poll_interval = 10.0
     """Google's Veo guide reads the operation every 10 s (``time.sleep(10)``) [secondary]."""
 
+    class Options(BackendOptions):
+        """What a Veo user chooses."""
+
+        resolution: Literal["720p", "1080p"] = Field(
+            default="720p", description="720p, or 1080p (8-second clips only)"
+        )
+
     def __init__(
         self,
         *,
@@ -88,11 +95,7 @@ class VeoBackend(HttpBackend):
         environ = os.environ if env is None else env
         key = api_key or environ.get("GOOGLE_API_KEY") or environ.get("GEMINI_API_KEY") or None
         super().__init__(api_key=key, env=environ, timeout=timeout, **setup)
-        if resolution not in SIZES:
-            raise BackendError(
-                f"unknown Veo resolution {resolution!r}; available: {', '.join(SIZES)}",
-                backend=self.name,
-            )
+        self._options = self.parse_options({"resolution": resolution})
         self.model = model or self.default_model
         self.resolution = resolution
         if vertexai is None:

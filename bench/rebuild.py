@@ -1,0 +1,120 @@
+"""Benchmark: what a rebuild costs — first build, no-op, one-shot change, one-character change.
+
+A generated 200-shot scene (``bench/scenes.py``: animatic backend, 160x90, 1–2 s shots, every
+default export) is built through the CLI (``python -m previz build``) four times in a fresh
+project folder:
+
+1. first build — every shot rendered, the animatic joined, every export written;
+2. no-op rebuild — nothing changed;
+3. one-shot change — one shot's action edited (that shot renders again);
+4. one-character change — one character's description edited (a third of the shots render).
+
+Each is printed with its wall time, its ratio to the first build (measured in the same run),
+and the files in the output folder it rewrote (compared by inode, mtime and size). Also in the
+same run: the CLI's start-up (``python -m previz --help``), so a no-op's own cost shows apart
+from the interpreter importing the library, and a no-op through ``previz.build`` in-process.
+Targets (issue 15): no-op < 1 s with 0 files rewritten; one-shot change < 1 s plus that
+shot's render.
+
+Usage: ``.venv/bin/python bench/rebuild.py [--shots 200] [--keep DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scenes import rebuild_scene
+
+Snapshot = dict[str, tuple[int, int, int]]
+
+
+def snapshot(folder: Path) -> Snapshot:
+    """Every file under ``folder`` with its (inode, mtime_ns, size)."""
+    files: Snapshot = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            files[str(path.relative_to(folder))] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return files
+
+
+def rewritten(before: Snapshot, after: Snapshot) -> list[str]:
+    """Files new or changed between two snapshots."""
+    return sorted(name for name, seen in after.items() if before.get(name) != seen)
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    began = time.perf_counter()
+    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def summary(names: list[str]) -> str:
+    """Rewritten files, grouped: clips/ and stems/ counted, the rest named."""
+    counts: dict[str, int] = {}
+    named: list[str] = []
+    for name in names:
+        folder = name.split("/", 1)[0] if "/" in name else None
+        if folder:
+            counts[folder] = counts.get(folder, 0) + 1
+        else:
+            named.append(name)
+    parts = [f"{n} in {folder}/" for folder, n in sorted(counts.items())] + named
+    return ", ".join(parts) if parts else "none"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shots", type=int, default=200)
+    parser.add_argument("--keep", type=Path, help="build here and keep the project")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="previz-bench-rebuild-") as scratch:
+        root = args.keep or Path(scratch)
+        root.mkdir(parents=True, exist_ok=True)
+        scene, out = root / "scene.yaml", root / "out"
+        scene.write_text(rebuild_scene(args.shots), encoding="utf-8")
+        build = [sys.executable, "-m", "previz", "build", str(scene), "--out", str(out)]
+        startup = timed([sys.executable, "-m", "previz", "--help"], root)
+        steps = [
+            ("first build", None),
+            ("no-op rebuild", None),
+            ("one-shot change", ("Beat 17 of the scene.", "Beat 17, played faster.")),
+            ("one-character change", ("a boy in a yellow raincoat", "a boy in a red raincoat")),
+        ]
+        first = 0.0
+        print(f"{args.shots}-shot scene, animatic backend, every default export")
+        print(f"CLI start-up (python -m previz --help): {startup:6.2f} s")
+        for label, edit in steps:
+            if edit is not None:
+                scene.write_text(scene.read_text().replace(*edit), encoding="utf-8")
+            before = snapshot(out) if out.exists() else {}
+            spent = timed(build, root)
+            first = first or spent
+            changed = rewritten(before, snapshot(out))
+            print(
+                f"{label:<21} {spent:7.2f} s  {spent / first:6.3f}x first build  "
+                f"{len(changed):4d} file(s) rewritten: {summary(changed)}"
+            )
+        import previz  # in-process: no interpreter start-up, no imports
+
+        before = snapshot(out)
+        began = time.perf_counter()
+        previz.build(scene, out=out)
+        spent = time.perf_counter() - began
+        changed = rewritten(before, snapshot(out))
+        print(
+            f"{'no-op, in-process':<21} {spent:7.2f} s  {spent / first:6.3f}x first build  "
+            f"{len(changed):4d} file(s) rewritten: {summary(changed)}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

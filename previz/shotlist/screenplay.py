@@ -1,0 +1,33 @@
+"""Screenplays as scene files: Fountain or Final Draft in, scene-file data out.
+
+``previz validate``, ``build`` and ``import`` take either format the same way: the reader for
+the file's suffix turns it into a :class:`~previz.shotlist.script.Script`, and one breakdown
+turns that into the shot list, so equivalent scripts give the same breakdown in both formats.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from previz.shotlist.breakdown import breakdown
+from previz.shotlist.fdx import SUFFIXES as FDX_SUFFIXES
+from previz.shotlist.fdx import read_fdx
+from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
+from previz.shotlist.fountain import read_fountain
+from previz.shotlist.script import Script
+
+SUFFIXES = FOUNTAIN_SUFFIXES + FDX_SUFFIXES
+"""File suffixes read as screenplays (compared lower-case)."""
+
+
+def read_script(path: Path) -> Script:
+    """The screenplay at ``path``, read by the reader for its suffix."""
+    if path.suffix.lower() in FDX_SUFFIXES:
+        return read_fdx(path)
+    return read_fountain(path)
+
+
+def screenplay_to_data(path: Path) -> dict[str, Any]:
+    """Scene-file data (the YAML format's shape) broken down from a screenplay."""
+    return breakdown(read_script(path), path)
