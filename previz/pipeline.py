@@ -180,7 +180,8 @@ async def abuild(
             if not dry_run:
                 _write_outputs(result, formats)
     finally:
-        cache.close()
+        if not dry_run:  # a dry run writes nothing, not even hit counts
+            cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
     return result

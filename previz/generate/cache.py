@@ -298,8 +298,9 @@ class Cache:
         return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def close(self) -> None:
-        """Add this process's lookups to the stored hit counts."""
-        _add_counts(self.root / STATS, self.lookups.values())
+        """Add this process's lookups to the stored hit counts (if the cache folder exists)."""
+        if self.root.is_dir():
+            _add_counts(self.root / STATS, self.lookups.values())
         self.lookups.clear()
 
     def sweep_partial(self, older_than: float = 3600.0, now: float | None = None) -> int:
