@@ -41,6 +41,7 @@ from previz.generate import (
     run_jobs,
 )
 from previz.generate import lock as build_lock
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import open_cache
@@ -146,7 +147,8 @@ async def abuild(
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
-    jobs = reuse_cached_takes(jobs, instances, cache)  # a trimmed shot keeps its paid take
+    pins = TakePins(root / ".previz" / "takes.json")
+    jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -178,6 +180,7 @@ async def abuild(
                 )
             result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
             if not dry_run:
+                pins.record(jobs, report.clips, instances)
                 _write_outputs(result, formats)
     finally:
         if not dry_run:  # a dry run writes nothing, not even hit counts

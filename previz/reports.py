@@ -9,6 +9,7 @@ from pathlib import Path
 
 from previz.backends.options import OptionValues
 from previz.generate import CostEstimate, Generation, Journal, estimate_cost
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import SharedCache, open_cache
@@ -30,9 +31,10 @@ def estimate(
     backends = backends_for(shotlist, backend, options)
     cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
     planned = plan_jobs(shotlist, backends, backend=backend, model=model)
-    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    pins = TakePins(project_dir(shotlist) / ".previz" / "takes.json")
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache, pins), backends, cache)
     reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
-                   if row.job.seconds != job.seconds)  # fmt: skip
+                   if row.job != job)  # fmt: skip
     return dataclasses.replace(result, reused=reused)
 
 

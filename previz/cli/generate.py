@@ -207,7 +207,7 @@ def cost(
     for row in result.reused:
         console.print(
             f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
-            "reused (the cut is trimmed from it); nothing to pay",
+            "reused (the edit changed the cut, not the shot); nothing to pay",
             highlight=False,
         )
     console.print(

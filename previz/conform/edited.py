@@ -15,6 +15,7 @@ from fractions import Fraction
 import opentimelineio as otio
 
 from previz.conform.read import clip_identity
+from previz.timebase import exact_rate, exact_seconds, half_up, timecode
 
 RT = otio.opentime.RationalTime
 
@@ -45,13 +46,12 @@ class EditedCut:
 
     def timecode(self, frame: int) -> str:
         """``frame`` (from the sequence start) as record timecode."""
-        rate = float(self.rate)
-        return str(otio.opentime.to_timecode(RT(self.start + frame, rate), rate))
+        return timecode(self.start + frame, self.rate)
 
 
 def _frames(time: otio.opentime.RationalTime, rate: Fraction) -> int:
-    exact = Fraction(float(time.value)) * rate / Fraction(float(time.rate)).limit_denominator(1001)
-    return round(exact)
+    """``time`` in whole frames at ``rate`` (by :mod:`previz.timebase`'s one rounding rule)."""
+    return half_up(exact_seconds(float(time.value)) * rate / exact_rate(float(time.rate)))
 
 
 def read_cut(
@@ -71,14 +71,17 @@ def read_cut(
     )
     cut = EditedCut([], start_frame, rate)
     previous: Placed | None = None
+    pending: int | None = None  # a transition after ``previous``: a dissolve if a clip follows
     for index, item in enumerate(track):
         if isinstance(item, otio.schema.Transition):
-            if previous is not None:
-                previous.dissolve_out = _frames(item.in_offset + item.out_offset, rate)
+            pending = _frames(item.in_offset + item.out_offset, rate)
             continue
         if not isinstance(item, otio.schema.Clip):
-            previous = None  # a gap: no dissolve can bridge it
+            previous = pending = None  # a gap (a fade's black): no dissolve bridges it
             continue
+        if previous is not None and pending:
+            previous.dissolve_out = pending
+        pending = None
         where = track.range_of_child_at_index(index)
         placed = _placed(item, _frames(where.start_time, rate), shot_ids, rate)
         for marker in item.markers:

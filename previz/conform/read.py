@@ -37,6 +37,8 @@ ADAPTERS = {
 
 def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
     """The edited timeline at ``path``; an unreadable file is one clear error."""
+    if path.suffix.lower() == ".fcpxmld" and path.is_dir():  # Final Cut 10.6+: a bundle
+        path = path / "Info.fcpxml"
     adapter = ADAPTERS.get(path.suffix.lower())
     if adapter is None:
         raise TimelineError(

@@ -61,6 +61,7 @@ from previz.generate.progress import RunProgress
 from previz.generate.retry import RetryPolicy, call_with_retries
 from previz.generate.storing import empty_folder, provenance_of, store_take
 from previz.generate.submission import (
+    Flight,
     SubmitGate,
     ambiguous,
     find_lost_job,
@@ -241,7 +242,8 @@ class JobLifecycle:
             self.budget.commit(price)
             sent_at = self.wall()
             self.journal.sending(key, sent_at)
-            request = asyncio.ensure_future(self._send(job, backend, deadline))
+            flight = Flight()
+            request = asyncio.ensure_future(self._send(job, backend, deadline, flight))
             try:
                 remote_id = await asyncio.shield(request)
             except asyncio.CancelledError:
@@ -252,11 +254,13 @@ class JobLifecycle:
                 if attempt.remote_id is not None:
                     self.journal.submitted(key, attempt.remote_id)
                     self.team.remember(key, attempt.remote_id)
+                elif not flight.in_air:
+                    self.journal.not_sent(key)
                 raise
             except BaseException as error:
                 if isinstance(error, AuthenticationError):
                     gate.refuse(error.message)
-                if not (ambiguous(error) or isinstance(error, Timeout)):
+                if not (ambiguous(error) or (isinstance(error, Timeout) and flight.in_air)):
                     self.journal.not_sent(key)
                     self.budget.refund(price)
                     raise
@@ -268,7 +272,7 @@ class JobLifecycle:
         self.journal.submitted(key, remote_id)
         await self.team.submitted(key, remote_id)  # the team lease carries the job's id
 
-    async def _send(self, job: Job, backend: RemoteBackend, deadline: float) -> str:
+    async def _send(self, job: Job, backend: RemoteBackend, deadline: float, flight: Flight) -> str:
         remaining = deadline - self.clock()
         rate = self.rates.get(job.backend)
 
@@ -280,7 +284,9 @@ class JobLifecycle:
         def on_retry(error: BaseException, wait: float) -> None:
             self.progress.status(job, f"not accepted, sending again in {wait:.0f}s: {error}")
 
-        sending = send_at_most_once(once, policy=self.retry, sleep=self.sleep, on_retry=on_retry)
+        sending = send_at_most_once(
+            once, policy=self.retry, sleep=self.sleep, on_retry=on_retry, flight=flight
+        )
         try:
             return await asyncio.wait_for(sending, None if math.isinf(remaining) else remaining)
         except asyncio.TimeoutError:  # wait_for's (the builtin one only from 3.11 on)

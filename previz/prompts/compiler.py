@@ -17,8 +17,9 @@ from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from previz.backends.registry import backend_templates
 from previz.errors import PromptTooLongError, TemplateError
-from previz.prompts.environment import make_environment, search_path, template_hash
+from previz.prompts.environment import add_folder, make_environment, search_path, template_hash
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 
 PromptLimit = Callable[[str, str | None], int]
@@ -51,11 +52,16 @@ class PromptCompiler:
         self.limit = limit
 
     def template_for(self, backend: str) -> str:
-        """``<backend>.j2`` when some search folder has it, else ``default.j2``."""
+        """``<backend>.j2`` when some search folder — or the backend plugin's own ``templates``
+        folder — has it, else ``default.j2``."""
         try:
             self.env.get_template(f"{backend}.j2")
         except TemplateNotFound:
-            return "default.j2"
+            folder = backend_templates(backend)
+            if folder is None:
+                return "default.j2"
+            add_folder(self.env, folder)
+            return self.template_for(backend)
         except TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         return f"{backend}.j2"

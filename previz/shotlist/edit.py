@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.nodes import ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from previz.errors import OutputError, SceneError
 from previz.shotlist.checks import suggest
@@ -40,6 +40,8 @@ from previz.shotlist.yamltext import (
     scene_shots,
     shot_nodes,
 )
+
+_NULLS = ("", "~", "null", "Null", "NULL")
 
 
 class SceneEdit:
@@ -98,8 +100,8 @@ class SceneEdit:
         shot = self._shot(shot_id)
         found = lookup(shot.mapping, "notes")
         node = found[1] if found is not None else None
-        is_text = isinstance(node, ScalarNode) and str(node.tag).endswith(":str")
-        old = node.value if is_text and node is not None else None
+        is_null = isinstance(node, ScalarNode) and not node.style and node.value in _NULLS
+        old = node.value if isinstance(node, ScalarNode) and not is_null else None
         if node is None or not old:
             self.set_field(shot_id, "notes", note)
             return
@@ -177,6 +179,32 @@ class SceneEdit:
         if at == len(rest) and rest and not rest.endswith("\n"):
             block = self._newline + block
         self.text = rest[:at] + block + rest[at:]
+
+    def remove_cue_key(self, shot_id: str, cue: int, key: str) -> None:
+        """Remove ``key`` from the shot's ``cue``-th sound cue (its line, or its ``, key: v``)."""
+        shot = self._shot(shot_id)
+        sound = lookup(shot.mapping, "sound")
+        cues = sound[1] if sound is not None else None
+        if not isinstance(cues, SequenceNode) or not 0 <= cue < len(cues.value):
+            raise SceneError(f"shot '{shot_id}' has no sound cue {cue + 1}", path=self.path)
+        mapping = cues.value[cue]
+        found = lookup(mapping, key) if isinstance(mapping, MappingNode) else None
+        if found is None:
+            return
+        name, value = found
+        start, end = int(name.start_mark.index), content_end(value, self.text)
+        if not mapping.flow_style:
+            self._splice(line_start(self.text, start), line_end(self.text, end - 1), "")
+            return
+        before = self.text.rfind(",", mapping.start_mark.index, start)
+        if before >= 0:  # ", key: value" after an earlier pair
+            self._splice(before, end, "")
+        else:  # the first pair: "key: value, "
+            after = self.text.find(",", end)
+            stop = after + 1 if 0 <= after < mapping.end_mark.index else end
+            while self.text[stop] == " ":
+                stop += 1
+            self._splice(start, stop, "")
 
     def diff(self) -> str:
         """A unified diff of the edits so far (empty when nothing changed)."""

@@ -50,6 +50,10 @@ def built(tmp_path: Path, fps: str = "24") -> tuple[Path, otio.schema.Timeline]:
     """A scene and the timeline a build would make of it (each take 3 s: 1 s of handle)."""
     scene = tmp_path / "scene.yaml"
     scene.write_text(SCENE.format(fps=fps), encoding="utf-8")
+    return built_from(scene, tmp_path)
+
+
+def built_from(scene: Path, tmp_path: Path) -> tuple[Path, otio.schema.Timeline]:
     shotlist = load(scene)
     clips = {
         (s.id, 1): Clip(
@@ -260,4 +264,29 @@ def test_a_clip_note_typed_in_the_nle_becomes_a_note_at_the_clips_head(tmp_path:
 def test_previz_own_metadata_is_never_taken_for_a_note(tmp_path: Path) -> None:
     scene, timeline = built(tmp_path)
     clip(timeline, "a").metadata["previz"]["notes"] = "the shot list's own note"
+    assert run(timeline, scene).rows == []
+
+
+def test_a_cue_running_until_a_shot_now_before_it_ends_with_its_own_shot(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    scene.write_text(scene.read_text().replace(
+        "action: One.\n", "action: One.\n        sound:\n"
+        "          - {kind: music, description: a cello, until: b}\n"))  # fmt: skip
+    track = v1(timeline)
+    b = clip(timeline, "b")
+    track.remove(next(i for i in track if isinstance(i, otio.schema.Transition)))
+    track.remove(b)
+    track.insert(0, b)
+    result = run(timeline, scene)
+    assert ("a", "sound 1 until", "b", "its own shot's end") in rows(result)
+    assert "{kind: music, description: a cello}" in scene.read_text()
+    assert [s.id for s in load(scene).shots][:2] == ["b", "a"]
+
+
+def test_a_fade_out_in_the_cut_is_not_taken_for_a_dissolve(tmp_path: Path) -> None:
+    scene, _ = built(tmp_path)
+    fade = "action: Two.\n        transition_out: fade out 6f\n"
+    scene.write_text(scene.read_text().replace("action: Two.\n", fade))
+    _, timeline = built_from(scene, tmp_path)
+    assert any(isinstance(i, otio.schema.Transition) for i in v1(timeline)[3:])
     assert run(timeline, scene).rows == []

@@ -29,6 +29,7 @@ from previz.backends.veo.routes import (
     filtered_reasons,
     operation_videos,
 )
+from previz.errors import AuthenticationError, BackendError
 
 logger = logging.getLogger("previz.backends.veo")
 
@@ -165,6 +166,17 @@ class VeoBackend(HttpBackend):
 
     def secrets(self) -> tuple[str | None, ...]:
         return self.route.secrets()
+
+    def refusal(
+        self, response: httpx.Response, shot_id: str | None, *, submission: bool = False
+    ) -> BackendError:
+        """Google answers a wrong API key with 400 and the reason ``API_KEY_INVALID``."""
+        error = super().refusal(response, shot_id, submission=submission)
+        if response.status_code == 400 and "API_KEY_INVALID" in response.text:
+            return AuthenticationError(
+                error.message, backend=self.name, shot_id=shot_id, hint="check GOOGLE_API_KEY"
+            )
+        return error
 
     async def submit_request(self, job: Job) -> httpx.Request:
         self._check_model(job)
