@@ -56,7 +56,10 @@ from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
 from previz.timeline.playout import playout
 
-DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
+DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "kdenlive")
+"""What a build writes when the project names no ``exports``: the formats that rewrite in a
+moment (Premiere, Resolve, Final Cut, any NLE, Kdenlive). AAF (Avid; ~50 ms a clip through
+pyaaf2) and .xges are a project's choice (``exports: [..., aaf]``) or ``previz export -f aaf``."""
 
 
 @dataclass
