@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/animatic.py
 	$(BIN)/python bench/runner.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/edit.py
 	$(BIN)/python bench/review.py
 
 clean:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2 import Template, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -50,6 +50,8 @@ class PromptCompiler:
         self.shotlist = shotlist
         self.env: SandboxedEnvironment = make_environment(shotlist.templates_dir)
         self.limit = limit
+        # backend → (template name, template, hash): templates do not change during a compile
+        self._resolved: dict[str, tuple[str, Template, str]] = {}
 
     def template_for(self, backend: str) -> str:
         """``<backend>.j2`` when some search folder — or the backend plugin's own ``templates``
@@ -69,11 +71,11 @@ class PromptCompiler:
     def compile(self, shot: ResolvedShot, backend: str | None = None) -> ShotPrompt:
         """Render one shot for ``backend`` (the shot's own backend by default)."""
         backend = backend or shot.backend
-        name = self.template_for(backend)
+        known = self._resolved.get(backend)
+        name = known[0] if known else self.template_for(backend)
         try:
-            template = self.env.get_template(name)
+            name, template, digest = self._template(backend)
             text = template.render(**self._context(shot, backend))
-            digest = template_hash(self.env, name)
         except TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         except SecurityError as error:
@@ -110,6 +112,15 @@ class PromptCompiler:
         )
         self._check_length(prompt)
         return prompt
+
+    def _template(self, backend: str) -> tuple[str, Template, str]:
+        """The template ``backend`` renders with, looked up and hashed once per compiler."""
+        found = self._resolved.get(backend)
+        if found is None:
+            name = self.template_for(backend)
+            found = (name, self.env.get_template(name), template_hash(self.env, name))
+            self._resolved[backend] = found
+        return found
 
     def _context(self, shot: ResolvedShot, backend: str) -> dict[str, object]:
         project = self.shotlist.project
@@ -163,7 +174,11 @@ def _syntax_error(error: TemplateSyntaxError) -> TemplateError:
     )
 
 
+_BLANKS = re.compile(r"[ \t]+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     """Trim each line, drop blank runs: templates may be laid out for reading, prompts not."""
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    lines = _BLANKS.sub(" ", text).splitlines()
+    return _BLANK_RUNS.sub("\n\n", "\n".join(line.strip() for line in lines)).strip()

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from previz.errors import OutputError, SceneError
 from previz.shotlist.checks import suggest
@@ -40,6 +40,8 @@ from previz.shotlist.yamltext import (
     scene_shots,
     shot_nodes,
 )
+
+_NULLS = ("", "~", "null", "Null", "NULL")
 
 
 class SceneEdit:
@@ -98,8 +100,8 @@ class SceneEdit:
         shot = self._shot(shot_id)
         found = lookup(shot.mapping, "notes")
         node = found[1] if found is not None else None
-        is_text = isinstance(node, ScalarNode) and str(node.tag).endswith(":str")
-        old = node.value if is_text and node is not None else None
+        is_null = isinstance(node, ScalarNode) and not node.style and node.value in _NULLS
+        old = node.value if isinstance(node, ScalarNode) and not is_null else None
         if node is None or not old:
             self.set_field(shot_id, "notes", note)
             return
