@@ -71,19 +71,19 @@ def read_cut(
     )
     cut = EditedCut([], start_frame, rate)
     previous: Placed | None = None
-    pending: int | None = None  # a transition after ``previous``: a dissolve if a clip follows
+    pending: otio.schema.Transition | None = None  # a dissolve if a clip follows
     for index, item in enumerate(track):
         if isinstance(item, otio.schema.Transition):
-            pending = _frames(item.in_offset + item.out_offset, rate)
+            pending = item
             continue
         if not isinstance(item, otio.schema.Clip):
             previous = pending = None  # a gap (a fade's black): no dissolve bridges it
             continue
-        if previous is not None and pending:
-            previous.dissolve_out = pending
-        pending = None
         where = track.range_of_child_at_index(index)
         placed = _placed(item, _frames(where.start_time, rate), shot_ids, rate)
+        if previous is not None and pending is not None:
+            _dissolve(previous, placed, pending, rate)
+        pending = None
         for marker in item.markers:
             offset = _frames(marker.marked_range.start_time - item.source_range.start_time, rate)
             _note(cut, placed, placed.record + offset, marker, shot_ids)
@@ -96,6 +96,24 @@ def read_cut(
         if under:
             _note(cut, under[0], at, marker, shot_ids)
     return cut
+
+
+def _dissolve(before: Placed, after: Placed, transition: otio.schema.Transition,
+              rate: Fraction) -> None:  # fmt: skip
+    """Record a dissolve the way previz cuts one: starting at the cut, on the outgoing tail.
+
+    An NLE's dissolve may be centred on its cut (OTIO: ``in_offset`` frames before it); the
+    same picture in previz's terms cuts ``in_offset`` frames earlier, into the incoming take
+    that much sooner, so the outgoing shot is shorter and the incoming one starts earlier.
+    """
+    lead = _frames(transition.in_offset, rate)
+    before.dissolve_out = lead + _frames(transition.out_offset, rate)
+    if lead and before.frames > lead:
+        shift = min(lead, after.clip_in)  # the incoming take cannot start before its first frame
+        before.frames -= lead
+        after.record -= lead
+        after.frames += shift
+        after.clip_in -= shift
 
 
 def _placed(clip: otio.schema.Clip, record: int, shot_ids: set[str], rate: Fraction) -> Placed:

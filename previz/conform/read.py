@@ -66,7 +66,52 @@ def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
         _locators_at_record_time(timeline, path.read_text(encoding="utf-8", errors="replace"), fps)
     if adapter == "fcpx_xml":
         _from_tc_start(timeline, path, fps)
+        _fcpxml_transitions(timeline, path, fps)
     return timeline
+
+
+def _fcpxml_transitions(timeline: otio.schema.Timeline, path: Path, fps: float) -> None:
+    """Put the primary storyline's ``<transition>``s back between its clips.
+
+    OTIO's FCPXML reader skips them. A transition's ``offset`` (from ``tcStart``) and
+    ``duration`` span the edit it sits on: Final Cut centres it there, previz starts it there;
+    the edit inside the span gives the transition's ``in_offset`` and ``out_offset``.
+    """
+    sequence = etree.parse(str(path)).find(".//sequence")
+    spine = sequence.find("spine") if sequence is not None else None
+    tracks = video_tracks(timeline)
+    if spine is None or not tracks:
+        return
+    main = next((t for t in tracks if t.name == "0"), tracks[0])
+    start = _fcpx_seconds(sequence.get("tcStart", "0s")) if sequence is not None else Fraction(0)
+    for element in spine.findall("transition"):
+        offset = _fcpx_seconds(element.get("offset", "0s")) - start
+        length = _fcpx_seconds(element.get("duration", "0s"))
+        slack = Fraction(1, 1000)  # the reader's float seconds, against the file's exact ones
+        edits = [
+            (index, Fraction(main.range_of_child_at_index(index).end_time_exclusive().to_seconds()))
+            for index in range(len(main) - 1)
+            if isinstance(main[index], otio.schema.Clip)
+            and isinstance(main[index + 1], otio.schema.Clip)
+        ]
+        inside = [(i, at) for i, at in edits if offset - slack <= at <= offset + length + slack]
+        if not inside:
+            continue
+        index, at = min(inside, key=lambda edit: abs(edit[1] - offset - length / 2))
+        main.insert(index + 1, otio.schema.Transition(
+            name=element.get("name", "transition"),
+            transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+            in_offset=otio.opentime.RationalTime.from_seconds(float(at - offset), fps),
+            out_offset=otio.opentime.RationalTime.from_seconds(float(offset + length - at), fps),
+        ))  # fmt: skip
+
+
+def _fcpx_seconds(text: str) -> Fraction:
+    """An FCPXML time (``3600s``, ``86844/24s``, ``1001/24000s``) in exact seconds."""
+    try:
+        return Fraction(text.strip().rstrip("s") or "0")
+    except (ValueError, ZeroDivisionError):
+        return Fraction(0)
 
 
 def _from_tc_start(timeline: otio.schema.Timeline, path: Path, fps: float) -> None:

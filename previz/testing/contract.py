@@ -11,11 +11,14 @@ Fault names (:data:`FAULTS`) are the service's behaviours, not any fake's API; t
 or ``"download"``), for fakes whose faults are set per route:
 
 - ``rate_limit``: the next API answer is a 429 with ``Retry-After``;
+- ``poll_rate_limit``: the next status read is a 429 with ``Retry-After``;
 - ``lost_reply``: the next API request arrives but its reply never completes (dropped);
+- ``reply_lost_after_create``: the next submission creates the job, then its reply is lost;
 - ``server_error``: the next API answer is a 5xx with the service's error body;
 - ``blocked``: the next job created ends refused by moderation;
 - ``service_failure``: the next job created ends failed by the service's own fault;
 - ``truncated_download``: the next clip download stops short;
+- ``cut_download``: the next clip download is short with a ``Content-Length`` that matches it;
 - ``expired_link``: the next clip link has expired (a fresh read of the job renews it).
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +48,14 @@ from previz.errors import (
 FAULTS = frozenset(
     (
         "rate_limit",
+        "poll_rate_limit",
         "lost_reply",
+        "reply_lost_after_create",
         "server_error",
         "blocked",
         "service_failure",
         "truncated_download",
+        "cut_download",
         "expired_link",
     )
 )
@@ -63,6 +70,7 @@ class RemoteSetup:
     calls of ``call`` (submit, poll or download); ``faults`` lists those it can produce.
     ``with_key(key)`` makes the same backend with another API key (``None``: none at all);
     ``secret`` is the real key, which must never show in an error, a log or a clip.
+    ``reconciles``: the backend can find a job whose submission reply was lost.
     """
 
     backend: RemoteBackend
@@ -71,6 +79,7 @@ class RemoteSetup:
     faults: frozenset[str] = FAULTS
     with_key: Callable[[str | None], RemoteBackend] | None = None
     secret: str | None = None
+    reconciles: bool = False
     max_polls: int = 50
 
 
@@ -167,6 +176,32 @@ class RemoteBackendContract:
             await contract.backend.submit(contract.job)
         assert not isinstance(caught.value, RetryableServiceError)
 
+    async def test_reply_lost_after_the_job_was_created_is_unknown_then_reconciled(
+        self, contract: RemoteSetup
+    ) -> None:
+        self._needs(contract, "reply_lost_after_create")
+        before = time.time()
+        contract.inject("reply_lost_after_create", 1, "submit")
+        with pytest.raises(SubmissionUnknown):
+            await contract.backend.submit(contract.job)
+        found = await contract.backend.reconcile(contract.job, submitted_after=before)
+        if not contract.reconciles:
+            assert found is None  # "cannot tell": the runner journals the take as unknown
+            return
+        assert found is not None
+        update = await contract.backend.poll(found, contract.job)
+        assert update.status in self.poll_statuses
+
+    async def test_rate_limit_while_polling_is_retryable_after_the_services_delay(
+        self, contract: RemoteSetup
+    ) -> None:
+        self._needs(contract, "poll_rate_limit")
+        remote_id = await contract.backend.submit(contract.job)
+        contract.inject("poll_rate_limit", 1, "poll")
+        with pytest.raises(RetryableServiceError) as caught:
+            await contract.backend.poll(remote_id, contract.job)
+        assert caught.value.retry_after is not None
+
     async def test_server_error_while_polling_is_retryable(self, contract: RemoteSetup) -> None:
         self._needs(contract, "server_error")
         remote_id = await contract.backend.submit(contract.job)
@@ -203,6 +238,16 @@ class RemoteBackendContract:
         self._needs(contract, "truncated_download")
         remote_id, _ = await self.finish(contract)
         contract.inject("truncated_download", 1, "download")
+        with pytest.raises(RetryableServiceError):
+            await contract.backend.download(remote_id, contract.job, tmp_path / "take.mp4")
+        assert list(tmp_path.iterdir()) == []
+
+    async def test_cut_download_with_a_matching_length_is_retryable_and_leaves_nothing(
+        self, contract: RemoteSetup, tmp_path: Path
+    ) -> None:
+        self._needs(contract, "cut_download")
+        remote_id, _ = await self.finish(contract)
+        contract.inject("cut_download", 1, "download")
         with pytest.raises(RetryableServiceError):
             await contract.backend.download(remote_id, contract.job, tmp_path / "take.mp4")
         assert list(tmp_path.iterdir()) == []

@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.fakekit import Faults, clip_bytes, clip_response, faults_endpoint, guarded
+from tests.fakes.fakekit import (
+    Faults,
+    clip_bytes,
+    clip_response,
+    faults_endpoint,
+    guarded,
+    poll_fault,
+    reply,
+)
 
 DEFAULT_KEY = "db-" + "c0ffee" * 6
 
@@ -61,7 +69,7 @@ async def create(request: Request) -> Response:
     clip = Clip(secrets.token_hex(6), int(width), int(height), float(body["seconds"]), failure,
                 max(1, faults.polls_to_finish))  # fmt: skip
     request.app.state.clips[clip.id] = clip
-    return JSONResponse({"id": clip.id, "state": "queued"}, status_code=201)
+    return reply(request, {"id": clip.id, "state": "queued"}, status=201)
 
 
 async def read(request: Request) -> Response:
@@ -70,6 +78,8 @@ async def read(request: Request) -> Response:
     clip = request.app.state.clips.get(request.path_params["clip_id"])
     if clip is None:
         return JSONResponse(error("no such clip", "not_found"), status_code=404)
+    if (limited := poll_fault(request, error)) is not None:
+        return limited
     clip.reads += 1
     view: dict[str, Any] = {"id": clip.id, "state": "running" if clip.reads > 1 else "queued"}
     if clip.reads >= clip.polls_to_finish and clip.failure:
@@ -90,7 +100,9 @@ async def media(request: Request) -> Response:
         clip.token = secrets.token_hex(8)
         return Response("expired", status_code=403)
     data = await asyncio.to_thread(clip_bytes, clip.width, clip.height, clip.seconds)
-    return clip_response(data, truncated=faults.take("truncated_downloads"))
+    return clip_response(
+        data, truncated=faults.take("truncated_downloads"), cut=faults.take("cut_downloads")
+    )
 
 
 def create_app(api_key: str = DEFAULT_KEY) -> Starlette:

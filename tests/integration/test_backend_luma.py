@@ -302,5 +302,5 @@ class TestLumaContract(RemoteBackendContract):
 
         return RemoteSetup(
             backend=backend, job=job(), inject=counting(lambda: app.state.faults),
-            with_key=with_key, secret=KEY,
+            with_key=with_key, reconciles=True, secret=KEY,
         )  # fmt: skip

@@ -249,5 +249,5 @@ class TestOpenAIContract(RemoteBackendContract):
 
         return RemoteSetup(
             backend=backend, job=job(), inject=routed(lambda: fake.faults, OPENAI_ROUTES),
-            with_key=with_key, secret=DEFAULT_KEY,
+            with_key=with_key, reconciles=True, secret=DEFAULT_KEY,
         )  # fmt: skip

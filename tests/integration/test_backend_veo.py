@@ -35,7 +35,7 @@ from tests.fakes.veo import DEFAULT_KEY, DEFAULT_PROJECT, DEFAULT_TOKEN, VeoFake
 
 APP = create_app()
 VEO_ROUTES = {"submit": "predict", "poll": "poll", "download": "download"}
-INLINE_FAULTS = FAULTS - {"truncated_download", "expired_link"}
+INLINE_FAULTS = FAULTS - {"truncated_download", "cut_download", "expired_link"}
 
 
 @pytest.fixture(scope="module")

@@ -172,3 +172,9 @@ def test_a_rebuild_from_the_cache_leaves_the_page_untouched(review_build: BuildR
     assert again.report.generated == 0 and again.report.cached == review_build.report.generated
     after = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_the_hand_off_files_are_linked_relatively(page: Path) -> None:
+    links = lxml_html.parse(str(page)).xpath("//section[@class='handoff']//a/@href")
+    assert links == ["../animatic.mp4", "../timeline.otio"]
+    assert all((page.parent / link).is_file() for link in links)
