@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    WithJsonSchema,
+    field_validator,
+)
 
 from previz.shotlist import vocabulary as vocab
 from previz.shotlist.shown import escape, shown
@@ -50,9 +57,38 @@ def _vocab_schema(vocabulary: vocab.Vocabulary) -> WithJsonSchema:
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("is empty; write some text (spaces alone do not count)")
-    control = next((c for c in value if not c.isprintable() and c not in "\n\t"), None)
-    if control is not None:
-        raise ValueError(f"contains the control character {escape(control)}; delete it")
+    return value
+
+
+def control_character(value: object) -> str | None:
+    """The first control character in text (or in the text of a list or mapping), if any.
+
+    Line breaks and tabs are text; NUL, escape, bell, bidi overrides and the like are not.
+    """
+    if isinstance(value, str):
+        if value.isprintable():
+            return None
+        return next((c for c in value if _is_control(c)), None)
+    if isinstance(value, (list, tuple)):
+        return next(filter(None, map(control_character, value)), None)
+    if isinstance(value, dict):
+        return control_character([*map(str, value), *value.values()])
+    return None
+
+
+def _is_control(char: str) -> bool:
+    """C0/C1 controls other than line break and tab, and the bidi overrides that reorder text."""
+    code = ord(char)
+    if char in "\n\t":
+        return False
+    return (
+        code < 0x20 or 0x7F <= code < 0xA0 or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+    )
+
+
+def _no_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"a duration cannot be true/false; {DURATION_HELP}")
     return value
 
 
@@ -61,6 +97,7 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 """Text that must say something: an empty or all-space value is an error."""
 Duration = Annotated[
     float | int | str,
+    BeforeValidator(_no_bool),
     AfterValidator(check_duration_syntax),
     WithJsonSchema(
         {
@@ -86,3 +123,12 @@ class Strict(BaseModel):
     """Base of every scene-format model: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        """No field holds a control character (NUL, escape, a bidi override…)."""
+        control = control_character(value)
+        if control is not None:
+            raise ValueError(f"contains the control character {escape(control)}; delete it")
+        return value

@@ -26,7 +26,7 @@ from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 from previz.shotlist.schema_errors import problems_from_validation
 from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
 from previz.shotlist.screenplay import screenplay_to_data
-from previz.shotlist.shown import escape, shorten
+from previz.shotlist.shown import escape, shorten, shown
 
 __all__ = [
     "format_loc",
@@ -85,12 +85,13 @@ def from_data(
             column=1,
             hint="start from 'previz init' or scenes/ for an example",
         )
-    if "schema_version" in data and data["schema_version"] != SCHEMA_VERSION:
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if type(version) is not int or version != SCHEMA_VERSION:
         fail(
             [
                 Problem(
                     ("schema_version",),
-                    f"schema_version {data['schema_version']!r} is not supported",
+                    f"schema_version {shown(version)} is not supported",
                     f"this previz reads schema_version {SCHEMA_VERSION}",
                 )
             ]
