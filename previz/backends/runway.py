@@ -37,7 +37,8 @@ from previz.backends.base import (
     Reference,
 )
 from previz.backends.http import choose_references, log_dropped, reference_image
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
+from previz.backends.http.backend import Answer, HttpBackend
+from previz.backends.http.failures import ServiceFailure, final_failure
 from previz.errors import BackendError, PromptTooLongError
 
 logger = logging.getLogger("previz.backends.runway")
