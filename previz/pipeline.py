@@ -33,12 +33,10 @@ from previz.errors import (
     TimelineError,
 )
 from previz.generate import (
-    Cache,
     CostEstimate,
     Journal,
     RunProgress,
     RunReport,
-    cache_root,
     estimate_cost,
     run_jobs,
 )
@@ -46,6 +44,7 @@ from previz.generate import lock as build_lock
 from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
+from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
@@ -118,7 +117,7 @@ async def abuild(
     max_cost: float | None = None,
     dry_run: bool = False,
     formats: Sequence[str] | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     concurrency: Mapping[str, int] | None = None,
     request_rate: float | None = None,
     job_timeout: float | None = None,
@@ -150,7 +149,7 @@ async def abuild(
     instances = dict(backends) if backends is not None else backends_for(shotlist, backend, options)
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
-    cache = Cache(cache_root(root, cache_dir))
+    cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
     pins = TakePins(root / ".previz" / "takes.json")
     jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
@@ -187,6 +186,8 @@ async def abuild(
                 pins.record(jobs, report.clips, instances)
                 _write_outputs(result, formats)
     finally:
+        if not dry_run:  # a dry run writes nothing, not even hit counts
+            cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
     return result

@@ -19,7 +19,7 @@ import opentimelineio as otio
 from previz.conform.changes import Change, ConformPlan, UnknownClip, plan_conform
 from previz.conform.edited import read_cut
 from previz.conform.read import clip_identity, picture_track, read_edit, video_tracks
-from previz.errors import SceneError
+from previz.errors import SceneError, TimelineError
 from previz.generate import JobCost
 from previz.reports import estimate
 from previz.shotlist.edit import SceneEdit, import_screenplay
@@ -63,6 +63,14 @@ def conform(
     known = {shot.id for s in shotlist.source.scenes for shot in s.shots}
     picture = picture_track(timeline, known, track)
     cut = read_cut(timeline, picture, known, shotlist.rate, shotlist.project.start_timecode)
+    if cut.clips and all(placed.shot_id is None for placed in cut.clips):
+        names = ", ".join(sorted({p.name for p in cut.clips if p.name})[:5]) or "unnamed clips"
+        raise TimelineError(
+            f"no clip of track '{picture.name}' is a shot of {scene.name} ({names})",
+            path=edited,
+            hint="conform the edit against the scene it was built from, or pick the track "
+            "with --track",
+        )
     plan = plan_conform(shotlist, cut)
     plan.unknown += _above(timeline, picture, cut.timecode)
     edit = SceneEdit(scene)

@@ -88,7 +88,7 @@ class TakePins:
         if candidate.seconds + 1e-9 < job.clip_in + job.shot_seconds:
             return None  # the cut now runs past the end of that take
         key = job_key(candidate, backends)
-        return candidate if key == pin.get("key") and cache.get(key) is not None else None
+        return candidate if key == pin.get("key") and cache.peek(key) is not None else None
 
     def record(
         self, jobs: Sequence[Job], clips: Mapping[tuple[str, int], Clip],

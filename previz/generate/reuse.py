@@ -35,7 +35,7 @@ def reuse_cached_takes(
 def _reusable(
     job: Job, backends: Mapping[str, Backend], cache: Cache, pins: TakePins | None
 ) -> Job:
-    if job.backend not in backends or cache.get(job_key(job, backends)) is not None:
+    if job.backend not in backends or cache.peek(job_key(job, backends)) is not None:
         return job
     pinned = pins.pinned(job, backends, cache) if pins is not None else None
     if pinned is not None:
@@ -47,6 +47,6 @@ def _reusable(
     shorter = sorted((s for s in lengths if cut - 1e-9 <= s < job.seconds), reverse=True)
     for seconds in (*longer, *shorter):
         candidate = replace(job, seconds=seconds)
-        if cache.get(job_key(candidate, backends)) is not None:
+        if cache.peek(job_key(candidate, backends)) is not None:
             return candidate
     return job

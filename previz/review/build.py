@@ -19,6 +19,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from previz import timebase
 from previz.errors import TimelineError
 from previz.prompts.phrases import angle_phrase, movement_phrase, size_phrase
 from previz.shotlist.models import Lens, Movement
@@ -114,7 +115,6 @@ class ReviewBuild:
     title: str
     rate: Fraction
     start_frame: int
-    drop_frame: bool
     width: int
     height: int
     animatic: Path | None
@@ -151,8 +151,8 @@ class ReviewBuild:
 
 
 def timecode(frame: int, fps: float) -> str:
-    """``HH:MM:SS:FF`` of a frame count (drop-frame ``;`` at 29.97 and 59.94, as OTIO writes)."""
-    return str(otio.opentime.to_timecode(otio.opentime.RationalTime(frame, fps), fps))
+    """``HH:MM:SS:FF`` of a frame count, non-drop like every export previz writes."""
+    return timebase.timecode(frame, fps)
 
 
 def read_build(folder: Path) -> ReviewBuild:
@@ -184,7 +184,6 @@ def read_build(folder: Path) -> ReviewBuild:
         title=str(project.get("title") or timeline.name or folder.name),
         rate=rate,
         start_frame=start_frame,
-        drop_frame=";" in timecode(0, fps),
         width=int((project.get("resolution") or [0, 0])[0]),
         height=int((project.get("resolution") or [0, 0])[1]),
         animatic=animatic if animatic.is_file() else None,

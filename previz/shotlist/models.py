@@ -358,6 +358,11 @@ class Project(Strict):
     model: str | None = None
     style: Style | None = None
     templates: str | None = Field(default=None, description="folder of prompt templates")
+    cache: str | None = Field(
+        default=None,
+        description="where generated takes are cached: a folder or a URL such as "
+        "s3://bucket/prefix shared by a team (PREVIZ_CACHE_DIR and --cache-dir override it)",
+    )
     start_timecode: str = "01:00:00:00"
     handles: Duration = 0
     continuity: bool = Field(

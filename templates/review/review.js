@@ -9,7 +9,6 @@
   const fps = num / den;
   const nominal = Math.round(fps);
   const startFrame = Number(body.dataset.startFrame);
-  const dropFrame = body.dataset.dropFrame === "true";
   const totalFrames = Number(body.dataset.frames);
   const storageKey = body.dataset.storageKey;
   const reviewerKey = "previz-reviewer";
@@ -28,21 +27,13 @@
   const secondsOf = (frame) => (frame + 0.01) / fps;
   const frameAt = (seconds) => Math.max(0, Math.floor(seconds * fps + 1e-4));
 
+  // Non-drop timecode, as every export previz writes counts frames (29.97 included).
   function timecode(frame) {
-    let n = startFrame + frame;
-    if (dropFrame) {
-      const drop = nominal === 60 ? 4 : 2;
-      const perTenMinutes = nominal * 600 - drop * 9;
-      const perMinute = nominal * 60 - drop;
-      const tens = Math.floor(n / perTenMinutes);
-      const rest = n % perTenMinutes;
-      n += drop * 9 * tens + (rest > drop ? drop * Math.floor((rest - drop) / perMinute) : 0);
-    }
+    const n = startFrame + frame;
     const ff = n % nominal;
     const total = Math.floor(n / nominal);
     const pad = (v) => String(v).padStart(2, "0");
-    const sep = dropFrame ? ";" : ":";
-    return `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}${sep}${pad(ff)}`;
+    return `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}:${pad(ff)}`;
   }
 
   function shotAt(frame) {

@@ -14,9 +14,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import opentimelineio as otio
 import pytest
 
+from previz import timebase
 from previz.pipeline import BuildResult
 from previz.review import read_build
 from previz.review.notes import merge_notes
@@ -266,20 +266,21 @@ def test_the_printed_page_lists_every_shot(page: Browser, tmp_path: Path) -> Non
     assert "Note at the playhead" not in text
 
 
-@pytest.mark.parametrize("start", [1799, 1800, 17982, 107892 + 1800])
-def test_the_playhead_timecode_is_drop_frame_at_29_97(
+@pytest.mark.parametrize("start", [1799, 1800, 17982, 108000 + 1800])
+def test_the_playhead_timecode_counts_non_drop_frames_at_29_97_like_the_exports(
     browser: Browser, review_build: BuildResult, tmp_path: Path, start: int
 ) -> None:
     ntsc = dataclasses.replace(
         read_build(review_build.out_dir), rate=Fraction(30000, 1001), start_frame=start,
-        drop_frame=True, animatic=None,
+        animatic=None,
     )  # fmt: skip
     for asset in ("review.css", "review.js", "cast.css"):
         shutil.copy(review_build.out_dir / "review" / asset, tmp_path)
     page = tmp_path / "index.html"
     page.write_text(render_page(ntsc, {}, {}).replace(ntsc.timecode(0), "--:--:--;--"))
     browser.open(page)
-    expected = otio.opentime.to_timecode(otio.opentime.RationalTime(start, 30000 / 1001))
+    expected = timebase.timecode(start, Fraction(30000, 1001))
+    assert expected.count(":") == 3
     assert browser.js("return document.getElementById('timecode').textContent") == expected
 
 

@@ -312,3 +312,21 @@ def test_final_cut_transitions_are_read_back_from_the_fcpxml(tmp_path: Path) -> 
     track.remove(next(i for i in track if isinstance(i, otio.schema.Transition)))
     written = export_timeline(timeline, tmp_path / "cut", ["fcpxml"])["fcpxml"][0]
     assert ("a", "transition_out", "dissolve 6f", "cut") in rows(conform(written, scene))
+
+
+def test_an_edit_of_another_scene_is_refused_before_anything_is_omitted(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    for placed in v1(timeline).find_clips():
+        placed.name = f"other {placed.name}"
+        placed.metadata["previz"]["shot"] = f"other-{placed.name}"
+        placed.media_reference = otio.schema.MissingReference()
+    with pytest.raises(TimelineError, match=r"no clip of track 'V1' is a shot of scene\.yaml"):
+        run(timeline, scene)
+
+
+def test_the_cli_prints_each_change_as_old_to_new(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    clip(timeline, "c").source_range = TR(RT(0, 24), RT(30, 24))
+    otio.adapters.write_to_file(timeline, str(tmp_path / "edited.otio"))
+    result = CliRunner().invoke(cli, ["conform", str(tmp_path / "edited.otio"), str(scene)])
+    assert "c  duration: 2s → 1.25s\n" in result.output
