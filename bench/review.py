@@ -83,7 +83,7 @@ def main() -> int:
             f"write_review, first              {first:6.2f} s  ({first / baseline:.1f}× baseline)"
         )
         print(f"write_review, nothing changed    {again:6.2f} s  "
-              f"({again / baseline:.1f}× baseline, {again / first:.2f}× the first)")  # fmt: skip
+              f"({again / baseline:.2f}× baseline, {again / first:.3f}× the first)")  # fmt: skip
         print(f"write_boards                     {boards:6.2f} s  "
               f"({(out / 'boards.pdf').stat().st_size / 1e6:.1f} MB)")  # fmt: skip
         shutil.rmtree(out)

@@ -47,6 +47,4 @@ def rebuild_scene(shots: int, *, per_scene: int = 20, resolution: str = "160x90"
                 f"        cast: [{cast}]",
                 f"        duration: {1 + n % 2}",
             ]
-            if n % 10 == 9:
-                lines.append("        transition_out: dissolve 6f")
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from previz.backends.animatic.fonts import TYPEFACE
 from previz.backends.base import Backend, Clip
 from previz.backends.options import OptionValues, check_cli_options, merge_options
 from previz.backends.registry import backend_class
@@ -33,18 +34,18 @@ from previz.errors import (
     TimelineError,
 )
 from previz.generate import (
-    Cache,
     CostEstimate,
     Journal,
     RunProgress,
     RunReport,
-    cache_root,
     estimate_cost,
     run_jobs,
 )
 from previz.generate import lock as build_lock
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
+from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
@@ -56,7 +57,10 @@ from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
 from previz.timeline.playout import playout
 
-DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
+DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "kdenlive")
+"""What a build writes when the project names no ``exports``: the formats that rewrite in a
+moment (Premiere, Resolve, Final Cut, any NLE, Kdenlive). AAF (Avid; ~50 ms a clip through
+pyaaf2) and .xges are a project's choice (``exports: [..., aaf]``) or ``previz export -f aaf``."""
 
 
 @dataclass
@@ -114,7 +118,7 @@ async def abuild(
     max_cost: float | None = None,
     dry_run: bool = False,
     formats: Sequence[str] | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     concurrency: Mapping[str, int] | None = None,
     request_rate: float | None = None,
     job_timeout: float | None = None,
@@ -146,8 +150,9 @@ async def abuild(
     instances = dict(backends) if backends is not None else backends_for(shotlist, backend, options)
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
-    cache = Cache(cache_root(root, cache_dir))
-    jobs = reuse_cached_takes(jobs, instances, cache)  # a trimmed shot keeps its paid take
+    cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
+    pins = TakePins(root / ".previz" / "takes.json")
+    jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
         require_credentials(estimate_cost(jobs, instances, cache), instances)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
@@ -179,8 +184,11 @@ async def abuild(
                 )
             result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
             if not dry_run:
+                pins.record(jobs, report.clips, instances)
                 _write_outputs(result, formats)
     finally:
+        if not dry_run:  # a dry run writes nothing, not even hit counts
+            cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
     return result
@@ -343,6 +351,7 @@ def write_animatic(
         height=shotlist.height,
         fps=shotlist.rate,
         workdir=project_dir(shotlist) / ".previz" / "work" / "sequence",
+        font=TYPEFACE,  # record timecode burnt in beside each card's own counter
     )
 
 

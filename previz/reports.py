@@ -4,13 +4,15 @@ the cache holds."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from previz.backends.options import OptionValues
-from previz.generate import Cache, CostEstimate, Generation, Journal, cache_root, estimate_cost
+from previz.generate import CostEstimate, Generation, Journal, estimate_cost
+from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
+from previz.generate.shared import SharedCache, open_cache
 from previz.pipeline import backends_for, project_dir
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShotList
@@ -21,17 +23,18 @@ def estimate(
     *,
     backend: str | None = None,
     model: str | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     options: OptionValues | None = None,
 ) -> CostEstimate:
     """Price every take of a scene on its backends (or ``backend``); cached takes are free."""
     shotlist = scene if isinstance(scene, ResolvedShotList) else load(scene)
     backends = backends_for(shotlist, backend, options)
-    cache = Cache(cache_root(project_dir(shotlist), cache_dir))
+    cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
     planned = plan_jobs(shotlist, backends, backend=backend, model=model)
-    result = estimate_cost(reuse_cached_takes(planned, backends, cache), backends, cache)
+    pins = TakePins(project_dir(shotlist) / ".previz" / "takes.json")
+    result = estimate_cost(reuse_cached_takes(planned, backends, cache, pins), backends, cache)
     reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
-                   if row.job.seconds != job.seconds)  # fmt: skip
+                   if row.job != job)  # fmt: skip
     return dataclasses.replace(result, reused=reused)
 
 
@@ -48,21 +51,41 @@ def generation_log(
 
 @dataclass(frozen=True)
 class CacheSummary:
-    """What a project's cache holds, and what a verify or clear did to it."""
+    """What a project's cache holds, and what a verify or clear did to it.
+
+    ``location`` is the folder or store URL (never with credentials); for a shared store
+    ``root`` is the local copy, with ``copy_bytes`` of ``copy_limit`` used. ``lookups`` counts
+    how takes were found across runs: ``hit``/``miss``, or ``local``/``remote``/``miss``.
+    """
 
     root: Path
     entries: int
     bytes: int
     removed: int = 0
     checked: int = 0  # takes decoded whole by ``verify``
+    location: str = ""
+    shared: bool = False
+    copy_bytes: int = 0
+    copy_limit: int = 0
+    lookups: dict[str, int] = field(default_factory=dict)
+
+    def hit_rate(self) -> float | None:
+        """The share of lookups found in the cache (local copy or store), None before any."""
+        total = sum(self.lookups.values())
+        return None if total == 0 else 1 - self.lookups.get("miss", 0) / total
 
 
 def cache_summary(
-    scene: str | Path, *, cache_dir: Path | None = None, verify: bool = False, clear: bool = False
+    scene: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    verify: bool = False,
+    clear: bool = False,
 ) -> CacheSummary:
     """Count the cache's takes; ``verify`` decodes each and evicts broken ones; ``clear``
-    removes every take (the journal keeps its log)."""
-    cache = Cache(cache_root(project_dir(load(scene)), cache_dir))
+    removes every take (the journal keeps its log). A shared store is counted remotely."""
+    shotlist = load(scene)
+    cache = open_cache(project_dir(shotlist), cache_dir, setting=shotlist.project.cache)
     keys = list(cache.keys())
     if clear:
         removed = sum(cache.remove(key) for key in keys)
@@ -71,4 +94,11 @@ def cache_summary(
     else:
         removed = 0
     checked = len(keys) if verify and not clear else 0
-    return CacheSummary(cache.root, len(keys) - removed, cache.size(), removed, checked)
+    summary = CacheSummary(
+        cache.root, len(keys) - removed, cache.size(), removed, checked, cache.location,
+        lookups=cache.stats(),
+    )  # fmt: skip
+    if isinstance(cache, SharedCache):
+        return dataclasses.replace(summary, shared=True, copy_bytes=cache.copy_size(),
+                                   copy_limit=cache.copy_bytes)  # fmt: skip
+    return summary

@@ -10,6 +10,7 @@ equal-looking lengths differ by a frame depending on their parity.
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -20,6 +21,7 @@ NTSC_BASES = (24, 30, 48, 60, 120)
 Seconds = float | int | str | Fraction
 
 
+@functools.lru_cache(maxsize=256)  # asked thousands of times per scene, for a handful of rates
 def exact_rate(fps: float | Fraction) -> Fraction:
     """The exact frame rate a project means: 23.976 → 24000/1001, 29.97 → 30000/1001, 25 → 25."""
     if isinstance(fps, Fraction) and fps.denominator in (1, 1001):
@@ -45,6 +47,7 @@ def half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
+@functools.lru_cache(maxsize=4096)  # a scene's lengths and rates repeat shot after shot
 def frames_in(seconds: Seconds, fps: float | Fraction) -> int:
     """Whole frames in ``seconds`` at ``fps``, by the one rule."""
     return half_up(exact_seconds(seconds) * exact_rate(fps))

@@ -4,14 +4,17 @@ A backend turns one :class:`Job` into a clip. Write a :class:`LocalBackend` (``r
 something that runs here, a :class:`RemoteBackend` (``submit`` / ``poll`` / ``download``) for a
 service with its own job API, or an :class:`HttpBackend` for an HTTP service — which then only
 builds requests, maps statuses and names the clip's URL. Declare what it can make in
-:class:`Capabilities`. Make it known to previz with an entry point in the ``previz.backends``
-group (``name = "package.module:BackendClass"``) or, in-process, with :func:`register_backend`.
-The errors a backend raises are in :mod:`previz.errors`; :mod:`previz.testing` holds the
-contract suite a backend should pass.
+:class:`Capabilities` and what a user may set in a :class:`BackendOptions` model; build the job
+payload from the planner's :class:`ShotFacts` (the default is a :class:`ServicePayload`). Make
+it known to previz with an entry point in the ``previz.backends`` group
+(``name = "package.module:BackendClass"``) or, in-process, with :func:`register_backend`. The
+errors a backend raises are in :mod:`previz.errors`; :mod:`previz.testing` holds the contract
+suite a backend should pass.
 """
 
 from previz.backends.base import (
     Backend,
+    BackendOptions,
     Capabilities,
     Job,
     JobStatus,
@@ -22,11 +25,13 @@ from previz.backends.base import (
     RenderedMedia,
 )
 from previz.backends.http.backend import HttpBackend
+from previz.backends.payload import ServicePayload, ShotFacts
 from previz.backends.registry import GROUP, register_backend, unregister_backend
 
 __all__ = [
     "GROUP",
     "Backend",
+    "BackendOptions",
     "Capabilities",
     "HttpBackend",
     "Job",
@@ -36,6 +41,8 @@ __all__ = [
     "Reference",
     "RemoteBackend",
     "RenderedMedia",
+    "ServicePayload",
+    "ShotFacts",
     "register_backend",
     "unregister_backend",
 ]

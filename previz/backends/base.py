@@ -128,6 +128,7 @@ class Job:
     scene_id: str = ""
     label: str = ""
     clip_in: float = 0.0  # seconds into the take where the cut starts (not keyed)
+    definition: str = ""  # what the scene says of the shot itself (not keyed; generate.pins)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,18 @@ Every installed backend, built-in or third-party, is an entry point in the group
 (``name = "package.module:BackendClass"`` under ``[project.entry-points."previz.backends"]``).
 A script or a test registers one for the running process with :func:`register_backend` (and
 removes it with :func:`unregister_backend`); a registered backend shadows an installed one of
-the same name. A plugin that fails to import is the plugin's problem: :func:`backend_class`
-reports it as a :class:`~previz.errors.BackendError` naming it, and listings skip it.
+the same name. A plugin may ship its own prompt template as ``templates/<name>.j2`` beside the
+module defining its backend class (see :func:`backend_templates`). A plugin that fails to
+import is the plugin's problem: :func:`backend_class` reports it as a
+:class:`~previz.errors.BackendError` naming it, and listings skip it.
 """
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import Any, TypeVar
 
 from previz.backends.base import Backend
@@ -80,6 +84,23 @@ def backend_class(name: str) -> type[Backend]:
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise BackendError(f"entry point '{name}' is not a previz Backend", backend=name)
     return cls
+
+
+def backend_templates(name: str) -> Path | None:
+    """The ``templates`` folder a backend's package ships with its ``<name>.j2``, if any.
+
+    A plugin puts ``templates/<name>.j2`` beside the module that defines its backend class; a
+    backend that cannot be loaded has none (listing and compiling go on without it).
+    """
+    try:
+        module = sys.modules.get(backend_class(name).__module__)
+    except BackendError:
+        return None
+    source = getattr(module, "__file__", None)
+    if source is None:
+        return None
+    folder = Path(source).parent / "templates"
+    return folder if (folder / f"{name}.j2").is_file() else None
 
 
 def create_backend(name: str, **options: Any) -> Backend:

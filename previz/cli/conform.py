@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from previz.cli.app import cli, console
 from previz.cli.scene import SCENE
@@ -32,12 +31,11 @@ def report(result: ConformResult, edited: Path) -> None:
         verb = "wrote" if result.applied else "would write"
         console.print(f"{verb} the screenplay's breakdown: {result.breakdown}", highlight=False)
     if result.rows:
-        table = Table()
-        for column in ("shot", "field", "old", "new"):
-            table.add_column(column, overflow="fold")
-        for change in result.rows:
-            table.add_row(change.shot_id, change.field, change.old or "—", change.new)
-        console.print(table)
+        width = max(len(change.shot_id) for change in result.rows)
+        for change in result.rows:  # one line per change, so it reads and greps at any width
+            what = change.new if not change.old else f"{change.old} → {change.new}"
+            console.print(f"{change.shot_id:<{width}}  {change.field}: {what}",
+                          highlight=False, markup=False, soft_wrap=True)  # fmt: skip
     else:
         console.print("no changes: the scene file already matches the cut")
     for clip in plan.unknown:
@@ -46,12 +44,14 @@ def report(result: ConformResult, edited: Path) -> None:
             "not a shot of the scene, left in the edit",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
     for item in plan.unexpressed:
         console.print(
             f"cannot express {item.shot_id} at {item.timecode}: {item.what}\n  fix: {item.fix}",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
     if result.to_pay:
         total = sum(row.cost for row in result.to_pay)
@@ -61,6 +61,7 @@ def report(result: ConformResult, edited: Path) -> None:
             f"${total:.2f}: {takes} (their prompts differ from the cached takes')",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
     if not result.rows:
         return

@@ -22,7 +22,7 @@ from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
-from previz.reports import cache_summary, estimate, generation_log
+from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
 
 logger = logging.getLogger("previz.cli")
@@ -50,8 +50,8 @@ logger = logging.getLogger("previz.cli")
 )
 @click.option(
     "--cache-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Cache folder (default: .previz/cache, or $PREVIZ_CACHE_DIR).",
+    help="Cache folder or URL such as s3://bucket/prefix (default: $PREVIZ_CACHE_DIR, the "
+    "project's cache: setting, or .previz/cache).",
 )
 @click.option("--concurrency", "-j", type=int, help="Jobs at once per backend.")
 @click.option("--request-rate", type=float, help="At most this many service calls per second.")
@@ -91,7 +91,7 @@ def build(
     max_cost: float | None,
     dry_run: bool,
     formats: tuple[str, ...],
-    cache_dir: Path | None,
+    cache_dir: str | None,
     concurrency: int | None,
     request_rate: float | None,
     job_timeout: float | None,
@@ -190,13 +190,13 @@ def _report(result: BuildResult) -> None:
 @click.argument("scene", type=SCENE)
 @click.option("--backend", "-b", help="Price every shot on this backend.")
 @click.option("--model", "-m", help="Model of the backend.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
 @OPTION
 def cost(
     scene: Path,
     backend: str | None,
     model: str | None,
-    cache_dir: Path | None,
+    cache_dir: str | None,
     option_pairs: tuple[str, ...],
 ) -> None:
     """Estimate what building a scene would spend (cached takes cost nothing)."""
@@ -207,7 +207,7 @@ def cost(
     for row in result.reused:
         console.print(
             f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
-            "reused (the cut is trimmed from it); nothing to pay",
+            "reused (the edit changed the cut, not the shot); nothing to pay",
             highlight=False,
         )
     console.print(
@@ -242,12 +242,12 @@ def select(scene: Path, shot: str, take: int) -> None:
 
 @cli.command()
 @click.argument("scene", type=SCENE)
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
 @click.option(
     "--verify", is_flag=True, help="Decode every frame of every take; evict the broken ones."
 )
 @click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
-def cache(scene: Path, cache_dir: Path | None, verify: bool, clear: bool) -> None:
+def cache(scene: Path, cache_dir: str | None, verify: bool, clear: bool) -> None:
     """Show where a project's cache is and what it holds; verify or clear it."""
     summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
     if verify and not clear:
@@ -257,11 +257,27 @@ def cache(scene: Path, cache_dir: Path | None, verify: bool, clear: bool) -> Non
         )
     elif clear:
         console.print(f"removed {summary.removed} take(s)")
-    console.print(
-        f"{summary.root}: {summary.entries} take(s), {summary.bytes / 1_000_000:.1f} MB",
-        highlight=False,
-        soft_wrap=True,
-    )
+    for line in _cache_lines(summary):
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+def _cache_lines(summary: CacheSummary) -> list[str]:
+    """Where the cache is, what it holds, the local copy of a shared store, and hit rates."""
+    place = "shared store" if summary.shared else "cache"
+    lines = [
+        f"{place}: {summary.location}: {summary.entries} take(s), "
+        f"{summary.bytes / 1_000_000:.1f} MB"
+    ]
+    if summary.shared:
+        lines.append(
+            f"local copy: {summary.root}: {summary.copy_bytes / 1_000_000:.1f} MB "
+            f"of {summary.copy_limit / 1_000_000:.0f} MB"
+        )
+    rate = summary.hit_rate()
+    if rate is not None:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.lookups.items()))
+        lines.append(f"hit rate: {rate:.0%} of {sum(summary.lookups.values())} lookups ({counts})")
+    return lines
 
 
 @cli.command()

@@ -10,6 +10,7 @@ the screenplay itself is the writer's and is never rewritten.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,12 @@ import opentimelineio as otio
 from previz.conform.changes import Change, ConformPlan, UnknownClip, plan_conform
 from previz.conform.edited import read_cut
 from previz.conform.read import clip_identity, picture_track, read_edit, video_tracks
-from previz.errors import SceneError
+from previz.errors import SceneError, TimelineError
 from previz.generate import JobCost
 from previz.reports import estimate
 from previz.shotlist.edit import SceneEdit, import_screenplay
 from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
-from previz.shotlist.loader import load
+from previz.shotlist.loader import load, parse_fast
 
 ANCHORS = {"duration": "action", "clip_in": "duration", "selected_take": "takes"}
 """Where a new key goes in a shot: after this key when the shot has it, else last."""
@@ -63,17 +64,30 @@ def conform(
     known = {shot.id for s in shotlist.source.scenes for shot in s.shots}
     picture = picture_track(timeline, known, track)
     cut = read_cut(timeline, picture, known, shotlist.rate, shotlist.project.start_timecode)
+    if cut.clips and all(placed.shot_id is None for placed in cut.clips):
+        names = ", ".join(sorted({p.name for p in cut.clips if p.name})[:5]) or "unnamed clips"
+        raise TimelineError(
+            f"no clip of track '{picture.name}' is a shot of {scene.name} ({names})",
+            path=edited,
+            hint="conform the edit against the scene it was built from, or pick the track "
+            "with --track",
+        )
     plan = plan_conform(shotlist, cut)
     plan.unknown += _above(timeline, picture, cut.timecode)
     edit = SceneEdit(scene)
     for move in plan.moves:
         edit.move_shot(move.shot_id, move.scene_id, after=move.after)
+    cut_short = _cues_cut_short(edit)
     for change in plan.changes:
+        cue = re.fullmatch(r"sound (\d+) (start|end)", change.field)
         if change.field == "notes":
             edit.append_note(change.shot_id, str(change.value))
+        elif cue is not None:
+            edit.set_cue_key(change.shot_id, int(cue.group(1)) - 1, cue.group(2), change.value)
         else:
             edit.set_field(change.shot_id, change.field, change.value,
                            after=ANCHORS.get(change.field))  # fmt: skip
+    plan.changes += cut_short
     edited_shots = edit.validate()  # a conform that would break the scene fails here, unwritten
     result = ConformResult(scene, picture.name, plan, edit.diff(), False, breakdown)
     result.rows = _rows(plan)
@@ -81,6 +95,22 @@ def conform(
     if apply:
         result.applied = edit.save()
     return result
+
+
+def _cues_cut_short(edit: SceneEdit) -> list[Change]:
+    """A cue that ran ``until`` a shot the edit put before it now ends with its own shot."""
+    data = parse_fast(edit.text, edit.path)
+    order = [s["id"] for scene in data["scenes"] for s in scene["shots"] or []]
+    cut: list[Change] = []
+    for scene in data["scenes"]:
+        for shot in scene["shots"] or []:
+            for index, cue in enumerate(shot.get("sound") or []):
+                target = cue.get("until") if isinstance(cue, dict) else None
+                if target in order and order.index(target) <= order.index(shot["id"]):
+                    edit.remove_cue_key(shot["id"], index, "until")
+                    field = f"sound {index + 1} until"
+                    cut.append(Change(shot["id"], field, str(target), "its own shot's end"))
+    return cut
 
 
 def _breakdown(screenplay: Path, apply: bool) -> tuple[Path, Path | None]:

@@ -15,6 +15,7 @@ from fractions import Fraction
 import opentimelineio as otio
 
 from previz.conform.read import clip_identity
+from previz.timebase import exact_rate, exact_seconds, half_up, timecode
 
 RT = otio.opentime.RationalTime
 
@@ -45,13 +46,12 @@ class EditedCut:
 
     def timecode(self, frame: int) -> str:
         """``frame`` (from the sequence start) as record timecode."""
-        rate = float(self.rate)
-        return str(otio.opentime.to_timecode(RT(self.start + frame, rate), rate))
+        return timecode(self.start + frame, self.rate)
 
 
 def _frames(time: otio.opentime.RationalTime, rate: Fraction) -> int:
-    exact = Fraction(float(time.value)) * rate / Fraction(float(time.rate)).limit_denominator(1001)
-    return round(exact)
+    """``time`` in whole frames at ``rate`` (by :mod:`previz.timebase`'s one rounding rule)."""
+    return half_up(exact_seconds(float(time.value)) * rate / exact_rate(float(time.rate)))
 
 
 def read_cut(
@@ -71,16 +71,19 @@ def read_cut(
     )
     cut = EditedCut([], start_frame, rate)
     previous: Placed | None = None
+    pending: otio.schema.Transition | None = None  # a dissolve if a clip follows
     for index, item in enumerate(track):
         if isinstance(item, otio.schema.Transition):
-            if previous is not None:
-                previous.dissolve_out = _frames(item.in_offset + item.out_offset, rate)
+            pending = item
             continue
         if not isinstance(item, otio.schema.Clip):
-            previous = None  # a gap: no dissolve can bridge it
+            previous = pending = None  # a gap (a fade's black): no dissolve bridges it
             continue
         where = track.range_of_child_at_index(index)
         placed = _placed(item, _frames(where.start_time, rate), shot_ids, rate)
+        if previous is not None and pending is not None:
+            _dissolve(previous, placed, pending, rate)
+        pending = None
         for marker in item.markers:
             offset = _frames(marker.marked_range.start_time - item.source_range.start_time, rate)
             _note(cut, placed, placed.record + offset, marker, shot_ids)
@@ -93,6 +96,24 @@ def read_cut(
         if under:
             _note(cut, under[0], at, marker, shot_ids)
     return cut
+
+
+def _dissolve(before: Placed, after: Placed, transition: otio.schema.Transition,
+              rate: Fraction) -> None:  # fmt: skip
+    """Record a dissolve the way previz cuts one: starting at the cut, on the outgoing tail.
+
+    An NLE's dissolve may be centred on its cut (OTIO: ``in_offset`` frames before it); the
+    same picture in previz's terms cuts ``in_offset`` frames earlier, into the incoming take
+    that much sooner, so the outgoing shot is shorter and the incoming one starts earlier.
+    """
+    lead = _frames(transition.in_offset, rate)
+    before.dissolve_out = lead + _frames(transition.out_offset, rate)
+    if lead and before.frames > lead:
+        shift = min(lead, after.clip_in)  # the incoming take cannot start before its first frame
+        before.frames -= lead
+        after.record -= lead
+        after.frames += shift
+        after.clip_in -= shift
 
 
 def _placed(clip: otio.schema.Clip, record: int, shot_ids: set[str], rate: Fraction) -> Placed:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
+from lxml import etree
 
 from previz.errors import TimelineError
 from previz.timeline.edl import EVENT as EDL_EVENT
@@ -35,6 +37,8 @@ ADAPTERS = {
 
 def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
     """The edited timeline at ``path``; an unreadable file is one clear error."""
+    if path.suffix.lower() == ".fcpxmld" and path.is_dir():  # Final Cut 10.6+: a bundle
+        path = path / "Info.fcpxml"
     adapter = ADAPTERS.get(path.suffix.lower())
     if adapter is None:
         raise TimelineError(
@@ -60,7 +64,76 @@ def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
                             hint="export the sequence itself, not a bin or a project")  # fmt: skip
     if adapter == "cmx_3600":
         _locators_at_record_time(timeline, path.read_text(encoding="utf-8", errors="replace"), fps)
+    if adapter == "fcpx_xml":
+        _from_tc_start(timeline, path, fps)
+        _fcpxml_transitions(timeline, path, fps)
     return timeline
+
+
+def _fcpxml_transitions(timeline: otio.schema.Timeline, path: Path, fps: float) -> None:
+    """Put the primary storyline's ``<transition>``s back between its clips.
+
+    OTIO's FCPXML reader skips them. A transition's ``offset`` (from ``tcStart``) and
+    ``duration`` span the edit it sits on: Final Cut centres it there, previz starts it there;
+    the edit inside the span gives the transition's ``in_offset`` and ``out_offset``.
+    """
+    sequence = etree.parse(str(path)).find(".//sequence")
+    spine = sequence.find("spine") if sequence is not None else None
+    tracks = video_tracks(timeline)
+    if spine is None or not tracks:
+        return
+    main = next((t for t in tracks if t.name == "0"), tracks[0])
+    start = _fcpx_seconds(sequence.get("tcStart", "0s")) if sequence is not None else Fraction(0)
+    for element in spine.findall("transition"):
+        offset = _fcpx_seconds(element.get("offset", "0s")) - start
+        length = _fcpx_seconds(element.get("duration", "0s"))
+        slack = Fraction(1, 1000)  # the reader's float seconds, against the file's exact ones
+        edits = [
+            (index, Fraction(main.range_of_child_at_index(index).end_time_exclusive().to_seconds()))
+            for index in range(len(main) - 1)
+            if isinstance(main[index], otio.schema.Clip)
+            and isinstance(main[index + 1], otio.schema.Clip)
+        ]
+        inside = [(i, at) for i, at in edits if offset - slack <= at <= offset + length + slack]
+        if not inside:
+            continue
+        index, at = min(inside, key=lambda edit: abs(edit[1] - offset - length / 2))
+        main.insert(index + 1, otio.schema.Transition(
+            name=element.get("name", "transition"),
+            transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+            in_offset=otio.opentime.RationalTime.from_seconds(float(at - offset), fps),
+            out_offset=otio.opentime.RationalTime.from_seconds(float(offset + length - at), fps),
+        ))  # fmt: skip
+
+
+def _fcpx_seconds(text: str) -> Fraction:
+    """An FCPXML time (``3600s``, ``86844/24s``, ``1001/24000s``) in exact seconds."""
+    try:
+        return Fraction(text.strip().rstrip("s") or "0")
+    except (ValueError, ZeroDivisionError):
+        return Fraction(0)
+
+
+def _from_tc_start(timeline: otio.schema.Timeline, path: Path, fps: float) -> None:
+    """Start the cut at the sequence's ``tcStart``, where Final Cut (and previz) put it.
+
+    Spine offsets count from ``tcStart`` (01:00:00:00 → ``3600s``); OTIO's FCPXML reader drops
+    ``tcStart`` and fills the hour before the first item with a gap on every track.
+    """
+    sequence = etree.parse(str(path)).find(".//sequence")
+    text = sequence.get("tcStart", "0s") if sequence is not None else "0s"
+    start = otio.opentime.RationalTime.from_seconds(float(Fraction(text.rstrip("s") or 0)), fps)
+    if start.value <= 0:
+        return
+    timeline.global_start_time = start
+    for track in timeline.tracks:
+        head = track[0] if len(track) else None
+        if isinstance(head, otio.schema.Gap) and head.duration() >= start:
+            rest = head.duration() - start
+            if rest.value > 0:
+                head.source_range = otio.opentime.TimeRange(duration=rest)
+            else:
+                del track[0]
 
 
 def _locators_at_record_time(timeline: otio.schema.Timeline, text: str, fps: float) -> None:

@@ -10,6 +10,12 @@ the wrong size is logged, removed and reported as a miss; the runner then genera
 
 Derived artifacts (the last frame used for continuity) live in the entry too, but outside the
 record: they can be recomputed, so losing one never invalidates the clip.
+
+The cache may live anywhere fsspec reaches: :func:`open_cache` turns a folder or ``file://`` URL
+into a :class:`Cache` and a remote URL (``s3://bucket/prefix``) into a
+:class:`~previz.generate.shared.SharedCache` — the same interface over object storage, with a
+local read-through copy. Either way ``leases/<key>`` beside the entries lets several machines
+agree on who pays for a take (:mod:`previz.generate.lease`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,24 +34,48 @@ from typing import Any
 from previz.backends.base import RenderedMedia
 from previz.errors import CacheError
 from previz.generate.probing import MediaFacts, probe_complete, probe_facts
+from previz.generate.store import FolderStore, Store, is_remote, local_path, public_url
 
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "PREVIZ_CACHE_DIR"
 RECORD = "record.json"
 LAST_FRAME = "last_frame.png"
+STATS = ".stats.json"
 _TEMP_PREFIX = ".tmp-"
+
+
+def cache_location(
+    project_dir: Path,
+    override: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    setting: str | None = None,
+) -> str | Path:
+    """Where the cache lives: ``override`` (``--cache-dir``), else ``$PREVIZ_CACHE_DIR``, else
+    the project's ``cache:`` setting, else ``.previz/cache``. A URL stays a string; a relative
+    folder in the project setting is taken from the project folder."""
+    if override is not None and str(override):
+        return override if is_remote(override) else local_path(override)
+    environ = os.environ if env is None else env
+    moved = environ.get(CACHE_ENV)
+    if moved:
+        return moved if is_remote(moved) else local_path(moved)
+    if setting:
+        return setting if is_remote(setting) else project_dir / local_path(setting)
+    return project_dir / ".previz" / "cache"
 
 
 def cache_root(
     project_dir: Path, override: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Path:
-    """Where the cache lives: ``override``, else ``$PREVIZ_CACHE_DIR``, else ``.previz/cache``."""
-    if override is not None:
-        return override
-    environ = os.environ if env is None else env
-    moved = environ.get(CACHE_ENV)
-    return Path(moved) if moved else project_dir / ".previz" / "cache"
+    """The cache folder when the cache is local (see :func:`cache_location` for URLs)."""
+    location = cache_location(project_dir, override, env)
+    if isinstance(location, str):
+        raise CacheError(
+            f"the cache {public_url(location)} is remote, not a folder",
+            hint="open it with previz.generate.open_cache",
+        )
+    return location
 
 
 @dataclass(frozen=True)
@@ -115,6 +145,20 @@ class Cache:
     def __init__(self, root: Path, *, probe: Callable[[Path], MediaFacts] = probe_facts) -> None:
         self.root = Path(root)
         self._probe = probe
+        self.lookups: dict[str, str] = {}
+        """The first lookup of each key in this process: "hit" or "miss" (for hit rates)."""
+
+    @property
+    def location(self) -> str:
+        """Where the takes are, as shown to people."""
+        return str(self.root)
+
+    def lease_store(self) -> Store:
+        """Where the team leases live: ``leases/`` beside the entries."""
+        return FolderStore(self.root)
+
+    def _looked_up(self, key: str, outcome: str) -> None:
+        self.lookups.setdefault(key, outcome)
 
     def folder(self, key: str) -> Path:
         """The entry folder of ``key`` (whether or not it exists)."""
@@ -122,6 +166,19 @@ class Cache:
 
     def get(self, key: str) -> CachedClip | None:
         """The entry for ``key``, or ``None`` on a miss; corrupt entries are evicted as misses."""
+        entry = self._local(key)
+        self._looked_up(key, "hit" if entry is not None else "miss")
+        return entry
+
+    def peek(self, key: str) -> CachedClip | None:
+        """:meth:`get` that does not count as a lookup (for probing keys a run may not use)."""
+        had = key in self.lookups
+        entry = self.get(key)
+        if not had:
+            self.lookups.pop(key, None)
+        return entry
+
+    def _local(self, key: str) -> CachedClip | None:
         folder = self.folder(key)
         try:
             record = CacheRecord.from_json((folder / RECORD).read_text(encoding="utf-8"))
@@ -214,7 +271,7 @@ class Cache:
         if not self.root.exists():
             return
         for shard in sorted(self.root.iterdir()):
-            if shard.is_dir() and not shard.name.startswith("."):
+            if shard.is_dir() and len(shard.name) == 2 and not shard.name.startswith("."):
                 for folder in sorted(shard.iterdir()):
                     if folder.is_dir() and not folder.name.startswith("."):
                         yield folder.name
@@ -232,6 +289,20 @@ class Cache:
             return 0
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
 
+    def stats(self) -> dict[str, int]:
+        """Lookups so far, across runs: ``hit`` and ``miss`` counts (more kinds when shared)."""
+        try:
+            data = json.loads((self.root / STATS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def close(self) -> None:
+        """Add this process's lookups to the stored hit counts (if the cache folder exists)."""
+        if self.root.is_dir():
+            _add_counts(self.root / STATS, self.lookups.values())
+        self.lookups.clear()
+
     def sweep_partial(self, older_than: float = 3600.0, now: float | None = None) -> int:
         """Remove temp folders left by killed runs, older than ``older_than`` seconds."""
         if not self.root.exists():
@@ -247,7 +318,7 @@ class Cache:
             os.replace(temp, folder)
         except OSError:
             # Another writer won the race with the same content, or a corrupt leftover sits there.
-            existing = self.get(key)
+            existing = self._local(key)
             if existing is not None:
                 return existing
             os.replace(temp, folder)
@@ -282,6 +353,31 @@ def _size_problem(folder: Path, record: CacheRecord) -> str | None:
     if record.video not in record.sizes:
         return "record lists no video size"
     return None
+
+
+def _add_counts(path: Path, outcomes: Iterable[str]) -> None:
+    """Add one to ``path``'s JSON counter of each outcome (best effort, atomic replace)."""
+    added: dict[str, int] = {}
+    for outcome in outcomes:
+        added[outcome] = added.get(outcome, 0) + 1
+    if not added:
+        return
+    try:
+        counts = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        counts = {}
+    if not isinstance(counts, dict):
+        counts = {}
+    for outcome, n in added.items():
+        counts[outcome] = int(counts.get(outcome, 0)) + n
+    temp = path.with_name(f"{_TEMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(json.dumps(counts, sort_keys=True), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as error:
+        log.warning("cannot record cache hit counts in %s: %s", path, error)
+        temp.unlink(missing_ok=True)
 
 
 def _remove_tree(folder: Path) -> None:

@@ -42,6 +42,7 @@ from previz.errors import (
 from previz.generate.cache import Cache, CachedClip
 from previz.generate.cost import job_price
 from previz.generate.journal import Generation, Journal
+from previz.generate.lease import Team
 from previz.generate.limits import Clock, RequestRate, Sleep
 from previz.generate.outcomes import (
     Budget,
@@ -60,6 +61,7 @@ from previz.generate.progress import RunProgress
 from previz.generate.retry import RetryPolicy, call_with_retries
 from previz.generate.storing import empty_folder, provenance_of, store_take
 from previz.generate.submission import (
+    Flight,
     SubmitGate,
     ambiguous,
     find_lost_job,
@@ -111,6 +113,13 @@ class JobLifecycle:
     resubmit_unknown: bool = False
     wall: Clock = time.time
     gates: dict[str, SubmitGate] = field(default_factory=dict)
+    team: Team = None  # type: ignore[assignment]  # made from the cache when None
+    made_elsewhere: set[str] = field(default_factory=set)
+    """Keys another machine generated while this run waited on its lease."""
+
+    def __post_init__(self) -> None:
+        if self.team is None:
+            self.team = Team(self.cache)
 
     async def make(self, job: Job, key: str) -> tuple[CachedClip, float]:
         """Generate ``job`` into the cache under ``key``; return the entry and what it cost."""
@@ -126,17 +135,30 @@ class JobLifecycle:
         attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
         price = job_price(job, backend)
         try:
-            async with self.slots[job.backend]:
+            # The slot, and for a paid take the team lease (previz.generate.lease): another
+            # machine generating this take means waiting for its clip instead of paying again.
+            async with self.team.turn(
+                job, key, self.slots[job.backend], paid=isinstance(backend, RemoteBackend),
+                resumed=resumed, on_wait=lambda text: self.progress.status(job, text),
+            ) as turn:  # fmt: skip
+                if turn.clip is not None:
+                    self.made_elsewhere.add(key)
+                    self.journal.downloaded(key)
+                    return turn.clip, 0.0
+                if attempt.remote_id is None and turn.remote_id is not None:
+                    attempt.remote_id = turn.remote_id  # a crashed machine's job: poll it
+                    self.journal.submitted(key, turn.remote_id)
                 attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
                 media, facts = await self._generate(job, key, backend, attempt, price)
-            # The service's slot is free once the clip is here; storing it must not hold it.
-            attempt.phase = "storing"
-            provenance = provenance_of(job, backend, attempt.remote_id, price, self.journal)
-            # Probing and moving files block; in a thread the other jobs keep polling meanwhile.
-            entry = await asyncio.to_thread(
-                store_take, self.cache, key, media, provenance, facts, self.workdir / key
-            )
-            self.journal.downloaded(key)
+                # The service's slot is free once the clip is here; storing it must not hold it.
+                turn.release_slot()
+                attempt.phase = "storing"
+                provenance = provenance_of(job, backend, attempt.remote_id, price, self.journal)
+                # Probing and moving files block; in a thread other jobs keep polling meanwhile.
+                entry = await asyncio.to_thread(
+                    store_take, self.cache, key, media, provenance, facts, self.workdir / key
+                )
+                self.journal.downloaded(key)
         except BaseException as error:
             if attempt.phase == "planned" and isinstance(error, asyncio.CancelledError):
                 raise  # still queued for a slot: nothing happened worth a journal or log entry
@@ -220,7 +242,8 @@ class JobLifecycle:
             self.budget.commit(price)
             sent_at = self.wall()
             self.journal.sending(key, sent_at)
-            request = asyncio.ensure_future(self._send(job, backend, deadline))
+            flight = Flight()
+            request = asyncio.ensure_future(self._send(job, backend, deadline, flight))
             try:
                 remote_id = await asyncio.shield(request)
             except asyncio.CancelledError:
@@ -230,11 +253,14 @@ class JobLifecycle:
                 attempt.remote_id = await reply_within(request, SUBMIT_GRACE)
                 if attempt.remote_id is not None:
                     self.journal.submitted(key, attempt.remote_id)
+                    self.team.remember(key, attempt.remote_id)
+                elif not flight.in_air:
+                    self.journal.not_sent(key)
                 raise
             except BaseException as error:
                 if isinstance(error, AuthenticationError):
                     gate.refuse(error.message)
-                if not (ambiguous(error) or isinstance(error, Timeout)):
+                if not (ambiguous(error) or (isinstance(error, Timeout) and flight.in_air)):
                     self.journal.not_sent(key)
                     self.budget.refund(price)
                     raise
@@ -244,8 +270,9 @@ class JobLifecycle:
             gate.accepted()
         attempt.remote_id = remote_id
         self.journal.submitted(key, remote_id)
+        await self.team.submitted(key, remote_id)  # the team lease carries the job's id
 
-    async def _send(self, job: Job, backend: RemoteBackend, deadline: float) -> str:
+    async def _send(self, job: Job, backend: RemoteBackend, deadline: float, flight: Flight) -> str:
         remaining = deadline - self.clock()
         rate = self.rates.get(job.backend)
 
@@ -257,7 +284,9 @@ class JobLifecycle:
         def on_retry(error: BaseException, wait: float) -> None:
             self.progress.status(job, f"not accepted, sending again in {wait:.0f}s: {error}")
 
-        sending = send_at_most_once(once, policy=self.retry, sleep=self.sleep, on_retry=on_retry)
+        sending = send_at_most_once(
+            once, policy=self.retry, sleep=self.sleep, on_retry=on_retry, flight=flight
+        )
         try:
             return await asyncio.wait_for(sending, None if math.isinf(remaining) else remaining)
         except asyncio.TimeoutError:  # wait_for's (the builtin one only from 3.11 on)
@@ -273,6 +302,7 @@ class JobLifecycle:
         found = await find_lost_job(backend, job, sent_at - RECONCILE_SLACK)
         if found is not None:
             self.journal.submitted(key, found)
+            await self.team.submitted(key, found)
             return found
         if lost is None and self.resubmit_unknown:
             self.journal.note(key, "resubmitted (--resubmit-unknown)")

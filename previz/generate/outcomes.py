@@ -124,9 +124,13 @@ def settle(
     ending = _classify(error, phase, job_timeout)
     resumable = isinstance(error, (asyncio.CancelledError, Timeout, AuthenticationError))
     resumable = resumable or is_transient(error) or isinstance(error, MediaError)
+    record = journal.record(key)
     if remote_id is not None and resumable and not isinstance(error, JobDead):
         # The remote job may still finish: the next run polls it rather than paying again.
         journal.note(key, f"{ending.reason}; the next run resumes polling")
+    elif remote_id is None and record is not None and record.reply_lost:
+        # Stopped with a submission on the wire: the next run asks the service what it made.
+        journal.note(key, f"{ending.reason}; the next run asks the service about the submission")
     elif not isinstance(error, NotSubmitted):
         journal.failed(key, ending.reason)
     return ending

@@ -52,16 +52,23 @@ def probe_complete(path: Path) -> MediaFacts:
     so the frames that decode are held against the frames the container declares (one may be
     missing).
     """
-    facts = probe_facts(path)
-    declared = probe(path).frames
+    info = probe(path)
+    if not info.has_video or info.width <= 0 or info.height <= 0:
+        raise MediaError("the clip has no video picture", path=path)
     decoded = probe_clip(path).frames  # decodes every frame; MediaError if one fails
-    if declared and decoded < declared - 1:
+    if info.frames and decoded < info.frames - 1:
         raise MediaError(
-            f"the clip is incomplete: {decoded} of {declared} frames decode",
+            f"the clip is incomplete: {decoded} of {info.frames} frames decode",
             path=path,
             hint="a damaged or cut-short transfer; download or generate it again",
         )
-    return facts
+    return MediaFacts(
+        duration=info.duration,
+        fps=float(info.fps),
+        width=info.width,
+        height=info.height,
+        has_audio=info.has_audio,
+    )
 
 
 def _first_frame_decodes(path: Path) -> None:

@@ -20,18 +20,26 @@ from dataclasses import replace
 from previz.backends.base import Backend, Job
 from previz.generate.cache import Cache
 from previz.generate.keys import job_key
+from previz.generate.pins import TakePins
 
 
 def reuse_cached_takes(
-    jobs: Sequence[Job], backends: Mapping[str, Backend], cache: Cache
-) -> list[Job]:
-    """``jobs``, each uncached one replaced by the same take at a cached length that covers it."""
-    return [_reusable(job, backends, cache) for job in jobs]
+    jobs: Sequence[Job], backends: Mapping[str, Backend], cache: Cache,
+    pins: TakePins | None = None,
+) -> list[Job]:  # fmt: skip
+    """``jobs``, each uncached one replaced by the same take at a cached length that covers it,
+    or by its pinned take (see :mod:`previz.generate.pins`)."""
+    return [_reusable(job, backends, cache, pins) for job in jobs]
 
 
-def _reusable(job: Job, backends: Mapping[str, Backend], cache: Cache) -> Job:
-    if job.backend not in backends or cache.get(job_key(job, backends)) is not None:
+def _reusable(
+    job: Job, backends: Mapping[str, Backend], cache: Cache, pins: TakePins | None
+) -> Job:
+    if job.backend not in backends or cache.peek(job_key(job, backends)) is not None:
         return job
+    pinned = pins.pinned(job, backends, cache) if pins is not None else None
+    if pinned is not None:
+        return pinned
     caps = backends[job.backend].capabilities(job.model)
     lengths = set(caps.durations or ()) | set(caps.reference_durations or ())
     cut = job.clip_in + job.shot_seconds
@@ -39,6 +47,6 @@ def _reusable(job: Job, backends: Mapping[str, Backend], cache: Cache) -> Job:
     shorter = sorted((s for s in lengths if cut - 1e-9 <= s < job.seconds), reverse=True)
     for seconds in (*longer, *shorter):
         candidate = replace(job, seconds=seconds)
-        if cache.get(job_key(candidate, backends)) is not None:
+        if cache.peek(job_key(candidate, backends)) is not None:
             return candidate
     return job

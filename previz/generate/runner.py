@@ -231,7 +231,7 @@ class _Run:
             cost = 0.0 if shared else failure.cost  # money at risk counts once
             self._fail(job, failure.reason, failure.retryable, key, failure.state, cost)
             return None
-        if shared:
+        if shared or key in self.lifecycle.made_elsewhere:  # this run or another machine
             self.report.cached += 1
             self.progress.job_done(job, "cached", 0.0)
         else:

@@ -21,6 +21,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
@@ -55,6 +56,14 @@ def ambiguous(error: BaseException) -> bool:
     return isinstance(error, _MAY_HAVE_ARRIVED)
 
 
+@dataclass
+class Flight:
+    """Whether a submission's request may have left: False again after a never-sent failure,
+    so a Ctrl-C or a deadline during the wait before the next try is known to have sent nothing."""
+
+    in_air: bool = False
+
+
 async def send_at_most_once(
     call: Callable[[], Awaitable[T]],
     *,
@@ -62,16 +71,21 @@ async def send_at_most_once(
     sleep: Callable[[float], Awaitable[None]],
     on_retry: Callable[[BaseException, float], None] | None = None,
     rng: random.Random | None = None,
+    flight: Flight | None = None,
 ) -> T:
     """Await ``call()``; send it again only after failures that prove nothing was created.
 
     Ambiguous failures and refusals propagate at once; the last never-sent failure propagates
     after ``policy.attempts`` tries.
     """
+    flight = flight if flight is not None else Flight()
     for attempt in range(1, policy.attempts + 1):
         try:
+            flight.in_air = True
             return await call()
         except Exception as error:
+            if never_sent(error):
+                flight.in_air = False
             if not never_sent(error) or attempt == policy.attempts:
                 raise
             wait = backoff(policy, attempt, retry_after(error), rng)

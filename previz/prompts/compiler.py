@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2 import Template, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from previz.backends.registry import backend_templates
 from previz.errors import PromptTooLongError, TemplateError
-from previz.prompts.environment import make_environment, search_path, template_hash
+from previz.prompts.environment import add_folder, make_environment, search_path, template_hash
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 
 PromptLimit = Callable[[str, str | None], int]
@@ -49,13 +50,20 @@ class PromptCompiler:
         self.shotlist = shotlist
         self.env: SandboxedEnvironment = make_environment(shotlist.templates_dir)
         self.limit = limit
+        # backend → (template name, template, hash): templates do not change during a compile
+        self._resolved: dict[str, tuple[str, Template, str]] = {}
 
     def template_for(self, backend: str) -> str:
-        """``<backend>.j2`` when some search folder has it, else ``default.j2``."""
+        """``<backend>.j2`` when some search folder — or the backend plugin's own ``templates``
+        folder — has it, else ``default.j2``."""
         try:
             self.env.get_template(f"{backend}.j2")
         except TemplateNotFound:
-            return "default.j2"
+            folder = backend_templates(backend)
+            if folder is None:
+                return "default.j2"
+            add_folder(self.env, folder)
+            return self.template_for(backend)
         except TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         return f"{backend}.j2"
@@ -63,11 +71,11 @@ class PromptCompiler:
     def compile(self, shot: ResolvedShot, backend: str | None = None) -> ShotPrompt:
         """Render one shot for ``backend`` (the shot's own backend by default)."""
         backend = backend or shot.backend
-        name = self.template_for(backend)
+        known = self._resolved.get(backend)
+        name = known[0] if known else self.template_for(backend)
         try:
-            template = self.env.get_template(name)
+            name, template, digest = self._template(backend)
             text = template.render(**self._context(shot, backend))
-            digest = template_hash(self.env, name)
         except TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         except SecurityError as error:
@@ -105,6 +113,15 @@ class PromptCompiler:
         self._check_length(prompt)
         return prompt
 
+    def _template(self, backend: str) -> tuple[str, Template, str]:
+        """The template ``backend`` renders with, looked up and hashed once per compiler."""
+        found = self._resolved.get(backend)
+        if found is None:
+            name = self.template_for(backend)
+            found = (name, self.env.get_template(name), template_hash(self.env, name))
+            self._resolved[backend] = found
+        return found
+
     def _context(self, shot: ResolvedShot, backend: str) -> dict[str, object]:
         project = self.shotlist.project
         return {
@@ -118,9 +135,9 @@ class PromptCompiler:
             "wardrobe": shot.wardrobe,
             "location": shot.location,
             "props": shot.props,
-            "sound": shot.sound,
-            "dialogue": [c for c in shot.sound if c.kind == "dialogue"],
-            "effects": [c for c in shot.sound if c.kind != "dialogue"],
+            "sound": shot.take_sound,  # timed in the take generated, which a head trim cuts into
+            "dialogue": [c for c in shot.take_sound if c.kind == "dialogue"],
+            "effects": [c for c in shot.take_sound if c.kind != "dialogue"],
             "backend": backend,
             "model": shot.model,
         }
@@ -157,7 +174,11 @@ def _syntax_error(error: TemplateSyntaxError) -> TemplateError:
     )
 
 
+_BLANKS = re.compile(r"[ \t]+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     """Trim each line, drop blank runs: templates may be laid out for reading, prompts not."""
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    lines = _BLANKS.sub(" ", text).splitlines()
+    return _BLANK_RUNS.sub("\n\n", "\n".join(line.strip() for line in lines)).strip()

@@ -1,7 +1,8 @@
 """The Jinja environment prompts are rendered in: sandboxed, strict, and looked up in two places.
 
 Templates are looked up in the project's templates folder first, then in the templates that ship
-with previz, so a project overrides one block (say ``blocks/camera.j2``) and keeps the rest. The
+with previz, so a project overrides one block (say ``blocks/camera.j2``) and keeps the rest; a
+backend plugin's own ``templates/`` folder is searched last, for its ``<backend>.j2``. The
 sandbox forbids reaching into Python internals; ``StrictUndefined`` turns a misspelt variable
 into an error instead of an empty string in a prompt someone pays for.
 """
@@ -51,6 +52,16 @@ def make_environment(project_templates: Path | None = None) -> SandboxedEnvironm
     )
     env.globals["search_path"] = tuple(folders)
     return env
+
+
+def add_folder(env: SandboxedEnvironment, folder: Path) -> None:
+    """Search ``folder`` last (a backend plugin's own templates), after the project's and
+    previz's, so a project still overrides the plugin's template and the plugin's template
+    can use previz's shared blocks."""
+    loader = env.loader
+    assert isinstance(loader, ChoiceLoader)
+    loader.loaders = [*loader.loaders, FileSystemLoader(str(folder))]
+    env.globals["search_path"] = (*search_path(env), str(folder))
 
 
 def search_path(env: SandboxedEnvironment) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from previz import timebase
 from previz.errors import TimelineError
 from previz.prompts.phrases import angle_phrase, movement_phrase, size_phrase
 from previz.shotlist.models import Lens, Movement
@@ -41,6 +42,7 @@ class Take:
     media: Path | None
     selected: bool
     failure: str | None = None
+    source_in: int = 0  # the take's first frame in the cut (a head trim moves it)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,6 @@ class ReviewBuild:
     title: str
     rate: Fraction
     start_frame: int
-    drop_frame: bool
     width: int
     height: int
     animatic: Path | None
@@ -123,6 +124,7 @@ class ReviewBuild:
     cached: int
     failed: int
     spent: float
+    exports: tuple[tuple[str, str], ...] = ()  # (format, file name in the build folder)
 
     @property
     def fps(self) -> float:
@@ -149,8 +151,8 @@ class ReviewBuild:
 
 
 def timecode(frame: int, fps: float) -> str:
-    """``HH:MM:SS:FF`` of a frame count (drop-frame ``;`` at 29.97 and 59.94, as OTIO writes)."""
-    return str(otio.opentime.to_timecode(otio.opentime.RationalTime(frame, fps), fps))
+    """``HH:MM:SS:FF`` of a frame count, non-drop like every export previz writes."""
+    return timebase.timecode(frame, fps)
 
 
 def read_build(folder: Path) -> ReviewBuild:
@@ -174,14 +176,14 @@ def read_build(folder: Path) -> ReviewBuild:
         if "shot" not in facts:
             continue
         record = timecode(start_frame + int(facts["record_frame"]), fps)
-        shots.append(_shot(facts, _media(clip, folder), record, alternates, failures, cues))
+        selected = (_media(clip, folder), _source_in(clip))
+        shots.append(_shot(facts, selected, record, alternates, failures, cues))
     animatic = folder / ANIMATIC_FILE
     return ReviewBuild(
         folder=folder,
         title=str(project.get("title") or timeline.name or folder.name),
         rate=rate,
         start_frame=start_frame,
-        drop_frame=";" in timecode(0, fps),
         width=int((project.get("resolution") or [0, 0])[0]),
         height=int((project.get("resolution") or [0, 0])[1]),
         animatic=animatic if animatic.is_file() else None,
@@ -191,6 +193,7 @@ def read_build(folder: Path) -> ReviewBuild:
         cached=int(summary.get("cached", 0)),
         failed=len({f.get("shot") for f in summary.get("failures", [])}),
         spent=float(summary.get("spent_usd", 0.0)),
+        exports=_exports(summary, folder),
     )
 
 
@@ -206,6 +209,17 @@ def _summary(folder: Path) -> dict[str, Any]:
             hint="run `previz build` again to rewrite it",
         ) from error  # fmt: skip
     return data if isinstance(data, dict) else {}
+
+
+def _exports(summary: Mapping[str, Any], folder: Path) -> tuple[tuple[str, str], ...]:
+    """The exports ``build.json`` lists that are in the folder, as (format, file name)."""
+    listed = summary.get("exports") or {}
+    return tuple(
+        (str(fmt), str(name))
+        for fmt, names in listed.items()
+        for name in names
+        if isinstance(name, str) and "/" not in name and (folder / name).is_file()
+    )
 
 
 def _rate(project: Mapping[str, Any], folder: Path) -> Fraction:
@@ -239,6 +253,11 @@ def _media(clip: otio.schema.Clip, folder: Path) -> Path | None:
     return None
 
 
+def _source_in(clip: otio.schema.Clip) -> int:
+    source = clip.source_range
+    return round(source.start_time.value) if source is not None else 0
+
+
 def _alternate_takes(timeline: otio.schema.Timeline, folder: Path) -> dict[str, list[Take]]:
     takes: dict[str, list[Take]] = {}
     for track in timeline.tracks:
@@ -247,7 +266,8 @@ def _alternate_takes(timeline: otio.schema.Timeline, folder: Path) -> dict[str, 
         for clip in track.find_clips():
             facts = plain(clip.metadata.get("previz", {}))
             if "shot" in facts:
-                take = Take(int(facts["take"]), _media(clip, folder), selected=False)
+                take = Take(int(facts["take"]), _media(clip, folder), selected=False,
+                            source_in=_source_in(clip))  # fmt: skip
                 takes.setdefault(str(facts["shot"]), []).append(take)
     return takes
 
@@ -264,7 +284,7 @@ def _cues(timeline: otio.schema.Timeline) -> dict[str, list[Cue]]:
 
 
 def _shot(
-    facts: dict[str, Any], media: Path | None, timecode: str,
+    facts: dict[str, Any], media: tuple[Path | None, int], timecode: str,
     alternates: Mapping[str, list[Take]], failures: Mapping[tuple[Any, Any], str],
     cues: Mapping[str, list[Cue]],
 ) -> ReviewShot:  # fmt: skip
@@ -272,8 +292,8 @@ def _shot(
     selected = int(facts.get("take", 1))
     missing = facts.get("missing")
     takes = {t.number: t for t in alternates.get(shot_id, [])}
-    takes[selected] = Take(selected, media, selected=True,
-                           failure=str(missing) if missing else None)  # fmt: skip
+    failure = str(missing) if missing else None
+    takes[selected] = Take(selected, media[0], True, failure, source_in=media[1])
     for number in range(1, int(facts.get("takes", 1)) + 1):
         if number not in takes:
             takes[number] = Take(number, None, False, failures.get((shot_id, number)))

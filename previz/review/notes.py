@@ -82,7 +82,7 @@ def _note(item: Any, index: int, reviewer: str, path: Path) -> ReviewNote:
         shot=item["shot"].strip(),
         text=item["text"],
         reviewer=str(item.get("reviewer") or reviewer),
-        record_timecode=str(item.get("record_timecode") or ""),
+        record_timecode=str(item.get("record_timecode") or item.get("timecode") or ""),
     )
 
 

@@ -8,30 +8,47 @@ page's Content-Security-Policy allows scripts and styles from files only, so a `
 action or a name is text and no inline handler can run. Values of credential-like environment
 variables are blanked from every string, in case one was pasted into a shot list.
 
-Each file is written only when its bytes change, so rebuilding an unchanged build leaves the
-page (and its modification time) alone.
+The page is a product (see :mod:`previz.products`): when nothing it is made of changed and
+its files are the ones written last time, it is left alone without reading the build; when
+something did, each file is still written only if its bytes change, so their mtimes stay.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from previz.backends.http import redact
 from previz.generate.plan import content_hash
 from previz.media import replacing
+from previz.products import ProductStore, product_key
 from previz.prompts.environment import package_templates
-from previz.review.build import ReviewBuild, read_build
+from previz.review import build as review_build_module
+from previz.review import posters as posters_module
+from previz.review.build import (
+    ANIMATIC_FILE,
+    CLIPS_DIR,
+    SUMMARY_FILE,
+    ReviewBuild,
+    read_build,
+)
 from previz.review.posters import take_posters
+from previz.timeline.formats import source_version
+from previz.timeline.reading import TIMELINE_FILE
 
 REVIEW_DIR = "review"
 PAGE_FILE = "index.html"
 POSTER_DIR = "posters"
+PRODUCT = "review-page"
+RUN_COUNTERS = frozenset({"cached", "generated", "spent_usd", "clips"})
 ASSETS = ("review.css", "review.js")
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -43,8 +60,12 @@ _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIALS?)$|API_?KEY",
 
 def write_review(build_dir: Path) -> Path:
     """Write (or leave untouched, when unchanged) the review page of ``build_dir``; its path."""
-    build = read_build(build_dir)
     folder = build_dir / REVIEW_DIR
+    key = inputs_key(build_dir)
+    store = ProductStore(folder)
+    if store.current(PRODUCT, key):
+        return folder / PAGE_FILE  # nothing it is made of changed, nor any file it wrote
+    build = read_build(build_dir)
     folder.mkdir(parents=True, exist_ok=True)
     posters = _posters(build, folder / POSTER_DIR)
     references = _references(build, folder / "refs")
@@ -53,7 +74,52 @@ def write_review(build_dir: Path) -> Path:
         write_if_changed(folder / name, (_review_templates() / name).read_bytes())
     write_if_changed(folder / "cast.css", cast_stylesheet(build).encode())
     write_if_changed(folder / PAGE_FILE, html.encode())
+    store.record(PRODUCT, key, sorted(p for p in folder.rglob("*") if p.is_file()))
     return folder / PAGE_FILE
+
+
+def inputs_key(build_dir: Path) -> str:
+    """The page's content key, found without decoding anything: this code and its templates,
+    the bytes of ``timeline.otio`` (every fact shown, the reference images' hashes),
+    ``build.json`` but its run counters, the identity of every take file, and the credentials
+    blanked. A rebuild that only took everything from the cache changes the counters (cached,
+    generated, spent) and nothing else, so it leaves the page — and the totals of the run that
+    made this cut — as they were."""
+    takes = sorted((build_dir / CLIPS_DIR).glob("*")) if (build_dir / CLIPS_DIR).is_dir() else []
+    identities = [[p.name, *_identity(p)] for p in takes]
+    templates = [p.read_bytes() for p in sorted(_review_templates().iterdir()) if p.is_file()]
+    return product_key(
+        PRODUCT,
+        source_version(sys.modules[__name__], review_build_module, posters_module),
+        *templates,
+        _read(build_dir / TIMELINE_FILE),
+        _without_run_counters(_read(build_dir / SUMMARY_FILE)),
+        (build_dir / ANIMATIC_FILE).is_file(),
+        identities,
+        sorted(credential_values(os.environ)),
+    )
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _without_run_counters(summary: bytes) -> Any:
+    try:
+        data = json.loads(summary)
+    except ValueError:
+        return summary
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in RUN_COUNTERS}
+    return data
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def render_page(

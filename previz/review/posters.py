@@ -51,13 +51,13 @@ def prune_posters(folder: Path, keep: Iterable[Path]) -> None:
 
 def take_posters(build: ReviewBuild, folder: Path) -> dict[tuple[str, int], Path]:
     """A poster in ``folder`` for every take with media, keyed by (shot id, take number), from
-    the middle of the shot's length; posters of takes no longer in the build are removed."""
+    the middle of the part of the take the cut plays; posters no longer shown are removed."""
     made: dict[tuple[str, int], Path] = {}
     for shot in build.shots:
-        middle = shot.frames // 2
         for take in shot.takes:
             if take.media is None:
                 continue
+            middle = take.source_in + shot.frames // 2
             poster = write_poster(take.media, middle / build.fps, middle, folder)
             if poster is not None:
                 made[(shot.id, take.number)] = poster

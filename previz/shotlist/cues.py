@@ -41,6 +41,11 @@ class ResolvedCue:
     origin_shot: str = ""
 
     @property
+    def extension(self) -> str | None:
+        """The screenplay's extension for a line not spoken on camera: ``V.O.`` or ``O.S.``."""
+        return {"VO": "V.O.", "OS": "O.S."}.get(self.mode or "")
+
+    @property
     def continues(self) -> bool:
         """True when this cue started before the shot (a sound bridge or a bed)."""
         return self.cue_offset > 0

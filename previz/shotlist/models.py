@@ -358,6 +358,11 @@ class Project(Strict):
     model: str | None = None
     style: Style | None = None
     templates: str | None = Field(default=None, description="folder of prompt templates")
+    cache: str | None = Field(
+        default=None,
+        description="where generated takes are cached: a folder or a URL such as "
+        "s3://bucket/prefix shared by a team (PREVIZ_CACHE_DIR and --cache-dir override it)",
+    )
     start_timecode: str = "01:00:00:00"
     handles: Duration = 0
     continuity: bool = Field(
@@ -367,8 +372,9 @@ class Project(Strict):
     defaults: ShotDefaults | None = None
     exports: list[str] | None = Field(
         default=None,
-        description="export formats every build writes (default: otio, fcp7, fcpxml, edl, aaf, "
-        "xges, kdenlive; 'all' for every one); the rest on demand with `previz export`",
+        description="export formats every build writes (default: otio, fcp7, fcpxml, edl, "
+        "kdenlive; add aaf, xges, otioz or a plugin's; 'all' for every built-in one); the rest "
+        "on demand with `previz export`",
     )
     backends: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

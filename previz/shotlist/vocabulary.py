@@ -8,6 +8,7 @@ that normalise to it. An unknown word is an error that suggests the nearest vali
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -65,6 +66,7 @@ class Vocabulary:
         return list(self.terms)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few spellings recur in every shot
 def normalise(text: str) -> str:
     """Lower-case, treat ``-``, ``_``, ``.`` and apostrophes as spaces, collapse whitespace."""
     text = text.lower().replace("'", "").replace("’", "")

@@ -1,12 +1,14 @@
-"""Where things sit in a scene file's text: shots, their keys and values, as byte spans.
+"""Where things sit in a scene file's text: shots, their keys and values, as character spans.
 
 The minimal-edit writer (:mod:`previz.shotlist.edit`) changes a scene file by splicing text, so
-it needs to know exactly which characters hold a shot, a key or a value. ruamel.yaml's composer
-gives every node its start and end mark; this module turns them into spans: a scalar's own
-characters (quotes included), a collection's *content* end (the end of its last value, not the
-comments and blank lines that follow it), and a sequence item's whole lines (with the comment
-lines directly above it, which belong to it). It also writes scalars the way YAML readers of
-both versions read back unchanged, so ``16:9`` stays a string for a YAML 1.1 reader too.
+it needs to know exactly which characters hold a shot, a key or a value. libyaml's composer
+(through PyYAML: ten times ruamel's speed, which matters when a conform edits every shot of a
+long film) gives every node its start and end mark, in characters; this module turns them into
+spans: a scalar's own characters (quotes included), a collection's *content* end (the end of
+its last value, not the comments and blank lines that follow it), and a sequence item's whole
+lines (with the comment lines directly above it, which belong to it). It also writes scalars the
+way YAML readers of both versions read back unchanged, so ``16:9`` stays a string for a YAML 1.1
+reader too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from previz.errors import SceneError
 
@@ -28,8 +30,8 @@ from previz.errors import SceneError
 def compose(text: str, path: Path | None = None) -> MappingNode:
     """The node tree of a scene file's text, with marks; a syntax error is a located error."""
     try:
-        node = YAML(typ="rt").compose(text)
-    except YAMLError as error:
+        node = yaml.compose(text, Loader=_COMPOSER)
+    except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise SceneError(
             f"YAML syntax: {getattr(error, 'problem', None) or error}",
@@ -40,6 +42,9 @@ def compose(text: str, path: Path | None = None) -> MappingNode:
     if not isinstance(node, MappingNode):
         raise SceneError("a scene file must be a mapping", path=path, line=1, column=1)
     return node
+
+
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def lookup(mapping: MappingNode, key: str) -> tuple[ScalarNode, Node] | None:

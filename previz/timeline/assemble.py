@@ -12,7 +12,8 @@ The cut an editor opens, at the project's rate and start timecode (01:00:00:00 b
   clip with mixed sound and no stems puts its own audio on A1;
 - dissolves from the shot list as OTIO transitions that start at the cut and use the outgoing
   clip's tail handle (there is no head handle), shortened to the handle there is;
-- a marker at each shot's head (id, action, cast; notes in the comment) and one per sound cue;
+- a marker at each shot's head (id, action, cast; notes in the comment) and one per sound cue,
+  as long as the cue (one that runs on across cuts, a scene's bed under all its shots);
 - ``metadata["previz"]`` on every clip with everything conform needs to match it back, and on
   the timeline the project, its style and the character bible. No credential ever goes in.
 """
@@ -25,13 +26,13 @@ from typing import Any
 
 import opentimelineio as otio
 
-from previz.backends.base import Clip
 from previz.errors import TimelineError
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.transitions import ShotTransitions, TransitionProblem, shot_transitions
 from previz.timebase import frames_in
 from previz.timeline.bible import character_bible, clip_facts, project_facts, shot_marker
 from previz.timeline.rates import frames_of
+from previz.timeline.take import Take
 
 VIDEO_TRACK = "V1"
 SOUND_TRACKS = (("A1", "dialogue"), ("A2", "sfx"), ("A3", "ambience"), ("A4", "music"))
@@ -45,7 +46,7 @@ CUE_COLOURS = {
 
 def assemble(
     shotlist: ResolvedShotList,
-    clips: Mapping[tuple[str, int], Clip],
+    clips: Mapping[tuple[str, int], Take],
     *,
     failures: Mapping[str, str] | None = None,
     start_timecode: str | None = None,
@@ -108,7 +109,7 @@ def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
 
 
 def _shot_clip(
-    shotlist: ResolvedShotList, shot: ResolvedShot, clip: Clip | None, reason: str | None,
+    shotlist: ResolvedShotList, shot: ResolvedShot, clip: Take | None, reason: str | None,
     rate: float,
 ) -> otio.schema.Clip:  # fmt: skip
     """The selected take of ``shot`` on V1, or a placeholder of the right length."""
@@ -134,7 +135,7 @@ def _shot_clip(
 
 
 def _picture_track(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], failed: dict[str, str],
+    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], failed: dict[str, str],
     rate: float, problems: list[TransitionProblem],
 ) -> otio.schema.Track:  # fmt: skip
     """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
@@ -185,7 +186,7 @@ def _transition(
 
 
 def _dissolve_frames(
-    shot: ResolvedShot, clip: Clip | None, following: Clip | None, edges: ShotTransitions,
+    shot: ResolvedShot, clip: Take | None, following: Take | None, edges: ShotTransitions,
     rate: float, problems: list[TransitionProblem],
 ) -> int:  # fmt: skip
     """Frames of the dissolve out of ``shot`` that media can carry (the take's tail handle)."""
@@ -222,7 +223,7 @@ def _fades(
 
 
 def _alternate_tracks(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], rate: float
+    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], rate: float
 ) -> list[otio.schema.Track]:
     """Tracks of alternate takes, the first alternate nearest V1 (so listed last)."""
     per_shot = {
@@ -254,7 +255,7 @@ def _alternate_tracks(
 
 
 def _sound_track(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Clip], name: str, role: str,
+    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], name: str, role: str,
     rate: float,
 ) -> otio.schema.Track:  # fmt: skip
     track = otio.schema.Track(name=f"{name} {role}", kind=otio.schema.TrackKind.Audio)
@@ -288,7 +289,8 @@ def _cue_markers(shotlist: ResolvedShotList, rate: float) -> list[otio.schema.Ma
                 continue
             at = shot.head.value + _frames(cue.start, rate)
             if cue.kind == "dialogue" and cue.speaker is not None:
-                comment = f"{cue.speaker.name.upper()}: {cue.line or ''}"
+                extension = f" ({cue.extension})" if cue.extension else ""
+                comment = f"{cue.speaker.name.upper()}{extension}: {cue.line or ''}"
                 if cue.delivery:
                     comment += f" ({cue.delivery})"
             else:
@@ -302,7 +304,7 @@ def _cue_markers(shotlist: ResolvedShotList, rate: float) -> list[otio.schema.Ma
                     name=f"{cue.kind}: {cue.id}",
                     marked_range=otio.opentime.TimeRange(
                         otio.opentime.RationalTime(at, rate),
-                        otio.opentime.RationalTime(_frames(cue.end - cue.start, rate), rate),
+                        otio.opentime.RationalTime(_frames(cue.cue_length, rate), rate),
                     ),
                     color=CUE_COLOURS.get(cue.kind, otio.schema.MarkerColor.YELLOW),
                     comment=comment,

@@ -15,10 +15,10 @@ from typing import Any
 
 import opentimelineio as otio
 
-from previz.backends.base import Clip
 from previz.generate.plan import content_hash
 from previz.shotlist.models import Transition
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
+from previz.timeline.take import Take
 
 
 def project_facts(shotlist: ResolvedShotList, start_timecode: str) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def _transition(transition: Transition | None) -> dict[str, Any] | None:
 
 
 def clip_facts(
-    shotlist: ResolvedShotList, shot: ResolvedShot, clip: Clip | None, take: int
+    shotlist: ResolvedShotList, shot: ResolvedShot, clip: Take | None, take: int
 ) -> dict[str, Any]:
     """The shot's facts and, when it was generated, the take's provenance."""
     facts: dict[str, Any] = {

@@ -55,7 +55,7 @@ def track_names(timeline: otio.schema.Timeline) -> list[str]:
 
 def render_track(timeline: otio.schema.Timeline, index: int) -> str:
     """The EDL text of the timeline's track number ``index``."""
-    track = _placeholders_as_black(timeline.tracks[index].deepcopy())
+    track = _fades_as_black(_placeholders_as_black(timeline.tracks[index].deepcopy()))
     rate = float(timeline_rate(timeline))
     title = f"{timeline.name} {track.name}".strip()
     if not any(isinstance(item, otio.schema.Clip) for item in track):
@@ -64,7 +64,14 @@ def render_track(timeline: otio.schema.Timeline, index: int) -> str:
                                 style="premiere")  # fmt: skip
     text = writer.get_content_for_track_at_index(0, title=title)
     start = timeline.global_start_time or otio.opentime.RationalTime(0, rate)
-    return _fix_events(text, start.rescaled_to(rate), rate)
+    fixed = _fix_events(text, start.rescaled_to(rate), rate)
+    notes = [f"* PREVIZ: {name} not written: CMX 3600 has no form for it here"
+             for name in track.metadata.get("previz", {}).get("fades_not_written", [])]  # fmt: skip
+    if not notes:
+        return fixed
+    lines = fixed.splitlines()
+    first = next(i for i, line in enumerate(lines) if EVENT.match(line))
+    return "\n".join([*lines[: first + 1], *notes, *lines[first + 1 :]]) + "\n"
 
 
 def _placeholders_as_black(track: otio.schema.Track) -> otio.schema.Track:
@@ -90,6 +97,39 @@ def _placeholders_as_black(track: otio.schema.Track) -> otio.schema.Track:
     return track
 
 
+def _fades_as_black(track: otio.schema.Track) -> otio.schema.Track:
+    """A fade out at the end of the track as CMX 3600 writes it: a dissolve to the ``BL`` reel.
+
+    The timeline draws a fade as a transition against a gap of no length; the adapter writes a
+    transition at the very end of a track as a dissolve to black, so the empty gap there goes.
+    A fade in at the head would be a dissolve from ``BL`` — which OTIO's EDL reader refuses
+    ("Transitions can't be at the very beginning of a track"), losing the whole file — and a
+    fade beside a cut inside the track has no CMX form (black takes record time): those are
+    left out, and the EDL says so in a comment on its first event.
+    """
+    children = list(track)
+    last = len(children) - 1
+
+    def empty(at: int) -> bool:
+        item = children[at] if 0 <= at <= last else None
+        return isinstance(item, otio.schema.Gap) and item.duration().value == 0
+
+    track.clear()
+    dropped: list[str] = []
+    for index, item in enumerate(children):
+        if empty(index):
+            continue
+        if isinstance(item, otio.schema.Transition):
+            gaps = [at for at in (index - 1, index + 1) if empty(at)]
+            if gaps and gaps[0] != last:
+                dropped.append(item.name)
+                continue
+        track.append(item)
+    if dropped:
+        track.metadata["previz"] = {"fades_not_written": dropped}
+    return track
+
+
 def write_track(timeline: otio.schema.Timeline, index: int, path: Path) -> None:
     """Write the EDL of track number ``index`` to ``path``."""
     path.write_text(render_track(timeline, index), encoding="utf-8")
@@ -102,30 +142,47 @@ def _timecode(frames: float, rate: float) -> str:
 def _fix_events(text: str, start: otio.opentime.RationalTime, rate: float) -> str:
     lines: list[str] = []
     event: dict[str, float] | None = None
+    outgoing = False  # between a dissolve's FROM and TO clip names: the clip already cut in
     for line in text.splitlines():
         match = EVENT.match(line)
         if match is None:
+            outgoing = (outgoing or line.startswith("* FROM CLIP NAME")) and not line.startswith(
+                "* TO CLIP NAME"
+            )
             locator = LOCATOR.match(line)
             if locator is not None and event is not None:
+                if outgoing and event["dissolve"]:
+                    continue  # the outgoing clip's marks were written with its own event
                 line = _record_locator(locator, event, rate)
             lines.append(line)
             if line.startswith("TITLE:"):
                 lines.append("FCM: NON-DROP FRAME")
             continue
-        fields = match.groupdict()
-        times = {
-            key: otio.opentime.from_timecode(fields[key], rate).value
-            for key in ("src_in", "src_out", "rec_in", "rec_out")
-        }
-        times["rec_in"] += start.value
-        times["rec_out"] += start.value
-        event = times
-        timecodes = " ".join(_timecode(times[k], rate) for k in ("src_in", "src_out", "rec_in",
-                                                                 "rec_out"))  # fmt: skip
-        lines.append(
-            f"{fields['number']}  {'AX':<8} {fields['channel']:<5} {fields['kind']:<8} {timecodes}"
-        )
+        lines.append(_event_line(match.groupdict(), start, rate))
+        event = _event_times(match.groupdict(), start, rate)
+        outgoing = False
     return "\n".join(lines) + "\n"
+
+
+def _event_times(fields: dict[str, str], start: otio.opentime.RationalTime, rate: float
+                 ) -> dict[str, float]:  # fmt: skip
+    times = {
+        key: otio.opentime.from_timecode(fields[key], rate).value
+        for key in ("src_in", "src_out", "rec_in", "rec_out")
+    }
+    times["rec_in"] += start.value
+    times["rec_out"] += start.value
+    times["dissolve"] = float(fields["kind"].startswith("D"))
+    return times
+
+
+def _event_line(fields: dict[str, str], start: otio.opentime.RationalTime, rate: float) -> str:
+    """An event with reel ``AX`` (``BL`` stays black) and record time from the timeline start."""
+    times = _event_times(fields, start, rate)
+    reel = "BL" if fields["reel"] == "BL" else "AX"
+    timecodes = " ".join(_timecode(times[k], rate) for k in ("src_in", "src_out", "rec_in",
+                                                             "rec_out"))  # fmt: skip
+    return f"{fields['number']}  {reel:<8} {fields['channel']:<5} {fields['kind']:<8} {timecodes}"
 
 
 def _record_locator(locator: re.Match[str], event: dict[str, float], rate: float) -> str:

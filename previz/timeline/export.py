@@ -310,6 +310,9 @@ def frame_size(timeline: otio.schema.Timeline) -> tuple[int, int]:
         width, height = resolution
         return int(width), int(height)
     for clip in timeline.find_clips():
+        facts = clip.metadata.get("previz", {})
+        if facts.get("width") and facts.get("height"):  # probed when the take was cached
+            return int(facts["width"]), int(facts["height"])
         reference = clip.media_reference
         if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
             path = local_path(reference.target_url)

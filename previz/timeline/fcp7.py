@@ -10,6 +10,10 @@
 - A clip identical on a video and an audio track is written once, and the audio track gets an
   empty ``<clipitem id="…"/>`` back-reference, which Premiere reads as an empty clip. Each audio
   clipitem is written out in full, with its own ``<file id>`` reference and audio source track.
+- Every ``<file>`` says what it holds (``<media><video>`` size and rate, ``<media><audio>``
+  depth, sample rate, ``channelcount``; a WAV has no video), every audio clipitem names the
+  channel it plays (``<sourcetrack>``), the sequence declares its stereo ``<outputs>``, and the
+  adapter's second ``<rate>`` in each clipitem goes. Fades are ``start-black``/``end-black``.
 - ``<marker>`` comes before the clip's ``<in>``/``<out>``, so readers that take "the first
   ``<in>``" (OpenShot, naive scripts) trim the clip to the marker; markers move after ``<out>``,
   and a marker's comment is written as ``<comment>``.
@@ -47,8 +51,17 @@ def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int
         _fill_format(sequence, rate, width, height)
         _mark_tracks(sequence)
         _expand_audio_clipitems(tree, sequence, timeline)
+        _audio_outputs(sequence)
     for clipitem in tree.iter("clipitem"):
         _markers_after_out(clipitem)
+        _one_rate(clipitem)
+    for track in tree.iterfind(".//sequence/media/audio/track"):
+        for clipitem in track.findall("clipitem"):
+            _name_source_channel(clipitem)
+    sounding = _files_with_sound(timeline)
+    for file_element in tree.iter("file"):
+        if len(file_element):
+            _describe_file(file_element, rate, width, height, sounding)
     tree.write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -96,11 +109,21 @@ def _carry_metadata(timeline: otio.schema.Timeline) -> None:
 
 
 def _alignment(transition: otio.schema.Transition) -> str:
-    """Where the cut sits in the dissolve; FCP7 knows only its start, centre and end."""
+    """Where the cut sits in the dissolve (start, centre, end), or a fade from or to black.
+
+    previz draws a fade as a dissolve against a gap of no length; FCP7 calls those
+    ``start-black`` and ``end-black``.
+    """
+    track = transition.parent()
+    index = list(track).index(transition) if track is not None else -1
+    neighbours = list(track)[max(index - 1, 0) : index + 2] if track is not None else []
+    against_black = any(
+        isinstance(n, otio.schema.Gap) and n.duration().value == 0 for n in neighbours
+    )
     if not transition.in_offset.value:
-        return "start"
+        return "start-black" if against_black else "start"
     if not transition.out_offset.value:
-        return "end"
+        return "end-black" if against_black else "end"
     return "center"
 
 
@@ -167,7 +190,7 @@ def _expand_audio_clipitems(
     rate = float(timeline_rate(timeline))
     audio_tracks = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
     elements = sequence.findall("media/audio/track")
-    for index, (track, otio_track) in enumerate(zip(elements, audio_tracks, strict=False), 1):
+    for track, otio_track in zip(elements, audio_tracks, strict=False):
         clips = otio_track.find_clips(shallow_search=True)
         for clipitem, clip in zip(track.findall("clipitem"), clips, strict=False):
             original = full.get(clipitem.get("id"))
@@ -182,9 +205,6 @@ def _expand_audio_clipitems(
             if file_element is not None:
                 audio.replace(file_element, etree.Element("file", id=file_element.get("id", "")))
             _retime(audio, clip, rate)
-            source = etree.SubElement(audio, "sourcetrack")
-            _text(source, "mediatype", "audio")
-            _text(source, "trackindex", str(index))
             track.replace(clipitem, audio)
 
 
@@ -210,3 +230,86 @@ def _markers_after_out(clipitem: etree._Element) -> None:
         for child in children:
             marker.append(child)
         clipitem.append(marker)
+
+
+AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
+
+
+def _one_rate(clipitem: etree._Element) -> None:
+    """The adapter writes a clipitem's ``<rate>`` twice; a clipitem has one."""
+    for extra in clipitem.findall("rate")[1:]:
+        clipitem.remove(extra)
+
+
+def _name_source_channel(clipitem: etree._Element) -> None:
+    """An audio clipitem names the audio track of its file it plays (the one stereo track)."""
+    if clipitem.find("sourcetrack") is not None:
+        return
+    source = etree.Element("sourcetrack")
+    _text(source, "mediatype", "audio")
+    _text(source, "trackindex", "1")
+    anchor = clipitem.find("marker")
+    if anchor is not None:
+        anchor.addprevious(source)
+    else:
+        clipitem.append(source)
+
+
+def _files_with_sound(timeline: otio.schema.Timeline) -> set[str]:
+    """Media URLs whose file has sound: stems, and clips whose probe facts say so."""
+    sounding: set[str] = set()
+    for clip in timeline.find_clips():
+        reference = clip.media_reference
+        if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
+            continue
+        facts = clip.metadata.get("previz", {})
+        heard = hasattr(facts, "get") and (facts.get("has_audio") or facts.get("role"))
+        if heard or Path(reference.target_url).suffix.lower() in AUDIO_SUFFIXES:
+            sounding.add(reference.target_url)
+    return sounding
+
+
+def _describe_file(
+    file_element: etree._Element, rate: Fraction, width: int, height: int, sounding: set[str]
+) -> None:
+    """Fill the file's ``<media>``: its picture (size, rate) unless it is a sound file, and its
+    sound (depth, sample rate, two channels) when it has any."""
+    url = file_element.findtext("pathurl") or ""
+    media = file_element.find("media")
+    if media is None:
+        media = etree.SubElement(file_element, "media")
+    media.clear()
+    if Path(url).suffix.lower() not in AUDIO_SUFFIXES:
+        characteristics = etree.SubElement(etree.SubElement(media, "video"),
+                                           "samplecharacteristics")  # fmt: skip
+        _rate_element(characteristics, rate)
+        _text(characteristics, "width", str(width))
+        _text(characteristics, "height", str(height))
+        _text(characteristics, "anamorphic", "FALSE")
+        _text(characteristics, "pixelaspectratio", "square")
+        _text(characteristics, "fielddominance", "none")
+    if url in sounding or Path(url).suffix.lower() in AUDIO_SUFFIXES:
+        audio = etree.SubElement(media, "audio")
+        characteristics = etree.SubElement(audio, "samplecharacteristics")
+        _text(characteristics, "depth", "16")
+        _text(characteristics, "samplerate", "48000")
+        _text(audio, "channelcount", "2")
+
+
+def _audio_outputs(sequence: etree._Element) -> None:
+    """The sequence's stereo output: one group of two channels, as Premiere writes it."""
+    audio = sequence.find("media/audio")
+    if audio is None or audio.find("outputs") is not None:
+        return
+    outputs = etree.Element("outputs")
+    group = etree.SubElement(outputs, "group")
+    _text(group, "index", "1")
+    _text(group, "numchannels", "2")
+    _text(group, "downmix", "0")
+    for index in ("1", "2"):
+        _text(etree.SubElement(group, "channel"), "index", index)
+    fmt = audio.find("format")
+    if fmt is not None:
+        fmt.addnext(outputs)
+    else:
+        audio.insert(0, outputs)

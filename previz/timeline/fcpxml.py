@@ -7,10 +7,15 @@ the media at export time to name it), no library or event, and ``uid=""``. So th
 writes the document itself, in the shape Final Cut and Resolve import:
 
 - ``resources``: one ``format`` with the project's exact frame duration (1001/24000s) and size;
-  one ``asset`` per media file, with ``src`` (file URL or relative path);
+  one ``asset`` per media file, with ``src`` (file URL or relative path), describing the file
+  itself: a WAV stem has no video format, a video file with sound says ``hasAudio="1"``;
+- the first spine item sits at ``offset`` = the sequence's ``tcStart`` (01:00:00:00 → 3600s),
+  as Final Cut writes it;
+- sound clips carry their role (``audioRole``: dialogue, effects, music, with subroles);
 - ``library`` → ``event`` → ``project`` → ``sequence`` (timecode start, NDF) → ``spine``;
 - the top video track (the selected takes) is the primary storyline; dissolves are
-  ``transition`` elements between its clips; gaps are ``gap`` elements;
+  ``transition`` elements between its clips; gaps are ``gap`` elements; a fade in or out at
+  the storyline's start or end is a ``transition`` there (Final Cut's fade from/to black);
 - every other track is connected to the storyline *below* it (negative lanes): first the
   lower video tracks (alternate takes, hidden under the storyline), then the audio tracks;
 - clip markers stay on their clip; a timeline marker goes on the storyline item under it (FCP
@@ -30,7 +35,9 @@ from pathlib import Path
 import opentimelineio as otio
 from lxml import etree
 
+from previz.timebase import half_up
 from previz.timeline.facts import facts_json
+from previz.timeline.fades import is_black
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 
@@ -86,12 +93,15 @@ def write(
     )  # fmt: skip
     spine = etree.SubElement(sequence, "spine")
     storyline, connected = _arrange(timeline)
-    _write_storyline(document, spine, storyline, document.frames(timeline.tracks.duration()))
+    # Final Cut places the first spine item at the sequence's tcStart, not at 0
+    first = document.frames(start) if start is not None else 0
+    total = document.frames(timeline.tracks.duration())
+    _write_storyline(document, spine, storyline, first, total)
     index = _Storyline.of(document, spine)
     for lane, track in connected:
-        _connect_track(document, index, track, lane)
+        _connect_track(document, index, track, lane, first)
     for marker in timeline.tracks.markers:
-        _attach_marker(document, index, marker)
+        _attach_marker(document, index, marker, first)
     text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
                           doctype="<!DOCTYPE fcpxml>")  # fmt: skip
     path.write_bytes(text)
@@ -108,29 +118,45 @@ def _arrange(
     return storyline, [(-(index + 1), track) for index, track in enumerate(below)]
 
 
+AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
+ROLES = {"dialogue": "dialogue.dialogue-1", "sfx": "effects.effects-1",
+         "ambience": "effects.ambience", "music": "music.music-1"}  # fmt: skip
+
+
 def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | None:
+    """The asset of ``clip``'s file, described as the file is: a WAV has no video format; a
+    video file says whether it has sound (the clip's probe facts, or that it is heard)."""
     reference = clip.media_reference
     if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
         return None
     src = media_url(reference.target_url, document.relative_to)
     asset = document.assets.get(src)
+    sound_file = Path(src).suffix.lower() in AUDIO_SUFFIXES
     if asset is None:
         available = clip.available_range()
         asset = etree.SubElement(
             document.resources, "asset", id=f"r{len(document.assets) + 2}",
             name=Path(src).stem, src=src, start="0s",
             duration=document.time(document.frames(available.end_time_exclusive())),
-            hasVideo="0", hasAudio="0", format="r1",
+            hasVideo="0" if sound_file else "1",
         )  # fmt: skip
+        if not sound_file:
+            asset.set("format", "r1")
         document.assets[src] = asset
-    if audio and asset.get("hasAudio") == "0":
+    facts = clip.metadata.get("previz", {})
+    heard = sound_file or audio or bool(hasattr(facts, "get") and facts.get("has_audio"))
+    if heard and asset.get("hasAudio") != "1":
         asset.set("hasAudio", "1")
         asset.set("audioSources", "1")
         asset.set("audioChannels", "2")
         asset.set("audioRate", "48000")
-    if not audio:
-        asset.set("hasVideo", "1")
     return str(asset.get("id"))
+
+
+def _role(track: otio.schema.Track | None) -> str | None:
+    """The audio role of a sound track, from its name ("A1 dialogue" → dialogue)."""
+    words = (track.name if track is not None else "").lower().split()
+    return next((ROLES[w] for w in words if w in ROLES), None)
 
 
 def _clip_element(
@@ -152,6 +178,9 @@ def _clip_element(
         element = etree.Element("asset-clip", {"ref": asset_id, **attributes})
         element.set("srcEnable", "audio" if audio else "video")
         element.set("tcFormat", "NDF")
+        role = _role(clip.parent()) if audio else None
+        if role is not None:
+            element.set("audioRole", role)
     for marker in clip.markers:
         _marker_element(document, element, marker, document.frames(marker.marked_range.start_time))
     facts = clip.metadata.get("previz")
@@ -177,10 +206,14 @@ def _marker_element(
 
 
 def _write_storyline(
-    document: _Document, spine: etree._Element, track: otio.schema.Track | None, total: int
-) -> None:
-    position = 0
-    for item in track if track is not None else []:
+    document: _Document, spine: etree._Element, track: otio.schema.Track | None, first: int,
+    total: int,
+) -> None:  # fmt: skip
+    position = first
+    items = list(track) if track is not None else []
+    for index, item in enumerate(items):
+        if is_black(item) and index in (0, len(items) - 1):
+            continue  # a fade at the storyline's ends is a transition there, as FCP writes it
         if isinstance(item, otio.schema.Transition):
             before = document.frames(item.in_offset)
             length = before + document.frames(item.out_offset)
@@ -195,14 +228,13 @@ def _write_storyline(
             etree.SubElement(spine, "gap", name="Gap", offset=document.time(position),
                              start="0s", duration=document.time(length))  # fmt: skip
         position += length
-    if position < total:  # connected clips need a storyline item under them
+    if position < first + total:  # connected clips need a storyline item under them
         etree.SubElement(spine, "gap", name="Gap", offset=document.time(position), start="0s",
-                         duration=document.time(total - position))  # fmt: skip
+                         duration=document.time(first + total - position))  # fmt: skip
 
 
 def _frames_of(document: _Document, text: str) -> int:
-    value = Fraction(text.rstrip("s"))
-    return round(value * document.rate)
+    return half_up(Fraction(text.rstrip("s")) * document.rate)
 
 
 @dataclass(frozen=True)
@@ -229,11 +261,11 @@ class _Storyline:
 
 
 def _connect_track(
-    document: _Document, storyline: _Storyline, track: otio.schema.Track, lane: int
+    document: _Document, storyline: _Storyline, track: otio.schema.Track, lane: int, first: int
 ) -> None:
     audio = track.kind == otio.schema.TrackKind.Audio
     for clip in track.find_clips(shallow_search=True):
-        at = document.frames(clip.trimmed_range_in_parent().start_time)
+        at = first + document.frames(clip.trimmed_range_in_parent().start_time)
         host, local = storyline.host(at)
         element = _clip_element(document, clip, local, lane, audio)
         markers = host.find("marker")
@@ -244,6 +276,8 @@ def _connect_track(
             host.append(element)
 
 
-def _attach_marker(document: _Document, storyline: _Storyline, marker: otio.schema.Marker) -> None:
-    host, local = storyline.host(document.frames(marker.marked_range.start_time))
+def _attach_marker(
+    document: _Document, storyline: _Storyline, marker: otio.schema.Marker, first: int
+) -> None:
+    host, local = storyline.host(first + document.frames(marker.marked_range.start_time))
     _marker_element(document, host, marker, local)

@@ -29,6 +29,7 @@ from pathlib import Path
 import opentimelineio as otio
 from lxml import etree
 
+from previz.timeline.fades import fade_frames, track_without_fades
 from previz.timeline.media import media_path
 from previz.timeline.rates import frames_of, timeline_rate
 
@@ -58,8 +59,8 @@ def write(
     rate = timeline_rate(timeline)
     root = etree.Element("mlt", version="7.0.0", title=timeline.name, LC_NUMERIC="C")
     root.set("producer", "main_bin")
-    if relative_to is not None:
-        root.set("root", str(relative_to))
+    # No ``root``: MLT then resolves relative media against the document's own folder, so a
+    # moved or shared project still finds its clips (a pinned absolute root renders black).
     _profile(root, rate, width, height)
     document = _Document(root, float(rate), relative_to)
     total = frames_of(timeline.tracks.duration(), document.rate)
@@ -185,7 +186,7 @@ def _blank(playlist: etree._Element, frames: int) -> None:
 
 
 def _entry(document: _Document, playlist: etree._Element, clip: otio.schema.Clip,
-           head: int, tail: int) -> None:  # fmt: skip
+           head: int, tail: int) -> etree._Element:  # fmt: skip
     """Place ``clip`` widened by ``head`` frames before and ``tail`` after (dissolve overlaps)."""
     producer_id = _media_producer(document, clip)
     source = clip.trimmed_range()
@@ -194,6 +195,22 @@ def _entry(document: _Document, playlist: etree._Element, clip: otio.schema.Clip
     entry = etree.SubElement(playlist, "entry", producer=producer_id)
     entry.set("in", str(first))
     entry.set("out", str(first + count - 1))
+    return entry
+
+
+def _fade(entry: etree._Element, frames: int, *, out: bool) -> None:
+    """Kdenlive's own fade from or to black on a placed clip: a keyframed brightness filter."""
+    first, last = int(entry.get("in", "0")), int(entry.get("out", "0"))
+    start = last - frames + 1 if out else first
+    fade = etree.SubElement(entry, "filter")
+    fade.set("in", str(start))
+    fade.set("out", str(start + frames - 1))
+    # frame k of n at k/n of the way, as the animatic draws it (the last key is one past the end)
+    level = f"0=1;{frames}=0" if out else f"0=0;{frames}=1"
+    kind = "fade_to_black" if out else "fade_from_black"
+    for name, value in (("mlt_service", "brightness"), ("level", level), ("alpha", "1"),
+                        ("kdenlive_id", kind)):  # fmt: skip
+        _property(fade, name, value)
 
 
 def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int, bool]]:
@@ -222,14 +239,20 @@ def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
     tractor_id = f"tractor{document.playlists // 2 - 1}"
     mixes: list[tuple[int, int, int]] = []  # (first frame, frames, frames before the cut)
     position = previous_tail = 0
-    for item, head, tail, mixed_in in _items(track):
+    fades = iter([fade_frames(track, c) for c in track.find_clips(shallow_search=True)])
+    for item, head, tail, mixed_in in _items(track_without_fades(track)):
         length = frames_of(item.duration(), document.rate)
         if isinstance(item, otio.schema.Clip):
             if mixed_in and head + previous_tail > 0:
                 lane = 1 - lane
                 mixes.append((position - head, head + previous_tail, head))
             _blank(lanes[lane], position - head - cursors[lane])
-            _entry(document, lanes[lane], item, head, tail)
+            entry = _entry(document, lanes[lane], item, head, tail)
+            fade_in, fade_out = next(fades)
+            if fade_in and track.kind == otio.schema.TrackKind.Video:
+                _fade(entry, fade_in, out=False)
+            if fade_out and track.kind == otio.schema.TrackKind.Video:
+                _fade(entry, fade_out, out=True)
             cursors[lane] = position + length + tail
         position += length
         previous_tail = tail

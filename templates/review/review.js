@@ -9,7 +9,6 @@
   const fps = num / den;
   const nominal = Math.round(fps);
   const startFrame = Number(body.dataset.startFrame);
-  const dropFrame = body.dataset.dropFrame === "true";
   const totalFrames = Number(body.dataset.frames);
   const storageKey = body.dataset.storageKey;
   const reviewerKey = "previz-reviewer";
@@ -28,21 +27,13 @@
   const secondsOf = (frame) => (frame + 0.01) / fps;
   const frameAt = (seconds) => Math.max(0, Math.floor(seconds * fps + 1e-4));
 
+  // Non-drop timecode, as every export previz writes counts frames (29.97 included).
   function timecode(frame) {
-    let n = startFrame + frame;
-    if (dropFrame) {
-      const drop = nominal === 60 ? 4 : 2;
-      const perTenMinutes = nominal * 600 - drop * 9;
-      const perMinute = nominal * 60 - drop;
-      const tens = Math.floor(n / perTenMinutes);
-      const rest = n % perTenMinutes;
-      n += drop * 9 * tens + (rest > drop ? drop * Math.floor((rest - drop) / perMinute) : 0);
-    }
+    const n = startFrame + frame;
     const ff = n % nominal;
     const total = Math.floor(n / nominal);
     const pad = (v) => String(v).padStart(2, "0");
-    const sep = dropFrame ? ";" : ":";
-    return `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}${sep}${pad(ff)}`;
+    return `${pad(Math.floor(total / 3600))}:${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}:${pad(ff)}`;
   }
 
   function shotAt(frame) {
@@ -84,10 +75,18 @@
     shot.element.classList.add("current");
     stripShots.get(shot.id).classList.add("current");
     shotOut.textContent = shot.id;
-    const list = shot.element.closest(".shotlist");
-    if (list && video && !video.paused) {
-      shot.element.scrollIntoView({ block: "nearest", behavior: "smooth" });
-    }
+    reveal(shot.element);
+  }
+
+  // Keep the current shot in view inside the list's own scroll box; never scroll the window
+  // (on a phone the list is the page, and the player must stay where the reviewer put it).
+  const listBox = document.querySelector(".shotlist");
+  function reveal(element) {
+    if (!listBox || listBox.scrollHeight <= listBox.clientHeight) return;
+    const box = listBox.getBoundingClientRect();
+    const card = element.getBoundingClientRect();
+    if (card.top < box.top) listBox.scrollTop += card.top - box.top - 8;
+    else if (card.bottom > box.bottom) listBox.scrollTop += card.bottom - box.bottom + 8;
   }
 
   function seekFrame(frame) {
@@ -288,6 +287,25 @@
       }
     }
     countOut.textContent = String(memory.length);
+    const all = document.getElementById("all-notes");
+    all.replaceChildren();
+    for (const note of memory.slice().sort((a, b) => a.frame - b.frame)) {
+      const item = document.createElement("li");
+      const jump = document.createElement("button");
+      jump.type = "button";
+      jump.className = "note-jump";
+      jump.textContent = `${note.record_timecode} ${note.shot}`;
+      jump.addEventListener("click", () => {
+        stopShuttle();
+        seekFrame(note.frame);
+      });
+      const text = document.createElement("span");
+      text.className = "note-text";
+      text.textContent = note.reviewer ? `${note.reviewer}: ${note.text}` : note.text;
+      item.append(jump, text);
+      all.append(item);
+    }
+    document.getElementById("no-notes").hidden = memory.length > 0;
   }
 
   for (const form of document.querySelectorAll("form.shot-note")) {

@@ -50,6 +50,7 @@ from previz.errors import (
     SubmissionUnknown,
 )
 from previz.generate import Cache, Journal, RunReport, run_jobs
+from previz.generate.shared import open_cache
 from previz.media import find_ffmpeg
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -451,28 +452,40 @@ def main() -> None:
     parser.add_argument("--hang-shot", default=None)
     parser.add_argument("--block", default=None, help="a shot the service refuses")
     parser.add_argument("--hold", action="store_true", help="hang after the run ends")
+    parser.add_argument("--cache", default=None, help="cache folder or URL (s3://…)")
+    parser.add_argument("--ledger", type=Path, default=None, help="the service's ledger file")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds a job runs")
+    parser.add_argument("--go", type=Path, default=None, help="start once this file exists")
     args = parser.parse_args()
 
     project: Path = args.project
     marker = project / "hanging"
-    ledger = Ledger(project / "ledger.sqlite")
+    ledger = Ledger(args.ledger or project / "ledger.sqlite")
     faults = Faults(blocked_shots={args.block} if args.block else set())
     backend = FakeRemoteBackend(
-        args.clip, latency=0.05, ledger=ledger, faults=faults,
+        args.clip, latency=args.latency, ledger=ledger, faults=faults,
         hang=(args.hang, args.hang_shot, marker),
     )  # fmt: skip
     jobs = jobs_for(args.shots.split(","), backend=backend.name)
 
     async def build() -> None:
+        cache = open_cache(project, args.cache)
+        while args.go is not None and not args.go.exists():
+            await asyncio.sleep(0.01)
         with Journal(project / ".previz" / "journal.sqlite") as journal:
             report = await run_jobs(
-                jobs, {backend.name: backend}, cache=Cache(project / ".previz" / "cache"),
+                jobs, {backend.name: backend}, cache=cache,
                 journal=journal, workdir=project / ".previz" / "work", poll_interval=0.01,
             )  # fmt: skip
+        lookups = sorted(cache.lookups.values())
+        cache.close()
         result = {
             "clips": sorted(f"{s}/{t}" for s, t in report.clips),
             "failures": [f.shot_id for f in report.failures],
             "calls": backend.calls,
+            "cached": report.cached,
+            "generated": report.generated,
+            "lookups": lookups,
         }
         (project / "report.json").write_text(json.dumps(result))
         if args.hold:

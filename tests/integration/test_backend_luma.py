@@ -17,18 +17,17 @@ from starlette.applications import Starlette
 from previz.backends.base import Job, JobStatus, JobUpdate, Reference
 from previz.backends.luma import HostedReferences, LumaBackend
 from previz.errors import (
-    BackendUnavailableError,
-    ContentBlocked,
     JobFailedError,
     RetryableServiceError,
-    SubmissionUnknown,
 )
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from previz.testing import RemoteBackendContract, RemoteSetup
 from tests.fakes.backend import FakeClock
+from tests.fakes.contract_faults import counting
 from tests.fakes.demo import DEMO_SCENE, demo_scene_with_reference
 from tests.fakes.fakekit import Faults
 from tests.fakes.luma import create_app
@@ -213,47 +212,6 @@ def test_key_comes_from_lumaai_api_key() -> None:
     assert not LumaBackend(env={}).is_configured()
 
 
-async def test_submit_without_a_key_says_which_variable_to_set() -> None:
-    with pytest.raises(BackendUnavailableError) as caught:
-        await LumaBackend(env={}, base_url="http://127.0.0.1:9").submit(job())
-    assert "LUMAAI_API_KEY" in str(caught.value)
-
-
-async def test_moderation_failure_is_content_blocked_with_lumas_reason(
-    backend: LumaBackend, app: Starlette
-) -> None:
-    app.state.faults.safety_blocks = 1
-    shot = job()
-    with pytest.raises(ContentBlocked) as caught:
-        await until_done(backend, await backend.submit(shot), shot)
-    assert not caught.value.retryable and "moderation" in (caught.value.reason or "")
-
-
-async def test_internal_failure_is_retryable(backend: LumaBackend, app: Starlette) -> None:
-    app.state.faults.bad_outputs = 1
-    shot = job()
-    final = (await until_done(backend, await backend.submit(shot), shot))[-1]
-    assert (final.status, final.retryable) == (JobStatus.FAILED, True)
-
-
-async def test_rate_limit_is_retryable_after_the_servers_delay(
-    backend: LumaBackend, app: Starlette
-) -> None:
-    app.state.faults.rate_limits, app.state.faults.retry_after = 1, 7
-    with pytest.raises(RetryableServiceError) as caught:
-        await backend.submit(job())
-    assert caught.value.retry_after == 7.0
-
-
-@pytest.mark.parametrize("fault", ["server_errors", "dropped"])
-async def test_server_errors_and_dropped_connections_are_retryable(
-    backend: LumaBackend, app: Starlette, fault: str
-) -> None:
-    setattr(app.state.faults, fault, 1)
-    with pytest.raises(RetryableServiceError):
-        await backend.poll("any", job())
-
-
 async def test_slow_answer_past_the_clients_timeout_is_retryable(
     fake: tuple[Starlette, str], app: Starlette
 ) -> None:
@@ -264,66 +222,12 @@ async def test_slow_answer_past_the_clients_timeout_is_retryable(
             await impatient.poll("any", job())
 
 
-async def test_truncated_download_is_retryable_and_leaves_nothing_behind(
-    backend: LumaBackend, app: Starlette, tmp_path: Path
-) -> None:
-    shot = job()
-    remote_id = await finished(backend, shot)
-    app.state.faults.truncated_downloads = 1
-    with pytest.raises(RetryableServiceError):
-        await backend.download(remote_id, shot, tmp_path / "take1.mp4")
-    assert list(tmp_path.iterdir()) == []
-
-
-async def test_expired_asset_link_is_refreshed_from_the_generation_once(
-    backend: LumaBackend, app: Starlette, tmp_path: Path
-) -> None:
-    shot = job()
-    remote_id = await finished(backend, shot)
-    app.state.faults.expired_urls = 1
-    assert (await backend.download(remote_id, shot, tmp_path / "take1.mp4")).video.exists()
-    app.state.faults.expired_urls = 2
-    with pytest.raises(RetryableServiceError):
-        await backend.download(remote_id, shot, tmp_path / "take2.mp4")
-
-
 async def test_refused_request_is_final_with_lumas_detail(
     backend: LumaBackend, app: Starlette
 ) -> None:
     with pytest.raises(JobFailedError) as caught:
         await backend.submit(job(payload={"previous_generation_id": "not-a-generation"}))
     assert not caught.value.retryable and "not a completed generation" in str(caught.value)
-
-
-async def test_wrong_key_is_final_and_never_echoed(fake: tuple[Starlette, str]) -> None:
-    async with httpx.AsyncClient() as client:
-        wrong = LumaBackend(client=client, base_url=fake[1], api_key=KEY[::-1], env={})
-        with pytest.raises(JobFailedError) as caught:
-            await wrong.poll("x", job())
-    assert "401" in str(caught.value) and KEY[::-1] not in str(caught.value)
-
-
-async def test_api_key_reaches_no_error_log_record_or_clip(
-    backend: LumaBackend, app: Starlette, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    messages: list[str] = []
-    for fault in ("rate_limits", "server_errors", "dropped"):
-        setattr(app.state.faults, fault, 1)
-        try:
-            await backend.submit(job())
-        except (RetryableServiceError, SubmissionUnknown) as error:
-            messages.append(str(error))
-    shot = job()
-    remote_id = await finished(backend, shot)
-    app.state.faults.expired_urls, app.state.faults.truncated_downloads = 1, 1
-    with pytest.raises(RetryableServiceError) as caught:
-        await backend.download(remote_id, shot, tmp_path / "take.mp4")
-    media = await backend.download(remote_id, shot, tmp_path / "take.mp4")
-    messages.append(str(caught.value))
-    assert len(messages) == 4
-    assert not any(KEY in text for text in [*messages, caplog.text])
-    assert KEY.encode() not in media.video.read_bytes()
 
 
 async def test_demo_scene_builds_through_the_runner_into_the_cache(
@@ -383,3 +287,20 @@ async def test_reconcile_ignores_other_requests_and_older_generations(
     await backend.submit(shot)
     assert await backend.reconcile(job(seconds=9.0), submitted_after=time.time() - 60) is None
     assert await backend.reconcile(shot, submitted_after=time.time() + 60) is None
+
+
+class TestLumaContract(RemoteBackendContract):
+    """Luma passes the backend contract suite against its strict fake."""
+
+    @pytest.fixture
+    def contract(
+        self, fake: tuple[Starlette, str], app: Starlette, backend: LumaBackend
+    ) -> RemoteSetup:
+        def with_key(key: str | None) -> LumaBackend:
+            return LumaBackend(client=backend.client, base_url=fake[1], api_key=key, env={},
+                               resolution="540p")  # fmt: skip
+
+        return RemoteSetup(
+            backend=backend, job=job(), inject=counting(lambda: app.state.faults),
+            with_key=with_key, reconciles=True, secret=KEY,
+        )  # fmt: skip

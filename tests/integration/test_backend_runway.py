@@ -14,14 +14,15 @@ import pytest
 from PIL import Image
 from starlette.applications import Starlette
 
+from previz.backends import HttpBackend
 from previz.backends.base import Job, JobStatus, JobUpdate, Reference
+from previz.backends.luma import LumaBackend
+from previz.backends.openai import OpenAIVideosBackend
 from previz.backends.runway import RunwayBackend, data_uri
+from previz.backends.veo import VeoBackend
 from previz.errors import (
-    BackendUnavailableError,
-    ContentBlocked,
     JobFailedError,
     PromptTooLongError,
-    RetryableServiceError,
     SubmissionUnknown,
 )
 from previz.generate.cache import Cache
@@ -29,7 +30,9 @@ from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from previz.testing import RemoteBackendContract, RemoteSetup
 from tests.fakes.backend import FakeClock
+from tests.fakes.contract_faults import counting
 from tests.fakes.demo import demo_scene_with_reference
 from tests.fakes.fakekit import Faults
 from tests.fakes.runway import create_app
@@ -214,30 +217,6 @@ def test_key_and_base_url_come_from_the_sdk_environment_variables() -> None:
     assert not RunwayBackend(env={}).is_configured()
 
 
-async def test_submit_without_a_key_says_which_variable_to_set() -> None:
-    with pytest.raises(BackendUnavailableError) as caught:
-        await RunwayBackend(env={}, base_url="http://127.0.0.1:9").submit(job())
-    assert "RUNWAYML_API_SECRET" in str(caught.value)
-
-
-async def test_rate_limit_is_retryable_after_the_servers_delay(
-    backend: RunwayBackend, app: Starlette
-) -> None:
-    app.state.faults.rate_limits = 1
-    with pytest.raises(RetryableServiceError) as caught:
-        await backend.submit(job())
-    assert caught.value.retry_after == 2.0
-
-
-@pytest.mark.parametrize("fault", ["server_errors", "dropped"])
-async def test_server_errors_and_dropped_connections_are_retryable(
-    backend: RunwayBackend, app: Starlette, fault: str
-) -> None:
-    setattr(app.state.faults, fault, 1)
-    with pytest.raises(RetryableServiceError):
-        await backend.poll("any", job())
-
-
 async def test_submission_answered_past_the_clients_timeout_is_unknown(
     fake: tuple[Starlette, str], app: Starlette
 ) -> None:
@@ -264,61 +243,10 @@ async def test_task_failures_map_to_final_or_retryable(
     assert final.error is not None and said in final.error
 
 
-async def test_safety_failure_is_content_blocked(backend: RunwayBackend, app: Starlette) -> None:
-    app.state.faults.safety_blocks = 1
-    shot = job()
-    with pytest.raises(ContentBlocked) as caught:
-        await until_done(backend, await backend.submit(shot), shot)
-    assert "SAFETY.INPUT.TEXT" in str(caught.value) and not caught.value.retryable
-
-
 async def test_throttled_task_is_queued(backend: RunwayBackend, app: Starlette) -> None:
     app.state.faults.throttled = 1
     shot = job()
     assert (await backend.poll(await backend.submit(shot), shot)).status is JobStatus.QUEUED
-
-
-async def test_truncated_download_is_retryable_and_leaves_nothing_behind(
-    backend: RunwayBackend, app: Starlette, tmp_path: Path
-) -> None:
-    shot = job()
-    remote_id = await backend.submit(shot)
-    await until_done(backend, remote_id, shot)
-    app.state.faults.truncated_downloads = 1
-    with pytest.raises(RetryableServiceError):
-        await backend.download(remote_id, shot, tmp_path / "take1.mp4")
-    assert list(tmp_path.iterdir()) == []
-
-
-async def test_expired_output_link_is_refreshed_from_the_task_once(
-    backend: RunwayBackend, app: Starlette, tmp_path: Path
-) -> None:
-    shot = job()
-    remote_id = await backend.submit(shot)
-    await until_done(backend, remote_id, shot)
-    app.state.faults.expired_urls = 1
-    media = await backend.download(remote_id, shot, tmp_path / "take1.mp4")
-    assert media.video.exists() and len(app.state.media_requests) == 2
-
-
-async def test_link_that_expires_again_is_left_to_the_runner_to_retry(
-    backend: RunwayBackend, app: Starlette, tmp_path: Path
-) -> None:
-    shot = job()
-    remote_id = await backend.submit(shot)
-    await until_done(backend, remote_id, shot)
-    app.state.faults.expired_urls = 2
-    with pytest.raises(RetryableServiceError):
-        await backend.download(remote_id, shot, tmp_path / "take1.mp4")
-
-
-async def test_wrong_key_is_final_and_never_echoed(fake: tuple[Starlette, str]) -> None:
-    async with httpx.AsyncClient() as client:
-        wrong = RunwayBackend(client=client, base_url=fake[1], api_key=KEY[::-1], env={})
-        with pytest.raises(JobFailedError) as caught:
-            await wrong.submit(job())
-    assert not caught.value.retryable and "401" in str(caught.value)
-    assert KEY[::-1] not in str(caught.value)
 
 
 async def test_refused_body_is_final_with_runways_message(backend: RunwayBackend) -> None:
@@ -331,30 +259,6 @@ async def test_unknown_task_is_final(backend: RunwayBackend) -> None:
     with pytest.raises(JobFailedError) as caught:
         await backend.poll("no-such-task", job())
     assert "Could not find Task" in str(caught.value)
-
-
-async def test_api_key_reaches_no_error_log_record_or_clip(
-    backend: RunwayBackend, app: Starlette, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    messages: list[str] = []
-    for fault in ("rate_limits", "server_errors", "dropped"):
-        setattr(app.state.faults, fault, 1)
-        try:
-            await backend.submit(job())
-        except (RetryableServiceError, SubmissionUnknown) as error:
-            messages.append(str(error))
-    shot = job()
-    remote_id = await backend.submit(shot)
-    await until_done(backend, remote_id, shot)
-    app.state.faults.expired_urls, app.state.faults.truncated_downloads = 1, 1
-    with pytest.raises(RetryableServiceError) as caught:
-        await backend.download(remote_id, shot, tmp_path / "take.mp4")
-    media = await backend.download(remote_id, shot, tmp_path / "take.mp4")
-    messages.append(str(caught.value))
-    assert len(messages) == 4
-    assert not any(KEY in text for text in [*messages, caplog.text])
-    assert KEY.encode() not in media.video.read_bytes()
 
 
 async def test_demo_scene_builds_through_the_runner_into_the_cache(
@@ -376,3 +280,40 @@ async def test_demo_scene_builds_through_the_runner_into_the_cache(
     assert all((tmp_path / "cache") in clip.path.parents for clip in report.clips.values())
     written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
     assert not any(KEY.encode() in data for data in written)  # cache records, journal, clips
+
+
+class TestRunwayContract(RemoteBackendContract):
+    """Runway passes the backend contract suite against its strict fake."""
+
+    @pytest.fixture
+    def contract(
+        self, fake: tuple[Starlette, str], app: Starlette, backend: RunwayBackend
+    ) -> RemoteSetup:
+        def with_key(key: str | None) -> RunwayBackend:
+            return RunwayBackend(client=backend.client, base_url=fake[1], api_key=key, env={})
+
+        return RemoteSetup(
+            backend=backend, job=job(), inject=counting(lambda: app.state.faults),
+            with_key=with_key, secret=KEY,
+        )  # fmt: skip
+
+
+async def test_the_download_after_success_does_not_read_the_task_again(
+    backend: RunwayBackend, app: Starlette, tmp_path: Path
+) -> None:
+    shot = job()
+    remote_id = await backend.submit(shot)
+    await until_done(backend, remote_id, shot)
+    reads = app.state.tasks[remote_id].reads
+    await backend.download(remote_id, shot, tmp_path / "take.mp4")
+    assert app.state.tasks[remote_id].reads == reads
+
+
+@pytest.mark.parametrize(
+    ("backend_class", "seconds"),
+    [(RunwayBackend, 5.0), (LumaBackend, 5.0), (OpenAIVideosBackend, 1.0), (VeoBackend, 10.0)],
+)
+def test_each_service_declares_its_documented_poll_interval(
+    backend_class: type[HttpBackend], seconds: float
+) -> None:
+    assert backend_class(env={}).capabilities().poll_interval == seconds

@@ -15,25 +15,27 @@ from google.oauth2.credentials import Credentials
 from PIL import Image
 
 from previz.backends.base import Job, JobStatus, Reference
-from previz.backends.http import MediaLinkExpired, probe_clip
+from previz.backends.http import probe_clip
 from previz.backends.veo import VeoBackend
 from previz.errors import (
     BackendUnavailableError,
-    ContentBlocked,
     JobFailedError,
-    RetryableServiceError,
 )
 from previz.generate.cache import Cache
 from previz.generate.journal import Journal
 from previz.generate.plan import plan_jobs
 from previz.generate.runner import run_jobs
 from previz.shotlist.loader import load
+from previz.testing import FAULTS, RemoteBackendContract, RemoteSetup
 from tests.fakes.backend import FakeClock
+from tests.fakes.contract_faults import routed
 from tests.fakes.demo import DEMO_SCENE, demo_scene_with_reference
 from tests.fakes.serve import serving
 from tests.fakes.veo import DEFAULT_KEY, DEFAULT_PROJECT, DEFAULT_TOKEN, VeoFake, create_app
 
 APP = create_app()
+VEO_ROUTES = {"submit": "predict", "poll": "poll", "download": "download"}
+INLINE_FAULTS = FAULTS - {"truncated_download", "cut_download", "expired_link"}
 
 
 @pytest.fixture(scope="module")
@@ -190,80 +192,6 @@ async def test_vertex_only_model_is_refused_on_the_gemini_road(gemini, fake):
         await gemini.submit(job(model="veo-3.1-generate-001"))
 
 
-async def test_safety_block_is_content_blocked_with_google_reasons(gemini, fake):
-    fake.faults.inject("predict", "safety")
-    the_job = job()
-    name = await gemini.submit(the_job)
-    await gemini.poll(name, the_job)
-    with pytest.raises(ContentBlocked) as caught:
-        await gemini.poll(name, the_job)
-    assert "Support codes" in (caught.value.reason or "")
-
-
-async def test_internal_operation_error_is_a_retryable_failure(vertex, fake):
-    fake.faults.inject("predict", "failed")
-    the_job = job()
-    name = await vertex.submit(the_job)
-    await vertex.poll(name, the_job)
-    update = await vertex.poll(name, the_job)
-    assert (update.status, update.retryable) == (JobStatus.FAILED, True)
-
-
-async def test_rate_limit_is_retryable_with_retry_after(vertex, fake):
-    fake.faults.inject("predict", "rate_limit", retry_after=12)
-    with pytest.raises(RetryableServiceError) as caught:
-        await vertex.submit(job())
-    assert caught.value.retry_after == 12.0
-
-
-async def test_server_error_while_polling_is_retryable(gemini, fake):
-    the_job = job()
-    name = await gemini.submit(the_job)
-    fake.faults.inject("poll", "server_error", status=502)
-    with pytest.raises(RetryableServiceError, match="502"):
-        await gemini.poll(name, the_job)
-
-
-async def test_dropped_connection_while_polling_is_retryable(vertex, fake):
-    the_job = job()
-    name = await vertex.submit(the_job)
-    fake.faults.inject("poll", "drop")
-    with pytest.raises(RetryableServiceError):
-        await vertex.poll(name, the_job)
-
-
-async def test_truncated_download_is_retryable_and_leaves_nothing(gemini, fake, tmp_path):
-    the_job = job()
-    name = await finished(gemini, the_job)
-    fake.faults.inject("download", "truncate")
-    with pytest.raises(RetryableServiceError):
-        await gemini.download(name, the_job, tmp_path / "c.mp4")
-    assert list(tmp_path.iterdir()) == []
-
-
-async def test_expired_link_is_refreshed_from_the_operation(gemini, fake, tmp_path):
-    the_job = job()
-    name = await finished(gemini, the_job)
-    fake.faults.inject("download", "expire")
-    assert (await gemini.download(name, the_job, tmp_path / "c.mp4")).video.exists()
-
-
-async def test_link_expired_again_is_retryable(gemini, fake, tmp_path):
-    the_job = job()
-    name = await finished(gemini, the_job)
-    fake.faults.inject("download", "expire", times=2)
-    with pytest.raises(MediaLinkExpired):
-        await gemini.download(name, the_job, tmp_path / "c.mp4")
-
-
-async def test_bad_gemini_key_is_final_and_not_echoed(client, base_url, fake):
-    secret = "AIzaSy-previz-wrong-key-000111"
-    wrong = VeoBackend(client=client, base_url=base_url, api_key=secret, env={})
-    with pytest.raises(JobFailedError, match="API key not valid") as caught:
-        await wrong.submit(job())
-    assert caught.value.retryable is False and secret not in str(caught.value)
-
-
 async def test_stale_vertex_token_is_final_401(client, base_url, fake):
     stale = VeoBackend(
         client=client,
@@ -328,29 +256,6 @@ def test_google_api_key_is_preferred_over_gemini_api_key():
     assert backend.mode == "gemini" and backend.route.secrets() == ("g-key",)
 
 
-async def test_no_key_or_token_reaches_logs_errors_or_media_records(
-    client, base_url, fake, tmp_path, caplog
-):
-    secret = "AIzaSy-previz-secret-abcdef987654"
-    fake.api_keys.add(secret)
-    caplog.set_level(logging.DEBUG)
-    backend = VeoBackend(client=client, base_url=base_url, api_key=secret, env={})
-    the_job = job(*cast(tmp_path, "mara"), seconds=8.0)
-    name = await finished(backend, the_job)
-    seen: list[str] = []
-    for fault in ("rate_limit", "server_error"):
-        fake.faults.inject("poll", fault)
-        with pytest.raises(RetryableServiceError) as caught:
-            await backend.poll(name, the_job)
-        seen.append(str(caught.value))
-    fake.faults.inject("download", "expire", times=2)
-    with pytest.raises(RetryableServiceError) as expired:
-        await backend.download(name, the_job, tmp_path / "c.mp4")
-    media = await backend.download(name, the_job, tmp_path / "c.mp4")
-    seen += [str(expired.value), repr(media)] + [r.getMessage() for r in caplog.records]
-    assert seen and not [text for text in seen if secret in text or secret[-6:] in text]
-
-
 def test_capabilities_state_the_reference_rule_and_resolution():
     hd = VeoBackend(env={}).capabilities()
     full_hd = VeoBackend(env={}, resolution="1080p").capabilities()
@@ -402,3 +307,28 @@ async def test_continuity_build_opens_each_shot_with_the_last_frame_as_image(
     opened = [order for order in fake.received if order.image is not None]
     assert len(opened) == len(jobs) - len(scenes) > 0
     assert all((order.image["width"], order.image["height"]) == (1280, 720) for order in opened)
+
+
+@pytest.fixture(params=["gemini", "vertex"])
+def road(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class TestVeoContract(RemoteBackendContract):
+    """Veo passes the backend contract suite on both roads against its strict fake."""
+
+    @pytest.fixture
+    def contract(
+        self, road: str, gemini: VeoBackend, vertex: VeoBackend, client, base_url, fake
+    ) -> RemoteSetup:
+        def with_key(key: str | None) -> VeoBackend:
+            return VeoBackend(client=client, base_url=base_url, api_key=key, env={})
+
+        return RemoteSetup(
+            backend=gemini if road == "gemini" else vertex, job=job(),
+            inject=routed(lambda: fake.faults, VEO_ROUTES),
+            # Vertex AI answers with the clip inline: there is no download to cut or expire.
+            faults=FAULTS if road == "gemini" else INLINE_FAULTS,
+            with_key=with_key if road == "gemini" else None,
+            secret=DEFAULT_KEY if road == "gemini" else DEFAULT_TOKEN,
+        )  # fmt: skip

@@ -22,6 +22,7 @@ import pytest
 import previz
 from previz.conform import conform
 from previz.timeline import export_timeline
+from previz.timeline.export import BUILTIN
 from tests.conform_fixtures import SCENE, conformed, edit_the_cut, picture
 
 Writer = Callable[[otio.schema.Timeline, Path], Path]
@@ -75,6 +76,23 @@ CASES = {
     "otio-AAF": Case(adapter_writer("AAF", ".aaf", use_empty_mob_ids=True), None, speed=False),
     "otio-xges": Case(adapter_writer("xges", ".xges"), NAME, speed=False, title=False),
 }
+
+
+def test_every_exporter_previz_has_is_conformed() -> None:
+    assert {name.removeprefix("previz-") for name in CASES if name.startswith("previz-")} == set(
+        BUILTIN
+    )
+
+
+def test_a_final_cut_bundle_is_read_through_its_info_file(
+    built: Path, scene: Path, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "cut.fcpxmld"
+    bundle.mkdir()
+    written = previz_writer("fcpxml")(edited_timeline(built), tmp_path / "edited")
+    written.rename(bundle / "Info.fcpxml")
+    conform(bundle, scene, apply=True)
+    assert scene.read_bytes() == conformed(NAME).encode()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,8 @@
 """After conform, the rebuild pays for nothing: trims, reorders, omits and take swaps reuse the
-paid takes (built against the strict fake Veo over real HTTP, counted in what it received)."""
+paid takes (built against the strict fake Veo over real HTTP, counted in what it received).
+
+The reorder puts s2 before s1, so the cello that ran from s1 into s2 no longer reaches s2: its
+prompt changes, yet the editor chose that take there, and its pinned take is kept."""
 
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ scenes:
       - id: s1
         action: A trawler noses into the harbour.
         duration: 5s
+        sound:
+          - {kind: music, description: a slow cello, start: 1, until: s2}
       - id: s2
         action: Gulls wheel over the deck.
         duration: 3s

@@ -72,6 +72,7 @@ def test_an_export_replaced_by_hand_is_written_again(
 
 
 def test_a_no_op_build_rewrites_no_timeline_or_export(write_scene) -> None:
+    """Every built-in format, AAF included, through the build's path."""
     scene = write_scene(MINIMAL)
     out = scene.parent / "out"
     first = previz.build(scene, out=out, formats=["all"])

@@ -107,14 +107,16 @@ def test_fcpxml_storyline_reads_back_and_keeps_previz_metadata(
     cut24: tuple[otio.schema.Timeline, Layout], tmp_path: Path
 ) -> None:
     """OTIO's FCPXML reader keeps rates as integers (so only 24 fps reads back), ignores
-    transitions and <md>, and gathers connected clips' markers onto their host; the storyline,
-    its markers and the timeline marker are what it can show."""
+    transitions and <md>, drops ``tcStart`` (so the hour before the first item, which Final Cut
+    places at ``tcStart``, reads back as a gap), and gathers connected clips' markers onto their
+    host; the storyline, its markers and the timeline marker are what it can show."""
     timeline, _ = cut24
     path = export_timeline(timeline, tmp_path, ["fcpxml"])["fcpxml"][0]
     back = otio.adapters.read_from_file(str(path))[0]
     storyline = next(t for t in back.tracks if t.name == "0")
     expected = [row for row in rows(timeline.tracks[1]) if row[0] != "transition"]
-    assert rows(storyline) == expected
+    hour = ("gap", 0, 3600 * 24)
+    assert rows(storyline) == [hour, *expected]
     first = storyline.find_clips()[0]
     assert {"sh010", "cue: door slam"} <= {m.name for m in first.markers}
     metadata = [json.loads(md.get("value", "")) for md in etree.parse(str(path)).iter("md")]

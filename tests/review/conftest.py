@@ -68,6 +68,7 @@ scenes:
         size: EWS
         action: The city below.
         duration: 1s
+        clip_in: 6f
 """
 
 

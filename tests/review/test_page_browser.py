@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from previz import timebase
 from previz.pipeline import BuildResult
+from previz.review import read_build
 from previz.review.notes import merge_notes
+from previz.review.page import render_page
 from previz.shotlist.loader import load
 from tests.conftest import REPO
 from tests.review.browser import Browser
@@ -164,7 +169,20 @@ def test_a_note_at_the_playhead_names_the_shot_and_timecode_there(page: Browser)
     ]
 
 
+def test_the_notes_list_jumps_to_a_note(page: Browser) -> None:
+    field = page.driver.find_element("css selector", "#shot-s3 form.shot-note textarea")
+    field.send_keys("wider here\n")  # Enter adds the note
+    (jump,) = page.driver.find_elements("css selector", "#all-notes .note-jump")
+    assert jump.text == "01:00:02:12 s3"
+    page.driver.find_element("id", "shot-s1").click()
+    jump.click()
+    assert round(player_time(page) * 24) == 60
+
+
 def test_a_screenshot_of_the_page_is_kept(page: Browser, tmp_path: Path) -> None:
+    page.driver.find_element("id", "reviewer-name").send_keys("Dana")
+    field = page.driver.find_element("css selector", "#shot-s2 form.shot-note textarea")
+    field.send_keys("Hold on Bob a beat longer\n")
     page.driver.find_element("id", "shot-s2").click()
     player_time(page)
     shot = tmp_path / "review-page.png"
@@ -246,3 +264,33 @@ def test_the_printed_page_lists_every_shot(page: Browser, tmp_path: Path) -> Non
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert all(shot in text for shot in ("s1", "s2", "s3", "s4"))
     assert "Note at the playhead" not in text
+
+
+@pytest.mark.parametrize("start", [1799, 1800, 17982, 108000 + 1800])
+def test_the_playhead_timecode_counts_non_drop_frames_at_29_97_like_the_exports(
+    browser: Browser, review_build: BuildResult, tmp_path: Path, start: int
+) -> None:
+    ntsc = dataclasses.replace(
+        read_build(review_build.out_dir), rate=Fraction(30000, 1001), start_frame=start,
+        animatic=None,
+    )  # fmt: skip
+    for asset in ("review.css", "review.js", "cast.css"):
+        shutil.copy(review_build.out_dir / "review" / asset, tmp_path)
+    page = tmp_path / "index.html"
+    page.write_text(render_page(ntsc, {}, {}).replace(ntsc.timecode(0), "--:--:--;--"))
+    browser.open(page)
+    expected = timebase.timecode(start, Fraction(30000, 1001))
+    assert expected.count(":") == 3
+    assert browser.js("return document.getElementById('timecode').textContent") == expected
+
+
+def test_the_list_scrolls_to_the_shot_the_strip_jumps_to(page: Browser) -> None:
+    page.js("document.querySelector('.shotlist').style.maxHeight = '200px'")
+    page.driver.find_element("css selector", "#strip [data-shot='s4']").click()
+    player_time(page)
+    visible = page.js(
+        "const box = document.querySelector('.shotlist').getBoundingClientRect();"
+        "const card = document.querySelector('#shot-s4 .card').getBoundingClientRect();"
+        "return card.top >= box.top - 1 && card.bottom <= box.bottom + 1"
+    )
+    assert visible

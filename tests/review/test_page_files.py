@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -12,9 +13,10 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from previz.cli import cli
-from previz.pipeline import BuildResult
+from previz.pipeline import BuildResult, build
 from previz.review import read_build, write_review
 from previz.review.page import render_page
+from tests.integration.test_build import FailingShot
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +134,47 @@ def test_a_moved_build_keeps_its_posters(review_build: BuildResult, tmp_path: Pa
     tree = lxml_html.parse(str(page))
     posters = tree.xpath("//div[@class='poster']/img/@src")
     assert len(posters) == 3 and all((page.parent / p).is_file() for p in posters)
+
+
+def test_a_poster_shows_the_middle_of_what_the_cut_plays(page: Path) -> None:
+    tree = lxml_html.parse(str(page))
+    (untrimmed,) = tree.xpath("//li[@id='shot-s1']//div[@class='poster']/img/@src")
+    (trimmed,) = tree.xpath("//li[@id='shot-s4']//div[@class='poster']/img/@src")
+    assert untrimmed.endswith("-12.jpg")  # 24 frames, none trimmed: frame 12
+    assert trimmed.endswith("-18.jpg")  # clip_in 6f + 24 // 2
+
+
+def test_a_poster_deleted_by_hand_is_made_again(review_build: BuildResult) -> None:
+    posters = sorted((review_build.out_dir / "review" / "posters").glob("*.jpg"))
+    posters[0].unlink()
+    write_review(review_build.out_dir)
+    assert posters[0].is_file()
+
+
+def test_a_changed_build_rewrites_the_page(review_build: BuildResult, tmp_path: Path) -> None:
+    copy = tmp_path / "out"
+    shutil.copytree(review_build.out_dir, copy)
+    page = write_review(copy)
+    summary = json.loads((copy / "build.json").read_text())
+    (copy / "build.json").write_text(json.dumps({**summary, "failures": []}))
+    write_review(copy)
+    (failed,) = lxml_html.parse(str(page)).xpath("//dl[@id='totals']/div[dt='Failed']/dd/text()")
+    assert failed == "0"
+
+
+def test_a_rebuild_from_the_cache_leaves_the_page_untouched(review_build: BuildResult) -> None:
+    folder = review_build.out_dir / "review"
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    again = build(
+        review_build.shotlist.source_path, out=review_build.out_dir, formats=["otio"],
+        backends={"animatic": FailingShot("s3")},
+    )  # fmt: skip
+    assert again.report.generated == 0 and again.report.cached == review_build.report.generated
+    after = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_the_hand_off_files_are_linked_relatively(page: Path) -> None:
+    links = lxml_html.parse(str(page)).xpath("//section[@class='handoff']//a/@href")
+    assert links == ["../animatic.mp4", "../timeline.otio"]
+    assert all((page.parent / link).is_file() for link in links)

@@ -12,8 +12,9 @@ from previz.backends.base import Clip
 from previz.cli import cli
 from previz.conform import conform
 from previz.errors import TimelineError
+from previz.prompts import compile_shotlist
 from previz.shotlist.loader import load
-from previz.timeline import assemble
+from previz.timeline import assemble, export_timeline
 
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 
@@ -50,6 +51,10 @@ def built(tmp_path: Path, fps: str = "24") -> tuple[Path, otio.schema.Timeline]:
     """A scene and the timeline a build would make of it (each take 3 s: 1 s of handle)."""
     scene = tmp_path / "scene.yaml"
     scene.write_text(SCENE.format(fps=fps), encoding="utf-8")
+    return built_from(scene, tmp_path)
+
+
+def built_from(scene: Path, tmp_path: Path) -> tuple[Path, otio.schema.Timeline]:
     shotlist = load(scene)
     clips = {
         (s.id, 1): Clip(
@@ -261,3 +266,84 @@ def test_previz_own_metadata_is_never_taken_for_a_note(tmp_path: Path) -> None:
     scene, timeline = built(tmp_path)
     clip(timeline, "a").metadata["previz"]["notes"] = "the shot list's own note"
     assert run(timeline, scene).rows == []
+
+
+def test_a_cue_running_until_a_shot_now_before_it_ends_with_its_own_shot(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    scene.write_text(scene.read_text().replace(
+        "action: One.\n", "action: One.\n        sound:\n"
+        "          - {kind: music, description: a cello, until: b}\n"))  # fmt: skip
+    track = v1(timeline)
+    b = clip(timeline, "b")
+    track.remove(next(i for i in track if isinstance(i, otio.schema.Transition)))
+    track.remove(b)
+    track.insert(0, b)
+    result = run(timeline, scene)
+    assert ("a", "sound 1 until", "b", "its own shot's end") in rows(result)
+    assert "{kind: music, description: a cello}" in scene.read_text()
+    assert [s.id for s in load(scene).shots][:2] == ["b", "a"]
+
+
+def test_a_fade_out_in_the_cut_is_not_taken_for_a_dissolve(tmp_path: Path) -> None:
+    scene, _ = built(tmp_path)
+    fade = "action: Two.\n        transition_out: fade out 6f\n"
+    scene.write_text(scene.read_text().replace("action: Two.\n", fade))
+    _, timeline = built_from(scene, tmp_path)
+    assert any(isinstance(i, otio.schema.Transition) for i in v1(timeline)[3:])
+    assert run(timeline, scene).rows == []
+
+
+def test_a_dissolve_centred_on_its_cut_is_the_same_dissolve(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    track = v1(timeline)
+    dissolve = next(i for i in track if isinstance(i, otio.schema.Transition))
+    a, b = clip(timeline, "a"), clip(timeline, "b")  # as an NLE centres it: 3 frames each side
+    a.source_range = TR(RT(0, 24), RT(51, 24))
+    b.source_range = TR(RT(3, 24), RT(45, 24))
+    dissolve.in_offset, dissolve.out_offset = RT(3, 24), RT(3, 24)
+    assert run(timeline, scene).rows == []
+
+
+def test_final_cut_transitions_are_read_back_from_the_fcpxml(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    written = export_timeline(timeline, tmp_path / "exports", ["fcpxml"])["fcpxml"][0]
+    assert b"<transition" in written.read_bytes()
+    assert conform(written, scene).rows == []
+    track = v1(timeline)
+    track.remove(next(i for i in track if isinstance(i, otio.schema.Transition)))
+    written = export_timeline(timeline, tmp_path / "cut", ["fcpxml"])["fcpxml"][0]
+    assert ("a", "transition_out", "dissolve 6f", "cut") in rows(conform(written, scene))
+
+
+def test_an_edit_of_another_scene_is_refused_before_anything_is_omitted(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    for placed in v1(timeline).find_clips():
+        placed.name = f"other {placed.name}"
+        placed.metadata["previz"]["shot"] = f"other-{placed.name}"
+        placed.media_reference = otio.schema.MissingReference()
+    with pytest.raises(TimelineError, match=r"no clip of track 'V1' is a shot of scene\.yaml"):
+        run(timeline, scene)
+
+
+def test_the_cli_prints_each_change_as_old_to_new(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    clip(timeline, "c").source_range = TR(RT(0, 24), RT(30, 24))
+    otio.adapters.write_to_file(timeline, str(tmp_path / "edited.otio"))
+    result = CliRunner().invoke(cli, ["conform", str(tmp_path / "edited.otio"), str(scene)])
+    assert "c  duration: 2s → 1.25s\n" in result.output
+
+
+def test_a_head_trim_moves_the_shots_cues_and_leaves_its_prompt_alone(tmp_path: Path) -> None:
+    scene, _ = built(tmp_path)
+    line = (
+        "action: Three.\n        sound:\n          - {kind: sfx, description: a bang, start: 1}\n"
+    )
+    scene.write_text(scene.read_text().replace("action: Three.\n", line))
+    _, timeline = built_from(scene, tmp_path)
+    before = {p.shot_id: p.text for p in compile_shotlist(load(scene), "veo")}
+    clip(timeline, "c").source_range = TR(RT(6, 24), RT(42, 24))
+    result = run(timeline, scene)
+    assert ("c", "sound 1 start", "1", "0.75") in rows(result)
+    assert "{kind: sfx, description: a bang, start: 0.75}" in scene.read_text()
+    after = {p.shot_id: p.text for p in compile_shotlist(load(scene), "veo")}
+    assert after["c"] == before["c"]  # the take still holds the bang 1 s in

@@ -91,3 +91,27 @@ def test_log_entries_are_newest_first_and_filter_by_shot_and_take(journal: Journ
     assert [g.outcome for g in journal.log_entries(shot_id="1A", take=1)] == ["failed"]
     assert len(journal.log_entries(limit=1)) == 1
     assert journal.spent() == pytest.approx(1.2)
+
+
+def test_a_journal_from_before_send_times_gains_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    old = sqlite3.connect(str(path))
+    old.execute(
+        "CREATE TABLE jobs (key TEXT PRIMARY KEY, scene_id TEXT NOT NULL, shot_id TEXT NOT NULL,"
+        " take INTEGER NOT NULL, backend TEXT NOT NULL, model TEXT NOT NULL, state TEXT NOT NULL,"
+        " remote_id TEXT, reason TEXT, submissions INTEGER NOT NULL DEFAULT 0,"
+        " updated TEXT NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO jobs VALUES ('k', 'sc1', '1A', 1, 'veo', 'm', 'submitted', 'op/1', NULL, 1,"
+        " '2026-01-01')"
+    )
+    old.commit()
+    old.close()
+    with Journal(path) as journal:
+        [record] = journal.records()
+        assert (record.state, record.remote_id, record.sent_at) == (
+            JobStatus.SUBMITTED, "op/1", None,
+        )  # fmt: skip
+        journal.expires("k", 1_700_000_000.0)
+        assert journal.record("k").expires_at == 1_700_000_000.0  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ import pytest
 
 from previz.backends.base import Capabilities, Job
 from previz.generate import estimate_cost
+from previz.generate.pins import TakePins
 from previz.generate.reuse import reuse_cached_takes
 from tests.fakes.backend import FakeRemoteBackend, Project, jobs_for
 
@@ -66,3 +67,40 @@ async def test_a_take_that_no_longer_covers_the_cut_is_generated_again(
     )
     assert job.seconds == 6.0
     assert estimate_cost([job], {service.name: service}, project.cache).total == 3.0
+
+
+async def test_a_pinned_take_is_kept_when_only_the_context_of_its_prompt_changed(
+    service: FixedLengths, project: Project
+) -> None:
+    paid = replace(shot(4.0, 4.0), definition="the shot as written")
+    report = await project.run([paid], service)
+    pins = TakePins(project.folder / "takes.json")
+    pins.record([paid], report.clips, {service.name: service})
+    moved = replace(paid, prompt=paid.prompt + "\n- at 0s (continuing): Music: a cello")
+    [job] = reuse_cached_takes([moved], {service.name: service}, project.cache,
+                               TakePins(project.folder / "takes.json"))  # fmt: skip
+    assert job.prompt == paid.prompt
+    assert estimate_cost([job], {service.name: service}, project.cache).total == 0.0
+
+
+async def test_a_changed_shot_is_not_held_to_its_pinned_take(
+    service: FixedLengths, project: Project
+) -> None:
+    paid = replace(shot(4.0, 4.0), definition="the shot as written")
+    report = await project.run([paid], service)
+    TakePins(project.folder / "takes.json").record([paid], report.clips, {service.name: service})
+    rewritten = replace(paid, prompt="a new action", definition="the shot rewritten")
+    [job] = reuse_cached_takes([rewritten], {service.name: service}, project.cache,
+                               TakePins(project.folder / "takes.json"))  # fmt: skip
+    assert job == rewritten
+
+
+def test_a_damaged_pin_file_is_ignored(
+    tmp_path: Path, service: FixedLengths, project: Project
+) -> None:
+    (tmp_path / "takes.json").write_text("{not json")
+    job = replace(shot(4.0, 4.0), definition="d")
+    assert (
+        TakePins(tmp_path / "takes.json").pinned(job, {service.name: service}, project.cache)
+        is None
+    )

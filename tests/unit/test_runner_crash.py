@@ -1,9 +1,9 @@
 """A build killed with SIGKILL at any journal state resumes without submitting anything twice.
 
 Each test starts a real build in a subprocess (``python -m tests.fakes.backend``) whose fake
-service keeps its submissions in a SQLite ledger, lets it reach one state — a job planned but
-not yet submitted, submitted and being polled, half downloaded, everything downloaded, a job
-failed — kills it with ``kill -9``, runs the same build again, and reads the ledger.
+service keeps its submissions in a SQLite ledger, lets it reach one state — a job sent whose
+reply has not come back, submitted and being polled, half downloaded, everything downloaded, a
+job failed — kills it with ``kill -9``, runs the same build again, and reads the ledger.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ def kill_when_it_reaches(child: subprocess.Popen[bytes], project: Path) -> str:
     """Wait for the child's marker (it hangs right after writing it) and for the other shots to
     be downloaded, then SIGKILL it.
 
-    Waiting for the others keeps the kill out of the one window no journal can close: between a
-    service accepting a submission and the reply reaching us, nobody knows the remote id yet.
+    Killed mid-submission (the service has made the job, its reply has not come), the journal
+    holds the send time but no remote id; the next run asks the service for the job it made
+    instead of submitting again.
     """
     marker = project / "hanging"
     deadline = time.monotonic() + 60

@@ -5,6 +5,7 @@ Each test counts submissions in the fake service's own ledger.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from previz.backends.base import JobStatus
 from previz.backends.http import probe_clip
-from previz.generate import RetryPolicy
+from previz.generate import RetryPolicy, lifecycle
 from tests.fakes.backend import FakeRemoteBackend, Fault, Faults, Project, jobs_for
 
 
@@ -217,3 +218,52 @@ async def test_a_download_that_stays_short_keeps_the_job_for_the_next_run(
     assert first.failures[0].retryable and list(project.cache.keys()) == []
     assert state(project, "1A") is JobStatus.SUBMITTED
     assert (await project.run(jobs, remote)).ok and submitted(remote) == ["1A"]
+
+
+async def test_a_ctrl_c_while_waiting_to_resend_leaves_nothing_to_reconcile(
+    project: Project, clip: Path
+) -> None:
+    remote = FakeRemoteBackend(clip, faults=Faults(queued={"submit": [Fault.RATE_LIMIT]}))
+    remote.faults.retry_after = 30.0
+    jobs = jobs_for(["1A"], backend=remote.name)
+    run = asyncio.ensure_future(
+        project.run(jobs, remote, clock=time.monotonic, sleep=asyncio.sleep)
+    )
+    while remote.calls["submit"] < 1:
+        await asyncio.sleep(0.001)
+    run.cancel()  # during the 30 s the service asked for: nothing is on the wire
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert project.journal.records()[0].sent_at is None
+    assert (await project.run(jobs, remote)).ok and submitted(remote) == ["1A"]
+    assert remote.reconciles == 0
+
+
+async def test_a_ctrl_c_with_the_submission_on_the_wire_asks_the_service_next_run(
+    project: Project, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lifecycle, "SUBMIT_GRACE", 0.05)  # how long a Ctrl-C waits for a reply
+    slow = FakeRemoteBackend(clip, clock=project.clock, reply_delay=30.0)
+    jobs = jobs_for(["1A"], backend=slow.name)
+    run = asyncio.ensure_future(project.run(jobs, slow))
+    while not slow.ledger.submissions():
+        await asyncio.sleep(0.001)
+    run.cancel()  # the service has the job; its reply would take 30 s, past the grace period
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    record = project.journal.records()[0]
+    assert record.reply_lost and record.remote_id is None
+    fresh = FakeRemoteBackend(clip, clock=project.clock, ledger=slow.ledger)
+    assert (await project.run(jobs, fresh)).ok
+    assert fresh.reconciles == 1 and submitted(fresh) == ["1A"]
+
+
+async def test_a_key_refused_while_polling_keeps_the_job_and_stops_new_submissions(
+    project: Project, clip: Path
+) -> None:
+    remote = service(clip, project, max_concurrency=1, faults=Faults(queued={"poll": [Fault.AUTH]}))
+    jobs = jobs_for(["1A", "1B"], backend=remote.name)
+    report = await project.run(jobs, remote)
+    assert {f.shot_id: f.state for f in report.failures} == {"1A": "failed", "1B": "not submitted"}
+    assert state(project, "1A") is JobStatus.SUBMITTED  # paid for: the next run polls it
+    assert (await project.run(jobs, remote)).ok and submitted(remote) == ["1A", "1B"]

@@ -47,7 +47,7 @@ class AnimaticBackend(LocalBackend):
     """Renders storyboard-card clips with temp sound, offline, for free."""
 
     name = "animatic"
-    version = "3"  # part of every cache key: raise it whenever the rendered bytes change
+    version = "4"  # part of every cache key: raise it whenever the rendered bytes change
     default_model = "card"
     models = ("card",)
 
@@ -222,8 +222,16 @@ def _diagram(
 def _subtitles(
     sheet: ShotSheet, layout: card.Layout, seconds: float, *, above: int
 ) -> Iterator[tuple[str, card.Panel, SoundCue]]:
-    """A subtitle panel (and its file name) for every line that is heard in this clip."""
+    """A subtitle panel (and its file name) for every line that is heard in this clip.
+
+    Lines heard at the same time (dual dialogue) are stacked, the later one above the earlier,
+    so neither covers the other.
+    """
+    shown: list[tuple[SoundCue, card.Panel]] = []
     for index, cue in enumerate(sheet.sound):
         heard = cue.kind == "dialogue" and cue.seconds > 1e-6 and cue.start < seconds
         if heard and cue.text.strip():
-            yield f"subtitle{index}.png", card.subtitle(cue, layout, above=above), cue
+            overlapping = [p.y for c, p in shown if c.start < cue.end and cue.start < c.end]
+            line = card.subtitle(cue, layout, above=min([above, *overlapping]))
+            shown.append((cue, line))
+            yield f"subtitle{index}.png", line, cue

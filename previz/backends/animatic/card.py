@@ -121,11 +121,17 @@ def action(sheet: ShotSheet, layout: Layout) -> Panel:
     return Panel(panel, 0, layout.height - panel.height)
 
 
+def subtitle_text(cue: SoundCue) -> str:
+    """A line as the subtitle shows it: ``MARA (V.O.): …`` keeps how the line is heard."""
+    speaker = f"{cue.speaker} ({cue.extension})" if cue.speaker and cue.extension else cue.speaker
+    return f"{speaker}: {cue.text}" if speaker else cue.text
+
+
 def subtitle(cue: SoundCue, layout: Layout, above: int) -> Panel:
     """A dialogue line, centred, its bottom edge at ``above`` pixels from the top."""
     size = max(8, round(layout.text_size * 1.15))
     chars = max(16, int(layout.width * 0.8 / (size * 0.55)))
-    said = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
+    said = subtitle_text(cue)
     lines = textwrap.wrap(said, chars)[:3] or [""]
     measure = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     face = font(size)

@@ -37,7 +37,6 @@ HORIZON = {"eye_level": 0.45, "high": 0.16, "low": 0.8, "worms_eye": 1.08, "dutc
 DUTCH_DEGREES = 12.0
 RGB = tuple[int, int, int]
 Layer = Literal["whole", "set", "cast"]
-NEUTRAL = CastMember(id="", name="", color=(150, 150, 150))
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def _scene(
         if layer != "cast":
             canvas.ground_from_above(colours)
         if layer != "set":
-            canvas.figures_from_above(_cast(sheet), FIGURE_SCALE.get(sheet.size, 1.0))
+            canvas.figures_from_above(sheet.cast, FIGURE_SCALE.get(sheet.size, 1.0))
         return image
     horizon = HORIZON.get(sheet.angle, 0.45) * height
     if layer != "cast":
@@ -109,19 +108,19 @@ def _people(canvas: _Canvas, sheet: ShotSheet, horizon: float) -> None:
     elif sheet.size == "OTS" and len(sheet.cast) >= 2:
         canvas.figure(sheet.cast[1], 0.64 * width, FIGURE_SCALE["MCU"], sheet.angle, horizon)
         canvas.shoulder(sheet.cast[0])
+    elif not sheet.cast:
+        # Nobody is in the shot: the set alone, or in a close shot the thing the action names
+        if sheet.size in ("CU", "ECU", "MCU"):
+            canvas.insert_prop(sheet.action)
     else:
         # A close-up is of one person: the first of the cast.
-        cast = _cast(sheet)[:1] if sheet.size in ("CU", "ECU") else _cast(sheet)
+        cast = sheet.cast[:1] if sheet.size in ("CU", "ECU") else sheet.cast
         scale = FIGURE_SCALE.get(sheet.size, 1.0)
         for index, member in enumerate(cast):
             x = width * (index + 1) / (len(cast) + 1)
             canvas.figure(member, x, scale, sheet.angle, horizon, room=width / len(cast))
     if sheet.size == "POV":
         canvas.iris()
-
-
-def _cast(sheet: ShotSheet) -> tuple[CastMember, ...]:
-    return sheet.cast or (NEUTRAL,)
 
 
 class _Canvas:

@@ -11,7 +11,8 @@ Built by :meth:`AnimaticBackend.payload` from the planner's neutral
   direction, speed), ``lens`` (focal length, aperture) or ``None``, ``action``, ``location``
   (id, name) or ``None``, ``cast`` (id, name, colour), ``notes``, ``lighting`` (a phrase).
 - ``sound``: one cue per dialogue line, effect, ambience or music cue: ``kind``, ``id``,
-  ``start``/``end`` (seconds in the shot), ``text``, ``speaker``, ``cue_offset``, ``cue_length``.
+  ``start``/``end`` (seconds in the shot), ``text``, ``speaker``, ``extension`` (V.O., O.S.
+  or ``None``), ``cue_offset``, ``cue_length``.
 """
 
 from __future__ import annotations
@@ -70,9 +71,10 @@ def animatic_payload(facts: ShotFacts) -> dict[str, Any]:
                 "end": c.end,
                 "text": c.line if c.kind == "dialogue" else c.description,
                 "speaker": c.speaker.name if c.speaker else None,
+                "extension": c.extension,
                 "cue_offset": c.cue_offset,
                 "cue_length": c.cue_length,
             }
-            for c in shot.sound
+            for c in shot.take_sound  # on the take's clock (after a head trim, clip_in later)
         ],
     }

@@ -45,6 +45,7 @@ class SoundCue:
     speaker: str | None
     cue_offset: float
     cue_length: float
+    extension: str | None = None  # V.O. or O.S.: a line heard, not seen spoken
 
     @property
     def seconds(self) -> float:
@@ -209,6 +210,7 @@ def _cue(r: _Reader, cue: Any, index: int) -> SoundCue:
         speaker=r.get(cue, "speaker", (str, type(None)), where),
         cue_offset=r.number(cue, "cue_offset", where),
         cue_length=r.number(cue, "cue_length", where),
+        extension=r.get(cue, "extension", (str, type(None)), where) if "extension" in cue else None,
     )
     if parsed.start < 0 or parsed.end < parsed.start or parsed.cue_offset < 0:
         raise r.fail(where, "a cue with 0 <= start <= end and cue_offset >= 0")

@@ -11,6 +11,7 @@ import previz.backends
 
 CONTRACT = {
     "Backend",
+    "BackendOptions",
     "Capabilities",
     "GROUP",
     "HttpBackend",
@@ -21,6 +22,8 @@ CONTRACT = {
     "Reference",
     "RemoteBackend",
     "RenderedMedia",
+    "ServicePayload",
+    "ShotFacts",
     "register_backend",
     "unregister_backend",
 }

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import previz
 from previz.backends import Capabilities, Job, LocalBackend, RenderedMedia, register_backend
 from previz.backends.registry import backend_class, backend_names, unregister_backend
 from previz.cli import cli
 from previz.errors import BackendError, UnknownBackendError
+from tests.scene_text import MINIMAL
 
 
 class Sketch(LocalBackend):
@@ -74,3 +76,27 @@ def test_backends_lists_the_rest_when_one_fails_to_load(registered: None) -> Non
     assert result.exit_code == 0, result.output
     assert "sketch" in result.stdout and "animatic" in result.stdout
     assert "backend 'broken' failed to load: needs the 'sketchlib' package" in result.stderr
+
+
+def test_a_plugin_ships_its_own_prompt_template(tmp_path: Path, monkeypatch, write_scene) -> None:
+    package = tmp_path / "storyboarder"
+    (package / "templates").mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "from previz.backends import Capabilities, LocalBackend\n"
+        "class Storyboarder(LocalBackend):\n"
+        "    name = 'storyboarder'\n"
+        "    def capabilities(self, model=None):\n"
+        "        return Capabilities()\n"
+        "    async def render(self, job, workdir):\n"
+        "        raise NotImplementedError\n"
+    )
+    (package / "templates" / "storyboarder.j2").write_text("PANEL: {{ shot.id }}")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from storyboarder import Storyboarder  # type: ignore[import-not-found]
+
+    register_backend(Storyboarder)
+    try:
+        prompts = previz.compile_prompts(write_scene(MINIMAL), "storyboarder")
+    finally:
+        unregister_backend("storyboarder")
+    assert (prompts[0].template, prompts[0].text) == ("storyboarder.j2", "PANEL: s1")

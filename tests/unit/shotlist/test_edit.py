@@ -200,3 +200,47 @@ def test_select_twice_replaces_the_value(scene: Path) -> None:
 def test_a_python_script_cannot_be_edited(tmp_path: Path) -> None:
     with pytest.raises(SceneError, match="cannot be edited in place"):
         SceneEdit(tmp_path / "scene.py", text="")
+
+
+CUES = """\
+schema_version: 1
+project: {title: Cues}
+scenes:
+  - id: sc1
+    heading: INT. FLAT - NIGHT
+    shots:
+      - id: a
+        action: One.
+        duration: 2s
+        sound:
+          - {kind: music, description: a cello, until: c, start: 1}
+          - kind: sfx
+            description: a door
+            until: b
+      - id: b
+        action: Two.
+        duration: 2s
+      - id: c
+        action: Three.
+        duration: 2s
+"""
+
+
+def test_removing_a_cue_key_from_a_flow_cue_keeps_the_rest_of_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text(CUES)
+    edit = SceneEdit(path)
+    edit.remove_cue_key("a", 0, "until")
+    assert changed_lines(CUES, edit.text) == (
+        ["          - {kind: music, description: a cello, until: c, start: 1}\n"],
+        ["          - {kind: music, description: a cello, start: 1}\n"],
+    )
+
+
+def test_removing_a_cue_key_from_a_block_cue_removes_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text(CUES)
+    edit = SceneEdit(path)
+    edit.remove_cue_key("a", 1, "until")
+    assert changed_lines(CUES, edit.text) == (["            until: b\n"], [])
+    assert edit.validate().shot("a").sound[1].kind == "sfx"
