@@ -16,11 +16,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     WithJsonSchema,
-    field_validator,
 )
 
 from previz.shotlist import vocabulary as vocab
-from previz.shotlist.shown import escape, shown
+from previz.shotlist.shown import shown
 from previz.shotlist.timing import DURATION_HELP, check_duration_syntax
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -61,7 +60,7 @@ def _not_blank(value: str) -> str:
 
 
 def control_character(value: object) -> str | None:
-    """The first control character in text (or in the text of a list or mapping), if any.
+    """The first control character in ``value`` if it is text, else None.
 
     Line breaks and tabs are text; NUL, escape, bell, bidi overrides and the like are not.
     """
@@ -69,10 +68,6 @@ def control_character(value: object) -> str | None:
         if value.isprintable() or value.replace("\n", "").replace("\t", "").isprintable():
             return None  # the usual case, checked in C; the scan below only names the culprit
         return next((c for c in value if _is_control(c)), None)
-    if isinstance(value, (list, tuple)):
-        return next(filter(None, map(control_character, value)), None)
-    if isinstance(value, dict):
-        return control_character([*map(str, value), *value.values()])
     return None
 
 
@@ -123,12 +118,3 @@ class Strict(BaseModel):
     """Base of every scene-format model: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-    @field_validator("*")
-    @classmethod
-    def _printable(cls, value: object) -> object:
-        """No field holds a control character (NUL, escape, a bidi override…)."""
-        control = control_character(value)
-        if control is not None:
-            raise ValueError(f"contains the control character {escape(control)}; delete it")
-        return value
