@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-BLOCKED_WORDS = ("moderation", "safety", "policy", "not allowed", "blocked")
+BLOCKED_WORDS = ("moderation", "safety", "policy", "blocked")
 """Words in a service's refusal or failure that mean its moderation refused the request."""
 
 # Failures before any byte of the request left: the service cannot have created anything.
