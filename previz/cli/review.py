@@ -30,11 +30,11 @@ def review(build_dir: Path) -> None:
 @click.argument("scene", type=SCENE)
 @click.option(
     "--out", "-o", type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV file to write (default: <scene>.shotlist.csv beside the scene; '-' for stdout).",
+    help="Write the CSV to this file instead of standard output.",
 )  # fmt: skip
 def shotlist(scene: Path, out: Path | None) -> None:
-    """Write the shot list as a CSV sheet for spreadsheets: one row per shot."""
-    if out is not None and str(out) == "-":
+    """The shot list as a CSV sheet for spreadsheets: one row per shot."""
+    if out is None or str(out) == "-":
         click.echo(shot_sheet(scene), nl=False)
         return
     console.print(f"shot list: {write_shot_sheet(scene, out)}", highlight=False, soft_wrap=True)

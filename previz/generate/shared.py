@@ -93,7 +93,12 @@ class SharedCache(Cache):
             if (entry.folder / _UNPUBLISHED).exists():
                 self._publish_remote(entry)
             return entry
-        entry = self._download(key)
+        try:
+            entry = self._download(key)
+        except CacheError:
+            raise
+        except Exception as error:  # the store went away mid-build: say so, never pay blindly
+            raise store_error(self.store.url, error) from error
         self._looked_up(key, "remote" if entry is not None else "miss")
         return entry
 

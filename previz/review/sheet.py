@@ -43,10 +43,8 @@ def shot_sheet(scene: str | Path) -> str:
     return buffer.getvalue()
 
 
-def write_shot_sheet(scene: str | Path, dest: Path | None = None) -> Path:
-    """Write the sheet to ``dest`` (default: ``<scene>.shotlist.csv`` beside the scene file)."""
-    path = Path(scene)
-    dest = dest or path.with_name(f"{path.stem}.shotlist.csv")
+def write_shot_sheet(scene: str | Path, dest: Path) -> Path:
+    """Write the sheet of ``scene`` to ``dest`` (atomically) and return ``dest``."""
     text = shot_sheet(scene)
     with replacing(dest) as temp:
         temp.write_bytes(text.encode("utf-8"))

@@ -8,7 +8,6 @@ import shutil
 import threading
 from pathlib import Path
 
-import boto3
 import pytest
 
 from previz.backends.base import RenderedMedia
@@ -17,6 +16,10 @@ from previz.generate import Provenance
 from previz.generate.shared import SharedCache, open_cache
 from previz.generate.store import open_store
 from tests.fakes.backend import make_tiny_clip
+
+NO_MOTO = "moto is not installed: pip install 'moto[server]' (a dev dependency of previz)"
+pytest.importorskip("moto", reason=NO_MOTO)
+boto3 = pytest.importorskip("boto3", reason=NO_MOTO)
 
 KEY = "v1-" + "cd" * 32
 PROVENANCE = Provenance(

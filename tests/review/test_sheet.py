@@ -55,16 +55,19 @@ def test_each_row_says_camera_length_cast_and_takes(sheet: Path) -> None:
     }  # fmt: skip
 
 
-def test_the_command_writes_beside_the_scene_by_default(review_project: Path) -> None:
+def test_the_command_writes_the_file_named_with_o(review_project: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["shotlist", str(review_project), "-o", str(tmp_path / "s.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(rows(tmp_path / "s.csv")) == 4
+
+
+def test_without_o_the_command_prints_the_sheet(review_project: Path) -> None:
     result = CliRunner().invoke(cli, ["shotlist", str(review_project)])
     assert result.exit_code == 0, result.output
-    written = review_project.with_name("scene.shotlist.csv")
-    assert len(rows(written)) == 4
-
-
-def test_the_command_prints_the_sheet_with_dash(review_project: Path) -> None:
-    result = CliRunner().invoke(cli, ["shotlist", str(review_project), "-o", "-"])
-    assert next(csv.reader(io.StringIO(result.output))) == list(COLUMNS)
+    header, *body = csv.reader(io.StringIO(result.output))
+    assert header == list(COLUMNS) and len(body) == 4
 
 
 def test_estimated_cost_is_every_take_at_list_price(write_scene, tmp_path: Path) -> None:
