@@ -312,6 +312,9 @@ def test_the_build_command_reports_a_blocked_shot_and_retries_it_only_when_asked
     first = runner.invoke(cli, build)
     assert first.exit_code == 1
     assert "blocked: s1 take 1 on openai" in first.output or "blocked: s2 take 1" in first.output
+    priced = runner.invoke(cli, ["cost", str(scene), "-b", "openai"]).output
+    assert "held: blocked" in priced and "total: $0.00" in priced  # a build would skip it
+    assert "held: blocked" in runner.invoke(cli, [*build, "--dry-run"]).output
     again = runner.invoke(cli, build)
     assert again.exit_code == 1 and "--retry-blocked" in again.output
     assert sora.created(sora.app) == 2  # one blocked, the other made once (cached since)
