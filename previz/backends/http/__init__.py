@@ -9,8 +9,9 @@
 Backends call these helpers; they never sleep or retry on their own — the runner does.
 """
 
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure
+from previz.backends.http.backend import Answer, HttpBackend
 from previz.backends.http.delivery import ClipProbe, download_clip, probe_clip, store_clip
+from previz.backends.http.failures import ServiceFailure
 from previz.backends.http.references import (
     REFERENCE_ORDER,
     choose_references,
