@@ -156,3 +156,13 @@ def test_a_screenplay_that_is_not_utf8_is_located(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {script}:1:9:"), result.output
     assert "UTF-8" in result.output
+
+
+def test_a_final_draft_scene_number_names_the_scene(tmp_path: Path) -> None:
+    script = tmp_path / "numbered.fdx"
+    script.write_text(
+        TINY_FDX.replace('Type="Scene Heading"', 'Type="Scene Heading" Number="12A"'),
+        encoding="utf-8",
+    )
+    scene = previz.load(script).source.scenes[0]
+    assert (scene.id, scene.number) == ("sc12a", "12A")
