@@ -311,7 +311,7 @@
   for (const form of document.querySelectorAll("form.shot-note")) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const shot = shots.find((s) => s.id === form.dataset.shot);
+      const shot = shots.find((s) => s.id === form.dataset.noteFor);
       const field = form.querySelector("textarea");
       addNote(shot.id, shot.frame, field.value);
       field.value = "";
