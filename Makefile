@@ -36,6 +36,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/compile.py
 	$(BIN)/python bench/animatic.py
+	$(BIN)/python bench/sequence.py
 	$(BIN)/python bench/runner.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/edit.py

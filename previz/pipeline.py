@@ -22,6 +22,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from previz.backends.animatic.fonts import TYPEFACE
 from previz.backends.base import Backend, Clip
 from previz.backends.options import OptionValues, check_cli_options, merge_options
 from previz.backends.registry import backend_class
@@ -350,6 +351,7 @@ def write_animatic(
         height=shotlist.height,
         fps=shotlist.rate,
         workdir=project_dir(shotlist) / ".previz" / "work" / "sequence",
+        font=TYPEFACE,  # record timecode burnt in beside each card's own counter
     )
 
 

@@ -10,6 +10,7 @@ the screenplay itself is the writer's and is never rewritten.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,8 +79,11 @@ def conform(
         edit.move_shot(move.shot_id, move.scene_id, after=move.after)
     cut_short = _cues_cut_short(edit)
     for change in plan.changes:
+        cue = re.fullmatch(r"sound (\d+) (start|end)", change.field)
         if change.field == "notes":
             edit.append_note(change.shot_id, str(change.value))
+        elif cue is not None:
+            edit.set_cue_key(change.shot_id, int(cue.group(1)) - 1, cue.group(2), change.value)
         else:
             edit.set_field(change.shot_id, change.field, change.value,
                            after=ANCHORS.get(change.field))  # fmt: skip

@@ -132,6 +132,22 @@ def _timing(
         text = frames_text(placed.clip_in, rate, shotlist.fps, like)
         old = frames_text(clip_in, rate, shotlist.fps, like)
         plan.changes.append(Change(shot.id, "clip_in", str(old), str(text), text))
+        _cues_follow(plan, shot, placed.clip_in - clip_in, rate, shotlist.fps)
+
+
+def _cues_follow(plan: ConformPlan, shot: Shot, trimmed: int, rate: Fraction, fps: float) -> None:
+    """A head trim of ``trimmed`` frames moves the shot's own cues that much earlier in the cut
+    (they stay where they were in the take); a cue the trim cut into now starts at the cut."""
+    for index, cue in enumerate(shot.sound):
+        for key, value in (("start", cue.start), ("end", cue.end)):
+            if value is None:
+                continue
+            frames = round(float(to_time(value, fps).value))
+            moved = max(0, frames - trimmed)
+            if moved != frames and (key == "start" or moved > 0):
+                old, text = (frames_text(n, rate, fps, value) for n in (frames, moved))
+                field = f"sound {index + 1} {key}"
+                plan.changes.append(Change(shot.id, field, str(old), str(text), text))
 
 
 def _take(

@@ -23,7 +23,7 @@ from previz.errors import MediaError
 from previz.media.encoding import CONTAINER_ARGS, PIX_FMT, SAMPLE_RATE, VIDEO_CODEC_ARGS
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
-from previz.timebase import rate_text
+from previz.timebase import rate_text, timecode
 
 SCHEME = "sequence-1"  # raise when the way parts are drawn or mixed changes
 BYTES_PER_SAMPLE = 8  # stereo 32-bit float
@@ -31,11 +31,13 @@ BYTES_PER_SAMPLE = 8  # stereo 32-bit float
 
 @dataclass(frozen=True)
 class Frame:
-    """The project's picture: size and exact rate."""
+    """The project's picture: size and exact rate, and the typeface record timecode is drawn in
+    (no burn-in without one)."""
 
     width: int
     height: int
     fps: Fraction
+    font: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class PicturePart:
     into: Source | None = None
     dissolve: bool = False
     shot_id: str = ""
+    record: int | None = None  # record frame (from 00:00:00:00) of the first frame: burnt in
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ def picture_key(part: PicturePart, frame: Frame) -> str:
     return _hash(
         {"frames": part.frames, "source": _identity(part.source), "into": _identity(part.into),
          "dissolve": part.dissolve, "size": [frame.width, frame.height],
+         "record": part.record if frame.font is not None else None,
          "rate": rate_text(frame.fps), "video": VIDEO_CODEC_ARGS}
     )  # fmt: skip
 
@@ -135,6 +139,9 @@ def encode_picture(part: PicturePart, dest: Path, frame: Frame, *, ffmpeg: Path)
         seconds = float(part.frames / frame.fps)
         graph.append(f"[v0][v1]xfade=transition=fade:duration={seconds:.6f}:offset=0[mix]")
         out = "[mix]"
+    if part.record is not None and frame.font is not None:
+        graph.append(f"{out}{_record_burn_in(part.record, frame)}[rec]")
+        out = "[rec]"
     with replacing(dest, shot_id=part.shot_id or None) as temp:
         run_ffmpeg(
             ["-y", *inputs, "-filter_complex", ";".join(graph), "-map", out,
@@ -144,6 +151,18 @@ def encode_picture(part: PicturePart, dest: Path, frame: Frame, *, ffmpeg: Path)
             shot_id=part.shot_id or None,
             dest=dest,
         )  # fmt: skip
+
+
+def _record_burn_in(record: int, frame: Frame) -> str:
+    """drawtext running the record timecode (non-drop) from ``record``, bottom left, boxed."""
+    start = timecode(record, frame.fps).replace(":", "\\:")
+    size = max(8, frame.height // 24)
+    font = str(frame.font).replace("\\", "/").replace("'", "")
+    return (
+        f"drawtext=fontfile='{font}':timecode='{start}':timecode_rate={rate_text(frame.fps)}:"
+        f"fontsize={size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={size // 4}:"
+        f"x={size // 2}:y=h-th-{size // 2}"
+    )
 
 
 def _mix_sound(part: SoundPart, dest: Path, *, ffmpeg: Path) -> None:

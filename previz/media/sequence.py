@@ -69,11 +69,15 @@ def build_sequence(
     height: int,
     fps: float | Fraction,
     workdir: Path,
+    font: Path | None = None,
 ) -> SequenceResult:
-    """Write ``dest`` from the parts, or leave it untouched when it already holds this cut."""
+    """Write ``dest`` from the parts, or leave it untouched when it already holds this cut.
+
+    With ``font``, each part burns in the record timecode of its frames (``PicturePart.record``).
+    """
     if not pictures or sum(p.frames for p in pictures) < 1:
         raise MediaError("nothing to join: the cut has no frames", path=dest)
-    frame = Frame(width, height, exact_rate(fps))
+    frame = Frame(width, height, exact_rate(fps), font)
     keys = [picture_key(part, frame) for part in pictures]
     sound_keys = [sound_key(part) for part in sounds]
     key = _product_key(keys, sound_keys, frame)

@@ -135,9 +135,9 @@ class PromptCompiler:
             "wardrobe": shot.wardrobe,
             "location": shot.location,
             "props": shot.props,
-            "sound": shot.sound,
-            "dialogue": [c for c in shot.sound if c.kind == "dialogue"],
-            "effects": [c for c in shot.sound if c.kind != "dialogue"],
+            "sound": shot.take_sound,  # timed in the take generated, which a head trim cuts into
+            "dialogue": [c for c in shot.take_sound if c.kind == "dialogue"],
+            "effects": [c for c in shot.take_sound if c.kind != "dialogue"],
             "backend": backend,
             "model": shot.model,
         }

@@ -81,19 +81,11 @@ class SceneEdit:
     def set_field(self, shot_id: str, field: str, value: Any, *, after: str | None = None) -> None:
         """Set a shot's ``field`` to a scalar ``value``; a new key goes after ``after`` (if the
         shot has it) or last, in the shot's own indentation and style."""
-        shot = self._shot(shot_id)
-        flow = bool(shot.mapping.flow_style)
-        found = lookup(shot.mapping, field)
-        if found is not None:
-            key, node = found
-            if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
-                text = render_scalar(value, style=node.style, flow=flow)
-                self._splice(node.start_mark.index, node.end_mark.index, text)
-            else:  # a block scalar or a collection becomes one scalar on the key's line
-                text = ": " + render_scalar(value, flow=flow)
-                self._splice(key.end_mark.index, content_end(node, self.text), text)
-            return
-        self._add_key(shot, field, render_scalar(value, flow=flow), after)
+        self._set(self._shot(shot_id).mapping, field, value, after)
+
+    def set_cue_key(self, shot_id: str, cue: int, key: str, value: Any) -> None:
+        """Set ``key`` of the shot's ``cue``-th sound cue (0-based) to a scalar ``value``."""
+        self._set(self._cue(shot_id, cue), key, value, None)
 
     def append_note(self, shot_id: str, note: str) -> None:
         """Add ``note`` as a new line of the shot's ``notes`` (creating the key if missing)."""
@@ -182,13 +174,8 @@ class SceneEdit:
 
     def remove_cue_key(self, shot_id: str, cue: int, key: str) -> None:
         """Remove ``key`` from the shot's ``cue``-th sound cue (its line, or its ``, key: v``)."""
-        shot = self._shot(shot_id)
-        sound = lookup(shot.mapping, "sound")
-        cues = sound[1] if sound is not None else None
-        if not isinstance(cues, SequenceNode) or not 0 <= cue < len(cues.value):
-            raise SceneError(f"shot '{shot_id}' has no sound cue {cue + 1}", path=self.path)
-        mapping = cues.value[cue]
-        found = lookup(mapping, key) if isinstance(mapping, MappingNode) else None
+        mapping = self._cue(shot_id, cue)
+        found = lookup(mapping, key)
         if found is None:
             return
         name, value = found
@@ -242,22 +229,47 @@ class SceneEdit:
         ids = [s.shot_id for s in shots]
         raise SceneError(f"no shot '{shot_id}'", path=self.path, hint=suggest(shot_id, ids, "shot"))
 
-    def _add_key(self, shot: ShotNode, field: str, value: str, after: str | None) -> None:
-        anchor = lookup(shot.mapping, after) if after else None
-        if shot.mapping.flow_style:
+    def _cue(self, shot_id: str, cue: int) -> MappingNode:
+        sound = lookup(self._shot(shot_id).mapping, "sound")
+        cues = sound[1] if sound is not None else None
+        if not isinstance(cues, SequenceNode) or not 0 <= cue < len(cues.value):
+            raise SceneError(f"shot '{shot_id}' has no sound cue {cue + 1}", path=self.path)
+        mapping = cues.value[cue]
+        if not isinstance(mapping, MappingNode):
+            raise SceneError(f"sound cue {cue + 1} of shot '{shot_id}' is not a mapping",
+                             path=self.path)  # fmt: skip
+        return mapping
+
+    def _set(self, mapping: MappingNode, field: str, value: Any, after: str | None) -> None:
+        flow = bool(mapping.flow_style)
+        found = lookup(mapping, field)
+        if found is not None:
+            key, node = found
+            if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
+                text = render_scalar(value, style=node.style, flow=flow)
+                self._splice(node.start_mark.index, node.end_mark.index, text)
+            else:  # a block scalar or a collection becomes one scalar on the key's line
+                text = ": " + render_scalar(value, flow=flow)
+                self._splice(key.end_mark.index, content_end(node, self.text), text)
+            return
+        self._add_key(mapping, field, render_scalar(value, flow=flow), after)
+
+    def _add_key(self, mapping: MappingNode, field: str, value: str, after: str | None) -> None:
+        anchor = lookup(mapping, after) if after else None
+        if mapping.flow_style:
             if anchor is not None:
                 at = content_end(anchor[1], self.text)
                 self._splice(at, at, f", {field}: {value}")
                 return
-            at = int(shot.mapping.end_mark.index) - 1  # the closing brace
+            at = int(mapping.end_mark.index) - 1  # the closing brace
             while self.text[at - 1] in " \t\r\n":
                 at -= 1
             sep = " " if self.text[at - 1] == "," else ", "
             self._splice(at, at, f"{sep}{field}: {value}")
             return
-        last = anchor[1] if anchor is not None else shot.mapping
+        last = anchor[1] if anchor is not None else mapping
         at = line_end(self.text, content_end(last, self.text) - 1)
-        line = " " * int(shot.mapping.start_mark.column) + f"{field}: {value}{self._newline}"
+        line = " " * int(mapping.start_mark.column) + f"{field}: {value}{self._newline}"
         if not self.text[:at].endswith("\n"):
             line = self._newline + line
         self._splice(at, at, line)

@@ -93,6 +93,18 @@ class ResolvedShot:
     def frames(self) -> int:
         return int(self.duration.value + 0.5)
 
+    @property
+    def take_sound(self) -> tuple[ResolvedCue, ...]:
+        """The cues on the take's clock: a head trim (``clip_in``) starts the cut that far into
+        the take, so what the cut hears at ``start`` the take holds at ``clip_in + start``."""
+        offset = round(float(self.clip_in.to_seconds()), 6)
+        if not offset:
+            return self.sound
+        return tuple(
+            replace(cue, start=round(cue.start + offset, 6), end=round(cue.end + offset, 6))
+            for cue in self.sound
+        )
+
 
 @dataclass(frozen=True)
 class ResolvedShotList:

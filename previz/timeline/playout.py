@@ -52,7 +52,9 @@ def playout(timeline: otio.schema.Timeline) -> Playout:
     fps = timeline_rate(timeline)
     track = _picture_track(timeline)
     spans, transitions = _spans(track, fps)
-    pictures = _pictures(spans, transitions)
+    start = timeline.global_start_time
+    first = frames_of(start, float(fps)) if start is not None else 0
+    pictures = _pictures(spans, transitions, first)
     frames = sum(span.frames for span in spans)
     audio = []
     for sound_track in timeline.tracks:
@@ -132,9 +134,10 @@ def _shifted(source: Source | None, by: int) -> Source | None:
 
 
 def _pictures(
-    spans: list[_Span], transitions: dict[int, tuple[int, int]]
+    spans: list[_Span], transitions: dict[int, tuple[int, int]], first: int
 ) -> tuple[PicturePart, ...]:
-    """Bodies between transitions, and one dissolve part over each transition."""
+    """Bodies between transitions, and one dissolve part over each transition; each knows the
+    record frame it starts at (``first`` is the timeline's start timecode in frames)."""
     parts: list[PicturePart] = []
     for index, span in enumerate(spans):
         _, after_cut = transitions.get(index, (0, 0))
@@ -149,13 +152,16 @@ def _pictures(
                     into=_shifted(span.source, -before),
                     dissolve=True,
                     shot_id=span.name,
+                    record=first + span.head - before,
                 )
             )
         body = span.frames - after_cut - before_cut
         if body < 0:
             raise TimelineError(f"the transitions around {span.name} overlap: it is too short")
         if body > 0:
-            parts.append(PicturePart(body, _shifted(span.source, after_cut), shot_id=span.name))
+            source = _shifted(span.source, after_cut)
+            record = first + span.head + after_cut
+            parts.append(PicturePart(body, source, shot_id=span.name, record=record))
     return tuple(parts)
 
 

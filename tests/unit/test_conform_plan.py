@@ -12,6 +12,7 @@ from previz.backends.base import Clip
 from previz.cli import cli
 from previz.conform import conform
 from previz.errors import TimelineError
+from previz.prompts import compile_shotlist
 from previz.shotlist.loader import load
 from previz.timeline import assemble, export_timeline
 
@@ -330,3 +331,19 @@ def test_the_cli_prints_each_change_as_old_to_new(tmp_path: Path) -> None:
     otio.adapters.write_to_file(timeline, str(tmp_path / "edited.otio"))
     result = CliRunner().invoke(cli, ["conform", str(tmp_path / "edited.otio"), str(scene)])
     assert "c  duration: 2s → 1.25s\n" in result.output
+
+
+def test_a_head_trim_moves_the_shots_cues_and_leaves_its_prompt_alone(tmp_path: Path) -> None:
+    scene, _ = built(tmp_path)
+    line = (
+        "action: Three.\n        sound:\n          - {kind: sfx, description: a bang, start: 1}\n"
+    )
+    scene.write_text(scene.read_text().replace("action: Three.\n", line))
+    _, timeline = built_from(scene, tmp_path)
+    before = {p.shot_id: p.text for p in compile_shotlist(load(scene), "veo")}
+    clip(timeline, "c").source_range = TR(RT(6, 24), RT(42, 24))
+    result = run(timeline, scene)
+    assert ("c", "sound 1 start", "1", "0.75") in rows(result)
+    assert "{kind: sfx, description: a bang, start: 0.75}" in scene.read_text()
+    after = {p.shot_id: p.text for p in compile_shotlist(load(scene), "veo")}
+    assert after["c"] == before["c"]  # the take still holds the bang 1 s in

@@ -151,3 +151,22 @@ def test_a_second_sequence_of_the_same_parts_encodes_nothing(
     other = build(tmp_path, sources, name="other.mp4")
     assert other.written and other.encoded == []
     assert read_product_key(other.path) == other.key
+
+
+def test_each_part_burns_in_the_record_timecode_of_its_frames(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    from previz.backends.animatic.fonts import TYPEFACE
+
+    def corner(record: int, name: str) -> list[tuple[int, int, int]]:
+        result = build_sequence(
+            [PicturePart(12, sources["red"], record=record)], [SoundPart(24_000)],
+            tmp_path / name, ffmpeg=find_ffmpeg(), width=160, height=90, fps=24,
+            workdir=tmp_path / "work", font=TYPEFACE,
+        )  # fmt: skip
+        image = extract_frame(result.path, 0.25).convert("RGB")
+        return [image.getpixel((x, y)) for x in range(2, 60, 2) for y in range(78, 88, 2)]
+
+    plain = extract_frame(sources["red"].path, 0.25).convert("RGB").getpixel((10, 84))
+    at_hour, later = corner(86_400, "a.mp4"), corner(86_400 + 3_000, "b.mp4")
+    assert plain not in at_hour[:3] and at_hour != later  # lettered, and by its own time

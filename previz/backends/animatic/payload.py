@@ -75,6 +75,6 @@ def animatic_payload(facts: ShotFacts) -> dict[str, Any]:
                 "cue_offset": c.cue_offset,
                 "cue_length": c.cue_length,
             }
-            for c in shot.sound
+            for c in shot.take_sound  # on the take's clock (after a head trim, clip_in later)
         ],
     }
