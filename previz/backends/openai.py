@@ -31,7 +31,8 @@ import httpx
 
 from previz.backends import http
 from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
+from previz.backends.http.backend import Answer, HttpBackend
+from previz.backends.http.failures import ServiceFailure, final_failure
 
 logger = logging.getLogger("previz.backends.openai")
 

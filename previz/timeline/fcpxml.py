@@ -14,7 +14,8 @@ writes the document itself, in the shape Final Cut and Resolve import:
 - sound clips carry their role (``audioRole``: dialogue, effects, music, with subroles);
 - ``library`` → ``event`` → ``project`` → ``sequence`` (timecode start, NDF) → ``spine``;
 - the top video track (the selected takes) is the primary storyline; dissolves are
-  ``transition`` elements between its clips; gaps are ``gap`` elements;
+  ``transition`` elements between its clips; gaps are ``gap`` elements; a fade in or out at
+  the storyline's start or end is a ``transition`` there (Final Cut's fade from/to black);
 - every other track is connected to the storyline *below* it (negative lanes): first the
   lower video tracks (alternate takes, hidden under the storyline), then the audio tracks;
 - clip markers stay on their clip; a timeline marker goes on the storyline item under it (FCP
@@ -36,6 +37,7 @@ from lxml import etree
 
 from previz.timebase import half_up
 from previz.timeline.facts import facts_json
+from previz.timeline.fades import is_black
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 
@@ -208,7 +210,10 @@ def _write_storyline(
     total: int,
 ) -> None:  # fmt: skip
     position = first
-    for item in track if track is not None else []:
+    items = list(track) if track is not None else []
+    for index, item in enumerate(items):
+        if is_black(item) and index in (0, len(items) - 1):
+            continue  # a fade at the storyline's ends is a transition there, as FCP writes it
         if isinstance(item, otio.schema.Transition):
             before = document.frames(item.in_offset)
             length = before + document.frames(item.out_offset)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import opentimelineio as otio
+import pytest
 from lxml import etree
 
+from previz.timebase import exact_rate
 from previz.timeline import fcpxml
 
 RATE = 24.0
@@ -75,3 +79,46 @@ def test_a_video_asset_says_it_has_sound_when_the_file_has_sound(tmp_path: Path)
     document = _document(tmp_path)
     assert _asset(document, "s1_t1.mp4").get("hasAudio") == "1"
     assert _asset(document, "s2_t1.mp4").get("hasAudio") is None
+
+
+@pytest.mark.parametrize("fps", [23.976, 24, 25, 29.97])
+def test_a_cut_with_fades_and_a_dissolve_is_valid_against_the_dtd(
+    fps: float, tmp_path: Path
+) -> None:
+    """Fades at the storyline's ends are transitions there, with no empty gap before them."""
+    xmllint = shutil.which("xmllint")
+    dtd = Path(__file__).resolve().parents[1] / "data" / "fcpxml-dtd" / "FCPXMLv1_8.dtd"
+    if xmllint is None or not dtd.exists():
+        pytest.skip("xmllint (apt: libxml2-utils) or the FCPXML DTD is missing")
+    rate = float(exact_rate(fps))
+    timeline = otio.schema.Timeline(
+        name="t", global_start_time=otio.opentime.from_timecode("01:00:00:00", rate)
+    )
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    step = otio.opentime.RationalTime
+
+    def edge(before: int, after: int) -> otio.schema.Transition:
+        return otio.schema.Transition(in_offset=step(before, rate), out_offset=step(after, rate))
+
+    track.extend([otio.schema.Gap(duration=step(0, rate)), edge(0, 6)])
+    for name in ("s1", "s2"):
+        clip = _clip(name, f"file:///m/{name}_t1.mp4")
+        clip.source_range = otio.opentime.TimeRange(step(0, rate), step(24, rate))
+        track.append(clip)
+        if name == "s1":
+            track.append(edge(0, 8))
+    track.extend([edge(6, 0), otio.schema.Gap(duration=step(0, rate))])
+    timeline.tracks.append(track)
+    path = tmp_path / "t.fcpxml"
+    fcpxml.write(timeline, path, width=160, height=90)
+    result = subprocess.run([xmllint, "--noout", "--dtdvalid", str(dtd), str(path)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    spine = etree.parse(str(path)).find(".//spine")
+    assert spine is not None and [e.tag for e in spine] == [
+        "transition",
+        "asset-clip",
+        "transition",
+        "asset-clip",
+        "transition",
+    ]
