@@ -140,8 +140,8 @@ class RunwayBackend(HttpBackend):
     key_hint = "create a key at dev.runwayml.com and export it as RUNWAYML_API_SECRET"
     base_url_var = "RUNWAYML_BASE_URL"
     default_base_url = "https://api.dev.runwayml.com"
+    # runwayml tasks.py: "do not expect updates more frequent than once every five seconds".
     poll_interval = 5.0
-    """Runway: "do not expect updates more frequent than once every five seconds" (tasks.py)."""
     statuses: ClassVar[Mapping[str, JobStatus]] = {
         "PENDING": JobStatus.QUEUED,
         "THROTTLED": JobStatus.QUEUED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,26 @@ def test_the_local_copy_size_takes_units() -> None:
 def test_a_local_copy_size_that_is_not_a_size_is_a_clear_error() -> None:
     with pytest.raises(CacheError, match="not a size"):
         copy_limit({"PREVIZ_CACHE_COPY_SIZE": "lots"})
+
+
+def test_a_build_whose_store_cannot_be_reached_stops_before_generating(
+    write_scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from previz.cli import cli
+    from tests.scene_text import MINIMAL
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    for name, value in {"AWS_ENDPOINT_URL": dead, "AWS_ACCESS_KEY_ID": "k",
+                        "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_EC2_METADATA_DISABLED": "true"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    scene = write_scene(MINIMAL)
+    result = CliRunner().invoke(cli, ["build", str(scene), "--cache-dir", "s3://team/cache"])
+    assert result.exit_code == 2
+    assert "cannot reach the cache s3://team/cache" in result.output
+    assert "AWS_ENDPOINT_URL" in result.output
+    assert not (tmp_path / "out").exists()

@@ -73,6 +73,7 @@ async def test_an_unknown_take_is_not_resubmitted_until_the_user_says_so(
     resubmitted = await project.run(jobs, remote, resubmit_unknown=True)
     assert resubmitted.ok
     assert submitted(remote) == ["1A", "1A"]  # asked for, and the first may be billed too
+    assert project.journal.spent() == pytest.approx(0.2)
 
 
 async def test_resubmitting_unknown_first_asks_the_service_again(
@@ -86,6 +87,7 @@ async def test_resubmitting_unknown_first_asks_the_service_again(
     remote.can_reconcile = True  # the service's job list has caught up
     report = await project.run(jobs, remote, resubmit_unknown=True)
     assert report.ok and submitted(remote) == ["1A"]
+    assert project.journal.spent() == pytest.approx(0.1)  # its price, counted once
 
 
 async def test_an_unknown_submission_counts_against_max_cost(project: Project, clip: Path) -> None:
