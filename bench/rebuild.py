@@ -5,7 +5,9 @@ default export) is built through the CLI (``python -m previz build``) four times
 project folder:
 
 1. first build — every shot rendered, the animatic joined, every export written;
-2. no-op rebuild — nothing changed;
+2. no-op rebuild — nothing changed (twice: the first no-op's run summary differs from the
+   first build's — "generated" became "cached" — so ``build.json`` and the review page that
+   shows it change once; the second shows the steady state);
 3. one-shot change — one shot's action edited (that shot renders again);
 4. one-character change — one character's description edited (a third of the shots render).
 
@@ -92,6 +94,7 @@ def main() -> int:
         steps = [
             ("first build", None),
             ("no-op rebuild", None),
+            ("no-op again", None),
             ("one-shot change", ("Beat 17 of the scene.", "Beat 17, played faster.")),
             ("one-character change", ("a boy in a yellow raincoat", "a boy in a red raincoat")),
         ]
