@@ -34,6 +34,7 @@ from previz.backends.base import Job
 from previz.errors import JobFailedError
 from previz.generate.cache import Cache, CachedClip
 from previz.generate.outcomes import Unknown
+from previz.generate.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,18 @@ class Team:
             self.store.swap(held.name, lease.to_bytes(), held.tag)
         except Exception as error:
             log.warning("cannot hand over the lease %s: %s (it expires)", held.name, error)
+
+
+def live_leases(store: Store, now: float | None = None) -> list[Lease]:
+    """The leases in ``store`` that have not expired: the takes being generated right now."""
+    moment = time.time() if now is None else now
+    found = []
+    for name in sorted(store.listing("leases/")):
+        stored = store.read(name)
+        lease = Lease.from_bytes(stored.data) if stored is not None else None
+        if lease is not None and lease.expires > moment:
+            found.append(lease)
+    return found
 
 
 def _alive(owner: str) -> bool:
