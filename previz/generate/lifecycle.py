@@ -225,7 +225,7 @@ class JobLifecycle:
             self.journal.failed(key, reason)
             self._log(job, key, attempt, 0.0, "failed", reason, True)
             self.journal.plan(key, job)
-            attempt.remote_id = None
+            attempt.remote_id, attempt.counted = None, False  # a new submission, a new bill
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     async def _submit(
@@ -314,7 +314,12 @@ class JobLifecycle:
         if lost is None and self.resubmit_unknown:
             self.journal.note(key, "resubmitted (--resubmit-unknown)")
             return None
-        what = str(lost.args[0]) if lost is not None and lost.args else "the run stopped first"
+        if lost is None:
+            what = "the run stopped first"
+        elif isinstance(lost, Timeout):
+            what = f"the take's {self.job_timeout:g}s timeout passed"
+        else:
+            what = str(lost.args[0]) if lost.args else type(lost).__name__
         raise Unknown(
             f"sent at {when(sent_at)} but no reply came ({what}) and {job.backend} cannot find "
             f"the job it may have made; it may be billed (${price:.2f}); not sent again — "

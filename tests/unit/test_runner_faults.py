@@ -269,3 +269,16 @@ async def test_a_key_refused_while_polling_keeps_the_job_and_stops_new_submissio
     assert {f.shot_id: f.state for f in report.failures} == {"1A": "failed", "1B": "not submitted"}
     assert state(project, "1A") is JobStatus.SUBMITTED  # paid for: the next run polls it
     assert (await project.run(jobs, remote)).ok and submitted(remote) == ["1A", "1B"]
+
+
+async def test_a_take_timing_out_mid_submission_is_held_unknown_not_resent(
+    project: Project, clip: Path
+) -> None:
+    slow = service(clip, project, can_reconcile=False, reply_delay=5.0)
+    jobs = jobs_for(["1A"], backend=slow.name)
+    report = await project.run(
+        jobs, slow, clock=time.monotonic, sleep=asyncio.sleep, job_timeout=0.1
+    )
+    [failure] = report.failures
+    assert failure.state == "unknown" and "0.1s timeout passed" in failure.reason
+    assert submitted(slow) == ["1A"]
