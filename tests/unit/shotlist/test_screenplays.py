@@ -172,3 +172,22 @@ def test_a_final_draft_scene_number_names_the_scene(tmp_path: Path) -> None:
 def test_the_title_page_reaches_the_timeline_metadata(crossing) -> None:
     page = project_facts(crossing, "01:00:00:00")["title_page"]
     assert page["author"] == "Marie Dupont" and page["draft_date"] == "12 March 2026"
+
+
+def test_a_final_draft_entity_is_never_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    script = tmp_path / "entity.fdx"
+    script.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret}">]>'
+        '<FinalDraft><Content><Paragraph Type="Action"><Text>A &e; B.</Text></Paragraph>'
+        "</Content></FinalDraft>",
+        encoding="utf-8",
+    )
+    assert "TOP SECRET" not in str(screenplay_to_data(script))
+
+
+def test_control_characters_in_a_screenplay_become_spaces(tmp_path: Path) -> None:
+    script = tmp_path / "converted.fountain"
+    script.write_text("INT. HALL - NIGHT\n\nShe\x0cwaits.\n", encoding="utf-8")
+    assert previz.load(script).shots[0].shot.action == "She waits."
