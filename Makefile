@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/edit.py
 	$(BIN)/python bench/review.py
+	$(BIN)/python bench/cache_remote.py
 
 clean:
 	rm -rf out .previz .pytest_cache .mypy_cache .ruff_cache

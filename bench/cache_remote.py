@@ -5,11 +5,14 @@ server (moto in server mode on 127.0.0.1, started here), then the runner plans a
 the step that finds every take in the cache — three ways, each in a fresh process state:
 
 1. baseline: the same takes in a plain local cache folder;
-2. cold: the shared store with an empty local copy (every take downloaded once);
-3. warm: the shared store with the local copy already filled (no download).
+2. cold, serial: the shared store with an empty local copy, each take downloaded when the plan
+   looks it up (what a build did before the prefetch);
+3. cold: the same, as a build does it: the missing takes prefetched 8 at a time, then planned;
+4. warm: the shared store with the local copy already filled (no download).
 
-Printed: seconds for each and the ratios cold/baseline, warm/baseline and cold/warm. Figures on
-a loaded two-core machine vary; compare ratios from one run, not seconds across runs.
+Printed: seconds for each (median of ``--repeat``) and the ratios to the baseline and
+cold/warm. Figures on a loaded two-core machine vary; compare ratios from one run, not seconds
+across runs.
 
     python bench/cache_remote.py [--shots 200] [--repeat 3]
 """
@@ -56,11 +59,17 @@ def publish(cache: Cache, jobs: list[Job], backend: FakeRemoteBackend, clip: Pat
     shutil.rmtree(work)
 
 
-def resolve(cache: Cache, jobs: list[Job], backend: FakeRemoteBackend, folder: Path) -> float:
-    """Seconds for the runner to plan ``jobs``: every one must be found in the cache."""
+def resolve(
+    cache: Cache, jobs: list[Job], backend: FakeRemoteBackend, folder: Path, prefetch: bool = True
+) -> float:
+    """Seconds for a build to find every take of ``jobs``: the prefetch the pipeline does (all
+    at once), then the runner's plan (one by one); every take must be found."""
+    backends = {backend.name: backend}
     with Journal(folder / f"journal-{uuid.uuid4().hex[:6]}.sqlite") as journal:
         start = time.perf_counter()
-        rows = plan_run(jobs, {backend.name: backend}, cache, journal)
+        if prefetch:
+            cache.prefetch(job_key(job, backends) for job in jobs)
+        rows = plan_run(jobs, backends, cache, journal)
         seconds = time.perf_counter() - start
     assert all(row.cached for row in rows), "a take was not found"
     return seconds
@@ -95,16 +104,21 @@ def main() -> None:
         baseline = best(args.repeat, lambda n: resolve(Cache(folder / "local"), jobs, backend,
                                                        folder))  # fmt: skip
 
-        def cold(n: int) -> float:
-            os.environ["PREVIZ_CACHE_COPY"] = str(folder / f"copy-cold-{n}")
-            return resolve(open_cache(folder, url), jobs, backend, folder)
+        def cold(n: int, prefetch: bool = True) -> float:
+            os.environ["PREVIZ_CACHE_COPY"] = str(folder / f"copy-cold-{n}-{prefetch}")
+            return resolve(open_cache(folder, url), jobs, backend, folder, prefetch)
 
+        serial_s = best(args.repeat, lambda n: cold(n, prefetch=False))
         cold_s = best(args.repeat, cold)
-        os.environ["PREVIZ_CACHE_COPY"] = str(folder / "copy-cold-0")  # filled by the cold run
+        os.environ["PREVIZ_CACHE_COPY"] = str(folder / "copy-cold-0-True")  # filled by cold()
         warm_s = best(args.repeat, lambda n: resolve(open_cache(folder, url), jobs, backend,
                                                      folder))  # fmt: skip
     print(f"baseline, local folder cache : {baseline:7.3f} s")
-    print(f"shared store, cold copy      : {cold_s:7.3f} s  ({cold_s / baseline:5.1f}x baseline)")
+    serial = serial_s / baseline
+    print(f"shared store, cold, serial   : {serial_s:7.3f} s  ({serial:5.1f}x baseline)"
+          "  (one take after another, no prefetch)")  # fmt: skip
+    print(f"shared store, cold copy      : {cold_s:7.3f} s  ({cold_s / baseline:5.1f}x baseline)"
+          "  (as a build: prefetched 8 at a time)")  # fmt: skip
     print(f"shared store, warm copy      : {warm_s:7.3f} s  ({warm_s / baseline:5.1f}x baseline)")
     print(f"cold / warm                  : {cold_s / warm_s:5.1f}x")
 

@@ -9,9 +9,11 @@ project folder:
 3. one-shot change — one shot's action edited (that shot renders again);
 4. one-character change — one character's description edited (a third of the shots render).
 
-Each is printed with its wall time, its ratio to the first build (measured in the same run),
-and the files in the output folder it rewrote (compared by inode, mtime and size). Also in the
-same run: the CLI's start-up (``python -m previz --help``), so a no-op's own cost shows apart
+Each is printed with its wall time and its CPU time (the build and every process it started:
+export workers, ffmpeg), each as a ratio to the first build measured in the same run, and the
+files in the output folder it rewrote (compared by inode, mtime and size). On a shared machine
+the CPU figures are the steadier ones (the in-process no-op's CPU is the parent's only). Also
+in the same run: the CLI's start-up (``python -m previz --help``), so a no-op's own cost shows apart
 from the interpreter importing the library, and a no-op through ``previz.build`` in-process.
 Targets (issue 15): no-op < 1 s with 0 files rewritten; one-shot change < 1 s plus that
 shot's render.
@@ -22,6 +24,7 @@ Usage: ``.venv/bin/python bench/rebuild.py [--shots 200] [--keep DIR]``
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -50,10 +53,14 @@ def rewritten(before: Snapshot, after: Snapshot) -> list[str]:
     return sorted(name for name, seen in after.items() if before.get(name) != seen)
 
 
-def timed(args: list[str], cwd: Path) -> float:
+def timed(args: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the command and every process it started."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - began
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def summary(names: list[str]) -> str:
@@ -81,36 +88,42 @@ def main() -> int:
         scene, out = root / "scene.yaml", root / "out"
         scene.write_text(rebuild_scene(args.shots), encoding="utf-8")
         build = [sys.executable, "-m", "previz", "build", str(scene), "--out", str(out)]
-        startup = timed([sys.executable, "-m", "previz", "--help"], root)
+        startup, startup_cpu = timed([sys.executable, "-m", "previz", "--help"], root)
         steps = [
             ("first build", None),
             ("no-op rebuild", None),
             ("one-shot change", ("Beat 17 of the scene.", "Beat 17, played faster.")),
             ("one-character change", ("a boy in a yellow raincoat", "a boy in a red raincoat")),
         ]
-        first = 0.0
+        first = first_cpu = 0.0
         print(f"{args.shots}-shot scene, animatic backend, every default export")
-        print(f"CLI start-up (python -m previz --help): {startup:6.2f} s")
+        print(
+            f"CLI start-up (python -m previz --help): {startup:6.2f} s wall, "
+            f"{startup_cpu:5.2f} s CPU"
+        )
         for label, edit in steps:
             if edit is not None:
                 scene.write_text(scene.read_text().replace(*edit), encoding="utf-8")
             before = snapshot(out) if out.exists() else {}
-            spent = timed(build, root)
-            first = first or spent
+            spent, cpu = timed(build, root)
+            first, first_cpu = first or spent, first_cpu or cpu
             changed = rewritten(before, snapshot(out))
             print(
-                f"{label:<21} {spent:7.2f} s  {spent / first:6.3f}x first build  "
+                f"{label:<21} {spent:7.2f} s wall {spent / first:6.3f}x, {cpu:7.2f} s CPU "
+                f"{cpu / first_cpu:6.3f}x first build  "
                 f"{len(changed):4d} file(s) rewritten: {summary(changed)}"
             )
         import previz  # in-process: no interpreter start-up, no imports
 
         before = snapshot(out)
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         previz.build(scene, out=out)
-        spent = time.perf_counter() - began
+        spent, cpu = time.perf_counter() - began, time.process_time() - cpu_began
         changed = rewritten(before, snapshot(out))
         print(
-            f"{'no-op, in-process':<21} {spent:7.2f} s  {spent / first:6.3f}x first build  "
+            f"{'no-op, in-process':<21} {spent:7.2f} s wall {spent / first:6.3f}x, "
+            f"{cpu:7.2f} s CPU "
+            f"{cpu / first_cpu:6.3f}x first build  "
             f"{len(changed):4d} file(s) rewritten: {summary(changed)}"
         )
     return 0

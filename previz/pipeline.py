@@ -39,6 +39,7 @@ from previz.generate import (
     RunProgress,
     RunReport,
     estimate_cost,
+    job_key,
     run_jobs,
 )
 from previz.generate import lock as build_lock
@@ -151,6 +152,7 @@ async def abuild(
     jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
     state = root / ".previz"
     cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
+    cache.prefetch(job_key(job, instances) for job in jobs)  # a shared store: all at once
     pins = TakePins(root / ".previz" / "takes.json")
     jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:

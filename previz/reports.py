@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from previz.backends.options import OptionValues
-from previz.generate import CostEstimate, Generation, Journal, estimate_cost
+from previz.generate import CostEstimate, Generation, JobCost, Journal, estimate_cost
 from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
@@ -35,7 +35,22 @@ def estimate(
     result = estimate_cost(reuse_cached_takes(planned, backends, cache, pins), backends, cache)
     reused = tuple(row for row, job in zip(result.jobs, planned, strict=True)
                    if row.job != job)  # fmt: skip
-    return dataclasses.replace(result, reused=reused)
+    return dataclasses.replace(result, reused=reused, jobs=_held(result.jobs, shotlist))
+
+
+def _held(rows: tuple[JobCost, ...], shotlist: ResolvedShotList) -> tuple[JobCost, ...]:
+    """Rows the journal holds (unknown, blocked, expired) marked so: a build skips them."""
+    path = project_dir(shotlist) / ".previz" / "journal.sqlite"
+    if not path.exists():
+        return rows
+    with Journal(path) as journal:
+        records = {row.key: journal.record(row.key) for row in rows if not row.cached}
+    return tuple(
+        dataclasses.replace(row, held=record.state.value)
+        if (record := records.get(row.key)) is not None and record.held
+        else row
+        for row in rows
+    )
 
 
 def generation_log(

@@ -104,8 +104,10 @@ class Reference:
 class Job:
     """One clip to generate: a shot's take, resolved for one backend and model.
 
-    ``payload`` holds the backend-specific resolved inputs that change the output (the animatic
-    renders its card from it; cloud backends keep seed, negative prompt, aspect there). The cache
+    ``payload`` holds the backend-specific resolved inputs that change the output, built by
+    :meth:`Backend.payload` from the planner's :class:`~previz.backends.payload.ShotFacts` (the
+    animatic renders its card from it; cloud backends keep seed, negative prompt, aspect there),
+    plus ``options``: the backend's declared options set away from their defaults. The cache
     key (:func:`previz.generate.cache_key`) holds what changes the output: prompt, template
     hash, backend and its version, model, payload, seconds, size, fps, take and the references'
     content hashes. ``shot_id``, ``shot_seconds``, ``clip_in``, ``scene_id`` and ``label`` stay

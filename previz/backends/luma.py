@@ -38,7 +38,8 @@ from pydantic import Field
 
 from previz.backends.base import BackendOptions, Capabilities, Job, JobStatus, Reference
 from previz.backends.http import choose_references, log_dropped
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, blocked_failure
+from previz.backends.http.backend import Answer, HttpBackend
+from previz.backends.http.failures import ServiceFailure, blocked_failure
 from previz.errors import BackendError
 
 logger = logging.getLogger("previz.backends.luma")

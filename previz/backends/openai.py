@@ -31,7 +31,8 @@ import httpx
 
 from previz.backends import http
 from previz.backends.base import Capabilities, Job, JobStatus, JobUpdate
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
+from previz.backends.http.backend import Answer, HttpBackend
+from previz.backends.http.failures import ServiceFailure, final_failure
 
 logger = logging.getLogger("previz.backends.openai")
 
@@ -52,6 +53,9 @@ SERVICE_SIDE_FAILURES = (
     "video_generation_failed",
 )
 REFERENCE_ROLES = ("first_frame", "character")
+# The variable that holds the credential (what `previz backends` reports); openai-python also
+# reads OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID, and so does this backend.
+CREDENTIAL_VARS = ("OPENAI_API_KEY",)
 
 
 def model_family(model: str) -> str:
@@ -67,20 +71,16 @@ class OpenAIVideosBackend(HttpBackend):
     default_model = "sora-2"
     models = ("sora-2", "sora-2-pro")
     service = "OpenAI"
-    # The variable that holds the credential (what `previz backends` reports); openai-python
-    # also reads OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID, and so does this backend.
-    key_vars = ("OPENAI_API_KEY",)
+    key_vars = CREDENTIAL_VARS
     key_hint = "set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible gateway)"
     base_url_var = "OPENAI_BASE_URL"
     default_base_url = "https://api.openai.com/v1"
     poll_interval = 1.0
     """openai-python's ``videos.poll`` waits ``openai-poll-after-ms``, else 1,000 ms."""
     statuses: ClassVar[Mapping[str, JobStatus]] = {
-        "queued": JobStatus.QUEUED,
-        "in_progress": JobStatus.RUNNING,
-        "completed": JobStatus.SUCCEEDED,
-        "failed": JobStatus.FAILED,
-    }
+        "queued": JobStatus.QUEUED, "in_progress": JobStatus.RUNNING,
+        "completed": JobStatus.SUCCEEDED, "failed": JobStatus.FAILED,
+    }  # fmt: skip
 
     def __init__(self, *, model: str | None = None, **setup: Any) -> None:
         super().__init__(**setup)

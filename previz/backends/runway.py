@@ -37,7 +37,8 @@ from previz.backends.base import (
     Reference,
 )
 from previz.backends.http import choose_references, log_dropped, reference_image
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure, final_failure
+from previz.backends.http.backend import Answer, HttpBackend
+from previz.backends.http.failures import ServiceFailure, final_failure
 from previz.errors import BackendError, PromptTooLongError
 
 logger = logging.getLogger("previz.backends.runway")
@@ -77,7 +78,9 @@ class RunwayModel:
 
 # Credits per second from Runway's published API reference (skill "api-reference", 2026):
 # gen4.5 12, gen4_turbo 5, veo3.1 20 (40 with audio), veo3.1_fast 10 (15 with audio); one credit
-# is $0.01 [secondary: the published skill, not a price list previz could verify].
+# is $0.01 (also toolcolumn.com "Runway web credits vs API pricing", May 2026) [secondary: not a
+# price list previz could read at the source; one third party (modelslab, 2026) quotes gen4.5 at
+# ~25 credits/s, so gen4.5 may be underpriced here — checked 2026-11-30, left at the reference].
 MODELS: dict[str, RunwayModel] = {
     "gen4.5": RunwayModel(
         "gen4.5", tuple(range(2, 11)), _GEN4_RATIOS, ("1280:720", "720:1280"),
@@ -137,8 +140,8 @@ class RunwayBackend(HttpBackend):
     key_hint = "create a key at dev.runwayml.com and export it as RUNWAYML_API_SECRET"
     base_url_var = "RUNWAYML_BASE_URL"
     default_base_url = "https://api.dev.runwayml.com"
+    # runwayml tasks.py: "do not expect updates more frequent than once every five seconds".
     poll_interval = 5.0
-    """Runway: "do not expect updates more frequent than once every five seconds" (tasks.py)."""
     statuses: ClassVar[Mapping[str, JobStatus]] = {
         "PENDING": JobStatus.QUEUED,
         "THROTTLED": JobStatus.QUEUED,

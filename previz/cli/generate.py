@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from previz.backends.base import Backend, Capabilities, Job
+from previz.backends.base import Backend, Capabilities, Job, JobStatus
 from previz.backends.options import describe
 from previz.backends.registry import backend_class, backend_names
 from previz.cli.app import cli, console, err_console
@@ -21,6 +21,7 @@ from previz.cli.logview import print_log
 from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
+from previz.generate.journal import HELD
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
 from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
@@ -133,8 +134,10 @@ def build(
         sys.exit(1)
 
 
-def _jobs_table(rows: list[tuple[Job, bool, float]], title: str | None = None) -> Table:
-    """One line per take: what would be generated, on what, for how long, at what cost."""
+def _jobs_table(rows: list[tuple[Job, bool | str, float]], title: str | None = None) -> Table:
+    """One line per take: what would be generated, on what, for how long, at what cost.
+
+    The ``cached`` column says "yes", "no", or the journal state that holds the take."""
     table = Table(title=title)
     for column in ("shot", "take", "backend", "model", "seconds", "cached", "cost"):
         table.add_column(column)
@@ -145,19 +148,27 @@ def _jobs_table(rows: list[tuple[Job, bool, float]], title: str | None = None) -
             job.backend,
             job.model,
             f"{job.seconds:g}",
-            "yes" if cached else "no",
+            cached if isinstance(cached, str) else ("yes" if cached else "no"),
             f"${cost:.2f}",
         )
     return table
+
+
+def _held_label(cached: bool, cost: float, state: JobStatus | None) -> bool | str:
+    """A dry-run row's ``cached`` cell: held takes (skipped, so free) say which state holds them."""
+    if not cached and cost == 0.0 and state in HELD:
+        return f"held: {state.value}"
+    return cached
 
 
 def _report(result: BuildResult) -> None:
     report = result.report
     if report.dry_run:
         table = _jobs_table(
-            [(row.job, row.cached, row.cost) for row in report.plan],
+            [(row.job, _held_label(row.cached, row.cost, row.journal_state), row.cost)
+             for row in report.plan],
             title="dry run: nothing was submitted",
-        )
+        )  # fmt: skip
         console.print(table)
         console.print(f"estimated spend: ${report.estimated_cost:.2f}")
         return
@@ -202,7 +213,10 @@ def cost(
     """Estimate what building a scene would spend (cached takes cost nothing)."""
     options = parse_cli_options(option_pairs)
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir, options=options)
-    table = _jobs_table([(row.job, row.cached, row.cost) for row in result.jobs])
+    table = _jobs_table(
+        [(row.job, f"held: {row.held}" if row.held else row.cached, row.cost)
+         for row in result.jobs]
+    )  # fmt: skip
     console.print(table)
     for row in result.reused:
         console.print(

@@ -15,6 +15,7 @@ from previz.generate.progress import RichProgress, RunProgress, SilentProgress
 from previz.generate.report import JobFailure, PlanRow, RunReport
 from previz.generate.retry import RetryPolicy
 from previz.generate.runner import plan_run, run_jobs, to_clip
+from previz.generate.shared import SharedCache, open_cache
 
 __all__ = [
     "Cache",
@@ -33,11 +34,13 @@ __all__ = [
     "RichProgress",
     "RunProgress",
     "RunReport",
+    "SharedCache",
     "SilentProgress",
     "cache_key",
     "cache_root",
     "estimate_cost",
     "job_key",
+    "open_cache",
     "plan_run",
     "run_jobs",
     "to_clip",

@@ -170,6 +170,11 @@ class Cache:
         self._looked_up(key, "hit" if entry is not None else "miss")
         return entry
 
+    def prefetch(self, keys: Iterable[str]) -> int:
+        """Bring the entries of ``keys`` close before a run looks them up one by one (a local
+        folder has nothing to fetch; a shared store copies them, several at once)."""
+        return 0
+
     def peek(self, key: str) -> CachedClip | None:
         """:meth:`get` that does not count as a lookup (for probing keys a run may not use)."""
         had = key in self.lookups

@@ -24,11 +24,12 @@ class JobCost:
     key: str
     cached: bool
     price: float  # what generating it would cost, cached or not
+    held: str | None = None  # a journal state a build leaves alone: unknown, blocked, expired
 
     @property
     def cost(self) -> float:
-        """What this run will spend on it: nothing when cached."""
-        return 0.0 if self.cached else self.price
+        """What this run will spend on it: nothing when cached or held."""
+        return 0.0 if self.cached or self.held else self.price
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -65,6 +67,7 @@ class SharedCache(Cache):
         self.copy_bytes = copy_bytes
         self._copy_used: int | None = None
         self._downloaded: set[str] = set()  # fetched by this process (a peek, then a get)
+        self._lock = threading.Lock()  # prefetch downloads in threads
         if not store.atomic:
             log.warning(
                 "%s has no conditional writes: two machines may both pay for one take", store.url
@@ -90,7 +93,12 @@ class SharedCache(Cache):
             if (entry.folder / _UNPUBLISHED).exists():
                 self._publish_remote(entry)
             return entry
-        entry = self._download(key)
+        try:
+            entry = self._download(key)
+        except CacheError:
+            raise
+        except Exception as error:  # the store went away mid-build: say so, never pay blindly
+            raise store_error(self.store.url, error) from error
         self._looked_up(key, "remote" if entry is not None else "miss")
         return entry
 
@@ -107,6 +115,15 @@ class SharedCache(Cache):
         self._grew(entry)
         (entry.folder / _UNPUBLISHED).touch()
         return self._publish_remote(entry)
+
+    def prefetch(self, keys: Iterable[str], workers: int = 8) -> int:
+        """Copy the entries of ``keys`` that the store has and the local copy lacks, ``workers``
+        at a time (a build calls this once before planning); returns how many were copied."""
+        missing = [key for key in dict.fromkeys(keys) if self._local(key) is None]
+        if not missing:
+            return 0
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return sum(entry is not None for entry in pool.map(self._download, missing))
 
     def remove(self, key: str) -> bool:
         """Delete the entry from the store (record first) and from the local copy."""
@@ -262,6 +279,10 @@ class SharedCache(Cache):
 
     def _grew(self, entry: CachedClip) -> None:
         """Account for a new entry in the copy; evict least recently used ones over the bound."""
+        with self._lock:
+            self._evict_over_bound(entry)
+
+    def _evict_over_bound(self, entry: CachedClip) -> None:
         if self._copy_used is None:
             self._copy_used = super().size()
         else:

@@ -212,10 +212,13 @@ class S3Store(Store):
 
     def check(self) -> None:
         bucket = self.root.split("/", 1)[0]
+        retries, self.fs.retries = self.fs.retries, 1  # a dead endpoint answers now, not in 10 s
         try:
             self.fs.call_s3("head_bucket", Bucket=bucket)
         except Exception as error:
             raise store_error(self.url, error) from None
+        finally:
+            self.fs.retries = retries
         super().check()
 
 
@@ -286,7 +289,12 @@ def open_store(url: str) -> Store:
     if not is_remote(url):
         return FolderStore(local_path(url))
     try:
-        fs, root = fsspec.url_to_fs(url, skip_instance_cache=True)
+        options: dict[str, Any] = {"skip_instance_cache": True}
+        if url.split("://", 1)[0].lower() in ("s3", "s3a"):
+            # s3fs retries failed calls itself; botocore's own 5 attempts on top of that would
+            # make a dead endpoint take a minute to report.
+            options["config_kwargs"] = {"retries": {"max_attempts": 2, "mode": "standard"}}
+        fs, root = fsspec.url_to_fs(url, **options)
     except (ValueError, ImportError) as error:
         raise store_error(public_url(url), error) from None
     if not root or root == "/":

@@ -13,7 +13,9 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, meta
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, meta
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from previz.prompts import phrases
@@ -24,6 +26,22 @@ def package_templates() -> Path:
     here = Path(__file__).resolve().parent.parent
     installed = here / "_templates"
     return installed if installed.is_dir() else here.parent / "templates"
+
+
+class _Template(Template):
+    """A template whose ``{% from ... import %}`` reuses the imported module when it can.
+
+    On every import (six per prompt) Jinja works out which of the importing context's globals
+    the imported template lacks, through a Python-level set difference over a ``ChainMap``.
+    Here every template is loaded with the environment's globals and none of its own, so that
+    difference is empty; checking it against the environment's plain dict (in C) first keeps
+    Jinja's behaviour — its own path still runs whenever a context does bring new globals.
+    """
+
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        if ctx is not None and not ctx.globals_keys.issubset(self.environment.globals):
+            return super()._get_default_module(ctx)
+        return super()._get_default_module(None)
 
 
 def make_environment(project_templates: Path | None = None) -> SandboxedEnvironment:
@@ -38,6 +56,7 @@ def make_environment(project_templates: Path | None = None) -> SandboxedEnvironm
         autoescape=False,
         auto_reload=False,  # one environment per compile run: no stat() per template lookup
     )
+    env.template_class = _Template
     env.filters.update(
         size=phrases.size_phrase,
         angle=phrases.angle_phrase,

@@ -123,7 +123,8 @@ def breakdown(script: Script, path: Path) -> dict[str, Any]:
     for element in script.elements:  # meet the cast first, so actions before a line list them
         if isinstance(element, Speech):
             for line in element.lines:
-                book.speaker(line.cue)
+                if line.cue.strip("@^ "):
+                    book.speaker(line.cue)
     for element in script.elements:
         _read(book, element)
     if not any(scene["shots"] for scene in book.scenes):
@@ -193,6 +194,8 @@ def _speech(book: _Breakdown, speech: Speech) -> None:
     """A speech: a close shot of whoever speaks on screen; off-screen lines play over the last."""
     lines = []
     for line in speech.lines:
+        if not line.cue.strip("@^ "):
+            continue  # a cue with no name: nobody to give the line to
         speaker, mode = book.speaker(line.cue)
         words = " ".join(line.words.split())
         if words:

@@ -8,15 +8,16 @@ path instead.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import opentimelineio as otio
 from PIL import Image, UnidentifiedImageError
 
+from previz.shotlist.fields import control_character
 from previz.shotlist.models import ShotList
-from previz.shotlist.shown import shown
+from previz.shotlist.shown import escape, shown
 from previz.shotlist.timing import otio_rate, timecode_frames
 
 Loc = tuple[str | int, ...]
@@ -40,6 +41,29 @@ def suggest(value: str, choices: Iterable[str], kind: str) -> str:
     if close:
         return f"did you mean '{close[0]}'? {kind}s defined: {', '.join(options) or 'none'}"
     return f"{kind}s defined: {', '.join(options) or 'none'}; add it under '{kind}s:' first"
+
+
+def check_text(data: object, loc: Loc = ()) -> list[Problem]:
+    """Text holding a control character (NUL, escape, a bidi override…), anywhere in the data."""
+    if isinstance(data, str):
+        control = control_character(data)
+        if control is None:
+            return []
+        return [
+            Problem(
+                loc,
+                f"contains the control character {escape(control)}",
+                "delete it; in double quotes, escapes like \\0 or \\u202e write such characters",
+            )
+        ]
+    if isinstance(data, Mapping):
+        found = []
+        for key, value in data.items():
+            found += check_text(key, (*loc, str(key))) + check_text(value, (*loc, str(key)))
+        return found
+    if isinstance(data, (list, tuple)):
+        return [p for i, item in enumerate(data) for p in check_text(item, (*loc, i))]
+    return []
 
 
 def check_ids(shotlist: ShotList) -> list[Problem]:

@@ -306,6 +306,10 @@ def select_take(path: Path, shot_id: str, take: int) -> None:
     edit = SceneEdit(path)
     shotlist = load(path)
     shot_ids = [s.id for s in shotlist.shots]
+    omitted = [s.id for scene in shotlist.source.scenes for s in scene.shots if s.omit]
+    if shot_id in omitted:
+        raise SceneError(f"shot '{shot_id}' is omitted from the cut", path=path, shot_id=shot_id,
+                         hint="remove its 'omit: true' first to bring it back")  # fmt: skip
     if shot_id not in shot_ids:
         raise SceneError(f"no shot '{shot_id}'", path=path, hint=suggest(shot_id, shot_ids, "shot"))
     takes = shotlist.shot(shot_id).takes

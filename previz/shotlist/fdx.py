@@ -26,6 +26,7 @@ from previz.shotlist.script import (
     Speech,
     Synopsis,
     TransitionText,
+    printable,
 )
 
 SUFFIXES = (".fdx",)
@@ -99,7 +100,7 @@ def _parse(path: Path) -> etree._Element:
 def _text(paragraph: etree._Element) -> str:
     """The paragraph's own text runs joined (styled runs are separate ``<Text>`` elements)."""
     runs = ("".join(str(part) for part in t.itertext()) for t in paragraph.iterfind("Text"))
-    return " ".join("".join(runs).split())
+    return " ".join(printable("".join(runs)).split())
 
 
 def _line_of(element: etree._Element) -> int | None:

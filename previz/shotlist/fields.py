@@ -10,10 +10,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    WithJsonSchema,
+)
 
 from previz.shotlist import vocabulary as vocab
-from previz.shotlist.shown import escape, shown
+from previz.shotlist.shown import shown
 from previz.shotlist.timing import DURATION_HELP, check_duration_syntax
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -50,11 +56,34 @@ def _vocab_schema(vocabulary: vocab.Vocabulary) -> WithJsonSchema:
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("is empty; write some text (spaces alone do not count)")
-    if value.replace("\n", "").replace("\t", "").isprintable():
-        return value  # the usual case, checked in C; the scan below only names the culprit
-    control = next((c for c in value if not c.isprintable() and c not in "\n\t"), None)
-    if control is not None:
-        raise ValueError(f"contains the control character {escape(control)}; delete it")
+    return value
+
+
+def control_character(value: object) -> str | None:
+    """The first control character in ``value`` if it is text, else None.
+
+    Line breaks and tabs are text; NUL, escape, bell, bidi overrides and the like are not.
+    """
+    if isinstance(value, str):
+        if value.isprintable() or value.replace("\n", "").replace("\t", "").isprintable():
+            return None  # the usual case, checked in C; the scan below only names the culprit
+        return next((c for c in value if _is_control(c)), None)
+    return None
+
+
+def _is_control(char: str) -> bool:
+    """C0/C1 controls other than line break and tab, and the bidi overrides that reorder text."""
+    code = ord(char)
+    if char in "\n\t":
+        return False
+    return (
+        code < 0x20 or 0x7F <= code < 0xA0 or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+    )
+
+
+def _no_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"a duration cannot be true/false; {DURATION_HELP}")
     return value
 
 
@@ -63,6 +92,7 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 """Text that must say something: an empty or all-space value is an error."""
 Duration = Annotated[
     float | int | str,
+    BeforeValidator(_no_bool),
     AfterValidator(check_duration_syntax),
     WithJsonSchema(
         {

@@ -26,6 +26,7 @@ from previz.shotlist.script import (
     Synopsis,
     TransitionText,
     looks_like_heading,
+    printable,
 )
 
 SUFFIXES = (".fountain", ".spmd")
@@ -33,7 +34,7 @@ SUFFIXES = (".fountain", ".spmd")
 
 def read_fountain(path: Path) -> Script:
     """The title page and elements of a Fountain screenplay."""
-    text = read_text(path, "screenplay")
+    text = printable(read_text(path, "screenplay"))
     screenplay = parse(io.StringIO(text))
     title_page = {
         key: " ".join(str(v) for v in values) for key, values in screenplay.title_page.items()

@@ -19,14 +19,21 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from previz.backends.options import check_backend_options
 from previz.errors import SceneError, SceneErrors
-from previz.shotlist.checks import Loc, Problem, check_ids, check_project, check_references
+from previz.shotlist.checks import (
+    Loc,
+    Problem,
+    check_ids,
+    check_project,
+    check_references,
+    check_text,
+)
 from previz.shotlist.models import SCHEMA_VERSION, ShotList
 from previz.shotlist.parsing import parse_fast, parse_located, read_text, too_deep
 from previz.shotlist.resolve import ResolvedShotList, ResolveError, resolve
 from previz.shotlist.schema_errors import problems_from_validation
 from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
 from previz.shotlist.screenplay import screenplay_to_data
-from previz.shotlist.shown import escape, shorten
+from previz.shotlist.shown import escape, shorten, shown
 
 __all__ = [
     "format_loc",
@@ -51,7 +58,8 @@ def load(path: str | Path) -> ResolvedShotList:
     text = read_text(path)
     try:
         data = parse_fast(text, path)
-        return from_data(data, path=path, located=lambda: parse_located(text, path))
+        located = lambda: parse_located(text, path)  # noqa: E731
+        return from_data(data, path=path, located=located, check_controls="\\" in text)
     except RecursionError:  # pydantic or ruamel on nesting libyaml could still read
         raise too_deep(text, path) from None
 
@@ -67,10 +75,13 @@ def from_data(
     path: Path | None = None,
     base_dir: Path | None = None,
     located: Callable[[], Any] | None = None,
+    check_controls: bool = True,
 ) -> ResolvedShotList:
     """Validate and resolve parsed data (from YAML or the Python builder).
 
     ``located`` re-parses the source with positions; it is called only to report problems.
+    ``check_controls=False`` skips the search for control characters in text: YAML refuses raw
+    ones, so a file without a backslash escape cannot hold any.
     """
     base = (base_dir or (path.parent if path else Path.cwd())).resolve()
 
@@ -85,12 +96,15 @@ def from_data(
             column=1,
             hint="start from 'previz init' or scenes/ for an example",
         )
-    if "schema_version" in data and data["schema_version"] != SCHEMA_VERSION:
+    if check_controls and (problems := check_text(data)):
+        fail(problems)
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if type(version) is not int or version != SCHEMA_VERSION:
         fail(
             [
                 Problem(
                     ("schema_version",),
-                    f"schema_version {data['schema_version']!r} is not supported",
+                    f"schema_version {shown(version)} is not supported",
                     f"this previz reads schema_version {SCHEMA_VERSION}",
                 )
             ]

@@ -398,7 +398,7 @@ class Project(Strict):
         text = {"1.77": "1.78", "2.4": "2.39", "1.3": "1.33"}.get(text, text)
         if text not in vocab.ASPECTS:
             raise ValueError(
-                f"aspect '{value}' is not supported; use one of " + ", ".join(vocab.ASPECTS)
+                f"aspect {shown(value)} is not supported; use one of " + ", ".join(vocab.ASPECTS)
             )
         return text
 
@@ -407,6 +407,8 @@ class Project(Strict):
     def _resolution(cls, value: object) -> str | None:
         if value is None:
             return None
+        if not isinstance(value, (str, int, float)):
+            raise ValueError(f"resolution must be WIDTHxHEIGHT text, not {shown(value)}")
         if not isinstance(value, str):  # 0x0 or 0x10 unquoted is a YAML hex number
             raise ValueError(
                 f"resolution was read as the number {shown(value)}; write WIDTHxHEIGHT in "

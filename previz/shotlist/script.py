@@ -89,6 +89,14 @@ class Script:
 _HEADING = re.compile(r"^\s*(INT|EXT|EST|INT\.?/EXT|EXT\.?/INT|I/E)[.\s]", re.I)
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text with control characters (a form feed from a PDF conversion, a NUL) made spaces."""
+    return _CONTROLS.sub(" ", text)
+
+
 def looks_like_heading(text: str) -> bool:
     """``EXT. BRICK'S PATIO - DAY``: a line a reader takes for a scene heading."""
     return bool(_HEADING.match(text)) and text.strip() == text.strip().upper()

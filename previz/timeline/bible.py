@@ -22,9 +22,12 @@ from previz.timeline.take import Take
 
 
 def project_facts(shotlist: ResolvedShotList, start_timecode: str) -> dict[str, Any]:
-    """The project as the timeline records it: title, exact rate, frame size, style."""
+    """The project as the timeline records it: title, exact rate, frame size, style, and the
+    screenplay's title page (credit, author, draft date…) when the scene has one."""
     project = shotlist.project
     style = project.style.model_dump(mode="json", exclude_none=True) if project.style else {}
+    page = project.title_page
+    extra = {"title_page": page.model_dump(mode="json", exclude_none=True)} if page else {}
     return {
         "title": project.title,
         "fps": project.fps,
@@ -36,6 +39,7 @@ def project_facts(shotlist: ResolvedShotList, start_timecode: str) -> dict[str, 
         "model": project.model,
         "style": style,
         "schema_version": shotlist.source.schema_version,
+        **extra,
     }
 
 

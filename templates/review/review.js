@@ -102,12 +102,15 @@
     seekFrame(shot.frame);
   }
 
+  // One loop follows the picture while it plays (a frame callback left pending by a pause
+  // resumes it, so play never starts a second one).
+  let following = false;
   function follow() {
     show(playheadFrame());
-    if (video && !video.paused) {
-      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(follow);
-      else window.requestAnimationFrame(follow);
-    }
+    following = Boolean(video && !video.paused);
+    if (!following) return;
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(follow);
+    else window.requestAnimationFrame(follow);
   }
 
   // ---- shuttle: J/K/L as an editor expects (reverse play is stepped, HTML video cannot) ---
@@ -158,8 +161,8 @@
 
   if (video) {
     video.addEventListener("play", () => {
-      playButton.textContent = "⏸";
-      follow();
+      playButton.textContent = "❚❚";
+      if (!following) follow();
     });
     video.addEventListener("pause", () => {
       playButton.textContent = "▶";
@@ -311,7 +314,7 @@
   for (const form of document.querySelectorAll("form.shot-note")) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const shot = shots.find((s) => s.id === form.dataset.shot);
+      const shot = shots.find((s) => s.id === form.dataset.noteFor);
       const field = form.querySelector("textarea");
       addNote(shot.id, shot.frame, field.value);
       field.value = "";

@@ -14,8 +14,12 @@ import pytest
 from PIL import Image
 from starlette.applications import Starlette
 
+from previz.backends import HttpBackend
 from previz.backends.base import Job, JobStatus, JobUpdate, Reference
+from previz.backends.luma import LumaBackend
+from previz.backends.openai import OpenAIVideosBackend
 from previz.backends.runway import RunwayBackend, data_uri
+from previz.backends.veo import VeoBackend
 from previz.errors import (
     JobFailedError,
     PromptTooLongError,
@@ -292,3 +296,24 @@ class TestRunwayContract(RemoteBackendContract):
             backend=backend, job=job(), inject=counting(lambda: app.state.faults),
             with_key=with_key, secret=KEY,
         )  # fmt: skip
+
+
+async def test_the_download_after_success_does_not_read_the_task_again(
+    backend: RunwayBackend, app: Starlette, tmp_path: Path
+) -> None:
+    shot = job()
+    remote_id = await backend.submit(shot)
+    await until_done(backend, remote_id, shot)
+    reads = app.state.tasks[remote_id].reads
+    await backend.download(remote_id, shot, tmp_path / "take.mp4")
+    assert app.state.tasks[remote_id].reads == reads
+
+
+@pytest.mark.parametrize(
+    ("backend_class", "seconds"),
+    [(RunwayBackend, 5.0), (LumaBackend, 5.0), (OpenAIVideosBackend, 1.0), (VeoBackend, 10.0)],
+)
+def test_each_service_declares_its_documented_poll_interval(
+    backend_class: type[HttpBackend], seconds: float
+) -> None:
+    assert backend_class(env={}).capabilities().poll_interval == seconds

@@ -92,3 +92,21 @@ def test_the_build_summary_is_rewritten_only_when_the_run_differs(write_scene) -
     before = identities([out / "build.json"])
     previz.build(scene, out=out, formats=["otio"])
     assert identities([out / "build.json"]) == before
+
+
+def test_exports_take_the_frame_size_from_recorded_facts_without_opening_media(
+    cut: otio.schema.Timeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import av
+
+    def no_media(*args: object, **kwargs: object) -> None:
+        raise AssertionError("media opened")
+
+    unsized = cut.deepcopy()
+    unsized.metadata.get("previz", {}).pop("resolution", None)
+    for clip in unsized.find_clips():
+        clip.metadata.setdefault("previz", {}).update(width=320, height=180)
+    monkeypatch.setattr(av, "open", no_media)
+    written = export_products(unsized, tmp_path, ["fcpxml", "kdenlive"])
+    assert written.rewritten == ["fcpxml", "kdenlive"]
+    assert 'width="320"' in written.files["fcpxml"][0].read_text()

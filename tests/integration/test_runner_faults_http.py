@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from starlette.applications import Starlette
 
 from previz.backends.base import Job, JobStatus, RemoteBackend
@@ -20,11 +21,13 @@ from previz.backends.luma import LumaBackend
 from previz.backends.openai import OpenAIVideosBackend
 from previz.backends.runway import RunwayBackend
 from previz.backends.veo import VeoBackend
+from previz.cli import cli
 from previz.generate import Cache, Journal, RunReport, run_jobs
 from tests.fakes import luma, openai_videos, runway, veo
 from tests.fakes.backend import FakeClock
 from tests.fakes.fakekit import Faults
 from tests.fakes.serve import serving
+from tests.scene_text import MINIMAL
 
 SHOTS = ("sh010", "sh020")
 
@@ -295,3 +298,26 @@ async def test_a_moderation_block_is_remembered_until_retry_blocked(
     second = await project.run(sora, jobs)
     assert [f.state for f in second.failures] == ["blocked"] and sora.created(sora.app) == 1
     assert (await project.run(sora, jobs, retry_blocked=True)).ok and sora.created(sora.app) == 2
+
+
+def test_the_build_command_reports_a_blocked_shot_and_retries_it_only_when_asked(
+    sora: Service, write_scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scene = write_scene(MINIMAL)
+    monkeypatch.setenv("OPENAI_API_KEY", openai_videos.DEFAULT_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", sora.url)
+    sora.app.state.fake.faults.inject("create", "safety")
+    build = ["build", str(scene), "-b", "openai", "-f", "otio"]
+    runner = CliRunner(env={"COLUMNS": "300"})
+    first = runner.invoke(cli, build)
+    assert first.exit_code == 1
+    assert "blocked: s1 take 1 on openai" in first.output or "blocked: s2 take 1" in first.output
+    priced = runner.invoke(cli, ["cost", str(scene), "-b", "openai"]).output
+    assert "held: blocked" in priced and "total: $0.00" in priced  # a build would skip it
+    assert "held: blocked" in runner.invoke(cli, [*build, "--dry-run"]).output
+    again = runner.invoke(cli, build)
+    assert again.exit_code == 1 and "--retry-blocked" in again.output
+    assert sora.created(sora.app) == 2  # one blocked, the other made once (cached since)
+    retried = runner.invoke(cli, [*build, "--retry-blocked"])
+    assert retried.exit_code == 0, retried.output
+    assert sora.created(sora.app) == 3

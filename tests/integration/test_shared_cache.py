@@ -8,7 +8,6 @@ import shutil
 import threading
 from pathlib import Path
 
-import boto3
 import pytest
 
 from previz.backends.base import RenderedMedia
@@ -17,6 +16,10 @@ from previz.generate import Provenance
 from previz.generate.shared import SharedCache, open_cache
 from previz.generate.store import open_store
 from tests.fakes.backend import make_tiny_clip
+
+NO_MOTO = "moto is not installed: pip install 'moto[server]' (a dev dependency of previz)"
+pytest.importorskip("moto", reason=NO_MOTO)
+boto3 = pytest.importorskip("boto3", reason=NO_MOTO)
 
 KEY = "v1-" + "cd" * 32
 PROVENANCE = Provenance(
@@ -263,3 +266,17 @@ def test_a_file_url_is_a_plain_folder_cache(tmp_path: Path) -> None:
     cache = open_cache(tmp_path, f"file://{tmp_path}/team-cache")
     assert not isinstance(cache, SharedCache)
     assert cache.root == tmp_path / "team-cache"
+
+
+def test_a_prefetch_copies_every_stored_take_before_the_plan_looks_them_up(
+    bucket: str, tiny_clip: Path, tmp_path: Path
+) -> None:
+    keys = [f"v1-{n:02d}" + "f" * 62 for n in range(3)]
+    writer = machine(bucket, tmp_path / "a")
+    for n, key in enumerate(keys):
+        writer.put(key, media(tiny_clip, tmp_path / f"work{n}"), PROVENANCE)
+    reader = machine(bucket, tmp_path / "b")
+    assert reader.prefetch([*keys, "v1-" + "9" * 64]) == 3
+    assert all((reader.folder(key) / "record.json").exists() for key in keys)
+    assert [reader.get(key) is not None for key in keys] == [True] * 3
+    assert sorted(reader.lookups.values()) == ["remote"] * 3

@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
@@ -25,6 +24,10 @@ from previz.pipeline import abuild
 from tests.fakes.backend import FakeRemoteBackend, Ledger, jobs_for, make_tiny_clip
 from tests.fakes.s3 import ROOT
 from tests.scene_text import MINIMAL
+
+NO_MOTO = "moto is not installed: pip install 'moto[server]' (a dev dependency of previz)"
+pytest.importorskip("moto", reason=NO_MOTO)
+boto3 = pytest.importorskip("boto3", reason=NO_MOTO)
 
 SECRET_API_KEY = "sk-previz-test-9f8e7d6c5b4a"
 

@@ -178,3 +178,12 @@ def test_the_hand_off_files_are_linked_relatively(page: Path) -> None:
     links = lxml_html.parse(str(page)).xpath("//section[@class='handoff']//a/@href")
     assert links == ["../animatic.mp4", "../timeline.otio"]
     assert all((page.parent / link).is_file() for link in links)
+
+
+def test_previz_build_prints_where_the_review_page_is(review_project: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["build", str(review_project), "--out", str(tmp_path / "out"), "-f", "otio"]
+    )
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "out" / "review" / "index.html"
+    assert f"review: {page}" in " ".join(result.output.split()) and page.is_file()

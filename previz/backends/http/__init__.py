@@ -2,15 +2,18 @@
 
 - :mod:`~previz.backends.http.backend`: :class:`HttpBackend`, the base every HTTP service
   subclasses (setup, submission rules, status policy, polling pace, download).
+- :mod:`~previz.backends.http.failures`: a failed job as blocked, final or service-side.
 - :mod:`~previz.backends.http.status`: a service's answers as retryable or final previz errors.
-- :mod:`~previz.backends.http.delivery`: clips streamed (or inline) to disk, checked, renamed.
+- :mod:`~previz.backends.http.delivery`: clips streamed (or inline) to disk, fully decoded,
+  renamed.
 - :mod:`~previz.backends.http.references`: reference images cropped to size, chosen by one rule.
 
 Backends call these helpers; they never sleep or retry on their own — the runner does.
 """
 
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure
+from previz.backends.http.backend import Answer, HttpBackend
 from previz.backends.http.delivery import ClipProbe, download_clip, probe_clip, store_clip
+from previz.backends.http.failures import ServiceFailure
 from previz.backends.http.references import (
     REFERENCE_ORDER,
     choose_references,

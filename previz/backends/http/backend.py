@@ -49,6 +49,7 @@ from previz.backends.base import (
     RenderedMedia,
 )
 from previz.backends.http.delivery import ClipProbe, download_clip, store_clip
+from previz.backends.http.failures import ServiceFailure, is_blocked
 from previz.backends.http.status import (
     MediaLinkExpired,
     has_error_body,
@@ -72,25 +73,7 @@ logger = logging.getLogger("previz.backends.http")
 Answer = dict[str, object]
 """A service's JSON answer about one job."""
 
-BLOCKED_WORDS = ("moderation", "safety", "policy", "not allowed", "blocked")
-"""Words in a service's refusal or failure that mean its moderation refused the request."""
-
-# Failures before any byte of the request left: the service cannot have created anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-
-
-@dataclasses.dataclass(frozen=True)
-class ServiceFailure:
-    """What a failed job's answer says: the reason, and whose fault it was.
-
-    ``blocked``: moderation refused it. ``final``: the request itself is at fault (bad input, a
-    cancellation) and would fail the same way again. Anything else is a service-side failure,
-    which every backend treats alike: worth another attempt.
-    """
-
-    reason: str
-    blocked: bool = False
-    final: bool = False
 
 
 class HttpBackend(RemoteBackend):
@@ -411,27 +394,3 @@ class HttpBackend(RemoteBackend):
             shot_id=job.shot_id,
             hint="generate it again with build --regenerate-expired (it is paid again)",
         )
-
-
-def is_blocked(text: str) -> bool:
-    """Whether a service's words say its moderation refused the request."""
-    lowered = text.lower()
-    return any(word in lowered for word in BLOCKED_WORDS)
-
-
-def final_failure(code: str | None, reason: str, *, internal: tuple[str, ...]) -> ServiceFailure:
-    """A failure by code: blocked by moderation words, service-side when ``code`` starts with
-    one of ``internal``, otherwise final (the request's fault)."""
-    text = f"{code}: {reason}" if code else reason
-    if is_blocked(text) or (code or "").lower().startswith(("safety", "moderation")):
-        return ServiceFailure(text, blocked=True)
-    service_side = code is None or code.lower().startswith(internal)
-    return ServiceFailure(text, final=not service_side)
-
-
-def blocked_failure(reason: str, *, final_words: tuple[str, ...] = ("invalid",)) -> ServiceFailure:
-    """A failure known only by its sentence: blocked, final by ``final_words``, else retryable."""
-    lowered = reason.lower()
-    return ServiceFailure(
-        reason, blocked=is_blocked(reason), final=any(w in lowered for w in final_words)
-    )

@@ -21,11 +21,12 @@ import httpx
 from pydantic import Field
 
 from previz.backends.base import BackendOptions, Capabilities, Job, JobStatus, JobUpdate
-from previz.backends.http.backend import Answer, HttpBackend, ServiceFailure
+from previz.backends.http.backend import Answer, HttpBackend
+from previz.backends.http.failures import ServiceFailure
 from previz.backends.veo.request import DURATIONS, REFERENCE_DURATIONS, video_request
 from previz.backends.veo.routes import (
-    GeminiRoute,
     VertexRoute,
+    choose_route,
     filtered_reasons,
     operation_videos,
 )
@@ -49,10 +50,6 @@ PROMPT_LIMIT = 4_000
 # google.rpc codes worth another try: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL,
 # UNAVAILABLE. INVALID_ARGUMENT, FAILED_PRECONDITION and the like are final.
 RETRYABLE_RPC_CODES = frozenset({4, 8, 10, 13, 14})
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("true", "1")
 
 
 class VeoBackend(HttpBackend):
@@ -99,38 +96,10 @@ class VeoBackend(HttpBackend):
         self._options = self.parse_options({"resolution": resolution})
         self.model = model or self.default_model
         self.resolution = resolution
-        if vertexai is None:
-            use = environ.get(
-                "GOOGLE_GENAI_USE_ENTERPRISE", environ.get("GOOGLE_GENAI_USE_VERTEXAI")
-            )
-            vertexai = _truthy(use)
-        self.route: GeminiRoute | VertexRoute
-        if vertexai:
-            where = location or environ.get("GOOGLE_CLOUD_LOCATION") or "global"
-            host = (
-                "aiplatform.googleapis.com"
-                if where == "global"
-                else f"{where}-aiplatform.googleapis.com"
-            )
-            self.route = VertexRoute(
-                self.client,
-                base_url or environ.get("GOOGLE_VERTEX_BASE_URL") or f"https://{host}",
-                project or environ.get("GOOGLE_CLOUD_PROJECT"),
-                where,
-                credentials,
-            )
-            self._adc_hint = bool(environ.get("GOOGLE_APPLICATION_CREDENTIALS")) or _gcloud_adc(
-                environ
-            )
-        else:
-            self.route = GeminiRoute(
-                self.client,
-                base_url
-                or environ.get("GOOGLE_GEMINI_BASE_URL")
-                or "https://generativelanguage.googleapis.com",
-                self.api_key,
-            )
-            self._adc_hint = False
+        self.route, self._adc_hint = choose_route(
+            self.client, environ, base_url=base_url, api_key=self.api_key, vertexai=vertexai,
+            project=project, location=location, credentials=credentials,
+        )  # fmt: skip
 
     @property
     def mode(self) -> str:
@@ -221,11 +190,3 @@ class VeoBackend(HttpBackend):
                 f"available: {', '.join(served)}",
                 hint="pick one of those models, or switch route with GOOGLE_GENAI_USE_VERTEXAI",
             )
-
-
-def _gcloud_adc(environ: Mapping[str, str]) -> bool:
-    """Whether gcloud's application-default credentials file exists (how google.auth finds it)."""
-    config = environ.get("CLOUDSDK_CONFIG") or os.path.join(
-        os.path.expanduser("~"), ".config", "gcloud"
-    )
-    return os.path.isfile(os.path.join(config, "application_default_credentials.json"))

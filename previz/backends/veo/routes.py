@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -213,3 +214,46 @@ class VertexRoute:
                 shot_id=job.shot_id,
                 hint="a damaged answer; the runner fetches it again",
             ) from None
+
+
+def choose_route(
+    client: httpx.AsyncClient,
+    environ: Mapping[str, str],
+    *,
+    base_url: str | None,
+    api_key: str | None,
+    vertexai: bool | None,
+    project: str | None,
+    location: str | None,
+    credentials: Any | None,
+) -> tuple[GeminiRoute | VertexRoute, bool]:
+    """The road google-genai would take with these settings and this environment, and whether
+    application-default credentials look present (for Vertex AI; no network is touched)."""
+    if vertexai is None:
+        use = environ.get("GOOGLE_GENAI_USE_ENTERPRISE", environ.get("GOOGLE_GENAI_USE_VERTEXAI"))
+        vertexai = (use or "").strip().lower() in ("true", "1")
+    if not vertexai:
+        gemini = base_url or environ.get("GOOGLE_GEMINI_BASE_URL")
+        return GeminiRoute(
+            client, gemini or "https://generativelanguage.googleapis.com", api_key
+        ), False
+    where = location or environ.get("GOOGLE_CLOUD_LOCATION") or "global"
+    host = (
+        "aiplatform.googleapis.com" if where == "global" else f"{where}-aiplatform.googleapis.com"
+    )
+    vertex = VertexRoute(
+        client,
+        base_url or environ.get("GOOGLE_VERTEX_BASE_URL") or f"https://{host}",
+        project or environ.get("GOOGLE_CLOUD_PROJECT"),
+        where,
+        credentials,
+    )
+    return vertex, bool(environ.get("GOOGLE_APPLICATION_CREDENTIALS")) or _gcloud_adc(environ)
+
+
+def _gcloud_adc(environ: Mapping[str, str]) -> bool:
+    """Whether gcloud's application-default credentials file exists (how google.auth finds it)."""
+    config = environ.get("CLOUDSDK_CONFIG") or os.path.join(
+        os.path.expanduser("~"), ".config", "gcloud"
+    )
+    return os.path.isfile(os.path.join(config, "application_default_credentials.json"))

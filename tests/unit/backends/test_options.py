@@ -90,3 +90,12 @@ def test_backends_options_lists_each_declared_option() -> None:
 def test_invalid_option_given_to_a_constructor_is_a_backend_error() -> None:
     with pytest.raises(BackendError, match="invalid options: resolution"):
         LumaBackend(env={}, resolution="8k")
+
+
+@pytest.mark.parametrize("command", ["validate", "prompts"])
+def test_scene_commands_check_the_option_flag_too(write_scene, command: str) -> None:
+    scene = str(write_scene(MINIMAL))
+    ok = CliRunner().invoke(cli, [command, scene, "-o", "luma.resolution=1080p"])
+    bad = CliRunner().invoke(cli, [command, scene, "-o", "luma.resolutoin=1080p"])
+    assert ok.exit_code == 0, ok.output
+    assert bad.exit_code == 2 and "did you mean 'resolution'?" in bad.output

@@ -189,6 +189,20 @@ CASES = {
     "unknown_backend_of_the_project": Case(
         _project("backend: runwya"), "backend: runwya", "unknown backend 'runwya'"
     ),
+    "schema_version_true": Case(
+        _with("schema_version: 1", "schema_version: true"), "schema_version", "not supported"
+    ),
+    "duration_true": Case(
+        _with("duration: 2\n      - id: s2", "duration: true\n      - id: s2"),
+        "duration: true",
+        "true/false",
+    ),
+    "bidi_override_in_a_voice": Case(
+        _character('voice: "low \\u202e gravelly"'), "voice:", "\\u202e"
+    ),
+    "resolution_as_a_mapping": Case(
+        _with("320x180", "{w: 320, h: 180}"), "resolution", "WIDTHxHEIGHT text"
+    ),
     "empty_file": Case(lambda: "", None, "must be a mapping"),
     "not_a_mapping": Case(lambda: "- just\n- a list\n", None, "must be a mapping"),
 }

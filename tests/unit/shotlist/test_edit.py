@@ -244,3 +244,11 @@ def test_removing_a_cue_key_from_a_block_cue_removes_its_line(tmp_path: Path) ->
     edit.remove_cue_key("a", 1, "until")
     assert changed_lines(CUES, edit.text) == (["            until: b\n"], [])
     assert edit.validate().shot("a").sound[1].kind == "sfx"
+
+
+def test_select_on_an_omitted_shot_says_it_is_omitted(scene: Path) -> None:
+    edit = SceneEdit(scene)
+    edit.set_field("s3", "omit", True)
+    edit.save()
+    result = CliRunner().invoke(cli, ["select", str(scene), "s3", "1"])
+    assert result.exit_code == 2 and "is omitted from the cut" in result.output

@@ -20,6 +20,7 @@ from previz.backends.animatic.sheet import read_sheet
 from previz.backends.payload import ShotFacts
 from previz.cli import cli
 from previz.shotlist.screenplay import screenplay_to_data
+from previz.timeline.bible import project_facts
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "data" / "screenplays"
 FOUNTAIN = SCRIPTS / "the_crossing.fountain"
@@ -156,3 +157,37 @@ def test_a_screenplay_that_is_not_utf8_is_located(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {script}:1:9:"), result.output
     assert "UTF-8" in result.output
+
+
+def test_a_final_draft_scene_number_names_the_scene(tmp_path: Path) -> None:
+    script = tmp_path / "numbered.fdx"
+    script.write_text(
+        TINY_FDX.replace('Type="Scene Heading"', 'Type="Scene Heading" Number="12A"'),
+        encoding="utf-8",
+    )
+    scene = previz.load(script).source.scenes[0]
+    assert (scene.id, scene.number) == ("sc12a", "12A")
+
+
+def test_the_title_page_reaches_the_timeline_metadata(crossing) -> None:
+    page = project_facts(crossing, "01:00:00:00")["title_page"]
+    assert page["author"] == "Marie Dupont" and page["draft_date"] == "12 March 2026"
+
+
+def test_a_final_draft_entity_is_never_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    script = tmp_path / "entity.fdx"
+    script.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret}">]>'
+        '<FinalDraft><Content><Paragraph Type="Action"><Text>A &e; B.</Text></Paragraph>'
+        "</Content></FinalDraft>",
+        encoding="utf-8",
+    )
+    assert "TOP SECRET" not in str(screenplay_to_data(script))
+
+
+def test_control_characters_in_a_screenplay_become_spaces(tmp_path: Path) -> None:
+    script = tmp_path / "converted.fountain"
+    script.write_text("INT. HALL - NIGHT\n\nShe\x0cwaits.\n", encoding="utf-8")
+    assert previz.load(script).shots[0].shot.action == "She waits."
