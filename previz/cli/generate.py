@@ -181,8 +181,9 @@ def _report(result: BuildResult) -> None:
     if result.animatic:
         console.print(f"animatic: {result.animatic}", highlight=False, soft_wrap=True)
     for fmt, paths in sorted(result.exports.items()):
+        same = "" if fmt in result.rewritten else " (unchanged)"
         for path in paths:
-            console.print(f"{fmt}: {path}", highlight=False, soft_wrap=True)
+            console.print(f"{fmt}: {path}{same}", highlight=False, soft_wrap=True)
     if result.review:
         console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
     for problem in result.transition_problems:
