@@ -8,8 +8,8 @@ import click
 from rich.table import Table
 
 from previz.cli.app import cli, console
-from previz.timeline import FORMATS, export_timeline
-from previz.timeline.export import format_spec
+from previz.timeline import FORMATS
+from previz.timeline.export import export_products, format_spec
 from previz.timeline.reading import read_build_timeline
 
 
@@ -32,13 +32,14 @@ def export_command(
     """Export BUILD_DIR/timeline.otio to editing formats."""
     timeline = read_build_timeline(build_dir)
     target = out_dir if out_dir is not None else build_dir / "exports"
-    written = export_timeline(
+    written = export_products(
         timeline, target, formats, relative_to=target.resolve() if relative else None
     )
     table = Table()
-    for column in ("format", "file", "opens in"):
+    for column in ("format", "file", "opens in", "written"):
         table.add_column(column, overflow="fold")
-    for fmt, paths in written.items():
+    for fmt, paths in written.files.items():
+        state = "yes" if fmt in written.rewritten else "unchanged"
         for path in paths:
-            table.add_row(fmt, str(path), format_spec(fmt).opens_in)
+            table.add_row(fmt, str(path), format_spec(fmt).opens_in, state)
     console.print(table)

@@ -143,10 +143,10 @@ def _placed(clip: otio.schema.Clip, record: int, shot_ids: set[str], rate: Fract
     )
 
 
-NOTE_KEYS = frozenset({"note", "notes", "comment", "comments", "description", "mastercomment2",
-                       "mastercomment3", "mastercomment4"})  # fmt: skip
+NOTE_KEYS = frozenset({"note", "notes", "lognote", "comment", "comments", "description",
+                       "mastercomment2", "mastercomment3", "mastercomment4"})  # fmt: skip
 """Where NLEs keep a clip's own note in the metadata OTIO's adapters read (FCP7 ``<comments>``
-and ``<logginginfo><description>``, AAF user comments, Resolve's OTIO export)."""
+and ``<logginginfo>`` description and log note, AAF user comments, Resolve's OTIO export)."""
 
 
 def clip_notes(clip: otio.schema.Clip) -> list[str]:

@@ -27,6 +27,7 @@ import os
 import socket
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field, replace
 
@@ -34,8 +35,12 @@ from previz.backends.base import Job
 from previz.errors import JobFailedError
 from previz.generate.cache import Cache, CachedClip
 from previz.generate.outcomes import Unknown
+from previz.generate.store import Store
 
 log = logging.getLogger(__name__)
+
+_TEAMS: weakref.WeakSet[Team] = weakref.WeakSet()
+"""The teams alive in this process, so a lease of this process can be told live or left over."""
 
 LEASE_SECONDS = 90.0
 """How long a lease lives unless renewed; renewed every third of it."""
@@ -123,6 +128,7 @@ class Team:
         self.host = socket.gethostname()
         self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._held: dict[str, _Held] = {}
+        _TEAMS.add(self)
 
     @contextlib.asynccontextmanager
     async def turn(
@@ -219,7 +225,7 @@ class Team:
             entry = self.cache.get(key)
             if entry is not None:
                 return entry
-            if theirs is not None and not self._stale(theirs, resumed):
+            if theirs is not None and not self._stale(theirs, resumed, key):
                 return _Busy(theirs)
             mine = replace(mine, remote_id=(theirs.remote_id if theirs else None) or resumed)
             tag = self.store.swap(name, mine.to_bytes(), current.tag)
@@ -234,13 +240,17 @@ class Team:
             return entry
         return held
 
-    def _stale(self, lease: Lease, resumed: str | None) -> bool:
+    def _stale(self, lease: Lease, resumed: str | None, key: str) -> bool:
         if lease.owner == self.owner:
             return True
         if resumed is not None and lease.remote_id == resumed:
             return True  # our own job from an earlier run of this project
         if lease.host == self.host and not _alive(lease.owner):
             return True  # a process of this machine that is gone: no need to wait it out
+        if lease.owner.split(":")[:2] == self.owner.split(":")[:2]:
+            # This very process: stale unless one of its runs still holds it (an earlier run
+            # kept it for a take of unknown outcome, which this run was told to resubmit).
+            return not any(t.owner == lease.owner and key in t._held for t in list(_TEAMS))
         return lease.expires <= self.clock()
 
     async def _wait_for(self, key: str) -> CachedClip | None:
@@ -253,7 +263,7 @@ class Team:
                 return entry
             current = await asyncio.to_thread(self.store.read, name)
             lease = Lease.from_bytes(current.data) if current is not None else None
-            if lease is None or self._stale(lease, None):
+            if lease is None or self._stale(lease, None, key):
                 return None
 
     async def _keep_renewing(self, held: _Held) -> None:
@@ -308,6 +318,18 @@ class Team:
             self.store.swap(held.name, lease.to_bytes(), held.tag)
         except Exception as error:
             log.warning("cannot hand over the lease %s: %s (it expires)", held.name, error)
+
+
+def live_leases(store: Store, now: float | None = None) -> list[Lease]:
+    """The leases in ``store`` that have not expired: the takes being generated right now."""
+    moment = time.time() if now is None else now
+    found = []
+    for name in sorted(store.listing("leases/")):
+        stored = store.read(name)
+        lease = Lease.from_bytes(stored.data) if stored is not None else None
+        if lease is not None and lease.expires > moment:
+            found.append(lease)
+    return found
 
 
 def _alive(owner: str) -> bool:

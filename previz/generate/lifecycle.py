@@ -89,6 +89,7 @@ class _Attempt:
     started: str = ""
     t0: float = 0.0
     lost_at: float | None = None  # a submission of an earlier run whose reply never came
+    counted: bool = False  # an ``unknown`` take: an earlier run already counted its price
     expires_at: float | None = None
 
 
@@ -126,12 +127,13 @@ class JobLifecycle:
         backend = self.backends[job.backend]
         record = self.journal.record(key)  # run_jobs planned every job it knew the key of
         lost_at = None
+        was_unknown = record is not None and record.state is JobStatus.UNKNOWN
         if record is not None and (record.reply_lost or record.state is JobStatus.UNKNOWN):
             lost_at = record.sent_at  # the runner lets an unknown one through only when asked
         if record is None or record.state not in (JobStatus.PLANNED, JobStatus.SUBMITTED):
             record = self.journal.release(key, job)
         resumed = record.remote_id if record.state is JobStatus.SUBMITTED else None
-        attempt = _Attempt(remote_id=resumed, lost_at=lost_at)
+        attempt = _Attempt(remote_id=resumed, lost_at=lost_at, counted=was_unknown)
         attempt.started, attempt.t0 = self.journal.stamp(), self.clock()
         price = job_price(job, backend)
         try:
@@ -169,9 +171,10 @@ class JobLifecycle:
             if isinstance(error, asyncio.CancelledError):
                 raise
             raise ending.failure() from error
-        self.budget.spent += price
-        self._log(job, key, attempt, price, "generated", None, False)
-        return entry, price
+        paid = 0.0 if attempt.counted else price  # an unknown found again was counted when lost
+        self.budget.spent += paid
+        self._log(job, key, attempt, paid, "generated", None, False)
+        return entry, paid
 
     async def _generate(
         self, job: Job, key: str, backend: Backend, attempt: _Attempt, price: float
@@ -202,6 +205,7 @@ class JobLifecycle:
             if attempt.remote_id is None and attempt.lost_at is not None:
                 attempt.remote_id = await self._recover(job, key, backend, attempt.lost_at, price)
                 attempt.lost_at = None
+                attempt.counted = attempt.counted and attempt.remote_id is not None
             if attempt.remote_id is None:
                 await self._submit(job, key, backend, attempt, deadline, price)
                 fresh = True
@@ -221,7 +225,7 @@ class JobLifecycle:
             self.journal.failed(key, reason)
             self._log(job, key, attempt, 0.0, "failed", reason, True)
             self.journal.plan(key, job)
-            attempt.remote_id = None
+            attempt.remote_id, attempt.counted = None, False  # a new submission, a new bill
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     async def _submit(
@@ -250,7 +254,10 @@ class JobLifecycle:
                 # The service may have accepted the job already: let the reply land so its id is
                 # journalled; if it does not, the row keeps its send time and the next run
                 # reconciles it instead of paying twice.
-                attempt.remote_id = await reply_within(request, SUBMIT_GRACE)
+                if flight.in_air:
+                    attempt.remote_id = await reply_within(request, SUBMIT_GRACE)
+                else:  # waiting to resend after a never-sent failure: nothing to wait for
+                    request.cancel()
                 if attempt.remote_id is not None:
                     self.journal.submitted(key, attempt.remote_id)
                     self.team.remember(key, attempt.remote_id)
@@ -307,7 +314,12 @@ class JobLifecycle:
         if lost is None and self.resubmit_unknown:
             self.journal.note(key, "resubmitted (--resubmit-unknown)")
             return None
-        what = str(lost.args[0]) if lost is not None and lost.args else "the run stopped first"
+        if lost is None:
+            what = "the run stopped first"
+        elif isinstance(lost, Timeout):
+            what = f"the take's {self.job_timeout:g}s timeout passed"
+        else:
+            what = str(lost.args[0]) if lost.args else type(lost).__name__
         raise Unknown(
             f"sent at {when(sent_at)} but no reply came ({what}) and {job.backend} cannot find "
             f"the job it may have made; it may be billed (${price:.2f}); not sent again — "

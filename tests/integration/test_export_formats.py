@@ -96,3 +96,10 @@ def test_an_unknown_name_with_no_adapter_lists_what_exists(build_dir: Path) -> N
     assert "unknown export format 'betacam'" in output
     assert "fcp7" in output and "svg" in output and "Traceback" not in output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_previz_export_says_which_files_it_left_unchanged(build_dir: Path) -> None:
+    export(build_dir, "fcp7")
+    code, output, _out = export(build_dir, "fcp7")
+    assert code == 0, output
+    assert "unchanged" in output

@@ -73,6 +73,7 @@ async def test_an_unknown_take_is_not_resubmitted_until_the_user_says_so(
     resubmitted = await project.run(jobs, remote, resubmit_unknown=True)
     assert resubmitted.ok
     assert submitted(remote) == ["1A", "1A"]  # asked for, and the first may be billed too
+    assert project.journal.spent() == pytest.approx(0.2)
 
 
 async def test_resubmitting_unknown_first_asks_the_service_again(
@@ -86,6 +87,7 @@ async def test_resubmitting_unknown_first_asks_the_service_again(
     remote.can_reconcile = True  # the service's job list has caught up
     report = await project.run(jobs, remote, resubmit_unknown=True)
     assert report.ok and submitted(remote) == ["1A"]
+    assert project.journal.spent() == pytest.approx(0.1)  # its price, counted once
 
 
 async def test_an_unknown_submission_counts_against_max_cost(project: Project, clip: Path) -> None:
@@ -267,3 +269,16 @@ async def test_a_key_refused_while_polling_keeps_the_job_and_stops_new_submissio
     assert {f.shot_id: f.state for f in report.failures} == {"1A": "failed", "1B": "not submitted"}
     assert state(project, "1A") is JobStatus.SUBMITTED  # paid for: the next run polls it
     assert (await project.run(jobs, remote)).ok and submitted(remote) == ["1A", "1B"]
+
+
+async def test_a_take_timing_out_mid_submission_is_held_unknown_not_resent(
+    project: Project, clip: Path
+) -> None:
+    slow = service(clip, project, can_reconcile=False, reply_delay=5.0)
+    jobs = jobs_for(["1A"], backend=slow.name)
+    report = await project.run(
+        jobs, slow, clock=time.monotonic, sleep=asyncio.sleep, job_timeout=0.1
+    )
+    [failure] = report.failures
+    assert failure.state == "unknown" and "0.1s timeout passed" in failure.reason
+    assert submitted(slow) == ["1A"]
