@@ -9,6 +9,7 @@ from pathlib import Path
 
 from previz.backends.options import OptionValues
 from previz.generate import CostEstimate, Generation, JobCost, Journal, estimate_cost
+from previz.generate.lease import Lease, live_leases
 from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
@@ -83,6 +84,7 @@ class CacheSummary:
     copy_bytes: int = 0
     copy_limit: int = 0
     lookups: dict[str, int] = field(default_factory=dict)
+    generating: tuple[Lease, ...] = ()  # live team leases: takes some machine is making now
 
     def hit_rate(self) -> float | None:
         """The share of lookups found in the cache (local copy or store), None before any."""
@@ -111,7 +113,7 @@ def cache_summary(
     checked = len(keys) if verify and not clear else 0
     summary = CacheSummary(
         cache.root, len(keys) - removed, cache.size(), removed, checked, cache.location,
-        lookups=cache.stats(),
+        lookups=cache.stats(), generating=tuple(live_leases(cache.lease_store())),
     )  # fmt: skip
     if isinstance(cache, SharedCache):
         return dataclasses.replace(summary, shared=True, copy_bytes=cache.copy_size(),

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -287,6 +288,13 @@ def _cache_lines(summary: CacheSummary) -> list[str]:
         lines.append(
             f"local copy: {summary.root}: {summary.copy_bytes / 1_000_000:.1f} MB "
             f"of {summary.copy_limit / 1_000_000:.0f} MB"
+        )
+    for lease in summary.generating:
+        job = f" (job {lease.remote_id})" if lease.remote_id else ""
+        until = time.strftime("%H:%M:%S", time.localtime(lease.expires))
+        lines.append(
+            f"generating: {lease.shot_id} take {lease.take} on {lease.backend} by {lease.host}"
+            f"{job}, lease renewed until {until}"
         )
     rate = summary.hit_rate()
     if rate is not None:

@@ -67,7 +67,19 @@ def read_edit(path: Path, fps: float) -> otio.schema.Timeline:
     if adapter == "fcpx_xml":
         _from_tc_start(timeline, path, fps)
         _fcpxml_transitions(timeline, path, fps)
+    if adapter == "kdenlive":
+        _mixes_inclusive(timeline, fps)
     return timeline
+
+
+def _mixes_inclusive(timeline: otio.schema.Timeline, fps: float) -> None:
+    """A Kdenlive mix from frame ``in`` to ``out`` lasts ``out - in + 1`` frames (MLT counts
+    ``out`` in); OTIO's kdenlive reader makes it one frame short. Give the frame back."""
+    frame = otio.opentime.RationalTime(1, fps)
+    for track in video_tracks(timeline):
+        for item in track:
+            if isinstance(item, otio.schema.Transition):
+                item.out_offset = item.out_offset + frame
 
 
 def _fcpxml_transitions(timeline: otio.schema.Timeline, path: Path, fps: float) -> None:

@@ -35,6 +35,7 @@ from previz.backends.base import Job
 from previz.errors import JobFailedError
 from previz.generate.cache import Cache, CachedClip
 from previz.generate.outcomes import Unknown
+from previz.generate.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +139,15 @@ class Team:
         *,
         paid: bool,
         resumed: str | None = None,
+        lost: bool = False,
         on_wait: Callable[[str], None] | None = None,
     ) -> AsyncIterator[Turn]:
         """Wait for ``slot`` and, if ``paid``, the lease of ``key``; release both at the end.
 
         ``resumed`` is the remote id the journal already has for this take (it is ours: a
-        lease carrying it is taken over without waiting for it to expire).
+        lease carrying it is taken over without waiting for it to expire). ``lost``: the
+        journal holds this take as one whose reply was lost, and the user asked to send it
+        again; the lease this machine kept for it (no remote id) is ours to take back.
         """
         if not paid:
             await slot.acquire()
@@ -153,7 +157,7 @@ class Team:
             finally:
                 turn.release_slot()
             return
-        turn = await self._claim(job, key, slot, resumed, on_wait or (lambda text: None))
+        turn = await self._claim(job, key, slot, resumed, lost, on_wait or (lambda text: None))
         try:
             yield turn
         except BaseException as error:
@@ -188,12 +192,13 @@ class Team:
         key: str,
         slot: asyncio.Semaphore,
         resumed: str | None,
+        lost: bool,
         on_wait: Callable[[str], None],
     ) -> Turn:
         while True:
             await slot.acquire()
             try:
-                outcome = await asyncio.to_thread(self._try, job, key, resumed)
+                outcome = await asyncio.to_thread(self._try, job, key, resumed, lost)
             except BaseException:
                 slot.release()
                 raise
@@ -210,7 +215,9 @@ class Team:
                 if clip is not None:
                     return Turn(clip=clip)
 
-    def _try(self, job: Job, key: str, resumed: str | None) -> _Held | CachedClip | _Busy | None:
+    def _try(
+        self, job: Job, key: str, resumed: str | None, lost: bool
+    ) -> _Held | CachedClip | _Busy | None:
         """One attempt at the lease (blocking I/O); None means "look again at once"."""
         name = f"leases/{key}"
         mine = Lease(self.owner, self.host, self.clock() + self.ttl, job.shot_id, job.take,
@@ -317,6 +324,18 @@ class Team:
             self.store.swap(held.name, lease.to_bytes(), held.tag)
         except Exception as error:
             log.warning("cannot hand over the lease %s: %s (it expires)", held.name, error)
+
+
+def live_leases(store: Store, now: float | None = None) -> list[Lease]:
+    """The leases in ``store`` that have not expired: the takes being generated right now."""
+    moment = time.time() if now is None else now
+    found = []
+    for name in sorted(store.listing("leases/")):
+        stored = store.read(name)
+        lease = Lease.from_bytes(stored.data) if stored is not None else None
+        if lease is not None and lease.expires > moment:
+            found.append(lease)
+    return found
 
 
 def _alive(owner: str) -> bool:

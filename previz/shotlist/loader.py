@@ -96,19 +96,8 @@ def from_data(
             column=1,
             hint="start from 'previz init' or scenes/ for an example",
         )
-    if check_controls and (problems := check_text(data)):
+    if problems := (check_text(data) if check_controls else []) + _check_version(data):
         fail(problems)
-    version = data.get("schema_version", SCHEMA_VERSION)
-    if type(version) is not int or version != SCHEMA_VERSION:
-        fail(
-            [
-                Problem(
-                    ("schema_version",),
-                    f"schema_version {shown(version)} is not supported",
-                    f"this previz reads schema_version {SCHEMA_VERSION}",
-                )
-            ]
-        )
     try:
         shotlist = ShotList.model_validate(data)
     except ValidationError as error:
@@ -121,6 +110,19 @@ def from_data(
         return resolve(shotlist, base, path)
     except ResolveError as error:
         fail(error.problems)
+
+
+def _check_version(data: Mapping[str, Any]) -> list[Problem]:
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if type(version) is int and version == SCHEMA_VERSION:  # not True, which equals 1
+        return []
+    return [
+        Problem(
+            ("schema_version",),
+            f"schema_version {shown(version)} is not supported",
+            f"this previz reads schema_version {SCHEMA_VERSION}",
+        )
+    ]
 
 
 def _raise(path: Path | None, data: Any, problems: list[Problem]) -> typing.NoReturn:

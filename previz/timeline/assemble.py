@@ -217,7 +217,10 @@ def _fades(
     for kind, wanted, used in (("fade in", edges.fade_in, fade_in),
                                ("fade out", edges.fade_out, fade_out)):  # fmt: skip
         if used < wanted:
-            reason = f"the shot is {shot.frames} frames long"
+            beside = came_in + going_out
+            reason = f"the shot is {shot.frames} frames long" + (
+                f" and dissolves take {beside} of them" if beside else ""
+            )
             problems.append(TransitionProblem(shot.id, kind, wanted, used, reason))
     return fade_in, fade_out
 

@@ -308,3 +308,13 @@ def _provenance(job, remote_id: str):  # type: ignore[no-untyped-def]
         template_hash=job.template_hash, seconds=job.seconds, take=job.take,
         shot_id=job.shot_id, remote_id=remote_id, cost=0.1,
     )  # fmt: skip
+
+
+def test_previz_cache_shows_the_takes_another_machine_is_generating(
+    bucket: str, tmp_path: Path
+) -> None:
+    busy = Lease("laptop-7:4242:live", "laptop-7", time.time() + 60, "s2", 1, "veo", "ops/7")
+    open_store(bucket).create("leases/v1-" + "7" * 64, busy.to_bytes())
+    result = CliRunner().invoke(cli, ["cache", str(project(tmp_path / "a")), "--cache-dir", bucket])
+    assert result.exit_code == 0, result.output
+    assert "generating: s2 take 1 on veo by laptop-7 (job ops/7)" in result.output

@@ -347,3 +347,9 @@ def test_a_head_trim_moves_the_shots_cues_and_leaves_its_prompt_alone(tmp_path: 
     assert "{kind: sfx, description: a bang, start: 0.75}" in scene.read_text()
     after = {p.shot_id: p.text for p in compile_shotlist(load(scene), "veo")}
     assert after["c"] == before["c"]  # the take still holds the bang 1 s in
+
+
+def test_a_kdenlive_mix_reads_back_at_its_full_length(tmp_path: Path) -> None:
+    scene, timeline = built(tmp_path)
+    written = export_timeline(timeline, tmp_path / "exports", ["kdenlive"])["kdenlive"][0]
+    assert conform(written, scene).rows == []

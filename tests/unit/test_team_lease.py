@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -79,3 +80,23 @@ async def test_a_lease_of_a_process_gone_from_this_machine_is_taken_at_once(
         )  # fmt: skip
     assert report.generated == 1
     assert len(ledger.submissions()) == 1
+
+
+async def test_a_lease_kept_for_a_lost_reply_is_taken_back_when_resubmitting_it(
+    clip: Path, tmp_path: Path
+) -> None:
+    service = FakeRemoteBackend(clip)
+    (job,) = jobs_for(["s1"], backend=service.name)
+    cache = Cache(tmp_path / "cache")
+    key = job_key(job, {service.name: service})
+    host = socket.gethostname()
+    # What an earlier run of this project left: its reply was lost, so it kept the lease.
+    kept = Lease(f"{host}:{os.getpid()}:earlier", host, time.time() + 600, "s1", 1,
+                 service.name, None)  # fmt: skip
+    FolderStore(cache.root).create(f"leases/{key}", kept.to_bytes())
+    team = lease_module.Team(cache)
+    turn = team.turn(job, key, asyncio.Semaphore(1), paid=True, lost=True)
+    async with turn as granted:
+        assert granted.clip is None and granted.remote_id is None
+        holder = json.loads((cache.root / "leases" / key).read_bytes())["owner"]
+    assert holder == team.owner
