@@ -10,7 +10,13 @@ it known to previz with an entry point in the ``previz.backends`` group
 (``name = "package.module:BackendClass"``) or, in-process, with :func:`register_backend`. The
 errors a backend raises are in :mod:`previz.errors`; :mod:`previz.testing` holds the contract
 suite a backend should pass.
+
+:class:`HttpBackend` is imported on first use (``previz.backends.HttpBackend`` or ``from
+previz.backends import HttpBackend``): it brings in httpx, which only HTTP backends need, so
+commands that never talk to a service start without it.
 """
+
+import typing
 
 from previz.backends.base import (
     Backend,
@@ -24,9 +30,11 @@ from previz.backends.base import (
     RemoteBackend,
     RenderedMedia,
 )
-from previz.backends.http.backend import HttpBackend
 from previz.backends.payload import ServicePayload, ShotFacts
 from previz.backends.registry import GROUP, register_backend, unregister_backend
+
+if typing.TYPE_CHECKING:
+    from previz.backends.http.backend import HttpBackend
 
 __all__ = [
     "GROUP",
@@ -46,3 +54,12 @@ __all__ = [
     "register_backend",
     "unregister_backend",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    """Import :class:`HttpBackend` (and with it httpx) when it is first asked for."""
+    if name == "HttpBackend":
+        from previz.backends.http.backend import HttpBackend
+
+        return HttpBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -139,15 +139,12 @@ class Team:
         *,
         paid: bool,
         resumed: str | None = None,
-        lost: bool = False,
         on_wait: Callable[[str], None] | None = None,
     ) -> AsyncIterator[Turn]:
         """Wait for ``slot`` and, if ``paid``, the lease of ``key``; release both at the end.
 
         ``resumed`` is the remote id the journal already has for this take (it is ours: a
-        lease carrying it is taken over without waiting for it to expire). ``lost``: the
-        journal holds this take as one whose reply was lost, and the user asked to send it
-        again; the lease this machine kept for it (no remote id) is ours to take back.
+        lease carrying it is taken over without waiting for it to expire).
         """
         if not paid:
             await slot.acquire()
@@ -157,7 +154,7 @@ class Team:
             finally:
                 turn.release_slot()
             return
-        turn = await self._claim(job, key, slot, resumed, lost, on_wait or (lambda text: None))
+        turn = await self._claim(job, key, slot, resumed, on_wait or (lambda text: None))
         try:
             yield turn
         except BaseException as error:
@@ -192,13 +189,12 @@ class Team:
         key: str,
         slot: asyncio.Semaphore,
         resumed: str | None,
-        lost: bool,
         on_wait: Callable[[str], None],
     ) -> Turn:
         while True:
             await slot.acquire()
             try:
-                outcome = await asyncio.to_thread(self._try, job, key, resumed, lost)
+                outcome = await asyncio.to_thread(self._try, job, key, resumed)
             except BaseException:
                 slot.release()
                 raise
@@ -215,9 +211,7 @@ class Team:
                 if clip is not None:
                     return Turn(clip=clip)
 
-    def _try(
-        self, job: Job, key: str, resumed: str | None, lost: bool
-    ) -> _Held | CachedClip | _Busy | None:
+    def _try(self, job: Job, key: str, resumed: str | None) -> _Held | CachedClip | _Busy | None:
         """One attempt at the lease (blocking I/O); None means "look again at once"."""
         name = f"leases/{key}"
         mine = Lease(self.owner, self.host, self.clock() + self.ttl, job.shot_id, job.take,

@@ -141,8 +141,7 @@ class JobLifecycle:
             # machine generating this take means waiting for its clip instead of paying again.
             async with self.team.turn(
                 job, key, self.slots[job.backend], paid=isinstance(backend, RemoteBackend),
-                resumed=resumed, lost=lost_at is not None,
-                on_wait=lambda text: self.progress.status(job, text),
+                resumed=resumed, on_wait=lambda text: self.progress.status(job, text),
             ) as turn:  # fmt: skip
                 if turn.clip is not None:
                     self.made_elsewhere.add(key)

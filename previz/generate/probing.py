@@ -14,7 +14,7 @@ from pathlib import Path
 
 import av
 
-from previz.backends.http.delivery import probe_clip
+from previz.backends.http.decoding import probe_clip
 from previz.errors import MediaError
 from previz.media import probe
 

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base
 
@@ -45,6 +44,8 @@ def is_transient(error: BaseException) -> bool:
     """True for failures that trying the same call again can cure."""
     if isinstance(error, RetryableServiceError):
         return True
+    import httpx  # only on a failure: commands that never reach a service start without it
+
     if isinstance(error, httpx.HTTPStatusError):
         return error.response.status_code == 429 or error.response.status_code >= 500
     return isinstance(error, (httpx.TransportError, ConnectionError))
@@ -54,6 +55,8 @@ def retry_after(error: BaseException) -> float | None:
     """The wait the service asked for, if it did."""
     if isinstance(error, RetryableServiceError):
         return error.retry_after
+    import httpx  # only on a failure, as in is_transient
+
     if isinstance(error, httpx.HTTPStatusError):
         header = error.response.headers.get("retry-after")
         try:

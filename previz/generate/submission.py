@@ -22,9 +22,8 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
-
-import httpx
 
 from previz.backends.base import Job, RemoteBackend
 from previz.errors import RetryableServiceError, SubmissionUnknown
@@ -34,26 +33,40 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, ConnectionRefusedError)
-"""Transport failures that happen before a single byte of the request leaves."""
-_MAY_HAVE_ARRIVED = (httpx.TransportError, TimeoutError, asyncio.TimeoutError, ConnectionError)
-"""Failures after the request may have left: a read timeout, a reset, a dropped reply."""
+
+@cache
+def _not_sent() -> tuple[type[BaseException], ...]:
+    """Transport failures that happen before a single byte of the request leaves.
+
+    httpx is imported here, on the first failure, not when previz starts.
+    """
+    import httpx
+
+    return (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, ConnectionRefusedError)
+
+
+@cache
+def _may_have_arrived() -> tuple[type[BaseException], ...]:
+    """Failures after the request may have left: a read timeout, a reset, a dropped reply."""
+    import httpx
+
+    return (httpx.TransportError, TimeoutError, asyncio.TimeoutError, ConnectionError)
 
 
 def never_sent(error: BaseException) -> bool:
     """True when ``error`` proves the service created nothing: safe to send again."""
     if isinstance(error, SubmissionUnknown):
         return False
-    return isinstance(error, (RetryableServiceError, *_NOT_SENT))
+    return isinstance(error, (RetryableServiceError, *_not_sent()))
 
 
 def ambiguous(error: BaseException) -> bool:
     """True when the request may have reached the service, which may have made the job."""
     if isinstance(error, SubmissionUnknown):
         return True
-    if isinstance(error, _NOT_SENT):
+    if isinstance(error, _not_sent()):
         return False
-    return isinstance(error, _MAY_HAVE_ARRIVED)
+    return isinstance(error, _may_have_arrived())
 
 
 @dataclass

@@ -26,7 +26,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from previz.backends.http import redact
+from previz.backends.http.redaction import redact
 from previz.generate.plan import content_hash
 from previz.media import replacing
 from previz.products import ProductStore, product_key

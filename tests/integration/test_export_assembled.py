@@ -49,7 +49,7 @@ def test_melt_renders_an_assembled_cut_frame_exact(
     render = tmp_path / "melt.mkv"
     subprocess.run(
         [melt, str(project), "-quiet", "-consumer", f"avformat:{render}",
-         "vcodec=rawvideo", "pix_fmt=yuv420p", "acodec=pcm_s16le"],
+         "vcodec=rawvideo", "pix_fmt=yuv420p", "acodec=pcm_s16le", "real_time=-1"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     assert picture_problems(render, layout) + sound_problems(render, layout) == []

@@ -22,7 +22,7 @@ from tests.transition_fixtures import EdgeLayout, edges_cut, rendered_sound
 pytestmark = pytest.mark.engine
 RATES = {"23.976": Fraction(24000, 1001), "24": Fraction(24), "25": Fraction(25),
          "29.97": Fraction(30000, 1001)}  # fmt: skip
-RAW = ["vcodec=rawvideo", "pix_fmt=yuv420p", "acodec=pcm_s16le"]
+RAW = ["vcodec=rawvideo", "pix_fmt=yuv420p", "acodec=pcm_s16le", "real_time=-1"]
 
 
 def _render(engine: str, project: Path, render: Path) -> None:

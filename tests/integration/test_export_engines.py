@@ -78,7 +78,7 @@ def test_melt_renders_the_kdenlive_export_with_every_frame_of_the_right_shot(
     render = tmp_path / "melt.mkv"
     subprocess.run(
         [melt, str(project), "-quiet", "-consumer", f"avformat:{render}",
-         "vcodec=rawvideo", "pix_fmt=yuv420p", "acodec=pcm_s16le"],
+         "vcodec=rawvideo", "pix_fmt=yuv420p", "acodec=pcm_s16le", "real_time=-1"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     assert _problems(render, layout) == []

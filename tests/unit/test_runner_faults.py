@@ -46,7 +46,11 @@ async def test_a_lost_reply_the_service_cannot_account_for_is_held_unknown_and_c
     project: Project, clip: Path
 ) -> None:
     remote = service(
-        clip, project, can_reconcile=False, faults=Faults(queued={"submit": [Fault.REPLY_LOST]})
+        clip,
+        project,
+        can_reconcile=False,
+        max_concurrency=1,  # 1A is the first to be sent, so the lost reply is its own
+        faults=Faults(queued={"submit": [Fault.REPLY_LOST]}),
     )
     jobs = jobs_for(["1A", "1B"], backend=remote.name)
     report = await project.run(jobs, remote)

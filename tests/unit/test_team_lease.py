@@ -95,7 +95,7 @@ async def test_a_lease_kept_for_a_lost_reply_is_taken_back_when_resubmitting_it(
                  service.name, None)  # fmt: skip
     FolderStore(cache.root).create(f"leases/{key}", kept.to_bytes())
     team = lease_module.Team(cache)
-    turn = team.turn(job, key, asyncio.Semaphore(1), paid=True, lost=True)
+    turn = team.turn(job, key, asyncio.Semaphore(1), paid=True)
     async with turn as granted:
         assert granted.clip is None and granted.remote_id is None
         holder = json.loads((cache.root / "leases" / key).read_bytes())["owner"]

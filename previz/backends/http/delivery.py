@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import httpx
 
+from previz.backends.http.decoding import ClipProbe as ClipProbe  # re-exported
+from previz.backends.http.decoding import probe_clip as probe_clip  # re-exported
 from previz.backends.http.status import (
     EXPIRED_MEDIA_STATUSES,
     MediaLinkExpired,
@@ -26,20 +27,6 @@ from previz.backends.http.status import (
     transport_error,
 )
 from previz.errors import JobFailedError, MediaError, RetryableServiceError
-from previz.media.probe import probe
-
-
-@dataclass(frozen=True)
-class ClipProbe:
-    """What a downloaded clip turned out to be."""
-
-    duration: float
-    width: int
-    height: int
-    has_audio: bool
-    frames: int = 0
-    fps: float = 0.0
-
 
 MAX_REDIRECTS = 5
 
@@ -198,38 +185,6 @@ async def _write_stream(
                 )
             out.write(chunk)
     return received
-
-
-def probe_clip(path: Path) -> ClipProbe:
-    """The facts of ``path`` (read by :func:`previz.media.probe.probe`) once every frame decodes.
-
-    Decoding the whole video stream is what tells a complete clip from one whose body was cut:
-    the container may still open and its first frames play.
-    """
-    info = probe(path)
-    if not info.has_video:
-        raise MediaError("file has no video stream", path=path)
-    frames = 0
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            rate = float(stream.average_rate or stream.guessed_rate or 0)
-            for _ in container.decode(stream):
-                frames += 1
-    except (av.FFmpegError, OSError) as exc:
-        raise MediaError(
-            f"file does not decode after {frames} frame(s): {exc}", path=path
-        ) from None
-    if frames == 0:
-        raise MediaError("video stream has no decodable frame", path=path)
-    return ClipProbe(
-        duration=info.duration,
-        width=info.width,
-        height=info.height,
-        has_audio=info.has_audio,
-        frames=frames,
-        fps=rate,
-    )
 
 
 def _probe_download(part: Path, backend: str, shot_id: str | None) -> ClipProbe:

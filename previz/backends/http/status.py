@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import re
 import time
 from collections.abc import Iterable
 
 import httpx
 
+from previz.backends.http.redaction import redact as redact  # re-exported
 from previz.errors import (
     AuthenticationError,
     BackendError,
@@ -55,20 +55,6 @@ def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | 
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
-
-
-_MASKED_SECRET = re.compile(r"[A-Za-z0-9_\-]*\*{3,}[A-Za-z0-9_\-]*")
-
-
-def redact(text: str, hidden: Iterable[str | None]) -> str:
-    """``text`` with every secret in ``hidden``, and any masked echo of one, replaced by ``***``.
-
-    Services echo a rejected key half-masked (``sk-ab***wxyz``); even that stays out of logs.
-    """
-    for secret in hidden:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return _MASKED_SECRET.sub("***", text)
 
 
 def has_error_body(response: httpx.Response) -> bool:

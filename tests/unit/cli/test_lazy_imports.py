@@ -1,0 +1,38 @@
+"""Starting the CLI imports only what every command needs: no PDF library, no HTTP client.
+
+fpdf2 (with fontTools and numpy) is for ``previz boards``; httpx and google-auth are for the
+service backends. Each check runs in a fresh interpreter, since this one has imported them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def _loaded_after(statement: str, modules: tuple[str, ...]) -> list[str]:
+    probe = f"import sys; {statement}; print(' '.join(m for m in {modules!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.split()
+
+
+HEAVY = ("fpdf", "fontTools", "numpy", "httpx", "google.auth")
+
+
+@pytest.mark.parametrize("statement", ["import previz.cli", "import previz"])
+def test_starting_previz_imports_no_pdf_or_http_library(statement: str) -> None:
+    assert _loaded_after(statement, HEAVY) == []
+
+
+def test_http_backend_is_still_exported_and_brings_httpx() -> None:
+    statement = "from previz.backends import HttpBackend; assert HttpBackend.__name__"
+    assert _loaded_after(statement, ("httpx",)) == ["httpx"]
+
+
+def test_writing_boards_still_imports_the_pdf_library() -> None:
+    statement = "from previz.review import boards_pdf; assert boards_pdf.Boards"
+    assert _loaded_after(statement, ("fpdf",)) == ["fpdf"]
