@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import opentimelineio as otio
 import pytest
 
 from previz.timebase import exact_rate
-from previz.timeline import edl
+from previz.timeline import FORMATS, edl, export_timeline
 
 
 def _marked_cut(fps: float) -> otio.schema.Timeline:
@@ -94,3 +96,67 @@ def test_a_fade_the_edl_cannot_carry_is_named_in_it() -> None:
 
 def events_with_reel(events: list[list[str]], reel: str) -> list[list[str]]:
     return [e for e in events if len(e) > 1 and e[0].isdigit() and e[1] == reel]
+
+
+def _no_head_cut(fps: float, media: str = "/media") -> otio.schema.Timeline:
+    """A cut as ``assemble`` makes it: dissolves from the cut on the outgoing tail into clips
+    whose source starts at their media's frame 0 (no head handle), fades against black between
+    two shots (dropped from the EDL) and a fade out at the end (a dissolve to ``BL``)."""
+    rate = float(exact_rate(fps))
+    frames = otio.opentime.RationalTime
+    timeline = otio.schema.Timeline(
+        name="t", global_start_time=otio.opentime.from_timecode("01:00:00:00", rate)
+    )
+
+    def clip(name: str, length: int, media_frames: int) -> otio.schema.Clip:
+        available = otio.opentime.TimeRange(frames(0, rate), frames(media_frames, rate))
+        return otio.schema.Clip(
+            name=name,
+            media_reference=otio.schema.ExternalReference(
+                target_url=f"file://{media}/{name}.mp4", available_range=available
+            ),
+            source_range=otio.opentime.TimeRange(frames(0, rate), frames(length, rate)),
+        )
+
+    def dissolve(name: str, before: int, after: int) -> otio.schema.Transition:
+        return otio.schema.Transition(name=name, in_offset=frames(before, rate),
+                                      out_offset=frames(after, rate))  # fmt: skip
+
+    def black() -> otio.schema.Gap:
+        return otio.schema.Gap(duration=frames(0, rate))
+
+    track = otio.schema.Track(name="V1")
+    track.extend([
+        clip("sh010", 24, 30), dissolve("dissolve sh010", 0, 6), clip("sh020", 48, 54),
+        dissolve("fade out sh020", 6, 0), black(), black(), dissolve("fade in sh030", 0, 6),
+        clip("sh030", 24, 30), dissolve("dissolve sh030", 0, 6), clip("sh040", 24, 24),
+        dissolve("fade out sh040", 12, 0), black(),
+    ])  # fmt: skip
+    timeline.tracks.append(track)
+    return timeline
+
+
+@pytest.mark.parametrize("fps", [23.976, 24, 25, 29.97])
+def test_a_dissolve_into_a_clip_with_no_head_handle_reads_back_from_the_cut(fps: float) -> None:
+    text = edl.render_track(_no_head_cut(fps), 0)
+    read = otio.adapters.read_from_string(text, "cmx_3600", rate=float(exact_rate(fps)))
+    items = list(read.tracks[0])
+    dissolves = [(i, item) for i, item in enumerate(items)
+                 if isinstance(item, otio.schema.Transition)]  # fmt: skip
+    incoming = [items[i + 1] for i, _ in dissolves[:2]]
+    assert [(d.in_offset.value, d.out_offset.value) for _, d in dissolves[:2]] == [(0, 6), (0, 6)]
+    assert [c.source_range.start_time.value for c in incoming] == [0, 0]
+    assert all(c.source_range.start_time.value >= 0 for c in read.find_clips())
+
+
+def test_every_format_writes_a_cut_with_a_dissolve_into_a_clip_with_no_head_handle(
+    tmp_path: Path,
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    for name in ("sh010", "sh020", "sh030", "sh040"):
+        (media / f"{name}.mp4").write_bytes(b"bundled as bytes")  # .otioz copies, never decodes
+    timeline = _no_head_cut(24, str(media))
+    timeline.metadata["previz"] = {"resolution": [320, 180]}  # as assemble records it
+    files = export_timeline(timeline, tmp_path / "out", ["all"])
+    assert set(files) == set(FORMATS) and all(p.stat().st_size for f in files.values() for p in f)
