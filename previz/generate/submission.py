@@ -126,6 +126,14 @@ async def reply_within(request: asyncio.Future[str], grace: float) -> str | None
     return None
 
 
+PROOF_WAIT = 10.0
+"""Seconds the other submissions wait behind an unanswered first one before going ahead.
+
+A refused key is answered at once; a first submission still in the air after this long (a hung
+connection, a slow gateway) must not hold back every other shot until it times out.
+"""
+
+
 class SubmitGate:
     """One backend's submissions: one at a time until the key is proven, none once refused."""
 
@@ -139,10 +147,14 @@ class SubmitGate:
         """Hold the backend's submission turn (free for all once a submission was accepted)."""
         held = False
         if not self.proven:
-            await self._lock.acquire()
-            held = not self.proven  # proven while we waited: no need to hold the others up
-            if not held:
-                self._lock.release()
+            try:
+                await asyncio.wait_for(self._lock.acquire(), PROOF_WAIT)
+            except asyncio.TimeoutError:
+                pass  # the first submission hangs: go ahead rather than wait for its timeout
+            else:
+                held = not self.proven  # proven while we waited: no need to hold the others up
+                if not held:
+                    self._lock.release()
         try:
             yield
         finally:
