@@ -14,7 +14,7 @@ import pytest
 
 from previz.backends.base import JobStatus
 from previz.backends.http import probe_clip
-from previz.generate import RetryPolicy, lifecycle
+from previz.generate import RetryPolicy, lifecycle, submission
 from tests.fakes.backend import FakeRemoteBackend, Fault, Faults, Project, jobs_for
 
 
@@ -286,3 +286,15 @@ async def test_a_take_timing_out_mid_submission_is_held_unknown_not_resent(
     [failure] = report.failures
     assert failure.state == "unknown" and "0.1s timeout passed" in failure.reason
     assert submitted(slow) == ["1A"]
+
+
+async def test_a_hung_first_submission_does_not_hold_back_the_other_shots(
+    project: Project, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(submission, "PROOF_WAIT", 0.2)
+    remote = service(clip, project, latency=0.0, poll_interval=0.01, hang=("submit", "1A", None))
+    jobs = jobs_for(["1A", "1B"], backend=remote.name)
+    real_time = {"clock": time.monotonic, "sleep": asyncio.sleep}
+    report = await project.run(jobs, remote, job_timeout=3.0, **real_time)
+    assert ("1B", 1) in report.clips
+    assert [f.shot_id for f in report.failures] == ["1A"]  # its own timeout, not 1B's
