@@ -213,6 +213,18 @@ class Ledger:
         self._db.close()
 
 
+def run_in_background(
+    job: Job, service: RemoteBackend, cache: Cache, journal: Journal, workdir: Path
+) -> asyncio.Future[RunReport]:
+    """Start a one-take build that a test watches (waits on a marker, reads leases, cancels)."""
+    return asyncio.ensure_future(
+        run_jobs(
+            [job], {service.name: service}, cache=cache, journal=journal, workdir=workdir,
+            poll_interval=0.01,
+        )
+    )  # fmt: skip
+
+
 class _Hang:
     """Block forever at one call for one shot, after leaving a marker file (crash tests)."""
 

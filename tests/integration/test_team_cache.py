@@ -21,7 +21,13 @@ from previz.generate.lease import Lease
 from previz.generate.shared import SharedCache, open_cache
 from previz.generate.store import open_store
 from previz.pipeline import abuild
-from tests.fakes.backend import FakeRemoteBackend, Ledger, jobs_for, make_tiny_clip
+from tests.fakes.backend import (
+    FakeRemoteBackend,
+    Ledger,
+    jobs_for,
+    make_tiny_clip,
+    run_in_background,
+)
 from tests.fakes.s3 import ROOT
 from tests.scene_text import MINIMAL
 
@@ -174,16 +180,7 @@ async def test_a_live_lease_of_another_machine_means_waiting_for_its_clip(
     tag = store.create(f"leases/{key}", busy.to_bytes())
     cache = open_cache(tmp_path, bucket)
     with Journal(tmp_path / "journal.sqlite") as journal:
-        waiting = asyncio.ensure_future(
-            run_jobs(
-                [job],
-                {service.name: service},
-                cache=cache,
-                journal=journal,
-                workdir=tmp_path / "work",
-                poll_interval=0.01,
-            )
-        )
+        waiting = run_in_background(job, service, cache, journal, tmp_path / "work")
         await asyncio.sleep(0.5)
         assert not waiting.done()
         other = SharedCache(open_store(bucket), tmp_path / "copy-laptop-7")
@@ -206,16 +203,7 @@ async def test_the_lease_carries_the_remote_id_while_the_take_is_polled(
     key = job_key(job, {service.name: service})
     cache = open_cache(tmp_path, bucket)
     with Journal(tmp_path / "journal.sqlite") as journal:
-        running = asyncio.ensure_future(
-            run_jobs(
-                [job],
-                {service.name: service},
-                cache=cache,
-                journal=journal,
-                workdir=tmp_path / "work",
-                poll_interval=0.01,
-            )
-        )
+        running = run_in_background(job, service, cache, journal, tmp_path / "work")
         while not marker.exists():
             await asyncio.sleep(0.02)
         held = Lease.from_bytes(open_store(bucket).read(f"leases/{key}").data)  # type: ignore[union-attr]

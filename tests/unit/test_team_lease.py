@@ -17,7 +17,7 @@ from previz.generate import Cache, Journal, job_key, run_jobs
 from previz.generate import lease as lease_module
 from previz.generate.lease import Lease
 from previz.generate.store import FolderStore
-from tests.fakes.backend import FakeRemoteBackend, Ledger, jobs_for
+from tests.fakes.backend import FakeRemoteBackend, Ledger, jobs_for, run_in_background
 
 
 def test_a_folder_store_refuses_to_replace_a_version_it_did_not_read(tmp_path: Path) -> None:
@@ -39,16 +39,7 @@ async def test_a_lease_is_renewed_while_the_take_is_polled(
     cache = Cache(tmp_path / "cache")
     lease_file = cache.root / "leases" / job_key(job, {service.name: service})
     with Journal(tmp_path / "journal.sqlite") as journal:
-        running = asyncio.ensure_future(
-            run_jobs(
-                [job],
-                {service.name: service},
-                cache=cache,
-                journal=journal,
-                workdir=tmp_path / "work",
-                poll_interval=0.01,
-            )
-        )
+        running = run_in_background(job, service, cache, journal, tmp_path / "work")
         while not marker.exists():
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.6)  # twice the lease's life: only renewals keep it alive
