@@ -4,24 +4,31 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from previz.backends.base import Job, JobStatus
-from previz.backends.registry import backend_names
+from previz.backends.base import Backend, Capabilities, Job, JobStatus
+from previz.backends.options import describe
+from previz.backends.registry import backend_class, backend_names
 from previz.cli import stamp
 from previz.cli.app import cli, console, err_console
+from previz.cli.logview import print_log
 from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.generate.journal import HELD
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
 from previz.prompts.environment import package_templates
+from previz.reports import CacheSummary, cache_summary, estimate, generation_log
+from previz.shotlist.edit import select_take
 
 logger = logging.getLogger("previz.cli")
 
@@ -219,3 +226,181 @@ def _stamp(result: BuildResult) -> None:
         recorder, result.out_dir, takes, "".join(f"{line}\n" for line in said),
         "".join(f"{line}\n" for line in warned), searched=[t for t in templates if t],
     )  # fmt: skip
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.option("--backend", "-b", help="Price every shot on this backend.")
+@click.option("--model", "-m", help="Model of the backend.")
+@click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
+@OPTION
+def cost(
+    scene: Path,
+    backend: str | None,
+    model: str | None,
+    cache_dir: str | None,
+    option_pairs: tuple[str, ...],
+) -> None:
+    """Estimate what building a scene would spend (cached takes cost nothing)."""
+    options = parse_cli_options(option_pairs)
+    result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir, options=options)
+    table = _jobs_table(
+        [(row.job, f"held: {row.held}" if row.held else row.cached, row.cost)
+         for row in result.jobs]
+    )  # fmt: skip
+    console.print(table)
+    for row in result.reused:
+        console.print(
+            f"{row.job.shot_id} take {row.job.take}: its cached {row.job.seconds:g} s take is "
+            "reused (the edit changed the cut, not the shot); nothing to pay",
+            highlight=False,
+        )
+    console.print(
+        f"total: ${result.total:.2f} for {result.uncached} take(s) to generate, "
+        f"{result.cached} cached"
+    )
+
+
+@cli.command(name="log")
+@click.argument("scene", type=SCENE)
+@click.option("--shot", help="Only this shot.")
+@click.option("--limit", "-n", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Every field, prompts included, as JSON.")
+def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> None:
+    """Show the generations logged for a scene's project, newest first."""
+    entries = generation_log(scene, shot_id=shot, limit=limit)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
+        return
+    print_log(console, entries)
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.argument("shot")
+@click.argument("take", type=int)
+def select(scene: Path, shot: str, take: int) -> None:
+    """Choose which take of a shot goes into the cut (edits the scene file in place)."""
+    select_take(scene, shot, take)
+    console.print(f"{shot}: take {take} selected; build again to update the cut")
+
+
+@cli.command()
+@click.argument("scene", type=SCENE)
+@click.option("--cache-dir", help="Cache folder or URL (s3://bucket/prefix).")
+@click.option(
+    "--verify", is_flag=True, help="Decode every frame of every take; evict the broken ones."
+)
+@click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
+def cache(scene: Path, cache_dir: str | None, verify: bool, clear: bool) -> None:
+    """Show where a project's cache is and what it holds; verify or clear it."""
+    summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
+    if verify and not clear:
+        console.print(
+            f"checked {summary.checked} take(s), decoding every frame: "
+            f"removed {summary.removed} take(s) that did not decode completely"
+        )
+    elif clear:
+        console.print(f"removed {summary.removed} take(s)")
+    for line in _cache_lines(summary):
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+def _cache_lines(summary: CacheSummary) -> list[str]:
+    """Where the cache is, what it holds, the local copy of a shared store, and hit rates."""
+    place = "shared store" if summary.shared else "cache"
+    lines = [
+        f"{place}: {summary.location}: {summary.entries} take(s), "
+        f"{summary.bytes / 1_000_000:.1f} MB"
+    ]
+    if summary.shared:
+        lines.append(
+            f"local copy: {summary.root}: {summary.copy_bytes / 1_000_000:.1f} MB "
+            f"of {summary.copy_limit / 1_000_000:.0f} MB"
+        )
+    for lease in summary.generating:
+        job = f" (job {lease.remote_id})" if lease.remote_id else ""
+        until = time.strftime("%H:%M:%S", time.localtime(lease.expires))
+        lines.append(
+            f"generating: {lease.shot_id} take {lease.take} on {lease.backend} by {lease.host}"
+            f"{job}, lease renewed until {until}"
+        )
+    rate = summary.hit_rate()
+    if rate is not None:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.lookups.items()))
+        lines.append(f"hit rate: {rate:.0%} of {sum(summary.lookups.values())} lookups ({counts})")
+    return lines
+
+
+@cli.command()
+@click.option("--options", "show_options", is_flag=True, help="List each backend's options.")
+def backends(show_options: bool) -> None:
+    """List the installed backends, their capabilities, and whether their key is set.
+
+    A backend that fails to load is reported (on stderr and in the log) and the rest are listed.
+    """
+    if show_options:
+        _options_table()
+        return
+    table = Table()
+    for column in (
+        "backend",
+        "models",
+        "durations (s)",
+        "audio",
+        "references",
+        "$/s",
+        "max jobs",
+        "key",
+    ):
+        table.add_column(column, overflow="fold")
+    for name in backend_names():
+        try:
+            instance = backend_class(name)()
+            caps = instance.capabilities()
+        except Exception as error:  # a broken plugin must not hide the others
+            logger.warning("backend '%s' failed to load: %s", name, error)
+            err_console.print(
+                f"backend '{name}' failed to load: {error}", highlight=False, markup=False
+            )
+            continue
+        table.add_row(name, *_capability_cells(instance, caps))
+    console.print(table)
+
+
+def _options_table() -> None:
+    """Every backend's declared options: what ``project.backends`` and ``-o`` accept."""
+    table = Table()
+    for column in ("backend", "option", "values", "default", "what it does"):
+        table.add_column(column, overflow="fold")
+    for name in backend_names():
+        try:
+            rows = describe(backend_class(name).Options)
+        except Exception as error:  # a broken plugin must not hide the others
+            logger.warning("backend '%s' failed to load: %s", name, error)
+            err_console.print(
+                f"backend '{name}' failed to load: {error}", highlight=False, markup=False
+            )
+            continue
+        for option, kind, default, description in rows or [("-", "", "", "no options")]:
+            table.add_row(name, option, kind, default, description)
+    console.print(table)
+
+
+def _capability_cells(instance: Backend, caps: Capabilities) -> list[str]:
+    durations = "any" if caps.durations is None else ", ".join(f"{d:g}" for d in caps.durations)
+    refs = str(caps.max_references) if caps.reference_images else "no"
+    key = (
+        "not needed"
+        if not caps.env_vars
+        else ("set" if instance.is_configured() else f"missing: {' or '.join(caps.env_vars)}")
+    )
+    return [
+        ", ".join(instance.models) or instance.default_model,
+        durations,
+        "yes" if caps.audio else "no",
+        refs,
+        f"{caps.cost_per_second:.2f}",
+        str(caps.max_concurrency),
+        key,
+    ]
