@@ -10,6 +10,8 @@ to load) gets the cut without them: :func:`without_fades`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import opentimelineio as otio
 
 
@@ -21,7 +23,12 @@ def is_black(item: otio.core.Composable | None) -> bool:
 def fade_frames(track: otio.schema.Track, clip: otio.schema.Clip) -> tuple[int, int]:
     """Frames of fade in and fade out on ``clip`` (0 when it has none)."""
     items = list(track)
-    index = items.index(clip)
+    return fades_at(items, items.index(clip))
+
+
+def fades_at(items: Sequence[otio.core.Composable], index: int) -> tuple[int, int]:
+    """Frames of fade in and fade out on the clip at ``items[index]`` (a track's children);
+    a writer walking a whole track asks here, so it need not search the track per clip."""
 
     def fade(at: int, towards: int) -> int:
         if not (0 <= at < len(items) and isinstance(items[at], otio.schema.Transition)):
@@ -34,18 +41,26 @@ def fade_frames(track: otio.schema.Track, clip: otio.schema.Clip) -> tuple[int, 
     return fade(index - 1, index - 2), fade(index + 1, index + 2)
 
 
-def track_without_fades(track: otio.schema.Track) -> otio.schema.Track:
-    """A copy of ``track`` with its fades and the empty gaps they run against taken out."""
-    items = list(track)
+def kept_without_fades(items: Sequence[otio.core.Composable]) -> list[int]:
+    """Indices of the ``items`` (a track's children) left once fades and their empty gaps are
+    taken out."""
 
     def beside_black(index: int) -> bool:
         return any(is_black(items[at]) for at in (index - 1, index + 1) if 0 <= at < len(items))
 
+    return [
+        index for index, item in enumerate(items)
+        if not (is_black(item) or (isinstance(item, otio.schema.Transition)
+                                   and beside_black(index)))
+    ]  # fmt: skip
+
+
+def track_without_fades(track: otio.schema.Track) -> otio.schema.Track:
+    """A copy of ``track`` with its fades and the empty gaps they run against taken out."""
+    items = list(track)
     copy = otio.schema.Track(name=track.name, kind=track.kind, metadata=track.metadata)
-    for index, item in enumerate(items):
-        if is_black(item) or (isinstance(item, otio.schema.Transition) and beside_black(index)):
-            continue
-        copy.append(item.deepcopy())
+    for index in kept_without_fades(items):
+        copy.append(items[index].deepcopy())
     return copy
 
 
