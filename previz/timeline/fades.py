@@ -10,8 +10,6 @@ to load) gets the cut without them: :func:`without_fades`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import opentimelineio as otio
 
 
@@ -23,13 +21,17 @@ def is_black(item: otio.core.Composable | None) -> bool:
 def fade_frames(track: otio.schema.Track, clip: otio.schema.Clip) -> tuple[int, int]:
     """Frames of fade in and fade out on ``clip`` (0 when it has none)."""
     items = list(track)
-    return fades_at(items, items.index(clip))
+    return _fades_at(items, items.index(clip))
 
 
-def fades_at(items: Sequence[otio.core.Composable], index: int) -> tuple[int, int]:
-    """Frames of fade in and fade out on the clip at ``items[index]`` (a track's children);
-    a writer walking a whole track asks here, so it need not search the track per clip."""
+def track_fade_frames(track: otio.schema.Track) -> list[tuple[int, int]]:
+    """:func:`fade_frames` of every clip of ``track`` in order, in one pass over the track."""
+    items = list(track)
+    return [_fades_at(items, index) for index, item in enumerate(items)
+            if isinstance(item, otio.schema.Clip)]  # fmt: skip
 
+
+def _fades_at(items: list[otio.core.Composable], index: int) -> tuple[int, int]:
     def fade(at: int, towards: int) -> int:
         if not (0 <= at < len(items) and isinstance(items[at], otio.schema.Transition)):
             return 0
@@ -41,27 +43,24 @@ def fades_at(items: Sequence[otio.core.Composable], index: int) -> tuple[int, in
     return fade(index - 1, index - 2), fade(index + 1, index + 2)
 
 
-def kept_without_fades(items: Sequence[otio.core.Composable]) -> list[int]:
-    """Indices of the ``items`` (a track's children) left once fades and their empty gaps are
-    taken out."""
+def track_without_fades(track: otio.schema.Track) -> otio.schema.Track:
+    """A copy of ``track`` with its fades and the empty gaps they run against taken out."""
+    copy = otio.schema.Track(name=track.name, kind=track.kind, metadata=track.metadata)
+    for item in items_without_fades(track):
+        copy.append(item.deepcopy())
+    return copy
+
+
+def items_without_fades(track: otio.schema.Track) -> list[otio.core.Composable]:
+    """The items of ``track`` (not copies) less its fades and the empty gaps they run against."""
+    items = list(track)
 
     def beside_black(index: int) -> bool:
         return any(is_black(items[at]) for at in (index - 1, index + 1) if 0 <= at < len(items))
 
-    return [
-        index for index, item in enumerate(items)
-        if not (is_black(item) or (isinstance(item, otio.schema.Transition)
-                                   and beside_black(index)))
-    ]  # fmt: skip
-
-
-def track_without_fades(track: otio.schema.Track) -> otio.schema.Track:
-    """A copy of ``track`` with its fades and the empty gaps they run against taken out."""
-    items = list(track)
-    copy = otio.schema.Track(name=track.name, kind=track.kind, metadata=track.metadata)
-    for index in kept_without_fades(items):
-        copy.append(items[index].deepcopy())
-    return copy
+    return [item for index, item in enumerate(items)
+            if not (is_black(item) or (isinstance(item, otio.schema.Transition)
+                                       and beside_black(index)))]  # fmt: skip
 
 
 def without_fades(timeline: otio.schema.Timeline) -> otio.schema.Timeline:

@@ -42,7 +42,7 @@ from typing import NamedTuple
 import opentimelineio as otio
 
 from previz.errors import TimelineError
-from previz.timeline.fades import fades_at, kept_without_fades
+from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.rates import timeline_rate
 
 GST_SECOND = 1_000_000_000
@@ -102,11 +102,12 @@ def _unsupported(what: str) -> TimelineError:
 
 
 class _Track(NamedTuple):
-    """A track, its children, and which of them GES gets: all but fades and their black."""
+    """A track and the children GES gets: all but fades and the empty gaps they run against;
+    the fades of each of its clips, in order."""
 
     track: otio.schema.Track
     items: list[otio.core.Composable]
-    kept: list[int]
+    fades: list[tuple[int, int]]
 
 
 def _track(child: otio.core.Composable) -> _Track:
@@ -114,8 +115,8 @@ def _track(child: otio.core.Composable) -> _Track:
         raise _unsupported(f"{child.schema_name()} {child.name!r} directly in the stack")
     if child.kind not in TRACK_TYPES or child.effects or _from_xges(child):
         raise _unsupported(f"track {child.name!r} (kind {child.kind}, effects or GES metadata)")
-    items = list(child)
-    return _Track(child, items, kept_without_fades(items))
+    video = child.kind == otio.schema.TrackKind.Video
+    return _Track(child, items_without_fades(child), track_fade_frames(child) if video else [])
 
 
 def _caps(rate: Fraction, width: int, height: int) -> list[str]:
@@ -158,17 +159,15 @@ class _Layers:
         return lines, self.assets, self.faded
 
     def _layer(self, layer: _Track, priority: int) -> list[str]:
-        track, items = layer.track, layer.items
-        kept = [items[index] for index in layer.kept]
-        video = track.kind == otio.schema.TrackKind.Video
-        fades = {position: fades_at(items, index)
-                 for position, index in enumerate(layer.kept)} if video else {}  # fmt: skip
+        track, kept = layer.track, layer.items
+        fades = iter(layer.fades)
         lines: list[str] = []
         end = 0
         for position, item in enumerate(kept):
             before = kept[position - 1] if position else None
             after = kept[position + 1] if position + 1 < len(kept) else None
             start, duration, inpoint, end = _times(item, before, after, end)
+            fade = next(fades, (0, 0)) if isinstance(item, otio.schema.Clip) else (0, 0)
             asset, kind = self._asset(item, before, after)
             if asset is None:
                 continue
@@ -181,7 +180,7 @@ class _Layers:
                 f'metadatas="metadatas;"'
             )
             self.clip_id += 1
-            fade = fades.get(position, (0, 0)) if kind == "GESUriClip" else (0, 0)
+            fade = fade if kind == "GESUriClip" else (0, 0)
             lines.append(line + (_fade_binding(item, *fade, self.rate) if any(fade) else "/>"))
             self.faded = self.faded or any(fade)
         return lines
@@ -331,12 +330,12 @@ def _markers(stack: otio.schema.Stack, tracks: Sequence[_Track]) -> str:
 
     for marker in stack.markers:
         add(marker, marker.marked_range.start_time)
-    for index, (track, items, kept) in enumerate(tracks):
+    for index, (track, items, _) in enumerate(tracks):
         offset = stack.range_of_child_at_index(index).start_time
         track_start = track.trimmed_range().start_time
         for marker in track.markers:
             add(marker, marker.marked_range.start_time - track_start + offset)
-        for item, at in _item_starts([items[i] for i in kept]):
+        for item, at in _item_starts(items):
             for marker in item.markers:
                 in_track = (
                     marker.marked_range.start_time - item.trimmed_range().start_time + at

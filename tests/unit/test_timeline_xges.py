@@ -5,9 +5,9 @@ kind of cut previz makes; what it cannot write the same way it refuses with a Ti
 The cuts are assembled from takes that need no media on disk (only their paths go in the file):
 rates 23.976/24/25/29.97, one shot to 120, dissolves, fades in and out, failed shots
 (placeholders), alternate takes, sound stems and a generator's mixed sound, shot and cue markers
-(some with a length), names that need escaping; and an editor's cut (trims, swap, speed change,
-title card, a marker of their own). GES itself renders the result in
-tests/integration/test_export_engines.py and test_export_edges.py.
+(some with a length), names that need escaping; an editor's cut (trims, swap, speed change,
+title card, a marker of their own); and the shared cases of ``tests/export_cases.py``. GES
+itself renders the result in tests/integration/test_export_engines.py and test_export_edges.py.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from previz.backends.base import Clip
 from previz.errors import TimelineError
 from previz.shotlist.loader import from_data
 from previz.timeline import assemble, xges
+from tests import export_cases
 from tests.conform_fixtures import SCENE as CONFORM_SCENE
 from tests.conform_fixtures import edit_the_cut
 from tests.xges_reference import write_reference
@@ -123,6 +124,7 @@ CUTS: dict[str, Callable[[], otio.schema.Timeline]] = {
     ),
     "an editor's cut": _edited,
     "a title clip beside dissolves": _title_beside_a_dissolve,
+    **{f"export case {name}": build for name, build in export_cases.CASES.items()},
 }
 
 
