@@ -169,8 +169,13 @@ def picture_then_sound() -> otio.schema.Timeline:
     shared.markers.append(otio.schema.Marker(name="head", marked_range=TR(RT(5, 24), RT(1, 24)),
                                              comment="note"))  # fmt: skip
     shared.metadata["previz"] = {"has_audio": True, "shot": "a"}
-    picture.extend([_clip("first", "file:///m/first.mov"),
-                    otio.schema.Transition(in_offset=RT(3, 24), out_offset=RT(5, 24)), shared])
+    picture.extend(
+        [
+            _clip("first", "file:///m/first.mov"),
+            otio.schema.Transition(in_offset=RT(3, 24), out_offset=RT(5, 24)),
+            shared,
+        ]
+    )
     dialogue = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     dialogue.extend([otio.schema.Gap(duration=RT(24, 24)), shared.clone(), shared.clone()])
     music = otio.schema.Track(name="A2", kind=otio.schema.TrackKind.Audio)
