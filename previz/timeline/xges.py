@@ -57,9 +57,7 @@ MARKER_ARGB = {
     otio.schema.MarkerColor.BLACK: 0xFF000000,
 }  # fmt: skip
 _GST_PLAIN = re.compile(r"[A-Za-z0-9_\-+/:.]+")  # gst_value_serialize_string leaves these bare
-_GST_PLAIN_BYTES = frozenset(
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+/:."
-)
+_GST_ESCAPED = re.compile(r"[^A-Za-z0-9_\-+/:.]")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _EMPTY = ' properties="properties;" metadatas="metadatas;"'
 
@@ -208,9 +206,9 @@ class _Layers:
         _check_item(clip)
         reference = clip.media_reference
         url = str(reference.target_url)
-        if _CONTROL.search(url):
-            raise _unsupported(f"a control character in the media URL of clip {clip.name!r}")
         if url not in self.asset_ids:
+            if _CONTROL.search(url):  # minidom wrote it raw: the old path's file was not XML
+                raise _unsupported(f"a control character in the media URL of clip {clip.name!r}")
             self.asset_ids.add(url)
             available = reference.available_range
             properties = "properties;"
@@ -382,13 +380,16 @@ def _gst_string(value: str) -> str:
         return value if value != "NULL" else '"NULL"'
     if not value:
         return '""'
-    escaped = "".join(
-        chr(byte) if byte in _GST_PLAIN_BYTES
-        else f"\\{byte:03o}" if byte < 0x20 or byte >= 0x7F
-        else "\\" + chr(byte)
-        for byte in value.encode()
-    )  # fmt: skip
-    return f'"{escaped}"'
+    return '"' + _GST_ESCAPED.sub(_gst_escape, value) + '"'
+
+
+def _gst_escape(match: re.Match[str]) -> str:
+    """A character gst_value_serialize_string escapes: printable ASCII after a backslash,
+    anything else as the octal of each of its UTF-8 bytes."""
+    character = match.group()
+    if " " <= character < "\x7f":
+        return "\\" + character
+    return "".join(f"\\{byte:03o}" for byte in character.encode())
 
 
 def _attr(value: str) -> str:

@@ -3,7 +3,7 @@ lxml pass for fades and caps, kept in ``tests/xges_reference.py``) wrote, byte f
 kind of cut previz makes; what it cannot write the same way it refuses with a TimelineError.
 
 The cuts are assembled from takes that need no media on disk (only their paths go in the file):
-rates 23.976/24/25/29.97, one shot to 120, dissolves, fades in and out, failed shots
+rates 23.976/24/25/29.97, one shot to 90, dissolves, fades in and out, failed shots
 (placeholders), alternate takes, sound stems and a generator's mixed sound, shot and cue markers
 (some with a length), names that need escaping; an editor's cut (trims, swap, speed change,
 title card, a marker of their own); and the shared cases of ``tests/export_cases.py``. GES
@@ -100,9 +100,9 @@ def _title_beside_a_dissolve() -> otio.schema.Timeline:
     unnamed items, names taken twice, a name GStreamer quotes, a URL with non-ASCII."""
     timeline = otio.schema.Timeline(name="", global_start_time=RT(0, 25))
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    for name in ("a", "a", "NULL", ""):
+    for name in ("a", "a", "NULL", "", "tab\there, 😀 \\ ~ \x7f"):
         reference = otio.schema.ExternalReference(
-            target_url=f"file:///media/{name or 'x'} %C3%A9.mp4",
+            target_url=f"file:///media/{name if name.isalnum() else 'x'} %C3%A9.mp4",
             available_range=TR(RT(0, 25), RT(100, 25)),
         )
         track.append(otio.schema.Clip(name=name, media_reference=reference,
@@ -114,7 +114,7 @@ def _title_beside_a_dissolve() -> otio.schema.Timeline:
 
 
 CUTS: dict[str, Callable[[], otio.schema.Timeline]] = {
-    "24 fps, 120 shots": lambda: _assembled(_scene(120, 24)),
+    "24 fps, 90 shots": lambda: _assembled(_scene(90, 24)),
     "23.976 fps": lambda: _assembled(_scene(60, 23.976)),
     "25 fps": lambda: _assembled(_scene(45, 25)),
     "29.97 fps": lambda: _assembled(_scene(45, 29.97)),
@@ -187,3 +187,11 @@ def test_a_marker_before_the_timeline_starts_is_refused_with_a_hint(tmp_path: Pa
     with pytest.raises(TimelineError, match=r"'early' lies 0\.400 s before") as raised:
         xges.write(timeline, tmp_path / "t.xges", width=320, height=180)
     assert raised.value.hint
+
+
+def test_a_control_character_in_a_media_url_is_refused(tmp_path: Path) -> None:
+    """The old path wrote it raw: a file no XML parser (nor GES) would read."""
+    timeline, clip = _one_clip()
+    clip.media_reference.target_url = "file:///media/a\tb.mp4"
+    with pytest.raises(TimelineError, match="control character"):
+        xges.write(timeline, tmp_path / "t.xges", width=320, height=180)
