@@ -52,6 +52,7 @@ from previz.timeline import (
     vectors,
     xges,
 )
+from previz.timeline import xmeml as fcp7_document
 from previz.timeline.formats import (
     ExportContext,
     Format,
@@ -119,7 +120,7 @@ BUILTIN: dict[str, Format] = {
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
                version=_writer_version(otioz), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version(fcp7, packages=["otio-fcp-adapter"]), cost=3.0),
+               version=_writer_version(fcp7, fcp7_document), cost=3.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
                version=_writer_version(fcpxml), relative_media=True, cost=1.0),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,

@@ -41,5 +41,23 @@ def plain(value: Any) -> Any:
 
 
 def facts_json(facts: Any) -> str:
-    """``metadata["previz"]`` as compact JSON text."""
-    return json.dumps(plain(facts), sort_keys=True, separators=(",", ":"))
+    """``metadata["previz"]`` as compact JSON text.
+
+    The encoder asks :func:`_as_json` only about what it does not know (OTIO's mappings and
+    vectors), so facts that are already plain are not copied first.
+    """
+    return json.dumps(facts, sort_keys=True, separators=(",", ":"), default=_as_json)
+
+
+def _as_json(value: Any) -> Any:
+    kind = type(value)
+    if kind is ANY_DICTIONARY:  # read by length, as in :func:`plain`
+        keys = iter(value)
+        return {str(key): value[key] for key in [next(keys) for _ in range(len(value))]}
+    if kind is ANY_VECTOR:
+        return [value[index] for index in range(len(value))]
+    if isinstance(value, Mapping):
+        return {str(key): item for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
