@@ -38,7 +38,20 @@ import opentimelineio as otio
 
 from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
-from previz.timeline import aaf, edl, facts, fcp7, fcpxml, kdenlive, media, otioz, rates, xges
+from previz.timeline import (
+    aaf,
+    edl,
+    edl_events,
+    facts,
+    fcp7,
+    fcpxml,
+    kdenlive,
+    media,
+    otioz,
+    rates,
+    vectors,
+    xges,
+)
 from previz.timeline import xmeml as fcp7_document
 from previz.timeline.formats import (
     ExportContext,
@@ -96,7 +109,7 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
 
 def _writer_version(*modules: ModuleType, packages: Sequence[str] = ()) -> str:
     """The writer's own modules and adapters plus the helpers every writer shares."""
-    return source_version(*modules, facts, media, rates, packages=packages)
+    return source_version(*modules, facts, media, rates, vectors, packages=packages)
 
 
 BUILTIN: dict[str, Format] = {
@@ -111,8 +124,8 @@ BUILTIN: dict[str, Format] = {
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
                version=_writer_version(fcpxml), relative_media=True, cost=1.0),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
-               version=_writer_version(edl, packages=["otio-cmx3600-adapter"]), multi_file=True,
-               cost=1.0),
+               version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
+               multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version(aaf, packages=["otio-aaf-adapter", "pyaaf2"]), cost=10.0),
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,

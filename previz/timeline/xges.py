@@ -3,7 +3,7 @@
 The document is the one ``otio_xges_adapter`` 1.0 writes for a previz cut, with previz's two
 fixes, byte for byte (``tests/unit/test_timeline_xges.py`` compares it with the old path, kept in
 ``tests/xges_reference.py``); the adapter deep-copies the timeline, searches its assets and
-names per clip and pretty-prints through minidom: 48 s of CPU at 2,000 shots, this ~1 s.
+names per clip and pretty-prints through minidom: 48 s of CPU at 2,000 shots, this 0.4 s.
 
 - **Layers**: one per OTIO track, the last track first (GES gives layer 0 the top priority);
   a clip is a ``GESUriClip`` of its media's ``<asset>``, a dissolve a ``crossfade``
@@ -21,10 +21,13 @@ names per clip and pretty-prints through minidom: 48 s of CPU at 2,000 shots, th
   ``<binding>``. The old path added these in an lxml pass over the adapter's file, so a
   document with fades is laid out as lxml re-wrote it (its declaration, no final newline).
 - **Markers**: every clip's and track's markers move to the timeline (record time), into one
-  ``GESMarkerList`` ordered by position; a marker with a length marks both its ends.
+  ``GESMarkerList`` ordered by position; a marker with a length marks both its ends. (The old
+  path lost a *track's* markers: its fade pass rebuilt each track without them. previz puts
+  none there; an editor's are kept.)
 
 Only what a previz timeline holds is written; anything else (effects, nested stacks, image
-sequences, metadata from a read .xges) is a :class:`TimelineError`, not a quietly different
+sequences, trimmed tracks, metadata from a read .xges, a picture and a sound track the adapter
+would have merged into one layer) is a :class:`TimelineError`, not a quietly different
 project. GES cannot play speed changes (``TimeEffect``): they are left out, as the adapter did.
 A wrong frame before a cut can appear when GES renders through an *encoder* on a loaded machine
 (a race inside GES: it flushes a clip's last frame when it switches clips); rendering to raw
@@ -42,28 +45,14 @@ from typing import NamedTuple
 import opentimelineio as otio
 
 from previz.errors import TimelineError
+from previz.timeline import gst
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.rates import timeline_rate
 
 GST_SECOND = 1_000_000_000
 TRACK_TYPES = {otio.schema.TrackKind.Video: 4, otio.schema.TrackKind.Audio: 2}  # GESTrackType
-# otio_xges_adapter's GESMarker.OTIO_COLOR_TO_ARGB (each maps back to its own colour)
-MARKER_ARGB = {
-    otio.schema.MarkerColor.RED: 0xFFFF0000, otio.schema.MarkerColor.PINK: 0xFFFF7070,
-    otio.schema.MarkerColor.ORANGE: 0xFFFFA000, otio.schema.MarkerColor.YELLOW: 0xFFFFFF00,
-    otio.schema.MarkerColor.GREEN: 0xFF00FF00, otio.schema.MarkerColor.CYAN: 0xFF00FFFF,
-    otio.schema.MarkerColor.BLUE: 0xFF0000FF, otio.schema.MarkerColor.PURPLE: 0xFFA000D0,
-    otio.schema.MarkerColor.MAGENTA: 0xFFFF00FF, otio.schema.MarkerColor.WHITE: 0xFFFFFFFF,
-    otio.schema.MarkerColor.BLACK: 0xFF000000,
-}  # fmt: skip
-_GST_PLAIN = re.compile(r"[A-Za-z0-9_\-+/:.]+")  # gst_value_serialize_string leaves these bare
-_GST_PLAIN_BYTES = frozenset(
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+/:."
-)
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _EMPTY = ' properties="properties;" metadatas="metadatas;"'
-
-Marker = tuple[int, str, str | None]  # position (ns), colour, comment
 
 
 def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
@@ -78,14 +67,16 @@ def document(timeline: otio.schema.Timeline, *, width: int, height: int) -> str:
         raise _unsupported("a trimmed top-level stack or an effect on it")
     rate = timeline_rate(timeline)
     tracks = [_track(child) for child in stack]
+    _refuse_merged(tracks)
     layers, assets, faded = _Layers(rate).write(tracks)
     name = timeline.name or stack.name
-    project = f"metadatas, name=(string){_gst_string(name)};" if name else "metadatas;"
+    project = f"metadatas, name=(string){gst.string(name)};" if name else "metadatas;"
+    markers = _markers(stack, tracks)
     head = [
         '<ges version="0.6">',
-        f'  <project properties="properties;" metadatas="{_attr(project)}">',
+        f'  <project properties="properties;" metadatas="{gst.attribute(project)}">',
         *(["    <ressources>", *assets, "    </ressources>"] if assets else ["    <ressources/>"]),
-        f'    <timeline properties="properties;" metadatas="{_attr(_markers(stack, tracks))}">',
+        f'    <timeline properties="properties;" metadatas="{gst.attribute(markers)}">',
         *_caps(rate, width, height),
     ]
     tail = ["    </timeline>", "  </project>", "</ges>"]
@@ -119,6 +110,26 @@ def _track(child: otio.core.Composable) -> _Track:
     return _Track(child, items_without_fades(child), track_fade_frames(child) if video else [])
 
 
+def _refuse_merged(tracks: Sequence[_Track]) -> None:
+    """Refuse neighbouring tracks the adapter made one layer of: of different kinds but
+    otherwise the same (a clip's picture and its sound, as some NLEs lay them out)."""
+    for upper, lower in zip(tracks[1:], tracks, strict=False):
+        if upper.track.kind == lower.track.kind or upper.track.name != lower.track.name:
+            continue
+        if _bare(upper).is_equivalent_to(_bare(lower)):
+            raise _unsupported(f"a picture and a sound track that are both {upper.track.name!r}")
+
+
+def _bare(layer: _Track) -> otio.schema.Track:
+    """The track as the adapter compared it: its name and items, without their metadata."""
+    copy = otio.schema.Track(name=layer.track.name)
+    for item in layer.items:
+        clone = item.deepcopy()
+        clone.metadata.clear()
+        copy.append(clone)
+    return copy
+
+
 def _caps(rate: Fraction, width: int, height: int) -> list[str]:
     """The video and audio ``<track>``: the adapter's defaults, the video's restriction caps
     at the project's exact rate and frame size."""
@@ -126,12 +137,10 @@ def _caps(rate: Fraction, width: int, height: int) -> list[str]:
         f"video/x-raw, framerate=(fraction){rate.numerator}/{rate.denominator}, "
         f"width=(int){width}, height=(int){height}"
     )
-    video = (
-        f"properties, mixing=(boolean)true, restriction-caps=(string){_gst_string(restriction)};"
-    )
+    video = f"properties, mixing=(boolean)true, restriction-caps=(string){gst.string(restriction)};"
     return [
         f'      <track caps="video/x-raw(ANY)" track-type="4" track-id="0" '
-        f'properties="{_attr(video)}" metadatas="metadatas;"/>',
+        f'properties="{gst.attribute(video)}" metadatas="metadatas;"/>',
         '      <track caps="audio/x-raw(ANY)" track-type="2" track-id="1" '
         'properties="properties, mixing=(boolean)true;" metadatas="metadatas;"/>',
     ]
@@ -173,10 +182,11 @@ class _Layers:
                 continue
             name = self._unique_name(item.name or item.schema_name())
             line = (
-                f'        <clip id="{self.clip_id}" asset-id="{_attr(asset)}" type-name="{kind}" '
+                f'        <clip id="{self.clip_id}" asset-id="{gst.attribute(asset)}" '
+                f'type-name="{kind}" '
                 f'track-types="{TRACK_TYPES[track.kind]}" layer-priority="{priority}" '
                 f'start="{start}" rate="0" inpoint="{inpoint}" duration="{duration}" '
-                f'properties="{_attr(f"properties, name=(string){_gst_string(name)};")}" '
+                f'properties="{gst.attribute(f"properties, name=(string){gst.string(name)};")}" '
                 f'metadatas="metadatas;"'
             )
             self.clip_id += 1
@@ -208,9 +218,9 @@ class _Layers:
         _check_item(clip)
         reference = clip.media_reference
         url = str(reference.target_url)
-        if _CONTROL.search(url):
-            raise _unsupported(f"a control character in the media URL of clip {clip.name!r}")
         if url not in self.asset_ids:
+            if _CONTROL.search(url):  # minidom wrote it raw: the old path's file was not XML
+                raise _unsupported(f"a control character in the media URL of clip {clip.name!r}")
             self.asset_ids.add(url)
             available = reference.available_range
             properties = "properties;"
@@ -218,7 +228,7 @@ class _Layers:
                 duration = _ns(available.start_time) + _ns(available.duration)
                 properties = f"properties, duration=(guint64){duration};"
             self.assets.append(
-                f'      <asset id="{_attr(url)}" extractable-type-name="GESUriClip" '
+                f'      <asset id="{gst.attribute(url)}" extractable-type-name="GESUriClip" '
                 f'properties="{properties}" metadatas="metadatas;"/>'
             )
         return url
@@ -309,11 +319,11 @@ def _fade_binding(clip: otio.schema.Clip, fade_in: int, fade_out: int, rate: Fra
 def _markers(stack: otio.schema.Stack, tracks: Sequence[_Track]) -> str:
     """The timeline's metadatas: every marker of the stack, its tracks and their items, at
     record time, as one GESMarkerList (none: an empty structure)."""
-    found: list[Marker] = []
-    seen: set[Marker] = set()
+    found: list[gst.Marker] = []
+    seen: set[gst.Marker] = set()
 
     def add(marker: otio.schema.Marker, start: otio.opentime.RationalTime) -> None:
-        if marker.color not in MARKER_ARGB:
+        if marker.color not in gst.MARKER_ARGB:
             raise _unsupported(f"marker {marker.name!r} of colour {marker.color!r}")
         at, length = _ns(start), _ns(marker.marked_range.duration)
         for position in (at, at + length) if length else (at,):
@@ -346,14 +356,7 @@ def _markers(stack: otio.schema.Stack, tracks: Sequence[_Track]) -> str:
     if not found:
         return "metadatas;"
     found.sort(key=lambda marker: marker[0])  # stable: GESMarkerList.add keeps arrival order
-    caps = "; ".join(
-        f"marker-times, position=(guint64){position}; metadatas, "
-        + (f"comment=(string){_gst_string(comment)}, " if comment else "")
-        + f"marker-color=(uint){MARKER_ARGB[colour]}"
-        for position, colour, comment in found
-    )
-    escaped = caps.replace("\\", "\\\\").replace('"', '\\"')  # ges_marker_list_serialize
-    return f'metadatas, markers=(GESMarkerList)"{escaped}";'
+    return f"metadatas, markers=(GESMarkerList){gst.marker_list(found)};"
 
 
 def _item_starts(
@@ -374,25 +377,3 @@ def _item_starts(
             starts.append((item, at))
         value += duration.value
     return starts
-
-
-def _gst_string(value: str) -> str:
-    """``value`` as gst_value_serialize_string writes it (otio_xges_adapter's copy of it)."""
-    if _GST_PLAIN.fullmatch(value):
-        return value if value != "NULL" else '"NULL"'
-    if not value:
-        return '""'
-    escaped = "".join(
-        chr(byte) if byte in _GST_PLAIN_BYTES
-        else f"\\{byte:03o}" if byte < 0x20 or byte >= 0x7F
-        else "\\" + chr(byte)
-        for byte in value.encode()
-    )  # fmt: skip
-    return f'"{escaped}"'
-
-
-def _attr(value: str) -> str:
-    """``value`` escaped for an XML attribute as minidom (and lxml) escape it."""
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")
-    )

@@ -3,7 +3,7 @@ lxml pass for fades and caps, kept in ``tests/xges_reference.py``) wrote, byte f
 kind of cut previz makes; what it cannot write the same way it refuses with a TimelineError.
 
 The cuts are assembled from takes that need no media on disk (only their paths go in the file):
-rates 23.976/24/25/29.97, one shot to 120, dissolves, fades in and out, failed shots
+rates 23.976/24/25/29.97, one shot to 90, dissolves, fades in and out, failed shots
 (placeholders), alternate takes, sound stems and a generator's mixed sound, shot and cue markers
 (some with a length), names that need escaping; an editor's cut (trims, swap, speed change,
 title card, a marker of their own); and the shared cases of ``tests/export_cases.py``. GES
@@ -24,7 +24,7 @@ from otio_xges_adapter import xges as adapter  # type: ignore[import-untyped]
 from previz.backends.base import Clip
 from previz.errors import TimelineError
 from previz.shotlist.loader import from_data
-from previz.timeline import assemble, xges
+from previz.timeline import assemble, gst, xges
 from tests import export_cases
 from tests.conform_fixtures import SCENE as CONFORM_SCENE
 from tests.conform_fixtures import edit_the_cut
@@ -100,9 +100,9 @@ def _title_beside_a_dissolve() -> otio.schema.Timeline:
     unnamed items, names taken twice, a name GStreamer quotes, a URL with non-ASCII."""
     timeline = otio.schema.Timeline(name="", global_start_time=RT(0, 25))
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    for name in ("a", "a", "NULL", ""):
+    for name in ("a", "a", "NULL", "", "tab\there, 😀 \\ ~ \x7f"):
         reference = otio.schema.ExternalReference(
-            target_url=f"file:///media/{name or 'x'} %C3%A9.mp4",
+            target_url=f"file:///media/{name if name.isalnum() else 'x'} %C3%A9.mp4",
             available_range=TR(RT(0, 25), RT(100, 25)),
         )
         track.append(otio.schema.Clip(name=name, media_reference=reference,
@@ -113,8 +113,38 @@ def _title_beside_a_dissolve() -> otio.schema.Timeline:
     return timeline
 
 
+def _clip(name: str, rate: float, frames: int = 24) -> otio.schema.Clip:
+    reference = otio.schema.ExternalReference(
+        target_url=f"file:///media/{name}.mp4", available_range=TR(RT(0, rate), RT(96, rate))
+    )
+    clip = otio.schema.Clip(name=name, media_reference=reference,
+                            source_range=TR(RT(6, rate), RT(frames, rate)))  # fmt: skip
+    clip.markers.append(otio.schema.Marker(name=name, marked_range=TR(RT(8, rate), RT(2, rate))))
+    return clip
+
+
+def _mixed_rates() -> otio.schema.Timeline:
+    """Clips at 24 and 25 fps with markers (where they start is asked of OTIO)."""
+    timeline = otio.schema.Timeline(name="mixed")
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    track.extend([_clip("a", 24), _clip("b", 25, 30), _clip("c", 24), _clip("d", 24)])
+    timeline.tracks.append(track)
+    return timeline
+
+
+def _one_name_two_kinds(sound: str = "b") -> otio.schema.Timeline:
+    """A picture and a sound track of one name: the adapter made one layer of them when
+    their items were the same."""
+    timeline = otio.schema.Timeline(name="linked")
+    for kind, clip in ((otio.schema.TrackKind.Video, "a"), (otio.schema.TrackKind.Audio, sound)):
+        track = otio.schema.Track(name="A/V", kind=kind)
+        track.append(_clip(clip, 24))
+        timeline.tracks.append(track)
+    return timeline
+
+
 CUTS: dict[str, Callable[[], otio.schema.Timeline]] = {
-    "24 fps, 120 shots": lambda: _assembled(_scene(120, 24)),
+    "24 fps, 90 shots": lambda: _assembled(_scene(90, 24)),
     "23.976 fps": lambda: _assembled(_scene(60, 23.976)),
     "25 fps": lambda: _assembled(_scene(45, 25)),
     "29.97 fps": lambda: _assembled(_scene(45, 29.97)),
@@ -124,6 +154,8 @@ CUTS: dict[str, Callable[[], otio.schema.Timeline]] = {
     ),
     "an editor's cut": _edited,
     "a title clip beside dissolves": _title_beside_a_dissolve,
+    "clips at two rates": _mixed_rates,
+    "a picture and a sound track of one name": _one_name_two_kinds,
     **{f"export case {name}": build for name, build in export_cases.CASES.items()},
 }
 
@@ -141,7 +173,7 @@ def test_the_serialiser_writes_the_old_paths_document_byte_for_byte(
 
 
 def test_marker_colours_are_the_adapters() -> None:
-    assert xges.MARKER_ARGB == adapter.GESMarker.OTIO_COLOR_TO_ARGB
+    assert gst.MARKER_ARGB == adapter.GESMarker.OTIO_COLOR_TO_ARGB
 
 
 def _one_clip() -> tuple[otio.schema.Timeline, otio.schema.Clip]:
@@ -187,3 +219,16 @@ def test_a_marker_before_the_timeline_starts_is_refused_with_a_hint(tmp_path: Pa
     with pytest.raises(TimelineError, match=r"'early' lies 0\.400 s before") as raised:
         xges.write(timeline, tmp_path / "t.xges", width=320, height=180)
     assert raised.value.hint
+
+
+def test_a_control_character_in_a_media_url_is_refused(tmp_path: Path) -> None:
+    """The old path wrote it raw: a file no XML parser (nor GES) would read."""
+    timeline, clip = _one_clip()
+    clip.media_reference.target_url = "file:///media/a\tb.mp4"
+    with pytest.raises(TimelineError, match="control character"):
+        xges.write(timeline, tmp_path / "t.xges", width=320, height=180)
+
+
+def test_a_picture_and_a_sound_track_the_adapter_merged_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(TimelineError, match="both 'A/V'"):
+        xges.write(_one_name_two_kinds(sound="a"), tmp_path / "t.xges", width=320, height=180)
