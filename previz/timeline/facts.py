@@ -13,11 +13,21 @@ from typing import Any
 
 def plain(value: Any) -> Any:
     """``value`` with every OTIO mapping and vector turned into ``dict`` and ``list``."""
-    if isinstance(value, Mapping):
+    shape = _SHAPES.get(type(value))
+    if shape is None:  # an ABC check per type, not per value (it dominates a cut's facts)
+        shape = _SHAPES[type(value)] = (
+            "mapping" if isinstance(value, Mapping)
+            else "sequence" if isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+            else "scalar"
+        )  # fmt: skip
+    if shape == "mapping":
         return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+    if shape == "sequence":
         return [plain(item) for item in value]
     return value
+
+
+_SHAPES: dict[type, str] = {}
 
 
 def facts_json(facts: Any) -> str:
