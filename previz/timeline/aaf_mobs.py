@@ -59,6 +59,7 @@ class ClipMobs:
         self.bare_tape = layout("TapeDescriptor")
         self.locator = layout("NetworkLocator", "URLString")
         self.comment = layout("TaggedValue", "Name", "Value")
+        self._tape_slots: dict[tuple[str, float, bytes, tuple[bytes, bytes]], list[Storage]] = {}
 
     def new_mob_id(self) -> bytes:
         """A new basic UMID (SMPTE label, then a random UUID: pyaaf2's ``MobID.new()``)."""
@@ -71,96 +72,85 @@ class ClipMobs:
         self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str]
     ) -> tuple[bytes, bytes]:
         """Add ``clip``'s three mobs; return the master mob's id and slot id, encoded."""
-        enc, defs = self.store.encode, self.defs
         reference = clip.media_reference
         available = reference.available_range or clip.source_range
-        start, length = int(available.start_time.value), int(available.duration.value)
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
-        edit_rate = enc("TimelineMobSlot", "EditRate", rate)
-        zero, empty = defs.zero, defs.empty_name
-        start_b, length_b = (
-            enc("SourceClip", "StartTime", start),
-            enc("SourceClip", "Length", length),
-        )
-        clip_rate = clip.visible_range().duration.rate
-        whole = int(float(AAFRational(clip_rate)) * TWELVE_HOURS)
-        tape_rate = enc("TimelineMobSlot", "EditRate", clip_rate)
-        fps = round(clip_rate)
-        tape_slots = [
-            self.slot(
-                enc("TimelineMobSlot", "SlotID", 1),
-                empty,
-                zero,
-                tape_rate,
-                self.clip(
-                    defs.datadef["picture"],
-                    enc("SourceClip", "Length", whole),
-                    zero,
-                    defs.no_mob,
-                    defs.slot_id[0],
-                ),
-            ),
-            self.slot(
-                enc("TimelineMobSlot", "SlotID", 2),
-                empty,
-                zero,
-                tape_rate,
-                self.timecode(
-                    defs.datadef["Timecode"],
-                    enc("Timecode", "Length", length),
-                    enc("Timecode", "Start", start),
-                    enc("Timecode", "FPS", fps),
-                    enc("Timecode", "Drop", clip_rate != fps),
-                ),
-            ),
-            self.slot(
-                enc("TimelineMobSlot", "SlotID", 3),
-                empty,
-                zero,
-                edit_rate,
-                self.clip(defs.datadef[kind], length_b, start_b, defs.no_mob, defs.slot_id[0]),
-            ),
-        ]
+        enc = self.store.encode
         title = enc("MasterMob", "Name", clip.name)
+        edit_rate = enc("TimelineMobSlot", "EditRate", rate)
+        source = (enc("SourceClip", "StartTime", int(available.start_time.value)),
+                  enc("SourceClip", "Length", int(available.duration.value)))  # fmt: skip
+        tape_id = self._tape(clip, kind, available, url, title, edit_rate, source)
+        file_id = self._file(kind, reference, available, url, edit_rate, source[1], tape_id)
+        return self._master(clip, kind, available, comments, title, edit_rate, source[1], file_id)
+
+    def _tape(
+        self, clip: otio.schema.Clip, kind: str, available: otio.opentime.TimeRange,
+        url: str | None, title: bytes, edit_rate: bytes, source: tuple[bytes, bytes],
+    ) -> bytes:  # fmt: skip
+        """The tape source mob: a 12-hour picture slot, the media's timecode, its range."""
+        clip_rate = clip.visible_range().duration.rate
+        key = (kind, clip_rate, edit_rate, source)
+        slots = self._tape_slots.get(key)
+        if slots is None:  # the same for every clip of this range and rate: built once
+            enc, defs = self.store.encode, self.defs
+            zero, empty = defs.zero, defs.empty_name
+            whole = int(float(AAFRational(clip_rate)) * TWELVE_HOURS)
+            tape_rate = enc("TimelineMobSlot", "EditRate", clip_rate)
+            fps = round(clip_rate)
+            timecode = self.timecode(
+                defs.datadef["Timecode"], enc("Timecode", "Length", int(available.duration.value)),
+                enc("Timecode", "Start", int(available.start_time.value)),
+                enc("Timecode", "FPS", fps), enc("Timecode", "Drop", clip_rate != fps),
+            )  # fmt: skip
+            slots = self._tape_slots[key] = [
+                self.slot(defs.slot_id[1], empty, zero, tape_rate, self.clip(
+                    defs.datadef["picture"], enc("SourceClip", "Length", whole), zero,
+                    defs.no_mob, defs.slot_id[0])),
+                self.slot(defs.slot_id[2], empty, zero, tape_rate, timecode),
+                self.slot(defs.slot_id[3], empty, zero, edit_rate, self.clip(
+                    defs.datadef[kind], source[1], source[0], defs.no_mob, defs.slot_id[0])),
+            ]  # fmt: skip
         tape_id = self.new_mob_id()
         tape = self.tape(self._locators(url)) if url else self.bare_tape()
-        self.mobs.append((tape_id, self.mob(title, tape_id, defs.now, defs.now, tape_slots, tape)))
+        now = self.defs.now
+        self.mobs.append((tape_id, self.mob(title, tape_id, now, now, slots, tape)))
+        return tape_id
+
+    def _file(
+        self, kind: str, reference: Any, available: otio.opentime.TimeRange, url: str | None,
+        edit_rate: bytes, length: bytes, tape_id: bytes,
+    ) -> bytes:  # fmt: skip
+        """The file source mob: the media's descriptor and locator, reading the tape."""
+        defs = self.defs
         file_id = self.new_mob_id()
-        file_slot = self.slot(
-            defs.slot_id[1],
-            empty,
-            zero,
-            edit_rate,
-            self.clip(defs.datadef[kind], length_b, zero, tape_id, defs.slot_id[3]),
-        )
+        segment = self.clip(defs.datadef[kind], length, defs.zero, tape_id, defs.slot_id[3])
+        slot = self.slot(defs.slot_id[1], defs.empty_name, defs.zero, edit_rate, segment)
         descriptor = self._descriptor(kind, reference, available, url)
-        self.mobs.append(
-            (
-                file_id,
-                self.mob(defs.file_mob_name, file_id, defs.now, defs.now, [file_slot], descriptor),
-            )
-        )
+        mob = self.mob(defs.file_mob_name, file_id, defs.now, defs.now, [slot], descriptor)
+        self.mobs.append((file_id, mob))
+        return file_id
+
+    def _master(
+        self, clip: otio.schema.Clip, kind: str, available: otio.opentime.TimeRange,
+        comments: dict[str, str], title: bytes, edit_rate: bytes, length: bytes, file_id: bytes,
+    ) -> tuple[bytes, bytes]:  # fmt: skip
+        """The master mob: the clip's name, comments and, when trimmed, mark in and out."""
+        enc, defs = self.store.encode, self.defs
         master_id = self.new_mob_id()
         slot_id = defs.slot_id[MASTER_SLOT[kind]]
-        segment = self.clip(defs.datadef[kind], length_b, zero, file_id, defs.slot_id[1])
+        segment = self.clip(defs.datadef[kind], length, defs.zero, file_id, defs.slot_id[1])
         visible = clip.visible_range()
+        head = (slot_id, defs.empty_name, defs.zero, edit_rate, segment)
         if visible != available:
-            slot = self.marked(
-                slot_id,
-                empty,
-                zero,
-                edit_rate,
-                segment,
-                enc("TimelineMobSlot", "MarkIn", int(visible.start_time.value)),
-                enc("TimelineMobSlot", "MarkOut", int(visible.end_time_exclusive().value)),
-            )
+            mark_in = enc("TimelineMobSlot", "MarkIn", int(visible.start_time.value))
+            mark_out = enc("TimelineMobSlot", "MarkOut", int(visible.end_time_exclusive().value))
+            slot = self.marked(*head, mark_in, mark_out)
         else:
-            slot = self.slot(slot_id, empty, zero, edit_rate, segment)
+            slot = self.slot(*head)
         if comments:
-            tags = [
-                self.comment(enc("TaggedValue", "Name", k), self.defs.text(v))
-                for k, v in comments.items()
-            ]
+            tags = [self.comment(enc("TaggedValue", "Name", k), defs.text(v))
+                    for k, v in comments.items()]  # fmt: skip
             master = self.commented(title, master_id, defs.now, defs.now, [slot], tags)
         else:
             master = self.master(title, master_id, defs.now, defs.now, [slot])

@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 SECTOR = 4096
 MINI_SECTOR = 64
@@ -59,155 +59,184 @@ class Storage:
 def write(path: Path, root: Storage, file_class_id: bytes) -> None:
     """Write ``root`` (the root storage, its name ignored) as the compound file ``path``."""
     directory = _Directory(root)
-    streams = [(n, node.data) for n, node in enumerate(directory.nodes) if isinstance(node, Stream)]
-    big = [(n, data) for n, data in streams if len(data) >= MINI_CUTOFF]
-    small = [(n, data) for n, data in streams if 0 < len(data) < MINI_CUTOFF]
-    sector = 0
-    for n, data in big:
-        directory.start[n], directory.size[n] = sector, len(data)
-        sector += -(-len(data) // SECTOR)
-    mini = 0
-    chain: list[int] = []
-    for n, data in small:
-        directory.start[n], directory.size[n] = mini, len(data)
-        used = -(-len(data) // MINI_SECTOR)
-        chain += range(mini + 1, mini + used)
-        chain.append(ENDOFCHAIN)
-        mini += used
-    mini_sectors = -(-mini * MINI_SECTOR // SECTOR)
-    minifat_sectors = -(-mini * 4 // SECTOR)
-    dir_sectors = -(-len(directory.nodes) * 128 // SECTOR)
-    mini_start = sector
-    minifat_start = mini_start + mini_sectors
-    dir_start = minifat_start + minifat_sectors
-    data_sectors = dir_start + dir_sectors
-    fat_sectors, difat_sectors = _table_sizes(data_sectors)
-    if mini:
-        directory.start[0], directory.size[0] = mini_start, mini * MINI_SECTOR
-    fat = _fat(
-        [len(data) for _, data in big],
-        mini_start,
-        mini_sectors,
-        minifat_start,
-        minifat_sectors,
-        dir_start,
-        dir_sectors,
-        fat_sectors,
-        difat_sectors,
-    )
-    fat_start = data_sectors
-    difat = list(range(fat_start, fat_start + fat_sectors))
+    plan = _Plan.of(directory.sectors, directory.mini, len(directory.nodes))
+    if directory.mini:
+        directory.start[0], directory.size[0] = plan.mini_start, directory.mini * MINI_SECTOR
     with path.open("wb") as out:
-        out.write(
-            _header(
-                file_class_id,
-                dir_sectors,
-                dir_start,
-                minifat_start if mini else ENDOFCHAIN,
-                minifat_sectors,
-                difat,
-                fat_start + fat_sectors,
-                difat_sectors,
-            )
-        )
-        for _, data in big:
+        out.write(_header(file_class_id, plan))
+        for data in directory.big:
             _padded(out, data, SECTOR)
-        if mini:
-            pads = [bytes(n) for n in range(MINI_SECTOR)]
-            _padded(
-                out, b"".join(data + pads[-len(data) % MINI_SECTOR] for _, data in small), SECTOR
-            )
-            _padded(out, struct.pack(f"<{mini}I", *chain), SECTOR, fill=b"\xff")
+        if directory.mini:
+            _padded(out, b"".join(directory.small), SECTOR)
+            chain = directory.chain
+            _padded(out, struct.pack(f"<{len(chain)}I", *chain), SECTOR, fill=b"\xff")
         _padded(out, directory.packed(), SECTOR, fill=_EMPTY_ENTRY)
+        fat = plan.fat([len(data) for data in directory.big])
         _padded(out, struct.pack(f"<{len(fat)}I", *fat), SECTOR, fill=b"\xff")
-        _write_difat(out, difat, fat_start + fat_sectors, difat_sectors)
+        _write_difat(out, plan)
+
+
+class _Plan(NamedTuple):
+    """Where each region of the file starts (sector numbers) and how long it is (sectors)."""
+
+    mini_start: int
+    mini_sectors: int
+    minifat_start: int
+    minifat_sectors: int
+    dir_start: int
+    dir_sectors: int
+    fat_start: int
+    fat_sectors: int
+    difat_sectors: int
+
+    @classmethod
+    def of(cls, big_sectors: int, mini: int, entries: int) -> _Plan:
+        mini_sectors = -(-mini * MINI_SECTOR // SECTOR)
+        minifat_sectors = -(-mini * 4 // SECTOR)
+        dir_sectors = -(-entries * 128 // SECTOR)
+        dir_start = big_sectors + mini_sectors + minifat_sectors
+        fat_start = dir_start + dir_sectors
+        fat, difat = _table_sizes(fat_start)
+        return cls(big_sectors, mini_sectors, big_sectors + mini_sectors, minifat_sectors,
+                   dir_start, dir_sectors, fat_start, fat, difat)  # fmt: skip
+
+    @property
+    def difat_start(self) -> int:
+        return self.fat_start + self.fat_sectors
+
+    def fat(self, big: list[int]) -> list[int]:
+        """The FAT: one chain per large stream, then the regions, the FAT's own sectors."""
+        fat: list[int] = []
+        for size in big:
+            fat += _chain(len(fat), -(-size // SECTOR))
+        fat += _chain(self.mini_start, self.mini_sectors)
+        fat += _chain(self.minifat_start, self.minifat_sectors)
+        fat += _chain(self.dir_start, self.dir_sectors)
+        fat += [FATSECT] * self.fat_sectors + [DIFSECT] * self.difat_sectors
+        return fat + [FREESECT] * (-len(fat) % PER_SECTOR)
+
+
+class _Siblings(NamedTuple):
+    """How a list of siblings (known by their names) is stored: the order to take them in
+    (sorted as MS-CFB wants) and each one's fixed directory fields."""
+
+    order: list[int]
+    root: int
+    entries: list[tuple[bytes, int, int, int, int, int]]  # name, size, kind, colour, left, right
+    storages: list[int]  # positions (sorted) of the storages among them
+    streams: list[int]  # and of the streams
+    nothing: list[int]  # NOSTREAM for each (their child pointers, until set)
+    zeros: list[int]
+
+
+_SIBLINGS: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Siblings] = {}
+_PADS = [bytes(n) for n in range(MINI_SECTOR)]
 
 
 class _Directory:
-    """Every node as a directory entry, numbered root first, sibling trees linked (flat lists:
-    a 2,000-shot AAF has ~500,000 entries)."""
+    """Every node as a directory entry, numbered root first, each sibling list one run of
+    entries hung as a balanced tree; streams placed (large ones in sectors, small ones in the
+    mini stream) as they are met. A 2,000-shot AAF has ~500,000 entries, most in sibling lists
+    that repeat (every source clip is a storage holding ``properties``), so the sorting and the
+    tree shape are computed once per list of names."""
 
     def __init__(self, root: Storage) -> None:
-        self.nodes: list[Storage | Stream] = [root]
-        self.left: list[int] = [NOSTREAM]
-        self.right: list[int] = [NOSTREAM]
-        self.child: list[int] = [NOSTREAM]
-        self.color: list[int] = [BLACK]
-        self.start: list[int] = [ENDOFCHAIN]
-        self.size: list[int] = [0]
+        nodes: list[Storage | Stream] = [root]
+        child, start, size = [NOSTREAM], [ENDOFCHAIN], [0]
+        groups: list[tuple[int, _Siblings]] = []
+        big: list[bytes] = []
+        small: list[bytes] = []
+        chain: list[int] = []  # the mini FAT
+        sectors = mini = 0
         queue = [0]
         while queue:
             parent = queue.pop()
-            children = sorted(self.nodes[parent].children, key=_order)  # type: ignore[union-attr]
+            children = nodes[parent].children  # type: ignore[union-attr]
             if not children:
                 continue
-            first = len(self.nodes)
-            root_at, shape = _shape(len(children))
-            for n, (child, (left, right, color)) in enumerate(zip(children, shape, strict=True)):
-                self.nodes.append(child)
-                self.left.append(first + left if left >= 0 else NOSTREAM)
-                self.right.append(first + right if right >= 0 else NOSTREAM)
-                self.child.append(NOSTREAM)
-                self.color.append(color)
-                self.start.append(ENDOFCHAIN)
-                self.size.append(0)
-                if isinstance(child, Storage):
-                    queue.append(first + n)
-            self.child[parent] = first + root_at
+            key = (tuple([c.name for c in children]), tuple([type(c) is Stream for c in children]))
+            siblings = _SIBLINGS.get(key) or _siblings(*key)
+            first = len(nodes)
+            groups.append((first, siblings))
+            nodes += [children[i] for i in siblings.order]
+            child[parent] = first + siblings.root
+            child += siblings.nothing
+            start += siblings.zeros
+            size += siblings.zeros
+            queue += [first + at for at in siblings.storages]
+            for at in siblings.streams:  # placed as met: large in sectors, small in the mini stream
+                n = first + at
+                data = nodes[n].data  # type: ignore[union-attr]
+                length = size[n] = len(data)
+                if length >= MINI_CUTOFF:
+                    start[n] = sectors
+                    big.append(data)
+                    sectors += -(-length // SECTOR)
+                elif length:
+                    used = -(-length // MINI_SECTOR)
+                    start[n] = mini
+                    small.append(data + _PADS[-length % MINI_SECTOR])
+                    chain += range(mini + 1, mini + used)
+                    chain.append(ENDOFCHAIN)
+                    mini += used
+                else:
+                    start[n] = ENDOFCHAIN
+        self.nodes, self.child, self.start, self.size, self.groups = (
+            nodes,
+            child,
+            start,
+            size,
+            groups,
+        )
+        self.big, self.small, self.chain, self.sectors, self.mini = big, small, chain, sectors, mini
 
     def packed(self) -> bytes:
-        nodes, pack, names = self.nodes, DIRECTORY_ENTRY.pack, _NAMES
-        parts = []
-        for n, node in enumerate(nodes):
-            name = names.get(node.name) or _name(node.name)
-            if isinstance(node, Storage):
-                kind, class_id = (ROOT if n == 0 else STORAGE), node.class_id
-            else:
-                kind, class_id = STREAM, NO_CLASS
-            parts.append(
-                pack(
-                    name[0],
-                    name[1],
-                    kind,
-                    self.color[n],
-                    self.left[n],
-                    self.right[n],
-                    self.child[n],
-                    class_id,
-                    0,
-                    0,
-                    0,
-                    self.start[n],
-                    self.size[n],
-                )
-            )
+        """The directory's entries, in order."""
+        nodes, child, start, size = self.nodes, self.child, self.start, self.size
+        pack = DIRECTORY_ENTRY.pack
+        root = nodes[0]
+        class_id = root.class_id  # type: ignore[union-attr]
+        parts = [pack(*_name("Root Entry"), ROOT, BLACK, NOSTREAM, NOSTREAM, child[0], class_id,
+                      0, 0, 0, start[0], size[0])]  # fmt: skip
+        for first, siblings in self.groups:
+            n = first
+            for name, length, kind, color, left, right in siblings.entries:
+                class_id = nodes[n].class_id if kind == STORAGE else NO_CLASS  # type: ignore[union-attr]
+                parts.append(pack(
+                    name, length, kind, color, first + left if left >= 0 else NOSTREAM,
+                    first + right if right >= 0 else NOSTREAM, child[n], class_id, 0, 0, 0,
+                    start[n], size[n],
+                ))  # fmt: skip
+                n += 1
         return b"".join(parts)
 
 
-def _order(node: Storage | Stream) -> tuple[int, str]:
-    return len(node.name), node.name.upper()
+def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
+    """Sort siblings (shorter names first, then by upper-cased name) and hang them as a
+    balanced tree whose deepest level is red, the rest black."""
+    order = sorted(range(len(names)), key=lambda i: (len(names[i]), names[i].upper()))
+    count = len(names)
+    shape: list[tuple[int, int, int]] = [(-1, -1, BLACK)] * count
+    deepest = count.bit_length() - 1
 
+    def hang(low: int, high: int, depth: int) -> int:
+        if low >= high:
+            return -1
+        middle = (low + high) // 2
+        left, right = hang(low, middle, depth + 1), hang(middle + 1, high, depth + 1)
+        shape[middle] = (left, right, RED if depth == deepest and depth > 0 else BLACK)
+        return middle
 
-_SHAPES: dict[int, tuple[int, list[tuple[int, int, int]]]] = {}
-
-
-def _shape(count: int) -> tuple[int, list[tuple[int, int, int]]]:
-    """The balanced tree over ``count`` sorted siblings: its root and, per sibling, the
-    offsets of its left and right children (-1: none) and its colour. Computed once per size."""
-    found = _SHAPES.get(count)
-    if found is None:
-        shape = [(-1, -1, BLACK)] * count
-        deepest = count.bit_length() - 1
-
-        def hang(low: int, high: int, depth: int) -> int:
-            if low >= high:
-                return -1
-            middle = (low + high) // 2
-            left, right = hang(low, middle, depth + 1), hang(middle + 1, high, depth + 1)
-            shape[middle] = (left, right, RED if depth == deepest and depth > 0 else BLACK)
-            return middle
-
-        found = _SHAPES[count] = (hang(0, count, 0), shape)
+    root = hang(0, count, 0)
+    entries: list[tuple[bytes, int, int, int, int, int]] = []
+    for position, index in enumerate(order):
+        kind = STREAM if streams[index] else STORAGE
+        entries.append((*_name(names[index]), kind, *shape[position][2:], *shape[position][:2]))
+    placed = [streams[i] for i in order]
+    found = _SIBLINGS[(names, streams)] = _Siblings(
+        order, root, entries, [p for p in range(count) if not placed[p]],
+        [p for p in range(count) if placed[p]], [NOSTREAM] * count, [0] * count,
+    )  # fmt: skip
     return found
 
 
@@ -222,74 +251,29 @@ def _table_sizes(data_sectors: int) -> tuple[int, int]:
         fat, difat = needed_fat, needed_difat
 
 
-def _fat(
-    big: list[int],
-    mini_start: int,
-    mini_sectors: int,
-    minifat_start: int,
-    minifat_sectors: int,
-    dir_start: int,
-    dir_sectors: int,
-    fat_sectors: int,
-    difat_sectors: int,
-) -> list[int]:
-    fat: list[int] = []
-    for size in big:
-        fat += _chain(len(fat), -(-size // SECTOR))
-    fat += _chain(mini_start, mini_sectors)
-    fat += _chain(minifat_start, minifat_sectors)
-    fat += _chain(dir_start, dir_sectors)
-    fat += [FATSECT] * fat_sectors + [DIFSECT] * difat_sectors
-    return fat + [FREESECT] * (-len(fat) % PER_SECTOR)
-
-
 def _chain(start: int, count: int) -> list[int]:
     return [*range(start + 1, start + count), ENDOFCHAIN] if count else []
 
 
-def _header(
-    class_id: bytes,
-    dir_sectors: int,
-    dir_start: int,
-    minifat_start: int,
-    minifat_sectors: int,
-    fat: list[int],
-    difat_start: int,
-    difat_sectors: int,
-) -> bytes:
+def _header(class_id: bytes, plan: _Plan) -> bytes:
+    fat = list(range(plan.fat_start, plan.fat_start + plan.fat_sectors))
     head = [*fat[:109], *[FREESECT] * (109 - min(len(fat), 109))]
-    header = (
-        MAGIC
-        + class_id
-        + struct.pack(
-            "<HHHHH6sIIIIIIIII109I",
-            0x3E,
-            4,
-            0xFFFE,
-            12,
-            6,
-            bytes(6),
-            dir_sectors,
-            len(fat),
-            dir_start,
-            1,
-            MINI_CUTOFF,
-            minifat_start,
-            minifat_sectors,
-            difat_start if difat_sectors else ENDOFCHAIN,
-            difat_sectors,
-            *head,
-        )
-    )
+    header = MAGIC + class_id + struct.pack(
+        "<HHHHH6sIIIIIIIII109I", 0x3E, 4, 0xFFFE, 12, 6, bytes(6), plan.dir_sectors, len(fat),
+        plan.dir_start, 0, MINI_CUTOFF, plan.minifat_start if plan.minifat_sectors else ENDOFCHAIN,
+        plan.minifat_sectors, plan.difat_start if plan.difat_sectors else ENDOFCHAIN,
+        plan.difat_sectors, *head,
+    )  # fmt: skip
     return header + bytes(SECTOR - len(header))
 
 
-def _write_difat(out: BinaryIO, fat: list[int], start: int, sectors: int) -> None:
-    rest = fat[109:]
-    for n in range(sectors):
+def _write_difat(out: BinaryIO, plan: _Plan) -> None:
+    """The FAT's sector numbers past the header's 109, in chained DIFAT sectors."""
+    rest = list(range(plan.fat_start + 109, plan.fat_start + plan.fat_sectors))
+    for n in range(plan.difat_sectors):
         chunk = rest[n * (PER_SECTOR - 1) : (n + 1) * (PER_SECTOR - 1)]
         chunk += [FREESECT] * (PER_SECTOR - 1 - len(chunk))
-        following = start + n + 1 if n + 1 < sectors else ENDOFCHAIN
+        following = plan.difat_start + n + 1 if n + 1 < plan.difat_sectors else ENDOFCHAIN
         out.write(struct.pack(f"<{PER_SECTOR}I", *chunk, following))
 
 
