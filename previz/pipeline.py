@@ -43,16 +43,17 @@ from previz.generate import (
     run_jobs,
 )
 from previz.generate import lock as build_lock
+from previz.generate.cache import Cache
 from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
-from previz.generate.shared import open_cache
+from previz.generate.shared import SharedCache, open_cache
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
 from previz.scripting import Scene, resolve_scene
 from previz.shotlist.installed import check_backends
-from previz.shotlist.loader import position, read_yaml
+from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
@@ -64,7 +65,7 @@ moment (Premiere, Resolve, Final Cut, any NLE, Kdenlive). AAF (Avid; ~50 ms a cl
 pyaaf2) and .xges are a project's choice (``exports: [..., aaf]``) or ``previz export -f aaf``."""
 
 
-@dataclass
+@dataclass(repr=False)
 class BuildResult:
     """What a build made and where: the run report, the output folder and its files."""
 
@@ -77,10 +78,21 @@ class BuildResult:
     transition_problems: list[str] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)  # exports written (not current)
     review: Path | None = None
+    settled: bool = False  # a rerun would find nothing to do (see _settles)
 
     @property
     def ok(self) -> bool:
         return self.report.ok
+
+    def __repr__(self) -> str:
+        # Short on purpose: Python 3.11's asyncio.run reprs the finished task (and so its
+        # result) while restoring the SIGINT handler; the full shot list took ~0.8 s each time.
+        report = self.report
+        return (
+            f"BuildResult(out_dir={str(self.out_dir)!r}, clips={len(report.clips)}, "
+            f"cached={report.cached}, generated={report.generated}, "
+            f"failures={len(report.failures)})"
+        )
 
 
 def project_dir(shotlist: ResolvedShotList) -> Path:
@@ -188,12 +200,22 @@ async def abuild(
             if not dry_run:
                 pins.record(jobs, report.clips, instances)
                 _write_outputs(result, formats)
+                result.settled = _settles(scene, cache, report)
     finally:
         if not dry_run:  # a dry run writes nothing, not even hit counts
             cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
             await asyncio.gather(*(b.aclose() for b in instances.values()))
     return result
+
+
+def _settles(scene: Scene, cache: Cache, report: RunReport) -> bool:
+    """Whether running the same build again would find nothing to do: nothing was generated
+    and nothing failed (a rerun would say so differently), the takes are in a local cache
+    folder (a shared store changes elsewhere), and the scene is a file, not a Python scene
+    script (which may read anything). :mod:`previz.cli.stamp` stamps only such builds."""
+    is_file = isinstance(scene, str | os.PathLike) and Path(scene).suffix not in SCRIPT_SUFFIXES
+    return report.ok and report.generated == 0 and is_file and not isinstance(cache, SharedCache)
 
 
 def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:

@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from rich.table import Table
 from previz.backends.base import Backend, Capabilities, Job, JobStatus
 from previz.backends.options import describe
 from previz.backends.registry import backend_class, backend_names
+from previz.cli import stamp
 from previz.cli.app import cli, console, err_console
 from previz.cli.logview import print_log
 from previz.cli.options import OPTION, parse_cli_options
@@ -24,6 +26,7 @@ from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.generate.journal import HELD
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
+from previz.prompts.environment import package_templates
 from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
 
@@ -131,6 +134,7 @@ def build(
             )
         )
     _report(result)
+    _stamp(result)
     if not result.ok:
         sys.exit(1)
 
@@ -173,30 +177,55 @@ def _report(result: BuildResult) -> None:
         console.print(table)
         console.print(f"estimated spend: ${report.estimated_cost:.2f}")
         return
+    said, warned = _summary(result, result.rewritten)
+    for line in said:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    for line in warned:
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _summary(result: BuildResult, rewritten: Sequence[str]) -> tuple[list[str], list[str]]:
+    """What a build says on stdout (clips, files) and on stderr (transitions, failures)."""
+    report = result.report
     unknown = [f for f in report.failures if f.state == "unknown" and f.cost]
     risk = f" (${report.at_risk:.2f} of it on {len(unknown)} submission(s) of unknown outcome)"
-    console.print(
+    said = [
         f"{len(report.clips)} clip(s): {report.cached} from the cache, "
         f"{report.generated} generated, ${report.spent:.2f} spent{risk if unknown else ''}"
-    )
+    ]
     if result.animatic:
-        console.print(f"animatic: {result.animatic}", highlight=False, soft_wrap=True)
+        said.append(f"animatic: {result.animatic}")
     for fmt, paths in sorted(result.exports.items()):
-        same = "" if fmt in result.rewritten else " (unchanged)"
-        for path in paths:
-            console.print(f"{fmt}: {path}{same}", highlight=False, soft_wrap=True)
+        same = "" if fmt in rewritten else " (unchanged)"
+        said += [f"{fmt}: {path}{same}" for path in paths]
     if result.review:
-        console.print(f"review: {result.review}", highlight=False, soft_wrap=True)
-    for problem in result.transition_problems:
-        err_console.print(f"transition: {problem}", highlight=False, markup=False)
+        said.append(f"review: {result.review}")
+    warned = [f"transition: {problem}" for problem in result.transition_problems]
     for failure in report.failures:
         again = " (run again to retry)" if failure.retryable else ""
-        err_console.print(
+        warned.append(
             f"{failure.state}: {failure.shot_id} take {failure.take} on {failure.backend}: "
-            f"{failure.reason}{again}",
-            highlight=False,
-            markup=False,
+            f"{failure.reason}{again}"
         )
+    return said, warned
+
+
+def _stamp(result: BuildResult) -> None:
+    """Leave the stamp of a settled build started by :func:`previz.cli.main`, so the same
+    command answers at once until something it depends on changes (:mod:`previz.cli.stamp`)."""
+    recorder = stamp.recording()
+    if recorder is None or not result.settled:
+        stamp.stop()
+        return
+    said, warned = _summary(result, rewritten=())  # said again, nothing will be rewritten
+    takes = [
+        path for clip in result.report.clips.values() for path in (clip.path, *clip.stems.values())
+    ]
+    templates = [package_templates(), result.shotlist.templates_dir]
+    stamp.settle(
+        recorder, result.out_dir, takes, "".join(f"{line}\n" for line in said),
+        "".join(f"{line}\n" for line in warned), searched=[t for t in templates if t],
+    )  # fmt: skip
 
 
 @cli.command()

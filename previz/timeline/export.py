@@ -45,6 +45,7 @@ from previz.timeline import (
     aaf_store,
     cfb,
     edl,
+    edl_events,
     facts,
     fcp7,
     fcpxml,
@@ -52,8 +53,10 @@ from previz.timeline import (
     media,
     otioz,
     rates,
+    vectors,
     xges,
 )
+from previz.timeline import xmeml as fcp7_document
 from previz.timeline.formats import (
     ExportContext,
     Format,
@@ -110,7 +113,7 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
 
 def _writer_version(*modules: ModuleType, packages: Sequence[str] = ()) -> str:
     """The writer's own modules and adapters plus the helpers every writer shares."""
-    return source_version(*modules, facts, media, rates, packages=packages)
+    return source_version(*modules, facts, media, rates, vectors, packages=packages)
 
 
 BUILTIN: dict[str, Format] = {
@@ -121,12 +124,12 @@ BUILTIN: dict[str, Format] = {
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
                version=_writer_version(otioz), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version(fcp7, packages=["otio-fcp-adapter"]), cost=3.0),
+               version=_writer_version(fcp7, fcp7_document), cost=3.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
                version=_writer_version(fcpxml), relative_media=True, cost=1.0),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
-               version=_writer_version(edl, packages=["otio-cmx3600-adapter"]), multi_file=True,
-               cost=1.0),
+               version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
+               multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version(aaf, aaf_dictionary, aaf_mobs, aaf_store, cfb,
                                        packages=["pyaaf2"]), cost=1.5),

@@ -21,8 +21,17 @@ def is_black(item: otio.core.Composable | None) -> bool:
 def fade_frames(track: otio.schema.Track, clip: otio.schema.Clip) -> tuple[int, int]:
     """Frames of fade in and fade out on ``clip`` (0 when it has none)."""
     items = list(track)
-    index = items.index(clip)
+    return _fades_at(items, items.index(clip))
 
+
+def track_fade_frames(track: otio.schema.Track) -> list[tuple[int, int]]:
+    """:func:`fade_frames` of every clip of ``track`` in order, in one pass over the track."""
+    items = list(track)
+    return [_fades_at(items, index) for index, item in enumerate(items)
+            if isinstance(item, otio.schema.Clip)]  # fmt: skip
+
+
+def _fades_at(items: list[otio.core.Composable], index: int) -> tuple[int, int]:
     def fade(at: int, towards: int) -> int:
         if not (0 <= at < len(items) and isinstance(items[at], otio.schema.Transition)):
             return 0
@@ -36,17 +45,22 @@ def fade_frames(track: otio.schema.Track, clip: otio.schema.Clip) -> tuple[int, 
 
 def track_without_fades(track: otio.schema.Track) -> otio.schema.Track:
     """A copy of ``track`` with its fades and the empty gaps they run against taken out."""
+    copy = otio.schema.Track(name=track.name, kind=track.kind, metadata=track.metadata)
+    for item in items_without_fades(track):
+        copy.append(item.deepcopy())
+    return copy
+
+
+def items_without_fades(track: otio.schema.Track) -> list[otio.core.Composable]:
+    """The items of ``track`` (not copies) less its fades and the empty gaps they run against."""
     items = list(track)
 
     def beside_black(index: int) -> bool:
         return any(is_black(items[at]) for at in (index - 1, index + 1) if 0 <= at < len(items))
 
-    copy = otio.schema.Track(name=track.name, kind=track.kind, metadata=track.metadata)
-    for index, item in enumerate(items):
-        if is_black(item) or (isinstance(item, otio.schema.Transition) and beside_black(index)):
-            continue
-        copy.append(item.deepcopy())
-    return copy
+    return [item for index, item in enumerate(items)
+            if not (is_black(item) or (isinstance(item, otio.schema.Transition)
+                                       and beside_black(index)))]  # fmt: skip
 
 
 def without_fades(timeline: otio.schema.Timeline) -> otio.schema.Timeline:

@@ -1,68 +1,72 @@
 """Final Cut Pro 7 XML (xmeml), for Premiere Pro and DaVinci Resolve.
 
-``otio_fcp_adapter`` writes the sequence, then this module fixes what importers trip on:
+previz writes the document itself, in one pass over the cut: the document ``otio_fcp_adapter``
+wrote (same elements, ids, order and layout), with what importers trip on fixed:
 
-- The sequence ``<format>`` is empty; Resolve then opens a blank sequence (OTIO #839) and
-  Premiere guesses the frame size. We fill ``<samplecharacteristics>`` (rate, width, height,
-  pixel aspect, field dominance) and the audio format.
-- Tracks have no ``<enabled>``/``<locked>``; OpenShot's importer crashes reading ``<locked>``,
-  and Premiere defaults are not guaranteed. Every track gets both.
-- A clip identical on a video and an audio track is written once, and the audio track gets an
-  empty ``<clipitem id="…"/>`` back-reference, which Premiere reads as an empty clip. Each audio
-  clipitem is written out in full, with its own ``<file id>`` reference and audio source track.
+- The sequence ``<format>`` is filled (rate, width, height, pixel aspect, field dominance, and
+  the audio format); with an empty one Resolve opens a blank sequence (OTIO #839).
+- Every track has ``<enabled>``/``<locked>`` (OpenShot's importer crashes without ``<locked>``).
+- A clip identical to an earlier one is a ``<clipitem id="…"/>`` back-reference, as FCP7 has
+  it; on an audio track that is an empty clip to Premiere, so there the clip is written out in
+  full, with its own ``<file id>`` reference and the audio track's timing.
 - Every ``<file>`` says what it holds (``<media><video>`` size and rate, ``<media><audio>``
   depth, sample rate, ``channelcount``; a WAV has no video), every audio clipitem names the
-  channel it plays (``<sourcetrack>``), the sequence declares its stereo ``<outputs>``, and the
-  adapter's second ``<rate>`` in each clipitem goes. Fades are ``start-black``/``end-black``.
-- ``<marker>`` comes before the clip's ``<in>``/``<out>``, so readers that take "the first
-  ``<in>``" (OpenShot, naive scripts) trim the clip to the marker; markers move after ``<out>``,
-  and a marker's comment is written as ``<comment>``.
+  channel it plays (``<sourcetrack>``), the sequence declares its stereo ``<outputs>``, and a
+  clipitem has one ``<rate>``. Fades are ``start-black``/``end-black``.
+- Markers come after the clip's ``<in>``/``<out>`` (readers that take "the first ``<in>``" trim
+  the clip to a marker otherwise), and a marker's comment is written as ``<comment>``.
 
 Each clip's ``metadata["previz"]`` travels as JSON in ``<comments><mastercomment1>``, which the
-adapter reads back; :func:`read` restores it.
+adapter reads back; :func:`read` (the adapter's reader) restores it. What the adapter's writer
+did and previz does not: re-emit ``metadata["fcp_xml"]`` of a timeline read from FCP7 XML, and
+write nested stacks (previz cuts have neither; a nested stack is an error naming it).
 """
 
 from __future__ import annotations
 
-import copy
 import json
+import math
+import os
 from collections.abc import Mapping
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
-from lxml import etree
 
+from previz.errors import TimelineError
 from previz.timeline.facts import facts_json
 from previz.timeline.rates import frames_of, timeline_rate
+from previz.timeline.xmeml import (
+    AUDIO_SUFFIXES,
+    NL,
+    OUTPUTS,
+    RT,
+    SOUND,
+    Item,
+    Offsets,
+    alignment,
+    clip_marker,
+    clipitem_end,
+    files_with_sound,
+    frames,
+    leaf,
+    picture_samples,
+    record_ranges,
+    sequence_marker,
+    suffix,
+    timings,
+    tracks_of,
+    transition_offsets,
+    url_path,
+)  # fmt: skip
 
 COMMENT_PREFIX = "previz:"
 
 
 def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
     """Write ``timeline`` as FCP7 XML that Premiere, Resolve and OpenShot import."""
-    prepared = timeline.deepcopy()
-    _carry_metadata(prepared)
-    otio.adapters.write_to_file(prepared, str(path), adapter_name="fcp_xml")
-    tree = etree.parse(str(path))
-    rate = timeline_rate(timeline)
-    for sequence in tree.iter("sequence"):
-        _fill_format(sequence, rate, width, height)
-        _mark_tracks(sequence)
-        _expand_audio_clipitems(tree, sequence, timeline)
-        _audio_outputs(sequence)
-    for clipitem in tree.iter("clipitem"):
-        _markers_after_out(clipitem)
-        _one_rate(clipitem)
-    for track in tree.iterfind(".//sequence/media/audio/track"):
-        for clipitem in track.findall("clipitem"):
-            _name_source_channel(clipitem)
-    sounding = _files_with_sound(timeline)
-    for file_element in tree.iter("file"):
-        if len(file_element):
-            _describe_file(file_element, rate, width, height, sounding)
-    tree.write(str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    path.write_bytes(_Document(timeline, width, height).render().encode("utf-8"))
 
 
 def read(path: Path) -> otio.schema.Timeline:
@@ -87,229 +91,295 @@ def _all_markers(timeline: otio.schema.Timeline) -> list[otio.schema.Marker]:
     return markers
 
 
-def _carry_metadata(timeline: otio.schema.Timeline) -> None:
-    """Put what FCP7 can hold where the adapter writes it: comments, marker comments."""
-    for clip in timeline.find_clips():
-        facts = clip.metadata.get("previz")
-        if facts:
-            fcp: dict[str, Any] = dict(clip.metadata.get("fcp_xml", {}))
-            fcp["comments"] = {"mastercomment1": COMMENT_PREFIX + facts_json(facts)}
-            clip.metadata["fcp_xml"] = fcp
-    for transition in timeline.find_children(descended_from_type=otio.schema.Transition):
-        # The adapter calls a dissolve with no frames before the cut "start-black" (a fade up
-        # from black in FCP7); the alignment it reads from metadata is the correct one.
-        fcp = dict(transition.metadata.get("fcp_xml", {}))
-        fcp["alignment"] = _alignment(transition)
-        transition.metadata["fcp_xml"] = fcp
-    for marker in _all_markers(timeline):
-        if marker.comment:
-            fcp = dict(marker.metadata.get("fcp_xml", {}))
-            fcp["comment"] = marker.comment
-            marker.metadata["fcp_xml"] = fcp
+@dataclass
+class _Full:
+    """A clipitem written in full, with what a copy of it on an audio track repeats."""
+
+    head: str  # comments, and the name before the file of a clip without media
+    external: bool  # the file comes before the name (a placeholder's after it)
+    name: str
+    file_id: str
+    rate: str
+    duration: str
+    markers: list[str]
+    last: bool  # the last element of its track: its copies end with the track's indentation
 
 
-def _alignment(transition: otio.schema.Transition) -> str:
-    """Where the cut sits in the dissolve (start, centre, end), or a fade from or to black.
+@dataclass
+class _Copy:
+    """An audio track's clip equal to an earlier clip: written in full once ids are counted."""
 
-    previz draws a fade as a dissolve against a gap of no length; FCP7 calls those
-    ``start-black`` and ``end-black``.
-    """
-    track = transition.parent()
-    index = list(track).index(transition) if track is not None else -1
-    neighbours = list(track)[max(index - 1, 0) : index + 2] if track is not None else []
-    against_black = any(
-        isinstance(n, otio.schema.Gap) and n.duration().value == 0 for n in neighbours
-    )
-    if not transition.in_offset.value:
-        return "start-black" if against_black else "start"
-    if not transition.out_offset.value:
-        return "end-black" if against_black else "end"
-    return "center"
+    clip: otio.schema.Clip
+    full: _Full
 
 
-def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
-    element = etree.SubElement(parent, tag)
-    element.text = text
-    return element
+_Entry = Item | _Copy
 
 
-def _rate_element(parent: etree._Element, rate: Fraction) -> None:
-    element = etree.SubElement(parent, "rate")
-    _text(element, "timebase", str(round(rate)))
-    _text(element, "ntsc", "TRUE" if rate.denominator == 1001 else "FALSE")
+class _Document:
+    """The xmeml text of one timeline, written in one pass in document order."""
 
+    def __init__(self, timeline: otio.schema.Timeline, width: int, height: int) -> None:
+        self.timeline = timeline
+        self.rate = timeline_rate(timeline)
+        self.picture = picture_samples(self.rate, width, height)
+        self.sounding: set[str] = set()
+        self.clips: dict[tuple[Any, ...], list[tuple[otio.schema.Clip, int]]] = {}
+        self.json: dict[int, str] = {}
+        self.fulls: dict[int, _Full] = {}
+        self.files: dict[str, int] = {}
+        self.placeholders: dict[str, int] = {}
+        self.clipitems = 0  # clipitem elements written, full or back-references
+        self.ids = 0  # clipitems written in full
+        self.cache: dict[tuple[Any, ...], str] = {}
 
-def _fill_format(sequence: etree._Element, rate: Fraction, width: int, height: int) -> None:
-    video = sequence.find("media/video")
-    if video is None:
-        return
-    fmt = video.find("format")
-    if fmt is None:
-        fmt = etree.Element("format")
-        video.insert(0, fmt)
-    fmt.clear()
-    characteristics = etree.SubElement(fmt, "samplecharacteristics")
-    _rate_element(characteristics, rate)
-    _text(characteristics, "width", str(width))
-    _text(characteristics, "height", str(height))
-    _text(characteristics, "anamorphic", "FALSE")
-    _text(characteristics, "pixelaspectratio", "square")
-    _text(characteristics, "fielddominance", "none")
-    audio = sequence.find("media/audio")
-    if audio is not None and audio.find("format") is None:
-        audio_format = etree.Element("format")
-        audio_characteristics = etree.SubElement(audio_format, "samplecharacteristics")
-        _text(audio_characteristics, "depth", "16")
-        _text(audio_characteristics, "samplerate", "48000")
-        audio.insert(0, audio_format)
+    def render(self) -> str:
+        timeline = self.timeline
+        whole = otio.opentime.TimeRange(
+            start_time=timeline.global_start_time, duration=timeline.duration()
+        )
+        rate = whole.start_time.rate
+        name = timeline.name or timeline.tracks.name
+        parts = [
+            "<?xml version='1.0' encoding='UTF-8'?>\n<xmeml version=\"4\">", NL[4], "<project>",
+            NL[8], leaf("name", timeline.name), NL[8], "<children>", NL[12],
+            '<sequence id="sequence-1">', NL[16], leaf("name", name), NL[16],
+            f"<duration>{frames(whole.duration.value)}</duration>", NL[16],
+            self._rate(rate, 16), NL[16], "<media>", NL[20], *self._media_tracks(rate), NL[16],
+            "</media>",
+        ]  # fmt: skip
+        for marker in timeline.tracks.markers:
+            parts += [NL[16], sequence_marker(marker)]
+        if timeline.global_start_time is not None:
+            parts += [NL[16], self._timecode(timeline.global_start_time, 16)]
+        parts.append(f"{NL[12]}</sequence>{NL[8]}</children>{NL[4]}</project>\n</xmeml>\n")
+        return "".join(parts)
 
+    def _media_tracks(self, rate: float) -> list[str]:
+        """``<video>`` and ``<audio>`` with their formats and tracks."""
+        # Metadata read through OTIO's bindings costs a call per key; one JSON text of the whole
+        # timeline, parsed once, gives every clip's facts and markers as plain data for less.
+        stored = json.loads(self.timeline.to_json_string(indent=-1))["tracks"]["children"]
+        tracks = [(track, list(track), data["children"])
+                  for track, data in zip(self.timeline.tracks, stored, strict=True)]  # fmt: skip
+        self.sounding = files_with_sound(tracks)
+        video: list[list[Item]] = []
+        audio: list[list[_Entry]] = []
+        for track, children, data in tracks:
+            if track.kind == otio.schema.TrackKind.Video:
+                entries = self._items(track, children, data, rate, sound=False)
+                video.append([e for e in entries if not isinstance(e, _Copy)])
+            elif track.kind == otio.schema.TrackKind.Audio:
+                audio.append(self._items(track, children, data, rate, sound=True))
+        serial = self.clipitems  # copies are numbered after every clipitem of the sequence
+        sound: list[list[Item]] = []
+        for entries in audio:
+            sound.append([])
+            for entry in entries:
+                if isinstance(entry, _Copy):
+                    serial += 1
+                    sound[-1].append(self._copy(entry, serial))
+                else:
+                    sound[-1].append(entry)
+        return [
+            "<video>", NL[24], "<format>", self.picture, "</format>", *tracks_of(video),
+            "</video>", NL[20], "<audio>", *([NL[24]] if sound else []), "<format>", SOUND,
+            "</format>", OUTPUTS, *tracks_of(sound), "</audio>",
+        ]  # fmt: skip
 
-def _mark_tracks(sequence: etree._Element) -> None:
-    tracks = sequence.findall("media/video/track") + sequence.findall("media/audio/track")
-    for track in tracks:
-        for tag in ("enabled", "locked"):
-            for old in track.findall(tag):
-                track.remove(old)
-        # The adapter drops a track's disabled state; previz never relies on it (nle.md), so
-        # every track is written enabled and unlocked.
-        _text(track, "enabled", "TRUE")
-        _text(track, "locked", "FALSE")
+    def _items(
+        self, track: otio.schema.Track, children: list[Any], stored: list[dict[str, Any]],
+        rate: float, *, sound: bool,
+    ) -> list[_Entry]:  # fmt: skip
+        ranges = record_ranges(track, children, rate)
+        shown = [n for n, child in enumerate(children) if not isinstance(child, otio.schema.Gap)]
+        entries: list[_Entry] = []
+        for n in shown:
+            child = children[n]
+            if isinstance(child, otio.schema.Transition):
+                entries.append((self._transition(child, children, n, ranges[n], rate), None))
+            elif isinstance(child, otio.schema.Clip):
+                offsets = transition_offsets(children, n)
+                entries.append(
+                    self._clip(child, stored[n], ranges[n], offsets, sound, n == shown[-1], rate)
+                )
+            else:
+                raise TimelineError(
+                    f"FCP7 XML: track {track.name!r} holds a {type(child).__name__} "
+                    f"({child.name!r}), which previz does not write",
+                    hint="flatten nested stacks (otio.algorithms.flatten_stack) before exporting",
+                )
+        return entries
 
+    def _identify(
+        self, clip: otio.schema.Clip, source: otio.opentime.TimeRange
+    ) -> tuple[int, bool]:
+        """The clipitem id of ``clip``, and whether it is new rather than an equal earlier clip's.
 
-def _expand_audio_clipitems(
-    tree: etree._ElementTree, sequence: etree._Element, timeline: otio.schema.Timeline
-) -> None:
-    """Replace each empty audio ``<clipitem id>`` back-reference by a full audio clipitem.
-
-    The adapter de-duplicates a clip equal to one on a video track into a back-reference, but
-    the audio clip's own timing can differ (no dissolve on the audio track), so the copy takes
-    its start/end/in/out from the audio track's own clip.
-    """
-    full = {c.get("id"): c for c in tree.iter("clipitem") if len(c)}
-    serial = len(list(tree.iter("clipitem")))
-    rate = float(timeline_rate(timeline))
-    audio_tracks = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
-    elements = sequence.findall("media/audio/track")
-    for track, otio_track in zip(elements, audio_tracks, strict=False):
-        clips = otio_track.find_clips(shallow_search=True)
-        for clipitem, clip in zip(track.findall("clipitem"), clips, strict=False):
-            original = full.get(clipitem.get("id"))
-            if len(clipitem) or original is None:
-                continue
-            serial += 1
-            audio = copy.deepcopy(original)
-            audio.set("id", f"clipitem-{serial}")
-            if "frameBlend" in audio.attrib:
-                del audio.attrib["frameBlend"]
-            file_element = audio.find("file")
-            if file_element is not None:
-                audio.replace(file_element, etree.Element("file", id=file_element.get("id", "")))
-            _retime(audio, clip, rate)
-            track.replace(clipitem, audio)
-
-
-def _retime(clipitem: etree._Element, clip: otio.schema.Clip, rate: float) -> None:
-    record = clip.trimmed_range_in_parent()
-    source = clip.trimmed_range()
-    times = {
-        "start": record.start_time, "end": record.end_time_exclusive(),
-        "in": source.start_time, "out": source.end_time_exclusive(),
-    }  # fmt: skip
-    for tag, time in times.items():
-        element = clipitem.find(tag)
-        if element is not None:
-            element.text = str(frames_of(time, rate))
-
-
-def _markers_after_out(clipitem: etree._Element) -> None:
-    """Move markers after the clip's own in/out, each as name, comment, in, out."""
-    for marker in clipitem.findall("marker"):
-        clipitem.remove(marker)
-        order = {"name": 0, "comment": 1, "in": 2, "out": 3}
-        children = sorted(marker, key=lambda child: order.get(str(child.tag), 4))
-        for child in children:
-            marker.append(child)
-        clipitem.append(marker)
-
-
-AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
-
-
-def _one_rate(clipitem: etree._Element) -> None:
-    """The adapter writes a clipitem's ``<rate>`` twice; a clipitem has one."""
-    for extra in clipitem.findall("rate")[1:]:
-        clipitem.remove(extra)
-
-
-def _name_source_channel(clipitem: etree._Element) -> None:
-    """An audio clipitem names the audio track of its file it plays (the one stereo track)."""
-    if clipitem.find("sourcetrack") is not None:
-        return
-    source = etree.Element("sourcetrack")
-    _text(source, "mediatype", "audio")
-    _text(source, "trackindex", "1")
-    anchor = clipitem.find("marker")
-    if anchor is not None:
-        anchor.addprevious(source)
-    else:
-        clipitem.append(source)
-
-
-def _files_with_sound(timeline: otio.schema.Timeline) -> set[str]:
-    """Media URLs whose file has sound: stems, and clips whose probe facts say so."""
-    sounding: set[str] = set()
-    for clip in timeline.find_clips():
+        FCP7 (and the adapter) write a clip equal to an earlier one, everything it serialises
+        to, as a back-reference; the cheap key only narrows the candidates to compare.
+        """
         reference = clip.media_reference
-        if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
-            continue
-        facts = clip.metadata.get("previz", {})
-        heard = hasattr(facts, "get") and (facts.get("has_audio") or facts.get("role"))
-        if heard or Path(reference.target_url).suffix.lower() in AUDIO_SUFFIXES:
-            sounding.add(reference.target_url)
-    return sounding
+        key = (type(reference), getattr(reference, "target_url", ""), clip.name,
+               source.start_time.value, source.start_time.rate, source.duration.value,
+               source.duration.rate)  # fmt: skip
+        earlier = self.clips.setdefault(key, [])
+        if earlier:
+            text = otio.core.serialize_json_to_string(clip)
+            for other, number in earlier:
+                if number not in self.json:
+                    self.json[number] = otio.core.serialize_json_to_string(other)
+                if self.json[number] == text:
+                    return number, False
+        number = self.ids = self.ids + 1
+        earlier.append((clip, number))
+        return number, True
 
+    def _clip(
+        self, clip: otio.schema.Clip, data: dict[str, Any], record: tuple[float, float],
+        offsets: Offsets, sound: bool, last: bool, rate: float,
+    ) -> _Entry:  # fmt: skip
+        source = clip.source_range
+        if source is None:
+            raise TimelineError(f"FCP7 XML: clip {clip.name!r} has no source range",
+                                hint="give every clip a source_range")  # fmt: skip
+        self.clipitems += 1
+        number, new = self._identify(clip, source)
+        if not new:
+            if sound:
+                return _Copy(clip, self.fulls[number])
+            return (f'<clipitem id="clipitem-{number}"/>', None)
+        reference = clip.media_reference
+        external = isinstance(reference, otio.schema.ExternalReference)
+        file_text, file_id = self._file(clip, record, rate)
+        markers = [clip_marker(m) for m in data["markers"]]
+        full = _Full("", external, leaf("name", clip.name), file_id, "", "", markers, last)
+        self.fulls[number] = full
+        facts = data["metadata"].get("previz")
+        if facts:
+            comment = leaf("mastercomment1", COMMENT_PREFIX + facts_json(facts))
+            full.head = f"{NL[32]}<comments>{NL[36]}{comment}{NL[32]}</comments>"
+        available = reference.available_range
+        item_rate = source.start_time.rate
+        timecode = available.start_time if available is not None else RT(0, rate)
+        full.rate = self._rate(item_rate, 32)
+        full.duration = frames(source.duration.value)
+        first, second = (file_text, full.name) if external else (full.name, file_text)
+        return (
+            f'<clipitem frameBlend="FALSE" id="clipitem-{number}">{full.head}{NL[32]}{first}'
+            f"{NL[32]}{second}{NL[32]}{full.rate}{NL[32]}<duration>{full.duration}</duration>"
+            + timings(source, timecode, item_rate, record, offsets)
+            + clipitem_end(full.markers, sound),
+            None,
+        )
 
-def _describe_file(
-    file_element: etree._Element, rate: Fraction, width: int, height: int, sounding: set[str]
-) -> None:
-    """Fill the file's ``<media>``: its picture (size, rate) unless it is a sound file, and its
-    sound (depth, sample rate, two channels) when it has any."""
-    url = file_element.findtext("pathurl") or ""
-    media = file_element.find("media")
-    if media is None:
-        media = etree.SubElement(file_element, "media")
-    media.clear()
-    if Path(url).suffix.lower() not in AUDIO_SUFFIXES:
-        characteristics = etree.SubElement(etree.SubElement(media, "video"),
-                                           "samplecharacteristics")  # fmt: skip
-        _rate_element(characteristics, rate)
-        _text(characteristics, "width", str(width))
-        _text(characteristics, "height", str(height))
-        _text(characteristics, "anamorphic", "FALSE")
-        _text(characteristics, "pixelaspectratio", "square")
-        _text(characteristics, "fielddominance", "none")
-    if url in sounding or Path(url).suffix.lower() in AUDIO_SUFFIXES:
-        audio = etree.SubElement(media, "audio")
-        characteristics = etree.SubElement(audio, "samplecharacteristics")
-        _text(characteristics, "depth", "16")
-        _text(characteristics, "samplerate", "48000")
-        _text(audio, "channelcount", "2")
+    def _file(
+        self, clip: otio.schema.Clip, record: tuple[float, float], rate: float
+    ) -> tuple[str, str]:
+        """The clip's ``<file>``: in full the first time its media is met, else a reference."""
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ExternalReference):
+            url, key, table = reference.target_url, reference.target_url, self.files
+        elif isinstance(reference, otio.schema.MissingReference):
+            url, table = "", self.placeholders
+            key = otio.core.serialize_json_to_string(reference)
+        else:
+            raise TimelineError(
+                f"FCP7 XML: clip {clip.name!r} has a {type(reference).__name__}, which previz "
+                "does not write", hint="reference media files (or none, for a placeholder)",
+            )  # fmt: skip
+        number = table.get(key)
+        if number is not None:
+            return f'<file id="file-{number}"/>', f"file-{number}"
+        number = table[key] = len(self.files) + len(self.placeholders) + 1
+        available = reference.available_range
+        parts = [f'<file id="file-{number}">', NL[36]]
+        if table is self.files:
+            if available is None:
+                raise TimelineError(f"FCP7 XML: the media of clip {clip.name!r} has no "
+                                    "available range", hint="probe the media's length")  # fmt: skip
+            name = reference.name or os.path.basename(url_path(url))
+            parts += [leaf("pathurl", url), NL[36], leaf("name", name), NL[36],
+                      self._rate(available.start_time.rate, 36), NL[36],
+                      f"<duration>{frames(available.duration.value)}</duration>"]  # fmt: skip
+        else:
+            parts.append(leaf("name", reference.name))
+            if available is None:
+                available = otio.opentime.TimeRange(RT(0, rate), RT(record[1], rate))
+                parts += [NL[36], self._rate(rate, 36)]
+            else:
+                ref_rate = available.start_time.rate
+                duration = available.duration.rescaled_to(ref_rate).value
+                parts += [NL[36], self._rate(ref_rate, 36), NL[36],
+                          f"<duration>{frames(duration)}</duration>"]  # fmt: skip
+        parts += [NL[36], self._timecode(available.start_time, 36), NL[36], self._media(url),
+                  "</file>"]  # fmt: skip
+        return "".join(parts), f"file-{number}"
 
+    def _media(self, url: str) -> str:
+        """What a file holds: its picture unless it is a sound file, its sound if it has any."""
+        kind = suffix(url)
+        parts = ["<media>"]
+        if kind not in AUDIO_SUFFIXES:
+            parts += ["<video>", self.picture, "</video>"]
+        if url in self.sounding or kind in AUDIO_SUFFIXES:
+            parts += ["<audio>", SOUND, "<channelcount>2</channelcount></audio>"]
+        parts.append("</media>")
+        return "".join(parts)
 
-def _audio_outputs(sequence: etree._Element) -> None:
-    """The sequence's stereo output: one group of two channels, as Premiere writes it."""
-    audio = sequence.find("media/audio")
-    if audio is None or audio.find("outputs") is not None:
-        return
-    outputs = etree.Element("outputs")
-    group = etree.SubElement(outputs, "group")
-    _text(group, "index", "1")
-    _text(group, "numchannels", "2")
-    _text(group, "downmix", "0")
-    for index in ("1", "2"):
-        _text(etree.SubElement(group, "channel"), "index", index)
-    fmt = audio.find("format")
-    if fmt is not None:
-        fmt.addnext(outputs)
-    else:
-        audio.insert(0, outputs)
+    def _copy(self, entry: _Copy, serial: int) -> tuple[str, str]:
+        """The audio track's own full clipitem for a clip equal to an earlier one, at its times."""
+        full, clip = entry.full, entry.clip
+        record, source = clip.trimmed_range_in_parent(), clip.trimmed_range()
+        rate = float(self.rate)
+        start, end, first, last = (frames_of(time, rate) for time in (
+            record.start_time, record.end_time_exclusive(), source.start_time,
+            source.end_time_exclusive()))  # fmt: skip
+        file_text = f'<file id="{full.file_id}"/>'
+        body = (f"{file_text}{full.name}{NL[32]}" if full.external
+                else f"{full.name}{NL[32]}{file_text}")  # fmt: skip
+        text = (
+            f'<clipitem id="clipitem-{serial}">{full.head}{NL[32]}{body}{full.rate}{NL[32]}'
+            f"<duration>{full.duration}</duration>{NL[32]}<start>{start}</start>{NL[32]}"
+            f"<end>{end}</end>{NL[32]}<in>{first}</in>{NL[32]}<out>{last}</out>"
+            + clipitem_end(full.markers, True)
+        )
+        return text, NL[24] if full.last else NL[28]
+
+    def _transition(
+        self, transition: otio.schema.Transition, children: list[Any], n: int,
+        record: tuple[float, float], rate: float,
+    ) -> str:  # fmt: skip
+        start, duration = record
+        return (
+            f"<transitionitem>{NL[32]}{leaf('alignment', alignment(transition, children, n))}"
+            f"{NL[32]}<start>{frames(start)}</start>{NL[32]}<end>{frames(start + duration)}"
+            f"</end>{NL[32]}{self._rate(rate, 32)}{NL[32]}<effect>{NL[36]}"
+            f"{leaf('name', transition.name)}{NL[36]}<effectid>Cross Dissolve</effectid>"
+            f"{NL[36]}<effecttype>transition</effecttype>{NL[36]}<mediatype>video</mediatype>"
+            f"{NL[32]}</effect>{NL[28]}</transitionitem>"
+        )
+
+    def _rate(self, fps: float, indent: int) -> str:
+        """The adapter's ``<rate>``: whole frames per second at or above ``fps``, NTSC if above."""
+        key = ("rate", fps, indent)
+        if key not in self.cache:
+            whole = math.ceil(fps)
+            inner = NL[indent + 4]
+            ntsc = "FALSE" if whole == fps else "TRUE"
+            self.cache[key] = (f"<rate>{inner}<timebase>{whole}</timebase>{inner}<ntsc>{ntsc}"
+                               f"</ntsc>{NL[indent]}</rate>")  # fmt: skip
+        return self.cache[key]
+
+    def _timecode(self, time: otio.opentime.RationalTime, indent: int) -> str:
+        key = ("timecode", time.value, time.rate, indent)
+        if key not in self.cache:
+            fps = time.rate
+            string = otio.opentime.to_timecode(RT(time.value_rescaled_to(fps), fps), fps, False)
+            inner = NL[indent + 4]
+            self.cache[key] = (
+                f"<timecode>{inner}{self._rate(fps, indent + 4)}{inner}{leaf('string', string)}"
+                f"{inner}<frame>{round(time.value)}</frame>{inner}<displayformat>"
+                f"{'DF' if ';' in string else 'NDF'}</displayformat>{NL[indent]}</timecode>"
+            )
+        return self.cache[key]

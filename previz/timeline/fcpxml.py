@@ -40,6 +40,7 @@ from previz.timeline.facts import facts_json
 from previz.timeline.fades import is_black
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
+from previz.timeline.vectors import items_of
 
 VERSION = "1.8"
 
@@ -50,9 +51,16 @@ class _Document:
     resources: etree._Element
     relative_to: Path | None
     assets: dict[str, etree._Element] = field(default_factory=dict)
+    times: dict[int, str] = field(default_factory=dict)  # frames -> time string
 
     def time(self, frames: int) -> str:
         """``frames`` as an FCPXML rational time string."""
+        text = self.times.get(frames)
+        if text is None:
+            text = self.times[frames] = self._time(frames)
+        return text
+
+    def _time(self, frames: int) -> str:
         if frames == 0:
             return "0s"
         value = Fraction(frames) / self.rate
@@ -131,12 +139,13 @@ def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | No
         return None
     src = media_url(reference.target_url, document.relative_to)
     asset = document.assets.get(src)
-    sound_file = Path(src).suffix.lower() in AUDIO_SUFFIXES
+    stem, suffix = _stem_and_suffix(src)
+    sound_file = suffix.lower() in AUDIO_SUFFIXES
     if asset is None:
         available = clip.available_range()
         asset = etree.SubElement(
             document.resources, "asset", id=f"r{len(document.assets) + 2}",
-            name=Path(src).stem, src=src, start="0s",
+            name=stem, src=src, start="0s",
             duration=document.time(document.frames(available.end_time_exclusive())),
             hasVideo="0" if sound_file else "1",
         )  # fmt: skip
@@ -151,6 +160,14 @@ def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | No
         asset.set("audioChannels", "2")
         asset.set("audioRate", "48000")
     return str(asset.get("id"))
+
+
+def _stem_and_suffix(src: str) -> tuple[str, str]:
+    """``Path(src).stem`` and ``.suffix``, without building a path per clip."""
+    parts = [part for part in src.split("/") if part and part != "."]
+    name = parts[-1] if parts else ""
+    dot = name.rfind(".")
+    return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
 
 
 def _role(track: otio.schema.Track | None) -> str | None:
@@ -181,7 +198,7 @@ def _clip_element(
         role = _role(clip.parent()) if audio else None
         if role is not None:
             element.set("audioRole", role)
-    for marker in clip.markers:
+    for marker in items_of(clip.markers):
         _marker_element(document, element, marker, document.frames(marker.marked_range.start_time))
     facts = clip.metadata.get("previz")
     if facts:

@@ -29,9 +29,10 @@ from pathlib import Path
 import opentimelineio as otio
 from lxml import etree
 
-from previz.timeline.fades import fade_frames, track_without_fades
+from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.media import media_path
 from previz.timeline.rates import frames_of, timeline_rate
+from previz.timeline.vectors import items_of
 
 # Kdenlive's marker categories: 0 purple ... 8 magenta (its definitions.h order).
 MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "PINK", "MAGENTA")
@@ -43,6 +44,7 @@ class _Document:
     rate: float
     relative_to: Path | None
     producers: dict[str, str] = field(default_factory=dict)  # media path -> producer id
+    resources: dict[str, str] = field(default_factory=dict)  # media URL -> media path
     bin_entries: list[etree._Element] = field(default_factory=list)
     playlists: int = 0
 
@@ -133,7 +135,10 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
     reference = clip.media_reference
     if not isinstance(reference, otio.schema.ExternalReference):
         return _missing_producer(document, clip)
-    resource = str(media_path(reference.target_url, document.relative_to))
+    resource = document.resources.get(reference.target_url)
+    if resource is None:
+        resource = str(media_path(reference.target_url, document.relative_to))
+        document.resources[reference.target_url] = resource
     if resource in document.producers:
         return document.producers[resource]
     available = clip.available_range()
@@ -144,7 +149,7 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
     )
     _property(producer, "kdenlive:id", str(len(document.producers) + 2))
     _property(producer, "kdenlive:clipname", clip.name)
-    markers = [_marker_json(m, document.rate) for m in clip.markers]
+    markers = [_marker_json(m, document.rate) for m in items_of(clip.markers)]
     if markers:
         _property(producer, "kdenlive:markers", json.dumps(markers))
     document.producers[resource] = producer_id
@@ -213,10 +218,11 @@ def _fade(entry: etree._Element, frames: int, *, out: bool) -> None:
         _property(fade, name, value)
 
 
-def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int, bool]]:
-    """Each item of ``track``, the frames a dissolve borrows before and after it, and whether
+def _items(
+    children: list[otio.core.Composable],
+) -> Iterator[tuple[otio.core.Item, int, int, bool]]:
+    """Each item of a track, the frames a dissolve borrows before and after it, and whether
     a dissolve leads into it."""
-    children = list(track)
     for index, child in enumerate(children):
         if isinstance(child, otio.schema.Transition):
             continue
@@ -224,10 +230,10 @@ def _items(track: otio.schema.Track) -> Iterator[tuple[otio.core.Item, int, int,
         after = children[index + 1] if index + 1 < len(children) else None
         head = before.in_offset if isinstance(before, otio.schema.Transition) else None
         tail = after.out_offset if isinstance(after, otio.schema.Transition) else None
-        yield child, _frames(head, track), _frames(tail, track), head is not None
+        yield child, _frames(head), _frames(tail), head is not None
 
 
-def _frames(time: otio.opentime.RationalTime | None, track: otio.schema.Track) -> int:
+def _frames(time: otio.opentime.RationalTime | None) -> int:
     return 0 if time is None else round(time.to_frames(time.rate))
 
 
@@ -239,8 +245,8 @@ def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
     tractor_id = f"tractor{document.playlists // 2 - 1}"
     mixes: list[tuple[int, int, int]] = []  # (first frame, frames, frames before the cut)
     position = previous_tail = 0
-    fades = iter([fade_frames(track, c) for c in track.find_clips(shallow_search=True)])
-    for item, head, tail, mixed_in in _items(track_without_fades(track)):
+    fades = iter(track_fade_frames(track))
+    for item, head, tail, mixed_in in _items(items_without_fades(track)):
         length = frames_of(item.duration(), document.rate)
         if isinstance(item, otio.schema.Clip):
             if mixed_in and head + previous_tail > 0:

@@ -7,6 +7,7 @@ cut lands on the same frame in every format.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import opentimelineio as otio
@@ -30,5 +31,10 @@ def timeline_rate(timeline: otio.schema.Timeline) -> Fraction:
 
 def frames_of(time: otio.opentime.RationalTime, rate: float) -> int:
     """``time`` as a whole number of frames at ``rate`` (exact rationals, half up)."""
-    exact = Fraction(repr(time.value)) * timebase.exact_rate(rate) / timebase.exact_rate(time.rate)
+    return _frames_of(time.value, time.rate, rate)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # writers ask per clip; a cut's lengths and rates repeat
+def _frames_of(value: float, time_rate: float, rate: float) -> int:
+    exact = Fraction(repr(value)) * timebase.exact_rate(rate) / timebase.exact_rate(time_rate)
     return timebase.half_up(exact)

@@ -65,6 +65,13 @@ def test_build_json_says_what_was_generated(built) -> None:
     assert (summary["shots"], summary["generated"], summary["failures"]) == (2, 2, [])
 
 
+def test_a_build_result_prints_as_a_one_line_summary_without_the_shot_list(built) -> None:
+    # asyncio.run (3.11) reprs the finished task's result while restoring Ctrl-C handling
+    text = repr(built)
+    assert text.startswith("BuildResult(out_dir=") and "clips=" in text
+    assert "ResolvedShot" not in text and len(text) < 300
+
+
 def test_a_second_build_comes_entirely_from_the_cache(built) -> None:
     again = build(built.shotlist.source_path, out=built.out_dir, formats=["otio"])
     assert (again.report.cached, again.report.generated) == (2, 0)

@@ -36,3 +36,19 @@ def test_http_backend_is_still_exported_and_brings_httpx() -> None:
 def test_writing_boards_still_imports_the_pdf_library() -> None:
     statement = "from previz.review import boards_pdf; assert boards_pdf.Boards"
     assert _loaded_after(statement, ("fpdf",)) == ["fpdf"]
+
+
+LIBRARY = ("pydantic", "av", "opentimelineio", "jinja2", "yaml", "click", "rich")
+
+
+def test_asking_a_build_stamp_imports_none_of_the_library(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    statement = (
+        f"import os; os.chdir({str(tmp_path)!r}); from previz.cli import stamp; "
+        "assert not stamp.replay(['build', 'scene.yaml'])"
+    )
+    assert _loaded_after(statement, LIBRARY) == []
+
+
+def test_importing_previz_defers_the_library_until_a_name_is_used() -> None:
+    assert _loaded_after("import previz", LIBRARY) == []
+    assert "pydantic" in _loaded_after("import previz; previz.load", LIBRARY)

@@ -11,6 +11,7 @@ import pytest
 import previz
 from previz.errors import PromptTooLongError
 from previz.prompts.compiler import PromptCompiler, compile_shotlist
+from tests.varied_scene import varied_scene_text
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden"
 FAMILIES = ["animatic", "openai", "veo", "runway", "luma", "default"]
@@ -28,6 +29,26 @@ def test_demo_prompts_match_the_golden_files(demo_scene: Path, backend: str) -> 
     if os.environ.get("PREVIZ_UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def test_a_varied_scene_compiles_to_the_golden_prompts_and_hashes(tmp_path: Path) -> None:
+    """Every family, and each shot's own backend, over a scene that uses the whole cascade.
+
+    The template hash and the text enter the cache key: a speed-up must not change either.
+    Set PREVIZ_UPDATE_GOLDEN=1 to rewrite the golden file after an intended change.
+    """
+    scene = tmp_path / "varied.yaml"
+    scene.write_text(varied_scene_text(), encoding="utf-8")
+    shots = previz.load(scene)
+    text = "\n\n".join(
+        f"### {p.shot_id} {p.backend} {p.template} {p.template_hash}\n{p.text}"
+        for backend in [None, *FAMILIES]
+        for p in compile_shotlist(shots, backend)
+    )
+    golden = GOLDEN / "varied.txt"
+    if os.environ.get("PREVIZ_UPDATE_GOLDEN"):
+        golden.write_text(text + "\n", encoding="utf-8")
+    assert text + "\n" == golden.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("backend", FAMILIES)

@@ -1,0 +1,282 @@
+"""A build's stamp: everything an unchanged ``previz build`` depends on, so it answers at once.
+
+make and ninja skip a step when none of its inputs changed since its outputs were written.
+``previz build`` does the same for the whole build, at the command line. While a build runs, a
+Python audit hook (:func:`sys.addaudithook`) notes every file it opens, every folder it lists,
+every file it writes, renames, links or deletes, every program it starts and every network
+connection it makes — so the build's code cannot forget to declare an input. A build that
+*settled* (nothing generated, nothing failed, the cache a local folder, the scene a file rather
+than a Python script, no network used) then leaves a stamp beside the product records:
+
+- each file it read, with its identity (size, mtime, ctime, inode, device) and a content
+  hash; each folder it listed, with its identity and a hash of its names;
+- each module it imported, each program it ran and each folder on ``PATH`` (a program
+  installed there may be found instead), each file it wrote (journal, pins, cache
+  records), every file and folder in the output folder and every file of the cached takes the
+  cut uses, with their identity as the build left them;
+- the arguments, the working folder, the interpreter and its ``sys.path``, and a digest of the
+  environment (every variable but the shell's own bookkeeping, :data:`SHELL_ONLY`).
+
+The next ``previz build`` with the same arguments checks the stamp before importing the rest of
+previz. When every identity is the same (or a file read has the same content: a ``touch`` or a
+checkout does not count as a change), the build would do nothing: the stamp prints what that
+build printed and the command exits. Anything else — an input edited, created or deleted, an
+output touched or deleted, a cached take evicted, another previz or library version, a changed
+variable or argument — and the build runs as usual (and stamps again if it settles).
+
+ctime is what makes identity trustworthy: no program can set it back. An input whose ctime is
+less than :data:`RACY_NS` before the build began (or later) may have changed while the build
+read it, so such a build leaves no stamp. Stamps never cover what is not on this machine's
+disk: a build that used the network is never stamped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+SCHEME = 1
+RACY_NS = 1_000_000_000
+SHELL_ONLY = frozenset(
+    {"_", "OLDPWD", "PWD", "SHLVL", "COLUMNS", "LINES", "SSH_CLIENT", "SSH_CONNECTION",
+     "SSH_TTY", "TERM_SESSION_ID", "WINDOWID", "TMUX_PANE", "LS_COLORS", "PYTEST_CURRENT_TEST"}
+)  # fmt: skip
+"""Variables a shell (or pytest) sets for its own bookkeeping; every other one is an input."""
+
+_WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_CHANGES = frozenset(
+    {"os.remove", "os.rmdir", "os.mkdir", "os.utime", "os.truncate", "os.chmod", "os.chown",
+     "os.chflags", "os.setxattr", "os.removexattr"}
+)  # fmt: skip
+_MOVES = frozenset({"os.rename", "os.link", "os.symlink", "shutil.copyfile", "shutil.copymode"})
+_NETWORK = frozenset({"socket.connect", "socket.getaddrinfo", "socket.sendto", "socket.sendmsg"})
+
+Identity = list[int] | None
+
+
+class Recorder:
+    """What one build read, listed, wrote and ran, as the audit hook reports it."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.argv = list(argv)
+        self.header = _header(argv)  # as the build starts: it may change sys.path or variables
+        self.began_ns = time.time_ns()
+        self.read: set[str] = set()
+        self.listed: set[str] = set()
+        self.written: set[str] = set()
+        self.programs: set[str] = set()
+        self.network = False
+
+    def note(self, event: str, args: tuple[Any, ...]) -> None:
+        """Take one audit event (see the Python audit events table)."""
+        if event == "open":
+            path, flags = args[0], args[2]
+            if _is_path(path):
+                writes = isinstance(flags, int) and flags > 0 and flags & _WRITES
+                (self.written if writes else self.read).add(_absolute(path))
+        elif event in ("os.listdir", "os.scandir"):
+            folder = args[0] if args else None
+            if folder is None or _is_path(folder):
+                self.listed.add(_absolute("." if folder is None else folder))
+        elif event in _CHANGES:
+            if _is_path(args[0]):
+                self.written.add(_absolute(args[0]))
+        elif event in _MOVES:
+            self.written.update(_absolute(p) for p in args[:2] if _is_path(p))
+        elif event == "sqlite3.connect":
+            if _is_path(args[0]) and os.fsdecode(args[0]) != ":memory:":
+                base = _absolute(args[0])
+                self.written.update(base + tail for tail in ("", "-wal", "-shm", "-journal"))
+        elif event == "subprocess.Popen":
+            program = args[0] or (args[1] if isinstance(args[1], str | bytes) else args[1][0])
+            self.programs.add(os.fsdecode(program))
+        elif event in _NETWORK:
+            self.network = True
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, str | bytes | os.PathLike)
+
+
+def _absolute(path: Any) -> str:
+    return os.path.abspath(os.fsdecode(path))
+
+
+_active: Recorder | None = None
+_hooked = False
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if _active is not None:
+        _active.note(event, args)
+
+
+def record(argv: Sequence[str]) -> Recorder:
+    """Start noting what this process's build reads; drop the stamp it may answer with now."""
+    global _active, _hooked
+    with contextlib.suppress(OSError):
+        stamp_path(argv).unlink()
+    if not _hooked:  # an audit hook cannot be removed: one for the process, idle when not noting
+        sys.addaudithook(_hook)
+        _hooked = True
+    _active = Recorder(argv)
+    return _active
+
+
+def recording() -> Recorder | None:
+    """The recorder of the build running in this process, if the command line started one."""
+    return _active
+
+
+def stop() -> None:
+    """Stop noting (the audit hook stays, idle)."""
+    global _active
+    _active = None
+
+
+def stamp_path(argv: Sequence[str]) -> Path:
+    """Where the stamp of ``previz build`` with these arguments, here, is kept."""
+    from previz.products import products_dir  # standard library only
+
+    place = json.dumps([os.getcwd(), sys.executable, list(argv)])
+    name = hashlib.sha256(place.encode()).hexdigest()[:32]
+    return products_dir() / "builds" / f"{name}.json"
+
+
+def settle(
+    recorder: Recorder,
+    out_dir: Path,
+    takes: Iterable[Path],
+    stdout: str,
+    stderr: str,
+    *,
+    searched: Iterable[Path] = (),
+) -> Path | None:
+    """Write the stamp of a settled build; None when an input may have changed while it ran.
+
+    ``searched`` are folders looked up by name without being listed or opened (Jinja's
+    template loader checks ``os.path.isfile``, which no audit event reports): every folder
+    in them counts as listed, so a file added there is a change.
+    """
+    stop()
+    if recorder.network:
+        return None
+    for top in searched:
+        recorder.listed.update(folder for folder, _dirs, _files in os.walk(os.path.abspath(top)))
+        recorder.listed.add(os.path.abspath(top))
+    out = os.path.abspath(out_dir)
+    inside = out + os.sep
+    exact: dict[str, Identity] = {}
+    content: dict[str, tuple[Identity, str | None]] = {}
+    parents = {os.path.dirname(path) for path in recorder.written}
+    late = recorder.began_ns - RACY_NS
+    for path in sorted(recorder.read - recorder.written):
+        if not path.startswith(inside):
+            seen = _identity(path)
+            if seen is not None and seen[2] >= late:
+                return None  # changed while (or just before) the build read it
+            content[path] = (seen, _digest(path))
+    for folder in sorted(recorder.listed):
+        if folder != out and not folder.startswith(inside):
+            seen = _identity(folder)
+            if seen is not None and seen[2] >= late and folder not in parents:
+                return None
+            content[folder] = (seen, _digest(folder))
+    for module in list(sys.modules.values()):
+        source = getattr(module, "__file__", None)
+        if isinstance(source, str):
+            seen = _identity(source)
+            if seen is not None and seen[2] >= late:
+                return None
+            exact[os.path.abspath(source)] = seen
+    for path in [*recorder.written, *map(str, takes), *map(_which, recorder.programs)]:
+        if path and not path.startswith(inside):
+            exact[os.path.abspath(path)] = _identity(path)
+    for folder in os.environ.get("PATH", "").split(os.pathsep):  # a program found, not run
+        if folder:
+            exact[os.path.abspath(folder)] = _identity(folder)
+    for folder, _dirs, files in os.walk(out):
+        exact[folder] = _identity(folder)
+        exact.update((path, _identity(path)) for path in (os.path.join(folder, f) for f in files))
+    stamp = {
+        **recorder.header, "exact": exact, "content": content,
+        "stdout": stdout, "stderr": stderr,
+    }  # fmt: skip
+    target = stamp_path(recorder.argv)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(stamp), encoding="utf-8")
+    os.replace(partial, target)
+    return target
+
+
+def replay(argv: Sequence[str]) -> bool:
+    """Print what the stamped build printed when nothing it depends on changed; else False."""
+    try:
+        stamp = json.loads(stamp_path(argv).read_bytes())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(stamp, dict) or any(stamp.get(k) != v for k, v in _header(argv).items()):
+        return False
+    for path, seen in stamp["exact"].items():
+        if _identity(path) != seen:
+            return False
+    for path, (seen, digest) in stamp["content"].items():
+        if _identity(path) != seen and _digest(path) != digest:
+            return False
+    sys.stdout.write(stamp["stdout"])
+    sys.stderr.write(stamp["stderr"])
+    return True
+
+
+def _header(argv: Sequence[str]) -> dict[str, Any]:
+    return {
+        "scheme": SCHEME,
+        "argv": list(argv),
+        "cwd": os.getcwd(),
+        "python": sys.executable,
+        "sys_path": sys.path,
+        "environment": environment_digest(os.environ),
+    }
+
+
+def environment_digest(environ: os._Environ[str] | dict[str, str]) -> str:
+    """sha256 over every variable but :data:`SHELL_ONLY` (names and values)."""
+    pairs = sorted((k, v) for k, v in environ.items() if k not in SHELL_ONLY)
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()
+
+
+def _identity(path: str) -> Identity:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
+def _digest(path: str) -> str | None:
+    """sha256 of a file's bytes, or of a folder's sorted names; None when neither is readable."""
+    digest = hashlib.sha256()
+    try:
+        if os.path.isdir(path):
+            digest.update("\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape"))
+        else:
+            with open(path, "rb") as file:
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _which(program: str) -> str:
+    import shutil
+
+    return shutil.which(program) or program

@@ -1,0 +1,196 @@
+"""An unchanged ``previz build`` is answered from its stamp; any change makes it build again.
+
+Each test builds a small project through :func:`previz.cli.main` (as the console script does):
+once to generate, once more to settle and leave the stamp. Whether the stamp still answers is
+asked of :func:`previz.cli.stamp.replay` directly; what a rebuild restores is checked by file
+identity (inode, mtime), never by timing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from previz.cli import main, stamp
+
+SCENE = """\
+schema_version: 1
+project: {title: Stamp, fps: 24, resolution: 160x90, templates: templates}
+characters:
+  - {id: ana, name: Ana, description: a woman with red hair, references: [ana.png]}
+scenes:
+  - id: sc1
+    heading: INT. CAFE - DAY
+    shots:
+      - {id: s1, action: Ana waits., cast: [ana], duration: 12f}
+      - {id: s2, action: Ana leaves., duration: 12f}
+"""
+
+Identity = tuple[int, int, int]
+
+
+def identities(folder: Path) -> dict[str, Identity]:
+    """Every file under ``folder`` with its (inode, mtime_ns, size)."""
+    found = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            seen = path.stat()
+            found[str(path.relative_to(folder))] = (seen.st_ino, seen.st_mtime_ns, seen.st_size)
+    return found
+
+
+class Project:
+    """A project folder and the ``previz build`` command line run in it."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root, self.capsys = root, capsys
+        self.scene, self.out = root / "scene.yaml", root / "out"
+        self.argv = ["build", "scene.yaml", "--out", "out", "-f", "otio"]
+
+    def build(self, *extra: str) -> str:
+        """Run ``previz build`` through the console-script entry point; return its stdout."""
+        self.capsys.readouterr()
+        saved = sys.argv
+        sys.argv = ["previz", *self.argv, *extra]
+        try:
+            main()
+        except SystemExit as done:
+            assert done.code in (0, None), self.capsys.readouterr()
+        finally:
+            sys.argv = saved
+        return self.capsys.readouterr().out
+
+    def current(self) -> bool:
+        return stamp.replay(self.argv)
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Project]:
+    """Built twice: generated, then settled (stamped)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stamp, "RACY_NS", 0)  # the scene was written a moment ago
+    (tmp_path / "templates").mkdir()
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "ana.png")
+    made = Project(tmp_path, capsys)
+    made.scene.write_text(SCENE, encoding="utf-8")
+    assert "2 generated" in made.build()
+    assert "0 generated" in made.build()
+    yield made
+    capsys.readouterr()
+
+
+def test_an_unchanged_build_answers_from_its_stamp_and_touches_nothing(project: Project) -> None:
+    assert project.current()
+    before = identities(project.root)
+    said = project.build()
+    assert identities(project.root) == before
+    assert "2 clip(s): 2 from the cache, 0 generated" in said
+    assert "timeline.otio (unchanged)" in said
+
+
+def test_a_touched_scene_with_the_same_text_still_answers(project: Project) -> None:
+    os.utime(project.scene)
+    assert project.current()
+
+
+def edit_scene(project: Project) -> None:
+    project.scene.write_text(SCENE.replace("Ana leaves.", "Ana runs."), encoding="utf-8")
+
+
+def edit_reference(project: Project) -> None:
+    Image.new("RGB", (8, 8), "blue").save(project.root / "ana.png")
+
+
+def add_template(project: Project) -> None:
+    (project.root / "templates" / "animatic.j2").write_text("{{ shot.action }}", "utf-8")
+
+
+def edit_pins(project: Project) -> None:
+    (project.root / ".previz" / "takes.json").write_text("{}", encoding="utf-8")
+
+
+def set_variable(project: Project) -> None:
+    os.environ["PREVIZ_STAMP_TEST"] = "changed"
+
+
+@pytest.mark.parametrize(
+    "change", [edit_scene, edit_reference, add_template, edit_pins, set_variable]
+)
+def test_a_changed_input_builds_again(
+    project: Project, change: Callable[[Project], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREVIZ_STAMP_TEST", raising=False)
+    change(project)
+    assert not project.current()
+
+
+def test_other_arguments_are_not_answered_by_this_stamp(project: Project) -> None:
+    assert not stamp.replay([*project.argv, "-f", "edl"])
+
+
+def test_a_deleted_output_is_restored(project: Project) -> None:
+    otio = project.out / "timeline.otio"
+    otio.unlink()
+    assert not project.current()
+    project.build()
+    assert otio.is_file()
+
+
+def test_a_touched_output_is_written_again(project: Project) -> None:
+    otio = project.out / "timeline.otio"
+    os.utime(otio, ns=(1, 1))
+    assert not project.current()
+    project.build()
+    assert otio.stat().st_mtime_ns != 1
+
+
+def test_an_evicted_cache_take_is_generated_again(project: Project) -> None:
+    record = next((project.root / ".previz" / "cache").rglob("record.json"))
+    for path in record.parent.iterdir():
+        path.unlink()
+    record.parent.rmdir()
+    assert not project.current()
+    assert "1 generated" in project.build()
+
+
+def test_a_build_that_generated_leaves_no_stamp(project: Project) -> None:
+    edit_scene(project)
+    assert "1 generated" in project.build()
+    assert not project.current()
+    assert "0 generated" in project.build()
+    assert project.current()
+
+
+def test_an_input_changed_just_before_the_build_leaves_no_stamp(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stamp, "RACY_NS", 10**12)  # every input counts as just changed
+    os.utime(project.out / "build.json", ns=(1, 1))
+    project.build()
+    assert not project.current()
+
+
+def test_a_python_scene_script_is_never_stamped(project: Project) -> None:
+    script = project.root / "scene.py"
+    script.write_text(
+        "from pathlib import Path\nimport previz\n"
+        "shots = previz.load(Path(__file__).with_name('scene.yaml'))\n",
+        encoding="utf-8",
+    )
+    project.argv = ["build", "scene.py", "--out", "out", "-f", "otio"]
+    assert "0 generated" in project.build()
+    assert "0 generated" in project.build()
+    assert not project.current()
+
+
+def test_a_build_that_used_the_network_leaves_no_stamp(tmp_path: Path) -> None:
+    recorder = stamp.record(["build", str(tmp_path / "scene.yaml")])
+    recorder.note("socket.connect", (None, ("127.0.0.1", 80)))
+    assert stamp.settle(recorder, tmp_path, [], "", "") is None

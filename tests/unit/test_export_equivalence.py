@@ -1,0 +1,23 @@
+"""Every writer writes, byte for byte, the document its previous version wrote for the same cut.
+
+The golden documents in ``tests/data/golden/exports/`` were written from ``tests.export_cases``
+by the FCPXML, Kdenlive and EDL writers before they were rewritten for speed; a rewrite must
+not change a byte of what an editor imports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.export_cases import CASES, GOLDEN, write_all
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_writer_writes_the_golden_documents_of_the_case(case: str, tmp_path: Path) -> None:
+    written = write_all(tmp_path, case, CASES[case]())
+    golden = sorted(p.name for p in (GOLDEN / case).iterdir())
+    assert sorted(p.name for p in written) == golden
+    changed = [p.name for p in written if p.read_bytes() != (GOLDEN / case / p.name).read_bytes()]
+    assert changed == []
