@@ -62,9 +62,10 @@ def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> fl
         for item in track:
             if item.duration().rate != rate:
                 raise TimelineError(
-                    f"AAF needs one edit rate: {type(item).__name__} {item.name!r} on track "
-                    f"{track.name!r} is at {item.duration().rate:g} fps, the cut at {rate:g}",
-                    hint="conform the clip to the timeline's rate before exporting AAF",
+                    f"aaf export: {type(item).__name__} {item.name!r} on track {track.name!r} "
+                    f"is at {item.duration().rate:g} fps, the cut at {rate:g} (an AAF "
+                    "composition has one edit rate)",
+                    hint="conform the clip to the timeline's rate, or export without --format aaf",
                 )
     return float(rate)
 
@@ -138,10 +139,11 @@ class _Composition:
         )
 
     def _source_clip(self, clip: otio.schema.Clip, kind: str, rate: float) -> Storage:
-        master_id, master_slot = self.clip_mobs.add(clip, kind, rate, _comments(clip))
         visible = clip.visible_range()
-        reference = clip.media_reference
-        available = reference.available_range or clip.source_range
+        available = clip.media_reference.available_range or clip.source_range
+        master_id, master_slot = self.clip_mobs.add(
+            clip, kind, rate, _comments(clip), visible, available
+        )
         enc = self.store.encode
         return self.clip_mobs.clip(
             self.defs.datadef[kind],

@@ -69,27 +69,30 @@ class ClipMobs:
         return UMID_LABEL + bytes(material)
 
     def add(
-        self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str]
-    ) -> tuple[bytes, bytes]:
-        """Add ``clip``'s three mobs; return the master mob's id and slot id, encoded."""
+        self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],
+        visible: otio.opentime.TimeRange, available: otio.opentime.TimeRange,
+    ) -> tuple[bytes, bytes]:  # fmt: skip
+        """Add ``clip``'s three mobs; return the master mob's id and slot id, encoded.
+        ``visible`` is the clip's range with its transitions' overlap, ``available`` its
+        media's (a placeholder's is its own range)."""
         reference = clip.media_reference
-        available = reference.available_range or clip.source_range
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
         enc = self.store.encode
         title = enc("MasterMob", "Name", clip.name)
         edit_rate = enc("TimelineMobSlot", "EditRate", rate)
         source = (enc("SourceClip", "StartTime", int(available.start_time.value)),
                   enc("SourceClip", "Length", int(available.duration.value)))  # fmt: skip
-        tape_id = self._tape(clip, kind, available, url, title, edit_rate, source)
+        tape_id = self._tape(visible.duration.rate, kind, available, url, title, edit_rate, source)
         file_id = self._file(kind, reference, available, url, edit_rate, source[1], tape_id)
-        return self._master(clip, kind, available, comments, title, edit_rate, source[1], file_id)
+        return self._master(
+            visible, kind, available, comments, title, edit_rate, source[1], file_id
+        )
 
     def _tape(
-        self, clip: otio.schema.Clip, kind: str, available: otio.opentime.TimeRange,
+        self, clip_rate: float, kind: str, available: otio.opentime.TimeRange,
         url: str | None, title: bytes, edit_rate: bytes, source: tuple[bytes, bytes],
     ) -> bytes:  # fmt: skip
         """The tape source mob: a 12-hour picture slot, the media's timecode, its range."""
-        clip_rate = clip.visible_range().duration.rate
         key = (kind, clip_rate, edit_rate, source)
         slots = self._tape_slots.get(key)
         if slots is None:  # the same for every clip of this range and rate: built once
@@ -132,7 +135,7 @@ class ClipMobs:
         return file_id
 
     def _master(
-        self, clip: otio.schema.Clip, kind: str, available: otio.opentime.TimeRange,
+        self, visible: otio.opentime.TimeRange, kind: str, available: otio.opentime.TimeRange,
         comments: dict[str, str], title: bytes, edit_rate: bytes, length: bytes, file_id: bytes,
     ) -> tuple[bytes, bytes]:  # fmt: skip
         """The master mob: the clip's name, comments and, when trimmed, mark in and out."""
@@ -140,7 +143,6 @@ class ClipMobs:
         master_id = self.new_mob_id()
         slot_id = defs.slot_id[MASTER_SLOT[kind]]
         segment = self.clip(defs.datadef[kind], length, defs.zero, file_id, defs.slot_id[1])
-        visible = clip.visible_range()
         head = (slot_id, defs.empty_name, defs.zero, edit_rate, segment)
         if visible != available:
             mark_in = enc("TimelineMobSlot", "MarkIn", int(visible.start_time.value))

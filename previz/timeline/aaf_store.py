@@ -79,6 +79,7 @@ class Layout:
         self.all_data = all(k == DATA for k in self.kinds)
         self.references = [n for n, k in enumerate(self.kinds) if k != DATA]
         self.head = PROPERTY_HEADER.pack(BYTE_ORDER, props.PROPERTY_VERSION, len(names))
+        self.heads: dict[tuple[int, ...], bytes] = {}
         self.entry_struct = struct.Struct("<" + "HHH" * len(names))
 
     def __call__(self, *values: Value) -> cfb.Storage:
@@ -107,9 +108,15 @@ class Layout:
         return cfb.Storage("", self.class_id, children)
 
     def _stream(self, datas: Sequence[bytes]) -> bytes:
-        entries = self.entries
-        entries[2::3] = [len(d) for d in datas]
-        return self.head + self.entry_struct.pack(*entries) + b"".join(datas)
+        """The properties stream: header and entry table (cached per list of value sizes:
+        most objects of a class have the same), then the values."""
+        sizes = tuple([len(d) for d in datas])
+        head = self.heads.get(sizes)
+        if head is None:
+            entries = self.entries
+            entries[2::3] = sizes
+            head = self.heads[sizes] = self.head + self.entry_struct.pack(*entries)
+        return head + b"".join(datas)
 
     def _set(
         self,
