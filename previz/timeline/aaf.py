@@ -34,7 +34,7 @@ from previz.timeline.aaf_dictionary import Definitions, register
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Storage
-from previz.timeline.facts import facts_json
+from previz.timeline.facts import facts_json, plain
 
 
 def write(timeline: otio.schema.Timeline, path: Path) -> None:
@@ -278,9 +278,10 @@ class _Composition:
 
 def _comments(clip: otio.schema.Clip) -> dict[str, str]:
     """The clip's facts as master mob comments, in the order OTIO's metadata kept them."""
-    facts = clip.metadata.get("previz")
-    if not facts:
+    found = clip.metadata.get("previz")
+    if not found:
         return {}
+    facts = plain(found)  # one read of OTIO's containers, then plain dict lookups
     comments = {"previz": facts_json(facts)}
     comments.update({k.title(): str(facts[k]) for k in ("shot", "scene", "take") if k in facts})
     return dict(sorted(comments.items()))
