@@ -10,6 +10,7 @@ into an error instead of an empty string in a prompt someone pays for.
 from __future__ import annotations
 
 import hashlib
+import types
 from collections.abc import MutableMapping
 from functools import cache
 from pathlib import Path
@@ -71,6 +72,22 @@ class _PromptSandbox(SandboxedEnvironment):
             safe = self._safe[kind, attr] = super().is_safe_attribute(obj, attr, value)
         return safe
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # the sandbox's own path, minus two calls, for a plain value of a known-safe attribute;
+        # a method (perhaps ``str.format``, which the sandbox wraps) or anything new goes there
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
+        kind = type(obj)
+        if (
+            type(value) in _METHODS
+            or obj.__class__ is not kind
+            or not self._safe.get((kind, attribute))
+        ):
+            return super().getattr(obj, attribute)
+        return value
+
     def get_template(
         self,
         name: str | Template,
@@ -83,6 +100,9 @@ class _PromptSandbox(SandboxedEnvironment):
         if template is None:
             template = self._found[name, parent] = super().get_template(name, parent)
         return template
+
+
+_METHODS = (types.MethodType, types.BuiltinMethodType)
 
 
 def make_environment(project_templates: Path | None = None) -> SandboxedEnvironment:

@@ -80,6 +80,13 @@ def test_the_sandbox_still_refuses_after_allowing_attributes_for_earlier_shots(p
     assert caught.value.shot_id == "s2"
 
 
+def test_the_sandbox_refuses_internals_reached_through_str_format(project) -> None:
+    scene, folder = project
+    (folder / "veo.j2").write_text("{{ shot.id }} {{ '{0.__class__}'.format(shot) }}")
+    with pytest.raises(TemplateError, match="sandbox forbids"):
+        compile_shotlist(previz.load(scene), "veo")
+
+
 def test_an_undefined_variable_is_an_error_not_an_empty_string(project) -> None:
     scene, folder = project
     (folder / "veo.j2").write_text("{{ shot.id }} {{ mood }}")
