@@ -124,6 +124,7 @@ class PromptCompiler:
 
     def _context(self, shot: ResolvedShot, backend: str) -> dict[str, object]:
         project = self.shotlist.project
+        sound = shot.take_sound  # timed in the take generated, which a head trim cuts into
         return {
             "project": project,
             "style": project.style,
@@ -135,9 +136,9 @@ class PromptCompiler:
             "wardrobe": shot.wardrobe,
             "location": shot.location,
             "props": shot.props,
-            "sound": shot.take_sound,  # timed in the take generated, which a head trim cuts into
-            "dialogue": [c for c in shot.take_sound if c.kind == "dialogue"],
-            "effects": [c for c in shot.take_sound if c.kind != "dialogue"],
+            "sound": sound,
+            "dialogue": [c for c in sound if c.kind == "dialogue"],
+            "effects": [c for c in sound if c.kind != "dialogue"],
             "backend": backend,
             "model": shot.model,
         }
