@@ -51,6 +51,7 @@ from previz.timeline import (
     rates,
     vectors,
     xges,
+    xmltree,
 )
 from previz.timeline import xmeml as fcp7_document
 from previz.timeline.formats import (
@@ -122,7 +123,7 @@ BUILTIN: dict[str, Format] = {
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
                version=_writer_version(fcp7, fcp7_document), cost=3.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version(fcpxml), relative_media=True, cost=1.0),
+               version=_writer_version(fcpxml, xmltree), relative_media=True, cost=1.0),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
                version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
