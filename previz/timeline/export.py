@@ -40,6 +40,10 @@ from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
 from previz.timeline import (
     aaf,
+    aaf_dictionary,
+    aaf_mobs,
+    aaf_store,
+    cfb,
     edl,
     edl_events,
     facts,
@@ -127,7 +131,8 @@ BUILTIN: dict[str, Format] = {
                version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
-               version=_writer_version(aaf, packages=["otio-aaf-adapter", "pyaaf2"]), cost=10.0),
+               version=_writer_version(aaf, aaf_dictionary, aaf_mobs, aaf_store, cfb,
+                                       packages=["pyaaf2"]), cost=1.5),
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
                version=_writer_version(xges, packages=["otio-xges-adapter"]), cost=3.0),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,

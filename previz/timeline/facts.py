@@ -46,7 +46,7 @@ def facts_json(facts: Any) -> str:
     The encoder asks :func:`_as_json` only about what it does not know (OTIO's mappings and
     vectors), so facts that are already plain are not copied first.
     """
-    return json.dumps(facts, sort_keys=True, separators=(",", ":"), default=_as_json)
+    return _ENCODER.encode(facts)
 
 
 def _as_json(value: Any) -> Any:
@@ -61,3 +61,7 @@ def _as_json(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_as_json)

@@ -32,10 +32,13 @@ SOUND = (
 )
 
 
+_SPECIAL = re.compile("[&<>\r]")
+
+
 def escape(text: str | None) -> str:
     """Text content as the document holds it: ``&<>`` escaped, line ends as ``\\n``."""
-    if not text:
-        return ""
+    if not text or not _SPECIAL.search(text):
+        return text or ""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -69,7 +72,14 @@ Offsets = tuple[Time | None, Time | None]
 
 def schema(data: Data) -> str:
     """The schema name of a serialised OTIO object: ``Clip``, ``Gap``, ``ExternalReference``…"""
-    return str(data["OTIO_SCHEMA"]).partition(".")[0]
+    label: str = data["OTIO_SCHEMA"]
+    name = _SCHEMAS.get(label)
+    if name is None:
+        name = _SCHEMAS[label] = label.partition(".")[0]
+    return name
+
+
+_SCHEMAS: dict[str, str] = {}
 
 
 def media_of(clip: Data) -> Data:
