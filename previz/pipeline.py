@@ -230,7 +230,7 @@ def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     result.timeline, result.exports = exported.files["otio"][0], exported.files
     result.rewritten = exported.rewritten
     write_summary(result)
-    result.review = write_review(result.out_dir)
+    result.review = write_review(result.out_dir, timeline)
 
 
 def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:

@@ -184,6 +184,31 @@ def picture_then_sound() -> otio.schema.Timeline:
     return timeline
 
 
+def odd_rates() -> otio.schema.Timeline:
+    """Hand-made OTIO whose clips, media and transitions run at rates other than the cut's."""
+    timeline = otio.schema.Timeline(name="odd rates", global_start_time=RT(3600, 24))
+    picture = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    fast = otio.schema.Clip(
+        name="",
+        media_reference=otio.schema.ExternalReference(
+            target_url="file:///m/high%20rate.mov;v=1?x#y",
+            available_range=TR(RT(10, 30), RT(90, 30)),
+        ),
+        source_range=TR(RT(30, 48), RT(37, 48)),
+    )
+    named = _clip("named", "http://host/path/clip.mp4", 17, start=2)
+    named.media_reference.name = "the clip"
+    picture.extend([fast, otio.schema.Transition(in_offset=RT(5, 48), out_offset=RT(3, 25)),
+                    named, otio.schema.Gap(duration=RT(7, 30))])  # fmt: skip
+    placeholder = otio.schema.Clip(
+        name="card", media_reference=otio.schema.MissingReference(),
+        source_range=TR(RT(0, 25), RT(13, 25)),
+    )  # fmt: skip
+    picture.append(placeholder)
+    timeline.tracks.append(picture)
+    return timeline
+
+
 def fades_at_both_ends() -> otio.schema.Timeline:
     """The FCP7 unit test's cut: black, a fade up, two shots, a fade out, black."""
     timeline = otio.schema.Timeline(name="t", global_start_time=RT(86400, 24))
@@ -214,5 +239,6 @@ CASES: dict[str, Callable[[], otio.schema.Timeline]] = {
     "edited": edited,
     "shared-clips": shared_clips,
     "picture-then-sound": picture_then_sound,
+    "odd-rates": odd_rates,
     "fades-at-both-ends": fades_at_both_ends,
 }

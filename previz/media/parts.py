@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -201,20 +200,20 @@ def _mix_sound(part: SoundPart, dest: Path, *, ffmpeg: Path) -> None:
         )
 
 
-def join_sound(
-    parts: Sequence[SoundPart], keys: Sequence[str], dest: Path, workdir: Path, *, ffmpeg: Path
-) -> list[Path]:
-    """Write the cut's sound to ``dest`` as raw stereo float PCM; return the parts mixed now."""
+def mix_sound_parts(
+    parts: Sequence[SoundPart], keys: Sequence[str], workdir: Path, *, ffmpeg: Path
+) -> tuple[list[Path | None], list[Path]]:
+    """Each part's mix as raw stereo float PCM in ``workdir`` (None for a silent part), and the
+    parts mixed now (the others were already there)."""
+    blocks: list[Path | None] = []
     mixed: list[Path] = []
-    with dest.open("wb") as out:
-        for part, key in zip(parts, keys, strict=True):
-            if not part.sources:
-                out.write(bytes(part.samples * BYTES_PER_SAMPLE))
-                continue
-            block = workdir / f"{key}.f32"
-            if not block.exists():
-                _mix_sound(part, block, ffmpeg=ffmpeg)
-                mixed.append(block)
-            with block.open("rb") as source:
-                shutil.copyfileobj(source, out)
-    return mixed
+    for part, key in zip(parts, keys, strict=True):
+        if not part.sources:
+            blocks.append(None)
+            continue
+        block = workdir / f"{key}.f32"
+        if not block.exists():
+            _mix_sound(part, block, ffmpeg=ffmpeg)
+            mixed.append(block)
+        blocks.append(block)
+    return blocks, mixed

@@ -7,11 +7,12 @@ A cut is described as two lists that tile its length:
 - :class:`SoundPart` — a run of samples where some sources (the shot's stems) are summed.
 
 Each picture part is encoded once, to the project's size and rate with the settings every
-part shares, into ``workdir`` under a name that is the hash of what it is made of. Building
-the sequence then joins the parts by stream copy and muxes one sound track mixed from the
-sound parts, sample for sample at their place in the cut, encoded once (so no per-part AAC
-priming or padding accumulates: picture and sound stay in sync over any length). A one-shot
-change therefore re-encodes only the parts that shot's frames are in.
+part shares, into ``workdir`` under a name that is the hash of what it is made of. Each sound
+part is mixed once, and the cut's sound is encoded to AAC in chunks of ~20 s that join by stream
+copy frame for frame as one encode would (:mod:`previz.media.soundtrack`: no priming or drift
+between chunks, picture and sound in sync over any length). Building the sequence then joins
+the picture parts and the sound chunks by stream copy. A one-shot change therefore re-encodes
+only the parts that shot's frames are in and the sound chunk or two its sound falls in.
 
 The output is a product with a key (the hash of all part keys and the settings), written into
 the MP4's ``comment`` tag; when the key is unchanged the file is not touched at all.
@@ -29,6 +30,7 @@ from pathlib import Path
 import av
 
 from previz.errors import MediaError
+from previz.media import soundtrack
 from previz.media.encoding import AUDIO_CODEC_ARGS, CONTAINER_ARGS
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
@@ -40,10 +42,10 @@ from previz.media.parts import (
     SoundSource,
     Source,
     encode_picture,
-    join_sound,
     picture_key,
     sound_key,
 )
+from previz.media.soundtrack import encode_soundtrack
 from previz.timebase import exact_rate, rate_text
 
 KEY_PREFIX = "previz-animatic:"
@@ -95,10 +97,11 @@ def build_sequence(
             encoded.append(path)
         files.append(path)
     with replacing(dest) as temp:
-        audio = temp.with_name(temp.name + ".f32")
+        audio = temp.with_name(temp.name + ".aac")
         try:
-            encoded += join_sound(sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg)
-            _mux(files, audio, temp, key, ffmpeg=ffmpeg)
+            track = encode_soundtrack(sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg)
+            encoded += track.encoded
+            _mux(files, track, temp, key, ffmpeg=ffmpeg)
         finally:
             audio.unlink(missing_ok=True)
     return SequenceResult(dest, key, written=True, encoded=encoded)
@@ -107,7 +110,7 @@ def build_sequence(
 def _product_key(pictures: list[str], sounds: list[str], frame: Frame) -> str:
     text = json.dumps(
         {"scheme": SCHEME, "pictures": pictures, "sounds": sounds, "rate": rate_text(frame.fps),
-         "audio": AUDIO_CODEC_ARGS, "container": CONTAINER_ARGS},
+         "audio": AUDIO_CODEC_ARGS, "soundtrack": soundtrack.SCHEME, "container": CONTAINER_ARGS},
         sort_keys=True,
     )  # fmt: skip
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -125,7 +128,9 @@ def read_product_key(path: Path) -> str | None:
     return comment[len(KEY_PREFIX) :] if comment.startswith(KEY_PREFIX) else None
 
 
-def _mux(parts: list[Path], audio: Path, dest: Path, key: str, *, ffmpeg: Path) -> None:
+def _mux(
+    parts: list[Path], track: soundtrack.Soundtrack, dest: Path, key: str, *, ffmpeg: Path
+) -> None:
     listing = dest.with_name(dest.name + ".txt")
     lines = [f"file '{_concat_quote(path.resolve())}'\n" for path in parts]
     try:
@@ -135,9 +140,9 @@ def _mux(parts: list[Path], audio: Path, dest: Path, key: str, *, ffmpeg: Path) 
                 "-y",
                 # the parts share one encoder setup, so their packets follow each other as they are
                 "-f", "concat", "-safe", "0", "-auto_convert", "0", "-i", str(listing),
-                "-f", "f32le", "-ar", "48000", "-ac", "2", "-i", str(audio),
+                "-f", "aac", "-i", str(track.path),
                 "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
-                *AUDIO_CODEC_ARGS, *CONTAINER_ARGS,
+                *soundtrack.copy_args(track), *CONTAINER_ARGS,
                 "-metadata", f"comment={KEY_PREFIX}{key}",
                 "-f", "mp4", str(dest),
             ],

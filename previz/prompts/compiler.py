@@ -124,6 +124,7 @@ class PromptCompiler:
 
     def _context(self, shot: ResolvedShot, backend: str) -> dict[str, object]:
         project = self.shotlist.project
+        sound = shot.take_sound  # timed in the take generated, which a head trim cuts into
         return {
             "project": project,
             "style": project.style,
@@ -135,9 +136,9 @@ class PromptCompiler:
             "wardrobe": shot.wardrobe,
             "location": shot.location,
             "props": shot.props,
-            "sound": shot.take_sound,  # timed in the take generated, which a head trim cuts into
-            "dialogue": [c for c in shot.take_sound if c.kind == "dialogue"],
-            "effects": [c for c in shot.take_sound if c.kind != "dialogue"],
+            "sound": sound,
+            "dialogue": [c for c in sound if c.kind == "dialogue"],
+            "effects": [c for c in sound if c.kind != "dialogue"],
             "backend": backend,
             "model": shot.model,
         }
@@ -174,11 +175,13 @@ def _syntax_error(error: TemplateSyntaxError) -> TemplateError:
     )
 
 
-_BLANKS = re.compile(r"[ \t]+")
+_BLANKS = re.compile(r"[ \t]{2,}|\t")  # a lone space is already what a run becomes
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def _tidy(text: str) -> str:
     """Trim each line, drop blank runs: templates may be laid out for reading, prompts not."""
-    lines = _BLANKS.sub(" ", text).splitlines()
-    return _BLANK_RUNS.sub("\n\n", "\n".join(line.strip() for line in lines)).strip()
+    if "  " in text or "\t" in text:  # a substring search is cheaper than a regex scan
+        text = _BLANKS.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.splitlines())
+    return (_BLANK_RUNS.sub("\n\n", text) if "\n\n\n" in text else text).strip()

@@ -10,8 +10,11 @@ into an error instead of an empty string in a prompt someone pays for.
 from __future__ import annotations
 
 import hashlib
+import types
+from collections.abc import MutableMapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, meta
 from jinja2.environment import TemplateModule
@@ -44,10 +47,68 @@ class _Template(Template):
         return super()._get_default_module(None)
 
 
+class _PromptSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with the answers it gives over and over kept instead of recomputed.
+
+    Whether an attribute is safe depends only on the object's type and the attribute's name
+    (names starting with ``_`` and the internals of functions, frames, generators…), so it is
+    worked out once per pair. A template is looked up once per (name, importing template):
+    every prompt imports six blocks, and Jinja's own lookup builds a weak reference each time.
+    The environment never reloads templates (``auto_reload=False``), so the same template comes
+    back either way; a template not found is not remembered, so a folder added later is searched.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._safe: dict[tuple[type, str], bool] = {}
+        self._found: dict[tuple[str, str | None], Template] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        kind = type(obj)
+        if obj.__class__ is not kind:  # an object that says it is something else: ask every time
+            return super().is_safe_attribute(obj, attr, value)
+        safe = self._safe.get((kind, attr))
+        if safe is None:
+            safe = self._safe[kind, attr] = super().is_safe_attribute(obj, attr, value)
+        return safe
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # the sandbox's own path, minus two calls, for a plain value of a known-safe attribute;
+        # a method (perhaps ``str.format``, which the sandbox wraps) or anything new goes there
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
+        kind = type(obj)
+        if (
+            type(value) in _METHODS
+            or obj.__class__ is not kind
+            or not self._safe.get((kind, attribute))
+        ):
+            return super().getattr(obj, attribute)
+        return value
+
+    def get_template(
+        self,
+        name: str | Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        if globals or not isinstance(name, str):
+            return super().get_template(name, parent, globals)
+        template = self._found.get((name, parent))
+        if template is None:
+            template = self._found[name, parent] = super().get_template(name, parent)
+        return template
+
+
+_METHODS = (types.MethodType, types.BuiltinMethodType)
+
+
 def make_environment(project_templates: Path | None = None) -> SandboxedEnvironment:
     """A sandboxed environment searching ``project_templates`` first, then the package's."""
     folders = [str(p) for p in (project_templates, package_templates()) if p is not None]
-    env = SandboxedEnvironment(
+    env = _PromptSandbox(
         loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
         undefined=StrictUndefined,
         trim_blocks=True,

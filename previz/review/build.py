@@ -155,9 +155,12 @@ def timecode(frame: int, fps: float) -> str:
     return timebase.timecode(frame, fps)
 
 
-def read_build(folder: Path) -> ReviewBuild:
-    """Read ``folder`` (a ``previz build`` output) into a :class:`ReviewBuild`."""
-    timeline = read_build_timeline(folder)
+def read_build(folder: Path, timeline: otio.schema.Timeline | None = None) -> ReviewBuild:
+    """Read ``folder`` (a ``previz build`` output) into a :class:`ReviewBuild`.
+
+    ``timeline`` is the build's own, still in memory (absolute media), when the caller has just
+    written it as ``timeline.otio``: it saves reading the file back."""
+    timeline = read_build_timeline(folder) if timeline is None else timeline
     project = plain(timeline.metadata.get("previz", {}))
     summary = _summary(folder)
     rate = _rate(project, folder)

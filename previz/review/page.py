@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import opentimelineio as otio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from previz.backends.http.redaction import redact
@@ -58,14 +59,17 @@ CONTENT_SECURITY_POLICY = (
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIALS?)$|API_?KEY", re.I)
 
 
-def write_review(build_dir: Path) -> Path:
-    """Write (or leave untouched, when unchanged) the review page of ``build_dir``; its path."""
+def write_review(build_dir: Path, timeline: otio.schema.Timeline | None = None) -> Path:
+    """Write (or leave untouched, when unchanged) the review page of ``build_dir``; its path.
+
+    ``timeline``: the one just written as ``timeline.otio``, still in memory (see
+    :func:`~previz.review.build.read_build`)."""
     folder = build_dir / REVIEW_DIR
     key = inputs_key(build_dir)
     store = ProductStore(folder)
     if store.current(PRODUCT, key):
         return folder / PAGE_FILE  # nothing it is made of changed, nor any file it wrote
-    build = read_build(build_dir)
+    build = read_build(build_dir, timeline)
     folder.mkdir(parents=True, exist_ok=True)
     posters = _posters(build, folder / POSTER_DIR)
     references = _references(build, folder / "refs")

@@ -7,6 +7,7 @@ in"``, ``"dissolve 12f"``, a key-to-fill ``"4:1"``, ``"5600K"``. Part of the sce
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -80,19 +81,25 @@ class Movement(Strict):
     def _from_text(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        out: dict[str, Any] = {}
-        rest: list[str] = []
-        for word in vocab.normalise(value).split():
-            if word in _FILLER:
-                continue
-            if "speed" not in out and _is_term(vocab.SPEEDS, word):
-                out["speed"] = word
-            elif "direction" not in out and len(word) > 1 and _is_term(vocab.DIRECTIONS, word):
-                out["direction"] = word
-            else:
-                rest.append(word)
-        out["type"] = " ".join(rest) or value
-        return out
+        return dict(_move_words(value))
+
+
+@functools.lru_cache(maxsize=1024)  # a film uses a few dozen moves, shot after shot
+def _move_words(value: str) -> tuple[tuple[str, str], ...]:
+    """``"slow dolly in"`` → speed, direction and type, as the model's fields."""
+    out: dict[str, str] = {}
+    rest: list[str] = []
+    for word in vocab.normalise(value).split():
+        if word in _FILLER:
+            continue
+        if "speed" not in out and _is_term(vocab.SPEEDS, word):
+            out["speed"] = word
+        elif "direction" not in out and len(word) > 1 and _is_term(vocab.DIRECTIONS, word):
+            out["direction"] = word
+        else:
+            rest.append(word)
+    out["type"] = " ".join(rest) or value
+    return tuple(out.items())
 
 
 _FILLER = frozenset({"to", "the", "a", "camera", "move", "moves", "towards", "toward", "and"})

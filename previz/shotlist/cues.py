@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple
+
+import opentimelineio as otio
 
 from previz.shotlist.checks import Loc, Problem
 from previz.shotlist.models import Character, ShotList, SoundCue
 from previz.shotlist.timing import DURATION_HELP, to_time
-
-if TYPE_CHECKING:
-    from previz.shotlist.resolve import ResolvedShot
 
 _WORDS_PER_SECOND = 2.6  # conversational English, used to time dialogue with no 'end'
 
@@ -51,6 +50,18 @@ class ResolvedCue:
         return self.cue_offset > 0
 
 
+class Placement(NamedTuple):
+    """Where a kept shot sits in the cut: all that timing its cues needs to know of it."""
+
+    id: str
+    head: otio.opentime.RationalTime
+    duration: otio.opentime.RationalTime
+
+    @property
+    def seconds(self) -> float:
+        return float(self.duration.to_seconds())
+
+
 _ORDER = itertools.count()
 
 
@@ -65,7 +76,7 @@ class _Span:
 
 
 def time_cues(
-    shotlist: ShotList, shots: list[ResolvedShot], problems: list[Problem]
+    shotlist: ShotList, shots: list[Placement], problems: list[Problem]
 ) -> list[tuple[ResolvedCue, ...]]:
     """The cues heard in each of ``shots`` (in cut order); problems are appended to ``problems``."""
     fps = shotlist.project.fps
@@ -107,7 +118,7 @@ def time_cues(
     return _heard_per_shot(shots, spans, characters)
 
 
-def _kept_shots(shotlist: ShotList, shots: list[ResolvedShot]) -> dict[str, ResolvedShot]:
+def _kept_shots(shotlist: ShotList, shots: list[Placement]) -> dict[str, Placement]:
     """Shots by id; an omitted shot stands for the kept shot before it (or, first, after it),
     so a cue that ran ``until`` or ``from`` an omitted shot stops or starts next to it."""
     by_id = {s.id: s for s in shots}
@@ -122,7 +133,7 @@ def _kept_shots(shotlist: ShotList, shots: list[ResolvedShot]) -> dict[str, Reso
 
 
 def _heard_per_shot(
-    shots: list[ResolvedShot], spans: list[_Span], characters: dict[str, Character]
+    shots: list[Placement], spans: list[_Span], characters: dict[str, Character]
 ) -> list[tuple[ResolvedCue, ...]]:
     """Sweep the cut once: cues enter when they begin and leave when they have ended."""
     pending = sorted(spans, key=lambda span: span.begin)
@@ -147,8 +158,8 @@ def spans_in_order(spans: list[_Span]) -> list[_Span]:
 def _span(
     cue: SoundCue,
     default_id: str,
-    first: ResolvedShot,
-    last: ResolvedShot,
+    first: Placement,
+    last: Placement,
     fps: float,
     loc: Loc,
     problems: list[Problem],

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
 
 from previz.shotlist import vocabulary as vocab
 from previz.shotlist.checks import Loc, Problem
-from previz.shotlist.cues import ResolvedCue, time_cues
+from previz.shotlist.cues import Placement, ResolvedCue, time_cues
 from previz.shotlist.heading import Heading, carry_time_of_day, parse_heading
 from previz.shotlist.models import (
     Character,
@@ -178,25 +179,27 @@ def resolve(
     """Apply the cascade and time every shot and cue; raise :class:`ResolveError` on problems."""
     project = shotlist.project
     problems: list[Problem] = []
-    shots: list[ResolvedShot] = []
-    colors = _colors(shotlist.characters)
+    placed: list[dict[str, Any]] = []  # each kept shot's fields, built once its cues are timed
     head = otio.opentime.RationalTime(0, float(exact_rate(project.fps)))
-    headings = carry_time_of_day(parse_heading(scene.heading) for scene in shotlist.scenes)
+    written = [parse_heading(scene.heading) for scene in shotlist.scenes]
+    headings = carry_time_of_day(written)
+    cast = _Cast(shotlist)
     for si, scene in enumerate(shotlist.scenes):
+        layer = _SceneLayer(shotlist, scene, written[si], headings[si], cast)
         for hi, shot in enumerate(scene.shots):
             loc: Loc = ("scenes", si, "shots", hi)
-            resolved = _resolve_shot(shotlist, scene, shot, hi, len(shots), head, loc, problems)
-            if resolved is not None and not shot.omit:  # omitted: checked, then left out
-                resolved = replace(resolved, heading=headings[si])
-                shots.append(resolved)
-                head = head + resolved.duration
-    if not shots and not problems:
+            fields = _resolve_shot(layer, shot, hi, len(placed), head, loc, problems)
+            if fields is not None and not shot.omit:  # omitted: checked, then left out
+                placed.append(fields)
+                head = head + fields["duration"]
+    if not placed and not problems:
         problems.append(
             Problem(("scenes",), "every shot is omitted", "remove 'omit: true' from a shot")
         )
     if problems:
         raise ResolveError(problems)
-    heard = time_cues(shotlist, shots, problems)
+    timed = [Placement(f["shot"].id, f["head"], f["duration"]) for f in placed]
+    heard = time_cues(shotlist, timed, problems)
     if problems:
         raise ResolveError(problems)
     w, h, letterbox = frame_size(project)
@@ -208,8 +211,8 @@ def resolve(
         width=w,
         height=h,
         letterbox=letterbox,
-        shots=tuple(replace(shot, sound=cues) for shot, cues in zip(shots, heard, strict=True)),
-        colors=colors,
+        shots=tuple(ResolvedShot(**f, sound=c) for f, c in zip(placed, heard, strict=True)),
+        colors=_colors(shotlist.characters),
     )
 
 
@@ -232,19 +235,56 @@ def _merge_lighting(*layers: Lighting | None) -> Lighting:
     return Lighting.model_validate(merged)
 
 
+class _Cast:
+    """The shot list's characters, locations and props by id, looked up once per resolve."""
+
+    def __init__(self, shotlist: ShotList) -> None:
+        self.characters = {c.id: c for c in shotlist.characters}
+        self.locations = {loc.id: loc for loc in shotlist.locations}
+        self.props = {p.id: p for p in shotlist.props}
+        self.static = Movement(type="static")
+
+
+_INHERITED = ShotDefaults.model_fields.keys()
+
+
+class _SceneLayer:
+    """What a scene gives each of its shots that does not set its own: the defaults of the
+    scene over the project's, the location, the light and the heading — worked out once."""
+
+    def __init__(
+        self, shotlist: ShotList, scene: Scene, written: Heading, heading: Heading, cast: _Cast
+    ) -> None:
+        project = shotlist.project
+        self.shotlist, self.scene, self.heading, self.cast = shotlist, scene, heading, cast
+        self.defaults = {a: _pick(a, scene.defaults, project.defaults) for a in _INHERITED}
+        self.location = scene.location or _location_from_heading(written, cast.locations)
+        self.lighting = _merge_lighting(project.lighting, scene.lighting, None)
+
+    def pick(self, shot: Shot, attr: str) -> Any:
+        """The shot's own value of ``attr``, else the scene's default, else the project's."""
+        value = getattr(shot, attr)
+        return self.defaults[attr] if value is None else value
+
+    def lighting_of(self, shot: Shot) -> Lighting:
+        if shot.lighting is None:
+            return self.lighting
+        project = self.shotlist.project
+        return _merge_lighting(project.lighting, self.scene.lighting, shot.lighting)
+
+
 def _resolve_shot(
-    shotlist: ShotList,
-    scene: Scene,
+    layer: _SceneLayer,
     shot: Shot,
     number: int,
     index: int,
     head: otio.opentime.RationalTime,
     loc: Loc,
     problems: list[Problem],
-) -> ResolvedShot | None:
-    project = shotlist.project
-    layers = (shot, scene.defaults, project.defaults)
-    raw_duration = _pick("duration", *layers)
+) -> dict[str, Any] | None:
+    """The fields of the shot's :class:`ResolvedShot` but its sound, or None on a problem."""
+    project, scene, cast = layer.shotlist.project, layer.scene, layer.cast
+    raw_duration = layer.pick(shot, "duration")
     if raw_duration is None:
         problems.append(
             Problem(
@@ -256,7 +296,7 @@ def _resolve_shot(
         )
         return None
     try:
-        duration = to_time(raw_duration, project.fps)  # type: ignore[arg-type]
+        duration = to_time(raw_duration, project.fps)
     except ValueError as error:
         problems.append(Problem((*loc, "duration"), str(error), DURATION_HELP, shot.id))
         return None
@@ -271,46 +311,41 @@ def _resolve_shot(
         )
         return None
     _check_transitions(shot, duration, project.fps, loc, problems)
-    characters = {c.id: c for c in shotlist.characters}
-    locations = {loc_.id: loc_ for loc_ in shotlist.locations}
-    props = {p.id: p for p in shotlist.props}
-    heading = parse_heading(scene.heading)
-    cast = tuple(characters[c] for c in shot.cast if c in characters)
-    location_id = shot.location or scene.location or _location_from_heading(heading, locations)
-    takes = _pick("takes", *layers)
+    in_frame = tuple(cast.characters[c] for c in shot.cast if c in cast.characters)
+    location_id = shot.location or layer.location
+    takes = layer.pick(shot, "takes")
     try:
         clip_in = to_time(shot.clip_in or 0, project.fps)
     except ValueError as error:
         problems.append(Problem((*loc, "clip_in"), str(error), None, shot.id))
         return None
-    return ResolvedShot(
-        shot=shot,
-        scene=scene,
-        heading=heading,
-        number=number + 1,
-        index=index,
-        size=str(_pick("size", *layers) or "MS"),
-        angle=str(_pick("angle", *layers) or "eye_level"),
-        movement=_pick("movement", *layers) or Movement(type="static"),  # type: ignore[arg-type]
-        lens=_pick("lens", *layers),  # type: ignore[arg-type]
-        lighting=_merge_lighting(project.lighting, scene.lighting, shot.lighting),
-        duration=duration,
-        head=head,
-        cast=cast,
-        wardrobe={c.id: _wardrobe(c, scene.id) for c in cast},
-        location=locations.get(location_id) if location_id else None,
-        props=tuple(props[p] for p in shot.props if p in props),
-        sound=(),
-        takes=takes if isinstance(takes, int) else 1,
-        selected_take=shot.selected_take or 1,
-        backend=str(_pick("backend", *layers) or project.backend),
-        model=_pick("model", *layers) or project.model,  # type: ignore[arg-type]
-        negative_prompt=_pick("negative_prompt", *layers),  # type: ignore[arg-type]
-        seed=_pick("seed", *layers),  # type: ignore[arg-type]
-        transition_in=shot.transition_in,
-        transition_out=shot.transition_out,
-        clip_in=clip_in,
-    )
+    return {
+        "shot": shot,
+        "scene": scene,
+        "heading": layer.heading,
+        "number": number + 1,
+        "index": index,
+        "size": str(layer.pick(shot, "size") or "MS"),
+        "angle": str(layer.pick(shot, "angle") or "eye_level"),
+        "movement": layer.pick(shot, "movement") or cast.static,
+        "lens": layer.pick(shot, "lens"),
+        "lighting": layer.lighting_of(shot),
+        "duration": duration,
+        "head": head,
+        "cast": in_frame,
+        "wardrobe": {c.id: _wardrobe(c, scene.id) for c in in_frame},
+        "location": cast.locations.get(location_id) if location_id else None,
+        "props": tuple(cast.props[p] for p in shot.props if p in cast.props),
+        "takes": takes if isinstance(takes, int) else 1,
+        "selected_take": shot.selected_take or 1,
+        "backend": str(layer.pick(shot, "backend") or project.backend),
+        "model": layer.pick(shot, "model") or project.model,
+        "negative_prompt": layer.pick(shot, "negative_prompt"),
+        "seed": layer.pick(shot, "seed"),
+        "transition_in": shot.transition_in,
+        "transition_out": shot.transition_out,
+        "clip_in": clip_in,
+    }
 
 
 def _check_transitions(

@@ -8,6 +8,7 @@ every export. 23.976 and 29.97 mean the NTSC rates 24000/1001 and 30000/1001.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -33,6 +34,7 @@ def exact_rate(fps: float) -> Fraction:
     return timebase.exact_rate(fps)
 
 
+@functools.lru_cache(maxsize=64)  # a handful of rates, asked for every shot and cue
 def otio_rate(fps: float) -> float:
     """The float rate OTIO is given: the exact NTSC value, not the rounded label."""
     return float(exact_rate(fps))
@@ -62,6 +64,7 @@ def _check_ceiling(seconds: float, value: float | int | str) -> None:
         raise ValueError(f"{shown(value)} is too long; {CEILING_HELP}")
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # lengths repeat shot after shot; times are values
 def to_time(value: float | int | str, fps: float) -> otio.opentime.RationalTime:
     """Convert a checked duration to a whole-frame ``RationalTime`` at the project rate."""
     rate = otio_rate(fps)

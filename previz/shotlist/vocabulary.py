@@ -44,6 +44,9 @@ class Vocabulary:
 
     def lookup(self, value: str) -> str | None:
         """The canonical code for ``value``, or None when it is not a known spelling."""
+        return _lookup(self, value)
+
+    def _find(self, value: str) -> str | None:
         key = normalise(value)
         if key in self._lookup:
             return self._lookup[key]
@@ -64,6 +67,11 @@ class Vocabulary:
 
     def codes(self) -> list[str]:
         return list(self.terms)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few spellings recur in every shot
+def _lookup(vocabulary: Vocabulary, value: str) -> str | None:
+    return vocabulary._find(value)
 
 
 @functools.lru_cache(maxsize=4096)  # the same few spellings recur in every shot

@@ -28,11 +28,12 @@ from pathlib import Path
 import opentimelineio as otio
 from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
 
+from previz.timeline import edl_events
 from previz.timeline.rates import timeline_rate
 
 LOCATOR = re.compile(r"^\*\s*LOC:\s*(?P<timecode>\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+(?P<rest>.*)$")
 EVENT = re.compile(
-    r"^(?P<number>\d{3})\s+(?P<reel>\S+)\s+(?P<channel>\S+)\s+(?P<kind>C|D \d{3}|W\d{3} \d{3})\s+"
+    r"^(?P<number>\d{3,})\s+(?P<reel>\S+)\s+(?P<channel>\S+)\s+(?P<kind>C|D \d{3}|W\d{3} \d{3})\s+"
     r"(?P<src_in>\S+) (?P<src_out>\S+) (?P<rec_in>\S+) (?P<rec_out>\S+)\s*$"
 )
 
@@ -55,18 +56,20 @@ def track_names(timeline: otio.schema.Timeline) -> list[str]:
 
 def render_track(timeline: otio.schema.Timeline, index: int) -> str:
     """The EDL text of the timeline's track number ``index``."""
-    track = _fades_as_black(_placeholders_as_black(timeline.tracks[index].deepcopy()))
+    track = timeline.tracks[index]
+    items, dropped = _fades_as_black(_placeholders_as_black(list(track)))
     rate = float(timeline_rate(timeline))
     title = f"{timeline.name} {track.name}".strip()
-    if not any(isinstance(item, otio.schema.Clip) for item in track):
+    if not any(isinstance(item, otio.schema.Clip) for item in items):
         return f"TITLE: {title}\nFCM: NON-DROP FRAME\n\n"
-    writer = cmx_3600.EDLWriter(tracks=otio.schema.Stack(children=[track]), rate=rate,
-                                style="premiere")  # fmt: skip
-    text = writer.get_content_for_track_at_index(0, title=title)
+    text = edl_events.event_text(items, track, rate, title)
+    if text is None:  # a track previz does not make (effects, reels, CDL): the adapter's way
+        text = _adapter_text(track, rate, title)
     start = timeline.global_start_time or otio.opentime.RationalTime(0, rate)
     fixed = _fix_events(text, start.rescaled_to(rate), rate)
+    written = dropped or track.metadata.get("previz", {}).get("fades_not_written", [])
     notes = [f"* PREVIZ: {name} not written: CMX 3600 has no form for it here"
-             for name in track.metadata.get("previz", {}).get("fades_not_written", [])]  # fmt: skip
+             for name in written]  # fmt: skip
     if not notes:
         return fixed
     lines = fixed.splitlines()
@@ -74,30 +77,40 @@ def render_track(timeline: otio.schema.Timeline, index: int) -> str:
     return "\n".join([*lines[: first + 1], *notes, *lines[first + 1 :]]) + "\n"
 
 
-def _placeholders_as_black(track: otio.schema.Track) -> otio.schema.Track:
+def _adapter_text(track: otio.schema.Track, rate: float, title: str) -> str:
+    """The adapter's event text for a copy of ``track`` (it changes the track it writes)."""
+    copy = track.deepcopy()
+    items, _dropped = _fades_as_black(_placeholders_as_black(list(copy)))
+    copy.clear()
+    copy.extend(items)
+    writer = cmx_3600.EDLWriter(tracks=otio.schema.Stack(children=[copy]), rate=rate,
+                                style="premiere")  # fmt: skip
+    return str(writer.get_content_for_track_at_index(0, title=title))
+
+
+def _is_placeholder(item: otio.core.Composable) -> bool:
+    return isinstance(item, otio.schema.Clip) and not isinstance(
+        item.media_reference, otio.schema.ExternalReference
+    )
+
+
+def _placeholders_as_black(children: list[otio.core.Composable]) -> list[otio.core.Composable]:
     """A shot with no media becomes black (no event), keeping every later record time."""
-    children = list(track)
-    track.clear()
+    kept: list[otio.core.Composable] = []
     for index, item in enumerate(children):
-        placeholder = isinstance(item, otio.schema.Clip) and not isinstance(
-            item.media_reference, otio.schema.ExternalReference
-        )
-        if placeholder:
-            track.append(otio.schema.Gap(source_range=item.trimmed_range()))
+        if _is_placeholder(item):
+            kept.append(otio.schema.Gap(source_range=item.trimmed_range()))
             continue
         neighbours = children[max(index - 1, 0) : index + 2]
-        beside_placeholder = any(
-            isinstance(n, otio.schema.Clip)
-            and not isinstance(n.media_reference, otio.schema.ExternalReference)
-            for n in neighbours
-        )
-        if isinstance(item, otio.schema.Transition) and beside_placeholder:
+        if isinstance(item, otio.schema.Transition) and any(map(_is_placeholder, neighbours)):
             continue
-        track.append(item)
-    return track
+        kept.append(item)
+    return kept
 
 
-def _fades_as_black(track: otio.schema.Track) -> otio.schema.Track:
+def _fades_as_black(
+    children: list[otio.core.Composable],
+) -> tuple[list[otio.core.Composable], list[str]]:
     """A fade out at the end of the track as CMX 3600 writes it: a dissolve to the ``BL`` reel.
 
     The timeline draws a fade as a transition against a gap of no length; the adapter writes a
@@ -105,16 +118,15 @@ def _fades_as_black(track: otio.schema.Track) -> otio.schema.Track:
     A fade in at the head would be a dissolve from ``BL`` — which OTIO's EDL reader refuses
     ("Transitions can't be at the very beginning of a track"), losing the whole file — and a
     fade beside a cut inside the track has no CMX form (black takes record time): those are
-    left out, and the EDL says so in a comment on its first event.
+    left out (returned by name), and the EDL says so in a comment on its first event.
     """
-    children = list(track)
     last = len(children) - 1
 
     def empty(at: int) -> bool:
         item = children[at] if 0 <= at <= last else None
         return isinstance(item, otio.schema.Gap) and item.duration().value == 0
 
-    track.clear()
+    kept: list[otio.core.Composable] = []
     dropped: list[str] = []
     for index, item in enumerate(children):
         if empty(index):
@@ -124,10 +136,8 @@ def _fades_as_black(track: otio.schema.Track) -> otio.schema.Track:
             if gaps and gaps[0] != last:
                 dropped.append(item.name)
                 continue
-        track.append(item)
-    if dropped:
-        track.metadata["previz"] = {"fades_not_written": dropped}
-    return track
+        kept.append(item)
+    return kept, dropped
 
 
 def write_track(timeline: otio.schema.Timeline, index: int, path: Path) -> None:

@@ -24,10 +24,12 @@ write nested stacks (previz cuts have neither; a nested stack is an error naming
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,18 +45,25 @@ from previz.timeline.xmeml import (
     OUTPUTS,
     RT,
     SOUND,
+    Data,
     Item,
     Offsets,
+    Time,
     alignment,
     clip_marker,
     clipitem_end,
+    durations,
     files_with_sound,
     frames,
     leaf,
+    media_of,
     picture_samples,
     record_ranges,
+    rescaled,
+    schema,
     sequence_marker,
     suffix,
+    time_of,
     timings,
     tracks_of,
     transition_offsets,
@@ -66,7 +75,26 @@ COMMENT_PREFIX = "previz:"
 
 def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
     """Write ``timeline`` as FCP7 XML that Premiere, Resolve and OpenShot import."""
-    path.write_bytes(_Document(timeline, width, height).render().encode("utf-8"))
+    with _collector_paused():
+        text = _Document(timeline, width, height).render()
+    path.write_bytes(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the cut's JSON is parsed and the text built.
+
+    Both make hundreds of thousands of objects and no reference cycles, and each burst of them
+    set the collector scanning every object alive (half the parse's time at 2,000 shots); they
+    are freed by reference counting when the document is written.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read(path: Path) -> otio.schema.Timeline:
@@ -109,7 +137,8 @@ class _Full:
 class _Copy:
     """An audio track's clip equal to an earlier clip: written in full once ids are counted."""
 
-    clip: otio.schema.Clip
+    track: otio.schema.Track
+    index: int
     full: _Full
 
 
@@ -117,20 +146,23 @@ _Entry = Item | _Copy
 
 
 class _Document:
-    """The xmeml text of one timeline, written in one pass in document order."""
+    """The xmeml text of one timeline, written in one pass in document order.
+
+    The cut is read as OTIO's JSON of it, parsed once: reading each clip's fields, facts and
+    markers through OTIO's bindings costs a call (and an object) per value, several times more.
+    """
 
     def __init__(self, timeline: otio.schema.Timeline, width: int, height: int) -> None:
         self.timeline = timeline
         self.rate = timeline_rate(timeline)
         self.picture = picture_samples(self.rate, width, height)
         self.sounding: set[str] = set()
-        self.clips: dict[tuple[Any, ...], list[tuple[otio.schema.Clip, int]]] = {}
+        self.clips: dict[tuple[Any, ...], list[tuple[Data, int]]] = {}
         self.json: dict[int, str] = {}
         self.fulls: dict[int, _Full] = {}
         self.files: dict[str, int] = {}
         self.placeholders: dict[str, int] = {}
         self.clipitems = 0  # clipitem elements written, full or back-references
-        self.ids = 0  # clipitems written in full
         self.cache: dict[tuple[Any, ...], str] = {}
 
     def render(self) -> str:
@@ -151,26 +183,24 @@ class _Document:
         for marker in timeline.tracks.markers:
             parts += [NL[16], sequence_marker(marker)]
         if timeline.global_start_time is not None:
-            parts += [NL[16], self._timecode(timeline.global_start_time, 16)]
+            start = timeline.global_start_time
+            parts += [NL[16], self._timecode((start.value, start.rate), 16)]
         parts.append(f"{NL[12]}</sequence>{NL[8]}</children>{NL[4]}</project>\n</xmeml>\n")
         return "".join(parts)
 
     def _media_tracks(self, rate: float) -> list[str]:
         """``<video>`` and ``<audio>`` with their formats and tracks."""
-        # Metadata read through OTIO's bindings costs a call per key; one JSON text of the whole
-        # timeline, parsed once, gives every clip's facts and markers as plain data for less.
         stored = json.loads(self.timeline.to_json_string(indent=-1))["tracks"]["children"]
-        tracks = [(track, list(track), data["children"])
-                  for track, data in zip(self.timeline.tracks, stored, strict=True)]  # fmt: skip
-        self.sounding = files_with_sound(tracks)
+        tracks = list(zip(self.timeline.tracks, stored, strict=True))
+        self.sounding = files_with_sound([data["children"] for _track, data in tracks])
         video: list[list[Item]] = []
         audio: list[list[_Entry]] = []
-        for track, children, data in tracks:
-            if track.kind == otio.schema.TrackKind.Video:
-                entries = self._items(track, children, data, rate, sound=False)
+        for track, data in tracks:
+            if data["kind"] == otio.schema.TrackKind.Video:
+                entries = self._items(track, data["children"], rate, sound=False)
                 video.append([e for e in entries if not isinstance(e, _Copy)])
-            elif track.kind == otio.schema.TrackKind.Audio:
-                audio.append(self._items(track, children, data, rate, sound=True))
+            elif data["kind"] == otio.schema.TrackKind.Audio:
+                audio.append(self._items(track, data["children"], rate, sound=True))
         serial = self.clipitems  # copies are numbered after every clipitem of the sequence
         sound: list[list[Item]] = []
         for entries in audio:
@@ -188,132 +218,125 @@ class _Document:
         ]  # fmt: skip
 
     def _items(
-        self, track: otio.schema.Track, children: list[Any], stored: list[dict[str, Any]],
-        rate: float, *, sound: bool,
-    ) -> list[_Entry]:  # fmt: skip
-        ranges = record_ranges(track, children, rate)
-        shown = [n for n, child in enumerate(children) if not isinstance(child, otio.schema.Gap)]
+        self, track: otio.schema.Track, items: list[Data], rate: float, *, sound: bool
+    ) -> list[_Entry]:
+        kinds = [schema(data) for data in items]
+        lengths = durations(track, items, kinds)
+        ranges = record_ranges(track, items, kinds, lengths, rate)
+        shown = [n for n, kind in enumerate(kinds) if kind != "Gap"]
         entries: list[_Entry] = []
         for n in shown:
-            child = children[n]
-            if isinstance(child, otio.schema.Transition):
-                entries.append((self._transition(child, children, n, ranges[n], rate), None))
-            elif isinstance(child, otio.schema.Clip):
-                offsets = transition_offsets(children, n)
-                entries.append(
-                    self._clip(child, stored[n], ranges[n], offsets, sound, n == shown[-1], rate)
-                )
+            if kinds[n] == "Transition":
+                aligned = alignment(items, kinds, lengths, n)
+                entries.append((self._transition(items[n], aligned, ranges[n], rate), None))
+            elif kinds[n] == "Clip":
+                offsets = transition_offsets(items, kinds, n)
+                entries.append(self._clip(track, n, items[n], ranges[n], offsets, sound,
+                                          n == shown[-1], rate))  # fmt: skip
             else:
                 raise TimelineError(
-                    f"FCP7 XML: track {track.name!r} holds a {type(child).__name__} "
-                    f"({child.name!r}), which previz does not write",
+                    f"FCP7 XML: track {track.name!r} holds a {kinds[n]} "
+                    f"({items[n].get('name')!r}), which previz does not write",
                     hint="flatten nested stacks (otio.algorithms.flatten_stack) before exporting",
                 )
         return entries
 
-    def _identify(
-        self, clip: otio.schema.Clip, source: otio.opentime.TimeRange
-    ) -> tuple[int, bool]:
-        """The clipitem id of ``clip``, and whether it is new rather than an equal earlier clip's.
+    def _identify(self, data: Data, reference: Data, source: Data) -> tuple[int, bool]:
+        """The clipitem id of a clip, and whether it is new rather than an equal earlier clip's.
 
         FCP7 (and the adapter) write a clip equal to an earlier one, everything it serialises
         to, as a back-reference; the cheap key only narrows the candidates to compare.
         """
-        reference = clip.media_reference
-        key = (type(reference), getattr(reference, "target_url", ""), clip.name,
-               source.start_time.value, source.start_time.rate, source.duration.value,
-               source.duration.rate)  # fmt: skip
+        start, duration = source["start_time"], source["duration"]
+        key = (schema(reference), reference.get("target_url", ""), data["name"],
+               start["value"], start["rate"], duration["value"], duration["rate"])  # fmt: skip
         earlier = self.clips.setdefault(key, [])
         if earlier:
-            text = otio.core.serialize_json_to_string(clip)
+            text = json.dumps(data)
             for other, number in earlier:
                 if number not in self.json:
-                    self.json[number] = otio.core.serialize_json_to_string(other)
+                    self.json[number] = json.dumps(other)
                 if self.json[number] == text:
                     return number, False
-        number = self.ids = self.ids + 1
-        earlier.append((clip, number))
+        number = len(self.fulls) + 1
+        earlier.append((data, number))
         return number, True
 
     def _clip(
-        self, clip: otio.schema.Clip, data: dict[str, Any], record: tuple[float, float],
+        self, track: otio.schema.Track, n: int, data: Data, record: tuple[float, float],
         offsets: Offsets, sound: bool, last: bool, rate: float,
     ) -> _Entry:  # fmt: skip
-        source = clip.source_range
+        source = data["source_range"]
         if source is None:
-            raise TimelineError(f"FCP7 XML: clip {clip.name!r} has no source range",
+            raise TimelineError(f"FCP7 XML: clip {data['name']!r} has no source range",
                                 hint="give every clip a source_range")  # fmt: skip
+        reference = media_of(data)
         self.clipitems += 1
-        number, new = self._identify(clip, source)
+        number, new = self._identify(data, reference, source)
         if not new:
             if sound:
-                return _Copy(clip, self.fulls[number])
+                return _Copy(track, n, self.fulls[number])
             return (f'<clipitem id="clipitem-{number}"/>', None)
-        reference = clip.media_reference
-        external = isinstance(reference, otio.schema.ExternalReference)
-        file_text, file_id = self._file(clip, record, rate)
+        external = schema(reference) == "ExternalReference"
+        file_text, file_id = self._file(data, reference, record, rate)
         markers = [clip_marker(m) for m in data["markers"]]
-        full = _Full("", external, leaf("name", clip.name), file_id, "", "", markers, last)
+        full = _Full("", external, leaf("name", data["name"]), file_id, "", "", markers, last)
         self.fulls[number] = full
         facts = data["metadata"].get("previz")
         if facts:
             comment = leaf("mastercomment1", COMMENT_PREFIX + facts_json(facts))
             full.head = f"{NL[32]}<comments>{NL[36]}{comment}{NL[32]}</comments>"
-        available = reference.available_range
-        item_rate = source.start_time.rate
-        timecode = available.start_time if available is not None else RT(0, rate)
-        full.rate = self._rate(item_rate, 32)
-        full.duration = frames(source.duration.value)
+        available = reference["available_range"]
+        timecode = time_of(available["start_time"]) if available is not None else (0.0, rate)
+        full.rate = self._rate(source["start_time"]["rate"], 32)
+        full.duration = frames(source["duration"]["value"])
         first, second = (file_text, full.name) if external else (full.name, file_text)
         return (
             f'<clipitem frameBlend="FALSE" id="clipitem-{number}">{full.head}{NL[32]}{first}'
             f"{NL[32]}{second}{NL[32]}{full.rate}{NL[32]}<duration>{full.duration}</duration>"
-            + timings(source, timecode, item_rate, record, offsets)
+            + timings(source, timecode, record, offsets)
             + clipitem_end(full.markers, sound),
             None,
         )
 
     def _file(
-        self, clip: otio.schema.Clip, record: tuple[float, float], rate: float
+        self, data: Data, reference: Data, record: tuple[float, float], rate: float
     ) -> tuple[str, str]:
         """The clip's ``<file>``: in full the first time its media is met, else a reference."""
-        reference = clip.media_reference
-        if isinstance(reference, otio.schema.ExternalReference):
-            url, key, table = reference.target_url, reference.target_url, self.files
-        elif isinstance(reference, otio.schema.MissingReference):
-            url, table = "", self.placeholders
-            key = otio.core.serialize_json_to_string(reference)
+        kind = schema(reference)
+        if kind == "ExternalReference":
+            url, key, table = reference["target_url"], reference["target_url"], self.files
+        elif kind == "MissingReference":
+            url, key, table = "", json.dumps(reference), self.placeholders
         else:
             raise TimelineError(
-                f"FCP7 XML: clip {clip.name!r} has a {type(reference).__name__}, which previz "
-                "does not write", hint="reference media files (or none, for a placeholder)",
-            )  # fmt: skip
+                f"FCP7 XML: clip {data['name']!r} has a {kind}, which previz does not write",
+                hint="reference media files (or none, for a placeholder)",
+            )
         number = table.get(key)
         if number is not None:
             return f'<file id="file-{number}"/>', f"file-{number}"
         number = table[key] = len(self.files) + len(self.placeholders) + 1
-        available = reference.available_range
+        available = reference["available_range"]
         parts = [f'<file id="file-{number}">', NL[36]]
         if table is self.files:
             if available is None:
-                raise TimelineError(f"FCP7 XML: the media of clip {clip.name!r} has no "
+                raise TimelineError(f"FCP7 XML: the media of clip {data['name']!r} has no "
                                     "available range", hint="probe the media's length")  # fmt: skip
-            name = reference.name or os.path.basename(url_path(url))
+            name = reference["name"] or os.path.basename(url_path(url))
             parts += [leaf("pathurl", url), NL[36], leaf("name", name), NL[36],
-                      self._rate(available.start_time.rate, 36), NL[36],
-                      f"<duration>{frames(available.duration.value)}</duration>"]  # fmt: skip
+                      self._rate(available["start_time"]["rate"], 36), NL[36],
+                      f"<duration>{frames(available['duration']['value'])}</duration>"]  # fmt: skip
+            timecode = time_of(available["start_time"])
+        elif available is None:
+            parts += [leaf("name", reference["name"]), NL[36], self._rate(rate, 36)]
+            timecode = (0.0, rate)
         else:
-            parts.append(leaf("name", reference.name))
-            if available is None:
-                available = otio.opentime.TimeRange(RT(0, rate), RT(record[1], rate))
-                parts += [NL[36], self._rate(rate, 36)]
-            else:
-                ref_rate = available.start_time.rate
-                duration = available.duration.rescaled_to(ref_rate).value
-                parts += [NL[36], self._rate(ref_rate, 36), NL[36],
-                          f"<duration>{frames(duration)}</duration>"]  # fmt: skip
-        parts += [NL[36], self._timecode(available.start_time, 36), NL[36], self._media(url),
-                  "</file>"]  # fmt: skip
+            timecode = time_of(available["start_time"])
+            duration = rescaled(time_of(available["duration"]), timecode[1])
+            parts += [leaf("name", reference["name"]), NL[36], self._rate(timecode[1], 36),
+                      NL[36], f"<duration>{frames(duration)}</duration>"]  # fmt: skip
+        parts += [NL[36], self._timecode(timecode, 36), NL[36], self._media(url), "</file>"]
         return "".join(parts), f"file-{number}"
 
     def _media(self, url: str) -> str:
@@ -329,7 +352,7 @@ class _Document:
 
     def _copy(self, entry: _Copy, serial: int) -> tuple[str, str]:
         """The audio track's own full clipitem for a clip equal to an earlier one, at its times."""
-        full, clip = entry.full, entry.clip
+        full, clip = entry.full, entry.track[entry.index]
         record, source = clip.trimmed_range_in_parent(), clip.trimmed_range()
         rate = float(self.rate)
         start, end, first, last = (frames_of(time, rate) for time in (
@@ -347,15 +370,14 @@ class _Document:
         return text, NL[24] if full.last else NL[28]
 
     def _transition(
-        self, transition: otio.schema.Transition, children: list[Any], n: int,
-        record: tuple[float, float], rate: float,
-    ) -> str:  # fmt: skip
+        self, data: Data, aligned: str, record: tuple[float, float], rate: float
+    ) -> str:
         start, duration = record
         return (
-            f"<transitionitem>{NL[32]}{leaf('alignment', alignment(transition, children, n))}"
+            f"<transitionitem>{NL[32]}{leaf('alignment', aligned)}"
             f"{NL[32]}<start>{frames(start)}</start>{NL[32]}<end>{frames(start + duration)}"
             f"</end>{NL[32]}{self._rate(rate, 32)}{NL[32]}<effect>{NL[36]}"
-            f"{leaf('name', transition.name)}{NL[36]}<effectid>Cross Dissolve</effectid>"
+            f"{leaf('name', data['name'])}{NL[36]}<effectid>Cross Dissolve</effectid>"
             f"{NL[36]}<effecttype>transition</effecttype>{NL[36]}<mediatype>video</mediatype>"
             f"{NL[32]}</effect>{NL[28]}</transitionitem>"
         )
@@ -371,15 +393,15 @@ class _Document:
                                f"</ntsc>{NL[indent]}</rate>")  # fmt: skip
         return self.cache[key]
 
-    def _timecode(self, time: otio.opentime.RationalTime, indent: int) -> str:
-        key = ("timecode", time.value, time.rate, indent)
+    def _timecode(self, time: Time, indent: int) -> str:
+        key = ("timecode", *time, indent)
         if key not in self.cache:
-            fps = time.rate
-            string = otio.opentime.to_timecode(RT(time.value_rescaled_to(fps), fps), fps, False)
+            value, fps = time
+            string = otio.opentime.to_timecode(RT(value, fps), fps, False)
             inner = NL[indent + 4]
             self.cache[key] = (
                 f"<timecode>{inner}{self._rate(fps, indent + 4)}{inner}{leaf('string', string)}"
-                f"{inner}<frame>{round(time.value)}</frame>{inner}<displayformat>"
+                f"{inner}<frame>{round(value)}</frame>{inner}<displayformat>"
                 f"{'DF' if ';' in string else 'NDF'}</displayformat>{NL[indent]}</timecode>"
             )
         return self.cache[key]

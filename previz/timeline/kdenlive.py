@@ -32,6 +32,7 @@ from lxml import etree
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.media import media_path
 from previz.timeline.rates import frames_of, timeline_rate
+from previz.timeline.vectors import items_of
 
 # Kdenlive's marker categories: 0 purple ... 8 magenta (its definitions.h order).
 MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "PINK", "MAGENTA")
@@ -148,7 +149,7 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
     )
     _property(producer, "kdenlive:id", str(len(document.producers) + 2))
     _property(producer, "kdenlive:clipname", clip.name)
-    markers = [_marker_json(m, document.rate) for m in clip.markers]
+    markers = [_marker_json(m, document.rate) for m in items_of(clip.markers)]
     if markers:
         _property(producer, "kdenlive:markers", json.dumps(markers))
     document.producers[resource] = producer_id

@@ -11,9 +11,8 @@ ranges, transition offsets and alignments, ``.0f`` frame counts).
 
 from __future__ import annotations
 
-import functools
+import re
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,10 +32,13 @@ SOUND = (
 )
 
 
+_SPECIAL = re.compile("[&<>\r]")
+
+
 def escape(text: str | None) -> str:
     """Text content as the document holds it: ``&<>`` escaped, line ends as ``\\n``."""
-    if not text:
-        return ""
+    if not text or not _SPECIAL.search(text):
+        return text or ""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -63,27 +65,75 @@ def picture_samples(rate: Fraction, width: int, height: int) -> str:
     )
 
 
-Offsets = tuple[otio.opentime.RationalTime | None, otio.opentime.RationalTime | None]
+Data = dict[str, Any]  # an OTIO object as its JSON: the writer reads the timeline this way
+Time = tuple[float, float]  # a RationalTime as (value, rate)
+Offsets = tuple[Time | None, Time | None]
 
 
-def timings(
-    source: otio.opentime.TimeRange, timecode: otio.opentime.RationalTime, item_rate: float,
-    record: tuple[float, float], offsets: Offsets,
-) -> str:  # fmt: skip
+def schema(data: Data) -> str:
+    """The schema name of a serialised OTIO object: ``Clip``, ``Gap``, ``ExternalReference``…"""
+    label: str = data["OTIO_SCHEMA"]
+    name = _SCHEMAS.get(label)
+    if name is None:
+        name = _SCHEMAS[label] = label.partition(".")[0]
+    return name
+
+
+_SCHEMAS: dict[str, str] = {}
+
+
+def media_of(clip: Data) -> Data:
+    """A serialised clip's active media reference."""
+    reference: Data = clip["media_references"][clip["active_media_reference_key"]]
+    return reference
+
+
+def time_of(data: Data) -> Time:
+    return data["value"], data["rate"]
+
+
+# OTIO's RationalTime arithmetic on plain numbers (the same operations in the same order, so
+# the same doubles; tests/unit/test_timeline_xmeml.py checks them against OTIO's own).
+
+
+def rescaled(time: Time, rate: float) -> float:
+    """``RationalTime.value_rescaled_to(rate)``."""
+    value, own = time
+    return value if own == rate else value * rate / own
+
+
+def plus(a: Time, b: Time) -> Time:
+    """``a + b``: at the higher of the two rates."""
+    return (rescaled(a, b[1]) + b[0], b[1]) if a[1] < b[1] else (a[0] + rescaled(b, a[1]), a[1])
+
+
+def minus(a: Time, b: Time) -> Time:
+    """``a - b``: at the higher of the two rates."""
+    return (rescaled(a, b[1]) - b[0], b[1]) if a[1] < b[1] else (a[0] - rescaled(b, a[1]), a[1])
+
+
+def end_of(time_range: Data) -> Time:
+    """``TimeRange.end_time_exclusive()``: at the duration's rate."""
+    duration = time_of(time_range["duration"])
+    return rescaled(time_of(time_range["start_time"]), duration[1]) + duration[0], duration[1]
+
+
+def timings(source: Data, timecode: Time, record: tuple[float, float], offsets: Offsets) -> str:
     """``<start>``/``<end>`` on the record side and ``<in>``/``<out>`` in the media, as the
     adapter counts them: ``-1`` and the transition's frames beside a transition."""
-    source_start = (source.start_time - timecode).rescaled_to(item_rate)
-    source_end = (source.end_time_exclusive() - timecode).rescaled_to(item_rate)
+    item_rate = source["start_time"]["rate"]
+    source_start = rescaled(minus(time_of(source["start_time"]), timecode), item_rate), item_rate
+    source_end = rescaled(minus(end_of(source), timecode), item_rate), item_rate
     start, end = frames(record[0]), frames(record[0] + record[1])
     if offsets[0] is not None:
         start = "-1"
-        source_start -= offsets[0]
+        source_start = minus(source_start, offsets[0])
     if offsets[1] is not None:
         end = "-1"
-        source_end += offsets[1]
+        source_end = plus(source_end, offsets[1])
     return (
         f"{NL[32]}<start>{start}</start>{NL[32]}<end>{end}</end>{NL[32]}<in>"
-        f"{frames(source_start.value)}</in>{NL[32]}<out>{frames(source_end.value)}</out>"
+        f"{frames(source_start[0])}</in>{NL[32]}<out>{frames(source_end[0])}</out>"
     )
 
 
@@ -137,86 +187,96 @@ def tracks_of(tracks: list[list[Item]]) -> list[str]:
     return [track_element(t) + (NL[24] if i < last else NL[20]) for i, t in enumerate(tracks)]
 
 
-def record_ranges(
-    track: otio.schema.Track, children: list[Any], rate: float
-) -> list[tuple[float, float]]:
-    """Each child's range in the track (start, duration) at ``rate``, as
-    ``Track.range_of_child_at_index`` computes it, in one pass when the track has one rate."""
-    durations = [child.duration() for child in children]
-    rates = {d.rate for d in durations} | {
-        c.in_offset.rate for c in children if isinstance(c, otio.schema.Transition)
-    }
-    if len(rates) > 1:
-        ranges = [track.range_of_child_at_index(n) for n in range(len(children))]
-        return [(r.start_time.rescaled_to(rate).value, r.duration.rescaled_to(rate).value)
-                for r in ranges]  # fmt: skip
-    own = rates.pop() if rates else rate
-    scale = 1.0 if own == rate else None
-    result: list[tuple[float, float]] = []
-    elapsed = 0.0
-    for child, duration in zip(children, durations, strict=True):
-        if isinstance(child, otio.schema.Transition):
-            start = elapsed - child.in_offset.value
+def durations(track: otio.schema.Track, items: list[Data], kinds: list[str]) -> list[Time]:
+    """Each item's duration: its source range's, a transition's offsets; else OTIO's answer."""
+    result: list[Time] = []
+    for n, (data, kind) in enumerate(zip(items, kinds, strict=True)):
+        if kind == "Transition":
+            result.append(plus(time_of(data["in_offset"]), time_of(data["out_offset"])))
+        elif kind in ("Clip", "Gap") and data["source_range"] is not None:
+            result.append(time_of(data["source_range"]["duration"]))
         else:
-            start = elapsed
-            elapsed += duration.value
-        if scale is None:
-            result.append((start * rate / own, duration.value * rate / own))
-        else:
-            result.append((start, duration.value))
+            duration = track[n].duration()
+            result.append((duration.value, duration.rate))
     return result
 
 
-def transition_offsets(children: list[Any], n: int) -> Offsets:
+def record_ranges(
+    track: otio.schema.Track, items: list[Data], kinds: list[str], lengths: list[Time],
+    rate: float,
+) -> list[tuple[float, float]]:  # fmt: skip
+    """Each item's range in the track (start, duration) at ``rate``, as
+    ``Track.range_of_child_at_index`` computes it, in one pass when the track has one rate."""
+    offsets = [items[n]["in_offset"] for n, kind in enumerate(kinds) if kind == "Transition"]
+    rates = {length[1] for length in lengths} | {offset["rate"] for offset in offsets}
+    if len(rates) > 1:
+        ranges = [track.range_of_child_at_index(n) for n in range(len(items))]
+        return [(r.start_time.rescaled_to(rate).value, r.duration.rescaled_to(rate).value)
+                for r in ranges]  # fmt: skip
+    own = rates.pop() if rates else rate
+    result: list[tuple[float, float]] = []
+    elapsed = 0.0
+    for data, kind, length in zip(items, kinds, lengths, strict=True):
+        if kind == "Transition":
+            start = elapsed - data["in_offset"]["value"]
+        else:
+            start = elapsed
+            elapsed += length[0]
+        result.append((rescaled((start, own), rate), rescaled(length, rate)))
+    return result
+
+
+def transition_offsets(items: list[Data], kinds: list[str], n: int) -> Offsets:
     """The frames a clip gives to the transitions beside it (the adapter's reading)."""
-    before = children[n - 1] if n > 0 else None
-    after = children[n + 1] if n + 1 < len(children) else None
-    head = (before.in_offset if isinstance(before, otio.schema.Transition)
-            and before.out_offset.value else None)  # fmt: skip
-    tail = (after.out_offset if isinstance(after, otio.schema.Transition)
-            and after.in_offset.value else None)  # fmt: skip
+    head = tail = None
+    if n > 0 and kinds[n - 1] == "Transition" and items[n - 1]["out_offset"]["value"]:
+        head = time_of(items[n - 1]["in_offset"])
+    if n + 1 < len(items) and kinds[n + 1] == "Transition" and items[n + 1]["in_offset"]["value"]:
+        tail = time_of(items[n + 1]["out_offset"])
     return head, tail
 
 
-def alignment(transition: otio.schema.Transition, children: list[Any], n: int) -> str:
-    """Where the cut sits in the dissolve (start, centre, end), or a fade from or to black.
-
-    previz draws a fade as a dissolve against a gap of no length; FCP7 calls those
-    ``start-black`` and ``end-black``.
-    """
-    against_black = any(
-        isinstance(c, otio.schema.Gap) and c.duration().value == 0
-        for c in children[max(n - 1, 0) : n + 2]
-    )
-    if not transition.in_offset.value:
+def alignment(items: list[Data], kinds: list[str], lengths: list[Time], n: int) -> str:
+    """Where the cut sits in the transition ``items[n]`` (start, centre, end), or a fade from or
+    to black: previz draws a fade as a dissolve against a gap of no length, which FCP7 calls
+    ``start-black`` and ``end-black``."""
+    around = range(max(n - 1, 0), min(n + 2, len(items)))
+    against_black = any(kinds[i] == "Gap" and lengths[i][0] == 0 for i in around)
+    if not items[n]["in_offset"]["value"]:
         return "start-black" if against_black else "start"
-    if not transition.out_offset.value:
+    if not items[n]["out_offset"]["value"]:
         return "end-black" if against_black else "end"
     return "center"
 
 
-@functools.lru_cache(maxsize=65536)
 def suffix(url: str) -> str:
-    """The lower-case suffix of the file a URL names (as ``Path(url).suffix``)."""
-    return Path(url).suffix.lower()
+    """``Path(url).suffix.lower()`` without building a path (it costs more than the rest of a
+    file's text): the last component that is neither empty nor ``.``, from its last dot."""
+    name = url.rsplit("/", 1)[-1]
+    if not name or name == ".":
+        name = next((part for part in reversed(url.split("/")) if part not in ("", ".")), "")
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
+_UNUSUAL = re.compile("[;?#\t\r\n]")
 
 
 def url_path(url: str) -> str:
     """``urlparse(url).path``; a plain ``file:///`` URL (the usual one) without parsing it."""
-    if url.startswith("file:///") and not any(c in url for c in ";?#\t\r\n"):
+    if url.startswith("file:///") and not _UNUSUAL.search(url):
         return url[7:]
     return urlparse(url).path
 
 
-def files_with_sound(tracks: list[tuple[otio.schema.Track, list[Any], list[Any]]]) -> set[str]:
+def files_with_sound(tracks: list[list[Data]]) -> set[str]:
     """Media URLs whose file has sound: stems, and clips whose probe facts say so."""
     sounding: set[str] = set()
-    for _track, children, stored in tracks:
-        for clip, data in zip(children, stored, strict=True):
-            reference = getattr(clip, "media_reference", None)
-            if not isinstance(reference, otio.schema.ExternalReference):
+    for items in tracks:
+        for data in items:
+            if schema(data) != "Clip" or schema(media_of(data)) != "ExternalReference":
                 continue
-            url = reference.target_url
+            url = media_of(data)["target_url"]
             facts = data["metadata"].get("previz", {})
             heard = hasattr(facts, "get") and (facts.get("has_audio") or facts.get("role"))
             if url and (heard or suffix(url) in AUDIO_SUFFIXES):

@@ -126,6 +126,16 @@ def test_review_of_a_folder_without_a_build_is_one_clear_error(tmp_path: Path) -
     assert "no timeline.otio" in result.output and "previz build" in result.output
 
 
+def test_the_page_a_build_writes_is_the_page_its_folder_makes(review_build: BuildResult) -> None:
+    # the build renders from its timeline in memory; `previz review` reads timeline.otio back
+    folder = review_build.out_dir / "review"
+    written = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    shutil.rmtree(folder)
+    write_review(review_build.out_dir)
+    again = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert again == written
+
+
 def test_a_moved_build_keeps_its_posters(review_build: BuildResult, tmp_path: Path) -> None:
     moved = tmp_path / "moved"
     shutil.copytree(review_build.out_dir, moved)

@@ -67,6 +67,26 @@ def test_the_sandbox_refuses_private_attributes(project) -> None:
         compile_shotlist(previz.load(scene), "veo")
 
 
+def test_the_sandbox_still_refuses_after_allowing_attributes_for_earlier_shots(project) -> None:
+    """Attribute safety is remembered per type and name: what the first shot's render was
+    allowed must not let a later one reach a class internal (``mro`` of a type)."""
+    scene, folder = project
+    (folder / "veo.j2").write_text(
+        "{{ shot.id }}{% set x = shot.shot.cast %}{% if shot.id == 's2' %}{{ dict.mro() }}"
+        "{% endif %}"
+    )
+    with pytest.raises(TemplateError, match="sandbox forbids") as caught:
+        compile_shotlist(previz.load(scene), "veo")
+    assert caught.value.shot_id == "s2"
+
+
+def test_the_sandbox_refuses_internals_reached_through_str_format(project) -> None:
+    scene, folder = project
+    (folder / "veo.j2").write_text("{{ shot.id }} {{ '{0.__class__}'.format(shot) }}")
+    with pytest.raises(TemplateError, match="sandbox forbids"):
+        compile_shotlist(previz.load(scene), "veo")
+
+
 def test_an_undefined_variable_is_an_error_not_an_empty_string(project) -> None:
     scene, folder = project
     (folder / "veo.j2").write_text("{{ shot.id }} {{ mood }}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,16 @@ def test_what_the_quick_reader_refuses_is_reported_as_the_reference_loader_does(
         reference(text)
     with pytest.raises(SceneError, match=message):
         parse_fast(text, Path("x.yaml"))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("text", ["a: 1\n", "a: 1\na: 2\n"], ids=["valid", "refused"])
+def test_reading_leaves_the_cycle_collector_as_it_found_it(enabled: bool, text: str) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with contextlib.suppress(SceneError):
+            parse_fast(text, Path("x.yaml"))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
