@@ -1,138 +1,290 @@
-"""AAF for Avid Media Composer and Pro Tools: the OTIO adapter, given what it needs, plus markers.
+"""AAF for Avid Media Composer, Pro Tools and Resolve: the OTIO AAF adapter's composition, fast.
 
-``otio_aaf_adapter`` 2.0 fails with "Cannot find mob ID" unless ``use_empty_mob_ids=True``
-(previz clips have no Avid mob ids; new ones are minted), refuses a dissolve unless the
-transition carries Avid's operation metadata (``metadata["AAF"]``: PointList, OperationGroup,
-CutPoint), and writes no markers. So:
+The file is the one ``otio_aaf_adapter`` 2.0 writes for a previz cut (with new mob ids, as
+``use_empty_mob_ids=True`` gave it), plus what previz added after it:
 
-- every transition gets the standard AAF dissolve operation (VideoDissolve_2 /
-  MonoAudioDissolve_2) with its cut point, the metadata the adapter reads;
-- after writing, pyaaf2 adds Avid-style markers: one ``EventMobSlot`` per track holding
-  ``DescriptiveMarker`` s (position in record frames, comment, colour) that describe that
-  track's slot, which Media Composer shows as locators and OTIO's reader reattaches to clips;
-  timeline markers go on the top video track.
+- a composition mob with one slot per non-empty track (audio slots hold the adapter's "Audio
+  Pan" operation group around the sequence), fillers for gaps, a timecode slot ``TC`` at the
+  timeline's global start (Resolve rejects an AAF without one, OTIO #766);
+- for every clip, the adapter's three mobs: a tape source mob (12-hour slot, timecode slot,
+  locator), a file source mob (CDCI or PCM descriptor with a ``NetworkLocator`` holding the
+  media's URL) and a master mob named after the clip whose ``UserComments`` carry the clip's
+  facts (``previz`` JSON, Shot, Scene, Take: Avid shows them as bin columns);
+- dissolves as ``Transition`` s with Avid's dissolve operations (VideoDissolve_2 /
+  MonoAudioDissolve_2) and their cut point;
+- markers as Avid locators: one ``EventMobSlot`` per track holding ``DescriptiveMarker`` s
+  (record frame, name, comment, colour) that describe that track's slot (timeline markers on
+  the top video track), and Avid's V1, V2…/A1, A2… physical track numbers on the slots.
 
-The composition also gets a timecode track at the timeline's global start (the adapter writes
-it from ``global_start_time``; Resolve rejects an AAF without one, OTIO #766). A failed write
-leaves a partial file behind, so callers write to a temporary path (see ``export``).
-
-Speed: pyaaf2 1.7's ``StrongRefVectorProperty.extend`` re-attaches *every* item of a vector
-each time one is appended, and the adapter appends a track's components one at a time, so a
-track of n clips cost O(n²) (a 2,000-shot AAF took ~3 minutes). While we write,
-:func:`_linear_appends` swaps in an ``extend`` that attaches only the appended items (the
-others are attached already: the original's re-attach of them is a no-op), which makes the
-write linear in the number of clips. The file written is the same.
+The adapter built this through pyaaf2's object model at ~1 ms an object, ~25 objects a clip
+(2,000 shots: ~150 s). Here the same objects are laid out with :mod:`previz.timeline.aaf_store`
+(pyaaf2's encodings and definitions, compound file written in one pass). The old path is kept
+in ``tests/aaf_reference.py``; ``tests/unit/test_aaf_equivalence.py`` proves the files have the
+same structure.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
-import aaf2
 import opentimelineio as otio
-from aaf2.exceptions import AAFAttachError
-from aaf2.properties import StrongRefVectorProperty, writeonly
 
-from previz.timeline.facts import facts_json
-
-VIDEO_DISSOLVE = {
-    "Identification": "0c3bea41-fc2d-11d2-8a73-00805f9a3430",
-    "Name": "VideoDissolve_2",
-    "DataDefinition": {"Name": "Picture"},
-}
-AUDIO_DISSOLVE = {
-    "Identification": "0c3bea43-fc2d-11d2-8a73-00805f9a3430",
-    "Name": "MonoAudioDissolve_2",
-    "DataDefinition": {"Name": "Sound"},
-}
-MARKER_COLOURS = {
-    "RED": "Red", "GREEN": "Green", "BLUE": "Blue", "CYAN": "Cyan", "MAGENTA": "Magenta",
-    "YELLOW": "Yellow", "BLACK": "Black", "WHITE": "White", "ORANGE": "Red", "PINK": "Magenta",
-    "PURPLE": "Magenta",
-}  # fmt: skip
+from previz.errors import TimelineError
+from previz.timeline.aaf_dictionary import Definitions, register
+from previz.timeline.aaf_mobs import ClipMobs, markers_slot
+from previz.timeline.aaf_store import ObjectStore, new_handle
+from previz.timeline.cfb import Storage
+from previz.timeline.facts import facts_json, plain
 
 
 def write(timeline: otio.schema.Timeline, path: Path) -> None:
     """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers."""
-    prepared = timeline.deepcopy()
-    for clip in prepared.find_clips():
-        # A shot not generated yet: the adapter needs the placeholder's length on its reference.
-        reference = clip.media_reference
-        if isinstance(reference, otio.schema.MissingReference) and not reference.available_range:
-            reference.available_range = clip.source_range
-    for track in prepared.tracks:
-        operation = AUDIO_DISSOLVE if track.kind == otio.schema.TrackKind.Audio else VIDEO_DISSOLVE
-        for transition in track.find_children(descended_from_type=otio.schema.Transition):
-            transition.metadata["AAF"] = _dissolve_metadata(transition, operation)
-    for clip in prepared.find_clips():
-        facts = clip.metadata.get("previz")
-        if facts:  # master mob comments: Avid shows them as bin columns
-            comments = {"previz": facts_json(facts)}
-            comments.update(
-                {k.title(): str(facts[k]) for k in ("shot", "scene", "take") if k in facts}
-            )
-            clip.metadata["AAF"] = {"UserComments": comments}
-    with _linear_appends():
-        otio.adapters.write_to_file(prepared, str(path), adapter_name="AAF", use_empty_mob_ids=True)
-        _add_markers(timeline, path)
-
-
-def _extend_attaching_new(self: Any, values: Iterable[Any]) -> None:
-    """``StrongRefVectorProperty.extend`` that attaches only the items it appends."""
-    items = list(values)
-    self.index_name  # noqa: B018 - computing it sets the property's data, as extend does
-    for obj in items:
-        if not self.ref_classdef.isinstance(obj.classdef):
-            raise TypeError(f"expected {self.ref_classdef}, got {obj.classdef}")
-        if obj.root is not self.parent.root:
-            raise AAFAttachError("Object is from a different root")
-        if obj.dir:
-            raise AAFAttachError("Object already attached")
-    first = len(self.references)
-    for obj in items:
-        self.objects[len(self.references)] = obj
-        self.references.append(self.next_free_key)
-        self.next_free_key += 1
-    self.add_pid_entry()
-    if not self.parent.dir:
-        return
-    for index in range(first, len(self.references)):
-        ref = self.index_ref_name(index)
-        entry = self.parent.dir.get(ref) or self.parent.dir.makedir(ref)
-        if self.objects[index].dir != entry:
-            self.objects[index].attach(entry)
-
-
-@contextlib.contextmanager
-def _linear_appends() -> Iterator[None]:
-    original = StrongRefVectorProperty.extend
-    StrongRefVectorProperty.extend = writeonly(_extend_attaching_new)
+    tracks = [t for t in timeline.tracks if len(t)]
+    rate = _rate(timeline, tracks)
+    handle = new_handle()
     try:
-        yield
+        register(handle, tracks)
+        store = ObjectStore(handle)
+        composition = _Composition(store, Definitions(store), timeline.name)
+        for track in tracks:
+            composition.add_track(track)
+        composition.add_timecode(timeline.global_start_time, rate)
+        composition.add_markers(timeline, tracks)
+        store.save(path, composition.mobs())
     finally:
-        StrongRefVectorProperty.extend = original
+        handle.manager.remove_temp()
 
 
-def _dissolve_metadata(
-    transition: otio.schema.Transition, operation: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "CutPoint": round(transition.in_offset.value),
-        "PointList": [{"Time": 0.0, "Value": 0.0}, {"Time": 1.0, "Value": 1.0}],
-        "OperationGroup": {
-            "Operation": {
-                **operation,
-                "Description": "",
-                "IsTimeWarp": False,
-                "Bypass": 1,
-                "NumberInputs": 2,
-                "OperationCategory": "OperationCategory_Effect",
-            }
-        },
-    }
+def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
+    """The one edit rate of the cut; the adapter refused anything else, and so do we."""
+    rate = timeline.duration().rate
+    for track in tracks:
+        for item in track:
+            if item.duration().rate != rate:
+                raise TimelineError(
+                    f"aaf export: {type(item).__name__} {item.name!r} on track {track.name!r} "
+                    f"is at {item.duration().rate:g} fps, the cut at {rate:g} (an AAF "
+                    "composition has one edit rate)",
+                    hint="conform the clip to the timeline's rate, or export without --format aaf",
+                )
+    return float(rate)
+
+
+class _Composition:
+    """The top-level composition mob, the mobs its clips reference, and its slots."""
+
+    def __init__(self, store: ObjectStore, definitions: Definitions, name: str) -> None:
+        self.store, self.defs = store, definitions
+        self.clip_mobs = ClipMobs(store, definitions)
+        self.name = name
+        self.mob_id = self.clip_mobs.new_mob_id()
+        self.slots: list[Storage] = []
+        self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes]] = []
+        self.numbers = {"picture": 0, "sound": 0}  # Avid's V1, V2… and A1, A2…
+        self.slot_layout = store.layout(
+            "TimelineMobSlot",
+            "SlotID",
+            "SlotName",
+            "Origin",
+            "EditRate",
+            "Segment",
+            "PhysicalTrackNumber",
+        )
+
+    def add_track(self, track: otio.schema.Track) -> None:
+        """A slot holding the track's sequence (in an "Audio Pan" group for sound)."""
+        audio = track.kind == otio.schema.TrackKind.Audio
+        kind = "sound" if audio else "picture"
+        rate = track.find_children()[0].duration().rate
+        components = [c for c in (self._component(i, kind, rate) for i in track) if c is not None]
+        defs, enc = self.defs, self.store.encode
+        sequence = self.store.layout("Sequence", "DataDefinition", "Length", "Components")
+        if audio:  # the adapter counted transitions into an audio track's length
+            length = enc("Sequence", "Length", int(sum(i.duration().value for i in track)))
+            segment = self._pan_group(
+                length, sequence(defs.datadef[kind], length, components), track
+            )
+        else:
+            segment = sequence(defs.datadef[kind], defs.zero, components)
+        self.numbers[kind] += 1
+        slot_id = len(self.slots) + 1
+        edit_rate = enc("TimelineMobSlot", "EditRate", rate)
+        number = enc("TimelineMobSlot", "PhysicalTrackNumber", self.numbers[kind])
+        self.tracks.append((track, slot_id, edit_rate, number))
+        self.slots.append(
+            self.slot_layout(
+                enc("TimelineMobSlot", "SlotID", slot_id),
+                enc("TimelineMobSlot", "SlotName", track.name),
+                defs.zero,
+                edit_rate,
+                segment,
+                number,
+            )
+        )
+
+    def _component(self, item: otio.core.Composable, kind: str, rate: float) -> Storage | None:
+        defs, layout = self.defs, self.store.layout
+        if isinstance(item, otio.schema.Gap):
+            length = self.store.encode("Filler", "Length", int(item.visible_range().duration.value))
+            return layout("Filler", "DataDefinition", "Length")(defs.datadef[kind], length)
+        if isinstance(item, otio.schema.Transition):
+            if item.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve:
+                return None  # the adapter wrote no other transition
+            return self._dissolve(item, kind)
+        if isinstance(item, otio.schema.Clip):
+            return self._source_clip(item, kind, rate)
+        raise TimelineError(
+            f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a track",
+            hint="flatten nested tracks and stacks before exporting AAF",
+        )
+
+    def _source_clip(self, clip: otio.schema.Clip, kind: str, rate: float) -> Storage:
+        visible = clip.visible_range()
+        available = clip.media_reference.available_range or clip.source_range
+        master_id, master_slot = self.clip_mobs.add(
+            clip, kind, rate, _comments(clip), visible, available
+        )
+        enc = self.store.encode
+        return self.clip_mobs.clip(
+            self.defs.datadef[kind],
+            enc("SourceClip", "Length", int(visible.duration.value)),
+            enc("SourceClip", "StartTime", int((visible.start_time - available.start_time).value)),
+            master_id,
+            master_slot,
+        )
+
+    def _dissolve(self, transition: otio.schema.Transition, kind: str) -> Storage:
+        """Avid's dissolve: an operation group with a linear 0 → 1 level, and its cut point."""
+        enc, defs, layout = self.store.encode, self.defs, self.store.layout
+        length = enc("Transition", "Length", int(transition.duration().value))
+        points = [
+            layout("ControlPoint", "EditHint", "Value", "Time")(
+                defs.proportional, defs.point_values[v], defs.point_times[v]
+            )
+            for v in (0, 1)
+        ]
+        if kind == "sound":
+            key = defs.parameter["level"]
+            varying = layout("VaryingValue", "Definition", "Interpolation", "PointList")(
+                key, defs.linear, points
+            )
+        else:
+            key = defs.parameter["opacity"]
+            varying = layout(
+                "VaryingValue",
+                "Definition",
+                "VVal_Extrapolation",
+                "VVal_FieldCount",
+                "Interpolation",
+                "PointList",
+            )(key, defs.extrapolation, defs.field_count, defs.linear, points)
+        group = layout("OperationGroup", "DataDefinition", "Length", "Operation", "Parameters")(
+            defs.datadef[kind], length, defs.dissolve[kind], [(key, varying)]
+        )
+        cut = enc("Transition", "CutPoint", round(transition.in_offset.value))
+        return layout("Transition", "DataDefinition", "Length", "OperationGroup", "CutPoint")(
+            defs.datadef[kind], length, group, cut
+        )
+
+    def _pan_group(self, length: bytes, sequence: Storage, track: otio.schema.Track) -> Storage:
+        """The adapter's "Audio Pan" around an audio track: a centre pan whose points are
+        timed by the track's last clip (each clip replaced the one parameter of the set)."""
+        defs, layout = self.defs, self.store.layout
+        names = ("DataDefinition", "Length", "Operation", "InputSegments")
+        clips = track.find_clips(shallow_search=True)
+        if not clips:
+            return layout("OperationGroup", *names)(
+                defs.datadef["sound"], length, defs.pan_operation, [sequence]
+            )
+        frames = int(clips[-1].duration().value)
+        points = [
+            layout("ControlPoint", "Time", "Value", "ControlPointSource")(
+                defs.pan_time(at, frames), defs.half, defs.pan_source
+            )
+            for at in (0, frames - 1)
+        ]
+        key = defs.parameter["pan"]
+        varying = layout("VaryingValue", "Definition", "Interpolation", "PointList")(
+            key, defs.linear, points
+        )
+        return layout("OperationGroup", *names, "Parameters")(
+            defs.datadef["sound"], length, defs.pan_operation, [sequence], [(key, varying)]
+        )
+
+    def add_timecode(self, start: otio.opentime.RationalTime | None, rate: float) -> None:
+        """The ``TC`` slot: the timeline's global start, counted at its nearest integer rate."""
+        enc = self.store.encode
+        edit_rate = start.rate if start else rate
+        timecode = self.clip_mobs.timecode(
+            self.defs.datadef["Timecode"],
+            self.defs.timecode_length,
+            enc("Timecode", "Start", int(start.value) if start else 0),
+            enc("Timecode", "FPS", _nearest_timecode(edit_rate)),
+            self.defs.false,
+        )
+        self.slots.append(
+            self.slot_layout(
+                enc("TimelineMobSlot", "SlotID", len(self.slots) + 1),
+                enc("TimelineMobSlot", "SlotName", "TC"),
+                self.defs.zero,
+                enc("TimelineMobSlot", "EditRate", edit_rate),
+                timecode,
+                enc("TimelineMobSlot", "PhysicalTrackNumber", 1),
+            )
+        )
+
+    def add_markers(self, timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> None:
+        """An event slot of locators per marked track; timeline markers on the top video."""
+        videos = [t for t in tracks if t.kind == otio.schema.TrackKind.Video]
+        top_video = videos[-1] if videos else (tracks[0] if tracks else None)
+        next_id = len(self.slots) + 1
+        for track, slot_id, edit_rate, number in self.tracks:
+            marks = _record_markers(track)
+            if track is top_video:
+                marks += [
+                    (round(m.marked_range.start_time.value), m) for m in timeline.tracks.markers
+                ]
+            if not marks:
+                continue
+            self.slots.append(
+                markers_slot(
+                    self.store,
+                    self.defs,
+                    next_id,
+                    slot_id,
+                    edit_rate,
+                    number,
+                    sorted(marks, key=lambda m: m[0]),
+                )
+            )
+            next_id += 1
+
+    def mobs(self) -> list[tuple[bytes, Storage]]:
+        """The composition mob first, then every clip's mobs, each with its MobID."""
+        defs = self.defs
+        layout = self.store.layout(
+            "CompositionMob", "Name", "MobID", "CreationTime", "LastModified", "Slots", "UsageCode"
+        )
+        mob = layout(
+            self.store.encode("CompositionMob", "Name", self.name),
+            self.mob_id,
+            defs.now,
+            defs.now,
+            self.slots,
+            defs.top_level,
+        )
+        return [(self.mob_id, mob), *self.clip_mobs.mobs]
+
+
+def _comments(clip: otio.schema.Clip) -> dict[str, str]:
+    """The clip's facts as master mob comments, in the order OTIO's metadata kept them."""
+    found = clip.metadata.get("previz")
+    if not found:
+        return {}
+    facts = plain(found)  # one read of OTIO's containers, then plain dict lookups
+    comments = {"previz": facts_json(facts)}
+    comments.update({k.title(): str(facts[k]) for k in ("shot", "scene", "take") if k in facts})
+    return dict(sorted(comments.items()))
 
 
 def _record_markers(track: otio.schema.Track) -> list[tuple[int, otio.schema.Marker]]:
@@ -147,48 +299,6 @@ def _record_markers(track: otio.schema.Track) -> list[tuple[int, otio.schema.Mar
     return placed
 
 
-def _add_markers(timeline: otio.schema.Timeline, path: Path) -> None:
-    tracks = list(timeline.tracks)
-    videos = [i for i, t in enumerate(tracks) if t.kind == otio.schema.TrackKind.Video]
-    top_video = videos[-1] if videos else 0
-    with aaf2.open(str(path), "rw") as handle:
-        composition = next(handle.content.toplevel())
-        slots = [s for s in composition.slots if s.name != "TC" and s.segment.media_kind
-                 in ("Picture", "Sound")]  # fmt: skip
-        numbers = {"Picture": 0, "Sound": 0}
-        for slot in slots:  # Avid numbers V1, V2… and A1, A2…; markers name their track by it
-            numbers[slot.segment.media_kind] += 1
-            slot["PhysicalTrackNumber"].value = numbers[slot.segment.media_kind]
-        next_id = max(s.slot_id for s in composition.slots) + 1
-        for index, (track, slot) in enumerate(zip(tracks, slots, strict=False)):
-            markers = _record_markers(track)
-            if index == top_video:
-                markers += [(round(m.marked_range.start_time.value), m)
-                            for m in timeline.tracks.markers]  # fmt: skip
-            if not markers:
-                continue
-            _event_slot(handle, composition, slot, next_id, sorted(markers, key=lambda m: m[0]))
-            next_id += 1
-
-
-def _event_slot(
-    handle: Any, composition: Any, slot: Any, slot_id: int,
-    markers: list[tuple[int, otio.schema.Marker]],
-) -> None:  # fmt: skip
-    event_slot = handle.create.EventMobSlot()
-    event_slot["EditRate"].value = slot.edit_rate
-    event_slot["SlotID"].value = slot_id
-    event_slot["PhysicalTrackNumber"].value = slot["PhysicalTrackNumber"].value
-    sequence = handle.create.Sequence(media_kind="DescriptiveMetadata")
-    for at, marker in markers:
-        locator = handle.create.DescriptiveMarker()
-        locator["Position"].value = at
-        locator["Length"].value = max(round(marker.marked_range.duration.value), 1)
-        locator["Comment"].value = marker.name
-        locator["CommentMarkerUser"].value = marker.comment or ""
-        locator["DescribedSlots"].value = {slot.slot_id}
-        attributes = aaf2.misc.TaggedValueHelper(locator["CommentMarkerAttributeList"])
-        attributes["_ATN_CRM_COLOR"] = MARKER_COLOURS.get(str(marker.color).upper(), "Red")
-        sequence.components.append(locator)
-    event_slot.segment = sequence
-    composition.slots.append(event_slot)
+def _nearest_timecode(rate: float) -> int:
+    """The adapter's timecode rate: the nearest of 24, 25, 30, 60 (ties to the lower)."""
+    return int(min((24.0, 25.0, 30.0, 60.0), key=lambda r: abs(rate - r)))

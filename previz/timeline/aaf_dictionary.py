@@ -1,0 +1,162 @@
+"""The definitions an AAF cut refers to, registered with pyaaf2 as the OTIO AAF adapter did.
+
+A component names its data kind (picture, sound, timecode, descriptive metadata), an operation
+group its operation (Avid's dissolves, the adapter's "Audio Pan"), a varying value its parameter
+and interpolation, all by weak reference into the file's dictionary. :func:`register` puts into
+a pyaaf2 file exactly the definitions the adapter registered for the same tracks (the last
+registration of a key wins, as in pyaaf2's sets: the ``LinearInterp`` description depends on
+whether a dissolve or an audio clip came last), and :class:`Definitions` holds their encoded
+references and the constant values every writer of objects needs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import aaf2
+import opentimelineio as otio
+from aaf2.auid import AUID
+from aaf2.rational import AAFRational
+from aaf2.utils import encode_utf16le
+
+from previz.timeline.aaf_store import ObjectStore
+
+PAN_PARAMETER = AUID("e4962322-2267-11d3-8a4c-0050040ef7d2")
+PAN_OPERATION = AUID("9d2ea893-0968-11d3-8a38-0050040ef7d2")
+BYTE_ORDER_PARAMETER = uuid.UUID("c0038672-a8cf-11d3-a05b-006094eb75cb")
+EFFECT_ID_PARAMETER = uuid.UUID("93994bd6-a81d-11d3-a05b-006094eb75cb")
+OPACITY_PARAMETER = uuid.UUID("8d56813d-847e-11d5-935a-50f857c10000")
+LEVEL_PARAMETER = uuid.UUID("e4962320-2267-11d3-8a4c-0050040ef7d2")
+EXTRAPOLATION = uuid.UUID("0e24dd54-66cd-4f1a-b0a0-670ac3a7a0b3")
+DISSOLVES = {  # Avid's standard dissolves (the adapter's "AAF" transition metadata)
+    "picture": (uuid.UUID("0c3bea41-fc2d-11d2-8a73-00805f9a3430"), "VideoDissolve_2"),
+    "sound": (uuid.UUID("0c3bea43-fc2d-11d2-8a73-00805f9a3430"), "MonoAudioDissolve_2"),
+}
+INTERPOLATION_NOTES = {"clip": "LinearInterp", "dissolve": "Linear keyframe interpolation"}
+
+
+def register(handle: Any, tracks: list[otio.schema.Track]) -> None:
+    """Register in ``handle`` what the adapter registered writing ``tracks``."""
+    dictionary = handle.dictionary
+    last_interpolation = pan = ""
+    dissolves: list[str] = []
+    for track in tracks:
+        kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
+        if kind == "sound":
+            opdef = handle.create.OperationDef(PAN_OPERATION, "Audio Pan")
+            opdef.media_kind = "sound"
+            opdef["NumberInputs"].value = 1
+            dictionary.register_def(opdef)
+        for item in track:
+            if isinstance(item, otio.schema.Transition):
+                if item.transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve:
+                    last_interpolation = "dissolve"
+                    if kind not in dissolves:
+                        dissolves.append(kind)
+            elif isinstance(item, otio.schema.Clip) and kind == "sound":
+                last_interpolation = pan = "clip"
+    if pan:  # the adapter registered it again for every audio clip: the same definition
+        rational = dictionary.lookup_typedef("Rational")
+        dictionary.register_def(handle.create.ParameterDef(PAN_PARAMETER, "Pan", "Pan", rational))
+    for kind in dissolves:
+        _register_dissolve(handle, kind)
+    if last_interpolation:
+        dictionary.register_def(
+            handle.create.InterpolationDef(
+                aaf2.misc.LinearInterp, "LinearInterp", INTERPOLATION_NOTES[last_interpolation]
+            )
+        )
+
+
+def _register_dissolve(handle: Any, kind: str) -> None:
+    dictionary = handle.dictionary
+
+    def parameter(auid: uuid.UUID, name: str, typedef: str) -> Any:
+        found = handle.create.ParameterDef(auid, name, "", dictionary.lookup_typedef(typedef))
+        dictionary.register_def(found)
+        return found
+
+    if kind == "picture":
+        defined = [
+            parameter(BYTE_ORDER_PARAMETER, "AvidParameterByteOrder", "aafUInt16"),
+            parameter(EFFECT_ID_PARAMETER, "AvidEffectID", "AvidBagOfBits"),
+        ]
+        parameter(OPACITY_PARAMETER, "AFX_FG_KEY_OPACITY_U", "Rational")
+    else:
+        defined = [parameter(LEVEL_PARAMETER, "ParameterDef_Level", "Rational")]
+    auid, name = DISSOLVES[kind]
+    opdef = handle.create.OperationDef(auid, name)
+    dictionary.register_def(opdef)
+    opdef.media_kind = kind
+    opdef["IsTimeWarp"].value = False
+    opdef["Bypass"].value = 1
+    opdef["NumberInputs"].value = 2
+    opdef["OperationCategory"].value = "OperationCategory_Effect"
+    opdef["ParametersDefined"].extend(defined)
+    opdef["DataDefinition"].value = dictionary.lookup_datadef(kind)
+    opdef["Description"].value = ""
+
+
+class Definitions:
+    """Encoded weak references and constants, computed once per file."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        handle, enc = store.handle, store.encode
+        dictionary = handle.dictionary
+        self.store = store
+        self.datadef = {
+            kind: enc("Filler", "DataDefinition", dictionary.lookup_datadef(kind))
+            for kind in ("picture", "sound", "Timecode", "DescriptiveMetadata")
+        }
+        self.zero = enc("Filler", "Length", 0)
+        self.false = enc("Timecode", "Drop", False)
+        self.now = enc("CompositionMob", "CreationTime", datetime.now())
+        self.top_level = enc("CompositionMob", "UsageCode", "Usage_TopLevel")
+        self.empty_name = enc("TimelineMobSlot", "SlotName", "")
+        self.file_mob_name = enc("SourceMob", "Name", "Mob")
+        self.colour_tag = enc("TaggedValue", "Name", "_ATN_CRM_COLOR")
+        self.slot_id = {n: enc("SourceClip", "SourceMobSlotID", n) for n in range(4)}
+        self._text = enc("TaggedValue", "Value", "")[:-2]  # an indirect value's type header
+        self.no_mob = enc("SourceClip", "SourceID", aaf2.mobid.MobID())
+        self.timecode_length = enc("Timecode", "Length", 25 * 60 * 60 * 12)
+        self.proportional = enc("ControlPoint", "EditHint", "Proportional")
+        self.half = enc("ControlPoint", "Value", AAFRational("1/2"))
+        self.pan_source = enc("ControlPoint", "ControlPointSource", 2)
+        self.field_count = enc("VaryingValue", "VVal_FieldCount", 1)
+        self.extrapolation = enc("VaryingValue", "VVal_Extrapolation", EXTRAPOLATION)
+        self.point_values = {v: enc("ControlPoint", "Value", AAFRational(float(v))) for v in (0, 1)}
+        self.point_times = {v: enc("ControlPoint", "Time", float(v)) for v in (0, 1)}
+        self.parameter = {
+            name: enc("VaryingValue", "Definition", AUID(str(auid)))
+            for name, auid in (
+                ("pan", PAN_PARAMETER),
+                ("level", LEVEL_PARAMETER),
+                ("opacity", OPACITY_PARAMETER),
+            )
+        }
+        operations = dictionary["OperationDefinitions"]
+        self.pan_operation = _reference(store, "Operation", operations, PAN_OPERATION)
+        self.dissolve = {
+            kind: _reference(store, "Operation", operations, auid)
+            for kind, (auid, _) in DISSOLVES.items()
+        }
+        self.linear = _reference(
+            store, "Interpolation", dictionary["InterpolationDefinitions"], aaf2.misc.LinearInterp
+        )
+
+    def text(self, value: str) -> bytes:
+        """A string as an indirect value (tagged values: comments, marker colours)."""
+        return self._text + bytes(encode_utf16le(value))
+
+    def pan_time(self, at: int, frames: int) -> bytes:
+        """A pan control point's time, as the adapter wrote it (``"at/frames"``)."""
+        return self.store.encode("ControlPoint", "Time", AAFRational(f"{at}/{frames}"))
+
+
+def _reference(store: ObjectStore, name: str, definitions: Any, auid: Any) -> bytes:
+    """The encoded weak reference to a registered definition (empty when not registered)."""
+    found = definitions.get(AUID(str(auid)), None)
+    owner = "OperationGroup" if name == "Operation" else "VaryingValue"
+    return store.encode(owner, name, found) if found is not None else b""

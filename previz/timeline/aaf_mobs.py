@@ -1,0 +1,258 @@
+"""The mobs behind each AAF clip, and the event slots that carry Avid's locators.
+
+A composition's source clip reaches its media in three steps, as the OTIO AAF adapter wrote
+them: a master mob (the clip Avid shows in a bin, named after the clip, with its comments and
+mark in/out), a file source mob (the media: a CDCI or PCM descriptor whose ``NetworkLocator``
+holds the file's URL) and a tape source mob (a 12-hour source with a timecode track, for
+Avid's source timecode). Each clip gets its own three, with new mob ids.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import opentimelineio as otio
+from aaf2.mobid import MobID
+from aaf2.rational import AAFRational
+
+from previz.timeline.aaf_dictionary import Definitions
+from previz.timeline.aaf_store import ObjectStore
+from previz.timeline.cfb import Storage
+
+MARKER_COLOURS = {
+    "RED": "Red",
+    "GREEN": "Green",
+    "BLUE": "Blue",
+    "CYAN": "Cyan",
+    "MAGENTA": "Magenta",
+    "YELLOW": "Yellow",
+    "BLACK": "Black",
+    "WHITE": "White",
+    "ORANGE": "Red",
+    "PINK": "Magenta",
+    "PURPLE": "Magenta",
+}
+TWELVE_HOURS = 60 * 60 * 12
+UMID_LABEL = bytes(MobID.new().bytes_le[:16])
+MASTER_SLOT = {"picture": 1, "sound": 2}  # the adapter's slot per kind in every master mob
+MOB = ("Name", "MobID", "CreationTime", "LastModified", "Slots")
+SLOT = ("SlotID", "SlotName", "Origin", "EditRate", "Segment")
+CLIP = ("DataDefinition", "Length", "StartTime", "SourceID", "SourceMobSlotID")
+
+
+class ClipMobs:
+    """The tape, file and master mob of every clip, in the order the adapter added them."""
+
+    def __init__(self, store: ObjectStore, definitions: Definitions) -> None:
+        self.store, self.defs = store, definitions
+        self.mobs: list[tuple[bytes, Storage]] = []
+        layout = store.layout
+        self.mob = layout("SourceMob", *MOB, "EssenceDescription")
+        self.master = layout("MasterMob", *MOB)
+        self.commented = layout("MasterMob", *MOB, "UserComments")
+        self.slot = layout("TimelineMobSlot", *SLOT)
+        self.marked = layout("TimelineMobSlot", *SLOT, "MarkIn", "MarkOut")
+        self.clip = layout("SourceClip", *CLIP)
+        self.timecode = layout("Timecode", "DataDefinition", "Length", "Start", "FPS", "Drop")
+        self.tape = layout("TapeDescriptor", "Locator")
+        self.bare_tape = layout("TapeDescriptor")
+        self.locator = layout("NetworkLocator", "URLString")
+        self.comment = layout("TaggedValue", "Name", "Value")
+        self._tape_slots: dict[tuple[str, float, bytes, tuple[bytes, bytes]], list[Storage]] = {}
+
+    def new_mob_id(self) -> bytes:
+        """A new basic UMID (SMPTE label, then a random UUID: pyaaf2's ``MobID.new()``)."""
+        material = bytearray(os.urandom(16))  # the UUID's fields little-endian, as stored
+        material[7] = (material[7] & 0x0F) | 0x40  # version 4 (high nibble of Data3)
+        material[8] = (material[8] & 0x3F) | 0x80  # RFC 4122 variant
+        return UMID_LABEL + bytes(material)
+
+    def add(
+        self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],
+        visible: otio.opentime.TimeRange, available: otio.opentime.TimeRange,
+    ) -> tuple[bytes, bytes]:  # fmt: skip
+        """Add ``clip``'s three mobs; return the master mob's id and slot id, encoded.
+        ``visible`` is the clip's range with its transitions' overlap, ``available`` its
+        media's (a placeholder's is its own range)."""
+        reference = clip.media_reference
+        url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
+        enc = self.store.encode
+        title = enc("MasterMob", "Name", clip.name)
+        edit_rate = enc("TimelineMobSlot", "EditRate", rate)
+        source = (enc("SourceClip", "StartTime", int(available.start_time.value)),
+                  enc("SourceClip", "Length", int(available.duration.value)))  # fmt: skip
+        tape_id = self._tape(visible.duration.rate, kind, available, url, title, edit_rate, source)
+        file_id = self._file(kind, reference, available, url, edit_rate, source[1], tape_id)
+        return self._master(
+            visible, kind, available, comments, title, edit_rate, source[1], file_id
+        )
+
+    def _tape(
+        self, clip_rate: float, kind: str, available: otio.opentime.TimeRange,
+        url: str | None, title: bytes, edit_rate: bytes, source: tuple[bytes, bytes],
+    ) -> bytes:  # fmt: skip
+        """The tape source mob: a 12-hour picture slot, the media's timecode, its range."""
+        key = (kind, clip_rate, edit_rate, source)
+        slots = self._tape_slots.get(key)
+        if slots is None:  # the same for every clip of this range and rate: built once
+            enc, defs = self.store.encode, self.defs
+            zero, empty = defs.zero, defs.empty_name
+            whole = int(float(AAFRational(clip_rate)) * TWELVE_HOURS)
+            tape_rate = enc("TimelineMobSlot", "EditRate", clip_rate)
+            fps = round(clip_rate)
+            timecode = self.timecode(
+                defs.datadef["Timecode"], enc("Timecode", "Length", int(available.duration.value)),
+                enc("Timecode", "Start", int(available.start_time.value)),
+                enc("Timecode", "FPS", fps), enc("Timecode", "Drop", clip_rate != fps),
+            )  # fmt: skip
+            slots = self._tape_slots[key] = [
+                self.slot(defs.slot_id[1], empty, zero, tape_rate, self.clip(
+                    defs.datadef["picture"], enc("SourceClip", "Length", whole), zero,
+                    defs.no_mob, defs.slot_id[0])),
+                self.slot(defs.slot_id[2], empty, zero, tape_rate, timecode),
+                self.slot(defs.slot_id[3], empty, zero, edit_rate, self.clip(
+                    defs.datadef[kind], source[1], source[0], defs.no_mob, defs.slot_id[0])),
+            ]  # fmt: skip
+        tape_id = self.new_mob_id()
+        tape = self.tape(self._locators(url)) if url else self.bare_tape()
+        now = self.defs.now
+        self.mobs.append((tape_id, self.mob(title, tape_id, now, now, slots, tape)))
+        return tape_id
+
+    def _file(
+        self, kind: str, reference: Any, available: otio.opentime.TimeRange, url: str | None,
+        edit_rate: bytes, length: bytes, tape_id: bytes,
+    ) -> bytes:  # fmt: skip
+        """The file source mob: the media's descriptor and locator, reading the tape."""
+        defs = self.defs
+        file_id = self.new_mob_id()
+        segment = self.clip(defs.datadef[kind], length, defs.zero, tape_id, defs.slot_id[3])
+        slot = self.slot(defs.slot_id[1], defs.empty_name, defs.zero, edit_rate, segment)
+        descriptor = self._descriptor(kind, reference, available, url)
+        mob = self.mob(defs.file_mob_name, file_id, defs.now, defs.now, [slot], descriptor)
+        self.mobs.append((file_id, mob))
+        return file_id
+
+    def _master(
+        self, visible: otio.opentime.TimeRange, kind: str, available: otio.opentime.TimeRange,
+        comments: dict[str, str], title: bytes, edit_rate: bytes, length: bytes, file_id: bytes,
+    ) -> tuple[bytes, bytes]:  # fmt: skip
+        """The master mob: the clip's name, comments and, when trimmed, mark in and out."""
+        enc, defs = self.store.encode, self.defs
+        master_id = self.new_mob_id()
+        slot_id = defs.slot_id[MASTER_SLOT[kind]]
+        segment = self.clip(defs.datadef[kind], length, defs.zero, file_id, defs.slot_id[1])
+        head = (slot_id, defs.empty_name, defs.zero, edit_rate, segment)
+        if visible != available:
+            mark_in = enc("TimelineMobSlot", "MarkIn", int(visible.start_time.value))
+            mark_out = enc("TimelineMobSlot", "MarkOut", int(visible.end_time_exclusive().value))
+            slot = self.marked(*head, mark_in, mark_out)
+        else:
+            slot = self.slot(*head)
+        if comments:
+            tags = [self.comment(enc("TaggedValue", "Name", k), defs.text(v))
+                    for k, v in comments.items()]  # fmt: skip
+            master = self.commented(title, master_id, defs.now, defs.now, [slot], tags)
+        else:
+            master = self.master(title, master_id, defs.now, defs.now, [slot])
+        self.mobs.append((master_id, master))
+        return master_id, slot_id
+
+    def _locators(self, url: str | None) -> list[Storage]:
+        return [self.locator(self.store.encode("NetworkLocator", "URLString", url))] if url else []
+
+    def _descriptor(
+        self, kind: str, reference: Any, available: otio.opentime.TimeRange, url: str | None
+    ) -> Storage:
+        enc, layout = self.store.encode, self.store.layout
+        external = isinstance(reference, otio.schema.ExternalReference)
+        if kind == "sound":
+            samples = int(available.duration.rescaled_to(48000.0).value)
+            names = (
+                "AverageBPS",
+                "BlockAlign",
+                "QuantizationBits",
+                "AudioSamplingRate",
+                "Channels",
+                "SampleRate",
+                "Length",
+            )
+            values = [
+                enc("PCMDescriptor", n, v)
+                for n, v in zip(names, (96000, 2, 16, 48000.0, 1, 48000.0, samples), strict=True)
+            ]
+            if external:
+                return layout("PCMDescriptor", "Locator", *names)(
+                    [self.locator(enc("NetworkLocator", "URLString", url or ""))], *values
+                )
+            return layout("PCMDescriptor", *names)(*values)
+        rate, length = ("24", 1)
+        if external and reference.available_range:
+            rate, length = available.duration.rate, int(available.duration.value)
+        picture = (
+            "ComponentWidth",
+            "HorizontalSubsampling",
+            "ImageAspectRatio",
+            "StoredWidth",
+            "StoredHeight",
+            "FrameLayout",
+            "VideoLineMap",
+            "SampleRate",
+            "Length",
+        )
+        values = [
+            enc("CDCIDescriptor", n, v)
+            for n, v in zip(
+                picture, (8, 2, "16/9", 1920, 1080, "FullFrame", (42, 0), rate, length), strict=True
+            )
+        ]
+        if url:
+            return layout("CDCIDescriptor", *picture, "Locator")(*values, self._locators(url))
+        return layout("CDCIDescriptor", *picture)(*values)
+
+
+def markers_slot(
+    store: ObjectStore,
+    defs: Definitions,
+    slot_id: int,
+    described: int,
+    edit_rate: bytes,
+    number: bytes,
+    markers: list[tuple[int, otio.schema.Marker]],
+) -> Storage:
+    """An event slot of Avid locators describing slot ``described`` (record frames)."""
+    enc, layout = store.encode, store.layout
+    marker_layout = layout(
+        "DescriptiveMarker",
+        "DataDefinition",
+        "Length",
+        "Position",
+        "Comment",
+        "CommentMarkerUser",
+        "DescribedSlots",
+        "CommentMarkerAttributeList",
+    )
+    colour = layout("TaggedValue", "Name", "Value")
+    components = [
+        marker_layout(
+            defs.datadef["DescriptiveMetadata"],
+            enc("DescriptiveMarker", "Length", max(round(marker.marked_range.duration.value), 1)),
+            enc("DescriptiveMarker", "Position", at),
+            enc("DescriptiveMarker", "Comment", marker.name),
+            enc("DescriptiveMarker", "CommentMarkerUser", marker.comment or ""),
+            enc("DescriptiveMarker", "DescribedSlots", frozenset({described})),
+            [
+                colour(
+                    defs.colour_tag, defs.text(MARKER_COLOURS.get(str(marker.color).upper(), "Red"))
+                )
+            ],
+        )
+        for at, marker in markers
+    ]
+    sequence = layout("Sequence", "DataDefinition", "Length", "Components")(
+        defs.datadef["DescriptiveMetadata"], defs.zero, components
+    )
+    return layout(
+        "EventMobSlot", "SlotName", "EditRate", "SlotID", "PhysicalTrackNumber", "Segment"
+    )(defs.empty_name, edit_rate, enc("EventMobSlot", "SlotID", slot_id), number, sequence)
