@@ -154,7 +154,15 @@ class _Directory:
             children = nodes[parent].children  # type: ignore[union-attr]
             if not children:
                 continue
-            key = (tuple([c.name for c in children]), tuple([type(c) is Stream for c in children]))
+            key: tuple[tuple[str, ...], tuple[bool, ...]]
+            if len(children) == 1:  # most objects: a storage holding its properties
+                only = children[0]
+                key = ((only.name,), (type(only) is Stream,))
+            else:
+                key = (
+                    tuple([c.name for c in children]),
+                    tuple([type(c) is Stream for c in children]),
+                )
             siblings = _SIBLINGS.get(key) or _siblings(*key)
             first = len(nodes)
             groups.append((first, siblings))
