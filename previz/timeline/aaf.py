@@ -288,15 +288,33 @@ def _comments(clip: otio.schema.Clip) -> dict[str, str]:
 
 
 def _record_markers(track: otio.schema.Track) -> list[tuple[int, otio.schema.Marker]]:
-    """Each clip marker of ``track`` with its record frame (track time)."""
+    """Each clip marker of ``track`` with its record frame (track time): one pass summing the
+    items' durations (transitions overlap, they take no time), not a range query per clip."""
     placed: list[tuple[int, otio.schema.Marker]] = []
-    for clip in track.find_clips(shallow_search=True):
-        record = clip.trimmed_range_in_parent().start_time
-        source_start = clip.trimmed_range().start_time
-        for marker in clip.markers:
-            at = record + (marker.marked_range.start_time - source_start)
-            placed.append((round(at.value), marker))
+    if track.source_range is not None:  # a trimmed track: OTIO knows its record times
+        for clip in track.find_clips(shallow_search=True):
+            _place(placed, clip, clip.trimmed_range_in_parent().start_time)
+        return placed
+    record = None
+    for item in track:
+        if isinstance(item, otio.schema.Transition):
+            continue
+        duration = item.duration()
+        record = duration - duration if record is None else record
+        if isinstance(item, otio.schema.Clip) and item.markers:
+            _place(placed, item, record)
+        record += duration
     return placed
+
+
+def _place(
+    placed: list[tuple[int, otio.schema.Marker]], clip: otio.schema.Clip,
+    record: otio.opentime.RationalTime,
+) -> None:  # fmt: skip
+    source_start = clip.trimmed_range().start_time
+    for marker in clip.markers:
+        at = record + (marker.marked_range.start_time - source_start)
+        placed.append((round(at.value), marker))
 
 
 def _nearest_timecode(rate: float) -> int:
