@@ -25,6 +25,9 @@ same structure.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import opentimelineio as otio
@@ -43,21 +46,37 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
     rate = _rate(timeline, tracks)
     handle = new_handle()
     try:
-        register(handle, tracks)
-        store = ObjectStore(handle)
-        composition = _Composition(store, Definitions(store), timeline.name)
-        for track in tracks:
-            composition.add_track(track)
-        composition.add_timecode(timeline.global_start_time, rate)
-        composition.add_markers(timeline, tracks)
-        store.save(path, composition.mobs())
+        with _without_cycle_collection():
+            register(handle, tracks)
+            store = ObjectStore(handle)
+            composition = _Composition(store, Definitions(store), timeline.name)
+            for track in tracks:
+                composition.add_track(track)
+            composition.add_timecode(timeline.global_start_time, rate)
+            composition.add_markers(timeline, tracks)
+            store.save(path, composition.mobs())
     finally:
         handle.manager.remove_temp()
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The writer allocates ~70 small objects a clip and no reference cycles; Python's cycle
+    collector, run every few thousand allocations, rescans the growing heap each time (about a
+    third of a 2,000-shot write). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
-    """The one edit rate of the cut; the adapter refused anything else, and so do we."""
-    rate = timeline.duration().rate
+    """The one edit rate of the cut (its first item's); the adapter refused a cut with more
+    than one, and so do we, naming the first item that differs."""
+    rate = tracks[0][0].duration().rate if tracks else timeline.duration().rate
     for track in tracks:
         for item in track:
             if item.duration().rate != rate:
