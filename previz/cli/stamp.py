@@ -210,10 +210,15 @@ def settle(
         "stdout": stdout, "stderr": stderr,
     }  # fmt: skip
     target = stamp_path(recorder.argv)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(stamp), encoding="utf-8")
-    os.replace(partial, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(stamp), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError:  # no stamp costs the next build its full run, never its result
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return None
     return target
 
 
@@ -225,14 +230,24 @@ def replay(argv: Sequence[str]) -> bool:
         return False
     if not isinstance(stamp, dict) or any(stamp.get(k) != v for k, v in _header(argv).items()):
         return False
-    for path, seen in stamp["exact"].items():
+    try:
+        if not _unchanged(stamp["exact"], stamp["content"]):
+            return False
+        said, warned = str(stamp["stdout"]), str(stamp["stderr"])
+    except (KeyError, TypeError, ValueError, AttributeError):  # a damaged stamp: build
+        return False
+    sys.stdout.write(said)
+    sys.stderr.write(warned)
+    return True
+
+
+def _unchanged(exact: dict[str, Identity], content: dict[str, list[Any]]) -> bool:
+    for path, seen in exact.items():
         if _identity(path) != seen:
             return False
-    for path, (seen, digest) in stamp["content"].items():
+    for path, (seen, digest) in content.items():
         if _identity(path) != seen and _digest(path) != digest:
             return False
-    sys.stdout.write(stamp["stdout"])
-    sys.stderr.write(stamp["stderr"])
     return True
 
 

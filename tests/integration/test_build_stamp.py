@@ -8,7 +8,9 @@ identity (inode, mtime), never by timing.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -194,3 +196,23 @@ def test_a_build_that_used_the_network_leaves_no_stamp(tmp_path: Path) -> None:
     recorder = stamp.record(["build", str(tmp_path / "scene.yaml")])
     recorder.note("socket.connect", (None, ("127.0.0.1", 80)))
     assert stamp.settle(recorder, tmp_path, [], "", "") is None
+
+
+def test_a_damaged_stamp_is_ignored_and_the_build_runs(project: Project) -> None:
+    path = stamp.stamp_path(project.argv)
+    damaged = json.loads(path.read_text(encoding="utf-8"))
+    damaged["exact"] = ["not", "a", "mapping"]
+    path.write_text(json.dumps(damaged), encoding="utf-8")
+    assert not project.current()
+    assert "0 generated" in project.build()
+    assert project.current()  # and it is stamped again
+
+
+def test_a_stamp_that_cannot_be_written_does_not_fail_the_build(project: Project) -> None:
+    folder = stamp.stamp_path(project.argv).parent
+    shutil.rmtree(folder)
+    folder.write_text("a file where the stamps' folder would be", encoding="utf-8")
+    try:
+        assert "0 generated" in project.build()
+    finally:
+        folder.unlink()
