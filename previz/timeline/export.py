@@ -137,7 +137,7 @@ BUILTIN: dict[str, Format] = {
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
                version=_writer_version(xges, packages=["otio-xges-adapter"]), cost=3.0),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version(kdenlive), relative_media=True, cost=0.5),
+               version=_writer_version(kdenlive, xmltree), relative_media=True, cost=0.5),
     )
 }  # fmt: skip
 REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)

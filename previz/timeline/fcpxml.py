@@ -31,6 +31,7 @@ import bisect
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
 
@@ -129,7 +130,7 @@ ROLES = {"dialogue": "dialogue.dialogue-1", "sfx": "effects.effects-1",
          "ambience": "effects.ambience", "music": "music.music-1"}  # fmt: skip
 
 
-def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | None:
+def _asset(document: _Document, clip: otio.schema.Clip, audio: bool, facts: Any) -> str | None:
     """The asset of ``clip``'s file, described as the file is: a WAV has no video format; a
     video file says whether it has sound (the clip's probe facts, or that it is heard)."""
     reference = clip.media_reference
@@ -150,7 +151,6 @@ def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | No
         if not sound_file:
             asset.set("format", "r1")
         document.assets[src] = asset
-    facts = clip.metadata.get("previz", {})
     heard = sound_file or audio or bool(hasattr(facts, "get") and facts.get("has_audio"))
     if heard and asset.get("hasAudio") != "1":
         asset.set("hasAudio", "1")
@@ -168,17 +168,19 @@ def _stem_and_suffix(src: str) -> tuple[str, str]:
     return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
 
 
-def _role(track: otio.schema.Track | None) -> str | None:
+def _role(track: otio.schema.Track) -> str | None:
     """The audio role of a sound track, from its name ("A1 dialogue" → dialogue)."""
-    words = (track.name if track is not None else "").lower().split()
+    words = track.name.lower().split()
     return next((ROLES[w] for w in words if w in ROLES), None)
 
 
 def _clip_element(
-    document: _Document, clip: otio.schema.Clip, offset: int, lane: int | None, audio: bool
-) -> Element:
+    document: _Document, clip: otio.schema.Clip, offset: int, lane: int | None, audio: bool,
+    role: str | None = None,
+) -> Element:  # fmt: skip
     source = clip.trimmed_range()
-    asset_id = _asset(document, clip, audio)
+    facts = clip.metadata.get("previz")
+    asset_id = _asset(document, clip, audio, facts)
     attributes = {
         "name": clip.name,
         "offset": document.time(offset),
@@ -193,12 +195,10 @@ def _clip_element(
         element = Element("asset-clip", {"ref": asset_id, **attributes})
         element.set("srcEnable", "audio" if audio else "video")
         element.set("tcFormat", "NDF")
-        role = _role(clip.parent()) if audio else None
         if role is not None:
             element.set("audioRole", role)
     for marker in items_of(clip.markers):
         _marker_element(document, element, marker, document.frames(marker.marked_range.start_time))
-    facts = clip.metadata.get("previz")
     if facts:
         metadata = sub_element(element, "metadata")
         sub_element(metadata, "md", key="previz", value=facts_json(facts))
@@ -279,16 +279,38 @@ def _connect_track(
     document: _Document, storyline: _Storyline, track: otio.schema.Track, lane: int, first: int
 ) -> None:
     audio = track.kind == otio.schema.TrackKind.Audio
-    for clip in track.find_clips(shallow_search=True):
-        at = first + document.frames(clip.trimmed_range_in_parent().start_time)
-        host, local = storyline.host(at)
-        element = _clip_element(document, clip, local, lane, audio)
+    role = _role(track) if audio else None
+    for clip, start in _placed_clips(track):
+        host, local = storyline.host(first + document.frames(start))
+        element = _clip_element(document, clip, local, lane, audio, role)
         markers = host.find("marker")
         anchor = markers if markers is not None else host.find("metadata")
         if anchor is not None:  # connected clips come before the host's markers and metadata
             anchor.addprevious(element)
         else:
             host.append(element)
+
+
+def _placed_clips(
+    track: otio.schema.Track,
+) -> list[tuple[otio.schema.Clip, otio.opentime.RationalTime]]:
+    """Each clip of ``track`` and where it starts in it (``trimmed_range_in_parent``), from a
+    running sum: asking OTIO per clip sums every earlier item again (O(n²) in the track)."""
+    children = list(track)
+    durations = [None if isinstance(c, otio.schema.Transition) else c.duration() for c in children]
+    if track.source_range is not None or len({d.rate for d in durations if d is not None}) > 1:
+        return [(c, c.trimmed_range_in_parent().start_time)
+                for c in track.find_clips(shallow_search=True)]  # fmt: skip
+    placed = []
+    position: otio.opentime.RationalTime | None = None
+    for child, duration in zip(children, durations, strict=True):
+        if duration is None:
+            continue  # a transition overlaps its neighbours and takes no time of its own
+        position = otio.opentime.RationalTime(0, duration.rate) if position is None else position
+        if isinstance(child, otio.schema.Clip):
+            placed.append((child, position))
+        position = position + duration
+    return placed
 
 
 def _attach_marker(
