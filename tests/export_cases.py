@@ -208,3 +208,31 @@ if __name__ == "__main__":
     for case, build in CASES.items():
         for path in write_all(GOLDEN, case, build()):
             print(path.relative_to(GOLDEN), path.stat().st_size)
+
+
+def with_media_files(timeline: otio.schema.Timeline, folder: Path) -> otio.schema.Timeline:
+    """``timeline`` referencing small real files under ``folder`` (bytes named for the file)."""
+    copy = timeline.deepcopy()
+    for clip in copy.find_clips():
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ExternalReference):
+            path = folder / Path(reference.target_url).name
+            if not path.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(path.name.encode() * 50)
+            reference.target_url = path.as_uri()
+    return copy
+
+
+def bundle_summary(path: Path) -> dict[str, Any]:
+    """What an ``.otioz`` holds, less what differs between two writes (member dates)."""
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(path) as bundle:
+        members = [
+            [info.filename, info.compress_type, info.file_size, info.CRC]
+            for info in bundle.infolist()
+        ]
+        content = bundle.read("content.otio")
+    return {"members": members, "content.otio": hashlib.sha256(content).hexdigest()}

@@ -36,6 +36,12 @@ MARKER_COLOURS = {
 TWELVE_HOURS = 60 * 60 * 12
 UMID_LABEL = bytes(MobID.new().bytes_le[:16])
 MASTER_SLOT = {"picture": 1, "sound": 2}  # the adapter's slot per kind in every master mob
+PCM = ("AverageBPS", "BlockAlign", "QuantizationBits", "AudioSamplingRate", "Channels",
+       "SampleRate", "Length")  # fmt: skip
+PCM_DEFAULTS = (96000, 2, 16, 48000.0, 1, 48000.0)
+CDCI = ("ComponentWidth", "HorizontalSubsampling", "ImageAspectRatio", "StoredWidth",
+        "StoredHeight", "FrameLayout", "VideoLineMap", "SampleRate", "Length")  # fmt: skip
+CDCI_DEFAULTS = (8, 2, "16/9", 1920, 1080, "FullFrame", (42, 0))
 MOB = ("Name", "MobID", "CreationTime", "LastModified", "Slots")
 SLOT = ("SlotID", "SlotName", "Origin", "EditRate", "Segment")
 CLIP = ("DataDefinition", "Length", "StartTime", "SourceID", "SourceMobSlotID")
@@ -59,6 +65,7 @@ class ClipMobs:
         self.bare_tape = layout("TapeDescriptor")
         self.locator = layout("NetworkLocator", "URLString")
         self.comment = layout("TaggedValue", "Name", "Value")
+        self._descriptors: dict[tuple[str, tuple[Any, ...]], list[bytes]] = {}
         self._tape_slots: dict[tuple[str, float, bytes, tuple[bytes, bytes]], list[Storage]] = {}
 
     def new_mob_id(self) -> bytes:
@@ -82,15 +89,17 @@ class ClipMobs:
         edit_rate = enc("TimelineMobSlot", "EditRate", rate)
         source = (enc("SourceClip", "StartTime", int(available.start_time.value)),
                   enc("SourceClip", "Length", int(available.duration.value)))  # fmt: skip
-        tape_id = self._tape(visible.duration.rate, kind, available, url, title, edit_rate, source)
-        file_id = self._file(kind, reference, available, url, edit_rate, source[1], tape_id)
+        locators = self._locators(url)  # one storage, under both the tape's and the file's
+        tape_id = self._tape(visible.duration.rate, kind, available, locators, title, edit_rate,
+                             source)  # fmt: skip
+        file_id = self._file(kind, reference, available, locators, edit_rate, source[1], tape_id)
         return self._master(
             visible, kind, available, comments, title, edit_rate, source[1], file_id
         )
 
     def _tape(
         self, clip_rate: float, kind: str, available: otio.opentime.TimeRange,
-        url: str | None, title: bytes, edit_rate: bytes, source: tuple[bytes, bytes],
+        locators: list[Storage], title: bytes, edit_rate: bytes, source: tuple[bytes, bytes],
     ) -> bytes:  # fmt: skip
         """The tape source mob: a 12-hour picture slot, the media's timecode, its range."""
         key = (kind, clip_rate, edit_rate, source)
@@ -115,21 +124,21 @@ class ClipMobs:
                     defs.datadef[kind], source[1], source[0], defs.no_mob, defs.slot_id[0])),
             ]  # fmt: skip
         tape_id = self.new_mob_id()
-        tape = self.tape(self._locators(url)) if url else self.bare_tape()
+        tape = self.tape(locators) if locators else self.bare_tape()
         now = self.defs.now
         self.mobs.append((tape_id, self.mob(title, tape_id, now, now, slots, tape)))
         return tape_id
 
     def _file(
-        self, kind: str, reference: Any, available: otio.opentime.TimeRange, url: str | None,
-        edit_rate: bytes, length: bytes, tape_id: bytes,
+        self, kind: str, reference: Any, available: otio.opentime.TimeRange,
+        locators: list[Storage], edit_rate: bytes, length: bytes, tape_id: bytes,
     ) -> bytes:  # fmt: skip
         """The file source mob: the media's descriptor and locator, reading the tape."""
         defs = self.defs
         file_id = self.new_mob_id()
         segment = self.clip(defs.datadef[kind], length, defs.zero, tape_id, defs.slot_id[3])
         slot = self.slot(defs.slot_id[1], defs.empty_name, defs.zero, edit_rate, segment)
-        descriptor = self._descriptor(kind, reference, available, url)
+        descriptor = self._descriptor(kind, reference, available, locators)
         mob = self.mob(defs.file_mob_name, file_id, defs.now, defs.now, [slot], descriptor)
         self.mobs.append((file_id, mob))
         return file_id
@@ -163,53 +172,39 @@ class ClipMobs:
         return [self.locator(self.store.encode("NetworkLocator", "URLString", url))] if url else []
 
     def _descriptor(
-        self, kind: str, reference: Any, available: otio.opentime.TimeRange, url: str | None
-    ) -> Storage:
-        enc, layout = self.store.encode, self.store.layout
+        self, kind: str, reference: Any, available: otio.opentime.TimeRange,
+        locators: list[Storage],
+    ) -> Storage:  # fmt: skip
+        """The file's essence descriptor, with the adapter's defaults (PCM 48 kHz mono 16-bit;
+        CDCI 1920x1080 4:2:2, at the media's rate and length when it is known)."""
         external = isinstance(reference, otio.schema.ExternalReference)
         if kind == "sound":
             samples = int(available.duration.rescaled_to(48000.0).value)
-            names = (
-                "AverageBPS",
-                "BlockAlign",
-                "QuantizationBits",
-                "AudioSamplingRate",
-                "Channels",
-                "SampleRate",
-                "Length",
-            )
-            values = [
-                enc("PCMDescriptor", n, v)
-                for n, v in zip(names, (96000, 2, 16, 48000.0, 1, 48000.0, samples), strict=True)
-            ]
-            if external:
-                return layout("PCMDescriptor", "Locator", *names)(
-                    [self.locator(enc("NetworkLocator", "URLString", url or ""))], *values
-                )
-            return layout("PCMDescriptor", *names)(*values)
+            values = self._descriptor_values("PCMDescriptor", PCM, (*PCM_DEFAULTS, samples))
+            if not external:
+                return self.store.layout("PCMDescriptor", *PCM)(*values)
+            if not locators:  # the adapter gave an external reference a locator even unnamed
+                locators = [self.locator(self.store.encode("NetworkLocator", "URLString", ""))]
+            return self.store.layout("PCMDescriptor", "Locator", *PCM)(locators, *values)
         rate, length = ("24", 1)
         if external and reference.available_range:
             rate, length = available.duration.rate, int(available.duration.value)
-        picture = (
-            "ComponentWidth",
-            "HorizontalSubsampling",
-            "ImageAspectRatio",
-            "StoredWidth",
-            "StoredHeight",
-            "FrameLayout",
-            "VideoLineMap",
-            "SampleRate",
-            "Length",
-        )
-        values = [
-            enc("CDCIDescriptor", n, v)
-            for n, v in zip(
-                picture, (8, 2, "16/9", 1920, 1080, "FullFrame", (42, 0), rate, length), strict=True
-            )
-        ]
-        if url:
-            return layout("CDCIDescriptor", *picture, "Locator")(*values, self._locators(url))
-        return layout("CDCIDescriptor", *picture)(*values)
+        values = self._descriptor_values("CDCIDescriptor", CDCI, (*CDCI_DEFAULTS, rate, length))
+        if locators:
+            return self.store.layout("CDCIDescriptor", *CDCI, "Locator")(*values, locators)
+        return self.store.layout("CDCIDescriptor", *CDCI)(*values)
+
+    def _descriptor_values(
+        self, class_name: str, names: tuple[str, ...], values: tuple[Any, ...]
+    ) -> list[bytes]:
+        key = (class_name, values)
+        found = self._descriptors.get(key)
+        if found is None:
+            enc = self.store.encode
+            found = self._descriptors[key] = [
+                enc(class_name, n, v) for n, v in zip(names, values, strict=True)
+            ]
+        return found
 
 
 def markers_slot(

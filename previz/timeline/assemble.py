@@ -31,6 +31,7 @@ from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.transitions import ShotTransitions, TransitionProblem, shot_transitions
 from previz.timebase import frames_in
 from previz.timeline.bible import character_bible, clip_facts, project_facts, shot_marker
+from previz.timeline.media import RealPaths
 from previz.timeline.rates import frames_of
 from previz.timeline.take import Take
 
@@ -67,17 +68,18 @@ def assemble(
         "characters": character_bible(shotlist),
     }
     failed = dict(failures or {})
-    for track in _alternate_tracks(shotlist, clips, rate):
+    resolve = RealPaths()  # the takes sit in a few cache folders: resolve each folder once
+    for track in _alternate_tracks(shotlist, clips, rate, resolve):
         timeline.tracks.append(track)
     problems: list[TransitionProblem] = []
-    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate, problems))
+    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate, problems, resolve))
     timeline.metadata["previz"]["transition_problems"] = [
         {"shot": p.shot_id, "kind": p.kind, "wanted": p.wanted, "used": p.used,
          "reason": p.reason, "message": str(p)}
         for p in problems
     ]  # fmt: skip
     for name, role in SOUND_TRACKS:
-        timeline.tracks.append(_sound_track(shotlist, clips, name, role, rate))
+        timeline.tracks.append(_sound_track(shotlist, clips, name, role, rate, resolve))
     timeline.tracks.markers.extend(_cue_markers(shotlist, rate))
     return timeline
 
@@ -86,9 +88,11 @@ def _frames(seconds: float, rate: float) -> int:
     return frames_in(seconds, rate)
 
 
-def _reference(path: Path, seconds: float, rate: float) -> otio.schema.ExternalReference:
+def _reference(
+    path: Path, seconds: float, rate: float, resolve: RealPaths
+) -> otio.schema.ExternalReference:
     return otio.schema.ExternalReference(
-        target_url=path.resolve().as_uri(),
+        target_url=resolve(path).as_uri(),
         available_range=otio.opentime.TimeRange(
             otio.opentime.RationalTime(0, rate),
             otio.opentime.RationalTime(_frames(seconds, rate), rate),
@@ -110,7 +114,7 @@ def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
 
 def _shot_clip(
     shotlist: ResolvedShotList, shot: ResolvedShot, clip: Take | None, reason: str | None,
-    rate: float,
+    rate: float, resolve: RealPaths,
 ) -> otio.schema.Clip:  # fmt: skip
     """The selected take of ``shot`` on V1, or a placeholder of the right length."""
     if clip is None:
@@ -126,7 +130,7 @@ def _shot_clip(
         return placeholder
     result = otio.schema.Clip(
         name=shot.id,
-        media_reference=_reference(clip.path, clip.duration, rate),
+        media_reference=_reference(clip.path, clip.duration, rate, resolve),
         source_range=_trimmed(shot, rate),
     )
     result.metadata["previz"] = clip_facts(shotlist, shot, clip, clip.take)
@@ -136,7 +140,7 @@ def _shot_clip(
 
 def _picture_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], failed: dict[str, str],
-    rate: float, problems: list[TransitionProblem],
+    rate: float, problems: list[TransitionProblem], resolve: RealPaths,
 ) -> otio.schema.Track:  # fmt: skip
     """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
     track = otio.schema.Track(name=VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
@@ -154,7 +158,7 @@ def _picture_track(
         if fade_in:
             fade = _transition(f"fade in {shot.id}", 0, fade_in, rate, edges[shot.id].fade_in)
             track.extend([_black(rate), fade])
-        track.append(_shot_clip(shotlist, shot, clip, failed.get(shot.id), rate))
+        track.append(_shot_clip(shotlist, shot, clip, failed.get(shot.id), rate, resolve))
         if fade_out:
             fade = _transition(f"fade out {shot.id}", fade_out, 0, rate, edges[shot.id].fade_out)
             track.extend([fade, _black(rate)])
@@ -226,7 +230,10 @@ def _fades(
 
 
 def _alternate_tracks(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], rate: float
+    shotlist: ResolvedShotList,
+    clips: Mapping[tuple[str, int], Take],
+    rate: float,
+    resolve: RealPaths,
 ) -> list[otio.schema.Track]:
     """Tracks of alternate takes, the first alternate nearest V1 (so listed last)."""
     per_shot = {
@@ -248,7 +255,7 @@ def _alternate_tracks(
             take = takes[level]
             alternate = otio.schema.Clip(
                 name=f"{shot.id} take {take.take}",
-                media_reference=_reference(take.path, take.duration, rate),
+                media_reference=_reference(take.path, take.duration, rate, resolve),
                 source_range=_trimmed(shot, rate),
             )
             alternate.metadata["previz"] = clip_facts(shotlist, shot, take, take.take)
@@ -259,7 +266,7 @@ def _alternate_tracks(
 
 def _sound_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], name: str, role: str,
-    rate: float,
+    rate: float, resolve: RealPaths,
 ) -> otio.schema.Track:  # fmt: skip
     track = otio.schema.Track(name=f"{name} {role}", kind=otio.schema.TrackKind.Audio)
     for shot in shotlist.shots:
@@ -274,7 +281,7 @@ def _sound_track(
             continue
         sound = otio.schema.Clip(
             name=f"{shot.id} {role}",
-            media_reference=_reference(source, clip.duration, rate),
+            media_reference=_reference(source, clip.duration, rate, resolve),
             source_range=_trimmed(shot, rate),
         )
         sound.metadata["previz"] = {"shot": shot.id, "take": clip.take, "role": role,

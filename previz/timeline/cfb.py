@@ -152,20 +152,38 @@ class _Directory:
         while queue:
             parent = queue.pop()
             children = nodes[parent].children  # type: ignore[union-attr]
-            if not children:
-                continue
-            key = (tuple([c.name for c in children]), tuple([type(c) is Stream for c in children]))
-            siblings = _SIBLINGS.get(key) or _siblings(*key)
             first = len(nodes)
-            groups.append((first, siblings))
-            nodes += [children[i] for i in siblings.order]
-            child[parent] = first + siblings.root
-            child += siblings.nothing
-            start += siblings.zeros
-            size += siblings.zeros
-            queue += [first + at for at in siblings.storages]
-            for at in siblings.streams:  # placed as met: large in sectors, small in the mini stream
-                n = first + at
+            if len(children) == 1:  # most objects: a storage holding only its properties
+                only = children[0]
+                stream = type(only) is Stream
+                key: tuple[tuple[str, ...], tuple[bool, ...]] = ((only.name,), (stream,))
+                groups.append((first, _SIBLINGS.get(key) or _siblings(*key)))
+                nodes.append(only)
+                child[parent] = first
+                child.append(NOSTREAM)
+                start.append(0)
+                size.append(0)
+                if not stream:
+                    queue.append(first)
+                    continue
+                placed = [first]
+            elif children:
+                key = (
+                    tuple([c.name for c in children]),
+                    tuple([type(c) is Stream for c in children]),
+                )
+                siblings = _SIBLINGS.get(key) or _siblings(*key)
+                groups.append((first, siblings))
+                nodes += [children[i] for i in siblings.order]
+                child[parent] = first + siblings.root
+                child += siblings.nothing
+                start += siblings.zeros
+                size += siblings.zeros
+                queue += [first + at for at in siblings.storages]
+                placed = [first + at for at in siblings.streams]
+            else:
+                continue
+            for n in placed:  # streams placed as met: large in sectors, small in the mini stream
                 data = nodes[n].data  # type: ignore[union-attr]
                 length = size[n] = len(data)
                 if length >= MINI_CUTOFF:

@@ -55,6 +55,7 @@ from previz.timeline import (
     rates,
     vectors,
     xges,
+    xmltree,
 )
 from previz.timeline import xmeml as fcp7_document
 from previz.timeline.formats import (
@@ -65,7 +66,7 @@ from previz.timeline.formats import (
     source_version,
     unknown_format,
 )
-from previz.timeline.media import local_path, with_media_policy
+from previz.timeline.media import local_path, media_url, with_media_policy
 
 # Below this many OTIO clips, forking worker processes costs more than it saves.
 PARALLEL_MIN_CLIPS = 300
@@ -126,7 +127,7 @@ BUILTIN: dict[str, Format] = {
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
                version=_writer_version(fcp7, fcp7_document), cost=3.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version(fcpxml), relative_media=True, cost=1.0),
+               version=_writer_version(fcpxml, xmltree), relative_media=True, cost=1.0),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
                version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
@@ -136,7 +137,7 @@ BUILTIN: dict[str, Format] = {
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
                version=_writer_version(xges, packages=["otio-xges-adapter"]), cost=3.0),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version(kdenlive), relative_media=True, cost=0.5),
+               version=_writer_version(kdenlive, xmltree), relative_media=True, cost=0.5),
     )
 }  # fmt: skip
 REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)
@@ -222,9 +223,10 @@ def export_products(
     stale.sort(key=lambda item: -item[0].cost)
     if parallel is None:
         parallel = len(stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
-    written = _write_parallel(timeline, out_dir, name, stale) if parallel else None
+    prepared = Prepared(timeline)
+    written = _write_parallel(prepared, out_dir, name, stale) if parallel else None
     for spec, context, key in stale:
-        paths = written[spec.name] if written else write_format(timeline, out_dir, name, spec,
+        paths = written[spec.name] if written else write_format(prepared, out_dir, name, spec,
                                                                  context)  # fmt: skip
         store.record(f"{name}{spec.suffix}", key, paths)
         result.files[spec.name] = paths
@@ -233,24 +235,57 @@ def export_products(
     return result
 
 
+class Prepared:
+    """The cut as each media path policy wants it, made once per export call and shared.
+
+    Built-in writers only read the timeline they are given, so the formats of one call (and of
+    one worker process) share one copy per policy — none at all when every reference already
+    follows it, as a built cut's absolute ``file://`` URLs do. A plugin or OTIO adapter writer
+    may change what it is given (the CMX adapter does), so it gets a copy of its own.
+    """
+
+    def __init__(self, timeline: otio.schema.Timeline) -> None:
+        self.timeline = timeline
+        self._by_policy: dict[Path | None, otio.schema.Timeline] = {}
+
+    def for_writer(self, spec: Format, relative_to: Path | None) -> otio.schema.Timeline:
+        """The timeline ``spec``'s writer may be handed, under ``relative_to``'s policy."""
+        if relative_to not in self._by_policy:
+            self._by_policy[relative_to] = _following_policy(self.timeline, relative_to)
+        shared = self._by_policy[relative_to]
+        return shared if BUILTIN.get(spec.name) is spec else shared.deepcopy()
+
+
+def _following_policy(
+    timeline: otio.schema.Timeline, relative_to: Path | None
+) -> otio.schema.Timeline:
+    for clip in timeline.find_clips():
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
+            url = reference.target_url
+            if media_url(url, relative_to) != url:
+                return with_media_policy(timeline, relative_to)
+    return timeline
+
+
 def write_format(
-    timeline: otio.schema.Timeline, out_dir: Path, name: str, spec: Format, context: ExportContext
+    prepared: Prepared, out_dir: Path, name: str, spec: Format, context: ExportContext
 ) -> list[Path]:
     """Write one format now, atomically; return its files."""
-    prepared = with_media_policy(timeline, context.relative_to)
+    timeline = prepared.for_writer(spec, context.relative_to)
     target = out_dir / f"{name}{spec.suffix}"
     if spec.multi_file:
         try:
-            return list(spec.write(prepared, target, context) or [])
+            return list(spec.write(timeline, target, context) or [])
         except TimelineError:
             raise
         except Exception as error:
             raise _failure(spec.name, target, error) from error
-    _atomic(spec.name, target, lambda tmp: spec.write(prepared, tmp, context))
+    _atomic(spec.name, target, lambda tmp: spec.write(timeline, tmp, context))
     return [target]
 
 
-_FORKED: dict[str, object] = {}  # what forked workers inherit: the timeline and the job list
+_FORKED: dict[str, object] = {}  # what forked workers inherit: the prepared cut and the jobs
 
 
 def _clip_count(timeline: otio.schema.Timeline) -> int:
@@ -258,7 +293,7 @@ def _clip_count(timeline: otio.schema.Timeline) -> int:
 
 
 def _write_parallel(
-    timeline: otio.schema.Timeline,
+    prepared: Prepared,
     out_dir: Path,
     name: str,
     stale: list[tuple[Format, ExportContext, str]],
@@ -266,7 +301,7 @@ def _write_parallel(
     """Write the stale formats in forked worker processes; ``None`` where fork is missing."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
-    _FORKED.update(timeline=timeline, out_dir=out_dir, name=name, stale=stale)
+    _FORKED.update(prepared=prepared, out_dir=out_dir, name=name, stale=stale)
     workers = min(len(stale), os.cpu_count() or 1)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -285,9 +320,9 @@ def _write_parallel(
 def _forked_write(index: int) -> tuple[list[str], tuple[str, str | None, str | None] | None]:
     """In a worker: write the ``index``-th stale format; errors come back as plain values."""
     spec, context, _key = _FORKED["stale"][index]  # type: ignore[index]
-    timeline, out_dir, name = _FORKED["timeline"], _FORKED["out_dir"], _FORKED["name"]
+    prepared, out_dir, name = _FORKED["prepared"], _FORKED["out_dir"], _FORKED["name"]
     try:
-        paths = write_format(timeline, out_dir, name, spec, context)  # type: ignore[arg-type]
+        paths = write_format(prepared, out_dir, name, spec, context)  # type: ignore[arg-type]
     except TimelineError as error:
         return [], (error.message, error.hint, str(error.path) if error.path else None)
     return [str(p) for p in paths], None

@@ -31,9 +31,9 @@ import bisect
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
-from lxml import etree
 
 from previz.timebase import half_up
 from previz.timeline.facts import facts_json
@@ -41,6 +41,7 @@ from previz.timeline.fades import is_black
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
+from previz.timeline.xmltree import Element, pretty_document, sub_element
 
 VERSION = "1.8"
 
@@ -48,9 +49,9 @@ VERSION = "1.8"
 @dataclass
 class _Document:
     rate: Fraction
-    resources: etree._Element
+    resources: Element
     relative_to: Path | None
-    assets: dict[str, etree._Element] = field(default_factory=dict)
+    assets: dict[str, Element] = field(default_factory=dict)
     times: dict[int, str] = field(default_factory=dict)  # frames -> time string
 
     def time(self, frames: int) -> str:
@@ -82,24 +83,24 @@ def write(
 ) -> None:
     """Write ``timeline`` as FCPXML 1.8 at its own rate and ``width`` x ``height``."""
     rate = timeline_rate(timeline)
-    root = etree.Element("fcpxml", version=VERSION)
-    resources = etree.SubElement(root, "resources")
+    root = Element("fcpxml", version=VERSION)
+    resources = sub_element(root, "resources")
     document = _Document(rate, resources, relative_to)
-    etree.SubElement(
+    sub_element(
         resources, "format", id="r1", name=f"previz {width}x{height} {float(rate):.3f}",
         frameDuration=document.time(1), width=str(width), height=str(height),
     )  # fmt: skip
-    library = etree.SubElement(root, "library")
-    event = etree.SubElement(library, "event", name=timeline.name or "previz")
-    project = etree.SubElement(event, "project", name=timeline.name or "previz")
+    library = sub_element(root, "library")
+    event = sub_element(library, "event", name=timeline.name or "previz")
+    project = sub_element(event, "project", name=timeline.name or "previz")
     start = timeline.global_start_time
-    sequence = etree.SubElement(
+    sequence = sub_element(
         project, "sequence", format="r1",
         duration=document.time(document.frames(timeline.tracks.duration())),
         tcStart=document.time(document.frames(start) if start is not None else 0),
         tcFormat="NDF", audioLayout="stereo", audioRate="48k",
     )  # fmt: skip
-    spine = etree.SubElement(sequence, "spine")
+    spine = sub_element(sequence, "spine")
     storyline, connected = _arrange(timeline)
     # Final Cut places the first spine item at the sequence's tcStart, not at 0
     first = document.frames(start) if start is not None else 0
@@ -110,9 +111,7 @@ def write(
         _connect_track(document, index, track, lane, first)
     for marker in timeline.tracks.markers:
         _attach_marker(document, index, marker, first)
-    text = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
-                          doctype="<!DOCTYPE fcpxml>")  # fmt: skip
-    path.write_bytes(text)
+    path.write_bytes(pretty_document(root, "<!DOCTYPE fcpxml>"))
 
 
 def _arrange(
@@ -131,7 +130,7 @@ ROLES = {"dialogue": "dialogue.dialogue-1", "sfx": "effects.effects-1",
          "ambience": "effects.ambience", "music": "music.music-1"}  # fmt: skip
 
 
-def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | None:
+def _asset(document: _Document, clip: otio.schema.Clip, audio: bool, facts: Any) -> str | None:
     """The asset of ``clip``'s file, described as the file is: a WAV has no video format; a
     video file says whether it has sound (the clip's probe facts, or that it is heard)."""
     reference = clip.media_reference
@@ -143,7 +142,7 @@ def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | No
     sound_file = suffix.lower() in AUDIO_SUFFIXES
     if asset is None:
         available = clip.available_range()
-        asset = etree.SubElement(
+        asset = sub_element(
             document.resources, "asset", id=f"r{len(document.assets) + 2}",
             name=stem, src=src, start="0s",
             duration=document.time(document.frames(available.end_time_exclusive())),
@@ -152,7 +151,6 @@ def _asset(document: _Document, clip: otio.schema.Clip, audio: bool) -> str | No
         if not sound_file:
             asset.set("format", "r1")
         document.assets[src] = asset
-    facts = clip.metadata.get("previz", {})
     heard = sound_file or audio or bool(hasattr(facts, "get") and facts.get("has_audio"))
     if heard and asset.get("hasAudio") != "1":
         asset.set("hasAudio", "1")
@@ -170,17 +168,19 @@ def _stem_and_suffix(src: str) -> tuple[str, str]:
     return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
 
 
-def _role(track: otio.schema.Track | None) -> str | None:
+def _role(track: otio.schema.Track) -> str | None:
     """The audio role of a sound track, from its name ("A1 dialogue" → dialogue)."""
-    words = (track.name if track is not None else "").lower().split()
+    words = track.name.lower().split()
     return next((ROLES[w] for w in words if w in ROLES), None)
 
 
 def _clip_element(
-    document: _Document, clip: otio.schema.Clip, offset: int, lane: int | None, audio: bool
-) -> etree._Element:
+    document: _Document, clip: otio.schema.Clip, offset: int, lane: int | None, audio: bool,
+    role: str | None = None,
+) -> Element:  # fmt: skip
     source = clip.trimmed_range()
-    asset_id = _asset(document, clip, audio)
+    facts = clip.metadata.get("previz")
+    asset_id = _asset(document, clip, audio, facts)
     attributes = {
         "name": clip.name,
         "offset": document.time(offset),
@@ -190,28 +190,26 @@ def _clip_element(
     if lane is not None:
         attributes["lane"] = str(lane)
     if asset_id is None:  # a shot not generated yet: a gap of the right length keeps the timing
-        element = etree.Element("gap", attributes)
+        element = Element("gap", attributes)
     else:
-        element = etree.Element("asset-clip", {"ref": asset_id, **attributes})
+        element = Element("asset-clip", {"ref": asset_id, **attributes})
         element.set("srcEnable", "audio" if audio else "video")
         element.set("tcFormat", "NDF")
-        role = _role(clip.parent()) if audio else None
         if role is not None:
             element.set("audioRole", role)
     for marker in items_of(clip.markers):
         _marker_element(document, element, marker, document.frames(marker.marked_range.start_time))
-    facts = clip.metadata.get("previz")
     if facts:
-        metadata = etree.SubElement(element, "metadata")
-        etree.SubElement(metadata, "md", key="previz", value=facts_json(facts))
+        metadata = sub_element(element, "metadata")
+        sub_element(metadata, "md", key="previz", value=facts_json(facts))
     return element
 
 
 def _marker_element(
-    document: _Document, parent: etree._Element, marker: otio.schema.Marker, at: int
+    document: _Document, parent: Element, marker: otio.schema.Marker, at: int
 ) -> None:
     frames = max(document.frames(marker.marked_range.duration), 1)
-    element = etree.Element("marker", start=document.time(at), duration=document.time(frames),
+    element = Element("marker", start=document.time(at), duration=document.time(frames),
                             value=marker.name)  # fmt: skip
     if marker.comment:
         element.set("note", marker.comment)
@@ -223,7 +221,7 @@ def _marker_element(
 
 
 def _write_storyline(
-    document: _Document, spine: etree._Element, track: otio.schema.Track | None, first: int,
+    document: _Document, spine: Element, track: otio.schema.Track | None, first: int,
     total: int,
 ) -> None:  # fmt: skip
     position = first
@@ -234,7 +232,7 @@ def _write_storyline(
         if isinstance(item, otio.schema.Transition):
             before = document.frames(item.in_offset)
             length = before + document.frames(item.out_offset)
-            etree.SubElement(spine, "transition", name="Cross Dissolve",
+            sub_element(spine, "transition", name="Cross Dissolve",
                              offset=document.time(position - before),
                              duration=document.time(length))  # fmt: skip
             continue
@@ -242,11 +240,11 @@ def _write_storyline(
         if isinstance(item, otio.schema.Clip):
             spine.append(_clip_element(document, item, position, None, audio=False))
         else:
-            etree.SubElement(spine, "gap", name="Gap", offset=document.time(position),
+            sub_element(spine, "gap", name="Gap", offset=document.time(position),
                              start="0s", duration=document.time(length))  # fmt: skip
         position += length
     if position < first + total:  # connected clips need a storyline item under them
-        etree.SubElement(spine, "gap", name="Gap", offset=document.time(position), start="0s",
+        sub_element(spine, "gap", name="Gap", offset=document.time(position), start="0s",
                          duration=document.time(first + total - position))  # fmt: skip
 
 
@@ -259,10 +257,10 @@ class _Storyline:
     """The storyline's items in record order, to find the one under a record frame quickly."""
 
     offsets: list[int]
-    items: list[tuple[etree._Element, int, int]]  # element, record offset, own start
+    items: list[tuple[Element, int, int]]  # element, record offset, own start
 
     @classmethod
-    def of(cls, document: _Document, spine: etree._Element) -> _Storyline:
+    def of(cls, document: _Document, spine: Element) -> _Storyline:
         items = [
             (item, _frames_of(document, item.get("offset", "0s")),
              _frames_of(document, item.get("start", "0s")))
@@ -270,7 +268,7 @@ class _Storyline:
         ]  # fmt: skip
         return cls([offset for _, offset, _ in items], items)
 
-    def host(self, at: int) -> tuple[etree._Element, int]:
+    def host(self, at: int) -> tuple[Element, int]:
         """The storyline item under record frame ``at``, and ``at`` in that item's own time."""
         index = max(bisect.bisect_right(self.offsets, at) - 1, 0)
         element, offset, start = self.items[index]
@@ -281,16 +279,38 @@ def _connect_track(
     document: _Document, storyline: _Storyline, track: otio.schema.Track, lane: int, first: int
 ) -> None:
     audio = track.kind == otio.schema.TrackKind.Audio
-    for clip in track.find_clips(shallow_search=True):
-        at = first + document.frames(clip.trimmed_range_in_parent().start_time)
-        host, local = storyline.host(at)
-        element = _clip_element(document, clip, local, lane, audio)
+    role = _role(track) if audio else None
+    for clip, start in _placed_clips(track):
+        host, local = storyline.host(first + document.frames(start))
+        element = _clip_element(document, clip, local, lane, audio, role)
         markers = host.find("marker")
         anchor = markers if markers is not None else host.find("metadata")
         if anchor is not None:  # connected clips come before the host's markers and metadata
             anchor.addprevious(element)
         else:
             host.append(element)
+
+
+def _placed_clips(
+    track: otio.schema.Track,
+) -> list[tuple[otio.schema.Clip, otio.opentime.RationalTime]]:
+    """Each clip of ``track`` and where it starts in it (``trimmed_range_in_parent``), from a
+    running sum: asking OTIO per clip sums every earlier item again (O(n²) in the track)."""
+    children = list(track)
+    durations = [None if isinstance(c, otio.schema.Transition) else c.duration() for c in children]
+    if track.source_range is not None or len({d.rate for d in durations if d is not None}) > 1:
+        return [(c, c.trimmed_range_in_parent().start_time)
+                for c in track.find_clips(shallow_search=True)]  # fmt: skip
+    placed = []
+    position: otio.opentime.RationalTime | None = None
+    for child, duration in zip(children, durations, strict=True):
+        if duration is None:
+            continue  # a transition overlaps its neighbours and takes no time of its own
+        position = otio.opentime.RationalTime(0, duration.rate) if position is None else position
+        if isinstance(child, otio.schema.Clip):
+            placed.append((child, position))
+        position = position + duration
+    return placed
 
 
 def _attach_marker(

@@ -49,6 +49,9 @@ class Writer(Protocol):
     Single-file writers write exactly ``path`` (a hidden temporary name that replaces the
     target only when the writer succeeded). Multi-file writers (``Format.multi_file``) get the
     target's base path and return the files they wrote.
+
+    A built-in writer only reads ``timeline``: the formats of one export share it. (Plugin and
+    OTIO adapter writers are handed a copy of their own, so they may change it.)
     """
 
     def __call__(

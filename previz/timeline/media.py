@@ -9,6 +9,7 @@ as a whole; ``.otioz`` bundles the media inside instead.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -16,9 +17,14 @@ import opentimelineio as otio
 
 from previz.errors import TimelineError
 
+# a ``file:///`` URL with nothing ``urlparse`` strips or splits off (query, fragment, controls)
+PLAIN_FILE_URL = re.compile(r"file:///[^?#\x00-\x20\x7f]*\Z")
+
 
 def local_path(url: str) -> Path:
     """The filesystem path a ``file://`` URL or a plain path names."""
+    if PLAIN_FILE_URL.match(url):  # what ``urlparse`` would split off is not there
+        return Path(unquote(url[7:]))
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return Path(unquote(parsed.path))
@@ -28,6 +34,24 @@ def local_path(url: str) -> Path:
             hint="previz exports reference generated files on disk; download the media first",
         )
     return Path(url)
+
+
+class RealPaths:
+    """``Path(p).resolve()`` for many files in few folders: each folder is resolved once, then
+    each file costs one ``lstat`` (is it a link?) instead of one per component of its path."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        folder, name = os.path.split(path)
+        if not folder or name in ("", ".", ".."):
+            return path.resolve()
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = str(Path(folder).resolve())
+        joined = os.path.join(real, name)
+        return Path(joined).resolve() if os.path.islink(joined) else Path(joined)
 
 
 def media_path(url: str, relative_to: Path | None) -> Path:

@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 
 import opentimelineio as otio
 
+from previz.errors import TimelineError
+
 AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
 RT = otio.opentime.RationalTime
 NL = ["\n" + " " * n for n in range(64)]  # a newline and n spaces of indentation
@@ -32,13 +34,20 @@ SOUND = (
 )
 
 
-_SPECIAL = re.compile("[&<>\r]")
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]")
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 forbids
 
 
 def escape(text: str | None) -> str:
     """Text content as the document holds it: ``&<>`` escaped, line ends as ``\\n``."""
     if not text or not _SPECIAL.search(text):
         return text or ""
+    invalid = _INVALID.search(text)
+    if invalid:
+        raise TimelineError(
+            f"FCP7 XML cannot hold the control character {invalid.group()!r} in {text!r}",
+            hint="remove it from the shot list (often pasted in from another program)",
+        )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -7,11 +7,13 @@ not change a byte of what an editor imports.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.export_cases import CASES, GOLDEN, write_all
+from previz.timeline import otioz
+from tests.export_cases import CASES, GOLDEN, bundle_summary, with_media_files, write_all
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -21,3 +23,11 @@ def test_every_writer_writes_the_golden_documents_of_the_case(case: str, tmp_pat
     assert sorted(p.name for p in written) == golden
     changed = [p.name for p in written if p.read_bytes() != (GOLDEN / case / p.name).read_bytes()]
     assert changed == []
+
+
+@pytest.mark.parametrize("case", ["cut-23.976", "representative"])
+def test_the_otioz_bundle_holds_the_golden_members_and_timeline(case: str, tmp_path: Path) -> None:
+    timeline = with_media_files(CASES[case](), tmp_path / "media")
+    otioz.write(timeline, tmp_path / "cut.otioz")
+    golden = json.loads((GOLDEN / "otioz.json").read_text())[case]
+    assert bundle_summary(tmp_path / "cut.otioz") == golden

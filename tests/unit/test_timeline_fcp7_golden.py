@@ -58,3 +58,10 @@ def test_a_nested_stack_is_refused_with_its_name(tmp_path: Path) -> None:
     timeline.tracks.append(track)
     with pytest.raises(TimelineError, match="compound"):
         fcp7.write(timeline, tmp_path / "t.xml", width=64, height=36)
+
+
+def test_a_control_character_xml_cannot_hold_is_refused_with_the_text(tmp_path: Path) -> None:
+    timeline = fcp7_cases.one_shot()
+    timeline.find_clips()[0].name = "sh0010\x0b"
+    with pytest.raises(TimelineError, match="sh0010"):
+        fcp7.write(timeline, tmp_path / "t.xml", width=64, height=36)
