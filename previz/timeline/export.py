@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -273,7 +274,22 @@ def write_format(
 ) -> list[Path]:
     """Write one format now, atomically; return its files."""
     timeline = prepared.for_writer(spec, context.relative_to)
-    target = out_dir / f"{name}{spec.suffix}"
+    # Every object alive now (the cut's ~300,000 at 2,000 shots) is left out of the cycle
+    # collector's scans while the writer runs: its allocations set off full scans that cost
+    # up to a third of a writer's time (Kdenlive 0.99 -> 0.66 s, FCPXML 1.58 -> 1.19 s).
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
+    try:
+        return _write_now(timeline, out_dir / f"{name}{spec.suffix}", spec, context)
+    finally:
+        if frozen:
+            gc.unfreeze()
+
+
+def _write_now(
+    timeline: otio.schema.Timeline, target: Path, spec: Format, context: ExportContext
+) -> list[Path]:
     if spec.multi_file:
         try:
             return list(spec.write(timeline, target, context) or [])
