@@ -67,7 +67,12 @@ from previz.timeline.formats import (
     source_version,
     unknown_format,
 )
-from previz.timeline.media import local_path, media_url, with_media_policy
+from previz.timeline.media import (
+    is_absolute_media_url,
+    local_path,
+    media_url,
+    with_media_policy,
+)
 
 # Below this many OTIO clips, forking worker processes costs more than it saves.
 PARALLEL_MIN_CLIPS = 300
@@ -264,7 +269,12 @@ def _following_policy(
         reference = clip.media_reference
         if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
             url = reference.target_url
-            if media_url(url, relative_to) != url:
+            follows = (
+                is_absolute_media_url(url)
+                if relative_to is None
+                else (media_url(url, relative_to) == url)
+            )
+            if not follows:
                 return with_media_policy(timeline, relative_to)
     return timeline
 
