@@ -4,6 +4,8 @@ Each case is built deterministically, without media on disk (``assemble`` only n
 the document written for it can be compared byte for byte with a golden file. The goldens in
 ``tests/data/fcp7`` were written by the previous FCP7 path (``otio-fcp-adapter`` with
 minidom, then lxml fix-up passes) before previz wrote FCP7 XML itself.
+``python -m tests.fcp7_cases`` rewrites them (only ever from a writer known to be right, e.g.
+after a change to a case).
 """
 
 from __future__ import annotations
@@ -242,3 +244,33 @@ CASES: dict[str, Callable[[], otio.schema.Timeline]] = {
     "odd-rates": odd_rates,
     "fades-at-both-ends": fades_at_both_ends,
 }
+
+
+def write_golden(folder: Path) -> list[Path]:
+    """Every golden FCP7 document: these cases at 320x180, export_cases' at their frame size."""
+    import gzip
+
+    from previz.timeline import fcp7
+    from previz.timeline.export import frame_size
+    from tests import export_cases
+
+    cases = {name: (build, (320, 180)) for name, build in CASES.items()}
+    cases |= {f"exports-{name}": (build, None) for name, build in export_cases.CASES.items()}
+    written = []
+    for name, (build, size) in cases.items():
+        timeline = build()
+        width, height = size or frame_size(timeline)
+        plain = folder / f"{name}.xml"
+        fcp7.write(timeline, plain, width=width, height=height)
+        if plain.stat().st_size > 100_000:  # the long ones are kept compressed
+            packed = plain.with_suffix(".xml.gz")
+            packed.write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+            plain.unlink()
+            plain = packed
+        written.append(plain)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_golden(Path(__file__).parent / "data" / "fcp7"):
+        print(path.name, path.stat().st_size)
