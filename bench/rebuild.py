@@ -7,7 +7,9 @@ project folder:
 1. first build — every shot rendered, the animatic joined, every export written;
 2. no-op rebuild — nothing changed (twice: the first no-op's run summary differs from the
    first build's — "generated" became "cached" — so ``build.json`` and the review page that
-   shows it change once; the second shows the steady state);
+   shows it change once; that build settles and leaves its stamp (``previz.cli.stamp``), so the
+   second is answered from the stamp), then once more with the scene file touched (same text:
+   the stamp compares its content hash);
 3. one-shot change — one shot's action edited (that shot renders again);
 4. one-character change — one character's description edited (a third of the shots render).
 
@@ -95,6 +97,7 @@ def main() -> int:
             ("first build", None),
             ("no-op rebuild", None),
             ("no-op again", None),
+            ("no-op, scene touched", ("", "")),
             ("one-shot change", ("Beat 17 of the scene.", "Beat 17, played faster.")),
             ("one-character change", ("a boy in a yellow raincoat", "a boy in a red raincoat")),
         ]
@@ -105,7 +108,9 @@ def main() -> int:
             f"{startup_cpu:5.2f} s CPU"
         )
         for label, edit in steps:
-            if edit is not None:
+            if edit == ("", ""):
+                scene.touch()
+            elif edit is not None:
                 scene.write_text(scene.read_text().replace(*edit), encoding="utf-8")
             before = snapshot(out) if out.exists() else {}
             spent, cpu = timed(build, root)

@@ -24,10 +24,12 @@ build printed and the command exits. Anything else — an input edited, created 
 output touched or deleted, a cached take evicted, another previz or library version, a changed
 variable or argument — and the build runs as usual (and stamps again if it settles).
 
-ctime is what makes identity trustworthy: no program can set it back. An input whose ctime is
-less than :data:`RACY_NS` before the build began (or later) may have changed while the build
-read it, so such a build leaves no stamp. Stamps never cover what is not on this machine's
-disk: a build that used the network is never stamped.
+ctime is what makes identity trustworthy: no program can set it back. A file read is stat'ed
+just before it is opened and again when the stamp is written; if the two differ, or its ctime
+is less than :data:`RACY_NS` before the build began (a change in the clock tick of the read
+would not show), it may have changed while the build read it, so such a build leaves no stamp.
+Stamps never cover what is not on this machine's disk: a build that used the network is never
+stamped.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class Recorder:
         self.argv = list(argv)
         self.header = _header(argv)  # as the build starts: it may change sys.path or variables
         self.began_ns = time.time_ns()
-        self.read: set[str] = set()
+        self.read: dict[str, Identity] = {}  # each file read, as it was just before
         self.listed: set[str] = set()
         self.written: set[str] = set()
         self.programs: set[str] = set()
@@ -79,8 +81,12 @@ class Recorder:
         if event == "open":
             path, flags = args[0], args[2]
             if _is_path(path):
-                writes = isinstance(flags, int) and flags > 0 and flags & _WRITES
-                (self.written if writes else self.read).add(_absolute(path))
+                if isinstance(flags, int) and flags > 0 and flags & _WRITES:
+                    self.written.add(_absolute(path))
+                else:
+                    where = _absolute(path)
+                    if where not in self.read:
+                        self.read[where] = _identity(where)
         elif event in ("os.listdir", "os.scandir"):
             folder = args[0] if args else None
             if folder is None or _is_path(folder):
@@ -177,10 +183,10 @@ def settle(
     content: dict[str, tuple[Identity, str | None]] = {}
     parents = {os.path.dirname(path) for path in recorder.written}
     late = recorder.began_ns - RACY_NS
-    for path in sorted(recorder.read - recorder.written):
-        if not path.startswith(inside):
+    for path, before in sorted(recorder.read.items()):
+        if path not in recorder.written and not path.startswith(inside):
             seen = _identity(path)
-            if seen is not None and seen[2] >= late:
+            if seen != before or (seen is not None and seen[2] >= late):
                 return None  # changed while (or just before) the build read it
             content[path] = (seen, _digest(path))
     for folder in sorted(recorder.listed):

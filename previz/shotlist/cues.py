@@ -51,15 +51,19 @@ class ResolvedCue:
 
 
 class Placement(NamedTuple):
-    """Where a kept shot sits in the cut: all that timing its cues needs to know of it."""
+    """Where a kept shot sits in the cut, in seconds: all that timing its cues needs of it."""
 
     id: str
-    head: otio.opentime.RationalTime
-    duration: otio.opentime.RationalTime
+    start: float  # from the start of the cut
+    end: float
+    seconds: float  # its length
 
-    @property
-    def seconds(self) -> float:
-        return float(self.duration.to_seconds())
+    @classmethod
+    def of(
+        cls, shot_id: str, head: otio.opentime.RationalTime, duration: otio.opentime.RationalTime
+    ) -> Placement:
+        end = float((head + duration).to_seconds())
+        return cls(shot_id, float(head.to_seconds()), end, float(duration.to_seconds()))
 
 
 _ORDER = itertools.count()
@@ -140,8 +144,7 @@ def _heard_per_shot(
     active: list[_Span] = []
     out = []
     for shot in shots:  # shots are in cut order, end to end
-        start = float(shot.head.to_seconds())
-        end = float((shot.head + shot.duration).to_seconds())
+        start, end = shot.start, shot.end
         while pending and pending[0].begin < end - 1e-9:
             active.append(pending.pop(0))
         active = [span for span in active if span.end > start + 1e-9]
@@ -187,11 +190,8 @@ def _span(
             )
         )
         return []
-    begin = float(first.head.to_seconds()) + start
-    last_head, last_end = (
-        float(last.head.to_seconds()),
-        float((last.head + last.duration).to_seconds()),
-    )
+    begin = first.start + start
+    last_head, last_end = last.start, last.end
     if end_rel is not None:
         end = last_head + end_rel
     elif length is not None:
@@ -230,18 +230,18 @@ def _slice(
     span: _Span, shot_start: float, shot_end: float, characters: dict[str, Character]
 ) -> ResolvedCue:
     cue = span.cue
-    return ResolvedCue(
-        kind=cue.kind,
-        id=span.cue_id,
-        start=round(max(span.begin, shot_start) - shot_start, 6),
-        end=round(min(span.end, shot_end) - shot_start, 6),
-        cue_offset=round(max(0.0, shot_start - span.begin), 6),
-        cue_length=round(span.end - span.begin, 6),
-        speaker=characters.get(cue.speaker or ""),
-        line=cue.line,
-        mode=cue.mode,
-        delivery=cue.delivery,
-        description=cue.description,
-        diegetic=cue.diegetic,
-        origin_shot=span.origin,
+    return ResolvedCue(  # positional, in field order: a cue per shot it is heard in adds up
+        cue.kind,
+        span.cue_id,
+        round(max(span.begin, shot_start) - shot_start, 6),
+        round(min(span.end, shot_end) - shot_start, 6),
+        round(max(0.0, shot_start - span.begin), 6),
+        round(span.end - span.begin, 6),
+        characters.get(cue.speaker or ""),
+        cue.line,
+        cue.mode,
+        cue.delivery,
+        cue.description,
+        cue.diegetic,
+        span.origin,
     )

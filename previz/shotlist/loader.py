@@ -1,9 +1,10 @@
 """Reading scene files: YAML in, a resolved shot list out, or errors that point at file:line:col.
 
-The YAML is parsed with ruamel.yaml's round-trip loader, which remembers where every key and
-value sits. Schema errors (pydantic), consistency problems (ids, files) and timing problems all
-come back as :class:`~previz.errors.SceneError` located at the offending key or value, with a
-hint; several problems are reported together.
+The YAML is parsed with libyaml (:func:`~previz.shotlist.parsing.parse_fast`); only when there
+is a problem to report is it parsed again with ruamel.yaml's round-trip loader, which remembers
+where every key and value sits. Schema errors (pydantic), consistency problems (ids, files) and
+timing problems all come back as :class:`~previz.errors.SceneError` located at the offending key
+or value, with a hint; several problems are reported together.
 """
 
 from __future__ import annotations

@@ -198,7 +198,7 @@ def resolve(
         )
     if problems:
         raise ResolveError(problems)
-    timed = [Placement(f["shot"].id, f["head"], f["duration"]) for f in placed]
+    timed = [Placement.of(f["shot"].id, f["head"], f["duration"]) for f in placed]
     heard = time_cues(shotlist, timed, problems)
     if problems:
         raise ResolveError(problems)

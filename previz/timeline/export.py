@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -66,7 +67,12 @@ from previz.timeline.formats import (
     source_version,
     unknown_format,
 )
-from previz.timeline.media import local_path, media_url, with_media_policy
+from previz.timeline.media import (
+    is_absolute_media_url,
+    local_path,
+    media_url,
+    with_media_policy,
+)
 
 # Below this many OTIO clips, forking worker processes costs more than it saves.
 PARALLEL_MIN_CLIPS = 300
@@ -137,7 +143,7 @@ BUILTIN: dict[str, Format] = {
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
                version=_writer_version(xges, packages=["otio-xges-adapter"]), cost=3.0),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version(kdenlive), relative_media=True, cost=0.5),
+               version=_writer_version(kdenlive, xmltree), relative_media=True, cost=0.5),
     )
 }  # fmt: skip
 REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)
@@ -263,7 +269,12 @@ def _following_policy(
         reference = clip.media_reference
         if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
             url = reference.target_url
-            if media_url(url, relative_to) != url:
+            follows = (
+                is_absolute_media_url(url)
+                if relative_to is None
+                else (media_url(url, relative_to) == url)
+            )
+            if not follows:
                 return with_media_policy(timeline, relative_to)
     return timeline
 
@@ -273,7 +284,22 @@ def write_format(
 ) -> list[Path]:
     """Write one format now, atomically; return its files."""
     timeline = prepared.for_writer(spec, context.relative_to)
-    target = out_dir / f"{name}{spec.suffix}"
+    # Every object alive now (the cut's ~300,000 at 2,000 shots) is left out of the cycle
+    # collector's scans while the writer runs: its allocations set off full scans that cost
+    # up to a third of a writer's time (Kdenlive 0.99 -> 0.66 s, FCPXML 1.58 -> 1.19 s).
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
+    try:
+        return _write_now(timeline, out_dir / f"{name}{spec.suffix}", spec, context)
+    finally:
+        if frozen:
+            gc.unfreeze()
+
+
+def _write_now(
+    timeline: otio.schema.Timeline, target: Path, spec: Format, context: ExportContext
+) -> list[Path]:
     if spec.multi_file:
         try:
             return list(spec.write(timeline, target, context) or [])

@@ -27,12 +27,12 @@ from math import gcd
 from pathlib import Path
 
 import opentimelineio as otio
-from lxml import etree
 
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.media import media_path
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
+from previz.timeline.xmltree import Element, compact_document, sub_element
 
 # Kdenlive's marker categories: 0 purple ... 8 magenta (its definitions.h order).
 MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "PINK", "MAGENTA")
@@ -40,12 +40,12 @@ MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "P
 
 @dataclass
 class _Document:
-    root: etree._Element
+    root: Element
     rate: float
     relative_to: Path | None
     producers: dict[str, str] = field(default_factory=dict)  # media path -> producer id
     resources: dict[str, str] = field(default_factory=dict)  # media URL -> media path
-    bin_entries: list[etree._Element] = field(default_factory=list)
+    bin_entries: list[Element] = field(default_factory=list)
     playlists: int = 0
 
 
@@ -59,7 +59,7 @@ def write(
 ) -> None:
     """Write ``timeline`` as a Kdenlive project at its own rate and ``width`` x ``height``."""
     rate = timeline_rate(timeline)
-    root = etree.Element("mlt", version="7.0.0", title=timeline.name, LC_NUMERIC="C")
+    root = Element("mlt", version="7.0.0", title=timeline.name, LC_NUMERIC="C")
     root.set("producer", "main_bin")
     # No ``root``: MLT then resolves relative media against the document's own folder, so a
     # moved or shared project still finds its clips (a pinned absolute root renders black).
@@ -67,22 +67,26 @@ def write(
     document = _Document(root, float(rate), relative_to)
     total = frames_of(timeline.tracks.duration(), document.rate)
     track_tractors = [_track(document, track) for track in timeline.tracks]
-    _main_bin(document, timeline)
-    # MLT resolves a producer reference only if the producer is defined earlier in the file.
-    for producer in reversed(document.bin_entries):
-        root.insert(1, producer)
-    black = _producer_element(root, "black_track", total, service="color", resource="black")
+    main_bin = _main_bin(document, timeline)
+    # MLT resolves a producer reference only if the producer is defined earlier in the file:
+    # the profile, the bin's producers, the bin, then the tracks' playlists and tractors.
+    profile, *tracks = root.children
+    root.children = [profile, *document.bin_entries, main_bin, *tracks]
+    for element in (*document.bin_entries, main_bin):
+        element.parent = root
+    black = _producer_element("black_track", total, service="color", resource="black")
+    root.append(black)
     _property(black, "set.test_audio", "0")
-    main = etree.SubElement(root, "tractor", id="maintractor", global_feed="1")
+    main = sub_element(root, "tractor", id="maintractor", global_feed="1")
     main.set("in", "0")
     main.set("out", str(max(total - 1, 0)))
-    etree.SubElement(main, "track", producer="black_track")
+    sub_element(main, "track", producer="black_track")
     for tractor_id, kind in track_tractors:
         hide = "video" if kind == otio.schema.TrackKind.Audio else "audio"
-        etree.SubElement(main, "track", producer=tractor_id, hide=hide)
+        sub_element(main, "track", producer=tractor_id, hide=hide)
     for index, (_, kind) in enumerate(track_tractors, start=1):
         if kind == otio.schema.TrackKind.Audio:
-            mix = etree.SubElement(main, "transition", id=f"mix{index}")
+            mix = sub_element(main, "transition", id=f"mix{index}")
             for name, value in (
                 ("a_track", "0"),
                 ("b_track", str(index)),
@@ -92,12 +96,12 @@ def write(
                 ("internal_added", "237"),
             ):
                 _property(mix, name, value)  # fmt: skip
-    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="utf-8")
+    path.write_bytes(compact_document(root))
 
 
-def _profile(root: etree._Element, rate: Fraction, width: int, height: int) -> None:
+def _profile(root: Element, rate: Fraction, width: int, height: int) -> None:
     divisor = gcd(width, height)
-    etree.SubElement(
+    sub_element(
         root,
         "profile",
         description=f"previz {width}x{height} {float(rate):.3f} fps",
@@ -114,14 +118,12 @@ def _profile(root: etree._Element, rate: Fraction, width: int, height: int) -> N
     )
 
 
-def _property(element: etree._Element, name: str, value: str) -> None:
-    etree.SubElement(element, "property", name=name).text = value
+def _property(element: Element, name: str, value: str) -> None:
+    sub_element(element, "property", name=name).text = value
 
 
-def _producer_element(
-    root: etree._Element, producer_id: str, length: int, *, service: str, resource: str
-) -> etree._Element:
-    producer = etree.SubElement(root, "producer", id=producer_id)
+def _producer_element(producer_id: str, length: int, *, service: str, resource: str) -> Element:
+    producer = Element("producer", id=producer_id)
     producer.set("in", "0")
     producer.set("out", str(max(length - 1, 0)))
     _property(producer, "length", str(length))
@@ -145,7 +147,7 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
     length = frames_of(available.end_time_exclusive(), document.rate)
     producer_id = f"producer{len(document.producers)}"
     producer = _producer_element(
-        document.root, producer_id, length, service="avformat-novalidate", resource=resource
+        producer_id, length, service="avformat-novalidate", resource=resource
     )
     _property(producer, "kdenlive:id", str(len(document.producers) + 2))
     _property(producer, "kdenlive:clipname", clip.name)
@@ -162,9 +164,7 @@ def _missing_producer(document: _Document, clip: otio.schema.Clip) -> str:
     still times out; the clip keeps the shot's name in the bin."""
     producer_id = f"missing{len(document.bin_entries)}"
     length = frames_of(clip.duration(), document.rate)
-    producer = _producer_element(
-        document.root, producer_id, length, service="color", resource="0x000000ff"
-    )
+    producer = _producer_element(producer_id, length, service="color", resource="0x000000ff")
     _property(producer, "kdenlive:id", str(len(document.bin_entries) + 1000))
     _property(producer, "kdenlive:clipname", clip.name)
     document.bin_entries.append(producer)
@@ -179,35 +179,35 @@ def _marker_json(marker: otio.schema.Marker, rate: float) -> dict[str, object]:
             "type": kind}  # fmt: skip
 
 
-def _playlist(document: _Document) -> etree._Element:
-    playlist = etree.SubElement(document.root, "playlist", id=f"playlist{document.playlists}")
+def _playlist(document: _Document) -> Element:
+    playlist = sub_element(document.root, "playlist", id=f"playlist{document.playlists}")
     document.playlists += 1
     return playlist
 
 
-def _blank(playlist: etree._Element, frames: int) -> None:
+def _blank(playlist: Element, frames: int) -> None:
     if frames > 0:
-        etree.SubElement(playlist, "blank", length=str(frames))
+        sub_element(playlist, "blank", length=str(frames))
 
 
-def _entry(document: _Document, playlist: etree._Element, clip: otio.schema.Clip,
-           head: int, tail: int) -> etree._Element:  # fmt: skip
+def _entry(document: _Document, playlist: Element, clip: otio.schema.Clip,
+           head: int, tail: int) -> Element:  # fmt: skip
     """Place ``clip`` widened by ``head`` frames before and ``tail`` after (dissolve overlaps)."""
     producer_id = _media_producer(document, clip)
     source = clip.trimmed_range()
     first = frames_of(source.start_time, document.rate) - head
     count = frames_of(source.duration, document.rate) + head + tail
-    entry = etree.SubElement(playlist, "entry", producer=producer_id)
+    entry = sub_element(playlist, "entry", producer=producer_id)
     entry.set("in", str(first))
     entry.set("out", str(first + count - 1))
     return entry
 
 
-def _fade(entry: etree._Element, frames: int, *, out: bool) -> None:
+def _fade(entry: Element, frames: int, *, out: bool) -> None:
     """Kdenlive's own fade from or to black on a placed clip: a keyframed brightness filter."""
     first, last = int(entry.get("in", "0")), int(entry.get("out", "0"))
     start = last - frames + 1 if out else first
-    fade = etree.SubElement(entry, "filter")
+    fade = sub_element(entry, "filter")
     fade.set("in", str(start))
     fade.set("out", str(start + frames - 1))
     # frame k of n at k/n of the way, as the animatic draws it (the last key is one past the end)
@@ -262,21 +262,21 @@ def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
             cursors[lane] = position + length + tail
         position += length
         previous_tail = tail
-    tractor = etree.SubElement(document.root, "tractor", id=tractor_id)
+    tractor = sub_element(document.root, "tractor", id=tractor_id)
     _property(tractor, "kdenlive:track_name", track.name)
     audio = track.kind == otio.schema.TrackKind.Audio
     if audio:
         _property(tractor, "kdenlive:audio_track", "1")
     for playlist in lanes:
-        etree.SubElement(tractor, "track", producer=str(playlist.get("id")),
+        sub_element(tractor, "track", producer=str(playlist.get("id")),
                          hide="video" if audio else "audio")  # fmt: skip
     for first, frames, before_cut in mixes:
         _mix(tractor, first, frames, before_cut, audio)
     return tractor_id, track.kind
 
 
-def _mix(tractor: etree._Element, first: int, frames: int, before_cut: int, audio: bool) -> None:
-    mix = etree.SubElement(tractor, "transition")
+def _mix(tractor: Element, first: int, frames: int, before_cut: int, audio: bool) -> None:
+    mix = sub_element(tractor, "transition")
     mix.set("in", str(first))
     mix.set("out", str(first + frames - 1))
     service = "mix" if audio else "luma"
@@ -294,15 +294,15 @@ def _mix(tractor: etree._Element, first: int, frames: int, before_cut: int, audi
         _property(mix, "accepts_blanks", "1")
 
 
-def _main_bin(document: _Document, timeline: otio.schema.Timeline) -> None:
-    main_bin = etree.Element("playlist", id="main_bin")
-    document.root.insert(1, main_bin)
+def _main_bin(document: _Document, timeline: otio.schema.Timeline) -> Element:
+    main_bin = Element("playlist", id="main_bin")
     _property(main_bin, "kdenlive:docproperties.version", "0.98")
     _property(main_bin, "kdenlive:docproperties.decimalPoint", ".")
     _property(main_bin, "xml_retain", "1")
     guides = [_marker_json(m, document.rate) for m in timeline.tracks.markers]
     _property(main_bin, "kdenlive:docproperties.guides", json.dumps(guides))
     for producer in document.bin_entries:
-        entry = etree.SubElement(main_bin, "entry", producer=str(producer.get("id")))
+        entry = sub_element(main_bin, "entry", producer=str(producer.get("id")))
         entry.set("in", producer.get("in", "0"))
         entry.set("out", producer.get("out", "0"))
+    return main_bin

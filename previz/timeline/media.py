@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote_from_bytes, unquote, urlparse
 
 import opentimelineio as otio
 
@@ -70,6 +70,18 @@ def media_url(url: str, relative_to: Path | None) -> str:
     if relative_to is None:
         return path.as_uri()
     return path.as_posix()
+
+
+def is_absolute_media_url(url: str) -> bool:
+    """``media_url(url, None) == url``: ``url`` is already the absolute ``file://`` URL the
+    default policy writes (as every built cut's are), answered without building a path."""
+    if PLAIN_FILE_URL.match(url):
+        path = unquote(url[7:])
+        normal = path.startswith("/") and not path.startswith("//") and "//" not in path
+        normal = normal and "/./" not in path and not path.endswith(("/", "/."))
+        if normal:  # ``str(Path(path)) == path``: ``as_uri`` only quotes it
+            return url[7:] == quote_from_bytes(os.fsencode(path))
+    return media_url(url, None) == url
 
 
 def with_media_policy(

@@ -1,13 +1,15 @@
-"""A small element tree that serialises exactly as lxml's ``tostring(pretty_print=True)`` does.
+"""A small element tree that writes the bytes lxml writes for the same elements.
 
-The FCPXML writer builds a document of a few elements per clip — ~40,000 for a 2,000-shot cut —
+The FCPXML and Kdenlive writers build a few elements per clip — ~40,000 for a 2,000-shot cut —
 and lxml spends more creating, attaching and moving them (each a C node behind a Python proxy)
-than the writer spends deciding what they say. This tree keeps only what the writer uses:
-a tag, attributes in the order they were set, child elements, ``find``, ``addprevious``; and
-writes the text libxml2 writes for elements without text: two-space indents, ``<a/>`` for an
-empty element, attribute values escaped as libxml2 escapes them (``& < > "`` and the tab, line
-feed and carriage return as character references), other characters as UTF-8. Values lxml
-would refuse (characters XML cannot hold) are refused the same way, when the document is written.
+than the writers spend deciding what they say. This tree keeps only what they use: a tag,
+attributes in the order they were set, text in a leaf, child elements, ``find``,
+``addprevious``. It writes what libxml2 writes: :func:`pretty_document` as
+``tostring(pretty_print=True)`` (two-space indents, for elements without text),
+:func:`compact_document` as ``ElementTree.write`` (no whitespace added); ``<a/>`` for an empty
+element; attribute values with ``& < > "`` and the tab, line feed and carriage return escaped,
+text with ``& < >`` and the carriage return; other characters as UTF-8. Values lxml would refuse
+(characters XML cannot hold) are refused the same way, when the document is written.
 """
 
 from __future__ import annotations
@@ -17,19 +19,21 @@ from collections.abc import Iterator
 
 # what an attribute value needs escaped, or cannot hold at all
 SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Element:
     """An element: tag, attributes (in the order first set) and child elements."""
 
-    __slots__ = ("attrib", "children", "parent", "tag")
+    __slots__ = ("attrib", "children", "parent", "tag", "text")
 
     def __init__(self, tag: str, attrib: dict[str, str] | None = None, **extra: str) -> None:
         self.tag = tag
         self.attrib: dict[str, str] = {**attrib, **extra} if attrib else extra
         self.children: list[Element] = []
         self.parent: Element | None = None
+        self.text: str | None = None  # before the first child (previz writes text only in leaves)
 
     def set(self, key: str, value: str) -> None:
         self.attrib[key] = value
@@ -73,6 +77,31 @@ def pretty_document(root: Element, doctype: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def compact_document(root: Element) -> bytes:
+    """``etree.ElementTree(root).write(..., xml_declaration=True, encoding="utf-8")``: no
+    indentation, no newline at the end."""
+    parts = ["<?xml version='1.0' encoding='UTF-8'?>\n"]
+    _compact(root, parts)
+    return "".join(parts).encode("utf-8")
+
+
+def _compact(element: Element, parts: list[str]) -> None:
+    attributes = "".join(
+        f' {key}="{_escaped(value) if SPECIAL.search(value) else value}"'
+        for key, value in element.attrib.items()
+    )
+    if element.text is None and not element.children:
+        parts.append(f"<{element.tag}{attributes}/>")
+        return
+    parts.append(f"<{element.tag}{attributes}>")
+    if element.text:
+        text = element.text
+        parts.append(_escaped_text(text) if TEXT_SPECIAL.search(text) else text)
+    for child in element.children:
+        _compact(child, parts)
+    parts.append(f"</{element.tag}>")
+
+
 def _lines(element: Element, indent: str, lines: list[str]) -> None:
     attributes = "".join(
         f' {key}="{_escaped(value) if SPECIAL.search(value) else value}"'
@@ -96,3 +125,12 @@ def _escaped(value: str) -> str:
     return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
             .replace("\r", "&#13;"))  # fmt: skip
+
+
+def _escaped_text(text: str) -> str:
+    if INVALID.search(text):
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes "
+                         "or control characters")  # fmt: skip
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -216,3 +217,15 @@ def test_a_stamp_that_cannot_be_written_does_not_fail_the_build(project: Project
         assert "0 generated" in project.build()
     finally:
         folder.unlink()
+
+
+def test_a_file_changed_after_the_build_read_it_leaves_no_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stamp, "RACY_NS", -(10**15))  # clock check off: no ctime is that late
+    scene = tmp_path / "scene.yaml"
+    scene.write_text("one", encoding="utf-8")
+    recorder = stamp.record(["build", str(scene)])
+    scene.read_text(encoding="utf-8")  # the audit hook notes it as it was
+    subprocess.run(["touch", "-d", "@5", str(scene)], check=True)  # someone else, meanwhile
+    assert stamp.settle(recorder, tmp_path / "out", [], "", "") is None

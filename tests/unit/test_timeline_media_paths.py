@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from previz.timeline.media import RealPaths, local_path
+from previz.timeline.media import RealPaths, is_absolute_media_url, local_path, media_url
 
 
 @pytest.fixture
@@ -37,3 +37,13 @@ def test_a_file_url_names_the_path_urlparse_finds(url: str) -> None:
     parsed = urlparse(url)
     expected = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
     assert local_path(url) == expected
+
+
+@pytest.mark.parametrize("url", ["file:///media/a%20b.mp4", "file:///media/a b.mp4",
+                                 "file:///m//x.mp4", "file:///m/./x.mp4", "file:///m/x/",
+                                 "file:///m/x/.", "file:////m/x", "file:///m/%7Ex", "file:///m/~x",
+                                 "file:///m/%C3%A9.mp4", "file:///m/é.mp4", "file:///m/a%2Fb",
+                                 "file:///m/../x", "file:///m/a?b", "clips/x.mp4",
+                                 "file:///m/100%25.mp4", "file:///m/%zz"])  # fmt: skip
+def test_an_absolute_media_url_is_recognised_as_media_url_would_write_it(url: str) -> None:
+    assert is_absolute_media_url(url) == (media_url(url, None) == url)

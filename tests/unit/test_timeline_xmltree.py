@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -48,3 +49,23 @@ def test_a_value_xml_cannot_hold_is_refused_like_lxml_refuses_it() -> None:
         etree.Element("a", name="bell\x07")
     with pytest.raises(ValueError):
         xmltree.pretty_document(xmltree.Element("a", name="bell\x07"), "<!DOCTYPE x>")
+
+
+def _with_text(rng: random.Random, depth: int) -> tuple[xmltree.Element, etree._Element]:
+    ours, theirs = _both(rng, depth)
+    for index in range(rng.randint(0, 3)):
+        text = rng.choice([*VALUES, None])
+        leaf, twin = (
+            xmltree.sub_element(ours, "property", name=f"p{index}"),
+            etree.SubElement(theirs, "property", name=f"p{index}"),
+        )
+        leaf.text = twin.text = text
+    return ours, theirs
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_tree_with_text_is_written_as_lxml_writes_a_document(seed: int) -> None:
+    ours, theirs = _with_text(random.Random(seed), 0)
+    buffer = io.BytesIO()
+    etree.ElementTree(theirs).write(buffer, xml_declaration=True, encoding="utf-8")
+    assert xmltree.compact_document(ours) == buffer.getvalue()
