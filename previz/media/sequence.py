@@ -20,9 +20,10 @@ the MP4's ``comment`` tag; when the key is unchanged the file is not touched at 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -49,6 +50,7 @@ from previz.media.soundtrack import encode_soundtrack
 from previz.timebase import exact_rate, rate_text
 
 KEY_PREFIX = "previz-animatic:"
+REEL_PARTS = 32
 
 
 @dataclass
@@ -72,10 +74,12 @@ def build_sequence(
     fps: float | Fraction,
     workdir: Path,
     font: Path | None = None,
+    reel_parts: int = REEL_PARTS,
 ) -> SequenceResult:
     """Write ``dest`` from the parts, or leave it untouched when it already holds this cut.
 
     With ``font``, each part burns in the record timecode of its frames (``PicturePart.record``).
+    The picture parts are joined ``reel_parts`` at a time into reels first (:func:`_reels`).
     """
     if not pictures or sum(p.frames for p in pictures) < 1:
         raise MediaError("nothing to join: the cut has no frames", path=dest)
@@ -96,6 +100,8 @@ def build_sequence(
             encode_picture(part, path, frame, ffmpeg=ffmpeg)
             encoded.append(path)
         files.append(path)
+    files, joined = _reels(files, keys, workdir / "reel", ffmpeg=ffmpeg, size=reel_parts)
+    encoded += joined
     with replacing(dest) as temp:
         audio = temp.with_name(temp.name + ".aac")
         try:
@@ -131,10 +137,7 @@ def read_product_key(path: Path) -> str | None:
 def _mux(
     parts: list[Path], track: soundtrack.Soundtrack, dest: Path, key: str, *, ffmpeg: Path
 ) -> None:
-    listing = dest.with_name(dest.name + ".txt")
-    lines = [f"file '{_concat_quote(path.resolve())}'\n" for path in parts]
-    try:
-        listing.write_text("".join(lines), encoding="utf-8")
+    with _listing(parts, dest) as listing:
         run_ffmpeg(
             [
                 "-y",
@@ -149,6 +152,47 @@ def _mux(
             ffmpeg=ffmpeg,
             dest=dest,
         )  # fmt: skip
+
+
+def _reels(
+    files: list[Path], keys: list[str], folder: Path, *, ffmpeg: Path, size: int
+) -> tuple[list[Path], list[Path]]:
+    """The picture parts joined by stream copy in runs of ``size`` (a reel, kept in ``folder``
+    under the hash of its parts' keys), and the reels joined now.
+
+    The concat demuxer opens and probes every file it joins (~1.5 ms each); joining the cut from
+    reels, a one-shot change re-joins one reel and then a few reels instead of every part. The
+    packets are the same either way (pts, dts, flags and bytes: measured on 256 parts)."""
+    if len(files) <= size:
+        return files, []
+    folder.mkdir(parents=True, exist_ok=True)
+    reels, joined = [], []
+    for at in range(0, len(files), size):
+        name = hashlib.sha256(json.dumps([SCHEME, keys[at : at + size]]).encode()).hexdigest()
+        reel = folder / f"{name}.mp4"
+        if not reel.exists():
+            with replacing(reel) as temp, _listing(files[at : at + size], temp) as listing:
+                run_ffmpeg(
+                    ["-y", "-f", "concat", "-safe", "0", "-auto_convert", "0", "-i", str(listing),
+                     "-map", "0:v:0", "-c:v", "copy", "-fflags", "+bitexact", "-f", "mp4",
+                     str(temp)],
+                    ffmpeg=ffmpeg,
+                    dest=reel,
+                )  # fmt: skip
+            joined.append(reel)
+        reels.append(reel)
+    return reels, joined
+
+
+@contextlib.contextmanager
+def _listing(parts: list[Path], beside: Path) -> Iterator[Path]:
+    """A concat demuxer script naming ``parts``, next to ``beside``, removed afterwards."""
+    listing = beside.with_name(beside.name + ".txt")
+    try:
+        listing.write_text(
+            "".join(f"file '{_concat_quote(path.resolve())}'\n" for path in parts), "utf-8"
+        )
+        yield listing
     finally:
         listing.unlink(missing_ok=True)
 
