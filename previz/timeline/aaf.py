@@ -18,9 +18,9 @@ The file is the one ``otio_aaf_adapter`` 2.0 writes for a previz cut (with new m
 
 The adapter built this through pyaaf2's object model at ~1 ms an object, ~25 objects a clip
 (2,000 shots: ~150 s). Here the same objects are laid out with :mod:`previz.timeline.aaf_store`
-(pyaaf2's encodings and definitions, compound file written in one pass). The old path is kept
-in ``tests/aaf_reference.py``; ``tests/unit/test_aaf_equivalence.py`` proves the files have the
-same structure.
+(pyaaf2's encodings and definitions, compound file written in one pass: ~0.4 ms a clip). The
+old path is kept in ``tests/aaf_reference.py``; ``tests/integration/test_aaf_equivalence.py``
+proves the files have the same structure.
 """
 
 from __future__ import annotations

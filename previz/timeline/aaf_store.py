@@ -138,13 +138,16 @@ class Layout:
 _PARAMETERS = OPERATIONGROUP_PARAMETERS_AUID
 _NAMES: dict[tuple[str, int], list[str]] = {}
 _INDEXES: dict[int, bytes] = {}
+CACHED_COUNT = 64
 
 
 def _member_names(name: str, count: int) -> list[str]:
     """``Components-1001{0}``, ``{1}``…: the storages of a vector's members."""
     found = _NAMES.get((name, count))
     if found is None:
-        found = _NAMES[(name, count)] = [f"{name}{{{n:x}}}" for n in range(count)]
+        found = [f"{name}{{{n:x}}}" for n in range(count)]
+        if count <= CACHED_COUNT:  # long vectors (a track's clips) are one-offs
+            _NAMES[(name, count)] = found
     return found
 
 
@@ -152,9 +155,9 @@ def _vector_index(count: int) -> bytes:
     """A strong-reference vector's index: count, next and last free key, local keys 0…n-1."""
     found = _INDEXES.get(count)
     if found is None:
-        found = _INDEXES[count] = struct.pack(
-            f"<III{count}I", count, count, 0xFFFFFFFF, *range(count)
-        )
+        found = struct.pack(f"<III{count}I", count, count, 0xFFFFFFFF, *range(count))
+        if count <= CACHED_COUNT:
+            _INDEXES[count] = found
     return found
 
 

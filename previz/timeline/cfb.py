@@ -129,6 +129,7 @@ class _Siblings(NamedTuple):
     zeros: list[int]
 
 
+CACHED_SIBLINGS = 64
 _SIBLINGS: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Siblings] = {}
 _PADS = [bytes(n) for n in range(MINI_SECTOR)]
 
@@ -251,10 +252,12 @@ def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
         kind = STREAM if streams[index] else STORAGE
         entries.append((*_name(names[index]), kind, *shape[position][2:], *shape[position][:2]))
     placed = [streams[i] for i in order]
-    found = _SIBLINGS[(names, streams)] = _Siblings(
+    found = _Siblings(
         order, root, entries, [p for p in range(count) if not placed[p]],
         [p for p in range(count) if placed[p]], [NOSTREAM] * count, [0] * count,
     )  # fmt: skip
+    if count <= CACHED_SIBLINGS:  # the long lists (a file's mobs, a track's clips) are one-offs
+        _SIBLINGS[(names, streams)] = found
     return found
 
 

@@ -71,10 +71,10 @@ def test_fades_dissolves_stems_and_gaps_match_the_adapter(
 
 
 def test_a_longer_generated_scene_matches_the_adapter(tmp_path: Path) -> None:
-    """bench/export.py's scene at 40 shots: alternates, a dissolve every tenth cut, every
+    """bench/export.py's scene at 24 shots: alternates, a dissolve every tenth cut, every
     tenth shot failed, four stems a take, at 23.976 fps."""
     bench = _bench_export()
-    shotlist = from_data(bench.scene_data(40, 23.976, random.Random(3)), base_dir=tmp_path)
+    shotlist = from_data(bench.scene_data(24, 23.976, random.Random(3)), base_dir=tmp_path)
     media = tmp_path / "media"
     media.mkdir()
     timeline = assemble(shotlist, bench.clips_for(shotlist, media))
