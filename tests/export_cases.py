@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -149,28 +150,10 @@ def representative() -> otio.schema.Timeline:
     """The hand-built cut of ``tests.timeline_fixtures`` (gap, dissolve, alternate, markers)."""
     from tests import timeline_fixtures as fixtures
 
-    rate = 24000 / 1001
-    media = {s.name: MEDIA / f"{s.name}.mp4" for s in (*fixtures.SHOTS, fixtures.ALTERNATE)}
-    timeline = otio.schema.Timeline(
-        name="sc01 previz", global_start_time=otio.opentime.from_timecode("01:00:00:00", rate)
+    takes = (*fixtures.SHOTS, fixtures.ALTERNATE)
+    return fixtures.representative_cut(
+        Fraction(24000, 1001), {s.name: MEDIA / f"{s.name}.mp4" for s in takes}
     )
-    timeline.metadata["previz"] = {"project": "The Letter", "fps": "24000/1001"}
-    alternates = otio.schema.Track(name="V0 alternates", kind=otio.schema.TrackKind.Video)
-    alternates.append(fixtures._clip(fixtures.ALTERNATE, media[fixtures.ALTERNATE.name], rate))
-    timeline.tracks.append(alternates)
-    for name, kind, dissolve in (("V1", "Video", True), ("A1", "Audio", False)):
-        timeline.tracks.append(fixtures._cut_track(name, kind, media, rate, dissolve))
-    timeline.tracks.markers.append(
-        otio.schema.Marker(
-            name="cue: door slam",
-            marked_range=otio.opentime.TimeRange(
-                otio.opentime.RationalTime(12, rate), otio.opentime.RationalTime(0, rate)
-            ),
-            color=otio.schema.MarkerColor.ORANGE,
-            comment="SFX door slam",
-        )
-    )
-    return timeline
 
 
 CASES: dict[str, Callable[[], otio.schema.Timeline]] = {

@@ -179,9 +179,8 @@ def _cut_track(
     return track
 
 
-def representative_timeline(rate: Fraction, media_dir: Path) -> tuple[otio.schema.Timeline, Layout]:
-    """The cut every export test uses, and where each shot must land when it is rendered."""
-    media = {s.name: make_shot_media(s, rate, media_dir) for s in (*SHOTS, ALTERNATE)}
+def representative_cut(rate: Fraction, media: dict[str, Path]) -> otio.schema.Timeline:
+    """The representative cut, referencing ``media`` (file per take name: "sh010_t1"…)."""
     fps = float(rate)
     timeline = otio.schema.Timeline(
         name="sc01 previz",
@@ -203,6 +202,13 @@ def representative_timeline(rate: Fraction, media_dir: Path) -> tuple[otio.schem
             comment="SFX door slam",
         )
     )
+    return timeline
+
+
+def representative_timeline(rate: Fraction, media_dir: Path) -> tuple[otio.schema.Timeline, Layout]:
+    """The cut every export test uses, and where each shot must land when it is rendered."""
+    media = {s.name: make_shot_media(s, rate, media_dir) for s in (*SHOTS, ALTERNATE)}
+    timeline = representative_cut(rate, media)
     sh010, sh020, sh030, sh040 = SHOTS
     a = sh010.frames
     b = a + sh020.frames
