@@ -78,7 +78,7 @@ class BuildResult:
     transition_problems: list[str] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)  # exports written (not current)
     review: Path | None = None
-    settled: bool = False  # a rerun would find nothing to do (see _settles)
+    settled: bool = False  # a rerun would only find its clips in the cache (see _settles)
 
     @property
     def ok(self) -> bool:
@@ -210,12 +210,24 @@ async def abuild(
 
 
 def _settles(scene: Scene, cache: Cache, report: RunReport) -> bool:
-    """Whether running the same build again would find nothing to do: nothing was generated
-    and nothing failed (a rerun would say so differently), the takes are in a local cache
-    folder (a shared store changes elsewhere), and the scene is a file, not a Python scene
-    script (which may read anything). :mod:`previz.cli.stamp` stamps only such builds."""
+    """Whether running the same build again would find nothing to do: nothing failed (a rerun
+    would try again), the takes are in a local cache folder (a shared store changes elsewhere),
+    and the scene is a file, not a Python scene script (which may read anything). What this run
+    generated is in the cache now, so a rerun takes it from there and, spending nothing, leaves
+    ``build.json`` as this run wrote it (:func:`write_summary`). :mod:`previz.cli.stamp` stamps
+    only such builds, with what the rerun would print (:func:`as_rerun`)."""
     is_file = isinstance(scene, str | os.PathLike) and Path(scene).suffix not in SCRIPT_SUFFIXES
-    return report.ok and report.generated == 0 and is_file and not isinstance(cache, SharedCache)
+    return report.ok and is_file and not isinstance(cache, SharedCache)
+
+
+def as_rerun(result: BuildResult) -> BuildResult:
+    """``result`` as the same build run again would report it: every clip from the cache,
+    nothing generated, nothing spent (only for a settled build: nothing failed)."""
+    report = result.report
+    if not report.generated and not report.spent:
+        return result
+    again = replace(report, cached=report.cached + report.generated, generated=0, spent=0.0)
+    return replace(result, report=again)
 
 
 def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
@@ -386,8 +398,16 @@ def write_timeline(
     return export_products(timeline, out_dir, formats)
 
 
+RUN_COUNTERS = ("cached", "generated", "spent_usd")
+"""What only the run knows (not the cut): a run that generated nothing keeps the last ones."""
+
+
 def write_summary(result: BuildResult) -> Path:
-    """``build.json``: what was built, from the cache or fresh, what failed and what it cost."""
+    """``build.json``: what was built, from the cache or fresh, what failed and what it cost.
+
+    The counters are those of the run that made the cut: a rebuild that takes every clip from
+    the cache and spends nothing, with everything else the same, leaves the file as it was
+    (a no-op rewrites nothing; the totals of the run that paid for the cut stay readable)."""
     report = result.report
     summary = {
         "title": result.shotlist.project.title,
@@ -410,12 +430,25 @@ def write_summary(result: BuildResult) -> Path:
         ],
         "transition_problems": result.transition_problems,
         "animatic": result.animatic.name if result.animatic else None,
-        "exports": {fmt: [p.name for p in paths] for fmt, paths in result.exports.items()},
+        # by name: a format's files come in the writer's order when written, by name when reused
+        "exports": {fmt: sorted(p.name for p in paths) for fmt, paths in result.exports.items()},
     }
     path = result.out_dir / "build.json"
     text = json.dumps(summary, indent=2) + "\n"
-    with contextlib.suppress(OSError):
-        if path.read_text(encoding="utf-8") == text:
+    with contextlib.suppress(OSError, ValueError):
+        found = path.read_text(encoding="utf-8")
+        if found == text:
             return path  # the same summary: leave the file (and its mtime) alone
+        if report.generated == 0 and report.spent == 0 and _same_cut(json.loads(found), summary):
+            return path  # nothing made or paid for: the counters of the run that made the cut
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _same_cut(found: object, summary: dict[str, object]) -> bool:
+    """Whether a ``build.json`` read back says what ``summary`` says, run counters aside."""
+    if not isinstance(found, dict):
+        return False
+    return {k: v for k, v in found.items() if k not in RUN_COUNTERS} == {
+        k: v for k, v in summary.items() if k not in RUN_COUNTERS
+    }

@@ -25,7 +25,7 @@ from previz.cli.options import OPTION, parse_cli_options
 from previz.cli.scene import SCENE
 from previz.generate import RichProgress
 from previz.generate.journal import HELD
-from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild
+from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun
 from previz.prompts.environment import package_templates
 from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 from previz.shotlist.edit import select_take
@@ -217,7 +217,8 @@ def _stamp(result: BuildResult) -> None:
     if recorder is None or not result.settled:
         stamp.stop()
         return
-    said, warned = _summary(result, rewritten=())  # said again, nothing will be rewritten
+    # what the same build run again says: from the cache, and nothing will be rewritten
+    said, warned = _summary(as_rerun(result), rewritten=())
     takes = [
         path for clip in result.report.clips.values() for path in (clip.path, *clip.stems.values())
     ]

@@ -5,8 +5,10 @@ make and ninja skip a step when none of its inputs changed since its outputs wer
 Python audit hook (:func:`sys.addaudithook`) notes every file it opens, every folder it lists,
 every file it writes, renames, links or deletes, every program it starts and every network
 connection it makes — so the build's code cannot forget to declare an input. A build that
-*settled* (nothing generated, nothing failed, the cache a local folder, the scene a file rather
-than a Python script, no network used) then leaves a stamp beside the product records:
+*settled* (nothing failed, the cache a local folder, the scene a file rather than a Python
+script, no network used) then leaves a stamp beside the product records. What it generated is in
+the cache now, so the stamp says what the same build run again would say (every clip from the
+cache); files the build made itself (a cache record moved into place) are outputs, not inputs:
 
 - each file it read, with its identity (size, mtime, ctime, inode, device) and a content
   hash; each folder it listed, with its identity and a hash of its names;
@@ -73,6 +75,7 @@ class Recorder:
         self.read: dict[str, Identity] = {}  # each file read, as it was just before
         self.listed: set[str] = set()
         self.written: set[str] = set()
+        self.created: set[str] = set()  # files and folders the build brought into being
         self.programs: set[str] = set()
         self.network = False
         self.unsure = False  # an event it could not read: no stamp rather than a wrong one
@@ -83,7 +86,10 @@ class Recorder:
             path, flags = args[0], args[2]
             if _is_path(path):
                 if isinstance(flags, int) and flags > 0 and flags & _WRITES:
-                    self.written.add(_absolute(path))
+                    where = _absolute(path)
+                    if flags & os.O_CREAT and not os.path.lexists(where):
+                        self.created.add(where)
+                    self.written.add(where)
                 else:
                     where = _absolute(path)
                     if where not in self.read:
@@ -94,9 +100,14 @@ class Recorder:
                 self.listed.add(_absolute("." if folder is None else folder))
         elif event in _CHANGES:
             if _is_path(args[0]):
-                self.written.add(_absolute(args[0]))
+                where = _absolute(args[0])
+                if event == "os.mkdir" and not os.path.lexists(where):
+                    self.created.add(where)
+                self.written.add(where)
         elif event in _MOVES:
             self.written.update(_absolute(p) for p in args[:2] if _is_path(p))
+            if len(args) > 1 and _is_path(args[1]):
+                self.created.add(_absolute(args[1]))
         elif event == "sqlite3.connect":
             if _is_path(args[0]) and os.fsdecode(args[0]) != ":memory:":
                 base = _absolute(args[0])
@@ -106,6 +117,17 @@ class Recorder:
             self.programs.add(os.fsdecode(program))
         elif event in _NETWORK:
             self.network = True
+
+
+def _under(path: str, made: set[str]) -> bool:
+    """Whether ``path`` or a folder above it is in ``made``."""
+    while True:
+        if path in made:
+            return True
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
 
 
 def _is_path(value: object) -> bool:
@@ -188,8 +210,11 @@ def settle(
     content: dict[str, tuple[Identity, str | None]] = {}
     parents = {os.path.dirname(path) for path in recorder.written}
     late = recorder.began_ns - RACY_NS
+    made = set(recorder.written)
     for path, before in sorted(recorder.read.items()):
-        if path not in recorder.written and not path.startswith(inside):
+        if _under(path, recorder.created):  # made by the build (a cache record moved into place)
+            made.add(path)
+        elif not path.startswith(inside):
             seen = _identity(path)
             if seen != before or (seen is not None and seen[2] >= late):
                 return None  # changed while (or just before) the build read it
@@ -207,7 +232,7 @@ def settle(
             if seen is not None and seen[2] >= late:
                 return None
             exact[os.path.abspath(source)] = seen
-    for path in [*recorder.written, *map(str, takes), *map(_which, recorder.programs)]:
+    for path in [*made, *map(str, takes), *map(_which, recorder.programs)]:
         if path and not path.startswith(inside):
             exact[os.path.abspath(path)] = _identity(path)
     for folder in os.environ.get("PATH", "").split(os.pathsep):  # a program found, not run

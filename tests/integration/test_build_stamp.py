@@ -20,6 +20,9 @@ import pytest
 from PIL import Image
 
 from previz.cli import main, stamp
+from previz.generate.cache import Cache
+from previz.generate.report import JobFailure, RunReport
+from previz.pipeline import _settles
 
 SCENE = """\
 schema_version: 1
@@ -76,7 +79,7 @@ class Project:
 def project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Project]:
-    """Built twice: generated, then settled (stamped)."""
+    """Built twice: generated (and stamped), then answered from the stamp."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(stamp, "RACY_NS", 0)  # the scene was written a moment ago
     (tmp_path / "templates").mkdir()
@@ -163,12 +166,21 @@ def test_an_evicted_cache_take_is_generated_again(project: Project) -> None:
     assert "1 generated" in project.build()
 
 
-def test_a_build_that_generated_leaves_no_stamp(project: Project) -> None:
+def test_a_build_that_generated_is_answered_as_its_rerun(project: Project) -> None:
+    """What it generated is cached now: the same command says so and touches nothing."""
     edit_scene(project)
     assert "1 generated" in project.build()
-    assert not project.current()
-    assert "0 generated" in project.build()
     assert project.current()
+    before = identities(project.root)
+    assert "2 clip(s): 2 from the cache, 0 generated, $0.00 spent" in project.build()
+    assert identities(project.root) == before
+
+
+def test_a_build_with_a_failed_shot_does_not_settle(project: Project) -> None:
+    """A rerun would try the shot again, so nothing may answer for it."""
+    failed = RunReport(failures=[JobFailure("s2", 1, "animatic", "ffmpeg failed", True)])
+    assert not _settles(project.scene, Cache(project.root / "cache"), failed)
+    assert _settles(project.scene, Cache(project.root / "cache"), RunReport(generated=2))
 
 
 def test_an_input_changed_just_before_the_build_leaves_no_stamp(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import opentimelineio as otio
@@ -84,14 +85,26 @@ def test_a_no_op_build_rewrites_no_timeline_or_export(write_scene) -> None:
     assert identities(products) == before
 
 
-def test_the_build_summary_is_rewritten_only_when_the_run_differs(write_scene) -> None:
+def test_a_rebuild_that_takes_everything_from_the_cache_leaves_the_summary(write_scene) -> None:
+    """build.json keeps the counters of the run that made the cut (2 generated): the next run
+    found every clip cached and spent nothing, so it rewrites no file, summary and page included."""
     scene = write_scene(MINIMAL)
     out = scene.parent / "out"
     previz.build(scene, out=out, formats=["otio"])  # generated: 2
-    previz.build(scene, out=out, formats=["otio"])  # cached: 2 — a different summary
-    before = identities([out / "build.json"])
+    files = [p for p in out.rglob("*") if p.is_file()]
+    before = identities(files)
+    again = previz.build(scene, out=out, formats=["otio"])  # cached: 2, nothing else differs
+    assert (again.report.cached, again.report.generated) == (2, 0)
+    assert identities(files) == before
+    assert json.loads((out / "build.json").read_text())["generated"] == 2
+
+
+def test_the_build_summary_is_rewritten_when_the_cut_changes(write_scene) -> None:
+    scene = write_scene(MINIMAL)
+    out = scene.parent / "out"
     previz.build(scene, out=out, formats=["otio"])
-    assert identities([out / "build.json"]) == before
+    previz.build(scene, out=out, formats=["otio", "edl"])  # the same clips, another export
+    assert "edl" in json.loads((out / "build.json").read_text())["exports"]
 
 
 def test_exports_take_the_frame_size_from_recorded_facts_without_opening_media(
