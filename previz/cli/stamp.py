@@ -75,6 +75,7 @@ class Recorder:
         self.written: set[str] = set()
         self.programs: set[str] = set()
         self.network = False
+        self.unsure = False  # an event it could not read: no stamp rather than a wrong one
 
     def note(self, event: str, args: tuple[Any, ...]) -> None:
         """Take one audit event (see the Python audit events table)."""
@@ -120,8 +121,12 @@ _hooked = False
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if _active is not None:
-        _active.note(event, args)
+    recorder = _active
+    if recorder is not None:
+        try:
+            recorder.note(event, args)
+        except Exception:  # never let noting break what the build was doing
+            recorder.unsure = True
 
 
 def record(argv: Sequence[str]) -> Recorder:
@@ -172,7 +177,7 @@ def settle(
     in them counts as listed, so a file added there is a change.
     """
     stop()
-    if recorder.network:
+    if recorder.network or recorder.unsure:
         return None
     for top in searched:
         recorder.listed.update(folder for folder, _dirs, _files in os.walk(os.path.abspath(top)))

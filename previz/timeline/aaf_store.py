@@ -110,7 +110,7 @@ class Layout:
     def _stream(self, datas: Sequence[bytes]) -> bytes:
         """The properties stream: header and entry table (cached per list of value sizes:
         most objects of a class have the same), then the values."""
-        sizes = tuple([len(d) for d in datas])
+        sizes = tuple(map(len, datas))
         head = self.heads.get(sizes)
         if head is None:
             entries = self.entries

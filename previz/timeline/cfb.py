@@ -91,6 +91,7 @@ class _Plan(NamedTuple):
 
     @classmethod
     def of(cls, big_sectors: int, mini: int, entries: int) -> _Plan:
+        """The plan for ``big_sectors`` of large streams, ``mini`` mini sectors, ``entries``."""
         mini_sectors = -(-mini * MINI_SECTOR // SECTOR)
         minifat_sectors = -(-mini * 4 // SECTOR)
         dir_sectors = -(-entries * 128 // SECTOR)
@@ -102,6 +103,7 @@ class _Plan(NamedTuple):
 
     @property
     def difat_start(self) -> int:
+        """The first DIFAT sector: right after the FAT's."""
         return self.fat_start + self.fat_sectors
 
     def fat(self, big: list[int]) -> list[int]:
@@ -126,7 +128,6 @@ class _Siblings(NamedTuple):
     storages: list[int]  # positions (sorted) of the storages among them
     streams: list[int]  # and of the streams
     nothing: list[int]  # NOSTREAM for each (their child pointers, until set)
-    zeros: list[int]
 
 
 CACHED_SIBLINGS = 64
@@ -137,18 +138,15 @@ _PADS = [bytes(n) for n in range(MINI_SECTOR)]
 class _Directory:
     """Every node as a directory entry, numbered root first, each sibling list one run of
     entries hung as a balanced tree; streams placed (large ones in sectors, small ones in the
-    mini stream) as they are met. A 2,000-shot AAF has ~500,000 entries, most in sibling lists
+    mini stream) in directory order. A 2,000-shot AAF has ~500,000 entries, most in sibling lists
     that repeat (every source clip is a storage holding ``properties``), so the sorting and the
     tree shape are computed once per list of names."""
 
     def __init__(self, root: Storage) -> None:
         nodes: list[Storage | Stream] = [root]
-        child, start, size = [NOSTREAM], [ENDOFCHAIN], [0]
+        child = [NOSTREAM]
         groups: list[tuple[int, _Siblings]] = []
-        big: list[bytes] = []
-        small: list[bytes] = []
-        chain: list[int] = []  # the mini FAT
-        sectors = mini = 0
+        streams: list[int] = []
         queue = [0]
         while queue:
             parent = queue.pop()
@@ -162,12 +160,7 @@ class _Directory:
                 nodes.append(only)
                 child[parent] = first
                 child.append(NOSTREAM)
-                start.append(0)
-                size.append(0)
-                if not stream:
-                    queue.append(first)
-                    continue
-                placed = [first]
+                (streams if stream else queue).append(first)
             elif children:
                 key = (
                     tuple([c.name for c in children]),
@@ -178,36 +171,40 @@ class _Directory:
                 nodes += [children[i] for i in siblings.order]
                 child[parent] = first + siblings.root
                 child += siblings.nothing
-                start += siblings.zeros
-                size += siblings.zeros
                 queue += [first + at for at in siblings.storages]
-                placed = [first + at for at in siblings.streams]
+                streams += [first + at for at in siblings.streams]
+        self.nodes, self.child, self.groups = nodes, child, groups
+        self.start, self.size = [0] * len(nodes), [0] * len(nodes)
+        self.start[0] = ENDOFCHAIN
+        self.big: list[bytes] = []
+        self.small: list[bytes] = []
+        self.chain: list[int] = []  # the mini FAT
+        self.sectors = self.mini = 0
+        self._place(streams)
+
+    def _place(self, streams: list[int]) -> None:
+        """Large streams in sectors, small ones in the mini stream, in directory order."""
+        nodes, start, size, big, small, chain = (
+            self.nodes, self.start, self.size, self.big, self.small, self.chain
+        )  # fmt: skip
+        sectors = mini = 0
+        for n in streams:
+            data = nodes[n].data  # type: ignore[union-attr]
+            length = size[n] = len(data)
+            if length >= MINI_CUTOFF:
+                start[n] = sectors
+                big.append(data)
+                sectors += -(-length // SECTOR)
+            elif length:
+                used = -(-length // MINI_SECTOR)
+                start[n] = mini
+                small.append(data + _PADS[-length % MINI_SECTOR])
+                chain += range(mini + 1, mini + used)
+                chain.append(ENDOFCHAIN)
+                mini += used
             else:
-                continue
-            for n in placed:  # streams placed as met: large in sectors, small in the mini stream
-                data = nodes[n].data  # type: ignore[union-attr]
-                length = size[n] = len(data)
-                if length >= MINI_CUTOFF:
-                    start[n] = sectors
-                    big.append(data)
-                    sectors += -(-length // SECTOR)
-                elif length:
-                    used = -(-length // MINI_SECTOR)
-                    start[n] = mini
-                    small.append(data + _PADS[-length % MINI_SECTOR])
-                    chain += range(mini + 1, mini + used)
-                    chain.append(ENDOFCHAIN)
-                    mini += used
-                else:
-                    start[n] = ENDOFCHAIN
-        self.nodes, self.child, self.start, self.size, self.groups = (
-            nodes,
-            child,
-            start,
-            size,
-            groups,
-        )
-        self.big, self.small, self.chain, self.sectors, self.mini = big, small, chain, sectors, mini
+                start[n] = ENDOFCHAIN
+        self.sectors, self.mini = sectors, mini
 
     def packed(self) -> bytes:
         """The directory's entries, in order."""
@@ -254,7 +251,7 @@ def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
     placed = [streams[i] for i in order]
     found = _Siblings(
         order, root, entries, [p for p in range(count) if not placed[p]],
-        [p for p in range(count) if placed[p]], [NOSTREAM] * count, [0] * count,
+        [p for p in range(count) if placed[p]], [NOSTREAM] * count,
     )  # fmt: skip
     if count <= CACHED_SIBLINGS:  # the long lists (a file's mobs, a track's clips) are one-offs
         _SIBLINGS[(names, streams)] = found

@@ -229,3 +229,12 @@ def test_a_file_changed_after_the_build_read_it_leaves_no_stamp(
     scene.read_text(encoding="utf-8")  # the audit hook notes it as it was
     subprocess.run(["touch", "-d", "@5", str(scene)], check=True)  # someone else, meanwhile
     assert stamp.settle(recorder, tmp_path / "out", [], "", "") is None
+
+
+def test_an_event_the_recorder_cannot_read_never_breaks_the_build_and_leaves_no_stamp(
+    tmp_path: Path,
+) -> None:
+    recorder = stamp.record(["build", str(tmp_path / "scene.yaml")])
+    sys.audit("subprocess.Popen", None, [], None, None)  # no program named at all
+    assert recorder.unsure
+    assert stamp.settle(recorder, tmp_path, [], "", "") is None
