@@ -66,6 +66,12 @@ def media_path(url: str, relative_to: Path | None) -> Path:
 
 def media_url(url: str, relative_to: Path | None) -> str:
     """``url`` as an absolute ``file://`` URL, or as a relative POSIX path with ``relative_to``."""
+    if relative_to is None and _canonical_file_url(url):
+        return url  # already the URL it would become (a built cut's are)
+    return _policy_url(url, relative_to)
+
+
+def _policy_url(url: str, relative_to: Path | None) -> str:
     path = media_path(url, relative_to)
     if relative_to is None:
         return path.as_uri()
@@ -74,14 +80,21 @@ def media_url(url: str, relative_to: Path | None) -> str:
 
 def is_absolute_media_url(url: str) -> bool:
     """``media_url(url, None) == url``: ``url`` is already the absolute ``file://`` URL the
-    default policy writes (as every built cut's are), answered without building a path."""
-    if PLAIN_FILE_URL.match(url):
-        path = unquote(url[7:])
-        normal = path.startswith("/") and not path.startswith("//") and "//" not in path
-        normal = normal and "/./" not in path and not path.endswith(("/", "/."))
-        if normal:  # ``str(Path(path)) == path``: ``as_uri`` only quotes it
-            return url[7:] == quote_from_bytes(os.fsencode(path))
-    return media_url(url, None) == url
+    default policy writes (as every built cut's are)."""
+    canonical = _canonical_file_url(url)
+    return canonical if canonical is not None else _policy_url(url, None) == url
+
+
+def _canonical_file_url(url: str) -> bool | None:
+    """Whether ``url`` is what ``Path(...).as_uri()`` writes for its path, answered without
+    building the path; ``None`` where only building it can tell."""
+    if not PLAIN_FILE_URL.match(url):
+        return None
+    path = unquote(url[7:])
+    normal = path.startswith("/") and not path.startswith("//") and "//" not in path
+    if not normal or "/./" in path or path.endswith(("/", "/.")):
+        return None
+    return url[7:] == quote_from_bytes(os.fsencode(path))  # ``str(Path(path)) == path``
 
 
 def with_media_policy(
