@@ -59,10 +59,10 @@ from previz.timeline import assemble, resolve_formats
 from previz.timeline.export import Exported, export_products
 from previz.timeline.playout import playout
 
-DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "kdenlive")
-"""What a build writes when the project names no ``exports``: the formats that rewrite in a
-moment (Premiere, Resolve, Final Cut, any NLE, Kdenlive). AAF (Avid; ~50 ms a clip through
-pyaaf2) and .xges are a project's choice (``exports: [..., aaf]``) or ``previz export -f aaf``."""
+DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
+"""What a build writes when the project names no ``exports``: every NLE's format (Premiere,
+Resolve, Final Cut, any NLE, Avid and Pro Tools, GES and Pitivi, Kdenlive and Shotcut). Only
+``.otioz``, which copies every clip into one archive, is left to ``previz export -f otioz``."""
 
 
 @dataclass(repr=False)

@@ -238,9 +238,9 @@ class Project(Strict):
     defaults: ShotDefaults | None = None
     exports: list[str] | None = Field(
         default=None,
-        description="export formats every build writes (default: otio, fcp7, fcpxml, edl, "
-        "kdenlive; add aaf, xges, otioz or a plugin's; 'all' for every built-in one); the rest "
-        "on demand with `previz export`",
+        description="export formats every build writes (default: otio, fcp7, fcpxml, edl, aaf, "
+        "xges, kdenlive; add otioz or a plugin's; 'all' for every built-in one); the rest on "
+        "demand with `previz export`",
     )
     backends: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
