@@ -56,7 +56,7 @@ from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timeline import assemble, resolve_formats
-from previz.timeline.export import Exported, export_products
+from previz.timeline.export import Exported, PendingExport, export_products
 from previz.timeline.playout import playout
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
@@ -237,8 +237,11 @@ def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     timeline = assemble(result.shotlist, clips, failures=failures)
     problems = timeline.metadata["previz"].get("transition_problems", [])
     result.transition_problems = [str(problem["message"]) for problem in problems]
-    result.animatic = write_animatic(result.shotlist, timeline, result.out_dir).path
-    exported = write_timeline(timeline, result.out_dir, formats)
+    # A big cut's exports are written in forked workers while the animatic is joined here
+    # (mostly waiting on ffmpeg): the two no longer add up in wall time.
+    with PendingExport(timeline, result.out_dir, formats) as exporting:
+        result.animatic = write_animatic(result.shotlist, timeline, result.out_dir).path
+        exported = exporting.result()
     result.timeline, result.exports = exported.files["otio"][0], exported.files
     result.rewritten = exported.rewritten
     write_summary(result)

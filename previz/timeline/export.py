@@ -26,10 +26,8 @@ import contextlib
 import functools
 import gc
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +45,7 @@ from previz.timeline import (
     cfb,
     edl,
     edl_events,
+    export_workers,
     facts,
     fcp7,
     fcpxml,
@@ -210,35 +209,72 @@ def export_products(
     parallel: bool | None = None,
 ) -> Exported:
     """Like :func:`export_timeline`, writing only the exports whose content key changed."""
-    specs = [format_spec(one) for one in resolve_formats(formats)]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    width, height = frame_size(timeline)
-    digest = timeline_digest(timeline)
-    store = ProductStore(out_dir)
-    result = Exported()
-    stale: list[tuple[Format, ExportContext, str]] = []
-    for spec in specs:
-        context = ExportContext(width, height, relative_to if spec.relative_media else None)
-        key = product_key("export", spec.name, spec.version, spec.suffix, name,
-                          [width, height, str(context.relative_to)], digest)  # fmt: skip
-        product = f"{name}{spec.suffix}"
-        if store.current(product, key):
-            result.files[spec.name] = store.files(product)
-        else:
-            stale.append((spec, context, key))
-    stale.sort(key=lambda item: -item[0].cost)
-    if parallel is None:
-        parallel = len(stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
-    prepared = Prepared(timeline)
-    written = _write_parallel(prepared, out_dir, name, stale) if parallel else None
-    for spec, context, key in stale:
-        paths = written[spec.name] if written else write_format(prepared, out_dir, name, spec,
-                                                                 context)  # fmt: skip
-        store.record(f"{name}{spec.suffix}", key, paths)
-        result.files[spec.name] = paths
-        result.rewritten.append(spec.name)
-    result.files = {spec.name: result.files[spec.name] for spec in specs}
-    return result
+    with PendingExport(timeline, out_dir, formats, relative_to=relative_to, name=name,
+                       parallel=parallel) as pending:  # fmt: skip
+        return pending.result()
+
+
+class PendingExport:
+    """An :func:`export_products` call begun: when the cut is big enough to pay for worker
+    processes, they are forked now and write the stale formats while the caller does something
+    else (the build joins the animatic meanwhile); :meth:`result` waits for them (or writes
+    serially), records the products and returns what :func:`export_products` returns.
+    Leaving the ``with`` block without :meth:`result` (the caller failed) waits for the
+    workers and records nothing, so the next call writes those formats again."""
+
+    def __init__(
+        self,
+        timeline: otio.schema.Timeline,
+        out_dir: Path,
+        formats: Sequence[str],
+        *,
+        relative_to: Path | None = None,
+        name: str = "timeline",
+        parallel: bool | None = None,
+    ) -> None:
+        self.specs = [format_spec(one) for one in resolve_formats(formats)]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        width, height = frame_size(timeline)
+        digest = timeline_digest(timeline)
+        self.store, self.out_dir, self.name = ProductStore(out_dir), out_dir, name
+        self.exported = Exported()
+        self.stale: list[tuple[Format, ExportContext, str]] = []
+        for spec in self.specs:
+            context = ExportContext(width, height, relative_to if spec.relative_media else None)
+            key = product_key("export", spec.name, spec.version, spec.suffix, name,
+                              [width, height, str(context.relative_to)], digest)  # fmt: skip
+            product = f"{name}{spec.suffix}"
+            if self.store.current(product, key):
+                self.exported.files[spec.name] = self.store.files(product)
+            else:
+                self.stale.append((spec, context, key))
+        self.stale.sort(key=lambda item: -item[0].cost)
+        if parallel is None:
+            parallel = len(self.stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
+        self.prepared = Prepared(timeline)
+        write = functools.partial(_write_stale, self.prepared, out_dir, name)
+        self._workers = export_workers.start(write, self.stale) if parallel else None
+
+    def __enter__(self) -> PendingExport:
+        return self
+
+    def __exit__(self, *failure: object) -> None:
+        if self._workers is not None:
+            workers, self._workers = self._workers, None
+            export_workers.stop(workers)
+
+    def result(self) -> Exported:
+        """Wait for the workers (or write now), record every written product; the files."""
+        written = export_workers.results(self._workers) if self._workers else None
+        self._workers = None
+        for index, (spec, context, key) in enumerate(self.stale):
+            paths = written[index] if written else write_format(
+                self.prepared, self.out_dir, self.name, spec, context)  # fmt: skip
+            self.store.record(f"{self.name}{spec.suffix}", key, paths)
+            self.exported.files[spec.name] = paths
+            self.exported.rewritten.append(spec.name)
+        self.exported.files = {spec.name: self.exported.files[spec.name] for spec in self.specs}
+        return self.exported
 
 
 class Prepared:
@@ -311,47 +347,15 @@ def _write_now(
     return [target]
 
 
-_FORKED: dict[str, object] = {}  # what forked workers inherit: the prepared cut and the jobs
-
-
 def _clip_count(timeline: otio.schema.Timeline) -> int:
     return sum(len(track) for track in timeline.tracks)
 
 
-def _write_parallel(
-    prepared: Prepared,
-    out_dir: Path,
-    name: str,
-    stale: list[tuple[Format, ExportContext, str]],
-) -> dict[str, list[Path]] | None:
-    """Write the stale formats in forked worker processes; ``None`` where fork is missing."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    _FORKED.update(prepared=prepared, out_dir=out_dir, name=name, stale=stale)
-    workers = min(len(stale), os.cpu_count() or 1)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            outcomes = list(pool.map(_forked_write, range(len(stale))))
-    finally:
-        _FORKED.clear()
-    written: dict[str, list[Path]] = {}
-    for (spec, _context, _key), (paths, error) in zip(stale, outcomes, strict=True):
-        if error is not None:
-            message, hint, path = error
-            raise TimelineError(message, hint=hint, path=path)
-        written[spec.name] = [Path(p) for p in paths]
-    return written
-
-
-def _forked_write(index: int) -> tuple[list[str], tuple[str, str | None, str | None] | None]:
-    """In a worker: write the ``index``-th stale format; errors come back as plain values."""
-    spec, context, _key = _FORKED["stale"][index]  # type: ignore[index]
-    prepared, out_dir, name = _FORKED["prepared"], _FORKED["out_dir"], _FORKED["name"]
-    try:
-        paths = write_format(prepared, out_dir, name, spec, context)  # type: ignore[arg-type]
-    except TimelineError as error:
-        return [], (error.message, error.hint, str(error.path) if error.path else None)
-    return [str(p) for p in paths], None
+def _write_stale(
+    prepared: Prepared, out_dir: Path, name: str, stale: tuple[Format, ExportContext, str]
+) -> list[Path]:
+    spec, context, _key = stale
+    return write_format(prepared, out_dir, name, spec, context)
 
 
 def _failure(fmt: str, target: Path, error: Exception) -> TimelineError:

@@ -1,0 +1,75 @@
+"""Forked worker processes writing export formats in parallel (see :mod:`previz.timeline.export`).
+
+The workers are forked when :func:`start` hands them the formats (all of them at the first
+submit, so each inherits the cut the parent prepared, without pickling it) and write while the
+parent goes on; :func:`results` waits for them. Errors come back as plain values and are raised
+in the parent as the :class:`~previz.errors.TimelineError` the writer raised.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from previz.errors import TimelineError
+
+Outcome = tuple[list[str], tuple[str, str | None, str | None] | None]  # paths, or an error
+Write = Callable[[Any], list[Path]]
+"""Writes one job (in a worker) and returns its files."""
+
+Workers = tuple[ProcessPoolExecutor, list["Future[Outcome]"]]
+
+_FORKED: dict[str, Any] = {}  # what forked workers inherit: the writer and the jobs
+
+
+def start(write: Write, jobs: Sequence[Any]) -> Workers | None:
+    """Fork up to one worker per core and hand each job to them; ``None`` where fork is
+    missing (the caller then writes serially)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    _FORKED.update(write=write, jobs=list(jobs))
+    workers = min(len(jobs), os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return pool, [pool.submit(_forked_write, index) for index in range(len(jobs))]
+    except BaseException:
+        stop((pool, []))
+        raise
+
+
+def results(workers: Workers) -> list[list[Path]]:
+    """Wait for every job; the files each wrote, in order; the first error met, raised here."""
+    pool, futures = workers
+    try:
+        with pool:
+            outcomes = [future.result() for future in futures]
+    finally:
+        _FORKED.clear()
+    written = []
+    for paths, error in outcomes:
+        if error is not None:
+            message, hint, path = error
+            raise TimelineError(message, hint=hint, path=path)
+        written.append([Path(p) for p in paths])
+    return written
+
+
+def stop(workers: Workers) -> None:
+    """Wait for the workers to finish what they started, drop the rest (the caller failed)."""
+    try:
+        workers[0].shutdown(wait=True, cancel_futures=True)
+    finally:
+        _FORKED.clear()
+
+
+def _forked_write(index: int) -> Outcome:
+    """In a worker: write the ``index``-th job; errors come back as plain values."""
+    try:
+        paths = _FORKED["write"](_FORKED["jobs"][index])
+    except TimelineError as error:
+        return [], (error.message, error.hint, str(error.path) if error.path else None)
+    return [str(p) for p in paths], None
