@@ -253,7 +253,7 @@ class PendingExport:
             parallel = len(self.stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
         self.prepared = Prepared(timeline)
         write = functools.partial(_write_stale, self.prepared, out_dir, name)
-        self._workers = export_workers.start(write, self.stale) if parallel else None
+        self._workers = export_workers.start(write, self.stale) if parallel and self.stale else None
 
     def __enter__(self) -> PendingExport:
         return self

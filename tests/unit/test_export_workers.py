@@ -1,0 +1,63 @@
+"""Exports written by forked workers, begun before the caller's other work: the same files as
+written serially, recorded as products, a worker's error raised in the caller, nothing recorded
+when the caller fails before asking for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from previz.errors import TimelineError
+from previz.timeline.export import PendingExport, export_products
+from previz.timeline.formats import ExportContext, Format, register_format, unregister_format
+from tests.export_cases import CASES
+
+FORMATS = ["otio", "fcp7", "fcpxml", "edl", "xges", "kdenlive"]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_workers_write_the_same_files_as_a_serial_export(tmp_path: Path) -> None:
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    export_products(CASES["cut-29.97"](), serial, FORMATS, parallel=False)
+    written = export_products(CASES["cut-29.97"](), parallel, FORMATS, parallel=True)
+    assert sorted(written.rewritten) == sorted(FORMATS)
+    assert files(parallel) == files(serial)
+
+
+def test_what_workers_wrote_is_recorded_so_the_same_cut_writes_nothing(tmp_path: Path) -> None:
+    export_products(CASES["cut-29.97"](), tmp_path, FORMATS, parallel=True)
+    assert export_products(CASES["cut-29.97"](), tmp_path, FORMATS, parallel=True).rewritten == []
+
+
+def test_the_caller_works_while_the_workers_write(tmp_path: Path) -> None:
+    with PendingExport(CASES["short-25"](), tmp_path, FORMATS, parallel=True) as pending:
+        done_meanwhile = (tmp_path / "meanwhile.txt").write_text("x")
+        written = pending.result()
+    assert done_meanwhile and sorted(written.rewritten) == sorted(FORMATS)
+
+
+def test_a_caller_failing_before_the_result_records_nothing(tmp_path: Path) -> None:
+    with (
+        pytest.raises(RuntimeError),
+        PendingExport(CASES["short-25"](), tmp_path, FORMATS, parallel=True),
+    ):
+        raise RuntimeError("the animatic failed")
+    again = export_products(CASES["short-25"](), tmp_path, FORMATS, parallel=False)
+    assert sorted(again.rewritten) == sorted(FORMATS)
+
+
+def test_a_workers_timeline_error_is_raised_in_the_caller(tmp_path: Path) -> None:
+    def broken(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+        raise TimelineError("broken writer", hint="a test")
+
+    register_format(Format("broken", ".broken", "a test", broken))
+    try:
+        with pytest.raises(TimelineError, match="broken writer"):
+            export_products(CASES["short-25"](), tmp_path, ["broken", "kdenlive"], parallel=True)
+    finally:
+        unregister_format("broken")
