@@ -35,6 +35,7 @@ from types import ModuleType
 import av
 import opentimelineio as otio
 
+from previz import timebase
 from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
 from previz.timeline import (
@@ -47,8 +48,10 @@ from previz.timeline import (
     edl_events,
     export_workers,
     facts,
+    fades,
     fcp7,
     fcpxml,
+    gst,
     kdenlive,
     media,
     otioz,
@@ -119,30 +122,31 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
 
 def _writer_version(*modules: ModuleType, packages: Sequence[str] = ()) -> str:
     """The writer's own modules and adapters plus the helpers every writer shares."""
-    return source_version(*modules, facts, media, rates, vectors, packages=packages)
+    return source_version(*modules, facts, fades, media, rates, vectors, packages=packages)
 
 
 BUILTIN: dict[str, Format] = {
     f.name: f
     for f in (
         Format("otio", ".otio", "Resolve 18.5+, Premiere 25.6+, Kdenlive 25.04+", _write_otio,
-               version=f"otio-{otio.__version__}", relative_media=True, cost=0.2),
+               version=f"otio-{otio.__version__}", relative_media=True, cost=0.6),
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
                version=_writer_version(otioz), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version(fcp7, fcp7_document), cost=3.0),
+               version=_writer_version(fcp7, fcp7_document), cost=1.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version(fcpxml, xmltree), relative_media=True, cost=1.0),
+               version=_writer_version(fcpxml, xmltree, timebase), relative_media=True,
+               cost=1.3),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
                version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version(aaf, aaf_dictionary, aaf_mobs, aaf_store, cfb,
-                                       packages=["pyaaf2"]), cost=1.5),
+                                       packages=["pyaaf2"]), cost=4.0),
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
-               version=_writer_version(xges, packages=["otio-xges-adapter"]), cost=3.0),
+               version=_writer_version(xges, gst), cost=0.6),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version(kdenlive, xmltree), relative_media=True, cost=0.5),
+               version=_writer_version(kdenlive, xmltree), relative_media=True, cost=0.8),
     )
 }  # fmt: skip
 REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)
