@@ -28,8 +28,11 @@ variable or argument — and the build runs as usual (and stamps again if it set
 
 ctime is what makes identity trustworthy: no program can set it back. A file read is stat'ed
 just before it is opened and again when the stamp is written; if the two differ, or its ctime
-is less than :data:`RACY_NS` before the build began (a change in the clock tick of the read
-would not show), it may have changed while the build read it, so such a build leaves no stamp.
+is less than :data:`RACY_NS` before that read (a change in the same clock tick as the read
+would not show; on a filesystem keeping whole seconds only, :data:`COARSE_NS`), it may have
+changed while the build read it, so such a build leaves no stamp. The window is counted from
+the read, not from the start of the build, so builds run back to back by a script (each
+reading what the previous one wrote a moment before) still stamp.
 Stamps never cover what is not on this machine's disk: a build that used the network is never
 stamped.
 """
@@ -47,7 +50,10 @@ from pathlib import Path
 from typing import Any
 
 SCHEME = 1
-RACY_NS = 1_000_000_000
+RACY_NS = 50_000_000
+"""How long before a read a change may fall in the same timestamp tick (Linux: a few ms)."""
+COARSE_NS = 2_000_000_000
+"""The same on a filesystem whose times have no fraction of a second (FAT keeps 2 s)."""
 SHELL_ONLY = frozenset(
     {"_", "OLDPWD", "PWD", "SHLVL", "COLUMNS", "LINES", "SSH_CLIENT", "SSH_CONNECTION",
      "SSH_TTY", "TERM_SESSION_ID", "WINDOWID", "TMUX_PANE", "LS_COLORS", "PYTEST_CURRENT_TEST"}
@@ -73,6 +79,7 @@ class Recorder:
         self.header = _header(argv)  # as the build starts: it may change sys.path or variables
         self.began_ns = time.time_ns()
         self.read: dict[str, Identity] = {}  # each file read, as it was just before
+        self.read_ns: dict[str, int] = {}  # when it was first read
         self.listed: set[str] = set()
         self.written: set[str] = set()
         self.created: set[str] = set()  # files and folders the build brought into being
@@ -94,6 +101,7 @@ class Recorder:
                     where = _absolute(path)
                     if where not in self.read:
                         self.read[where] = _identity(where)
+                        self.read_ns[where] = time.time_ns()
         elif event in ("os.listdir", "os.scandir"):
             folder = args[0] if args else None
             if folder is None or _is_path(folder):
@@ -117,6 +125,14 @@ class Recorder:
             self.programs.add(os.fsdecode(program))
         elif event in _NETWORK:
             self.network = True
+
+
+def _racy(seen: Identity, read_ns: int) -> bool:
+    """Whether a file's last change may share a timestamp tick with the build's read of it."""
+    if seen is None:
+        return False
+    window = COARSE_NS if seen[1] % 1_000_000_000 == 0 == seen[2] % 1_000_000_000 else 0
+    return seen[2] >= read_ns - max(RACY_NS, window)
 
 
 def _under(path: str, made: set[str]) -> bool:
@@ -216,7 +232,7 @@ def settle(
             made.add(path)
         elif not path.startswith(inside):
             seen = _identity(path)
-            if seen != before or (seen is not None and seen[2] >= late):
+            if seen != before or _racy(seen, recorder.read_ns.get(path, recorder.began_ns)):
                 return None  # changed while (or just before) the build read it
             content[path] = (seen, _digest(path))
     for folder in sorted(recorder.listed):
