@@ -51,6 +51,7 @@ from previz.generate.shared import SharedCache, open_cache
 from previz.media import find_ffmpeg
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.review import write_review
+from previz.review.build import RUN_COUNTERS, SUMMARY_FILE
 from previz.scripting import Scene, resolve_scene
 from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
@@ -401,10 +402,6 @@ def write_timeline(
     return export_products(timeline, out_dir, formats)
 
 
-RUN_COUNTERS = ("cached", "generated", "spent_usd")
-"""What only the run knows (not the cut): a run that generated nothing keeps the last ones."""
-
-
 def write_summary(result: BuildResult) -> Path:
     """``build.json``: what was built, from the cache or fresh, what failed and what it cost.
 
@@ -436,7 +433,7 @@ def write_summary(result: BuildResult) -> Path:
         # by name: a format's files come in the writer's order when written, by name when reused
         "exports": {fmt: sorted(p.name for p in paths) for fmt, paths in result.exports.items()},
     }
-    path = result.out_dir / "build.json"
+    path = result.out_dir / SUMMARY_FILE
     text = json.dumps(summary, indent=2) + "\n"
     with contextlib.suppress(OSError, ValueError):
         found = path.read_text(encoding="utf-8")

@@ -29,6 +29,8 @@ from previz.timeline.media import local_path
 from previz.timeline.reading import read_build_timeline
 
 SUMMARY_FILE = "build.json"
+RUN_COUNTERS = ("cached", "generated", "spent_usd")
+"""``build.json`` fields that count what one run did rather than what the cut is."""
 ANIMATIC_FILE = "animatic.mp4"
 CLIPS_DIR = "clips"
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")

@@ -37,6 +37,7 @@ from previz.review import posters as posters_module
 from previz.review.build import (
     ANIMATIC_FILE,
     CLIPS_DIR,
+    RUN_COUNTERS,
     SUMMARY_FILE,
     ReviewBuild,
     read_build,
@@ -49,7 +50,7 @@ REVIEW_DIR = "review"
 PAGE_FILE = "index.html"
 POSTER_DIR = "posters"
 PRODUCT = "review-page"
-RUN_COUNTERS = frozenset({"cached", "generated", "spent_usd", "clips"})
+PAGE_IGNORES = frozenset({*RUN_COUNTERS, "clips"})  # build.json fields the page key leaves out
 ASSETS = ("review.css", "review.js")
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -115,7 +116,7 @@ def _without_run_counters(summary: bytes) -> Any:
     except ValueError:
         return summary
     if isinstance(data, dict):
-        return {k: v for k, v in data.items() if k not in RUN_COUNTERS}
+        return {k: v for k, v in data.items() if k not in PAGE_IGNORES}
     return data
 
 
