@@ -18,6 +18,7 @@ from previz.media.sequence import (
     build_sequence,
     read_product_key,
 )
+from tests.wav import stereo_wav
 
 RATE = 48_000
 
@@ -34,14 +35,7 @@ def clip(dest: Path, *, colour: str, seconds: float, size: str = "160x90", fps: 
 
 def click_wav(dest: Path, *, at: int, samples: int) -> Path:
     """A stereo WAV of silence with one full-scale sample at ``at``."""
-    expr = f"if(eq(n,{at}),0.9,0)"
-    subprocess.run(
-        [str(find_ffmpeg()), "-v", "error", "-y", "-f", "lavfi", "-i",
-         f"aevalsrc=exprs='{expr}|{expr}':s={RATE}:d={samples / RATE}", "-c:a", "pcm_s16le",
-         str(dest)],
-        check=True,
-    )  # fmt: skip
-    return dest
+    return stereo_wav(dest, f"if(eq(n,{at}),0.9,0)", samples=samples, rate=RATE, codec="pcm_s16le")
 
 
 def decoded_audio(path: Path) -> np.ndarray:

@@ -18,6 +18,7 @@ from previz.media.encoding import AUDIO_CODEC_ARGS
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.parts import SoundPart, SoundSource, Source, sound_key
 from previz.media.soundtrack import FRAME, Soundtrack, copy_args, encode_soundtrack
+from tests.wav import stereo_wav
 
 RATE = 48_000
 CHUNK = 24  # frames: joins at every 24 * 1024 samples
@@ -28,13 +29,7 @@ CLICKS = (5_000, 100_000, 200_000, 270_000)  # one per part, at these samples of
 def tone_with_click(dest: Path, *, samples: int, click: int) -> Path:
     """A stereo WAV: a 330 Hz tone at 0.2 and a click (+0.7) on sample ``click``."""
     expr = f"0.2*sin(2*PI*330*t)+0.7*lt(abs(t*{RATE}-{click}),0.5)"
-    subprocess.run(
-        [str(find_ffmpeg()), "-v", "error", "-y", "-f", "lavfi", "-i",
-         f"aevalsrc=exprs='{expr}|{expr}':s={RATE}:d={samples / RATE}", "-c:a", "pcm_f32le",
-         str(dest)],
-        check=True,
-    )  # fmt: skip
-    return dest
+    return stereo_wav(dest, expr, samples=samples, rate=RATE, codec="pcm_f32le")
 
 
 def cut(folder: Path, *, changed: int | None = None) -> list[SoundPart]:
