@@ -10,7 +10,8 @@ insert and a stream allocation per object); a 2,000-shot cut is ~200,000 objects
 :class:`ObjectStore` keeps pyaaf2 as the authority on *what* is written, and writes it fast:
 
 - the header, dictionary and meta-dictionary come from a real pyaaf2 file (``handle``), built by
-  the caller with the definitions the objects use, and grafted unchanged;
+  the caller with the definitions the objects use, on an in-memory tree
+  (:mod:`previz.timeline.aaf_tree`), and grafted unchanged;
 - :meth:`ObjectStore.layout` compiles a class's property list once (pids, stored forms, child
   names, set keys) from pyaaf2's meta-dictionary, so building an object is one ``struct`` pack;
 - :meth:`ObjectStore.encode` encodes a value through pyaaf2's own type definitions, memoised
@@ -26,13 +27,13 @@ from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import aaf2
 from aaf2 import properties as props
 from aaf2.core import OPERATIONGROUP_PARAMETERS_AUID, AAFObject
 from aaf2.types import TypeDefInt, TypeDefRename, TypeDefString
 from aaf2.utils import encode_utf16le, mangle_name
 
 from previz.timeline import cfb
+from previz.timeline.aaf_tree import new_file
 
 PROPERTY_HEADER = struct.Struct("<BBH")
 BYTE_ORDER = 0x4C  # little-endian, what pyaaf2 writes
@@ -229,32 +230,13 @@ class ObjectStore:
         content = handle.content
         mob_set = self.layout("ContentStorage", "Mobs")
         handle.save()  # pyaaf2 writes its objects (and the weak-reference table) to its tree
-        root = _tree(handle.cfb, handle.cfb.find("/"))
-        holder = _find(root, content.dir.path())
+        holder = content.dir.node
         name = mob_set.children[0]
         holder.children = [c for c in holder.children if not c.name.startswith(name)]
         holder.children.append(cfb.Stream(f"{name} index", mob_set._set(0, mobs, holder.children)))
-        cfb.write(path, root, handle.cfb.class_id.bytes_le)
-
-
-def _tree(storage: Any, entry: Any) -> cfb.Storage:
-    """pyaaf2's in-memory compound-file tree under ``entry``, copied (it is small)."""
-    node = cfb.Storage(entry.name, entry.data[80:96])
-    for child in entry.listdir():
-        if child.type == "stream":
-            node.children.append(cfb.Stream(child.name, child.open("r").read()))
-        else:
-            node.children.append(_tree(storage, child))
-    return node
-
-
-def _find(root: cfb.Storage, path: str) -> cfb.Storage:
-    node = root
-    for part in path.strip("/").split("/"):
-        node = next(c for c in node.children if isinstance(c, cfb.Storage) and c.name == part)
-    return node
+        cfb.write(path, handle.cfb.root.node, handle.cfb.class_id.bytes_le)
 
 
 def new_handle() -> Any:
     """A pyaaf2 file in memory, for its header, dictionary and meta-dictionary."""
-    return aaf2.open(None, "w")
+    return new_file()
