@@ -2,7 +2,8 @@
 
 :func:`main` first asks the stamp of an earlier identical ``previz build``
 (:mod:`previz.cli.stamp`) whether there is anything to do, before the commands and the library
-they use are imported; ``cli`` is imported with the commands when it is first used.
+they use are imported; ``cli`` is imported when it is first used, and each command's module
+when that command is looked up (:data:`previz.cli.app.COMMAND_MODULES`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ __all__ = ["cli", "main"]
 
 
 def _commands() -> typing.Any:
-    from previz.cli import conform, export, generate, review, scene  # noqa: F401  (registers)
     from previz.cli.app import cli
 
     return cli
@@ -39,7 +39,7 @@ def main() -> None:
 
 
 def __getattr__(name: str) -> typing.Any:
-    """``cli``: the command group, with every command registered."""
+    """``cli``: the command group; a command's module is imported when it is looked up."""
     if name == "cli":
         return _commands()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

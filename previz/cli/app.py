@@ -3,10 +3,15 @@
 Each command module decorates a function with ``@cli.command()``; commands parse their
 arguments, call one library function, and print. A :class:`~previz.errors.PrevizError` becomes
 one readable message on stderr and exit status 2 — never a traceback.
+
+A command's module is imported when the command is looked up (:data:`COMMAND_MODULES`), so
+``previz build`` loads the build and what it uses, not the conform reader or the review
+boards; ``previz --help`` looks every command up, and lists them all with their help.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -18,8 +23,27 @@ from previz.errors import PrevizError
 console = Console()
 err_console = Console(stderr=True)
 
+COMMAND_MODULES = {
+    "backends": "generate", "build": "generate", "cache": "generate", "cost": "generate",
+    "log": "generate", "select": "generate",
+    "boards": "review", "notes": "review", "review": "review", "shotlist": "review",
+    "conform": "conform",
+    "export": "export",
+    "import": "scene", "init": "scene", "prompts": "scene", "schema": "scene",
+    "validate": "scene",
+}  # fmt: skip
+"""Each command and the module of :mod:`previz.cli` that registers it."""
+
 
 class _PrevizGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"previz.cli.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)

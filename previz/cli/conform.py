@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from previz.cli.app import cli, console
-from previz.cli.scene import SCENE
+from previz.cli.options import SCENE
 from previz.conform import ConformResult, conform
 
 

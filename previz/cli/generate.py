@@ -21,8 +21,7 @@ from previz.backends.registry import backend_class, backend_names
 from previz.cli import stamp
 from previz.cli.app import cli, console, err_console
 from previz.cli.logview import print_log
-from previz.cli.options import OPTION, parse_cli_options
-from previz.cli.scene import SCENE
+from previz.cli.options import OPTION, SCENE, parse_cli_options
 from previz.generate import RichProgress
 from previz.generate.journal import HELD
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from previz.cli.app import cli, console
-from previz.cli.scene import SCENE
+from previz.cli.options import SCENE
 from previz.review import write_review
 from previz.review.boards import PAPERS, write_boards
 from previz.review.notes import merge_notes

@@ -9,14 +9,12 @@ import click
 from rich.table import Table
 
 from previz.cli.app import cli, console
-from previz.cli.options import OPTION, parse_cli_options
+from previz.cli.options import OPTION, SCENE, parse_cli_options
 from previz.prompts.compiler import ShotPrompt
 from previz.scene import compile_prompts, validate
 from previz.shotlist.edit import import_screenplay
 from previz.shotlist.schema import scene_schema_json
 from previz.starter import init_project
-
-SCENE = click.Path(path_type=Path, dir_okay=False)
 
 
 @cli.command()

@@ -52,3 +52,23 @@ def test_asking_a_build_stamp_imports_none_of_the_library(tmp_path) -> None:  # 
 def test_importing_previz_defers_the_library_until_a_name_is_used() -> None:
     assert _loaded_after("import previz", LIBRARY) == []
     assert "pydantic" in _loaded_after("import previz; previz.load", LIBRARY)
+
+
+OTHER_COMMANDS = ("previz.cli.conform", "previz.cli.export", "previz.cli.review", "previz.conform")
+
+
+def test_looking_up_build_imports_only_the_build_commands_module() -> None:
+    statement = (
+        "import click; from previz.cli import cli; "
+        "assert cli.get_command(click.Context(cli), 'build') is not None"
+    )
+    assert _loaded_after(statement, OTHER_COMMANDS) == []
+
+
+def test_every_command_is_registered_by_the_module_the_group_names() -> None:
+    from previz.cli import conform, export, generate, review, scene  # noqa: F401  (registers)
+    from previz.cli.app import COMMAND_MODULES, cli
+
+    registered = {name: command.callback.__module__ for name, command in cli.commands.items()}
+    named = {name: f"previz.cli.{module}" for name, module in COMMAND_MODULES.items()}
+    assert registered == named
