@@ -21,11 +21,15 @@ NTSC_BASES = (24, 30, 48, 60, 120)
 Seconds = float | int | str | Fraction
 
 
-@functools.lru_cache(maxsize=256)  # asked thousands of times per scene, for a handful of rates
 def exact_rate(fps: float | Fraction) -> Fraction:
     """The exact frame rate a project means: 23.976 → 24000/1001, 29.97 → 30000/1001, 25 → 25."""
     if isinstance(fps, Fraction) and fps.denominator in (1, 1001):
-        return fps
+        return fps  # already exact (hashing a Fraction for the cache costs more than this)
+    return _exact_rate(fps)
+
+
+@functools.lru_cache(maxsize=256)  # asked thousands of times per scene, for a handful of rates
+def _exact_rate(fps: float | Fraction) -> Fraction:
     for base in NTSC_BASES:
         ntsc = Fraction(base * 1000, 1001)
         if abs(float(fps) - float(ntsc)) < 0.0015:
@@ -59,8 +63,20 @@ def seconds_of(frames: int | Fraction, fps: float | Fraction) -> Fraction:
 
 
 def samples_at(frame: int | Fraction, fps: float | Fraction, sample_rate: int) -> int:
-    """The audio sample where ``frame`` begins (at 29.97 a frame is 1601.6 samples long)."""
-    return half_up(seconds_of(frame, fps) * sample_rate)
+    """The audio sample where ``frame`` begins (at 29.97 a frame is 1601.6 samples long).
+
+    The one rule in whole numbers: ``frame / rate * sample_rate`` rounded half up is
+    ``floor((2·a·den·sr + num·b) / (2·num·b))`` for ``frame`` = a/b and rate = num/den — the
+    same integer as :func:`half_up` of the exact fraction, without building one per call (a
+    200-shot cut's playout asks ~3,600 times)."""
+    if isinstance(frame, int):
+        a, b = frame, 1
+    else:
+        exact = Fraction(frame)
+        a, b = exact.numerator, exact.denominator
+    rate = exact_rate(fps)
+    num, den = rate.numerator, rate.denominator
+    return (2 * a * den * sample_rate + num * b) // (2 * num * b)
 
 
 def rate_text(fps: float | Fraction) -> str:

@@ -28,6 +28,7 @@ from previz.errors import MediaError, OutputError
 
 ENV_VAR = "PREVIZ_FFMPEG"
 _TAIL_LINES = 12
+_ANSWERED: set[tuple[str, int, int, int, int]] = set()  # binaries that answered -version
 _HINT_INSTALL = (
     "install the Python package 'imageio-ffmpeg' (it ships ffmpeg), put ffmpeg on PATH, "
     f"or point ${ENV_VAR} at an ffmpeg binary"
@@ -68,7 +69,25 @@ def _imageio_ffmpeg() -> Path | None:
 
 
 def _broken_reason(binary: Path) -> str | None:
-    """Why ``binary -version`` does not work, or ``None`` when it does."""
+    """Why ``binary -version`` does not work, or ``None`` when it does.
+
+    A binary that answered is remembered by its identity (inode, size, mtime, ctime), so a
+    process asking again (the animatic backend, then the animatic) does not start it again;
+    a replaced or re-permissioned file is asked anew, and a broken one every time."""
+    try:
+        stat = binary.stat()
+        identity = (str(binary), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    except OSError:
+        identity = None
+    if identity is not None and identity in _ANSWERED:
+        return None
+    problem = _version_problem(binary)
+    if problem is None and identity is not None:
+        _ANSWERED.add(identity)
+    return problem
+
+
+def _version_problem(binary: Path) -> str | None:
     try:
         done = subprocess.run(
             [str(binary), "-hide_banner", "-version"],

@@ -10,9 +10,12 @@ Each picture part is encoded once, to the project's size and rate with the setti
 part shares, into ``workdir`` under a name that is the hash of what it is made of. Each sound
 part is mixed once, and the cut's sound is encoded to AAC in chunks of ~20 s that join by stream
 copy frame for frame as one encode would (:mod:`previz.media.soundtrack`: no priming or drift
-between chunks, picture and sound in sync over any length). Building the sequence then joins
-the picture parts and the sound chunks by stream copy. A one-shot change therefore re-encodes
-only the parts that shot's frames are in and the sound chunk or two its sound falls in.
+between chunks, picture and sound in sync over any length). The picture chain (parts, reels) and
+the sound chain (mixes, chunks) run side by side, each waiting on its own ffmpeg; building the
+sequence then joins the picture parts and the sound chunks by stream copy. A one-shot change
+therefore re-encodes only the parts that shot's frames are in and the sound chunk or two its
+sound falls in. A failure in either chain is raised once both have stopped (the picture's
+first, as it comes first in the cut), and leaves the sequence file as it was.
 
 The output is a product with a key (the hash of all part keys and the settings), written into
 the MP4's ``comment`` tag; when the key is unchanged the file is not touched at all.
@@ -24,6 +27,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -92,25 +96,44 @@ def build_sequence(
     video_dir, sound_dir = workdir / "picture", workdir / "sound"
     for folder in (video_dir, sound_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    with replacing(dest) as temp:
+        audio = temp.with_name(temp.name + ".aac")
+        try:
+            # The sound chain (mix, encode chunks) runs in a thread beside the picture chain
+            # (encode parts, join reels): each mostly waits on its own ffmpeg. Leaving the
+            # block waits for the sound whatever happened, so nothing runs on after a failure.
+            with ThreadPoolExecutor(1, thread_name_prefix="previz-sound") as pool:
+                sound = pool.submit(
+                    encode_soundtrack, sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg
+                )
+                files, encoded = _picture(pictures, keys, frame, workdir, ffmpeg, reel_parts)
+            track = sound.result()  # the picture's failure, if any, came first
+            _mux(files, track, temp, key, ffmpeg=ffmpeg)
+        finally:
+            audio.unlink(missing_ok=True)
+    return SequenceResult(dest, key, written=True, encoded=[*encoded, *track.encoded])
+
+
+def _picture(
+    pictures: Sequence[PicturePart],
+    keys: list[str],
+    frame: Frame,
+    workdir: Path,
+    ffmpeg: Path,
+    reel_parts: int,
+) -> tuple[list[Path], list[Path]]:
+    """The files the cut's picture is joined from (parts, or reels of them), and those made now:
+    each missing part encoded, then each reel it falls in joined (:func:`_reels`)."""
     encoded: list[Path] = []
     files = []
     for part, part_key in zip(pictures, keys, strict=True):
-        path = video_dir / f"{part_key}.mp4"
+        path = workdir / "picture" / f"{part_key}.mp4"
         if not path.exists():
             encode_picture(part, path, frame, ffmpeg=ffmpeg)
             encoded.append(path)
         files.append(path)
     files, joined = _reels(files, keys, workdir / "reel", ffmpeg=ffmpeg, size=reel_parts)
-    encoded += joined
-    with replacing(dest) as temp:
-        audio = temp.with_name(temp.name + ".aac")
-        try:
-            track = encode_soundtrack(sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg)
-            encoded += track.encoded
-            _mux(files, track, temp, key, ffmpeg=ffmpeg)
-        finally:
-            audio.unlink(missing_ok=True)
-    return SequenceResult(dest, key, written=True, encoded=encoded)
+    return files, encoded + joined
 
 
 def _product_key(pictures: list[str], sounds: list[str], frame: Frame) -> str:

@@ -79,3 +79,20 @@ def test_missing_previz_ffmpeg_is_an_error_with_a_hint(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="no such file") as caught:
         find_ffmpeg({"PREVIZ_FFMPEG": str(tmp_path / "nowhere" / "ffmpeg")})
     assert "imageio-ffmpeg" in (caught.value.hint or "")
+
+
+def test_a_working_ffmpeg_is_asked_for_its_version_once(tmp_path: Path, ffmpeg_bin: Path) -> None:
+    calls = tmp_path / "calls"
+    chosen = _script(tmp_path, f'echo x >> "{calls}"\nexec "{ffmpeg_bin}" "$@"')
+    env = {"PREVIZ_FFMPEG": str(chosen), "PATH": os.environ["PATH"]}
+    assert find_ffmpeg(env) == find_ffmpeg(env) == chosen
+    assert calls.read_text().count("x") == 1
+
+
+def test_a_replaced_ffmpeg_is_asked_again(tmp_path: Path, ffmpeg_bin: Path) -> None:
+    chosen = _script(tmp_path, f'exec "{ffmpeg_bin}" "$@"')
+    env = {"PREVIZ_FFMPEG": str(chosen), "PATH": os.environ["PATH"]}
+    find_ffmpeg(env)
+    _script(tmp_path, "exit 1")  # the same path, now broken
+    with pytest.raises(MediaError, match="exited with status 1"):
+        find_ffmpeg(env)

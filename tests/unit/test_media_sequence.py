@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 
+from previz.errors import MediaError
 from previz.media import extract_frame, find_ffmpeg, probe
 from previz.media.sequence import (
     PicturePart,
@@ -201,3 +202,65 @@ def test_a_changed_part_rejoins_only_its_reel(tmp_path: Path, sources: dict[str,
     now = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "work" / "reel").iterdir()}
     assert [p.parent.name for p in again.encoded if p.suffix == ".mp4"] == ["picture", "reel"]
     assert {n: t for n, t in now.items() if n in reels} == reels and len(now) == len(reels) + 1
+
+
+def wrapped_ffmpeg(folder: Path, *, fail: str = "", slow: str = "") -> Path:
+    """The real ffmpeg behind a script that makes runs writing into a folder named ``slow``
+    half a second late, and fails runs writing into a folder named ``fail``."""
+    script = folder / "ffmpeg-wrapper"
+    script.write_text(
+        "#!/bin/sh\nfor out; do :; done\n"
+        f'case "$out" in */{slow or "-"}/*) sleep 0.5;; esac\n'
+        f'case "$out" in */{fail or "-"}/*) echo "refused: $out" >&2; exit 1;; esac\n'
+        f'exec "{find_ffmpeg()}" "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
+
+
+def build_with(tmp_path: Path, sources: dict[str, Source], ffmpeg: Path):  # type: ignore[no-untyped-def]
+    pictures, sounds = cut(sources)
+    return build_sequence(
+        pictures, sounds, tmp_path / "seq.mp4", ffmpeg=ffmpeg, width=160, height=90, fps=24,
+        workdir=tmp_path / "work",
+    )  # fmt: skip
+
+
+def test_what_was_encoded_is_listed_picture_first_then_sound(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    slow_picture = wrapped_ffmpeg(tmp_path, slow="picture")  # the sound chain finishes first
+    folders = [p.parent.name for p in build_with(tmp_path, sources, slow_picture).encoded]
+    assert folders == ["picture"] * 5 + ["sound"] * 2 + ["soundtrack"]
+
+
+def test_a_failed_sound_mix_fails_the_sequence_and_writes_no_file(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    with pytest.raises(MediaError, match="refused") as caught:
+        build_with(tmp_path, sources, wrapped_ffmpeg(tmp_path, fail="sound"))
+    assert caught.value.path is not None and caught.value.path.parent.name == "sound"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        "blue.mp4", "click.wav", "ffmpeg-wrapper", "red.mp4"]  # fmt: skip
+
+
+def test_a_failed_picture_part_is_raised_once_the_sound_chain_has_finished(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    ffmpeg = wrapped_ffmpeg(tmp_path, fail="picture", slow="soundtrack")
+    with pytest.raises(MediaError, match="refused") as caught:
+        build_with(tmp_path, sources, ffmpeg)
+    assert caught.value.path is not None and caught.value.path.parent.name == "picture"
+    chunks = list((tmp_path / "work" / "soundtrack").iterdir())
+    assert [p.suffix for p in chunks] == [".aac"]  # written before the error came back
+    assert not (tmp_path / "seq.mp4").exists()
+
+
+def test_when_both_chains_fail_the_pictures_failure_is_the_one_reported(
+    tmp_path: Path, sources: dict[str, Source]
+) -> None:
+    ffmpeg = wrapped_ffmpeg(tmp_path, fail="picture/*|*/sound", slow="picture")
+    with pytest.raises(MediaError, match="refused") as caught:
+        build_with(tmp_path, sources, ffmpeg)
+    assert caught.value.path is not None and caught.value.path.parent.name == "picture"

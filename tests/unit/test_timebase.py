@@ -9,7 +9,7 @@ import pytest
 import previz
 from previz.media.encoding import frame_count
 from previz.shotlist.timing import to_time
-from previz.timebase import frames_in, half_up, samples_at, timecode
+from previz.timebase import exact_rate, frames_in, half_up, samples_at, timecode
 from tests.scene_text import MINIMAL
 
 
@@ -42,3 +42,11 @@ def test_validate_shows_a_29_97_running_time_non_drop(write_scene) -> None:  # t
     text = MINIMAL.replace("fps: 24", "fps: 29.97").replace("duration: 2\n", "duration: 300\n")
     summary = str(previz.validate(write_scene(text)))
     assert "running time 00:09:59:12 (17982 frames" in summary
+
+
+@pytest.mark.parametrize("fps", [24, 25, 23.976, 29.97, 59.94, 12.5, Fraction(30000, 1001)])
+def test_samples_at_is_the_one_rule_on_the_exact_fraction(fps: float | Fraction) -> None:
+    frames = [*range(-40, 4000, 7), 10**9 + 1, Fraction(5, 2), Fraction(-7, 3), Fraction(1001, 2)]
+    for frame in frames:
+        exact = Fraction(frame) / exact_rate(fps) * 48_000
+        assert samples_at(frame, fps, 48_000) == half_up(exact), (frame, fps)
