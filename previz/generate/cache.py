@@ -43,6 +43,10 @@ RECORD = "record.json"
 LAST_FRAME = "last_frame.png"
 STATS = ".stats.json"
 _TEMP_PREFIX = ".tmp-"
+_SETTLED_NS = 2_000_000_000
+"""A record last changed this long ago is remembered by its file's identity (see
+:meth:`Cache._record`); a younger one may still change within one timestamp tick, so it is read
+again each time (2 s: the coarsest timestamps, FAT's, tick every 2 s)."""
 
 
 def cache_location(
@@ -147,6 +151,8 @@ class Cache:
         self._probe = probe
         self.lookups: dict[str, str] = {}
         """The first lookup of each key in this process: "hit" or "miss" (for hit rates)."""
+        self._records: dict[str, tuple[tuple[int, int, int, int], CacheRecord]] = {}
+        self._folders: dict[str, Path] = {}
 
     @property
     def location(self) -> str:
@@ -162,7 +168,10 @@ class Cache:
 
     def folder(self, key: str) -> Path:
         """The entry folder of ``key`` (whether or not it exists)."""
-        return self.root / key.rsplit("-", 1)[-1][:2] / key
+        folder = self._folders.get(key)
+        if folder is None:
+            folder = self._folders[key] = self.root / key.rsplit("-", 1)[-1][:2] / key
+        return folder
 
     def get(self, key: str) -> CachedClip | None:
         """The entry for ``key``, or ``None`` on a miss; corrupt entries are evicted as misses."""
@@ -186,7 +195,7 @@ class Cache:
     def _local(self, key: str) -> CachedClip | None:
         folder = self.folder(key)
         try:
-            record = CacheRecord.from_json((folder / RECORD).read_text(encoding="utf-8"))
+            record = self._record(key, os.path.join(folder, RECORD))
         except FileNotFoundError:
             if folder.exists():
                 self._evict(folder, "no record.json")
@@ -199,6 +208,24 @@ class Cache:
             self._evict(folder, problem)
             return None
         return CachedClip(key, folder, record)
+
+    def _record(self, key: str, path: str) -> CacheRecord:
+        """``record.json`` of ``key``, parsed — or as parsed before in this process when it is
+        the same file, unchanged since (inode, size, modification and change times) and settled.
+
+        A build looks each take up several times (reuse, cost, plan, run): the record is read
+        and parsed once; every lookup still stats it and checks the media files' sizes, so an
+        entry damaged or removed in between is still found corrupt or missing."""
+        stat = os.stat(path)
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        seen = self._records.get(key)
+        if seen is not None and seen[0] == identity:
+            return seen[1]
+        with open(path, encoding="utf-8") as stream:
+            record = CacheRecord.from_json(stream.read())
+        if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+            self._records[key] = (identity, record)
+        return record
 
     def put(
         self,
@@ -254,6 +281,7 @@ class Cache:
     def remove(self, key: str) -> bool:
         """Delete the entry for ``key``; True if there was one."""
         folder = self.folder(key)
+        self._records.pop(key, None)
         if not folder.exists():
             return False
         _remove_tree(folder)
@@ -331,6 +359,7 @@ class Cache:
 
     def _evict(self, folder: Path, why: str) -> None:
         log.warning("cache entry %s is corrupt (%s); removing it", folder, why)
+        self._records.pop(folder.name, None)
         _remove_tree(folder)
 
 
@@ -348,9 +377,10 @@ def _fill(
 
 
 def _size_problem(folder: Path, record: CacheRecord) -> str | None:
+    base = os.fspath(folder)
     for name, expected in record.sizes.items():
         try:
-            actual = (folder / name).stat().st_size
+            actual = os.stat(os.path.join(base, name)).st_size
         except FileNotFoundError:
             return f"{name} is missing"
         if actual != expected:

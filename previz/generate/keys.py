@@ -17,12 +17,18 @@ gets it through ``payload``, which is keyed.
 
 The backend version is a class attribute, not part of the :class:`Job`, so it is an argument
 here; the runner passes ``type(backend).version``.
+
+A build asks for each job's key at every step (prefetch, reuse, cost, plan, run); a :class:`Job`
+is frozen, so its key is worked out once per job object and version and remembered for as long
+as that object lives (a changed job is a new object: ``dataclasses.replace``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,10 +62,25 @@ def key_fields(job: Job, backend_version: str) -> dict[str, Any]:
     }
 
 
+_KEYS: dict[tuple[int, str], tuple[weakref.ref[Job], str]] = {}
+"""Keys worked out so far, by job object (its ``id``, checked against a weak reference to it)
+and backend version; an entry leaves when its job is collected."""
+
+
 def cache_key(job: Job, backend_version: str) -> str:
     """``v1-<sha256>``: the content address of ``job`` rendered by a backend at that version."""
+    slot = (id(job), backend_version)
+    known = _KEYS.get(slot)
+    if known is not None and known[0]() is job:
+        return known[1]
     text = canonical_json(key_fields(job, backend_version))
-    return f"{SCHEME}-{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+    key = f"{SCHEME}-{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+    _KEYS[slot] = (weakref.ref(job, functools.partial(_forget, slot)), key)
+    return key
+
+
+def _forget(slot: tuple[int, str], _: object) -> None:
+    _KEYS.pop(slot, None)
 
 
 def job_key(job: Job, backends: Mapping[str, Backend]) -> str:
@@ -83,6 +104,9 @@ def _reference_fields(ref: Reference) -> dict[str, str]:
 
 def _plain(value: Any) -> Any:
     """Mappings and sequences as dicts and lists, so tuples and lists key the same way."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value  # most of a payload: settled before the isinstance checks below
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

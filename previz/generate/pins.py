@@ -24,6 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from previz.backends.base import Backend, Clip, Job
 from previz.generate.cache import Cache
 from previz.generate.keys import canonical_json, job_key, key_fields
@@ -38,23 +40,55 @@ CUT_FIELDS = frozenset(
 
 def shot_definition(shotlist: ResolvedShotList, shot: ResolvedShot) -> str:
     """sha256 of what the scene file says about ``shot`` itself (not where the cut puts it)."""
-    own = shot.shot.model_dump(mode="json", exclude=set(CUT_FIELDS))
-    scene = shot.scene.model_dump(mode="json", exclude={"shots"})
-    for cue in [*own.get("sound", []), *scene.get("sound", [])]:
-        cue.pop("until", None)  # how far a cue runs on is the cut's business
+    return ShotDefinitions(shotlist)(shot)
+
+
+class ShotDefinitions:
+    """:func:`shot_definition` for the shots of one shot list (the planner asks for each):
+    what shots share — the project, a scene, a character, a location, a prop — is written as
+    canonical JSON once, and each shot's text is spliced from those parts in the order
+    :func:`~previz.generate.keys.canonical_json` sorts them, which gives the same text."""
+
+    def __init__(self, shotlist: ResolvedShotList) -> None:
+        self._project = canonical_json(shotlist.project.model_dump(mode="json"))
+        self._parts: dict[int, tuple[BaseModel, str]] = {}  # by id(): scene, cast, place, prop
+
+    def __call__(self, shot: ResolvedShot) -> str:
+        own = shot.shot.model_dump(mode="json", exclude=set(CUT_FIELDS))
+        _cut_free(own)
+        location = self._part(shot.location) if shot.location else "null"
+        text = (
+            f'{{"cast":[{",".join(self._part(c) for c in shot.cast)}],"location":{location},'
+            f'"project":{self._project},"props":[{",".join(self._part(p) for p in shot.props)}],'
+            f'"scene":{self._scene(shot)},"shot":{canonical_json(own)}}}'
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _part(self, model: BaseModel) -> str:
+        known = self._parts.get(id(model))
+        if known is not None and known[0] is model:
+            return known[1]
+        text = canonical_json(model.model_dump(mode="json"))
+        self._parts[id(model)] = (model, text)
+        return text
+
+    def _scene(self, shot: ResolvedShot) -> str:
+        known = self._parts.get(id(shot.scene))
+        if known is not None and known[0] is shot.scene:
+            return known[1]
+        scene = shot.scene.model_dump(mode="json", exclude={"shots"})
+        _cut_free(scene)
+        text = canonical_json(scene)
+        self._parts[id(shot.scene)] = (shot.scene, text)
+        return text
+
+
+def _cut_free(dumped: dict[str, Any]) -> None:
+    """Drop from a dumped shot's or scene's sound cues how far each runs on: the cut's business."""
+    for cue in dumped.get("sound", []):
+        cue.pop("until", None)
         cue.pop("from", None)
         cue.pop("from_shot", None)
-    text = canonical_json(
-        {
-            "shot": own,
-            "scene": scene,
-            "project": shotlist.project.model_dump(mode="json"),
-            "cast": [c.model_dump(mode="json") for c in shot.cast],
-            "location": shot.location.model_dump(mode="json") if shot.location else None,
-            "props": [p.model_dump(mode="json") for p in shot.props],
-        }
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class TakePins:

@@ -17,7 +17,7 @@ from pathlib import Path
 from previz.backends.base import Backend, Job, Reference
 from previz.backends.payload import ShotFacts
 from previz.generate.keys import file_sha256
-from previz.generate.pins import shot_definition
+from previz.generate.pins import ShotDefinitions
 from previz.prompts.compiler import PromptCompiler
 from previz.shotlist.models import Character, Location, Prop
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
@@ -65,6 +65,7 @@ def plan_jobs(
 
     compiler = PromptCompiler(shotlist, limit=limit)
     edges = shot_transitions(shotlist)
+    shot_definition = ShotDefinitions(shotlist)
     jobs: list[Job] = []
     for shot in shotlist.shots:
         # a dissolve out of the shot shows its take's tail beyond the cut: ask for those frames
@@ -77,7 +78,7 @@ def plan_jobs(
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()
         clip_in = float(shot.clip_in.to_seconds())  # a head trim: the take must cover it too
-        definition = shot_definition(shotlist, shot)
+        definition = shot_definition(shot)
         options = instance.output_options()
         for take in range(1, shot.takes + 1):
             payload = dict(instance.payload(ShotFacts(shotlist, shot, take)))

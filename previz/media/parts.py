@@ -26,6 +26,7 @@ from previz.timebase import rate_text, timecode
 
 SCHEME = "sequence-1"  # raise when the way parts are drawn or mixed changes
 BYTES_PER_SAMPLE = 8  # stereo 32-bit float
+_PCM_TAGS = (0x0001, 0x0003, 0xFFFE)  # WAVE_FORMAT_PCM, _IEEE_FLOAT, _EXTENSIBLE
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def _mix_sound(part: SoundPart, dest: Path, *, ffmpeg: Path) -> None:
     inputs: list[str] = []
     graph: list[str] = []
     for index, placed in enumerate(part.sources):
-        inputs += ["-i", str(placed.source.path)]
+        inputs += _sound_input(placed.source.path)
         start = placed.source.start
         graph.append(
             f"[{index}:a]aresample={SAMPLE_RATE},"
@@ -198,6 +199,28 @@ def _mix_sound(part: SoundPart, dest: Path, *, ffmpeg: Path) -> None:
             f"the sound of shot {part.shot_id or '?'} did not mix to {part.samples} samples",
             path=dest,
         )
+
+
+def _sound_input(path: Path) -> list[str]:
+    """ffmpeg's input arguments for a sound file.
+
+    A plain PCM WAV (its ``fmt`` chunk first, as ffmpeg, the animatic backend and most tools
+    write it) says everything about its samples in its header, so ffmpeg is told the format
+    and to probe no further: otherwise it reads and decodes the first 5 MB of every stem
+    before mixing (~12 ms each; four stems per shot). The samples are the same either way.
+    Anything else is probed in full."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(22)
+    except OSError:
+        return ["-i", str(path)]  # ffmpeg reports what is wrong with it
+    plain = (
+        len(head) == 22
+        and head[:4] == b"RIFF"
+        and head[8:16] == b"WAVEfmt "
+        and int.from_bytes(head[20:22], "little") in _PCM_TAGS
+    )
+    return ["-f", "wav", "-probesize", "32", "-i", str(path)] if plain else ["-i", str(path)]
 
 
 def mix_sound_parts(

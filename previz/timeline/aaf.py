@@ -25,19 +25,18 @@ proves the files have the same structure.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
 
 from previz.errors import TimelineError
+from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Storage
-from previz.timeline.facts import facts_json, plain
+from previz.timeline.facts import facts_json
 
 
 def write(timeline: otio.schema.Timeline, path: Path) -> None:
@@ -46,31 +45,19 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
     rate = _rate(timeline, tracks)
     handle = new_handle()
     try:
-        with _without_cycle_collection():
+        with serialised.collector_paused():
             register(handle, tracks)
             store = ObjectStore(handle)
             composition = _Composition(store, Definitions(store), timeline.name)
-            for track in tracks:
-                composition.add_track(track)
+            stored = serialised.tracks(timeline)  # each clip's facts, read as plain JSON
+            for track, data in zip(timeline.tracks, stored, strict=True):
+                if len(track):
+                    composition.add_track(track, data["children"])
             composition.add_timecode(timeline.global_start_time, rate)
             composition.add_markers(timeline, tracks)
             store.save(path, composition.mobs())
     finally:
         handle.manager.remove_temp()
-
-
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """The writer allocates ~70 small objects a clip and no reference cycles; Python's cycle
-    collector, run every few thousand allocations, rescans the growing heap each time (about a
-    third of a 2,000-shot write). Reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
@@ -110,12 +97,17 @@ class _Composition:
             "PhysicalTrackNumber",
         )
 
-    def add_track(self, track: otio.schema.Track) -> None:
-        """A slot holding the track's sequence (in an "Audio Pan" group for sound)."""
+    def add_track(self, track: otio.schema.Track, stored: list[serialised.Data]) -> None:
+        """A slot holding the track's sequence (in an "Audio Pan" group for sound);
+        ``stored``: the track's items as OTIO's JSON holds them."""
         audio = track.kind == otio.schema.TrackKind.Audio
         kind = "sound" if audio else "picture"
         rate = track.find_children()[0].duration().rate
-        components = [c for c in (self._component(i, kind, rate) for i in track) if c is not None]
+        components = [
+            c
+            for c in (self._component(i, d, kind, rate) for i, d in zip(track, stored, strict=True))
+            if c is not None
+        ]
         defs, enc = self.defs, self.store.encode
         sequence = self.store.layout("Sequence", "DataDefinition", "Length", "Components")
         if audio:  # the adapter counted transitions into an audio track's length
@@ -141,7 +133,9 @@ class _Composition:
             )
         )
 
-    def _component(self, item: otio.core.Composable, kind: str, rate: float) -> Storage | None:
+    def _component(
+        self, item: otio.core.Composable, stored: serialised.Data, kind: str, rate: float
+    ) -> Storage | None:
         defs, layout = self.defs, self.store.layout
         if isinstance(item, otio.schema.Gap):
             length = self.store.encode("Filler", "Length", int(item.visible_range().duration.value))
@@ -151,17 +145,17 @@ class _Composition:
                 return None  # the adapter wrote no other transition
             return self._dissolve(item, kind)
         if isinstance(item, otio.schema.Clip):
-            return self._source_clip(item, kind, rate)
+            return self._source_clip(item, serialised.facts(stored), kind, rate)
         raise TimelineError(
             f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a track",
             hint="flatten nested tracks and stacks before exporting AAF",
         )
 
-    def _source_clip(self, clip: otio.schema.Clip, kind: str, rate: float) -> Storage:
+    def _source_clip(self, clip: otio.schema.Clip, facts: Any, kind: str, rate: float) -> Storage:
         visible = clip.visible_range()
         available = clip.media_reference.available_range or clip.source_range
         master_id, master_slot = self.clip_mobs.add(
-            clip, kind, rate, _comments(clip), visible, available
+            clip, kind, rate, _comments(facts), visible, available
         )
         enc = self.store.encode
         return self.clip_mobs.clip(
@@ -295,12 +289,10 @@ class _Composition:
         return [(self.mob_id, mob), *self.clip_mobs.mobs]
 
 
-def _comments(clip: otio.schema.Clip) -> dict[str, str]:
-    """The clip's facts as master mob comments, in the order OTIO's metadata kept them."""
-    found = clip.metadata.get("previz")
-    if not found:
+def _comments(facts: Any) -> dict[str, str]:
+    """A clip's facts (its stored ``metadata["previz"]``) as master mob comments."""
+    if not facts:
         return {}
-    facts = plain(found)  # one read of OTIO's containers, then plain dict lookups
     comments = {"previz": facts_json(facts)}
     comments.update({k.title(): str(facts[k]) for k in ("shot", "scene", "take") if k in facts})
     return dict(sorted(comments.items()))

@@ -38,7 +38,7 @@ import opentimelineio as otio
 from previz import timebase
 from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
-from previz.timeline import export_workers, facts, fades, media, rates, vectors
+from previz.timeline import export_workers, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import (
     ExportContext,
     Format,
@@ -59,7 +59,10 @@ PARALLEL_MIN_CLIPS = 300
 
 
 def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    otio.adapters.write_to_file(timeline, str(path), adapter_name="otio_json")
+    # OTIO's own JSON writer, called directly: through ``adapters.write_to_file`` the first
+    # call of a process loads OTIO's plugin manifest (every installed adapter's entry point,
+    # ~20-30 ms in each export worker) only to find this built-in adapter.
+    otio.adapters.otio_json.write_to_file(timeline, str(path))
 
 
 # Each writer imports its module when it writes (in an export worker, for a big cut): a build
@@ -131,16 +134,17 @@ BUILTIN: dict[str, Format] = {
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
                version=_writer_version("otioz"), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version("fcp7", "xmeml"), cost=1.0),
+               version=_writer_version("fcp7", "xmeml", serialised), cost=1.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version("fcpxml", "xmltree", timebase), relative_media=True,
-               cost=1.3),
+               version=_writer_version("fcpxml", "xmltree", timebase, serialised),
+               relative_media=True, cost=1.3),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
                version=_writer_version("edl", "edl_events", packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version("aaf", "aaf_dictionary", "aaf_mobs", "aaf_store",
-                                       "aaf_tree", "cfb", packages=["pyaaf2"]), cost=4.0),
+                                       "aaf_tree", "cfb", serialised, packages=["pyaaf2"]),
+               cost=4.0),
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
                version=_writer_version("xges", "gst"), cost=0.6),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
@@ -186,7 +190,11 @@ class Exported:
 
 def timeline_digest(timeline: otio.schema.Timeline) -> str:
     """A hash of everything ``timeline`` holds: clips, media, facts, markers, transitions."""
-    return hashlib.sha256(timeline.to_json_string(indent=-1).encode("utf-8")).hexdigest()
+    return _digest_of(timeline.to_json_string(indent=-1))
+
+
+def _digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def export_timeline(
@@ -237,7 +245,8 @@ class PendingExport:
         self.specs = [format_spec(one) for one in resolve_formats(formats)]
         out_dir.mkdir(parents=True, exist_ok=True)
         width, height = frame_size(timeline)
-        digest = timeline_digest(timeline)
+        text = timeline.to_json_string(indent=-1)
+        digest = _digest_of(text)  # the text is lent to the writers too (they read its facts)
         self.store, self.out_dir, self.name = ProductStore(out_dir), out_dir, name
         self.exported = Exported()
         self.stale: list[tuple[Format, ExportContext, str]] = []
@@ -255,15 +264,25 @@ class PendingExport:
             parallel = len(self.stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
         self.prepared = Prepared(timeline)
         write = functools.partial(_write_stale, self.prepared, out_dir, name)
-        self._workers = export_workers.start(write, self.stale) if parallel and self.stale else None
+        serialised.lend(timeline, text)  # forked workers inherit it
+        try:
+            self._workers = (
+                export_workers.start(write, self.stale) if parallel and self.stale else None
+            )
+        except BaseException:
+            serialised.take_back(timeline)
+            raise
 
     def __enter__(self) -> PendingExport:
         return self
 
     def __exit__(self, *failure: object) -> None:
-        if self._workers is not None:
-            workers, self._workers = self._workers, None
-            export_workers.stop(workers)
+        try:
+            if self._workers is not None:
+                workers, self._workers = self._workers, None
+                export_workers.stop(workers)
+        finally:
+            serialised.take_back(self.prepared.timeline)
 
     def result(self) -> Exported:
         """Wait for the workers (or write now), record every written product; the files."""

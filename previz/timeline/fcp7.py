@@ -24,12 +24,10 @@ write nested stacks (previz cuts have neither; a nested stack is an error naming
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from typing import Any
 import opentimelineio as otio
 
 from previz.errors import TimelineError
+from previz.timeline import serialised
 from previz.timeline.facts import facts_json
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.xmeml import (
@@ -75,26 +74,9 @@ COMMENT_PREFIX = "previz:"
 
 def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
     """Write ``timeline`` as FCP7 XML that Premiere, Resolve and OpenShot import."""
-    with _collector_paused():
+    with serialised.collector_paused():
         text = _Document(timeline, width, height).render()
     path.write_bytes(text.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the cut's JSON is parsed and the text built.
-
-    Both make hundreds of thousands of objects and no reference cycles, and each burst of them
-    set the collector scanning every object alive (half the parse's time at 2,000 shots); they
-    are freed by reference counting when the document is written.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read(path: Path) -> otio.schema.Timeline:
@@ -190,7 +172,7 @@ class _Document:
 
     def _media_tracks(self, rate: float) -> list[str]:
         """``<video>`` and ``<audio>`` with their formats and tracks."""
-        stored = json.loads(self.timeline.to_json_string(indent=-1))["tracks"]["children"]
+        stored = serialised.tracks(self.timeline)
         tracks = list(zip(self.timeline.tracks, stored, strict=True))
         self.sounding = files_with_sound([data["children"] for _track, data in tracks])
         video: list[list[Item]] = []

@@ -36,12 +36,15 @@ from typing import Any
 import opentimelineio as otio
 
 from previz.timebase import half_up
+from previz.timeline import serialised
 from previz.timeline.facts import facts_json
 from previz.timeline.fades import is_black
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
 from previz.timeline.xmltree import Element, pretty_document, sub_element
+
+Data = serialised.Data
 
 VERSION = "1.8"
 
@@ -101,28 +104,30 @@ def write(
         tcFormat="NDF", audioLayout="stereo", audioRate="48k",
     )  # fmt: skip
     spine = sub_element(sequence, "spine")
-    storyline, connected = _arrange(timeline)
+    storyline, connected = _arrange(timeline, serialised.tracks(timeline))
     # Final Cut places the first spine item at the sequence's tcStart, not at 0
     first = document.frames(start) if start is not None else 0
     total = document.frames(timeline.tracks.duration())
     _write_storyline(document, spine, storyline, first, total)
     index = _Storyline.of(document, spine)
-    for lane, track in connected:
-        _connect_track(document, index, track, lane, first)
+    for lane, track, stored in connected:
+        _connect_track(document, index, track, stored, lane, first)
     for marker in timeline.tracks.markers:
         _attach_marker(document, index, marker, first)
     path.write_bytes(pretty_document(root, "<!DOCTYPE fcpxml>"))
 
 
 def _arrange(
-    timeline: otio.schema.Timeline,
-) -> tuple[otio.schema.Track | None, list[tuple[int, otio.schema.Track]]]:
-    """The storyline (top video track) and every other track with its lane below it."""
-    video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
-    audio = [t for t in timeline.tracks if t.kind != otio.schema.TrackKind.Video]
+    timeline: otio.schema.Timeline, stored: list[Data]
+) -> tuple[tuple[otio.schema.Track, Data] | None, list[tuple[int, otio.schema.Track, Data]]]:
+    """The storyline (top video track) and every other track with its lane below it, each
+    with its items as OTIO's JSON holds them (``stored``: the timeline's tracks, in order)."""
+    tracks = list(zip(timeline.tracks, stored, strict=True))
+    video = [t for t in tracks if t[0].kind == otio.schema.TrackKind.Video]
+    audio = [t for t in tracks if t[0].kind != otio.schema.TrackKind.Video]
     storyline = video[-1] if video else None
     below = list(reversed(video[:-1])) + audio
-    return storyline, [(-(index + 1), track) for index, track in enumerate(below)]
+    return storyline, [(-(index + 1), *track) for index, track in enumerate(below)]
 
 
 AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
@@ -175,11 +180,12 @@ def _role(track: otio.schema.Track) -> str | None:
 
 
 def _clip_element(
-    document: _Document, clip: otio.schema.Clip, offset: int, lane: int | None, audio: bool,
-    role: str | None = None,
+    document: _Document, clip: otio.schema.Clip, facts: Any, offset: int, lane: int | None,
+    audio: bool, role: str | None = None,
 ) -> Element:  # fmt: skip
+    """``clip`` (whose ``metadata["previz"]`` is ``facts``, read from the stored cut) at
+    ``offset``: an ``asset-clip`` of its file, or a gap where it has none."""
     source = clip.trimmed_range()
-    facts = clip.metadata.get("previz")
     asset_id = _asset(document, clip, audio, facts)
     attributes = {
         "name": clip.name,
@@ -221,11 +227,12 @@ def _marker_element(
 
 
 def _write_storyline(
-    document: _Document, spine: Element, track: otio.schema.Track | None, first: int,
-    total: int,
+    document: _Document, spine: Element, storyline: tuple[otio.schema.Track, Data] | None,
+    first: int, total: int,
 ) -> None:  # fmt: skip
     position = first
-    items = list(track) if track is not None else []
+    items = list(storyline[0]) if storyline is not None else []
+    stored = storyline[1]["children"] if storyline is not None else []
     for index, item in enumerate(items):
         if is_black(item) and index in (0, len(items) - 1):
             continue  # a fade at the storyline's ends is a transition there, as FCP writes it
@@ -238,7 +245,8 @@ def _write_storyline(
             continue
         length = document.frames(item.duration())
         if isinstance(item, otio.schema.Clip):
-            spine.append(_clip_element(document, item, position, None, audio=False))
+            facts = serialised.facts(stored[index])
+            spine.append(_clip_element(document, item, facts, position, None, audio=False))
         else:
             sub_element(spine, "gap", name="Gap", offset=document.time(position),
                              start="0s", duration=document.time(length))  # fmt: skip
@@ -276,13 +284,16 @@ class _Storyline:
 
 
 def _connect_track(
-    document: _Document, storyline: _Storyline, track: otio.schema.Track, lane: int, first: int
-) -> None:
+    document: _Document, storyline: _Storyline, track: otio.schema.Track, stored: Data,
+    lane: int, first: int,
+) -> None:  # fmt: skip
     audio = track.kind == otio.schema.TrackKind.Audio
     role = _role(track) if audio else None
-    for clip, start in _placed_clips(track):
+    items = stored["children"]
+    for clip, index, start in _placed_clips(track):
         host, local = storyline.host(first + document.frames(start))
-        element = _clip_element(document, clip, local, lane, audio, role)
+        facts = serialised.facts(items[index])
+        element = _clip_element(document, clip, facts, local, lane, audio, role)
         markers = host.find("marker")
         anchor = markers if markers is not None else host.find("metadata")
         if anchor is not None:  # connected clips come before the host's markers and metadata
@@ -293,22 +304,23 @@ def _connect_track(
 
 def _placed_clips(
     track: otio.schema.Track,
-) -> list[tuple[otio.schema.Clip, otio.opentime.RationalTime]]:
-    """Each clip of ``track`` and where it starts in it (``trimmed_range_in_parent``), from a
-    running sum: asking OTIO per clip sums every earlier item again (O(n²) in the track)."""
+) -> list[tuple[otio.schema.Clip, int, otio.opentime.RationalTime]]:
+    """Each clip of ``track``, its index among the track's items, and where it starts in the
+    track (``trimmed_range_in_parent``), from a running sum: asking OTIO per clip sums every
+    earlier item again (O(n²) in the track)."""
     children = list(track)
     durations = [None if isinstance(c, otio.schema.Transition) else c.duration() for c in children]
     if track.source_range is not None or len({d.rate for d in durations if d is not None}) > 1:
-        return [(c, c.trimmed_range_in_parent().start_time)
-                for c in track.find_clips(shallow_search=True)]  # fmt: skip
+        return [(c, n, c.trimmed_range_in_parent().start_time)
+                for n, c in enumerate(children) if isinstance(c, otio.schema.Clip)]  # fmt: skip
     placed = []
     position: otio.opentime.RationalTime | None = None
-    for child, duration in zip(children, durations, strict=True):
+    for index, (child, duration) in enumerate(zip(children, durations, strict=True)):
         if duration is None:
             continue  # a transition overlaps its neighbours and takes no time of its own
         position = otio.opentime.RationalTime(0, duration.rate) if position is None else position
         if isinstance(child, otio.schema.Clip):
-            placed.append((child, position))
+            placed.append((child, index, position))
         position = position + duration
     return placed
 

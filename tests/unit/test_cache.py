@@ -136,6 +136,52 @@ def test_a_corrupt_entry_is_logged_removed_and_missed(
     assert "corrupt" in caplog.text
 
 
+def _settle(entry_folder: Path) -> None:
+    """Age the entry's record past the window in which a record is read again each lookup."""
+    os.utime(entry_folder / "record.json", (1_700_000_000, 1_700_000_000))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _corrupt_record,
+        _drop_record,
+        _drop_video,
+        _truncate_video,
+        _drop_stem,
+        _record_of_another_key,
+    ],
+)
+def test_damage_after_a_lookup_is_still_found_at_the_next(
+    cache: Cache, media: RenderedMedia, damage: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = cache.put(KEY, media, PROVENANCE)
+    _settle(entry.folder)
+    assert cache.get(KEY) is not None  # the record is parsed and remembered
+    damage(entry.folder)  # type: ignore[operator]
+    assert cache.get(KEY) is None
+    assert not entry.folder.exists()
+    assert "corrupt" in caplog.text
+
+
+def test_a_settled_record_is_parsed_once_per_cache(cache: Cache, media: RenderedMedia) -> None:
+    entry = cache.put(KEY, media, PROVENANCE)
+    _settle(entry.folder)
+    first, again = cache.get(KEY), cache.get(KEY)
+    assert first is not None and again is not None
+    assert again.record is first.record
+
+
+def test_a_record_written_just_now_is_read_at_every_lookup(
+    cache: Cache, media: RenderedMedia
+) -> None:
+    cache.put(KEY, media, PROVENANCE)  # its timestamps may not have ticked since
+    first, again = cache.get(KEY), cache.get(KEY)
+    assert first is not None and again is not None
+    assert again.record is not first.record
+    assert again.record == first.record
+
+
 def test_verify_evicts_an_entry_whose_video_does_not_decode(
     cache: Cache, media: RenderedMedia
 ) -> None:

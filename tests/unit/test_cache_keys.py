@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from previz.backends.base import Job, Reference
-from previz.generate import cache_key, job_key
+from previz.generate import cache_key, job_key, keys
 from tests.fakes.backend import FakeLocalBackend
 
 FACE = Reference(path=Path("refs/mara.png"), sha256="a" * 64, role="character", owner="mara")
@@ -102,3 +104,21 @@ def test_job_key_takes_the_version_from_the_backend_class(tmp_path: Path) -> Non
     backend = FakeLocalBackend(tmp_path / "clip.mp4")
     job = dataclasses.replace(BASE, backend=backend.name)
     assert job_key(job, {backend.name: backend}) == cache_key(job, FakeLocalBackend.version)
+
+
+def test_a_jobs_key_is_worked_out_once_per_job_and_version() -> None:
+    job = dataclasses.replace(BASE)
+    assert cache_key(job, "1") is cache_key(job, "1")
+    assert cache_key(job, "2") != cache_key(job, "1")
+    assert cache_key(dataclasses.replace(job, take=2), "1") != cache_key(job, "1")
+
+
+def test_a_remembered_key_is_forgotten_with_its_job() -> None:
+    job = dataclasses.replace(BASE, prompt="a prompt only this test uses")
+    cache_key(job, "1")
+    probe, slot = weakref.ref(job), (id(job), "1")
+    assert slot in keys._KEYS
+    del job
+    gc.collect()
+    assert probe() is None
+    assert slot not in keys._KEYS

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 
-from previz.timeline import otioz
+from previz.timeline import export_timeline, otioz
 from tests.export_cases import CASES, GOLDEN, bundle_summary, with_media_files, write_all
 
 
@@ -31,3 +32,14 @@ def test_the_otioz_bundle_holds_the_golden_members_and_timeline(case: str, tmp_p
     otioz.write(timeline, tmp_path / "cut.otioz")
     golden = json.loads((GOLDEN / "otioz.json").read_text())[case]
     assert bundle_summary(tmp_path / "cut.otioz") == golden
+
+
+@pytest.mark.parametrize("case", ["cut-29.97", "representative"])
+def test_the_otio_export_is_what_otios_adapter_writes(case: str, tmp_path: Path) -> None:
+    """The ``.otio`` writer calls OTIO's JSON writer directly (no plugin manifest to load):
+    the same bytes as through ``otio.adapters.write_to_file``."""
+    timeline = CASES[case]()
+    reference = tmp_path / "adapter.otio"
+    otio.adapters.write_to_file(timeline, str(reference), adapter_name="otio_json")
+    written = export_timeline(timeline, tmp_path / "out", ["otio"])["otio"]
+    assert [p.read_bytes() for p in written] == [reference.read_bytes()]

@@ -1,0 +1,66 @@
+"""Writers read the cut's facts from its JSON, lent by the export call and only during it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import opentimelineio as otio
+
+from previz.timeline import export_timeline, fcp7, fcpxml, serialised
+from tests.export_cases import CASES
+
+
+def _first_clip(timeline: otio.schema.Timeline) -> otio.schema.Clip:
+    return next(iter(timeline.find_clips()))
+
+
+def _first_stored_clip(tracks: list[serialised.Data]) -> serialised.Data:
+    """The stored item of :func:`_first_clip` (the first track's first clip)."""
+    items = [i for t in tracks for i in t["children"] if i["OTIO_SCHEMA"].startswith("Clip.")]
+    return items[0]
+
+
+def test_a_lent_cut_is_read_from_the_text_lent() -> None:
+    timeline = CASES["short-25"]()
+    other = CASES["short-25"]()
+    _first_clip(other).metadata["previz"]["action"] = "lent text"
+    serialised.lend(timeline, other.to_json_string(indent=-1))
+    try:
+        lent = serialised.tracks(timeline)
+    finally:
+        serialised.take_back(timeline)
+    assert serialised.facts(_first_stored_clip(lent))["action"] == "lent text"
+    afresh = serialised.tracks(timeline)
+    assert serialised.facts(_first_stored_clip(afresh))["action"] != "lent text"
+
+
+def test_another_cut_is_read_from_itself_while_one_is_lent() -> None:
+    timeline, copy = CASES["short-25"](), CASES["short-25"]()
+    _first_clip(copy).metadata["previz"]["action"] = "the copy's own"
+    serialised.lend(timeline, timeline.to_json_string(indent=-1))
+    try:
+        stored = serialised.tracks(copy)
+    finally:
+        serialised.take_back(timeline)
+    assert serialised.facts(_first_stored_clip(stored))["action"] == "the copy's own"
+
+
+def test_a_writer_called_after_the_export_call_reads_the_cut_as_it_is_now(tmp_path: Path) -> None:
+    """The text lent to an export call is taken back when the call returns: a writer called
+    on its own afterwards, on the cut changed since, writes the new facts."""
+    timeline = CASES["short-25"]()
+    export_timeline(timeline, tmp_path / "export", ["fcpxml", "fcp7"])
+    _first_clip(timeline).metadata["previz"]["action"] = "changed after the export"
+    fcpxml.write(timeline, tmp_path / "alone.fcpxml", width=320, height=180)
+    fcp7.write(timeline, tmp_path / "alone.xml", width=320, height=180)
+    for name in ("alone.fcpxml", "alone.xml"):
+        assert "changed after the export" in (tmp_path / name).read_text(encoding="utf-8")
+
+
+def test_facts_are_the_stored_items_previz_metadata() -> None:
+    timeline = CASES["short-25"]()
+    item = _first_stored_clip(serialised.tracks(timeline))
+    facts = _first_clip(timeline).metadata["previz"]
+    assert serialised.facts(item) == json.loads(otio.core.serialize_json_to_string(facts, {}, -1))
+    assert serialised.facts({"metadata": {}}) is None
