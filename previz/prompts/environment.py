@@ -10,6 +10,7 @@ into an error instead of an empty string in a prompt someone pays for.
 from __future__ import annotations
 
 import hashlib
+import sys
 import types
 from collections.abc import MutableMapping
 from functools import cache
@@ -22,6 +23,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from previz.prompts import phrases
+from previz.prompts.compiled import compiled_templates
 
 
 def package_templates() -> Path:
@@ -116,6 +118,7 @@ def make_environment(project_templates: Path | None = None) -> SandboxedEnvironm
         keep_trailing_newline=False,
         autoescape=False,
         auto_reload=False,  # one environment per compile run: no stat() per template lookup
+        bytecode_cache=compiled_templates(sys.modules[__name__]),  # compiled once, kept
     )
     env.template_class = _Template
     env.filters.update(

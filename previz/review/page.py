@@ -31,6 +31,7 @@ from previz.backends.http.redaction import redact
 from previz.generate.plan import content_hash
 from previz.media import replacing
 from previz.products import ProductStore, product_key
+from previz.prompts.compiled import compiled_templates
 from previz.prompts.environment import package_templates
 from previz.review import build as review_build_module
 from previz.review import posters as posters_module
@@ -134,6 +135,7 @@ def render_page(
     secrets = credential_values(os.environ)
     environment = Environment(
         loader=FileSystemLoader(str(_review_templates())),
+        bytecode_cache=compiled_templates(sys.modules[__name__]),  # compiled once, kept
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         finalize=lambda value: redact(value, secrets) if isinstance(value, str) else value,

@@ -32,6 +32,7 @@ from previz.shotlist.transitions import ShotTransitions, TransitionProblem, shot
 from previz.timebase import frames_in
 from previz.timeline.bible import character_bible, clip_facts, project_facts, shot_marker
 from previz.timeline.media import RealPaths
+from previz.timeline.metadata import MetadataBatch
 from previz.timeline.rates import frames_of
 from previz.timeline.take import Take
 
@@ -69,18 +70,20 @@ def assemble(
     }
     failed = dict(failures or {})
     resolve = RealPaths()  # the takes sit in a few cache folders: resolve each folder once
-    for track in _alternate_tracks(shotlist, clips, rate, resolve):
+    facts = MetadataBatch()  # every clip's facts handed to OTIO at once, at the end
+    for track in _alternate_tracks(shotlist, clips, rate, resolve, facts):
         timeline.tracks.append(track)
     problems: list[TransitionProblem] = []
-    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate, problems, resolve))
+    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate, problems, resolve, facts))
     timeline.metadata["previz"]["transition_problems"] = [
         {"shot": p.shot_id, "kind": p.kind, "wanted": p.wanted, "used": p.used,
          "reason": p.reason, "message": str(p)}
         for p in problems
     ]  # fmt: skip
     for name, role in SOUND_TRACKS:
-        timeline.tracks.append(_sound_track(shotlist, clips, name, role, rate, resolve))
+        timeline.tracks.append(_sound_track(shotlist, clips, name, role, rate, resolve, facts))
     timeline.tracks.markers.extend(_cue_markers(shotlist, rate))
+    facts.apply()
     return timeline
 
 
@@ -114,7 +117,7 @@ def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
 
 def _shot_clip(
     shotlist: ResolvedShotList, shot: ResolvedShot, clip: Take | None, reason: str | None,
-    rate: float, resolve: RealPaths,
+    rate: float, resolve: RealPaths, batch: MetadataBatch,
 ) -> otio.schema.Clip:  # fmt: skip
     """The selected take of ``shot`` on V1, or a placeholder of the right length."""
     if clip is None:
@@ -125,22 +128,22 @@ def _shot_clip(
         )
         facts = clip_facts(shotlist, shot, None, shot.selected_take)
         facts["missing"] = reason or "not generated"
-        placeholder.metadata["previz"] = facts
-        placeholder.markers.append(shot_marker(shot, rate))
+        batch.set(placeholder.metadata, "previz", facts)
+        placeholder.markers.append(shot_marker(shot, rate, batch))
         return placeholder
     result = otio.schema.Clip(
         name=shot.id,
         media_reference=_reference(clip.path, clip.duration, rate, resolve),
         source_range=_trimmed(shot, rate),
     )
-    result.metadata["previz"] = clip_facts(shotlist, shot, clip, clip.take)
-    result.markers.append(shot_marker(shot, rate))
+    batch.set(result.metadata, "previz", clip_facts(shotlist, shot, clip, clip.take))
+    result.markers.append(shot_marker(shot, rate, batch))
     return result
 
 
 def _picture_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], failed: dict[str, str],
-    rate: float, problems: list[TransitionProblem], resolve: RealPaths,
+    rate: float, problems: list[TransitionProblem], resolve: RealPaths, batch: MetadataBatch,
 ) -> otio.schema.Track:  # fmt: skip
     """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
     track = otio.schema.Track(name=VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
@@ -158,7 +161,7 @@ def _picture_track(
         if fade_in:
             fade = _transition(f"fade in {shot.id}", 0, fade_in, rate, edges[shot.id].fade_in)
             track.extend([_black(rate), fade])
-        track.append(_shot_clip(shotlist, shot, clip, failed.get(shot.id), rate, resolve))
+        track.append(_shot_clip(shotlist, shot, clip, failed.get(shot.id), rate, resolve, batch))
         if fade_out:
             fade = _transition(f"fade out {shot.id}", fade_out, 0, rate, edges[shot.id].fade_out)
             track.extend([fade, _black(rate)])
@@ -234,6 +237,7 @@ def _alternate_tracks(
     clips: Mapping[tuple[str, int], Take],
     rate: float,
     resolve: RealPaths,
+    batch: MetadataBatch,
 ) -> list[otio.schema.Track]:
     """Tracks of alternate takes, the first alternate nearest V1 (so listed last)."""
     per_shot = {
@@ -258,7 +262,7 @@ def _alternate_tracks(
                 media_reference=_reference(take.path, take.duration, rate, resolve),
                 source_range=_trimmed(shot, rate),
             )
-            alternate.metadata["previz"] = clip_facts(shotlist, shot, take, take.take)
+            batch.set(alternate.metadata, "previz", clip_facts(shotlist, shot, take, take.take))
             track.append(alternate)
         tracks.append(track)
     return list(reversed(tracks))
@@ -266,7 +270,7 @@ def _alternate_tracks(
 
 def _sound_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], name: str, role: str,
-    rate: float, resolve: RealPaths,
+    rate: float, resolve: RealPaths, batch: MetadataBatch,
 ) -> otio.schema.Track:  # fmt: skip
     track = otio.schema.Track(name=f"{name} {role}", kind=otio.schema.TrackKind.Audio)
     for shot in shotlist.shots:
@@ -284,8 +288,8 @@ def _sound_track(
             media_reference=_reference(source, clip.duration, rate, resolve),
             source_range=_trimmed(shot, rate),
         )
-        sound.metadata["previz"] = {"shot": shot.id, "take": clip.take, "role": role,
-                                    "cache_key": f"{clip.cache_key}:{role}"}  # fmt: skip
+        batch.set(sound.metadata, "previz", {"shot": shot.id, "take": clip.take, "role": role,
+                                             "cache_key": f"{clip.cache_key}:{role}"})  # fmt: skip
         track.append(sound)
     return track
 

@@ -18,6 +18,7 @@ import opentimelineio as otio
 from previz.generate.plan import content_hash
 from previz.shotlist.models import Transition
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
+from previz.timeline.metadata import MetadataBatch
 from previz.timeline.take import Take
 
 
@@ -117,19 +118,26 @@ def clip_facts(
     return facts
 
 
-def shot_marker(shot: ResolvedShot, rate: float) -> otio.schema.Marker:
-    """The marker at a shot's head: its id, action and cast; its notes in the comment."""
+def shot_marker(
+    shot: ResolvedShot, rate: float, batch: MetadataBatch | None = None
+) -> otio.schema.Marker:
+    """The marker at a shot's head: its id, action and cast; its notes in the comment (its
+    facts queued on ``batch`` when one is given, see :mod:`previz.timeline.metadata`)."""
     cast = ", ".join(c.name for c in shot.cast)
     comment = shot.shot.action + (f" — cast: {cast}" if cast else "")
     if shot.shot.notes:
         comment += f"\nNote: {shot.shot.notes}"
-    return otio.schema.Marker(
+    facts = {"kind": "shot", "shot": shot.id, "action": shot.shot.action,
+             "cast": [c.id for c in shot.cast], "notes": shot.shot.notes}  # fmt: skip
+    marker = otio.schema.Marker(
         name=shot.id,
         marked_range=otio.opentime.TimeRange(
             otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(0, rate)
         ),
         color=otio.schema.MarkerColor.RED,
         comment=comment,
-        metadata={"previz": {"kind": "shot", "shot": shot.id, "action": shot.shot.action,
-                             "cast": [c.id for c in shot.cast], "notes": shot.shot.notes}},
-    )  # fmt: skip
+        metadata=None if batch is not None else {"previz": facts},
+    )
+    if batch is not None:
+        batch.set(marker.metadata, "previz", facts)
+    return marker
