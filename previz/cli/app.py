@@ -35,13 +35,19 @@ COMMAND_MODULES = {
 """Each command and the module of :mod:`previz.cli` that registers it."""
 
 
+def load_command(name: str) -> None:
+    """Import the module that registers the command ``name``, if there is one."""
+    if name in COMMAND_MODULES:
+        importlib.import_module(f"previz.cli.{COMMAND_MODULES[name]}")
+
+
 class _PrevizGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *COMMAND_MODULES})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
-            importlib.import_module(f"previz.cli.{COMMAND_MODULES[cmd_name]}")
+        if cmd_name not in self.commands:
+            load_command(cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:

@@ -12,9 +12,8 @@ resolved and nothing is fetched from the network.
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
-
-from lxml import etree
 
 from previz.errors import SceneError
 from previz.shotlist.script import (
@@ -28,6 +27,9 @@ from previz.shotlist.script import (
     TransitionText,
     printable,
 )
+
+if typing.TYPE_CHECKING:
+    from lxml import etree
 
 SUFFIXES = (".fdx",)
 _ACTION_TYPES = {"Action", "General", "Shot"}
@@ -67,6 +69,8 @@ def read_fdx(path: Path) -> Script:
 
 
 def _parse(path: Path) -> etree._Element:
+    from lxml import etree  # only when a Final Draft script is read
+
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -10,10 +10,8 @@ named like a heading is taken as the heading it is, followed by its action.
 from __future__ import annotations
 
 import io
+import typing
 from pathlib import Path
-
-from screenplain.parsers.fountain import parse
-from screenplain.types import Action, Dialog, DualDialog, Section, Slug, Transition
 
 from previz.shotlist.parsing import read_text
 from previz.shotlist.script import (
@@ -29,11 +27,16 @@ from previz.shotlist.script import (
     printable,
 )
 
+if typing.TYPE_CHECKING:
+    from screenplain.types import Dialog
+
 SUFFIXES = (".fountain", ".spmd")
 
 
 def read_fountain(path: Path) -> Script:
     """The title page and elements of a Fountain screenplay."""
+    from screenplain.parsers.fountain import parse  # only when a Fountain script is read
+
     text = printable(read_text(path, "screenplay"))
     screenplay = parse(io.StringIO(text))
     title_page = {
@@ -46,6 +49,8 @@ def read_fountain(path: Path) -> Script:
 
 
 def _elements(paragraph: object) -> list[Element]:
+    from screenplain.types import Action, Dialog, DualDialog, Section, Slug, Transition
+
     if isinstance(paragraph, Slug):
         number = paragraph.scene_number and str(paragraph.scene_number)
         out: list[Element] = [SceneHeading(str(paragraph.line).strip(), number or None)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from previz.shotlist.breakdown import breakdown
 from previz.shotlist.fdx import SUFFIXES as FDX_SUFFIXES
 from previz.shotlist.fdx import read_fdx
 from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
@@ -30,4 +29,6 @@ def read_script(path: Path) -> Script:
 
 def screenplay_to_data(path: Path) -> dict[str, Any]:
     """Scene-file data (the YAML format's shape) broken down from a screenplay."""
+    from previz.shotlist.breakdown import breakdown  # only when a screenplay is read
+
     return breakdown(read_script(path), path)

@@ -38,31 +38,7 @@ import opentimelineio as otio
 from previz import timebase
 from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
-from previz.timeline import (
-    aaf,
-    aaf_dictionary,
-    aaf_mobs,
-    aaf_store,
-    aaf_tree,
-    cfb,
-    edl,
-    edl_events,
-    export_workers,
-    facts,
-    fades,
-    fcp7,
-    fcpxml,
-    gst,
-    kdenlive,
-    media,
-    otioz,
-    rates,
-    serialised,
-    vectors,
-    xges,
-    xmltree,
-)
-from previz.timeline import xmeml as fcp7_document
+from previz.timeline import export_workers, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import (
     ExportContext,
     Format,
@@ -89,34 +65,52 @@ def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportConte
     otio.adapters.otio_json.write_to_file(timeline, str(path))
 
 
+# Each writer imports its module when it writes (in an export worker, for a big cut): a build
+# whose exports are current imports none of them, nor pyaaf2, lxml or the EDL adapter.
+
+
 def _write_fcp7(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import fcp7
+
     fcp7.write(timeline, path, width=context.width, height=context.height)
 
 
 def _write_fcpxml(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import fcpxml
+
     fcpxml.write(timeline, path, width=context.width, height=context.height,
                  relative_to=context.relative_to)  # fmt: skip
 
 
 def _write_aaf(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import aaf
+
     aaf.write(timeline, path)
 
 
 def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import xges
+
     xges.write(timeline, path, width=context.width, height=context.height)
 
 
 def _write_kdenlive(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import kdenlive
+
     kdenlive.write(timeline, path, width=context.width, height=context.height,
                    relative_to=context.relative_to)  # fmt: skip
 
 
 def _write_otioz(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import otioz
+
     otioz.write(timeline, path)
 
 
 def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> list[Path]:
     """One CMX 3600 EDL per track, ``<name>.<track>.edl`` beside ``path``."""
+    from previz.timeline import edl
+
     paths: list[Path] = []
     for index, track_name in enumerate(edl.track_names(timeline)):
         target = path.with_name(f"{path.stem}.{track_name}.edl")
@@ -125,9 +119,11 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
     return paths
 
 
-def _writer_version(*modules: ModuleType, packages: Sequence[str] = ()) -> str:
-    """The writer's own modules and adapters plus the helpers every writer shares."""
-    return source_version(*modules, facts, fades, media, rates, vectors, packages=packages)
+def _writer_version(*modules: ModuleType | str, packages: Sequence[str] = ()) -> str:
+    """The writer's own modules (named in :mod:`previz.timeline`: read, not imported) and
+    adapters plus the helpers every writer shares."""
+    named = (f"previz.timeline.{m}" if isinstance(m, str) else m for m in modules)
+    return source_version(*named, facts, fades, media, rates, vectors, packages=packages)
 
 
 BUILTIN: dict[str, Format] = {
@@ -136,22 +132,23 @@ BUILTIN: dict[str, Format] = {
         Format("otio", ".otio", "Resolve 18.5+, Premiere 25.6+, Kdenlive 25.04+", _write_otio,
                version=f"otio-{otio.__version__}", relative_media=True, cost=0.6),
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
-               version=_writer_version(otioz), cost=2.0),
+               version=_writer_version("otioz"), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version(fcp7, fcp7_document, serialised), cost=1.0),
+               version=_writer_version("fcp7", "xmeml", serialised), cost=1.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version(fcpxml, xmltree, timebase, serialised),
+               version=_writer_version("fcpxml", "xmltree", timebase, serialised),
                relative_media=True, cost=1.3),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
-               version=_writer_version(edl, edl_events, packages=["otio-cmx3600-adapter"]),
+               version=_writer_version("edl", "edl_events", packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
-               version=_writer_version(aaf, aaf_dictionary, aaf_mobs, aaf_store, aaf_tree, cfb,
-                                       serialised, packages=["pyaaf2"]), cost=4.0),
+               version=_writer_version("aaf", "aaf_dictionary", "aaf_mobs", "aaf_store",
+                                       "aaf_tree", "cfb", serialised, packages=["pyaaf2"]),
+               cost=4.0),
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
-               version=_writer_version(xges, gst), cost=0.6),
+               version=_writer_version("xges", "gst"), cost=0.6),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version(kdenlive, xmltree), relative_media=True, cost=0.8),
+               version=_writer_version("kdenlive", "xmltree"), relative_media=True, cost=0.8),
     )
 }  # fmt: skip
 REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)
@@ -347,13 +344,14 @@ def write_format(
     # Every object alive now (the cut's ~300,000 at 2,000 shots) is left out of the cycle
     # collector's scans while the writer runs: its allocations set off full scans that cost
     # up to a third of a writer's time (Kdenlive 0.99 -> 0.66 s, FCPXML 1.58 -> 1.19 s).
-    frozen = gc.get_freeze_count() == 0
-    if frozen:
-        gc.freeze()
+    # `previz` froze its imports already (previz.cli._load): the cut is newer, frozen too, and
+    # thawed with them when the command returns.
+    thawed = gc.get_freeze_count() == 0
+    gc.freeze()
     try:
         return _write_now(timeline, out_dir / f"{name}{spec.suffix}", spec, context)
     finally:
-        if frozen:
+        if thawed:
             gc.unfreeze()
 
 

@@ -16,6 +16,7 @@ version rewrites its files once (built-in writers derive it from their own sourc
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,18 +90,25 @@ def unregister_format(name: str) -> None:
     _REGISTERED.pop(name, None)
 
 
-def source_version(*modules: ModuleType, packages: Sequence[str] = ()) -> str:
-    """A writer version that changes whenever the writer's code or its adapter changes."""
+def source_version(*modules: ModuleType | str, packages: Sequence[str] = ()) -> str:
+    """A writer version that changes whenever the writer's code or its adapter changes; a
+    module given by its full name is read without being imported."""
     digest = hashlib.sha256()
     for module in modules:
-        if module.__file__:
-            digest.update(Path(module.__file__).read_bytes())
+        source = module.__file__ if isinstance(module, ModuleType) else _source_file(module)
+        if source:
+            digest.update(Path(source).read_bytes())
     for package in packages:
         try:
             digest.update(f"{package}={version(package)}".encode())
         except PackageNotFoundError:
             digest.update(f"{package} absent".encode())
     return digest.hexdigest()[:16]
+
+
+def _source_file(name: str) -> str | None:
+    spec = importlib.util.find_spec(name)
+    return spec.origin if spec is not None else None
 
 
 def _plugin_formats(builtin: dict[str, Format]) -> dict[str, Format]:

@@ -1,11 +1,14 @@
 """Starting the CLI imports only what every command needs: no PDF library, no HTTP client.
 
 fpdf2 (with fontTools and numpy) is for ``previz boards``; httpx and google-auth are for the
-service backends. Each check runs in a fresh interpreter, since this one has imported them.
+service backends; the export writers (pyaaf2, lxml, the EDL adapter) run only when an export
+is stale, the screenplay readers only for a screenplay. Each check runs in a fresh interpreter,
+since this one has imported them.
 """
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 
@@ -72,3 +75,27 @@ def test_every_command_is_registered_by_the_module_the_group_names() -> None:
     registered = {name: command.callback.__module__ for name, command in cli.commands.items()}
     named = {name: f"previz.cli.{module}" for name, module in COMMAND_MODULES.items()}
     assert registered == named
+
+
+WRITERS_AND_READERS = (
+    "aaf2", "lxml", "otio_cmx3600_adapter", "screenplain", "previz.timeline.aaf",
+    "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown",
+)  # fmt: skip
+
+
+def test_looking_up_build_imports_no_export_writer_nor_screenplay_reader() -> None:
+    statement = (
+        "import click; from previz.cli import cli; "
+        "assert cli.get_command(click.Context(cli), 'build') is not None"
+    )
+    assert _loaded_after(statement, WRITERS_AND_READERS) == []
+
+
+def test_main_leaves_the_cycle_collector_as_it_found_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from previz.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["previz", "backends"])
+    with pytest.raises(SystemExit):
+        main()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
