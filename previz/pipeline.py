@@ -404,8 +404,9 @@ def place_clips(
 
 def _link(source: Path, dest: Path) -> Path:
     try:
-        if dest.exists() and os.path.samefile(source, dest):
-            return dest
+        with contextlib.suppress(FileNotFoundError):  # one stat each: placed by an earlier build
+            if os.path.samestat(os.stat(dest), os.stat(source)):
+                return dest
         tmp = dest.with_name(f".{dest.name}.tmp")
         tmp.unlink(missing_ok=True)
         try:
