@@ -79,7 +79,7 @@ def test_every_command_is_registered_by_the_module_the_group_names() -> None:
 
 WRITERS_AND_READERS = (
     "aaf2", "lxml", "otio_cmx3600_adapter", "screenplain", "previz.timeline.aaf",
-    "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown",
+    "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown", "fsspec",
 )  # fmt: skip
 
 
@@ -99,3 +99,14 @@ def test_main_leaves_the_cycle_collector_as_it_found_it(monkeypatch) -> None:  #
         main()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_a_local_cache_folder_is_used_without_fsspec(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    statement = (
+        f"from previz.generate.store import open_store; store = open_store({str(tmp_path)!r}); "
+        "tag = store.create('a/record.json', b'1'); store.swap('a/record.json', b'2', tag); "
+        "assert store.read('a/record.json').data == b'2'"
+    )
+    assert _loaded_after(statement, ("fsspec",)) == []
+    listing = f"{statement}; assert store.listing('a')['a/record.json'] == 1"
+    assert _loaded_after(listing, ("fsspec",)) == ["fsspec"]
