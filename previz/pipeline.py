@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,13 @@ from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import SharedCache, open_cache
-from previz.media import find_ffmpeg
+from previz.media import find_ffmpeg, replacing
 from previz.media.sequence import SequenceResult, build_sequence
+from previz.products import ProductStore
 from previz.review import write_review
-from previz.review.build import RUN_COUNTERS, SUMMARY_FILE
+from previz.review.build import ANIMATIC_FILE, RUN_COUNTERS, SUMMARY_FILE
+from previz.review.page import PRODUCT as REVIEW_PRODUCT
+from previz.review.page import REVIEW_DIR
 from previz.scripting import Scene, resolve_scene
 from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
@@ -238,15 +242,57 @@ def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     timeline = assemble(result.shotlist, clips, failures=failures)
     problems = timeline.metadata["previz"].get("transition_problems", [])
     result.transition_problems = [str(problem["message"]) for problem in problems]
-    # A big cut's exports are written in forked workers while the animatic is joined here
-    # (mostly waiting on ffmpeg): the two no longer add up in wall time.
-    with PendingExport(timeline, result.out_dir, formats) as exporting:
-        result.animatic = write_animatic(result.shotlist, timeline, result.out_dir).path
+    # A big cut's exports are written in forked workers (forked first: no thread of ours may
+    # run when they fork) and the animatic joined in a thread, both mostly waiting.
+    animatic = result.out_dir / ANIMATIC_FILE
+    early = animatic.is_file()  # see _while_joining
+    with (
+        PendingExport(timeline, result.out_dir, formats) as exporting,
+        ThreadPoolExecutor(1, thread_name_prefix="previz-animatic") as joiner,
+    ):
+        joining = joiner.submit(write_animatic, result.shotlist, timeline, result.out_dir)
         exported = exporting.result()
-    result.timeline, result.exports = exported.files["otio"][0], exported.files
-    result.rewritten = exported.rewritten
+        result.timeline, result.exports = exported.files["otio"][0], exported.files
+        result.rewritten = exported.rewritten
+        if early:
+            result.animatic = animatic
+            _while_joining(result, timeline, joining)
+        result.animatic = joining.result().path
+    if not early:
+        write_summary(result)
+        result.review = write_review(result.out_dir, timeline)
+
+
+def _while_joining(
+    result: BuildResult, timeline: otio.schema.Timeline, joining: Future[SequenceResult]
+) -> None:
+    """Write build.json and the review page while the animatic is still being joined.
+
+    Both show the animatic by name only, and a rebuild's ``animatic.mp4`` is already there
+    (it is replaced in one rename), so they are the same bytes as written after it, and the
+    page is written after every file it shows exists. Should the animatic then fail,
+    build.json goes back to what it was and the page's product record is dropped (its files
+    are whole; the next build checks them again): neither stands as current for a cut whose
+    animatic was not written."""
+    summary = result.out_dir / SUMMARY_FILE
+    before = _contents(summary)
     write_summary(result)
     result.review = write_review(result.out_dir, timeline)
+    if joining.exception() is None:
+        return
+    ProductStore(result.out_dir / REVIEW_DIR).forget(REVIEW_PRODUCT)
+    if before is None:
+        summary.unlink(missing_ok=True)
+    elif _contents(summary) != before:
+        with replacing(summary) as temp:
+            temp.write_bytes(before)
+
+
+def _contents(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:
@@ -358,8 +404,9 @@ def place_clips(
 
 def _link(source: Path, dest: Path) -> Path:
     try:
-        if dest.exists() and os.path.samefile(source, dest):
-            return dest
+        with contextlib.suppress(FileNotFoundError):  # one stat each: placed by an earlier build
+            if os.path.samestat(os.stat(dest), os.stat(source)):
+                return dest
         tmp = dest.with_name(f".{dest.name}.tmp")
         tmp.unlink(missing_ok=True)
         try:
@@ -385,7 +432,7 @@ def write_animatic(
     return build_sequence(
         parts.pictures,
         parts.sounds,
-        out_dir / "animatic.mp4",
+        out_dir / ANIMATIC_FILE,
         ffmpeg=find_ffmpeg(),
         width=shotlist.width,
         height=shotlist.height,

@@ -43,7 +43,7 @@ from previz.review.build import (
     ReviewBuild,
     read_build,
 )
-from previz.review.posters import take_posters
+from previz.review.posters import TakeDigests, take_posters
 from previz.timeline.formats import source_version
 from previz.timeline.reading import TIMELINE_FILE
 
@@ -51,6 +51,7 @@ REVIEW_DIR = "review"
 PAGE_FILE = "index.html"
 POSTER_DIR = "posters"
 PRODUCT = "review-page"
+DIGESTS = "take-digests.json"  # beside the page's product record: see posters.TakeDigests
 PAGE_IGNORES = frozenset({*RUN_COUNTERS, "clips"})  # build.json fields the page key leaves out
 ASSETS = ("review.css", "review.js")
 CONTENT_SECURITY_POLICY = (
@@ -73,7 +74,7 @@ def write_review(build_dir: Path, timeline: otio.schema.Timeline | None = None) 
         return folder / PAGE_FILE  # nothing it is made of changed, nor any file it wrote
     build = read_build(build_dir, timeline)
     folder.mkdir(parents=True, exist_ok=True)
-    posters = _posters(build, folder / POSTER_DIR)
+    posters = _posters(build, folder / POSTER_DIR, TakeDigests(store.records / DIGESTS))
     references = _references(build, folder / "refs")
     html = render_page(build, posters, references)
     for name in ASSETS:
@@ -185,9 +186,9 @@ def _review_templates() -> Path:
     return package_templates() / "review"
 
 
-def _posters(build: ReviewBuild, folder: Path) -> dict[tuple[str, int], str]:
+def _posters(build: ReviewBuild, folder: Path, digests: TakeDigests) -> dict[tuple[str, int], str]:
     """A poster per take that has media, keyed by (shot, take), as paths relative to the page."""
-    made = take_posters(build, folder)
+    made = take_posters(build, folder, digests)
     return {key: f"{folder.name}/{path.name}" for key, path in made.items()}
 
 

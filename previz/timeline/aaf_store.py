@@ -229,7 +229,7 @@ class ObjectStore:
         handle = self.handle
         content = handle.content
         mob_set = self.layout("ContentStorage", "Mobs")
-        handle.save()  # pyaaf2 writes its objects (and the weak-reference table) to its tree
+        handle.write_objects()  # pyaaf2 writes its objects and weak-reference table to its tree
         holder = content.dir.node
         name = mob_set.children[0]
         holder.children = [c for c in holder.children if not c.name.startswith(name)]

@@ -168,8 +168,9 @@ def _fix_events(text: str, start: otio.opentime.RationalTime, rate: float) -> st
             if line.startswith("TITLE:"):
                 lines.append("FCM: NON-DROP FRAME")
             continue
-        lines.append(_event_line(match.groupdict(), start, rate))
-        event = _event_times(match.groupdict(), start, rate)
+        fields = match.groupdict()
+        event = _event_times(fields, start, rate)
+        lines.append(_event_line(fields, event, rate))
         outgoing = False
     return "\n".join(lines) + "\n"
 
@@ -186,9 +187,9 @@ def _event_times(fields: dict[str, str], start: otio.opentime.RationalTime, rate
     return times
 
 
-def _event_line(fields: dict[str, str], start: otio.opentime.RationalTime, rate: float) -> str:
-    """An event with reel ``AX`` (``BL`` stays black) and record time from the timeline start."""
-    times = _event_times(fields, start, rate)
+def _event_line(fields: dict[str, str], times: dict[str, float], rate: float) -> str:
+    """An event with reel ``AX`` (``BL`` stays black) and record time from the timeline start
+    (``times``: the event's, from :func:`_event_times`)."""
     reel = "BL" if fields["reel"] == "BL" else "AX"
     timecodes = " ".join(_timecode(times[k], rate) for k in ("src_in", "src_out", "rec_in",
                                                              "rec_out"))  # fmt: skip

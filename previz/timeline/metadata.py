@@ -27,6 +27,7 @@ from opentimelineio._otio import PyAny
 
 _HOLDER = "SerializableObjectWithMetadata.1"
 _INT64 = (-(2**63), 2**63 - 1)
+_DEEPEST = 64  # levels of nesting carried in the document
 
 Path_ = tuple[str | int, ...]  # where a float sits inside one value: keys and list indices
 
@@ -54,7 +55,7 @@ class MetadataBatch:
         for _, _, value in pending:
             found: list[tuple[Path_, float]] = []
             try:
-                document = _jsonable(value, (), found, set())
+                document = _jsonable(value, (), found)
             except _NotPlain:
                 carried.append(None)
                 continue
@@ -84,8 +85,11 @@ def _read(documents: list[dict[str, Any]]) -> Any:
     )  # fmt: skip
 
 
-def _jsonable(value: Any, path: Path_, floats: list[tuple[Path_, float]], seen: set[int]) -> Any:
-    """``value`` as JSON values, each float replaced by ``None`` and listed in ``floats``."""
+def _jsonable(value: Any, path: Path_, floats: list[tuple[Path_, float]]) -> Any:
+    """``value`` as JSON values, each float replaced by ``None`` and listed in ``floats``.
+
+    Facts are a few levels deep; a value nested deeper than :data:`_DEEPEST` (or holding
+    itself) is left to OTIO's conversion, which refuses a cycle with its own error."""
     kind = type(value)
     if kind is str:
         if not value.isascii():
@@ -104,17 +108,13 @@ def _jsonable(value: Any, path: Path_, floats: list[tuple[Path_, float]], seen: 
         floats.append((path, value))
         return None
     if kind is dict or kind is list or kind is tuple:
-        if id(value) in seen:
-            raise _NotPlain  # a cycle: OTIO's conversion refuses it
-        seen.add(id(value))
-        if kind is dict:
-            if not all(type(k) is str for k in value):
-                raise _NotPlain
-            out: Any = {k: _jsonable(v, (*path, k), floats, seen) for k, v in value.items()}
-        else:
-            out = [_jsonable(v, (*path, i), floats, seen) for i, v in enumerate(value)]
-        seen.discard(id(value))
-        return out
+        if len(path) >= _DEEPEST:
+            raise _NotPlain
+        if kind is list or kind is tuple:
+            return [_jsonable(v, (*path, i), floats) for i, v in enumerate(value)]
+        if not all(type(k) is str for k in value):
+            raise _NotPlain
+        return {k: _jsonable(v, (*path, k), floats) for k, v in value.items()}
     raise _NotPlain
 
 

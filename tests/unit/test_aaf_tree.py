@@ -37,11 +37,29 @@ def _same_clock(handle: Any) -> Any:
     return handle
 
 
-def _written(handle: Any, timeline: otio.schema.Timeline) -> None:
-    """What the AAF writer does with the pyaaf2 file before grafting its own mobs."""
+def _registered(handle: Any, timeline: otio.schema.Timeline) -> Any:
+    """What the AAF writer does with the pyaaf2 file before writing its objects."""
     register(handle, [t for t in timeline.tracks if len(t)])
     Definitions(ObjectStore(handle))  # encodes through pyaaf2 objects of the file
-    handle.save()
+    return handle
+
+
+def _every_definition() -> otio.schema.Timeline:
+    """A picture and a sound track, each with a dissolve: every definition the writer
+    registers (pan, both dissolves and their parameters, the interpolation)."""
+    timeline = otio.schema.Timeline("every definition")
+    second, quarter = otio.opentime.RationalTime(24, 24), otio.opentime.RationalTime(6, 24)
+    for kind in (otio.schema.TrackKind.Video, otio.schema.TrackKind.Audio):
+        track = otio.schema.Track(kind=kind)
+        span = otio.opentime.TimeRange(second - second, second)
+        track.append(otio.schema.Clip(name="a", source_range=span))
+        track.append(otio.schema.Transition(
+            transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+            in_offset=quarter, out_offset=quarter,
+        ))  # fmt: skip
+        track.append(otio.schema.Clip(name="b", source_range=span))
+        timeline.tracks.append(track)
+    return timeline
 
 
 def _pyaaf2_nodes(entry: Any, path: str = "") -> dict[str, object]:
@@ -68,13 +86,15 @@ def _tree_nodes(storage: cfb.Storage, path: str = "") -> dict[str, object]:
     return found
 
 
-@pytest.mark.parametrize("case", ["representative", "cut-23.976", "short-25"])
+@pytest.mark.parametrize("case", ["representative", "cut-23.976", "short-25", "every definition"])
 def test_the_tree_holds_what_pyaaf2s_compound_file_holds(case: str) -> None:
-    timeline = CASES[case]()
-    theirs = _same_clock(aaf2.open(None, "w"))
-    ours = _same_clock(new_file())
-    _written(theirs, timeline)
-    _written(ours, timeline)
+    """pyaaf2's own ``save`` (which checks every object has its required properties) on its
+    own compound file, and the writer's ``write_objects`` on the tree."""
+    timeline = _every_definition() if case == "every definition" else CASES[case]()
+    theirs = _registered(_same_clock(aaf2.open(None, "w")), timeline)
+    ours = _registered(_same_clock(new_file()), timeline)
+    theirs.save()
+    ours.write_objects()
     expected = _pyaaf2_nodes(theirs.cfb.find("/"))
     assert len(expected) > 1_000  # the meta-dictionary, the dictionary, the header
     assert _tree_nodes(ours.cfb.root.node) == expected

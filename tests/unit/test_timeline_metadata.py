@@ -78,6 +78,20 @@ def test_a_lone_surrogate_is_refused_as_otio_refuses_it() -> None:
         _serialised([{"text": "bad \udc80"}], batched=True)
 
 
+def test_a_value_holding_itself_is_refused_as_otio_refuses_it() -> None:
+    looped: dict[str, Any] = {"shot": "1"}
+    looped["again"] = [looped]
+    with pytest.raises(ValueError, match="circular"):
+        _serialised([looped], batched=True)
+
+
+def test_a_value_nested_past_the_documents_depth_is_still_stored_whole() -> None:
+    deep: Any = 1.5
+    for level in range(100):
+        deep = {f"level{level}": [deep]}
+    assert _serialised([deep], batched=True) == _serialised([deep], batched=False)
+
+
 def test_a_later_value_for_the_same_key_wins() -> None:
     marker = otio.schema.Marker()
     batch = MetadataBatch()
