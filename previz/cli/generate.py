@@ -27,7 +27,6 @@ from previz.generate.journal import HELD
 from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun
 from previz.prompts.environment import package_templates
 from previz.reports import CacheSummary, cache_summary, estimate, generation_log
-from previz.shotlist.edit import select_take
 
 logger = logging.getLogger("previz.cli")
 
@@ -281,6 +280,8 @@ def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> Non
 @click.argument("take", type=int)
 def select(scene: Path, shot: str, take: int) -> None:
     """Choose which take of a shot goes into the cut (edits the scene file in place)."""
+    from previz.shotlist.edit import select_take  # the scene-file editor: for select alone
+
     select_take(scene, shot, take)
     console.print(f"{shot}: take {take} selected; build again to update the cut")
 

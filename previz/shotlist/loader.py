@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from previz.backends.options import check_backend_options
 from previz.errors import SceneError, SceneErrors
@@ -35,6 +34,9 @@ from previz.shotlist.schema_errors import problems_from_validation
 from previz.shotlist.screenplay import SUFFIXES as SCREENPLAY_SUFFIXES
 from previz.shotlist.screenplay import screenplay_to_data
 from previz.shotlist.shown import escape, shorten, shown
+
+if typing.TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
 
 __all__ = [
     "format_loc",
@@ -184,6 +186,8 @@ def format_loc(loc: Loc) -> str:
 
 def position(data: Any, loc: Loc, *, at_key: bool = False) -> tuple[int | None, int | None]:
     """1-based line and column of the deepest node of ``loc`` present in the YAML."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # as read_yaml made them
+
     node, found = data, None
     for depth, part in enumerate(loc):
         if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
@@ -217,6 +221,8 @@ def _position_of_unknown(node: CommentedMap, key: str) -> tuple[int, int] | None
 
 
 def _is_scalar(value: Any) -> bool:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     return not isinstance(value, (CommentedMap, CommentedSeq))
 
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from previz.errors import SceneError
 from previz.shotlist.shown import escape
+
+if typing.TYPE_CHECKING:
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
 
 MAX_DEPTH = 64
 """Deepest nesting of lists and mappings a scene file may use; a real one needs about 8."""
@@ -118,6 +120,10 @@ def _collector_paused() -> Iterator[None]:
 
 def parse_located(text: str, path: Path) -> Any:
     """Parse keeping positions; syntax errors become located :class:`SceneError`."""
+    from ruamel.yaml import YAML  # only to locate a problem: a good scene is read by libyaml
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:

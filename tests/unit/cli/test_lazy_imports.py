@@ -2,8 +2,9 @@
 
 fpdf2 (with fontTools and numpy) is for ``previz boards``; httpx and google-auth are for the
 service backends; the export writers (pyaaf2, lxml, the EDL adapter) run only when an export
-is stale, the screenplay readers only for a screenplay. Each check runs in a fresh interpreter,
-since this one has imported them.
+is stale, the screenplay readers only for a screenplay, ruamel.yaml only to locate a problem in
+a scene file or to edit one. Each check runs in a fresh interpreter, since this one has
+imported them.
 """
 
 from __future__ import annotations
@@ -79,11 +80,12 @@ def test_every_command_is_registered_by_the_module_the_group_names() -> None:
 
 WRITERS_AND_READERS = (
     "aaf2", "lxml", "otio_cmx3600_adapter", "screenplain", "previz.timeline.aaf",
-    "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown",
+    "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown", "fsspec",
+    "ruamel.yaml", "previz.shotlist.edit", "previz.review.notes", "previz.review.boards",
 )  # fmt: skip
 
 
-def test_looking_up_build_imports_no_export_writer_nor_screenplay_reader() -> None:
+def test_looking_up_build_imports_no_export_writer_nor_scene_file_reader_or_editor() -> None:
     statement = (
         "import click; from previz.cli import cli; "
         "assert cli.get_command(click.Context(cli), 'build') is not None"
@@ -99,3 +101,19 @@ def test_main_leaves_the_cycle_collector_as_it_found_it(monkeypatch) -> None:  #
         main()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_a_local_cache_folder_is_used_without_fsspec(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    statement = (
+        f"from previz.generate.store import open_store; store = open_store({str(tmp_path)!r}); "
+        "tag = store.create('a/record.json', b'1'); store.swap('a/record.json', b'2', tag); "
+        "assert store.read('a/record.json').data == b'2'"
+    )
+    assert _loaded_after(statement, ("fsspec",)) == []
+    listing = f"{statement}; assert store.listing('a')['a/record.json'] == 1"
+    assert _loaded_after(listing, ("fsspec",)) == ["fsspec"]
+
+
+def test_the_review_package_still_exports_the_notes_and_boards() -> None:
+    statement = "from previz.review import ReviewNote, merge_notes, read_notes, write_boards"
+    assert _loaded_after(statement, ("ruamel.yaml",)) == ["ruamel.yaml"]
