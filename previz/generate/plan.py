@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from previz.backends.base import Backend, Job, Reference
+from previz.backends.base import Backend, Capabilities, Job, Reference
 from previz.backends.payload import ShotFacts
 from previz.generate.keys import file_sha256
 from previz.generate.pins import ShotDefinitions
@@ -60,8 +60,12 @@ def plan_jobs(
     """One job per shot × take, for ``backend`` (or each shot's own) and its model."""
     handles = float(to_time(shotlist.project.handles, shotlist.fps).to_seconds())
 
+    @cache  # a backend builds its capabilities on each call; they are the same for a plan
+    def capabilities(name: str, model_name: str | None) -> Capabilities:
+        return backends[name].capabilities(model_name)
+
     def limit(name: str, model_name: str | None) -> int:
-        return backends[name].capabilities(model_name).prompt_limit
+        return capabilities(name, model_name).prompt_limit
 
     compiler = PromptCompiler(shotlist, limit=limit)
     edges = shot_transitions(shotlist)
@@ -73,7 +77,7 @@ def plan_jobs(
         name = backend or shot.backend
         instance = backends[name]
         model_name = model or shot.model or instance.default_model
-        caps = instance.capabilities(model_name)
+        caps = capabilities(name, model_name)
         prompt = compiler.compile(shot, name)
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()

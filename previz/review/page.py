@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,7 @@ def render_page(
         bytecode_cache=compiled_templates(sys.modules[__name__]),  # compiled once, kept
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
-        finalize=lambda value: redact(value, secrets) if isinstance(value, str) else value,
+        finalize=_redacting(secrets),
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -157,6 +157,19 @@ def render_page(
         rate=f"{build.rate.numerator}/{build.rate.denominator}",
         storage_key=f"previz-notes:{build.title}:{build.folder.resolve().name}",
     )
+
+
+def _redacting(secrets: tuple[str, ...]) -> Callable[[Any], Any]:
+    """The page's finalize: every string shown goes through :func:`redact`. Without secrets to
+    blank, only a masked echo (``***``) can change a string, so one without it is shown as it
+    is, skipping the pattern search (~7,000 strings on a 200-shot page)."""
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, str) and (secrets or "***" in value):
+            return redact(value, secrets)
+        return value
+
+    return finalize
 
 
 def cast_stylesheet(build: ReviewBuild) -> str:

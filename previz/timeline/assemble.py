@@ -95,7 +95,7 @@ def _reference(
     path: Path, seconds: float, rate: float, resolve: RealPaths
 ) -> otio.schema.ExternalReference:
     return otio.schema.ExternalReference(
-        target_url=resolve(path).as_uri(),
+        target_url=resolve.url(path),
         available_range=otio.opentime.TimeRange(
             otio.opentime.RationalTime(0, rate),
             otio.opentime.RationalTime(_frames(seconds, rate), rate),

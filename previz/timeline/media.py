@@ -44,14 +44,28 @@ class RealPaths:
         self._folders: dict[str, str] = {}
 
     def __call__(self, path: Path) -> Path:
+        joined = self._joined(path)
+        if joined is None:
+            return path.resolve()
+        return Path(joined).resolve() if os.path.islink(joined) else Path(joined)
+
+    def url(self, path: Path) -> str:
+        """``self(path).as_uri()``, spelt without building a ``Path`` for a file that is not a
+        link (``as_uri``'s own spelling on POSIX: ``file://`` and the quoted bytes)."""
+        joined = self._joined(path)
+        if joined is None or os.name != "posix" or os.path.islink(joined):
+            return self(path).as_uri()
+        return "file://" + quote_from_bytes(os.fsencode(joined))
+
+    def _joined(self, path: Path) -> str | None:
+        """The path in its folder's real place (None for a bare name, ``.`` or ``..``)."""
         folder, name = os.path.split(path)
         if not folder or name in ("", ".", ".."):
-            return path.resolve()
+            return None
         real = self._folders.get(folder)
         if real is None:
             real = self._folders[folder] = str(Path(folder).resolve())
-        joined = os.path.join(real, name)
-        return Path(joined).resolve() if os.path.islink(joined) else Path(joined)
+        return os.path.join(real, name)
 
 
 def media_path(url: str, relative_to: Path | None) -> Path:

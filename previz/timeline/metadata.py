@@ -49,37 +49,35 @@ class MetadataBatch:
     def apply(self) -> None:
         """Set every queued value, in order; each reads back as if assigned one by one."""
         pending, self._pending = self._pending, []
-        documents: list[dict[str, Any]] = []
-        floats: list[list[tuple[Path_, float]]] = []
-        carried: list[int | None] = []  # each value's place in the document, None: OTIO's way
+        document: dict[str, Any] = {}  # every value under its own key of one dictionary
+        floats: dict[str, list[tuple[Path_, float]]] = {}
+        carried: list[str | None] = []  # each value's key in the document, None: OTIO's way
         for _, _, value in pending:
             found: list[tuple[Path_, float]] = []
             try:
-                document = _jsonable(value, (), found)
+                plain = _jsonable(value, (), found)
             except _NotPlain:
                 carried.append(None)
                 continue
-            carried.append(len(documents))
-            documents.append({"OTIO_SCHEMA": _HOLDER, "name": "", "metadata": {"v": document}})
-            floats.append(found)
-        collection = _read(documents) if documents else None  # alive while its holders are read
-        holders = list(collection) if collection is not None else []
-        for (metadata, key, value), place in zip(pending, carried, strict=True):
-            if place is None:
+            place = str(len(document))
+            document[place], floats[place] = plain, found
+            carried.append(place)
+        holder = _read(document) if document else None  # alive while its values are copied
+        for (metadata, key, value), slot in zip(pending, carried, strict=True):
+            if slot is None or holder is None:
                 metadata[key] = value  # OTIO's own conversion, and its errors
                 continue
-            holder = holders[place].metadata
-            for path, number in floats[place]:
-                _set_float(holder, ("v", *path), number)
-            metadata.__internal_setitem__(key, PyAny(holder["v"]))  # type: ignore[attr-defined]
+            read = holder.metadata
+            for path, number in floats[slot]:
+                _set_float(read, (slot, *path), number)
+            metadata.__internal_setitem__(key, PyAny(read[slot]))  # type: ignore[attr-defined]
 
 
-def _read(documents: list[dict[str, Any]]) -> Any:
-    """The holders of ``documents``, read by OTIO's C++ JSON reader in one document."""
+def _read(document: dict[str, Any]) -> Any:
+    """An OTIO object holding ``document`` as its metadata, read by OTIO's C++ JSON reader."""
     return otio.core.deserialize_json_from_string(
         json.dumps(
-            {"OTIO_SCHEMA": "SerializableCollection.1", "name": "", "metadata": {},
-             "children": documents},
+            {"OTIO_SCHEMA": _HOLDER, "name": "", "metadata": document},
             ensure_ascii=False, allow_nan=False,
         )
     )  # fmt: skip

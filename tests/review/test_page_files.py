@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -98,6 +99,18 @@ def test_credentials_in_the_environment_never_reach_the_page(
     html = render_page(dataclasses.replace(build, shots=(leaked, *build.shots[1:])), {}, {})
     assert secret not in html
     assert re.search(r"a prompt pasted with \*+ in it", html)
+
+
+def test_a_masked_key_echoed_by_a_service_is_blanked_with_no_credentials_set(
+    review_build: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in os.environ if re.search("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", n)]:
+        monkeypatch.delenv(name)
+    build = read_build(review_build.out_dir)
+    echoed = dataclasses.replace(build.shots[0], prompt="rejected key sk-ab***wxyz, try again")
+    html = render_page(dataclasses.replace(build, shots=(echoed, *build.shots[1:])), {}, {})
+    assert "sk-ab***wxyz" not in html
+    assert "rejected key ***, try again" in html
 
 
 def test_the_totals_say_running_time_shots_and_what_was_generated(page: Path) -> None:

@@ -30,6 +30,16 @@ def test_real_paths_are_what_path_resolve_gives(tree: Path, name: str) -> None:
         assert resolve(path) == path.resolve()  # and again, from the folder cache
 
 
+@pytest.mark.parametrize("name", ["cache/ab/take.mp4", "linked/take.mp4", "linked/alias.mp4",
+                                  "cache/ab/missing.mp4", "cache/ab/../ab/take.mp4", "linked/..",
+                                  "linked", "cache/ab/", "cache/ab/a b%20é#?.mp4"])  # fmt: skip
+def test_real_path_urls_are_what_path_as_uri_gives(tree: Path, name: str) -> None:
+    resolve = RealPaths()
+    for path in (tree / name, Path(os.path.relpath(tree / name))):
+        assert resolve.url(path) == path.resolve().as_uri()
+        assert resolve.url(path) == path.resolve().as_uri()  # and again, from the folder cache
+
+
 @pytest.mark.parametrize("url", ["file:///media/a%20b.mp4", "file:///media/a?b.mp4",
                                  "file:///media/a#b", "file:///m/\tx.mp4", "file://host/m/x.mp4",
                                  "file:////m/x.mp4", "clips/x.mp4", "file:///m/é.mp4"])  # fmt: skip
