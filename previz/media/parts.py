@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -201,6 +202,13 @@ def _mix_sound(part: SoundPart, dest: Path, *, ffmpeg: Path) -> None:
         )
 
 
+def stop_if_asked(stop: threading.Event | None) -> None:
+    """Raise before another ffmpeg run once ``stop`` is set: whoever waits for this work has
+    failed elsewhere (the sequence's picture) and will raise its own error."""
+    if stop is not None and stop.is_set():
+        raise MediaError("stopped: another part of the sequence failed")
+
+
 def _sound_input(path: Path) -> list[str]:
     """ffmpeg's input arguments for a sound file.
 
@@ -224,10 +232,15 @@ def _sound_input(path: Path) -> list[str]:
 
 
 def mix_sound_parts(
-    parts: Sequence[SoundPart], keys: Sequence[str], workdir: Path, *, ffmpeg: Path
+    parts: Sequence[SoundPart],
+    keys: Sequence[str],
+    workdir: Path,
+    *,
+    ffmpeg: Path,
+    stop: threading.Event | None = None,
 ) -> tuple[list[Path | None], list[Path]]:
     """Each part's mix as raw stereo float PCM in ``workdir`` (None for a silent part), and the
-    parts mixed now (the others were already there)."""
+    parts mixed now (the others were already there). ``stop``: see :func:`stop_if_asked`."""
     blocks: list[Path | None] = []
     mixed: list[Path] = []
     for part, key in zip(parts, keys, strict=True):
@@ -236,6 +249,7 @@ def mix_sound_parts(
             continue
         block = workdir / f"{key}.f32"
         if not block.exists():
+            stop_if_asked(stop)
             _mix_sound(part, block, ffmpeg=ffmpeg)
             mixed.append(block)
         blocks.append(block)

@@ -15,7 +15,8 @@ the sound chain (mixes, chunks) run side by side, each waiting on its own ffmpeg
 sequence then joins the picture parts and the sound chunks by stream copy. A one-shot change
 therefore re-encodes only the parts that shot's frames are in and the sound chunk or two its
 sound falls in. A failure in either chain is raised once both have stopped (the picture's
-first, as it comes first in the cut), and leaves the sequence file as it was.
+first, as it comes first in the cut; a failed picture stops the sound before its next ffmpeg
+run), and leaves the sequence file as it was.
 
 The output is a product with a key (the hash of all part keys and the settings), written into
 the MP4's ``comment`` tag; when the key is unchanged the file is not touched at all.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -102,11 +104,17 @@ def build_sequence(
             # The sound chain (mix, encode chunks) runs in a thread beside the picture chain
             # (encode parts, join reels): each mostly waits on its own ffmpeg. Leaving the
             # block waits for the sound whatever happened, so nothing runs on after a failure.
+            stop = threading.Event()  # set when the picture fails: the sound stops early
             with ThreadPoolExecutor(1, thread_name_prefix="previz-sound") as pool:
                 sound = pool.submit(
-                    encode_soundtrack, sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg
-                )
-                files, encoded = _picture(pictures, keys, frame, workdir, ffmpeg, reel_parts)
+                    encode_soundtrack, sounds, sound_keys, audio, sound_dir, ffmpeg=ffmpeg,
+                    stop=stop,
+                )  # fmt: skip
+                try:
+                    files, encoded = _picture(pictures, keys, frame, workdir, ffmpeg, reel_parts)
+                except BaseException:
+                    stop.set()
+                    raise
             track = sound.result()  # the picture's failure, if any, came first
             _mux(files, track, temp, key, ffmpeg=ffmpeg)
         finally:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from previz.errors import MediaError
 from previz.media.encoding import AUDIO_CODEC_ARGS, CHANNELS, SAMPLE_RATE
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
-from previz.media.parts import BYTES_PER_SAMPLE, SoundPart, mix_sound_parts
+from previz.media.parts import BYTES_PER_SAMPLE, SoundPart, mix_sound_parts, stop_if_asked
 
 SCHEME = "soundtrack-1"  # raise when the way chunks are cut, encoded or kept changes
 FRAME = 1024  # samples per AAC-LC frame
@@ -70,9 +71,11 @@ def encode_soundtrack(
     *,
     ffmpeg: Path,
     chunk_frames: int = CHUNK_FRAMES,
+    stop: threading.Event | None = None,
 ) -> Soundtrack:
-    """Write the cut's sound to ``dest`` (ADTS) from chunks, encoding only the missing ones."""
-    blocks, encoded = mix_sound_parts(parts, keys, workdir, ffmpeg=ffmpeg)
+    """Write the cut's sound to ``dest`` (ADTS) from chunks, encoding only the missing ones
+    (``stop``: raise before the next ffmpeg run once it is set)."""
+    blocks, encoded = mix_sound_parts(parts, keys, workdir, ffmpeg=ffmpeg, stop=stop)
     spans, at = [], 0
     for part, key, block in zip(parts, keys, blocks, strict=True):
         spans.append(_Span(at, part.samples, key, block))
@@ -87,6 +90,7 @@ def encode_soundtrack(
             chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
             path = chunk_dir / f"{chunk.key(spans)}.aac"
             if not path.exists():
+                stop_if_asked(stop)
                 chunk.encode(spans, path, ffmpeg=ffmpeg)
                 encoded.append(path)
             data = path.read_bytes()

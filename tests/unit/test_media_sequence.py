@@ -245,15 +245,17 @@ def test_a_failed_sound_mix_fails_the_sequence_and_writes_no_file(
         "blue.mp4", "click.wav", "ffmpeg-wrapper", "red.mp4"]  # fmt: skip
 
 
-def test_a_failed_picture_part_is_raised_once_the_sound_chain_has_finished(
+def test_a_failed_picture_is_raised_after_the_sound_run_under_way_and_stops_the_next(
     tmp_path: Path, sources: dict[str, Source]
 ) -> None:
-    ffmpeg = wrapped_ffmpeg(tmp_path, fail="picture", slow="soundtrack")
+    ffmpeg = wrapped_ffmpeg(tmp_path, fail="picture", slow="sound")  # two mixes, 0.5 s each
     with pytest.raises(MediaError, match="refused") as caught:
         build_with(tmp_path, sources, ffmpeg)
     assert caught.value.path is not None and caught.value.path.parent.name == "picture"
-    chunks = list((tmp_path / "work" / "soundtrack").iterdir())
-    assert [p.suffix for p in chunks] == [".aac"]  # written before the error came back
+    work = tmp_path / "work"
+    mixes = sorted(p.name for p in (work / "sound").iterdir())
+    assert len(mixes) == 1 and not mixes[0].startswith(".")  # the one under way, finished
+    assert not (work / "soundtrack").exists() or not list((work / "soundtrack").iterdir())
     assert not (tmp_path / "seq.mp4").exists()
 
 
