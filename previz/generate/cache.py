@@ -33,6 +33,7 @@ from typing import Any
 
 from previz.backends.base import RenderedMedia
 from previz.errors import CacheError
+from previz.generate.hits import add_counts, read_counts
 from previz.generate.probing import MediaFacts, probe_complete, probe_facts
 from previz.generate.store import FolderStore, Store, is_remote, local_path, public_url
 
@@ -324,16 +325,12 @@ class Cache:
 
     def stats(self) -> dict[str, int]:
         """Lookups so far, across runs: ``hit`` and ``miss`` counts (more kinds when shared)."""
-        try:
-            data = json.loads((self.root / STATS).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return read_counts(self.root / STATS)
 
     def close(self) -> None:
         """Add this process's lookups to the stored hit counts (if the cache folder exists)."""
         if self.root.is_dir():
-            _add_counts(self.root / STATS, self.lookups.values())
+            add_counts(self.root / STATS, self.lookups.values(), _TEMP_PREFIX)
         self.lookups.clear()
 
     def sweep_partial(self, older_than: float = 3600.0, now: float | None = None) -> int:
@@ -388,31 +385,6 @@ def _size_problem(folder: Path, record: CacheRecord) -> str | None:
     if record.video not in record.sizes:
         return "record lists no video size"
     return None
-
-
-def _add_counts(path: Path, outcomes: Iterable[str]) -> None:
-    """Add one to ``path``'s JSON counter of each outcome (best effort, atomic replace)."""
-    added: dict[str, int] = {}
-    for outcome in outcomes:
-        added[outcome] = added.get(outcome, 0) + 1
-    if not added:
-        return
-    try:
-        counts = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        counts = {}
-    if not isinstance(counts, dict):
-        counts = {}
-    for outcome, n in added.items():
-        counts[outcome] = int(counts.get(outcome, 0)) + n
-    temp = path.with_name(f"{_TEMP_PREFIX}{path.name}-{uuid.uuid4().hex[:8]}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(json.dumps(counts, sort_keys=True), encoding="utf-8")
-        os.replace(temp, path)
-    except OSError as error:
-        log.warning("cannot record cache hit counts in %s: %s", path, error)
-        temp.unlink(missing_ok=True)
 
 
 def _remove_tree(folder: Path) -> None:

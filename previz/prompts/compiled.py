@@ -54,9 +54,16 @@ class _CompiledTemplates(FileSystemBytecodeCache):
             pass  # an unwritable cache folder: the next run compiles again
 
 
-def compiled_templates(*setup: ModuleType) -> FileSystemBytecodeCache:
+def compiled_templates(*setup: ModuleType) -> FileSystemBytecodeCache | None:
     """The bytecode cache for environments set up by the modules ``setup`` (their source and
-    the Jinja version make the flavour)."""
-    sources = [Path(module.__file__).read_bytes() for module in setup if module.__file__]
+    the Jinja version make the flavour); None, so every run compiles, when a module's file
+    cannot be read (an install without files)."""
+    files = [getattr(module, "__file__", None) for module in setup]
+    try:
+        sources = [Path(file).read_bytes() for file in files if file]
+    except OSError:
+        return None
+    if len(sources) != len(setup):
+        return None
     flavour = product_key("compiled templates", jinja2.__version__, *sources)
     return _CompiledTemplates(str(products_dir() / FOLDER), flavour)

@@ -285,15 +285,20 @@ class PendingExport:
             serialised.take_back(self.prepared.timeline)
 
     def result(self) -> Exported:
-        """Wait for the workers (or write now), record every written product; the files."""
-        written = export_workers.results(self._workers) if self._workers else None
-        self._workers = None
-        for index, (spec, context, key) in enumerate(self.stale):
-            paths = written[index] if written else write_format(
-                self.prepared, self.out_dir, self.name, spec, context)  # fmt: skip
-            self.store.record(f"{self.name}{spec.suffix}", key, paths)
-            self.exported.files[spec.name] = paths
-            self.exported.rewritten.append(spec.name)
+        """Wait for the workers (or write now), record every written product; the files.
+        The cut's text lent to the writers is taken back (here and on leaving the block)."""
+        try:
+            # the workers exit when the ``with`` block is left (their teardown overlaps what
+            # the caller does next); their jobs are all done here
+            written = export_workers.results(self._workers) if self._workers else None
+            for index, (spec, context, key) in enumerate(self.stale):
+                paths = written[index] if written else write_format(
+                    self.prepared, self.out_dir, self.name, spec, context)  # fmt: skip
+                self.store.record(f"{self.name}{spec.suffix}", key, paths)
+                self.exported.files[spec.name] = paths
+                self.exported.rewritten.append(spec.name)
+        finally:
+            serialised.take_back(self.prepared.timeline)
         self.exported.files = {spec.name: self.exported.files[spec.name] for spec in self.specs}
         return self.exported
 

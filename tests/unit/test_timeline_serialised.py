@@ -8,6 +8,7 @@ from pathlib import Path
 import opentimelineio as otio
 
 from previz.timeline import export_timeline, fcp7, fcpxml, serialised
+from previz.timeline.export import PendingExport
 from tests.export_cases import CASES
 
 
@@ -64,3 +65,15 @@ def test_facts_are_the_stored_items_previz_metadata() -> None:
     facts = _first_clip(timeline).metadata["previz"]
     assert serialised.facts(item) == json.loads(otio.core.serialize_json_to_string(facts, {}, -1))
     assert serialised.facts({"metadata": {}}) is None
+
+
+def test_the_text_is_taken_back_once_the_result_is_in(tmp_path: Path) -> None:
+    """A pending export whose result was taken lends nothing any more, even before the
+    ``with`` block is left."""
+    timeline = CASES["short-25"]()
+    pending = PendingExport(timeline, tmp_path, ["fcpxml"], parallel=False)
+    with pending:
+        pending.result()
+        _first_clip(timeline).metadata["previz"]["action"] = "changed after the result"
+        stored = serialised.tracks(timeline)
+    assert serialised.facts(_first_stored_clip(stored))["action"] == "changed after the result"

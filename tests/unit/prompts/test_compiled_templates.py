@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,12 @@ def test_an_unwritable_cache_folder_only_costs_a_compile(
     blocked.write_text("not a folder")
     monkeypatch.setenv("PREVIZ_PRODUCTS_DIR", str(blocked))
     assert _render(_templates(tmp_path), sys.modules[__name__]) == "Hello Mara"
+
+
+def test_code_whose_source_cannot_be_read_keeps_no_compiled_templates(
+    products: Path, tmp_path: Path
+) -> None:
+    unreadable = types.ModuleType("zipped")
+    unreadable.__file__ = str(tmp_path / "archive.zip" / "zipped.py")
+    assert compiled_templates(unreadable) is None
+    assert _render(_templates(tmp_path), unreadable) == "Hello Mara"
