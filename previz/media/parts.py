@@ -27,7 +27,8 @@ from previz.timebase import rate_text, timecode
 
 SCHEME = "sequence-1"  # raise when the way parts are drawn or mixed changes
 BYTES_PER_SAMPLE = 8  # stereo 32-bit float
-_PCM_TAGS = (0x0001, 0x0003, 0xFFFE)  # WAVE_FORMAT_PCM, _IEEE_FLOAT, _EXTENSIBLE
+_PCM_TAGS = (0x0001, 0x0003)  # WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT
+_EXTENSIBLE = 0xFFFE  # WAVE_FORMAT_EXTENSIBLE: the format is in its SubFormat
 
 
 @dataclass(frozen=True)
@@ -219,15 +220,13 @@ def _sound_input(path: Path) -> list[str]:
     Anything else is probed in full."""
     try:
         with path.open("rb") as file:
-            head = file.read(22)
+            head = file.read(46)
     except OSError:
         return ["-i", str(path)]  # ffmpeg reports what is wrong with it
-    plain = (
-        len(head) == 22
-        and head[:4] == b"RIFF"
-        and head[8:16] == b"WAVEfmt "
-        and int.from_bytes(head[20:22], "little") in _PCM_TAGS
-    )
+    tag = int.from_bytes(head[20:22], "little")
+    if tag == _EXTENSIBLE:  # the sample format is the first two bytes of its SubFormat GUID
+        tag = int.from_bytes(head[44:46], "little") if len(head) == 46 else 0
+    plain = head[:4] == b"RIFF" and head[8:16] == b"WAVEfmt " and tag in _PCM_TAGS
     return ["-f", "wav", "-probesize", "32", "-i", str(path)] if plain else ["-i", str(path)]
 
 

@@ -288,8 +288,9 @@ class PendingExport:
         """Wait for the workers (or write now), record every written product; the files.
         The cut's text lent to the writers is taken back (here and on leaving the block)."""
         try:
+            # the workers exit when the ``with`` block is left (their teardown overlaps what
+            # the caller does next); their jobs are all done here
             written = export_workers.results(self._workers) if self._workers else None
-            self._workers = None
             for index, (spec, context, key) in enumerate(self.stale):
                 paths = written[index] if written else write_format(
                     self.prepared, self.out_dir, self.name, spec, context)  # fmt: skip

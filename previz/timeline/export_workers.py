@@ -2,8 +2,9 @@
 
 The workers are forked when :func:`start` hands them the formats (all of them at the first
 submit, so each inherits the cut the parent prepared, without pickling it) and write while the
-parent goes on; :func:`results` waits for them. Errors come back as plain values and are raised
-in the parent as the :class:`~previz.errors.TimelineError` the writer raised.
+parent goes on; :func:`results` waits for their jobs, :func:`stop` for them to exit. Errors
+come back as plain values and are raised in the parent as the
+:class:`~previz.errors.TimelineError` the writer raised.
 """
 
 from __future__ import annotations
@@ -42,11 +43,13 @@ def start(write: Write, jobs: Sequence[Any]) -> Workers | None:
 
 
 def results(workers: Workers) -> list[list[Path]]:
-    """Wait for every job; the files each wrote, in order; the first error met, raised here."""
-    pool, futures = workers
+    """Wait for every job; the files each wrote, in order; the first error met, raised here.
+
+    The workers, idle then, are not waited for here: :func:`stop` lets them go (their exit,
+    tearing down a copy of a big parent, takes a few ms each), so the caller goes on first."""
+    _pool, futures = workers
     try:
-        with pool:
-            outcomes = [future.result() for future in futures]
+        outcomes = [future.result() for future in futures]
     finally:
         _FORKED.clear()
     written = []
@@ -59,7 +62,8 @@ def results(workers: Workers) -> list[list[Path]]:
 
 
 def stop(workers: Workers) -> None:
-    """Wait for the workers to finish what they started, drop the rest (the caller failed)."""
+    """Wait for the workers to finish what they started and exit; jobs not started are
+    dropped (the caller failed)."""
     try:
         workers[0].shutdown(wait=True, cancel_futures=True)
     finally:

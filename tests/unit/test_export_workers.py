@@ -4,6 +4,7 @@ when the caller fails before asking for them."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import opentimelineio as otio
@@ -39,6 +40,14 @@ def test_the_caller_works_while_the_workers_write(tmp_path: Path) -> None:
         done_meanwhile = (tmp_path / "meanwhile.txt").write_text("x")
         written = pending.result()
     assert done_meanwhile and sorted(written.rewritten) == sorted(FORMATS)
+
+
+def test_the_workers_have_exited_once_the_block_is_left(tmp_path: Path) -> None:
+    """The workers are let go after the result (their exit overlaps the caller's next work),
+    and waited for when the block is left: no process outlives the export call."""
+    with PendingExport(CASES["short-25"](), tmp_path, FORMATS, parallel=True) as pending:
+        pending.result()
+    assert multiprocessing.active_children() == []
 
 
 def test_a_caller_failing_before_the_result_records_nothing(tmp_path: Path) -> None:
