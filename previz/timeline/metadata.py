@@ -110,9 +110,21 @@ def _jsonable(value: Any, path: Path_, floats: list[tuple[Path_, float]]) -> Any
             raise _NotPlain
         if kind is list or kind is tuple:
             return [_jsonable(v, (*path, i), floats) for i, v in enumerate(value)]
-        if not all(type(k) is str for k in value):
-            raise _NotPlain
-        return {k: _jsonable(v, (*path, k), floats) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                raise _NotPlain
+            leaf = type(v)  # most facts are text, flags and counts: kept here, without a call
+            if (
+                (leaf is str and v.isascii())
+                or leaf is bool
+                or v is None
+                or (leaf is int and _INT64[0] <= v <= _INT64[1])
+            ):
+                out[k] = v
+            else:
+                out[k] = _jsonable(v, (*path, k), floats)
+        return out
     raise _NotPlain
 
 
