@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -245,47 +245,63 @@ def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     # A big cut's exports are written in forked workers (forked first: no thread of ours may
     # run when they fork) and the animatic joined in a thread, both mostly waiting.
     animatic = result.out_dir / ANIMATIC_FILE
-    early = animatic.is_file()  # see _while_joining
     with (
-        PendingExport(timeline, result.out_dir, formats) as exporting,
+        PendingExport(timeline, result.out_dir, formats, first=["otio"]) as exporting,
         ThreadPoolExecutor(1, thread_name_prefix="previz-animatic") as joiner,
     ):
         joining = joiner.submit(write_animatic, result.shotlist, timeline, result.out_dir)
-        exported = exporting.result()
-        result.timeline, result.exports = exported.files["otio"][0], exported.files
-        result.rewritten = exported.rewritten
-        if early:
+        planned = exporting.planned()
+        # see _before_the_rest: on a rebuild whose every file is already there
+        if planned and animatic.is_file() and all(p.is_file() for f in planned.values() for p in f):
+            result.timeline, result.exports = exporting.wait_for("otio")[0], planned
             result.animatic = animatic
-            _while_joining(result, timeline, joining)
-        result.animatic = joining.result().path
-    if not early:
-        write_summary(result)
-        result.review = write_review(result.out_dir, timeline)
+            _before_the_rest(result, timeline, lambda: _the_rest(result, exporting, joining))
+            return
+        _the_rest(result, exporting, joining)
+    write_summary(result)
+    result.review = write_review(result.out_dir, timeline)
 
 
-def _while_joining(
-    result: BuildResult, timeline: otio.schema.Timeline, joining: Future[SequenceResult]
+def _the_rest(
+    result: BuildResult, exporting: PendingExport, joining: Future[SequenceResult]
 ) -> None:
-    """Write build.json and the review page while the animatic is still being joined.
+    """Wait for the exports, then the animatic; both in ``result``."""
+    exported = exporting.result()
+    result.timeline, result.exports = exported.files["otio"][0], exported.files
+    result.rewritten = exported.rewritten
+    result.animatic = joining.result().path
 
-    Both show the animatic by name only, and a rebuild's ``animatic.mp4`` is already there
-    (it is replaced in one rename), so they are the same bytes as written after it, and the
-    page is written after every file it shows exists. Should the animatic then fail,
-    build.json goes back to what it was and the page's product record is dropped (its files
-    are whole; the next build checks them again): neither stands as current for a cut whose
-    animatic was not written."""
+
+def _before_the_rest(
+    result: BuildResult, timeline: otio.schema.Timeline, rest: Callable[[], None]
+) -> None:
+    """Write build.json and the review page, then ``rest`` (the other exports and the
+    animatic, written meanwhile).
+
+    Both show the exports and the animatic by name only, and on a rebuild whose every file
+    is already there (each is replaced in one rename) they are the same bytes as written
+    after them: ``timeline.otio`` is written first, and the page after every file it shows
+    exists. Should ``rest`` then fail, build.json goes back to what it was and the page's
+    product record is dropped (its files are whole; the next build checks them again):
+    neither stands as current for a cut whose exports or animatic were not written."""
     summary = result.out_dir / SUMMARY_FILE
     before = _contents(summary)
     write_summary(result)
     result.review = write_review(result.out_dir, timeline)
-    if joining.exception() is None:
-        return
-    ProductStore(result.out_dir / REVIEW_DIR).forget(REVIEW_PRODUCT)
-    if before is None:
-        summary.unlink(missing_ok=True)
-    elif _contents(summary) != before:
-        with replacing(summary) as temp:
-            temp.write_bytes(before)
+    planned = result.exports
+    try:
+        rest()
+    except BaseException:
+        ProductStore(result.out_dir / REVIEW_DIR).forget(REVIEW_PRODUCT)
+        if before is None:
+            summary.unlink(missing_ok=True)
+        elif _contents(summary) != before:
+            with replacing(summary) as temp:
+                temp.write_bytes(before)
+        raise
+    if result.exports != planned:  # a writer wrote other files than planned: say so
+        write_summary(result)
+        result.review = write_review(result.out_dir, timeline)
 
 
 def _contents(path: Path) -> bytes | None:

@@ -29,6 +29,7 @@ import opentimelineio as otio
 from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
 
 from previz.timeline import edl_events
+from previz.timeline.edl_events import track_names as track_names  # where it was first
 from previz.timeline.rates import timeline_rate
 
 LOCATOR = re.compile(r"^\*\s*LOC:\s*(?P<timecode>\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+(?P<rest>.*)$")
@@ -36,22 +37,6 @@ EVENT = re.compile(
     r"^(?P<number>\d{3,})\s+(?P<reel>\S+)\s+(?P<channel>\S+)\s+(?P<kind>C|D \d{3}|W\d{3} \d{3})\s+"
     r"(?P<src_in>\S+) (?P<src_out>\S+) (?P<rec_in>\S+) (?P<rec_out>\S+)\s*$"
 )
-
-
-def track_names(timeline: otio.schema.Timeline) -> list[str]:
-    """One file-safe name per track, in the timeline's order ("V1", "A1", … when unnamed)."""
-    names: list[str] = []
-    counts = {otio.schema.TrackKind.Video: 0, otio.schema.TrackKind.Audio: 0}
-    for track in timeline.tracks:
-        counts[track.kind] = counts.get(track.kind, 0) + 1
-        fallback = (
-            f"{'A' if track.kind == otio.schema.TrackKind.Audio else 'V'}{counts[track.kind]}"
-        )
-        name = re.sub(r"[^A-Za-z0-9_-]+", "_", track.name).strip("_") or fallback
-        while name in names:
-            name += "_"
-        names.append(name)
-    return names
 
 
 def render_track(timeline: otio.schema.Timeline, index: int) -> str:

@@ -196,3 +196,19 @@ def _reel(item: otio.core.Composable) -> str:
     reel = os.path.basename(_flip(os.path.basename(item.media_reference.target_url)))
     reel = re.sub(r"[^ a-zA-Z0-9]+", "", re.sub(r"([.][a-zA-Z]+)$", "", reel))
     return reel[:REEL_LENGTH].ljust(REEL_LENGTH)
+
+
+def track_names(timeline: otio.schema.Timeline) -> list[str]:
+    """One file-safe name per track, in the timeline's order ("V1", "A1", … when unnamed)."""
+    names: list[str] = []
+    counts = {otio.schema.TrackKind.Video: 0, otio.schema.TrackKind.Audio: 0}
+    for track in timeline.tracks:
+        counts[track.kind] = counts.get(track.kind, 0) + 1
+        fallback = (
+            f"{'A' if track.kind == otio.schema.TrackKind.Audio else 'V'}{counts[track.kind]}"
+        )
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", track.name).strip("_") or fallback
+        while name in names:
+            name += "_"
+        names.append(name)
+    return names

@@ -38,7 +38,16 @@ import opentimelineio as otio
 from previz import timebase
 from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
-from previz.timeline import export_workers, facts, fades, media, rates, serialised, vectors
+from previz.timeline import (
+    edl_events,
+    export_workers,
+    facts,
+    fades,
+    media,
+    rates,
+    serialised,
+    vectors,
+)
 from previz.timeline.formats import (
     ExportContext,
     Format,
@@ -112,7 +121,7 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
     from previz.timeline import edl
 
     paths: list[Path] = []
-    for index, track_name in enumerate(edl.track_names(timeline)):
+    for index, track_name in enumerate(edl_events.track_names(timeline)):
         target = path.with_name(f"{path.stem}.{track_name}.edl")
         _atomic("edl", target, functools.partial(edl.write_track, timeline, index))
         paths.append(target)
@@ -230,7 +239,10 @@ class PendingExport:
     else (the build joins the animatic meanwhile); :meth:`result` waits for them (or writes
     serially), records the products and returns what :func:`export_products` returns.
     Leaving the ``with`` block without :meth:`result` (the caller failed) waits for the
-    workers and records nothing, so the next call writes those formats again."""
+    workers and records nothing, so the next call writes those formats again.
+
+    ``first``: formats the caller waits for before the others (:meth:`wait_for`); they are
+    written right after the longest format, which still starts first."""
 
     def __init__(
         self,
@@ -241,6 +253,7 @@ class PendingExport:
         relative_to: Path | None = None,
         name: str = "timeline",
         parallel: bool | None = None,
+        first: Sequence[str] = (),
     ) -> None:
         self.specs = [format_spec(one) for one in resolve_formats(formats)]
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -260,6 +273,9 @@ class PendingExport:
             else:
                 self.stale.append((spec, context, key))
         self.stale.sort(key=lambda item: -item[0].cost)
+        early = [item for item in self.stale[1:] if item[0].name in first]
+        self.stale[1:] = early + [item for item in self.stale[1:] if item not in early]
+        self._recorded: set[int] = set()  # the stale formats whose files are in
         if parallel is None:
             parallel = len(self.stale) > 1 and _clip_count(timeline) >= PARALLEL_MIN_CLIPS
         self.prepared = Prepared(timeline)
@@ -284,23 +300,59 @@ class PendingExport:
         finally:
             serialised.take_back(self.prepared.timeline)
 
+    def planned(self) -> dict[str, list[Path]] | None:
+        """The files :meth:`result` will return, known before the writers finish (a format
+        whose files are current, or single-file, or the EDLs); ``None`` when a format's file
+        names are known only once it is written (a plugin's multi-file format)."""
+        stale = {spec.name: spec for spec, _context, _key in self.stale}
+        planned: dict[str, list[Path]] = {}
+        for spec in self.specs:
+            if spec.name not in stale or spec.name in self.exported.files:
+                planned[spec.name] = self.exported.files[spec.name]
+            elif not spec.multi_file:
+                planned[spec.name] = [self.out_dir / f"{self.name}{spec.suffix}"]
+            elif BUILTIN.get(spec.name) is spec and spec.name == "edl":
+                target = self.out_dir / f"{self.name}{spec.suffix}"
+                names = edl_events.track_names(self.prepared.timeline)
+                planned[spec.name] = [target.with_name(f"{target.stem}.{n}.edl") for n in names]
+            else:
+                return None
+        return planned
+
+    def wait_for(self, fmt: str) -> list[Path]:
+        """Format ``fmt``'s files once written (now, when not in workers) and recorded; its
+        writer's error raised here."""
+        for index, item in enumerate(self.stale):
+            if item[0].name == fmt:
+                self._take(index, item)
+        return self.exported.files[fmt]
+
     def result(self) -> Exported:
         """Wait for the workers (or write now), record every written product; the files.
         The cut's text lent to the writers is taken back (here and on leaving the block)."""
         try:
             # the workers exit when the ``with`` block is left (their teardown overlaps what
             # the caller does next); their jobs are all done here
-            written = export_workers.results(self._workers) if self._workers else None
-            for index, (spec, context, key) in enumerate(self.stale):
-                paths = written[index] if written else write_format(
-                    self.prepared, self.out_dir, self.name, spec, context)  # fmt: skip
-                self.store.record(f"{self.name}{spec.suffix}", key, paths)
-                self.exported.files[spec.name] = paths
-                self.exported.rewritten.append(spec.name)
+            for index, item in enumerate(self.stale):
+                self._take(index, item)
         finally:
             serialised.take_back(self.prepared.timeline)
         self.exported.files = {spec.name: self.exported.files[spec.name] for spec in self.specs}
         return self.exported
+
+    def _take(self, index: int, stale: tuple[Format, ExportContext, str]) -> None:
+        """Wait for (or write) the ``index``-th stale format and record it, once."""
+        if index in self._recorded:
+            return
+        spec, context, key = stale
+        if self._workers:
+            paths = export_workers.result_of(self._workers, index)
+        else:
+            paths = write_format(self.prepared, self.out_dir, self.name, spec, context)
+        self.store.record(f"{self.name}{spec.suffix}", key, paths)
+        self.exported.files[spec.name] = paths
+        self.exported.rewritten.append(spec.name)
+        self._recorded.add(index)
 
 
 class Prepared:

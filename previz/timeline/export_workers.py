@@ -2,7 +2,7 @@
 
 The workers are forked when :func:`start` hands them the formats (all of them at the first
 submit, so each inherits the cut the parent prepared, without pickling it) and write while the
-parent goes on; :func:`results` waits for their jobs, :func:`stop` for them to exit. Errors
+parent goes on; :func:`result_of` waits for one job, :func:`stop` for them to exit. Errors
 come back as plain values and are raised in the parent as the
 :class:`~previz.errors.TimelineError` the writer raised.
 """
@@ -42,23 +42,17 @@ def start(write: Write, jobs: Sequence[Any]) -> Workers | None:
         raise
 
 
-def results(workers: Workers) -> list[list[Path]]:
-    """Wait for every job; the files each wrote, in order; the first error met, raised here.
+def result_of(workers: Workers, index: int) -> list[Path]:
+    """Wait for the ``index``-th job: the files it wrote, or its error raised here.
 
-    The workers, idle then, are not waited for here: :func:`stop` lets them go (their exit,
-    tearing down a copy of a big parent, takes a few ms each), so the caller goes on first."""
-    _pool, futures = workers
-    try:
-        outcomes = [future.result() for future in futures]
-    finally:
-        _FORKED.clear()
-    written = []
-    for paths, error in outcomes:
-        if error is not None:
-            message, hint, path = error
-            raise TimelineError(message, hint=hint, path=path)
-        written.append([Path(p) for p in paths])
-    return written
+    The workers, idle once every job is done, are not waited for here: :func:`stop` lets
+    them go (their exit, tearing down a copy of a big parent, takes a few ms each), so the
+    caller goes on first."""
+    paths, error = workers[1][index].result()
+    if error is not None:
+        message, hint, path = error
+        raise TimelineError(message, hint=hint, path=path)
+    return [Path(p) for p in paths]
 
 
 def stop(workers: Workers) -> None:

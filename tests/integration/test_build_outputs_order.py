@@ -1,20 +1,24 @@
-"""When a build writes build.json and the review page: on a rebuild, while the animatic is still
-being joined (the same bytes as after it); on a first build, after it; and when the animatic
-fails after them, build.json is put back and the page is no longer recorded as current."""
+"""When a build writes build.json and the review page: on a rebuild, once ``timeline.otio`` is
+written, while the other exports are written and the animatic is joined (the same bytes as
+after them); on a first build, after them; and when an export or the animatic fails after
+them, build.json is put back and the page is no longer recorded as current."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 
 import previz
-from previz.errors import MediaError
+from previz.errors import MediaError, TimelineError
 from previz.media import find_ffmpeg
 from previz.products import ProductStore
 from previz.review import write_review
 from previz.review.page import PRODUCT, inputs_key
+from previz.timeline.formats import ExportContext, Format, register_format, unregister_format
 from tests.scene_text import MINIMAL
 
 SMALL = MINIMAL.replace("resolution: 320x180", "resolution: 160x90")
@@ -88,3 +92,65 @@ def test_an_animatic_failing_after_them_puts_build_json_back_and_unrecords_the_p
     assert (out / "animatic.mp4").read_bytes() == animatic
     assert not ProductStore(out / "review").current(PRODUCT, inputs_key(out))
     assert not [p.name for p in out.iterdir() if p.name.startswith(".animatic-")]
+
+
+class Witness:
+    """A format whose writer notes build.json and the page as they are when it runs (after
+    ``timeline.otio``), and fails when told to."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[bytes, bytes]] = []
+        self.fail = False
+
+    def write(self, timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+        out = path.parent
+        self.seen.append((_bytes(out / "build.json"), _bytes(out / "review" / "index.html")))
+        if self.fail:
+            raise RuntimeError("witness refused")
+        path.write_text(timeline.name, encoding="utf-8")
+
+
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""
+
+
+@pytest.fixture
+def witness() -> Iterator[Witness]:
+    one = Witness()
+    register_format(Format("witness", ".witness", "a test", one.write, cost=0.1))
+    try:
+        yield one
+    finally:
+        unregister_format("witness")
+
+
+@pytest.fixture
+def witnessed(write_scene, witness: Witness) -> Path:  # type: ignore[no-untyped-def]
+    scene = write_scene(SMALL)
+    assert previz.build(scene, out=scene.parent / "out", formats=[*FORMATS, "witness"]).ok
+    scene.write_text(scene.read_text().replace("Ben arrives.", "Ben runs in."))  # one shot
+    return scene
+
+
+def test_a_rebuild_writes_build_json_and_the_page_before_the_exports_but_the_otio(
+    witnessed: Path, witness: Witness
+) -> None:
+    out = witnessed.parent / "out"
+    assert previz.build(witnessed, out=out, formats=[*FORMATS, "witness"]).ok
+    summary, page = witness.seen[-1]
+    assert summary == (out / "build.json").read_bytes()
+    assert page == (out / "review" / "index.html").read_bytes()
+    assert b"Ben runs in." in page
+
+
+def test_an_export_failing_after_them_puts_build_json_back_and_unrecords_the_page(
+    witnessed: Path, witness: Witness
+) -> None:
+    out = witnessed.parent / "out"
+    summary = (out / "build.json").read_bytes()
+    witness.fail = True
+    with pytest.raises(TimelineError, match="witness refused"):
+        previz.build(witnessed, out=out, formats=[*FORMATS, "witness"])
+    assert b"Ben runs in." in witness.seen[-1][1]  # the page was written before the export
+    assert (out / "build.json").read_bytes() == summary
+    assert not ProductStore(out / "review").current(PRODUCT, inputs_key(out))

@@ -5,6 +5,8 @@ when the caller fails before asking for them."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import time
 from pathlib import Path
 
 import opentimelineio as otio
@@ -70,3 +72,32 @@ def test_a_workers_timeline_error_is_raised_in_the_caller(tmp_path: Path) -> Non
             export_products(CASES["short-25"](), tmp_path, ["broken", "kdenlive"], parallel=True)
     finally:
         unregister_format("broken")
+
+
+def _held(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    """A slow writer: waits (up to 10 s) for ``go`` beside its file."""
+    for _ in range(1000):
+        if (path.parent / "go").exists():
+            break
+        time.sleep(0.01)
+    path.write_text(timeline.name, encoding="utf-8")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two workers (two cores)")
+def test_a_format_waited_for_first_is_written_beside_the_longest(tmp_path: Path) -> None:
+    """Two slow formats would take both workers; the ``.otio`` asked for first comes after
+    the longest only, so it is in while both are still being written."""
+    register_format(Format("slow", ".slow", "a test", _held, cost=10))
+    register_format(Format("slower", ".slower", "a test", _held, cost=20))
+    formats = ["otio", "slow", "slower"]
+    try:
+        with PendingExport(CASES["short-25"](), tmp_path, formats, parallel=True,
+                           first=["otio"]) as pending:  # fmt: skip
+            assert pending.wait_for("otio") == [tmp_path / "timeline.otio"]
+            assert not (tmp_path / "timeline.slow").exists()
+            (tmp_path / "go").touch()
+            written = pending.result()
+    finally:
+        unregister_format("slow")
+        unregister_format("slower")
+    assert sorted(written.rewritten) == sorted(formats)
