@@ -82,6 +82,7 @@ WRITERS_AND_READERS = (
     "aaf2", "lxml", "otio_cmx3600_adapter", "screenplain", "previz.timeline.aaf",
     "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown", "fsspec",
     "ruamel.yaml", "previz.shotlist.edit", "previz.review.notes", "previz.review.boards",
+    "previz.shotlist.script", "previz.shotlist.fdx", "previz.shotlist.fountain",
 )  # fmt: skip
 
 
