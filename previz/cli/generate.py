@@ -24,7 +24,7 @@ from previz.cli.logview import print_log
 from previz.cli.options import OPTION, SCENE, parse_cli_options
 from previz.generate import RichProgress
 from previz.generate.journal import HELD
-from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun
+from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun, project_dir
 from previz.prompts.environment import package_templates
 from previz.reports import CacheSummary, cache_summary, estimate, generation_log
 
@@ -224,6 +224,7 @@ def _stamp(result: BuildResult) -> None:
     stamp.settle(
         recorder, result.out_dir, takes, "".join(f"{line}\n" for line in said),
         "".join(f"{line}\n" for line in warned), searched=[t for t in templates if t],
+        work=[project_dir(result.shotlist) / ".previz" / "work"],
     )  # fmt: skip
 
 
