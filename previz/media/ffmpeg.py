@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import os
 import shutil
 import subprocess
@@ -25,10 +26,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from previz.errors import MediaError, OutputError
+from previz.media import answered
 
 ENV_VAR = "PREVIZ_FFMPEG"
 _TAIL_LINES = 12
-_ANSWERED: set[tuple[str, int, int, int, int]] = set()  # binaries that answered -version
 _HINT_INSTALL = (
     "install the Python package 'imageio-ffmpeg' (it ships ffmpeg), put ffmpeg on PATH, "
     f"or point ${ENV_VAR} at an ffmpeg binary"
@@ -58,32 +59,48 @@ def find_ffmpeg(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _imageio_ffmpeg() -> Path | None:
+    """imageio-ffmpeg's binary. Its own search starts the bundled binary to check it, so the
+    bundled binary, once it answered, is taken from the record (:mod:`previz.media.answered`)
+    while it keeps its identity: imageio-ffmpeg would return it first as long as it works."""
     try:
         import imageio_ffmpeg
     except ImportError:
         return None
+    package = Path(imageio_ffmpeg.__file__).parent
+    chosen_by_user = bool(os.environ.get("IMAGEIO_FFMPEG_EXE"))  # imageio-ffmpeg's first choice
+    known = None if chosen_by_user else answered.bundled(package)
+    if known is not None and answered.identity(known) in _answered():
+        return known
     try:
-        return Path(imageio_ffmpeg.get_ffmpeg_exe())
+        binary = Path(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError:
         return None
+    found = answered.identity(binary)
+    inside = not chosen_by_user and binary.is_relative_to(package)
+    if inside and found is not None and not _broken_reason(binary):
+        answered.remember(found, package=package)
+    return binary
+
+
+@functools.cache
+def _answered() -> set[answered.Identity]:
+    """The binaries known to answer: recorded by earlier processes, then asked by this one."""
+    return answered.recorded()
 
 
 def _broken_reason(binary: Path) -> str | None:
     """Why ``binary -version`` does not work, or ``None`` when it does.
 
-    A binary that answered is remembered by its identity (inode, size, mtime, ctime), so a
-    process asking again (the animatic backend, then the animatic) does not start it again;
-    a replaced or re-permissioned file is asked anew, and a broken one every time."""
-    try:
-        stat = binary.stat()
-        identity = (str(binary), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    except OSError:
-        identity = None
-    if identity is not None and identity in _ANSWERED:
+    A binary that answered is remembered by its identity (inode, size, mtime, ctime), in this
+    process and for later ones (:mod:`previz.media.answered`), so a build does not start it
+    again; a replaced or re-permissioned file is asked anew, and a broken one every time."""
+    identity = answered.identity(binary)
+    if identity is not None and identity in _answered():
         return None
     problem = _version_problem(binary)
     if problem is None and identity is not None:
-        _ANSWERED.add(identity)
+        _answered().add(identity)
+        answered.remember(identity)
     return problem
 
 
