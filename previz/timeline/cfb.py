@@ -66,11 +66,14 @@ def write(path: Path, root: Storage, file_class_id: bytes) -> None:
         out.write(_header(file_class_id, plan))
         for data in directory.big:
             _padded(out, data, SECTOR)
-        if directory.mini:
-            _padded(out, b"".join(directory.small), SECTOR)
+        if directory.mini:  # written piece by piece: no 10 MB copy of a big cut's streams
+            out.writelines(directory.small)
+            _padded(out, b"", SECTOR, missing=-directory.mini * MINI_SECTOR % SECTOR)
             chain = directory.chain
             _padded(out, struct.pack(f"<{len(chain)}I", *chain), SECTOR, fill=b"\xff")
-        _padded(out, directory.packed(), SECTOR, fill=_EMPTY_ENTRY)
+        entries = directory.packed()
+        out.writelines(entries)
+        _padded(out, b"", SECTOR, fill=_EMPTY_ENTRY, missing=-len(entries) * 128 % SECTOR)
         fat = plan.fat([len(data) for data in directory.big])
         _padded(out, struct.pack(f"<{len(fat)}I", *fat), SECTOR, fill=b"\xff")
         _write_difat(out, plan)
@@ -198,7 +201,7 @@ class _Directory:
             elif length:
                 used = -(-length // MINI_SECTOR)
                 start[n] = mini
-                small.append(data + _PADS[-length % MINI_SECTOR])
+                small += (data, _PADS[-length % MINI_SECTOR])
                 chain += range(mini + 1, mini + used)
                 chain.append(ENDOFCHAIN)
                 mini += used
@@ -206,7 +209,7 @@ class _Directory:
                 start[n] = ENDOFCHAIN
         self.sectors, self.mini = sectors, mini
 
-    def packed(self) -> bytes:
+    def packed(self) -> list[bytes]:
         """The directory's entries, in order."""
         nodes, child, start, size = self.nodes, self.child, self.start, self.size
         pack = DIRECTORY_ENTRY.pack
@@ -224,7 +227,7 @@ class _Directory:
                     start[n], size[n],
                 ))  # fmt: skip
                 n += 1
-        return b"".join(parts)
+        return parts
 
 
 def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
@@ -312,9 +315,12 @@ _EMPTY_ENTRY = DIRECTORY_ENTRY.pack(
 )
 
 
-def _padded(out: BinaryIO, data: bytes, unit: int, fill: bytes = b"\0") -> None:
+def _padded(
+    out: BinaryIO, data: bytes, unit: int, fill: bytes = b"\0", missing: int | None = None
+) -> None:
+    """``data`` then ``fill`` up to a multiple of ``unit`` (or ``missing`` bytes of it)."""
     out.write(data)
-    missing = -len(data) % unit
+    missing = -len(data) % unit if missing is None else missing
     if missing:
         out.write((fill * (missing // len(fill) + 1))[:missing])
 
