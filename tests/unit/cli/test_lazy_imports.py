@@ -58,7 +58,10 @@ def test_importing_previz_defers_the_library_until_a_name_is_used() -> None:
     assert "pydantic" in _loaded_after("import previz; previz.load", LIBRARY)
 
 
-OTHER_COMMANDS = ("previz.cli.conform", "previz.cli.export", "previz.cli.review", "previz.conform")
+OTHER_COMMANDS = (
+    "previz.cli.conform", "previz.cli.export", "previz.cli.review", "previz.conform",
+    "previz.reports",  # what cost, log and cache report
+)  # fmt: skip
 
 
 def test_looking_up_build_imports_only_the_build_commands_module() -> None:
