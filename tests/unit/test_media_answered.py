@@ -17,7 +17,11 @@ from tests.unit.media_fixtures import ffmpeg_bin
 
 __all__ = ["ffmpeg_bin"]
 
-_LATER = time.time_ns() + 60_000_000_000  # a clock at which every file here has settled
+
+def _later() -> int:
+    """A clock a minute ahead: every file made by the test has settled by then."""
+    return time.time_ns() + 60_000_000_000
+
 
 # A fresh interpreter finds ffmpeg, prints how many processes that started, then what it found.
 _FIND = """
@@ -76,7 +80,7 @@ def test_a_recorded_ffmpeg_replaced_since_is_asked_again(tmp_path: Path, ffmpeg_
     chosen = _script(tmp_path, f'exec "{ffmpeg_bin}" "$@"')
     found = answered.identity(chosen)
     assert found is not None
-    answered.remember(found, now=lambda: _LATER)
+    answered.remember(found, now=_later)
     env = {"PREVIZ_FFMPEG": str(chosen)}
     assert _find_in_new_process(env) == (str(chosen), 0)
     _script(tmp_path, "exit 1")  # the same path, now broken
@@ -93,14 +97,14 @@ def test_a_binary_changed_within_two_seconds_is_not_recorded(
     assert found is not None
     answered.remember(found)
     assert found not in answered.recorded()
-    answered.remember(found, now=lambda: _LATER)
+    answered.remember(found, now=_later)
     assert found in answered.recorded()
 
 
 def test_the_bundled_binary_is_recorded_for_its_package_only(ffmpeg_bin: Path) -> None:
     found = answered.identity(ffmpeg_bin)
     assert found is not None
-    answered.remember(found, package=ffmpeg_bin.parent, now=lambda: _LATER)
+    answered.remember(found, package=ffmpeg_bin.parent, now=_later)
     assert answered.bundled(ffmpeg_bin.parent) == ffmpeg_bin
     assert answered.bundled(ffmpeg_bin.parent / "elsewhere") is None
 
