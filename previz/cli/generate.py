@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -24,9 +25,11 @@ from previz.cli.logview import print_log
 from previz.cli.options import OPTION, SCENE, parse_cli_options
 from previz.generate import RichProgress
 from previz.generate.journal import HELD
-from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun
+from previz.pipeline import DEFAULT_FORMATS, BuildResult, abuild, as_rerun, project_dir
 from previz.prompts.environment import package_templates
-from previz.reports import CacheSummary, cache_summary, estimate, generation_log
+
+if TYPE_CHECKING:
+    from previz.reports import CacheSummary
 
 logger = logging.getLogger("previz.cli")
 
@@ -224,6 +227,7 @@ def _stamp(result: BuildResult) -> None:
     stamp.settle(
         recorder, result.out_dir, takes, "".join(f"{line}\n" for line in said),
         "".join(f"{line}\n" for line in warned), searched=[t for t in templates if t],
+        work=[project_dir(result.shotlist) / ".previz" / "work"],
     )  # fmt: skip
 
 
@@ -241,6 +245,8 @@ def cost(
     option_pairs: tuple[str, ...],
 ) -> None:
     """Estimate what building a scene would spend (cached takes cost nothing)."""
+    from previz.reports import estimate  # the build never needs the reports
+
     options = parse_cli_options(option_pairs)
     result = estimate(scene, backend=backend, model=model, cache_dir=cache_dir, options=options)
     table = _jobs_table(
@@ -267,6 +273,8 @@ def cost(
 @click.option("--json", "as_json", is_flag=True, help="Every field, prompts included, as JSON.")
 def log_command(scene: Path, shot: str | None, limit: int, as_json: bool) -> None:
     """Show the generations logged for a scene's project, newest first."""
+    from previz.reports import generation_log
+
     entries = generation_log(scene, shot_id=shot, limit=limit)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2))
@@ -295,6 +303,8 @@ def select(scene: Path, shot: str, take: int) -> None:
 @click.option("--clear", is_flag=True, help="Remove every cached take (they regenerate).")
 def cache(scene: Path, cache_dir: str | None, verify: bool, clear: bool) -> None:
     """Show where a project's cache is and what it holds; verify or clear it."""
+    from previz.reports import cache_summary
+
     summary = cache_summary(scene, cache_dir=cache_dir, verify=verify, clear=clear)
     if verify and not clear:
         console.print(

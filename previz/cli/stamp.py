@@ -11,7 +11,8 @@ the cache now, so the stamp says what the same build run again would say (every 
 cache); files the build made itself (a cache record moved into place) are outputs, not inputs:
 
 - each file it read, with its identity (size, mtime, ctime, inode, device) and a content
-  hash; each folder it listed, with its identity and a hash of its names;
+  hash (the build's own work files, in ``.previz/work``, by identity only); each folder it
+  listed, with its identity and a hash of its names;
 - each module it imported, each program it ran and each folder on ``PATH`` (a program
   installed there may be found instead), each file it wrote (journal, pins, cache
   records), every file and folder in the output folder and every file of the cached takes the
@@ -225,12 +226,15 @@ def settle(
     stderr: str,
     *,
     searched: Iterable[Path] = (),
+    work: Iterable[Path] = (),
 ) -> Path | None:
     """Write the stamp of a settled build; None when an input may have changed while it ran.
 
     ``searched`` are folders looked up by name without being listed or opened (Jinja's
     template loader checks ``os.path.isfile``, which no audit event reports): every folder
-    in them counts as listed, so a file added there is a change.
+    in them counts as listed, so a file added there is a change. Files read in ``work``
+    folders (the build's own intermediate files, ~10 MB of sound parts) are compared by
+    identity rather than hashed: previz alone writes them, so a touched one only costs a build.
     """
     stop()
     if recorder.network or recorder.unsure:
@@ -253,6 +257,7 @@ def settle(
             exact[os.path.abspath(source)] = seen
     made = set(recorder.written)
     created = _within(recorder.created)
+    working = _within({os.path.abspath(folder) for folder in work})
     for path, before in sorted(recorder.read.items()):
         if created(path):  # made by the build (a cache record moved into place)
             made.add(path)
@@ -260,7 +265,7 @@ def settle(
             seen = _identity(path)
             if seen != before or _racy(seen, recorder.read_ns.get(path, recorder.began_ns)):
                 return None  # changed while (or just before) the build read it
-            if path.endswith(".pyc"):  # bytecode, compared as exactly as its module's source
+            if path.endswith(".pyc") or working(path):  # compared as exactly as module source
                 exact[path] = seen
             elif path not in exact:  # a module's source is compared by identity: no hash
                 content[path] = (seen, _digest(path))

@@ -8,6 +8,8 @@ service's ``Retry-After`` is honoured as given. Everything else — a content-po
 
 This loop is for calls that are safe to repeat (polls, downloads, renders). A submission is not:
 :mod:`previz.generate.submission` sends one again only when nothing can have been created.
+The first try runs before tenacity is imported: most calls succeed at once (a local render
+always does unless it fails for good), so a build that retries nothing never loads it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_base
+from typing import TYPE_CHECKING, TypeVar
 
 from previz.errors import RetryableServiceError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 
@@ -77,20 +79,6 @@ def backoff(
     return (rng or _JITTER).uniform(0.0, ceiling)
 
 
-class _ServiceWait(wait_base):
-    """Retry-After when given, else full-jitter exponential backoff."""
-
-    def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
-        self.policy = policy
-        self.rng = rng
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        asked = retry_after(error) if error is not None else None
-        return backoff(self.policy, retry_state.attempt_number, asked, self.rng)
-
-
 async def call_with_retries(
     call: Callable[[], Awaitable[T]],
     *,
@@ -100,17 +88,47 @@ async def call_with_retries(
     rng: random.Random | None = None,
 ) -> T:
     """Await ``call()``, retrying transient failures per ``policy``; the last error propagates."""
+    jitter = rng or _JITTER
+    try:
+        return await call()
+    except Exception as error:  # tenacity's first attempt, as tenacity would judge it
+        if not is_transient(error):
+            raise
+        wait = backoff(policy, 1, retry_after(error), jitter)  # tenacity waits before stopping
+        if policy.attempts <= 1:
+            raise
+        if on_retry is not None:
+            on_retry(error, wait, 1)
+    await sleep(wait)
+    return await _tries_after_the_first(call, sleep, policy, on_retry, jitter)
+
+
+async def _tries_after_the_first(
+    call: Callable[[], Awaitable[T]],
+    sleep: Sleep,
+    policy: RetryPolicy,
+    on_retry: OnRetry | None,
+    rng: random.Random,
+) -> T:
+    """Tries 2 to ``policy.attempts`` through tenacity, numbered as the whole run's tries."""
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+    def wait(state: RetryCallState) -> float:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        asked = retry_after(error) if error is not None else None
+        return backoff(policy, state.attempt_number + 1, asked, rng)
 
     def before_sleep(state: RetryCallState) -> None:
         if on_retry is not None and state.outcome is not None and state.next_action is not None:
             error = state.outcome.exception()
             assert error is not None
-            on_retry(error, state.next_action.sleep, state.attempt_number)
+            on_retry(error, state.next_action.sleep, state.attempt_number + 1)
 
     retrying = AsyncRetrying(
         sleep=sleep,
-        stop=stop_after_attempt(policy.attempts),
-        wait=_ServiceWait(policy, rng or _JITTER),
+        stop=stop_after_attempt(policy.attempts - 1),
+        wait=wait,
         retry=retry_if_exception(is_transient),
         before_sleep=before_sleep,
         reraise=True,

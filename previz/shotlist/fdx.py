@@ -16,6 +16,7 @@ import typing
 from pathlib import Path
 
 from previz.errors import SceneError
+from previz.shotlist.screenplay import FDX_SUFFIXES
 from previz.shotlist.script import (
     ActionText,
     Element,
@@ -31,7 +32,7 @@ from previz.shotlist.script import (
 if typing.TYPE_CHECKING:
     from lxml import etree
 
-SUFFIXES = (".fdx",)
+SUFFIXES = FDX_SUFFIXES
 _ACTION_TYPES = {"Action", "General", "Shot"}
 _HINT = "export it again from Final Draft (File → Save As… → Final Draft Document .fdx)"
 

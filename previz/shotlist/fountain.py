@@ -14,6 +14,7 @@ import typing
 from pathlib import Path
 
 from previz.shotlist.parsing import read_text
+from previz.shotlist.screenplay import FOUNTAIN_SUFFIXES
 from previz.shotlist.script import (
     ActionText,
     Element,
@@ -30,7 +31,7 @@ from previz.shotlist.script import (
 if typing.TYPE_CHECKING:
     from screenplain.types import Dialog
 
-SUFFIXES = (".fountain", ".spmd")
+SUFFIXES = FOUNTAIN_SUFFIXES
 
 
 def read_fountain(path: Path) -> Script:

@@ -3,19 +3,23 @@
 ``previz validate``, ``build`` and ``import`` take either format the same way: the reader for
 the file's suffix turns it into a :class:`~previz.shotlist.script.Script`, and one breakdown
 turns that into the shot list, so equivalent scripts give the same breakdown in both formats.
+The readers are imported when a screenplay is read: a build of a YAML scene file only compares
+suffixes.
 """
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
-from previz.shotlist.fdx import SUFFIXES as FDX_SUFFIXES
-from previz.shotlist.fdx import read_fdx
-from previz.shotlist.fountain import SUFFIXES as FOUNTAIN_SUFFIXES
-from previz.shotlist.fountain import read_fountain
-from previz.shotlist.script import Script
+if typing.TYPE_CHECKING:
+    from previz.shotlist.script import Script
 
+FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
+"""File suffixes read as Fountain (:mod:`previz.shotlist.fountain`)."""
+FDX_SUFFIXES = (".fdx",)
+"""File suffixes read as Final Draft (:mod:`previz.shotlist.fdx`)."""
 SUFFIXES = FOUNTAIN_SUFFIXES + FDX_SUFFIXES
 """File suffixes read as screenplays (compared lower-case)."""
 
@@ -23,7 +27,11 @@ SUFFIXES = FOUNTAIN_SUFFIXES + FDX_SUFFIXES
 def read_script(path: Path) -> Script:
     """The screenplay at ``path``, read by the reader for its suffix."""
     if path.suffix.lower() in FDX_SUFFIXES:
+        from previz.shotlist.fdx import read_fdx
+
         return read_fdx(path)
+    from previz.shotlist.fountain import read_fountain
+
     return read_fountain(path)
 
 

@@ -265,3 +265,16 @@ def test_an_event_the_recorder_cannot_read_never_breaks_the_build_and_leaves_no_
     sys.audit("subprocess.Popen", None, [], None, None)  # no program named at all
     assert recorder.unsure
     assert stamp.settle(recorder, tmp_path, [], "", "") is None
+
+
+def test_a_touched_work_file_builds_again(project: Project) -> None:
+    """The build's own work files are compared by identity, not hashed like other inputs."""
+    edit_scene(project)  # the animatic is made again from the other shot's work files
+    project.build()
+    stamped = json.loads(stamp.stamp_path(project.argv).read_text(encoding="utf-8"))
+    work = str(project.root / ".previz" / "work") + os.sep
+    read = [path for path in stamped["exact"] if path.startswith(work) and os.path.isfile(path)]
+    assert read
+    assert not [path for path in stamped["content"] if path.startswith(work)]
+    os.utime(read[0])
+    assert not project.current()

@@ -58,7 +58,10 @@ def test_importing_previz_defers_the_library_until_a_name_is_used() -> None:
     assert "pydantic" in _loaded_after("import previz; previz.load", LIBRARY)
 
 
-OTHER_COMMANDS = ("previz.cli.conform", "previz.cli.export", "previz.cli.review", "previz.conform")
+OTHER_COMMANDS = (
+    "previz.cli.conform", "previz.cli.export", "previz.cli.review", "previz.conform",
+    "previz.reports",  # what cost, log and cache report
+)  # fmt: skip
 
 
 def test_looking_up_build_imports_only_the_build_commands_module() -> None:
@@ -82,6 +85,7 @@ WRITERS_AND_READERS = (
     "aaf2", "lxml", "otio_cmx3600_adapter", "screenplain", "previz.timeline.aaf",
     "previz.timeline.fcp7", "previz.timeline.edl", "previz.shotlist.breakdown", "fsspec",
     "ruamel.yaml", "previz.shotlist.edit", "previz.review.notes", "previz.review.boards",
+    "previz.shotlist.script", "previz.shotlist.fdx", "previz.shotlist.fountain",
 )  # fmt: skip
 
 
@@ -117,3 +121,28 @@ def test_a_local_cache_folder_is_used_without_fsspec(tmp_path) -> None:  # type:
 def test_the_review_package_still_exports_the_notes_and_boards() -> None:
     statement = "from previz.review import ReviewNote, merge_notes, read_notes, write_boards"
     assert _loaded_after(statement, ("ruamel.yaml",)) == ["ruamel.yaml"]
+
+
+def test_a_call_that_succeeds_at_once_never_imports_tenacity() -> None:
+    call = (
+        "import asyncio; from previz.generate.retry import call_with_retries\n"
+        "async def ok(): return 1\n"
+        "assert asyncio.run(call_with_retries(ok, sleep=asyncio.sleep)) == 1"
+    )
+    assert _loaded_after(call, ("tenacity",)) == []
+
+
+def test_a_retried_call_is_retried_through_tenacity() -> None:
+    call = (
+        "import asyncio; from previz.errors import RetryableServiceError\n"
+        "from previz.generate.retry import RetryPolicy, call_with_retries\n"
+        "tries = []\n"
+        "async def flaky():\n"
+        "    tries.append(1)\n"
+        "    if len(tries) < 3: raise RetryableServiceError('busy')\n"
+        "    return len(tries)\n"
+        "async def nap(seconds): pass\n"
+        "run = call_with_retries(flaky, sleep=nap, policy=RetryPolicy(attempts=3))\n"
+        "assert asyncio.run(run) == 3"
+    )
+    assert _loaded_after(call, ("tenacity",)) == ["tenacity"]
