@@ -227,7 +227,7 @@ def _stamp(result: BuildResult) -> None:
     stamp.settle(
         recorder, result.out_dir, takes, "".join(f"{line}\n" for line in said),
         "".join(f"{line}\n" for line in warned), searched=[t for t in templates if t],
-        work=[project_dir(result.shotlist) / ".previz" / "work"],
+        work=[project_dir(result.shotlist) / ".previz"],
     )  # fmt: skip
 
 

@@ -11,8 +11,9 @@ the cache now, so the stamp says what the same build run again would say (every 
 cache); files the build made itself (a cache record moved into place) are outputs, not inputs:
 
 - each file it read, with its identity (size, mtime, ctime, inode, device) and a content
-  hash (the build's own work files, in ``.previz/work``, by identity only); each folder it
-  listed, with its identity and a hash of its names;
+  hash (previz's own files in the project's ``.previz`` folder — cache records, the
+  animatic's work files — by identity only); each folder it listed, with its identity and a
+  hash of its names;
 - each module it imported, each program it ran and each folder on ``PATH`` (a program
   installed there may be found instead), each file it wrote (journal, pins, cache
   records), every file and folder in the output folder and every file of the cached takes the
@@ -233,8 +234,9 @@ def settle(
     ``searched`` are folders looked up by name without being listed or opened (Jinja's
     template loader checks ``os.path.isfile``, which no audit event reports): every folder
     in them counts as listed, so a file added there is a change. Files read in ``work``
-    folders (the build's own intermediate files, ~10 MB of sound parts) are compared by
-    identity rather than hashed: previz alone writes them, so a touched one only costs a build.
+    folders (previz's own state: ~400 cache records and folders, ~10 MB of sound parts) are
+    compared by identity rather than hashed: previz writes them, so a touched one only costs
+    a build.
     """
     stop()
     if recorder.network or recorder.unsure:
@@ -274,7 +276,10 @@ def settle(
             seen = _identity(folder)
             if seen is not None and seen[2] >= late and folder not in parents:
                 return None
-            content[folder] = (seen, _digest(folder))
+            if working(folder):  # its identity changes whenever an entry is added or removed
+                exact[folder] = seen
+            else:
+                content[folder] = (seen, _digest(folder))
     for path in [*made, *map(str, takes), *map(_which, recorder.programs)]:
         if path and not path.startswith(inside):
             exact[os.path.abspath(path)] = _identity(path)

@@ -267,14 +267,26 @@ def test_an_event_the_recorder_cannot_read_never_breaks_the_build_and_leaves_no_
     assert stamp.settle(recorder, tmp_path, [], "", "") is None
 
 
+def _stamped_in(project: Project, *folder: str) -> list[str]:
+    """Files under ``folder`` the stamp compares by identity; none of it may be hashed."""
+    stamped = json.loads(stamp.stamp_path(project.argv).read_text(encoding="utf-8"))
+    inside = str(project.root.joinpath(*folder)) + os.sep
+    assert not [path for path in stamped["content"] if path.startswith(inside)]
+    return [path for path in stamped["exact"] if path.startswith(inside) and os.path.isfile(path)]
+
+
 def test_a_touched_work_file_builds_again(project: Project) -> None:
-    """The build's own work files are compared by identity, not hashed like other inputs."""
+    """previz's own files are compared by identity, not hashed like other inputs."""
     edit_scene(project)  # the animatic is made again from the other shot's work files
     project.build()
-    stamped = json.loads(stamp.stamp_path(project.argv).read_text(encoding="utf-8"))
-    work = str(project.root / ".previz" / "work") + os.sep
-    read = [path for path in stamped["exact"] if path.startswith(work) and os.path.isfile(path)]
+    read = _stamped_in(project, ".previz", "work")
     assert read
-    assert not [path for path in stamped["content"] if path.startswith(work)]
+    os.utime(read[0])
+    assert not project.current()
+
+
+def test_a_touched_cache_record_builds_again(project: Project) -> None:
+    read = [path for path in _stamped_in(project, ".previz", "cache") if path.endswith(".json")]
+    assert read
     os.utime(read[0])
     assert not project.current()
