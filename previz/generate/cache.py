@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from previz.backends.base import RenderedMedia
@@ -318,10 +319,21 @@ class Cache:
                 yield entry
 
     def size(self) -> int:
-        """Bytes used by the cache, temp folders included."""
-        if not self.root.exists():
-            return 0
-        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+        """Bytes used by the cache, temp folders included.
+
+        Other builds and downloads publish and remove ``.tmp-`` folders while this counts: a
+        file or folder gone by the time it is reached is not counted (``os.walk`` passes over a
+        folder it cannot list)."""
+        total = 0
+        for folder, _, files in os.walk(self.root):
+            for name in files:
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except FileNotFoundError:
+                    continue
+                if S_ISREG(stat.st_mode):
+                    total += stat.st_size
+        return total
 
     def stats(self) -> dict[str, int]:
         """Lookups so far, across runs: ``hit`` and ``miss`` counts (more kinds when shared)."""

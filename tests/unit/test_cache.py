@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,33 @@ def test_cache_root_is_moved_by_option_then_environment(tmp_path: Path) -> None:
     assert cache_root(project, env={}) == project / ".previz" / "cache"
     assert cache_root(project, env={"PREVIZ_CACHE_DIR": "/big/disk"}) == Path("/big/disk")
     assert cache_root(project, Path("/opt"), env={"PREVIZ_CACHE_DIR": "/x"}) == Path("/opt")
+
+
+def test_size_counts_while_another_process_publishes_and_removes_temp_folders(
+    cache: Cache,
+) -> None:
+    """A download publishes its ``.tmp-`` folder by renaming it and removes what is left: a
+    size counted meanwhile (``previz cache``, the local copy's limit) skips what vanished."""
+    shard = cache.root / "ab"
+    shard.mkdir(parents=True)
+    (shard / "kept.bin").write_bytes(b"x" * 1000)
+    stop = threading.Event()
+
+    def churn() -> None:
+        n = 0
+        while not stop.is_set():
+            temp = shard / f".tmp-{n}"
+            (temp / "deep").mkdir(parents=True)
+            for name in ("a", "b", "deep/c"):
+                (temp / name).write_bytes(b"y")
+            shutil.rmtree(temp)
+            n += 1
+
+    worker = threading.Thread(target=churn)
+    worker.start()
+    try:
+        sizes = [cache.size() for _ in range(400)]
+    finally:
+        stop.set()
+        worker.join()
+    assert min(sizes) >= 1000
