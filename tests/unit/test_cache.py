@@ -113,17 +113,18 @@ def _record_of_another_key(folder: Path) -> None:
     (folder / "record.json").write_text(json.dumps(record))
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        _corrupt_record,
-        _drop_record,
-        _drop_video,
-        _truncate_video,
-        _drop_stem,
-        _record_of_another_key,
-    ],
-)
+DAMAGES = [
+    _corrupt_record,
+    _drop_record,
+    _drop_video,
+    _truncate_video,
+    _drop_stem,
+    _record_of_another_key,
+]
+"""Each kind of damage a cache entry can suffer on disk."""
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_a_corrupt_entry_is_logged_removed_and_missed(
     cache: Cache,
     media: RenderedMedia,
@@ -142,17 +143,7 @@ def _settle(entry_folder: Path) -> None:
     os.utime(entry_folder / "record.json", (1_700_000_000, 1_700_000_000))
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        _corrupt_record,
-        _drop_record,
-        _drop_video,
-        _truncate_video,
-        _drop_stem,
-        _record_of_another_key,
-    ],
-)
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_damage_after_a_lookup_is_still_found_at_the_next(
     cache: Cache, media: RenderedMedia, damage: object, caplog: pytest.LogCaptureFixture
 ) -> None:
