@@ -12,6 +12,7 @@ import gc
 import sys
 import typing
 
+from previz import collector
 from previz.cli import stamp
 
 if typing.TYPE_CHECKING:
@@ -52,18 +53,13 @@ def _load(argv: list[str]) -> typing.Any:
     allocates. Only :func:`main` does this, and thaws them when the command returns; a
     program using :data:`cli` keeps its collector as it was.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         group = _commands()
         if argv:
             from previz.cli.app import load_command
 
             load_command(argv[0])
         gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
     return group
 
 

@@ -8,17 +8,15 @@ line where it gets too deep, instead of a Python ``RecursionError``.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 import typing
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from previz import collector
 from previz.errors import SceneError
 from previz.shotlist.shown import escape
 
@@ -77,7 +75,7 @@ def decode(data: bytes, path: Path) -> str:
 def parse_fast(text: str, path: Path) -> Any:
     """Parse with libyaml (YAML 1.2 scalars); on a syntax error, report ruamel's located one."""
     try:
-        with _collector_paused():
+        with collector.paused():  # a long scene: many nodes, no cycles
             return yaml.load(text, Loader=_QuickLoader)
     except Exception:  # whatever it is, the reference loader below says it, as it always has
         pass
@@ -95,27 +93,6 @@ def parse_fast(text: str, path: Path) -> Any:
         ) from None
     except RecursionError:
         raise too_deep(text, path) from None
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a scene file is read.
-
-    Reading a long scene allocates a few hundred thousand nodes, dicts, lists and strings, none
-    of them in a reference cycle; each allocation burst sets off collections, and the full ones
-    walk every object the process holds. That walk was half the CPU of reading a 1,000-shot
-    file and freed nothing. Reference counting still frees everything at once; the collector
-    is switched back on afterwards (unless it was already off) and catches up on the next
-    allocation. The switch is process-wide: another thread's cycles wait for the read too.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def parse_located(text: str, path: Path) -> Any:

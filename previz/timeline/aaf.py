@@ -30,6 +30,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register
@@ -45,7 +46,7 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
     rate = _rate(timeline, tracks)
     handle = new_handle()
     try:
-        with serialised.collector_paused():
+        with collector.paused():
             register(handle, tracks)
             store = ObjectStore(handle)
             composition = _Composition(store, Definitions(store), timeline.name)

@@ -34,6 +34,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.facts import facts_json
@@ -74,7 +75,7 @@ COMMENT_PREFIX = "previz:"
 
 def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
     """Write ``timeline`` as FCP7 XML that Premiere, Resolve and OpenShot import."""
-    with serialised.collector_paused():
+    with collector.paused():
         text = _Document(timeline, width, height).render()
     path.write_bytes(text.encode("utf-8"))
 

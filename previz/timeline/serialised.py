@@ -15,14 +15,13 @@ to the same double, and the writers' golden documents are written from these dic
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import opentimelineio as otio
+
+from previz import collector
 
 Data = dict[str, Any]
 
@@ -63,26 +62,9 @@ def tracks(timeline: otio.schema.Timeline) -> list[Data]:
 
 
 def _tracks_of(text: str) -> list[Data]:
-    with collector_paused():
+    with collector.paused():
         found: list[Data] = json.loads(text)["tracks"]["children"]
     return found
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a writer parses the cut or builds its document.
-
-    Both make hundreds of thousands of objects and no reference cycles, and each burst of them
-    set the collector scanning every object alive (half a 2,000-shot parse's time, a third of
-    an AAF write); reference counting still frees them as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def facts(item: Data) -> Any:
