@@ -29,6 +29,16 @@ from typing import Any
 
 PRODUCTS_ENV = "PREVIZ_PRODUCTS_DIR"
 
+SETTLED_NS = 2_000_000_000
+"""How long ago a file must have last changed before anything is remembered by its identity
+(inode, size, times) instead of its bytes: a younger file may change again within one timestamp
+tick and keep its identity (the coarsest timestamps, FAT's, tick every 2 s)."""
+
+
+def settled(changed_ns: int, now_ns: int) -> bool:
+    """Whether a file last changed at ``changed_ns`` is settled at ``now_ns`` (epoch ns)."""
+    return now_ns - changed_ns > SETTLED_NS
+
 
 def products_dir() -> Path:
     """Where product records live: ``$PREVIZ_PRODUCTS_DIR``, else the user's cache folder."""

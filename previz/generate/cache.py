@@ -37,6 +37,7 @@ from previz.errors import CacheError
 from previz.generate.hits import add_counts, read_counts
 from previz.generate.probing import MediaFacts, probe_complete, probe_facts
 from previz.generate.store import FolderStore, Store, is_remote, local_path, public_url
+from previz.products import settled
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ RECORD = "record.json"
 LAST_FRAME = "last_frame.png"
 STATS = ".stats.json"
 _TEMP_PREFIX = ".tmp-"
-_SETTLED_NS = 2_000_000_000
-"""A record last changed this long ago is remembered by its file's identity (see
-:meth:`Cache._record`); a younger one may still change within one timestamp tick, so it is read
-again each time (2 s: the coarsest timestamps, FAT's, tick every 2 s)."""
 
 
 def cache_location(
@@ -225,7 +222,7 @@ class Cache:
             return seen[1]
         with open(path, encoding="utf-8") as stream:
             record = CacheRecord.from_json(stream.read())
-        if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+        if settled(stat.st_mtime_ns, time.time_ns()):  # else read again at each lookup
             self._records[key] = (identity, record)
         return record
 

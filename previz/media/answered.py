@@ -21,11 +21,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from previz.products import products_dir
+from previz.products import products_dir, settled
 
 Identity = tuple[str, int, int, int, int]
 
-_SETTLED_NS = 2_000_000_000
 _RECORD_NAME = "ffmpeg-answered.json"
 
 
@@ -73,7 +72,7 @@ def remember(
 
     Best effort: a record that cannot be written only means asking again next time. ``now``
     (epoch nanoseconds) is injectable for tests."""
-    if now() - max(answered[3], answered[4]) <= _SETTLED_NS:
+    if not settled(max(answered[3], answered[4]), now()):
         return
     data = _read()
     known = {entry for entry in recorded() if identity(Path(entry[0])) == entry}  # drop stale

@@ -21,13 +21,11 @@ from pathlib import Path
 from previz.errors import MediaError, OutputError
 from previz.generate.plan import content_hash
 from previz.media import extract_frame, replacing
+from previz.products import settled
 from previz.review.build import ReviewBuild
 
 POSTER_WIDTH = 640
 _QUALITY = 82
-
-
-_SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within one tick
 
 
 class TakeDigests:
@@ -58,7 +56,7 @@ class TakeDigests:
             self._seen[name] = known
             return known[-1]
         digest = content_hash(clip)
-        if self._now() - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+        if settled(max(stat.st_mtime_ns, stat.st_ctime_ns), self._now()):
             self._seen[name] = [*identity, digest]
         return digest
 
