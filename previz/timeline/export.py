@@ -197,12 +197,8 @@ class Exported:
     rewritten: list[str] = field(default_factory=list)
 
 
-def timeline_digest(timeline: otio.schema.Timeline) -> str:
-    """A hash of everything ``timeline`` holds: clips, media, facts, markers, transitions."""
-    return _digest_of(timeline.to_json_string(indent=-1))
-
-
 def _digest_of(text: str) -> str:
+    """A hash of a cut's JSON: everything it holds (clips, media, facts, markers, transitions)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

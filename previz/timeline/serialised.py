@@ -3,7 +3,7 @@
 Reading a clip's facts through OTIO's bindings costs a call and a Python object per value
 (~20 µs a clip for a previz clip's ~35 facts); ``json.loads`` of the whole cut's JSON gives
 every clip's facts as plain dicts and lists at a fraction of that. An export call already
-serialises the cut once for its content key (:func:`previz.timeline.export.timeline_digest`):
+serialises the cut once for its content key (:class:`previz.timeline.export.PendingExport`):
 :func:`lend` lends that text to the writers of the call, so each process (the caller, each
 forked worker) parses it at most once and the writers share the result (FCP7, FCPXML and AAF
 read every clip's facts). A cut not lent (a writer called on its own, a copy made for a media
