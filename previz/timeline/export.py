@@ -1,12 +1,11 @@
-"""Export one timeline to every NLE format: dispatch, media path policy, products, atomic writes.
+"""Export one timeline to every NLE format: dispatch, media path policy, products.
 
-Each built-in format has one writer module (``fcp7``, ``fcpxml``, ``edl``, ``aaf``, ``xges``,
-``kdenlive``, ``otioz``) that fixes its OTIO adapter's defects at the narrowest point; every
+The built-in formats and their writers are in :mod:`previz.timeline.builtin_formats`; every
 writer, built-in or plugin (:mod:`previz.timeline.formats`), has the one signature
-``write(timeline, path, context)``. This module only picks writers, decides file names and media
-paths, and makes every write atomic: a writer writes a hidden temporary file beside the target,
-which replaces the target only when the writer succeeded, so a failing adapter (AAF is known to)
-leaves no partial file.
+``write(timeline, path, context)`` and writes through ``builtin_formats.atomic``: a hidden
+temporary file beside the target, which replaces the target only when the writer succeeded, so
+a failing writer leaves no partial file. This module picks writers, decides file names and
+media paths, and keeps the exports as products.
 
 Exports are products (:mod:`previz.products`): each is keyed by the timeline it is made of (its
 serialised content: every clip and its facts), the format, the writer's version and the frame
@@ -22,38 +21,25 @@ resolve no relative ones); EDLs carry only file names; ``.otioz`` bundles the me
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import hashlib
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import av
 import opentimelineio as otio
 
-from previz import timebase
 from previz.errors import TimelineError
 from previz.products import ProductStore, product_key
-from previz.timeline import (
-    edl_events,
-    export_workers,
-    facts,
-    fades,
-    media,
-    rates,
-    serialised,
-    vectors,
-)
+from previz.timeline import edl_events, export_workers, serialised
+from previz.timeline.builtin_formats import BUILTIN, atomic, write_failure
 from previz.timeline.formats import (
     ExportContext,
     Format,
     available_formats,
     find_format,
-    source_version,
     unknown_format,
 )
 from previz.timeline.media import (
@@ -66,100 +52,6 @@ from previz.timeline.media import (
 # Below this many OTIO clips, forking worker processes costs more than it saves.
 PARALLEL_MIN_CLIPS = 300
 
-
-def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    # OTIO's own JSON writer, called directly: through ``adapters.write_to_file`` the first
-    # call of a process loads OTIO's plugin manifest (every installed adapter's entry point,
-    # ~20-30 ms in each export worker) only to find this built-in adapter.
-    otio.adapters.otio_json.write_to_file(timeline, str(path))
-
-
-# Each writer imports its module when it writes (in an export worker, for a big cut): a build
-# whose exports are current imports none of them, nor pyaaf2, lxml or the EDL adapter.
-
-
-def _write_fcp7(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    from previz.timeline import fcp7
-
-    fcp7.write(timeline, path, width=context.width, height=context.height)
-
-
-def _write_fcpxml(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    from previz.timeline import fcpxml
-
-    fcpxml.write(timeline, path, width=context.width, height=context.height,
-                 relative_to=context.relative_to)  # fmt: skip
-
-
-def _write_aaf(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    from previz.timeline import aaf
-
-    aaf.write(timeline, path)
-
-
-def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    from previz.timeline import xges
-
-    xges.write(timeline, path, width=context.width, height=context.height)
-
-
-def _write_kdenlive(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    from previz.timeline import kdenlive
-
-    kdenlive.write(timeline, path, width=context.width, height=context.height,
-                   relative_to=context.relative_to)  # fmt: skip
-
-
-def _write_otioz(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
-    from previz.timeline import otioz
-
-    otioz.write(timeline, path)
-
-
-def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> list[Path]:
-    """One CMX 3600 EDL per track, ``<name>.<track>.edl`` beside ``path``."""
-    from previz.timeline import edl
-
-    paths: list[Path] = []
-    for index, track_name in enumerate(edl_events.track_names(timeline)):
-        target = path.with_name(f"{path.stem}.{track_name}.edl")
-        _atomic("edl", target, functools.partial(edl.write_track, timeline, index))
-        paths.append(target)
-    return paths
-
-
-def _writer_version(*modules: ModuleType | str, packages: Sequence[str] = ()) -> str:
-    """The writer's own modules (named in :mod:`previz.timeline`: read, not imported) and
-    adapters plus the helpers every writer shares."""
-    named = (f"previz.timeline.{m}" if isinstance(m, str) else m for m in modules)
-    return source_version(*named, facts, fades, media, rates, vectors, packages=packages)
-
-
-BUILTIN: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format("otio", ".otio", "Resolve 18.5+, Premiere 25.6+, Kdenlive 25.04+", _write_otio,
-               version=f"otio-{otio.__version__}", relative_media=True, cost=0.6),
-        Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
-               version=_writer_version("otioz"), cost=2.0),
-        Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version("fcp7", "xmeml", serialised), cost=1.0),
-        Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version("fcpxml", "xmltree", timebase, serialised),
-               relative_media=True, cost=1.3),
-        Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
-               version=_writer_version("edl", "edl_events", packages=["otio-cmx3600-adapter"]),
-               multi_file=True, cost=1.0),
-        Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
-               version=_writer_version("aaf", "aaf_dictionary", "aaf_mobs", "aaf_store",
-                                       "aaf_tree", "cfb", serialised, packages=["pyaaf2"]),
-               cost=4.0),
-        Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
-               version=_writer_version("xges", "gst"), cost=0.6),
-        Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version("kdenlive", "xmltree"), relative_media=True, cost=0.8),
-    )
-}  # fmt: skip
 REGISTRY = BUILTIN  # the built-in formats (plugins and OTIO adapters: ``format_spec``)
 FORMATS: tuple[str, ...] = tuple(BUILTIN)
 
@@ -417,8 +309,8 @@ def _write_now(
         except TimelineError:
             raise
         except Exception as error:
-            raise _failure(spec.name, target, error) from error
-    _atomic(spec.name, target, lambda tmp: spec.write(timeline, tmp, context))
+            raise write_failure(spec.name, target, error) from error
+    atomic(spec.name, target, lambda tmp: spec.write(timeline, tmp, context))
     return [target]
 
 
@@ -431,35 +323,6 @@ def _write_stale(
 ) -> list[Path]:
     spec, context, _key = stale
     return write_format(prepared, out_dir, name, spec, context)
-
-
-def _failure(fmt: str, target: Path, error: Exception) -> TimelineError:
-    return TimelineError(
-        f"{fmt} export failed: {type(error).__name__}: {error}",
-        path=target,
-        hint=f"the other formats are unaffected; export without --format {fmt}, "
-        "or report the timeline that triggers this",
-    )
-
-
-def _atomic(fmt: str, target: Path, write: Callable[[Path], object]) -> None:
-    partial = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}")
-    try:
-        write(partial)
-        os.replace(partial, target)
-    except TimelineError:
-        raise
-    except OSError as error:
-        raise TimelineError(
-            f"{fmt} export could not be written: {error}",
-            path=target,
-            hint="check that the output folder exists, is writable and has free space",
-        ) from error
-    except Exception as error:
-        raise _failure(fmt, target, error) from error
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
 
 
 def frame_size(timeline: otio.schema.Timeline) -> tuple[int, int]:

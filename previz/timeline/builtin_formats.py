@@ -1,0 +1,151 @@
+"""The built-in export formats: one writer per format, and the atomic write they all go through.
+
+Each built-in format has one writer module (``fcp7``, ``fcpxml``, ``edl``, ``aaf``, ``xges``,
+``kdenlive``, ``otioz``); the functions here adapt them to the one writer signature
+``write(timeline, path, context)`` (:mod:`previz.timeline.formats`). :data:`BUILTIN` names each
+format with its suffix, its writer, its version (the sources of the modules it uses) and its
+cost hint; :mod:`previz.timeline.export` picks among them, plugins and OTIO adapters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+import opentimelineio as otio
+
+from previz import timebase
+from previz.errors import TimelineError
+from previz.timeline import edl_events, facts, fades, media, rates, serialised, vectors
+from previz.timeline.formats import ExportContext, Format, source_version
+
+
+def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    # OTIO's own JSON writer, called directly: through ``adapters.write_to_file`` the first
+    # call of a process loads OTIO's plugin manifest (every installed adapter's entry point,
+    # ~20-30 ms in each export worker) only to find this built-in adapter.
+    otio.adapters.otio_json.write_to_file(timeline, str(path))
+
+
+# Each writer imports its module when it writes (in an export worker, for a big cut): a build
+# whose exports are current imports none of them, nor pyaaf2, lxml or the EDL adapter.
+
+
+def _write_fcp7(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import fcp7
+
+    fcp7.write(timeline, path, width=context.width, height=context.height)
+
+
+def _write_fcpxml(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import fcpxml
+
+    fcpxml.write(timeline, path, width=context.width, height=context.height,
+                 relative_to=context.relative_to)  # fmt: skip
+
+
+def _write_aaf(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import aaf
+
+    aaf.write(timeline, path)
+
+
+def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import xges
+
+    xges.write(timeline, path, width=context.width, height=context.height)
+
+
+def _write_kdenlive(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import kdenlive
+
+    kdenlive.write(timeline, path, width=context.width, height=context.height,
+                   relative_to=context.relative_to)  # fmt: skip
+
+
+def _write_otioz(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    from previz.timeline import otioz
+
+    otioz.write(timeline, path)
+
+
+def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> list[Path]:
+    """One CMX 3600 EDL per track, ``<name>.<track>.edl`` beside ``path``."""
+    from previz.timeline import edl
+
+    paths: list[Path] = []
+    for index, track_name in enumerate(edl_events.track_names(timeline)):
+        target = path.with_name(f"{path.stem}.{track_name}.edl")
+        atomic("edl", target, functools.partial(edl.write_track, timeline, index))
+        paths.append(target)
+    return paths
+
+
+def _writer_version(*modules: ModuleType | str, packages: Sequence[str] = ()) -> str:
+    """The writer's own modules (named in :mod:`previz.timeline`: read, not imported) and
+    adapters plus the helpers every writer shares."""
+    named = (f"previz.timeline.{m}" if isinstance(m, str) else m for m in modules)
+    return source_version(*named, facts, fades, media, rates, vectors, packages=packages)
+
+
+BUILTIN: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("otio", ".otio", "Resolve 18.5+, Premiere 25.6+, Kdenlive 25.04+", _write_otio,
+               version=f"otio-{otio.__version__}", relative_media=True, cost=0.6),
+        Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
+               version=_writer_version("otioz"), cost=2.0),
+        Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
+               version=_writer_version("fcp7", "xmeml", serialised), cost=1.0),
+        Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
+               version=_writer_version("fcpxml", "xmltree", timebase, serialised),
+               relative_media=True, cost=1.3),
+        Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
+               version=_writer_version("edl", "edl_events", packages=["otio-cmx3600-adapter"]),
+               multi_file=True, cost=1.0),
+        Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
+               version=_writer_version("aaf", "aaf_dictionary", "aaf_mobs", "aaf_store",
+                                       "aaf_tree", "cfb", serialised, packages=["pyaaf2"]),
+               cost=4.0),
+        Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
+               version=_writer_version("xges", "gst"), cost=0.6),
+        Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
+               version=_writer_version("kdenlive", "xmltree"), relative_media=True, cost=0.8),
+    )
+}  # fmt: skip
+
+
+def write_failure(fmt: str, target: Path, error: Exception) -> TimelineError:
+    """The error of a writer that failed on ``target`` in an unforeseen way."""
+    return TimelineError(
+        f"{fmt} export failed: {type(error).__name__}: {error}",
+        path=target,
+        hint=f"the other formats are unaffected; export without --format {fmt}, "
+        "or report the timeline that triggers this",
+    )
+
+
+def atomic(fmt: str, target: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a hidden temporary file beside ``target`` that replaces it only if the writer
+    succeeded, so a failing writer leaves no partial file; its errors as TimelineError."""
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    except TimelineError:
+        raise
+    except OSError as error:
+        raise TimelineError(
+            f"{fmt} export could not be written: {error}",
+            path=target,
+            hint="check that the output folder exists, is writable and has free space",
+        ) from error
+    except Exception as error:
+        raise write_failure(fmt, target, error) from error
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
