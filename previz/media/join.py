@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import struct
 from array import array
+from itertools import accumulate
+from operator import add, sub
 from pathlib import Path
 
 from previz.media.movie import Samples, box, write_movie
 from previz.media.mp4 import Track, UnsupportedMovie, read_track
-from previz.media.soundtrack import FRAME, Soundtrack
+from previz.media.soundtrack import FRAME, Soundtrack, adts_layout
 
+JOIN = "movie-1"  # raise when the joined file's packets or boxes change (the animatic's key)
 _MICROSECONDS = 1_000_000
 _SAMPLE_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
 
@@ -54,7 +57,7 @@ def picture_samples(parts: list[Path]) -> Samples:
         if (other.timescale, _setup(other.entry)) != (first.timescale, _setup(first.entry)):
             raise UnsupportedMovie(f"{path.name}: another time base or sample description")
     scale = first.timescale
-    dts, pts, durations = array("q"), array("q"), array("q")
+    dts, pts = array("q"), array("q")
     sizes, offsets, source = array("I"), array("q"), array("i")
     keys = bytearray()
     start = 0  # where the part starts, in microseconds (the concat demuxer's unit)
@@ -71,12 +74,13 @@ def picture_samples(parts: list[Path]) -> Samples:
             dts.append(at)
             pts.append(shown)
             last = at
-        durations.extend(part.durations)
         sizes.extend(part.sizes)
         offsets.extend(part.offsets)
         source.extend(array("i", [index]) * len(part.sizes))
         keys += part.keys
-    end = max(shown + length for shown, length in zip(pts, durations, strict=True))
+    durations = array("q", map(sub, dts[1:], dts[:-1]))
+    durations.append(tracks[-1].durations[-1])
+    end = max(map(add, pts, durations))
     return Samples(
         handler=b"vide", timescale=scale, entry=_with_bit_rate(first, sizes, durations),
         dts=dts, pts=pts, durations=durations, sizes=sizes, sources=parts, source=source,
@@ -117,25 +121,24 @@ def _average_bit_rate(sizes: array[int], durations: array[int], timescale: int) 
 
 def sound_samples(track: Soundtrack) -> Samples:
     """The sound track: the soundtrack's AAC frames, the priming frame at -1024."""
-    data = track.path.read_bytes()
-    sizes, offsets = array("I"), array("q")
-    at = 0
-    while at < len(data):
-        header = 7 if data[at + 1] & 0x01 else 9  # protection_absent: no CRC
-        length = ((data[at + 3] & 0x03) << 11) | (data[at + 4] << 3) | (data[at + 5] >> 5)
-        offsets.append(at + header)
-        sizes.append(length - header)
-        at += length
-    if len(sizes) != track.frames or not sizes:
-        raise UnsupportedMovie(f"the soundtrack holds {len(sizes)} frames, not {track.frames}")
-    count = len(sizes)
+    data = track.data or track.path.read_bytes()
+    layout = track.layout if track.data and track.layout else adts_layout(data)
+    count = len(layout.sizes)
+    if count != track.frames or count < 2:
+        raise UnsupportedMovie(f"the soundtrack holds {count} frames, not {track.frames}")
+    view = memoryview(data)
+    payload = b"".join(
+        [view[at : at + size] for at, size in zip(layout.payloads, layout.sizes, strict=True)]
+    )
     dts = array("q", range(-FRAME, (count - 1) * FRAME, FRAME))
     durations = array("q", [FRAME]) * count
     durations[-1] = track.samples - (count - 2) * FRAME
+    sizes = layout.sizes
     return Samples(
-        handler=b"soun", timescale=_rate(data), entry=_mp4a(data, sizes, durations),
-        dts=dts, pts=dts, durations=durations, sizes=sizes, sources=[data],
-        source=array("i", [0]) * count, offsets=offsets, keys=None, end=track.samples,
+        handler=b"soun", timescale=_rate(data), entry=_mp4a(data, layout.sizes, durations),
+        dts=dts, pts=dts, durations=durations, sizes=layout.sizes, sources=[payload],
+        source=array("i", [0]) * count, offsets=array("q", accumulate(sizes[:-1], initial=0)),
+        keys=None, end=track.samples,
     )  # fmt: skip
 
 

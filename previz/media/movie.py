@@ -17,9 +17,11 @@ import math
 import os
 import struct
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import sub
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,7 +41,7 @@ class Samples:
     entry: bytes  # the sample description entry box (avc1, mp4a)
     dts: array[int]
     pts: array[int]
-    durations: array[int]  # the decode duration of each sample (the last one's is its own)
+    durations: array[int]  # each sample's decode duration: to the next one's dts (stts)
     sizes: array[int]
     sources: Sequence[Path | bytes]
     source: array[int]  # index into ``sources`` per sample
@@ -54,17 +56,38 @@ def write_movie(dest: Path, tracks: Sequence[Samples], *, comment: str) -> None:
     """Write ``tracks`` as one MP4 into ``dest`` (created or truncated)."""
     scale = math.lcm(*(track.timescale for track in tracks))
     chunks = list(_chunks(tracks))
-    total = sum(_chunk_bytes(tracks, chunk) for chunk in chunks)
+    runs: list[list[tuple[int, int]]] = [[] for _ in tracks]  # (offset in mdat, samples)
+    total = 0
+    for index, first, end in chunks:
+        runs[index].append((total, end - first))
+        total += sum(tracks[index].sizes[first:end])
     ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
-    large = len(ftyp) + 16 + total + _moov_size_bound(tracks, chunks) > _U32
-    moov = _moov(tracks, chunks, scale, comment, base=0, large=large)
-    moov = _moov(tracks, chunks, scale, comment, base=len(ftyp) + len(moov) + 16, large=large)
+    tables = [_tables(track, [count for _, count in runs[n]]) for n, track in enumerate(tracks)]
+    large = (
+        len(ftyp)
+        + 16
+        + total
+        + sum(len(head) + len(tail) for head, tail in tables)
+        + 8192
+        + 8 * len(chunks)
+        > _U32
+    )
+
+    def moov(base: int) -> bytes:
+        traks = [
+            _trak(n + 1, track, scale, tables[n], _chunk_offsets(runs[n], base, large))
+            for n, track in enumerate(tracks)
+        ]
+        shown = max(_in_movie(track.end, track.timescale, scale) for track in tracks)
+        return box(b"moov", _mvhd(scale, shown, len(tracks) + 1), *traks, _udta(comment))
+
+    header = ftyp + moov(len(ftyp) + len(moov(0)) + 16)
     with dest.open("wb") as out:
-        out.write(ftyp + moov)
+        out.write(header)
         if total + 8 > _U32:
             out.write(struct.pack(">I4sQ", 1, b"mdat", total + 16))
         else:
-            out.write(box(b"free", b"") + struct.pack(">I4s", total + 8, b"mdat"))
+            out.write(box(b"free") + struct.pack(">I4s", total + 8, b"mdat"))
         _write_samples(out, tracks, chunks)
 
 
@@ -84,48 +107,20 @@ def _chunks(tracks: Sequence[Samples]) -> Iterator[tuple[int, int, int]]:
     step = 1
     while any(at[i] < len(t.sizes) for i, t in enumerate(tracks)):
         for index, track in enumerate(tracks):
-            limit = track.dts[0] + step * track.timescale // _INTERLEAVE if track.sizes else 0
-            first = end = at[index]
-            while end < len(track.sizes) and track.dts[end] < limit:
-                end += 1
-            if end > first:
-                yield index, first, end
+            if at[index] >= len(track.sizes):
+                continue
+            limit = track.dts[0] + step * track.timescale // _INTERLEAVE
+            end = bisect_left(track.dts, limit, lo=at[index])
+            if end > at[index]:
+                yield index, at[index], end
             at[index] = end
         step += 1
 
 
-def _chunk_bytes(tracks: Sequence[Samples], chunk: tuple[int, int, int]) -> int:
-    index, first, end = chunk
-    return sum(tracks[index].sizes[first:end])
-
-
-def _moov_size_bound(tracks: Sequence[Samples], chunks: list[tuple[int, int, int]]) -> int:
-    """More than the moov can take: every table at its widest."""
-    return 4096 + sum(len(t.sizes) * 40 for t in tracks) + len(chunks) * 20
-
-
-def _moov(
-    tracks: Sequence[Samples],
-    chunks: list[tuple[int, int, int]],
-    scale: int,
-    comment: str,
-    *,
-    base: int,
-    large: bool,
-) -> bytes:
-    positions: list[list[int]] = [[] for _ in tracks]
-    counts: list[list[int]] = [[] for _ in tracks]
-    at = base
-    for index, first, end in chunks:
-        positions[index].append(at)
-        counts[index].append(end - first)
-        at += sum(tracks[index].sizes[first:end])
-    shown = [_in_movie(track.end, track.timescale, scale) for track in tracks]
-    traks = [
-        _trak(number + 1, track, scale, positions[number], counts[number], large)
-        for number, track in enumerate(tracks)
-    ]
-    return box(b"moov", _mvhd(scale, max(shown), len(tracks) + 1), *traks, _udta(comment))
+def _chunk_offsets(runs: list[tuple[int, int]], base: int, large: bool) -> bytes:
+    offsets = array("Q" if large else "I", [base + at for at, _ in runs])
+    kind = b"co64" if large else b"stco"
+    return _full(kind, 0, 0, struct.pack(">I", len(offsets)), _be(offsets))
 
 
 def _in_movie(ticks: int, timescale: int, scale: int) -> int:
@@ -140,7 +135,7 @@ def _mvhd(scale: int, duration: int, next_track: int) -> bytes:
 
 
 def _trak(
-    number: int, track: Samples, scale: int, positions: list[int], counts: list[int], large: bool
+    number: int, track: Samples, scale: int, tables: tuple[bytes, bytes], offsets: bytes
 ) -> bytes:
     duration = _in_movie(track.end, track.timescale, scale)
     start = -track.dts[0]  # where the first shown sample (time 0) is in the track's media
@@ -150,24 +145,16 @@ def _trak(
         elst = _full(b"elst", 0, 0, struct.pack(">IIiI", 1, duration, start, 0x10000))
     media = sum(track.durations)
     sound = track.handler == b"soun"
-    mdhd = (
-        _full(b"mdhd", 1, 0, struct.pack(">QQIQHH", 0, 0, track.timescale, media, 0x55C4, 0))
-        if media > _U32
-        else _full(b"mdhd", 0, 0, struct.pack(">IIIIHH", 0, 0, track.timescale, media, 0x55C4, 0))
-    )
+    version = int(media > _U32)
+    times = struct.pack(">QQIQ" if version else ">IIII", 0, 0, track.timescale, media)
+    mdhd = _full(b"mdhd", version, 0, times, struct.pack(">HH", 0x55C4, 0))
     name = b"SoundHandler\0" if sound else b"VideoHandler\0"
     hdlr = _full(b"hdlr", 0, 0, bytes(4), track.handler, bytes(12), name)
-    header = (
-        _full(b"smhd", 0, 0, bytes(4)) if sound else _full(b"vmhd", 0, 1, bytes(8))
-    )
+    header = _full(b"smhd", 0, 0, bytes(4)) if sound else _full(b"vmhd", 0, 1, bytes(8))
     dinf = box(b"dinf", _full(b"dref", 0, 0, struct.pack(">I", 1), _full(b"url ", 0, 1)))
-    stbl = box(b"stbl", *_tables(track, positions, counts, large))
-    minf = box(b"minf", header, dinf, stbl)
+    minf = box(b"minf", header, dinf, box(b"stbl", tables[0], offsets, tables[1]))
     return box(
-        b"trak",
-        _tkhd(number, duration, track),
-        box(b"edts", elst),
-        box(b"mdia", mdhd, hdlr, minf),
+        b"trak", _tkhd(number, duration, track), box(b"edts", elst), box(b"mdia", mdhd, hdlr, minf)
     )
 
 
@@ -182,49 +169,42 @@ def _tkhd(number: int, duration: int, track: Samples) -> bytes:
     return _full(b"tkhd", int(duration > _U32), 3, times, rest, size)
 
 
-def _tables(track: Samples, positions: list[int], counts: list[int], large: bool) -> list[bytes]:
+def _tables(track: Samples, counts: list[int]) -> tuple[bytes, bytes]:
+    """The sample tables before and after the chunk offsets (which depend on where ``mdat``
+    starts)."""
     count = len(track.sizes)
-    deltas = array("q", (b - a for a, b in zip(track.dts, track.dts[1:], strict=False)))
-    deltas.append(track.durations[-1])
     tables = [
         _full(b"stsd", 0, 0, struct.pack(">I", 1), track.entry),
-        _full(b"stts", 0, 0, *_runs(deltas)),
+        _full(b"stts", 0, 0, *_runs(track.durations)),
     ]
     if track.keys is not None and not all(track.keys):
         numbers = array("I", (n + 1 for n, key in enumerate(track.keys) if key))
         tables.append(_full(b"stss", 0, 0, struct.pack(">I", len(numbers)), _be(numbers)))
-    offsets = array("q", (p - d for p, d in zip(track.pts, track.dts, strict=True)))
+    offsets = array("q", map(sub, track.pts, track.dts))
     if any(offsets):
         tables.append(_full(b"ctts", int(min(offsets) < 0), 0, *_runs(offsets)))
-    stsc = [
-        struct.pack(">III", first + 1, per_chunk, 1)
-        for first, per_chunk in _changes(counts)
-    ]  # fmt: skip
+    stsc = [struct.pack(">III", first + 1, per_chunk, 1) for first, per_chunk in _changes(counts)]
     tables.append(_full(b"stsc", 0, 0, struct.pack(">I", len(stsc)), *stsc))
-    if count and all(size == track.sizes[0] for size in track.sizes):
+    if count and track.sizes.count(track.sizes[0]) == count:
         tables.append(_full(b"stsz", 0, 0, struct.pack(">II", track.sizes[0], count)))
     else:
         sizes = array("I", track.sizes)
         tables.append(_full(b"stsz", 0, 0, struct.pack(">II", 0, count), _be(sizes)))
-    chunk_offsets = array("Q" if large else "I", positions)
-    kind = b"co64" if large else b"stco"
-    tables.append(_full(kind, 0, 0, struct.pack(">I", len(positions)), _be(chunk_offsets)))
+    tail = b""
     if track.handler == b"soun":  # AAC: each frame needs the one before it decoded (roll -1)
-        tables.append(_full(b"sgpd", 1, 0, b"roll", struct.pack(">IIh", 2, 1, -1)))
-        tables.append(_full(b"sbgp", 0, 0, b"roll", struct.pack(">III", 1, count, 1)))
-    return tables
+        tail = _full(b"sgpd", 1, 0, b"roll", struct.pack(">IIh", 2, 1, -1)) + _full(
+            b"sbgp", 0, 0, b"roll", struct.pack(">III", 1, count, 1)
+        )
+    return b"".join(tables), tail
 
 
 def _runs(values: array[int]) -> list[bytes]:
     """A run table of (count, value) pairs: stts and ctts."""
-    runs = [(len(list(group)), value) for value, group in groupby(values)]
-    return [struct.pack(">I", len(runs)), struct.pack(f">{2 * len(runs)}i", *_flat(runs))]
-
-
-def _flat(runs: list[tuple[int, int]]) -> Iterator[int]:
-    for count, value in runs:
-        yield count
-        yield value
+    pairs = array("i")
+    for value, group in groupby(values):
+        pairs.append(sum(1 for _ in group))
+        pairs.append(value)
+    return [struct.pack(">I", len(pairs) // 2), _be(pairs)]
 
 
 def _changes(counts: list[int]) -> Iterator[tuple[int, int]]:

@@ -174,6 +174,8 @@ def _media_time(elst: bytes | None) -> int:
 
 
 def _sizes(stsz: bytes) -> array[int]:
+    uniform: int
+    count: int
     uniform, count = struct.unpack_from(">II", stsz, 4)
     if uniform:
         return array("I", [uniform]) * count

@@ -10,9 +10,11 @@ Each picture part is encoded once, to the project's size and rate with the setti
 part shares, into ``workdir`` under a name that is the hash of what it is made of. Each sound
 part is mixed once, and the cut's sound is encoded to AAC in chunks of ~20 s that join by stream
 copy frame for frame as one encode would (:mod:`previz.media.soundtrack`: no priming or drift
-between chunks, picture and sound in sync over any length). The picture chain (parts, reels) and
-the sound chain (mixes, chunks) run side by side, each waiting on its own ffmpeg; building the
-sequence then joins the picture parts and the sound chunks by stream copy. A one-shot change
+between chunks, picture and sound in sync over any length). The picture chain (parts) and the
+sound chain (mixes, chunks) run side by side, each waiting on its own ffmpeg; building the
+sequence then joins the picture parts and the sound chunks by copying their packets into an MP4
+of our own (:mod:`previz.media.join`: ffmpeg's packets without ffmpeg's per-packet cost; ffmpeg
+joins only parts that reader does not take). A one-shot change
 therefore re-encodes only the parts that shot's frames are in and the sound chunk or two its
 sound falls in. A failure in either chain is raised once both have stopped (the picture's
 first, as it comes first in the cut; a failed picture stops the sound before its next ffmpeg
@@ -42,7 +44,7 @@ from previz.media import soundtrack
 from previz.media.encoding import AUDIO_CODEC_ARGS, CONTAINER_ARGS
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
-from previz.media.join import join_animatic
+from previz.media.join import JOIN, join_animatic
 from previz.media.mp4 import UnsupportedMovie
 from previz.media.parts import (
     SCHEME,
@@ -104,7 +106,7 @@ def build_sequence(
         audio = temp.with_name(temp.name + ".aac")
         try:
             # The sound chain (mix, encode chunks) runs in a thread beside the picture chain
-            # (encode parts, join reels): each mostly waits on its own ffmpeg. Leaving the
+            # (encode parts): each mostly waits on its own ffmpeg. Leaving the
             # block waits for the sound whatever happened, so nothing runs on after a failure.
             stop = threading.Event()  # set when the picture fails: the sound stops early
             with ThreadPoolExecutor(1, thread_name_prefix="previz-sound") as pool:
@@ -146,7 +148,8 @@ def _picture(
 def _product_key(pictures: list[str], sounds: list[str], frame: Frame) -> str:
     text = json.dumps(
         {"scheme": SCHEME, "pictures": pictures, "sounds": sounds, "rate": rate_text(frame.fps),
-         "audio": AUDIO_CODEC_ARGS, "soundtrack": soundtrack.SCHEME, "container": CONTAINER_ARGS},
+         "audio": AUDIO_CODEC_ARGS, "soundtrack": soundtrack.SCHEME, "container": CONTAINER_ARGS,
+         "join": JOIN},
         sort_keys=True,
     )  # fmt: skip
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
