@@ -88,10 +88,13 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
     from previz.timeline import edl
 
     paths: list[Path] = []
+    kept = Fragments(context.memo)
     for index, track_name in enumerate(edl_events.track_names(timeline)):
         target = path.with_name(f"{path.stem}.{track_name}.edl")
-        atomic("edl", target, functools.partial(edl.write_track, timeline, index))
+        atomic("edl", target, functools.partial(edl.write_track, timeline, index,
+                                                fragments=kept))  # fmt: skip
         paths.append(target)
+    kept.save({target.name: target for target in paths})  # every file in place: the memo too
     return paths
 
 
@@ -116,7 +119,8 @@ BUILTIN: dict[str, Format] = {
                                        "fragments"),
                relative_media=True, cost=1.3),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
-               version=_writer_version("edl", "edl_events", packages=["otio-cmx3600-adapter"]),
+               version=_writer_version("edl", "edl_events", serialised, "fragments",
+                                       packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version("aaf", "aaf_dictionary", "aaf_mobs", "aaf_store",

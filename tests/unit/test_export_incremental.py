@@ -17,7 +17,7 @@ from previz.timeline.formats import ExportContext
 from previz.timeline.fragments import Fragments, Memo
 from tests.export_cases import RELATIVE_TO, assembled, representative
 
-INCREMENTAL = ("fcpxml",)
+INCREMENTAL = ("fcpxml", "edl")
 
 
 def _retaken(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
@@ -58,6 +58,19 @@ def _started_later(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     start = copy.global_start_time
     copy.global_start_time = start + otio.opentime.RationalTime(10 * start.rate, start.rate)
     return copy
+
+
+def _failed(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
+    """One shot's picture has no media any more (its take failed): a placeholder."""
+
+    def change(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+        copy = timeline.deepcopy()
+        for clip in copy.tracks[1].find_clips():
+            if clip.name == shot:
+                clip.media_reference = otio.schema.MissingReference()
+        return copy
+
+    return change
 
 
 def _alternates_dropped(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
@@ -110,6 +123,7 @@ PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.sc
     "sound-lengthened-24": (lambda: assembled("24"), _shortened("sh001 dialogue", -2, 2)),
     "marker-moved-24": (lambda: assembled("24"), _marker_moved),
     "alternates-dropped-24": (lambda: assembled("24"), _alternates_dropped),
+    "shot-failed-25": (lambda: assembled("25"), _failed("sh007")),
     "shots-added": (lambda: assembled("24", count=17), lambda _t: assembled("24")),
     "shots-removed": (lambda: assembled("24"), lambda _t: assembled("24", count=13)),
     "other-rate": (lambda: assembled("25"), lambda _t: assembled("29.97")),
@@ -173,19 +187,23 @@ def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt
 # the most fragments a one-shot change renders again: FCPXML, the storyline items its
 # picture, alternate and sound are connected to (the shot's own, the one before it where a
 # dissolve starts the shot early)
-RENDERED = {"fcpxml": 2}
+# EDL, the shot's event on each track it is on (and the dissolve event after it, which names
+# the clip it starts from)
+RENDERED = {"fcpxml": 2, "edl": 8}
 
 
 def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,
                 fragments: Fragments) -> None:  # fmt: skip
-    from previz.timeline import fcpxml
+    from previz.timeline import edl, fcpxml
 
-    writers = {"fcpxml": lambda: fcpxml.write(timeline, target, width=320, height=180,
-                                              fragments=fragments)}  # fmt: skip
-    writers[fmt]()
+    if fmt == "fcpxml":
+        fcpxml.write(timeline, target, width=320, height=180, fragments=fragments)
+    elif fmt == "edl":
+        for index in range(len(timeline.tracks)):
+            edl.write_track(timeline, index, target, fragments)
 
 
-def _damage(memo: Memo, how: str) -> Memo:
+def _damage(memo: Memo, how: str, documents: list[Path]) -> Memo:
     data = memo.path.read_bytes()
     if how == "truncated":
         memo.path.write_bytes(data[: len(data) * 2 // 3])
@@ -198,10 +216,10 @@ def _damage(memo: Memo, how: str) -> Memo:
         memo.path.write_bytes(b"")
     elif how == "foreign-version":
         return Memo(memo.path, memo.document, memo.version + "-other")
-    elif how == "document-changed":
-        memo.document.write_bytes(memo.document.read_bytes() + b"\n")
+    elif how == "document-changed":  # by hand, or by a write that failed before its memo
+        documents[-1].write_bytes(documents[-1].read_bytes() + b"\n")
     elif how == "document-removed":
-        memo.document.unlink()
+        documents[-1].unlink()
     return memo
 
 
@@ -209,8 +227,9 @@ def _damage(memo: Memo, how: str) -> Memo:
 @pytest.mark.parametrize("how", ["truncated", "flipped", "garbage", "empty", "foreign-version",
                                  "document-changed", "document-removed"])  # fmt: skip
 def test_a_memo_that_cannot_be_trusted_is_ignored(tmp_path: Path, fmt: str, how: str) -> None:
-    _export(assembled("24"), tmp_path, fmt)
-    memo = _damage(_memo(tmp_path, fmt), how)
+    written = export_products(assembled("24"), tmp_path, [fmt], parallel=False).files[fmt]
+    assert Fragments(_memo(tmp_path, fmt)).kept > 0
+    memo = _damage(_memo(tmp_path, fmt), how, written)
     assert Fragments(memo).kept == 0
 
 
@@ -218,12 +237,12 @@ def test_a_memo_that_cannot_be_trusted_is_ignored(tmp_path: Path, fmt: str, how:
 def test_a_damaged_memo_leaves_a_full_write(tmp_path: Path, fmt: str) -> None:
     previous = assembled("24")
     _export(previous, tmp_path / "kept", fmt)
-    _damage(_memo(tmp_path / "kept", fmt), "flipped")
+    _damage(_memo(tmp_path / "kept", fmt), "flipped", [])
     following = _retaken("sh005")(previous)
     assert _export(following, tmp_path / "kept", fmt) == _export(following, tmp_path / "new", fmt)
 
 
-@pytest.mark.parametrize("fmt", INCREMENTAL)
+@pytest.mark.parametrize("fmt", [f for f in INCREMENTAL if not BUILTIN[f].multi_file])
 def test_a_write_that_never_replaced_its_document_leaves_no_trusted_memo(
     tmp_path: Path, fmt: str
 ) -> None:
