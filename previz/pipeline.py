@@ -24,7 +24,7 @@ from typing import Any
 import opentimelineio as otio
 
 from previz.backends.animatic.fonts import TYPEFACE
-from previz.backends.base import Backend, Clip
+from previz.backends.base import Backend, Clip, Job
 from previz.backends.options import OptionValues, check_cli_options, merge_options
 from previz.backends.registry import backend_class
 from previz.errors import (
@@ -35,7 +35,6 @@ from previz.errors import (
     TimelineError,
 )
 from previz.generate import (
-    CostEstimate,
     Journal,
     RunProgress,
     RunReport,
@@ -173,7 +172,7 @@ async def abuild(
     pins = TakePins(root / ".previz" / "takes.json")
     jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
-        require_credentials(estimate_cost(jobs, instances, cache), instances)
+        require_credentials(jobs, instances, cache)
         _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
     locked = (
         contextlib.nullcontext()
@@ -333,8 +332,14 @@ def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> 
         ) from None  # fmt: skip
 
 
-def require_credentials(estimate: CostEstimate, backends: Mapping[str, Backend]) -> None:
-    """Refuse to start when a backend with takes to generate has no key (cached ones need none)."""
+def require_credentials(jobs: Sequence[Job], backends: Mapping[str, Backend], cache: Cache) -> None:
+    """Refuse to start when a backend with takes to generate has no key (cached ones need none).
+
+    Only the takes of a backend without its key are looked up in the cache (the run looks
+    every take up anyway): a build on configured backends asks nothing more here."""
+    keyless = {name for name, backend in backends.items() if not backend.is_configured()}
+    waiting = [job for job in jobs if job.backend in keyless or job.backend not in backends]
+    estimate = estimate_cost(waiting, backends, cache)  # an unknown backend is named here
     for name in sorted({row.job.backend for row in estimate.jobs if not row.cached}):
         backend = backends[name]
         if not backend.is_configured():

@@ -1,7 +1,7 @@
 """AAF for Avid Media Composer, Pro Tools and Resolve: the OTIO AAF adapter's composition, fast.
 
-The file is the one ``otio_aaf_adapter`` 2.0 writes for a previz cut (with new mob ids, as
-``use_empty_mob_ids=True`` gave it), plus what previz added after it:
+The file is the one ``otio_aaf_adapter`` 2.0 writes for a previz cut (which drew new random mob
+ids, as ``use_empty_mob_ids=True`` gave it), plus what previz added after it:
 
 - a composition mob with one slot per non-empty track (audio slots hold the adapter's "Audio
   Pan" operation group around the sequence), fillers for gaps, a timecode slot ``TC`` at the
@@ -21,10 +21,16 @@ The adapter built this through pyaaf2's object model at ~1 ms an object, ~25 obj
 (pyaaf2's encodings and definitions, compound file written in one pass: ~0.4 ms a clip). The
 old path is kept in ``tests/aaf_reference.py``; ``tests/integration/test_aaf_equivalence.py``
 proves the files have the same structure.
+
+Unlike the adapter's, the file is reproducible: mob ids are derived from what each mob stands
+for (a clip's media, the composition's edit: :class:`previz.timeline.aaf_mobs.MobIds`, which
+says why) and every time stamp is one fixed instant, so the same cut gives the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +40,20 @@ from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register
+from previz.timeline.aaf_memo import Memo, MemoPlace
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
 from previz.timeline.aaf_store import ObjectStore, new_handle
-from previz.timeline.cfb import Storage
+from previz.timeline.cfb import Reused, Storage, Stream, walk
 from previz.timeline.facts import facts_json
 
 
-def write(timeline: otio.schema.Timeline, path: Path) -> None:
-    """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers."""
+def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = None) -> int:
+    """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers.
+
+    With ``memo``, the clips whose mobs the last write (of ``memo.document``) made alike are
+    copied from that file, and where this write puts every clip's mobs is kept for the next
+    (:mod:`previz.timeline.aaf_memo`): the bytes are the same as a write without it.
+    Returns how many clips' mobs were copied."""
     tracks = [t for t in timeline.tracks if len(t)]
     rate = _rate(timeline, tracks)
     handle = new_handle()
@@ -49,16 +61,20 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
         with collector.paused():
             register(handle, tracks)
             store = ObjectStore(handle)
-            composition = _Composition(store, Definitions(store), timeline.name)
+            kept = Memo(memo)
+            composition = _Composition(store, Definitions(store), timeline.name, kept)
             stored = serialised.tracks(timeline)  # each clip's facts, read as plain JSON
             for track, data in zip(timeline.tracks, stored, strict=True):
                 if len(track):
                     composition.add_track(track, data["children"])
             composition.add_timecode(timeline.global_start_time, rate)
             composition.add_markers(timeline, tracks)
-            store.save(path, composition.mobs())
+            mobs = composition.mobs()
+            handle.identify(uuid.UUID(bytes_le=mobs[0][0][16:]))
+            kept.save(path, store.save(path, mobs))
     finally:
         handle.manager.remove_temp()
+    return kept.reused
 
 
 def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
@@ -80,11 +96,10 @@ def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> fl
 class _Composition:
     """The top-level composition mob, the mobs its clips reference, and its slots."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions, name: str) -> None:
+    def __init__(self, store: ObjectStore, definitions: Definitions, name: str, memo: Memo) -> None:
         self.store, self.defs = store, definitions
-        self.clip_mobs = ClipMobs(store, definitions)
+        self.clip_mobs = ClipMobs(store, definitions, memo)
         self.name = name
-        self.mob_id = self.clip_mobs.new_mob_id()
         self.slots: list[Storage] = []
         self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes]] = []
         self.numbers = {"picture": 0, "sound": 0}  # Avid's V1, V2… and A1, A2…
@@ -273,21 +288,29 @@ class _Composition:
             )
             next_id += 1
 
-    def mobs(self) -> list[tuple[bytes, Storage]]:
-        """The composition mob first, then every clip's mobs, each with its MobID."""
+    def mobs(self) -> list[tuple[bytes, Storage | Reused]]:
+        """The composition mob first, then every clip's mobs, each with its MobID. The
+        composition's id is derived from its name and slots (what it shows), the file's
+        generation id from it: the same cut is the same sequence in every write."""
         defs = self.defs
+        edit = hashlib.blake2b(self.name.encode("utf-8"), digest_size=16)
+        for slot in self.slots:
+            for node in (slot, *walk(slot)):
+                edit.update(node.name.encode("utf-8"))
+                edit.update(node.data if isinstance(node, Stream) else node.class_id)
+        mob_id = self.clip_mobs.ids.of("composition", edit.hexdigest())
         layout = self.store.layout(
             "CompositionMob", "Name", "MobID", "CreationTime", "LastModified", "Slots", "UsageCode"
         )
         mob = layout(
             self.store.encode("CompositionMob", "Name", self.name),
-            self.mob_id,
-            defs.now,
-            defs.now,
+            mob_id,
+            defs.stamp,
+            defs.stamp,
             self.slots,
             defs.top_level,
         )
-        return [(self.mob_id, mob), *self.clip_mobs.mobs]
+        return [(mob_id, mob), *self.clip_mobs.mobs]
 
 
 def _comments(facts: Any) -> dict[str, str]:

@@ -12,7 +12,6 @@ references and the constant values every writer of objects needs.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import aaf2
@@ -22,6 +21,7 @@ from aaf2.rational import AAFRational
 from aaf2.utils import encode_utf16le
 
 from previz.timeline.aaf_store import ObjectStore
+from previz.timeline.aaf_tree import STAMP
 
 PAN_PARAMETER = AUID("e4962322-2267-11d3-8a4c-0050040ef7d2")
 PAN_OPERATION = AUID("9d2ea893-0968-11d3-8a38-0050040ef7d2")
@@ -112,7 +112,7 @@ class Definitions:
         }
         self.zero = enc("Filler", "Length", 0)
         self.false = enc("Timecode", "Drop", False)
-        self.now = enc("CompositionMob", "CreationTime", datetime.now())
+        self.stamp = enc("CompositionMob", "CreationTime", STAMP)
         self.top_level = enc("CompositionMob", "UsageCode", "Usage_TopLevel")
         self.empty_name = enc("TimelineMobSlot", "SlotName", "")
         self.file_mob_name = enc("SourceMob", "Name", "Mob")

@@ -4,12 +4,21 @@ A composition's source clip reaches its media in three steps, as the OTIO AAF ad
 them: a master mob (the clip Avid shows in a bin, named after the clip, with its comments and
 mark in/out), a file source mob (the media: a CDCI or PCM descriptor whose ``NetworkLocator``
 holds the file's URL) and a tape source mob (a 12-hour source with a timecode track, for
-Avid's source timecode). Each clip gets its own three, with new mob ids.
+Avid's source timecode). Each clip gets its own three.
+
+Mob ids are derived from what the mob stands for, not drawn at random (:class:`MobIds`): a clip's
+three mobs from its media (kind, URL, the media's range; a clip without media by its name), so
+the same take gets the same master clip in every build — an editor who relinks or re-imports a
+new build in Avid finds the master clips already in the bin instead of duplicates — and the
+whole file is reproducible (same cut, same bytes), which is what lets a write reuse the parts of
+the previous one. Two clips of one cut that show the same media still get mobs of their own
+(the n-th such clip's ids are derived from the first's and n), so ids never repeat in a file,
+and two different media never share one.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
 from typing import Any
 
 import opentimelineio as otio
@@ -17,8 +26,9 @@ from aaf2.mobid import MobID
 from aaf2.rational import AAFRational
 
 from previz.timeline.aaf_dictionary import Definitions
+from previz.timeline.aaf_memo import Memo, clip_key
 from previz.timeline.aaf_store import ObjectStore
-from previz.timeline.cfb import Storage
+from previz.timeline.cfb import Reused, Storage
 
 MARKER_COLOURS = {
     "RED": "Red",
@@ -45,14 +55,36 @@ CDCI_DEFAULTS = (8, 2, "16/9", 1920, 1080, "FullFrame", (42, 0))
 MOB = ("Name", "MobID", "CreationTime", "LastModified", "Slots")
 SLOT = ("SlotID", "SlotName", "Origin", "EditRate", "Segment")
 CLIP = ("DataDefinition", "Length", "StartTime", "SourceID", "SourceMobSlotID")
+MOB_ROLES = ("tape", "file", "master")
+
+
+class MobIds:
+    """Mob ids (basic UMIDs: pyaaf2's SMPTE label, then a UUID) derived from what each mob
+    stands for: the same ``identity`` gives the same id in every write, its n-th repeat within
+    one write an id of its own."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, int] = {}
+
+    def of(self, *identity: object) -> bytes:
+        """The id of the mob ``identity`` describes (strings, numbers, ``None``)."""
+        digest = hashlib.blake2b(repr(identity).encode("utf-8"), digest_size=16).digest()
+        repeat = self._seen.get(digest, 0)
+        self._seen[digest] = repeat + 1
+        if repeat:
+            digest = hashlib.blake2b(digest + repeat.to_bytes(8, "little"), digest_size=16).digest()
+        material = bytearray(digest)  # the UUID's fields little-endian, as stored
+        material[7] = (material[7] & 0x0F) | 0x80  # version 8: RFC 9562's own-derivation UUID
+        material[8] = (material[8] & 0x3F) | 0x80  # RFC 4122 variant
+        return UMID_LABEL + bytes(material)
 
 
 class ClipMobs:
     """The tape, file and master mob of every clip, in the order the adapter added them."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions) -> None:
-        self.store, self.defs = store, definitions
-        self.mobs: list[tuple[bytes, Storage]] = []
+    def __init__(self, store: ObjectStore, definitions: Definitions, memo: Memo) -> None:
+        self.store, self.defs, self.memo = store, definitions, memo
+        self.mobs: list[tuple[bytes, Storage | Reused]] = []
         layout = store.layout
         self.mob = layout("SourceMob", *MOB, "EssenceDescription")
         self.master = layout("MasterMob", *MOB)
@@ -67,13 +99,7 @@ class ClipMobs:
         self.comment = layout("TaggedValue", "Name", "Value")
         self._descriptors: dict[tuple[str, tuple[Any, ...]], list[bytes]] = {}
         self._tape_slots: dict[tuple[str, float, bytes, tuple[bytes, bytes]], list[Storage]] = {}
-
-    def new_mob_id(self) -> bytes:
-        """A new basic UMID (SMPTE label, then a random UUID: pyaaf2's ``MobID.new()``)."""
-        material = bytearray(os.urandom(16))  # the UUID's fields little-endian, as stored
-        material[7] = (material[7] & 0x0F) | 0x40  # version 4 (high nibble of Data3)
-        material[8] = (material[8] & 0x3F) | 0x80  # RFC 4122 variant
-        return UMID_LABEL + bytes(material)
+        self.ids = MobIds()
 
     def add(
         self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],
@@ -84,23 +110,48 @@ class ClipMobs:
         media's (a placeholder's is its own range)."""
         reference = clip.media_reference
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
+        media = (kind, url, type(reference).__name__, available.start_time.value,
+                 available.duration.value, available.duration.rate,
+                 None if url else clip.name)  # fmt: skip
+        ids = tuple(self.ids.of(role, *media) for role in MOB_ROLES)  # tape, file, master
+        key = clip_key(*media, clip.name, rate, reference.available_range is None,
+                       visible.start_time.value, visible.duration.value, visible.duration.rate,
+                       sorted(comments.items()), ids)  # fmt: skip
+        kept = self.memo.mobs(key)
+        if kept is None:
+            first = len(self.mobs)
+            self._build(clip, kind, rate, comments, visible, available, url, ids)
+            kept = self.mobs[first:]
+        else:
+            self.mobs += kept
+        self.memo.note(key, kept)
+        return ids[2], self.defs.slot_id[MASTER_SLOT[kind]]
+
+    def _build(
+        self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],
+        visible: otio.opentime.TimeRange, available: otio.opentime.TimeRange, url: str | None,
+        ids: tuple[bytes, ...],
+    ) -> None:  # fmt: skip
+        """Build ``clip``'s three mobs (``ids``: tape, file, master)."""
+        tape_id, file_id, master_id = ids
+        reference = clip.media_reference
         enc = self.store.encode
         title = enc("MasterMob", "Name", clip.name)
         edit_rate = enc("TimelineMobSlot", "EditRate", rate)
         source = (enc("SourceClip", "StartTime", int(available.start_time.value)),
                   enc("SourceClip", "Length", int(available.duration.value)))  # fmt: skip
         locators = self._locators(url)  # one storage, under both the tape's and the file's
-        tape_id = self._tape(visible.duration.rate, kind, available, locators, title, edit_rate,
-                             source)  # fmt: skip
-        file_id = self._file(kind, reference, available, locators, edit_rate, source[1], tape_id)
-        return self._master(
-            visible, kind, available, comments, title, edit_rate, source[1], file_id
+        self._tape(tape_id, visible.duration.rate, kind, available, locators, title, edit_rate,
+                   source)  # fmt: skip
+        self._file(file_id, kind, reference, available, locators, edit_rate, source[1], tape_id)
+        self._master(
+            master_id, visible, kind, available, comments, title, edit_rate, source[1], file_id
         )
 
     def _tape(
-        self, clip_rate: float, kind: str, available: otio.opentime.TimeRange,
+        self, tape_id: bytes, clip_rate: float, kind: str, available: otio.opentime.TimeRange,
         locators: list[Storage], title: bytes, edit_rate: bytes, source: tuple[bytes, bytes],
-    ) -> bytes:  # fmt: skip
+    ) -> None:  # fmt: skip
         """The tape source mob: a 12-hour picture slot, the media's timecode, its range."""
         key = (kind, clip_rate, edit_rate, source)
         slots = self._tape_slots.get(key)
@@ -123,33 +174,29 @@ class ClipMobs:
                 self.slot(defs.slot_id[3], empty, zero, edit_rate, self.clip(
                     defs.datadef[kind], source[1], source[0], defs.no_mob, defs.slot_id[0])),
             ]  # fmt: skip
-        tape_id = self.new_mob_id()
         tape = self.tape(locators) if locators else self.bare_tape()
-        now = self.defs.now
-        self.mobs.append((tape_id, self.mob(title, tape_id, now, now, slots, tape)))
-        return tape_id
+        stamp = self.defs.stamp
+        self.mobs.append((tape_id, self.mob(title, tape_id, stamp, stamp, slots, tape)))
 
     def _file(
-        self, kind: str, reference: Any, available: otio.opentime.TimeRange,
+        self, file_id: bytes, kind: str, reference: Any, available: otio.opentime.TimeRange,
         locators: list[Storage], edit_rate: bytes, length: bytes, tape_id: bytes,
-    ) -> bytes:  # fmt: skip
+    ) -> None:  # fmt: skip
         """The file source mob: the media's descriptor and locator, reading the tape."""
         defs = self.defs
-        file_id = self.new_mob_id()
         segment = self.clip(defs.datadef[kind], length, defs.zero, tape_id, defs.slot_id[3])
         slot = self.slot(defs.slot_id[1], defs.empty_name, defs.zero, edit_rate, segment)
         descriptor = self._descriptor(kind, reference, available, locators)
-        mob = self.mob(defs.file_mob_name, file_id, defs.now, defs.now, [slot], descriptor)
+        mob = self.mob(defs.file_mob_name, file_id, defs.stamp, defs.stamp, [slot], descriptor)
         self.mobs.append((file_id, mob))
-        return file_id
 
     def _master(
-        self, visible: otio.opentime.TimeRange, kind: str, available: otio.opentime.TimeRange,
-        comments: dict[str, str], title: bytes, edit_rate: bytes, length: bytes, file_id: bytes,
-    ) -> tuple[bytes, bytes]:  # fmt: skip
+        self, master_id: bytes, visible: otio.opentime.TimeRange, kind: str,
+        available: otio.opentime.TimeRange, comments: dict[str, str], title: bytes,
+        edit_rate: bytes, length: bytes, file_id: bytes,
+    ) -> None:  # fmt: skip
         """The master mob: the clip's name, comments and, when trimmed, mark in and out."""
         enc, defs = self.store.encode, self.defs
-        master_id = self.new_mob_id()
         slot_id = defs.slot_id[MASTER_SLOT[kind]]
         segment = self.clip(defs.datadef[kind], length, defs.zero, file_id, defs.slot_id[1])
         head = (slot_id, defs.empty_name, defs.zero, edit_rate, segment)
@@ -162,11 +209,10 @@ class ClipMobs:
         if comments:
             tags = [self.comment(enc("TaggedValue", "Name", k), defs.text(v))
                     for k, v in comments.items()]  # fmt: skip
-            master = self.commented(title, master_id, defs.now, defs.now, [slot], tags)
+            master = self.commented(title, master_id, defs.stamp, defs.stamp, [slot], tags)
         else:
-            master = self.master(title, master_id, defs.now, defs.now, [slot])
+            master = self.master(title, master_id, defs.stamp, defs.stamp, [slot])
         self.mobs.append((master_id, master))
-        return master_id, slot_id
 
     def _locators(self, url: str | None) -> list[Storage]:
         return [self.locator(self.store.encode("NetworkLocator", "URLString", url))] if url else []

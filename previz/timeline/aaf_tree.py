@@ -18,11 +18,17 @@ holds, node for node and byte for byte.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from aaf2.file import AAFFile
 
 from previz.timeline.cfb import NO_CLASS, Storage, Stream
+
+STAMP = datetime(2000, 1, 1)
+"""The file's time and every mob's creation and modification time: one fixed instant, so the
+same cut gives the same file (pyaaf2 stamps the time of the write; a cut records no time)."""
 
 
 class _StreamEntry:
@@ -129,6 +135,13 @@ class MemoryFile(AAFFile):  # type: ignore[misc]  # pyaaf2 has no type hints
         """pyaaf2's new file (header, dictionary, meta-dictionary), built on a :class:`Tree`."""
         self.cfb = Tree(self.cfb.class_id)
         super().setup_empty()
+        self.header["LastModified"].value = STAMP
+        self.header["IdentificationList"].value[0]["Date"].value = STAMP
+
+    def identify(self, generation: uuid.UUID) -> None:
+        """The file's generation id (pyaaf2 draws a random one): the writer derives it from
+        the cut, so the same cut gives the same file."""
+        self.header["IdentificationList"].value[0]["GenerationAUID"].value = generation
 
     def write_objects(self) -> None:
         """pyaaf2's ``save`` (the weak-reference table, then every object changed) without

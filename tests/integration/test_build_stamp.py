@@ -228,9 +228,8 @@ def test_a_build_that_used_the_network_leaves_no_stamp(tmp_path: Path) -> None:
 
 def test_a_damaged_stamp_is_ignored_and_the_build_runs(project: Project) -> None:
     path = stamp.stamp_path(project.argv)
-    damaged = json.loads(path.read_text(encoding="utf-8"))
-    damaged["exact"] = ["not", "a", "mapping"]
-    path.write_text(json.dumps(damaged), encoding="utf-8")
+    inputs = path.read_text(encoding="utf-8").splitlines()[0]
+    path.write_text(f"{inputs}\n{json.dumps(['not', 'a', 'mapping'])}\n", encoding="utf-8")
     assert not project.current()
     assert "0 generated" in project.build()
     assert project.current()  # and it is stamped again
@@ -269,7 +268,7 @@ def test_an_event_the_recorder_cannot_read_never_breaks_the_build_and_leaves_no_
 
 def _stamped_in(project: Project, *folder: str) -> list[str]:
     """Files under ``folder`` the stamp compares by identity; none of it may be hashed."""
-    stamped = json.loads(stamp.stamp_path(project.argv).read_text(encoding="utf-8"))
+    stamped = stamp.read(stamp.stamp_path(project.argv))
     inside = str(project.root.joinpath(*folder)) + os.sep
     assert not [path for path in stamped["content"] if path.startswith(inside)]
     return [path for path in stamped["exact"] if path.startswith(inside) and os.path.isfile(path)]
@@ -289,4 +288,11 @@ def test_a_touched_cache_record_builds_again(project: Project) -> None:
     read = [path for path in _stamped_in(project, ".previz", "cache") if path.endswith(".json")]
     assert read
     os.utime(read[0])
+    assert not project.current()
+
+
+def test_a_stamp_in_one_document_is_not_answered(project: Project) -> None:
+    """A stamp whose identities are not on a line of their own (an older layout) means build."""
+    path = stamp.stamp_path(project.argv)
+    path.write_text(json.dumps(stamp.read(path)), encoding="utf-8")
     assert not project.current()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from previz.errors import BudgetError, UnknownBackendError
+from previz.errors import BackendUnavailableError, BudgetError, UnknownBackendError
 from previz.generate import estimate_cost
+from previz.pipeline import require_credentials
 from tests.fakes.backend import (
     FakeLocalBackend,
     FakeRemoteBackend,
@@ -86,3 +87,39 @@ async def test_max_cost_stops_submitting_when_the_running_total_would_pass_it(
     assert failure.shot_id == "1B" and "--max-cost $2.00" in failure.reason
     assert [s for s, _, _ in remote.ledger.submissions()] == ["1A", "1A"]
     assert report.spent == pytest.approx(1.0)
+
+
+class _KeylessRemote(FakeRemoteBackend):
+    """A remote backend whose key is not set."""
+
+    def is_configured(self) -> bool:
+        return False
+
+
+async def test_a_keyless_backend_with_every_take_cached_may_start(
+    clip: Path, project: Project
+) -> None:
+    keyless = _KeylessRemote(clip, latency=1.0, cost_per_second=0.25, clock=project.clock)
+    jobs = jobs_for(["1A", "1B"], backend=keyless.name, seconds=4.0)
+    await project.run(jobs, FakeRemoteBackend(clip, latency=1.0, cost_per_second=0.25,
+                                              clock=project.clock))  # fmt: skip
+    require_credentials(jobs, {keyless.name: keyless}, project.cache)
+
+
+async def test_a_keyless_backend_with_a_take_to_generate_is_refused(
+    clip: Path, project: Project
+) -> None:
+    keyless = _KeylessRemote(clip, latency=1.0, cost_per_second=0.25, clock=project.clock)
+    jobs = jobs_for(["1A", "1B"], backend=keyless.name, seconds=4.0)
+    await project.run(jobs[:1], FakeRemoteBackend(clip, latency=1.0, cost_per_second=0.25,
+                                                  clock=project.clock))  # fmt: skip
+    with pytest.raises(BackendUnavailableError, match="no API key"):
+        require_credentials(jobs, {keyless.name: keyless}, project.cache)
+
+
+def test_credentials_are_checked_for_an_unknown_backend_by_naming_the_known_ones(
+    remote: FakeRemoteBackend, project: Project
+) -> None:
+    with pytest.raises(UnknownBackendError, match="available: fake-remote"):
+        require_credentials(jobs_for(["1A"], backend="sorra"), {remote.name: remote},
+                            project.cache)  # fmt: skip
