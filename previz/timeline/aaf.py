@@ -40,11 +40,12 @@ from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register
-from previz.timeline.aaf_memo import Memo, MemoPlace
+from previz.timeline.aaf_memo import ClipMemo
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Reused, Storage, Stream, walk
 from previz.timeline.facts import facts_json
+from previz.timeline.fragments import Memo as MemoPlace
 
 
 def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = None) -> int:
@@ -61,7 +62,7 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
         with collector.paused():
             register(handle, tracks)
             store = ObjectStore(handle)
-            kept = Memo(memo)
+            kept = ClipMemo(memo)
             composition = _Composition(store, Definitions(store), timeline.name, kept)
             stored = serialised.tracks(timeline)  # each clip's facts, read as plain JSON
             for track, data in zip(timeline.tracks, stored, strict=True):
@@ -96,7 +97,9 @@ def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> fl
 class _Composition:
     """The top-level composition mob, the mobs its clips reference, and its slots."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions, name: str, memo: Memo) -> None:
+    def __init__(
+        self, store: ObjectStore, definitions: Definitions, name: str, memo: ClipMemo
+    ) -> None:
         self.store, self.defs = store, definitions
         self.clip_mobs = ClipMobs(store, definitions, memo)
         self.name = name

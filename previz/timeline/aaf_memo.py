@@ -20,7 +20,8 @@ The memo is trusted only when all of this holds, else the write is a full one:
   between the two, or a document changed since, leaves a memo that matches no document;
 - every region it names lies inside that document.
 
-The memo is written atomically (temporary file, rename) beside the export's product record.
+The memo is written atomically (temporary file, rename) where the export call says
+(:class:`previz.timeline.fragments.Memo`: beside the export's product record).
 """
 
 from __future__ import annotations
@@ -31,25 +32,15 @@ import json
 import os
 import struct
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from previz.timeline.cfb import MINI_SECTOR, SECTOR, Earlier, Region, Reused
+from previz.timeline.fragments import Memo as MemoPlace
 
 MAGIC = b"previz-aaf-memo 1\n"
 Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
 Record = list[Any]  # one mob: [id hex, class id hex, first, count, root, mini, mini count]
-
-
-@dataclass(frozen=True)
-class MemoPlace:
-    """Where the memo of an AAF export lives (``path``), the export's file (``document``) and
-    the writer's version."""
-
-    path: Path
-    document: Path
-    version: str
 
 
 def clip_key(*parts: object) -> str:
@@ -57,7 +48,7 @@ def clip_key(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=20).hexdigest()
 
 
-class Memo:
+class ClipMemo:
     """The last write's clips (when its memo can be trusted) and this write's, for the next."""
 
     def __init__(self, place: MemoPlace | None) -> None:

@@ -26,7 +26,7 @@ from aaf2.mobid import MobID
 from aaf2.rational import AAFRational
 
 from previz.timeline.aaf_dictionary import Definitions
-from previz.timeline.aaf_memo import Memo, clip_key
+from previz.timeline.aaf_memo import ClipMemo, clip_key
 from previz.timeline.aaf_store import ObjectStore
 from previz.timeline.cfb import Reused, Storage
 
@@ -82,7 +82,7 @@ class MobIds:
 class ClipMobs:
     """The tape, file and master mob of every clip, in the order the adapter added them."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions, memo: Memo) -> None:
+    def __init__(self, store: ObjectStore, definitions: Definitions, memo: ClipMemo) -> None:
         self.store, self.defs, self.memo = store, definitions, memo
         self.mobs: list[tuple[bytes, Storage | Reused]] = []
         layout = store.layout

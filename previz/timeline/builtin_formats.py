@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +20,6 @@ import opentimelineio as otio
 
 from previz import timebase
 from previz.errors import TimelineError
-from previz.products import ProductStore
 from previz.timeline import edl_events, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import ExportContext, Format, source_version
 from previz.timeline.fragments import Fragments
@@ -62,17 +60,8 @@ def _keep(kept: Fragments, written: Path, context: ExportContext) -> None:
 
 def _write_aaf(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     from previz.timeline import aaf
-    from previz.timeline.aaf_memo import MemoPlace
 
-    # the document ``path`` will replace (see ``atomic``): the last write, whose clips' mobs
-    # this one copies when they are alike, with its memo beside the export's product record
-    written = re.fullmatch(r"\.(.+)\.\d+\.partial\.aaf", path.name)
-    target = path.with_name(f"{written[1]}.aaf") if written else None
-    memo = None
-    if target is not None:
-        records = ProductStore(target.parent).records
-        memo = MemoPlace(records / f"{target.name}.memo", target, BUILTIN["aaf"].version)
-    aaf.write(timeline, path, memo)
+    aaf.write(timeline, path, context.memo)  # the last file's clips copied when alike
 
 
 def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:

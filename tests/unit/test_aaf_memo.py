@@ -18,7 +18,7 @@ import opentimelineio as otio
 import pytest
 
 from previz.timeline import aaf
-from previz.timeline.aaf_memo import MemoPlace
+from previz.timeline.fragments import Memo as MemoPlace
 from tests.export_cases import CASES, assembled
 
 Cut = Callable[[], otio.schema.Timeline]
