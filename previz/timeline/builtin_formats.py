@@ -22,6 +22,7 @@ from previz import timebase
 from previz.errors import TimelineError
 from previz.timeline import edl_events, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import ExportContext, Format, source_version
+from previz.timeline.fragments import Fragments
 
 
 def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
@@ -44,14 +45,23 @@ def _write_fcp7(timeline: otio.schema.Timeline, path: Path, context: ExportConte
 def _write_fcpxml(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     from previz.timeline import fcpxml
 
+    kept = Fragments(context.memo)
     fcpxml.write(timeline, path, width=context.width, height=context.height,
-                 relative_to=context.relative_to)  # fmt: skip
+                 relative_to=context.relative_to, fragments=kept)  # fmt: skip
+    _keep(kept, path, context)
+
+
+def _keep(kept: Fragments, written: Path, context: ExportContext) -> None:
+    """Save a single-file writer's fragments with its document ``written`` (the temporary
+    file that replaces the document next)."""
+    if context.memo is not None:
+        kept.save({context.memo.document.name: written})
 
 
 def _write_aaf(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     from previz.timeline import aaf
 
-    aaf.write(timeline, path)
+    aaf.write(timeline, path, context.memo)  # the last file's clips copied when alike
 
 
 def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
@@ -78,10 +88,13 @@ def _write_edls(timeline: otio.schema.Timeline, path: Path, context: ExportConte
     from previz.timeline import edl
 
     paths: list[Path] = []
+    kept = Fragments(context.memo)
     for index, track_name in enumerate(edl_events.track_names(timeline)):
         target = path.with_name(f"{path.stem}.{track_name}.edl")
-        atomic("edl", target, functools.partial(edl.write_track, timeline, index))
+        atomic("edl", target, functools.partial(edl.write_track, timeline, index,
+                                                fragments=kept))  # fmt: skip
         paths.append(target)
+    kept.save({target.name: target for target in paths})  # every file in place: the memo too
     return paths
 
 
@@ -102,10 +115,12 @@ BUILTIN: dict[str, Format] = {
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
                version=_writer_version("fcp7", "xmeml", serialised), cost=1.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
-               version=_writer_version("fcpxml", "xmltree", timebase, serialised),
+               version=_writer_version("fcpxml", "xmltree", timebase, serialised,
+                                       "fragments"),
                relative_media=True, cost=1.3),
         Format("edl", ".edl", "any NLE (CMX 3600, one file per track)", _write_edls,
-               version=_writer_version("edl", "edl_events", packages=["otio-cmx3600-adapter"]),
+               version=_writer_version("edl", "edl_events", serialised, "fragments",
+                                       packages=["otio-cmx3600-adapter"]),
                multi_file=True, cost=1.0),
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version("aaf", "aaf_dictionary", "aaf_mobs", "aaf_store",

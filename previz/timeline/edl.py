@@ -22,14 +22,16 @@ the media URL as the adapter's
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 import opentimelineio as otio
 from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
 
-from previz.timeline import edl_events
+from previz.timeline import edl_events, serialised
 from previz.timeline.edl_events import track_names as track_names  # where it was first
+from previz.timeline.fragments import Fragments, key
 from previz.timeline.rates import timeline_rate
 
 LOCATOR = re.compile(r"^\*\s*LOC:\s*(?P<timecode>\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+(?P<rest>.*)$")
@@ -39,19 +41,26 @@ EVENT = re.compile(
 )
 
 
-def render_track(timeline: otio.schema.Timeline, index: int) -> str:
-    """The EDL text of the timeline's track number ``index``."""
+def render_track(
+    timeline: otio.schema.Timeline, index: int, fragments: Fragments | None = None
+) -> str:
+    """The EDL text of the timeline's track number ``index``; each event a fragment reused
+    from ``fragments`` when its key (its lines, its clips' stored JSON...) is the same."""
     track = timeline.tracks[index]
-    items, dropped = _fades_as_black(_placeholders_as_black(list(track)))
+    children = list(track)
+    items, dropped = _fades_as_black(_placeholders_as_black(children))
     rate = float(timeline_rate(timeline))
     title = f"{timeline.name} {track.name}".strip()
     if not any(isinstance(item, otio.schema.Clip) for item in items):
         return f"TITLE: {title}\nFCM: NON-DROP FRAME\n\n"
-    text = edl_events.event_text(items, track, rate, title)
-    if text is None:  # a track previz does not make (effects, reels, CDL): the adapter's way
-        text = _adapter_text(track, rate, title)
-    start = timeline.global_start_time or otio.opentime.RationalTime(0, rate)
-    fixed = _fix_events(text, start.rescaled_to(rate), rate)
+    start = (timeline.global_start_time or otio.opentime.RationalTime(0, rate)).rescaled_to(rate)
+    planned = edl_events.events_of(items, track, rate)
+    if planned is None:  # a track previz does not make (effects, reels, CDL): the adapter's way
+        fixed = _fix_events(_adapter_text(track, rate, title), start, rate)
+    else:
+        _stored, digests = serialised.tracks_and_digests(timeline)
+        own = dict(zip(map(id, children), digests[index], strict=True)) if digests else None
+        fixed = _fixed_events(planned, title, start, rate, own, fragments or Fragments(None))
     written = dropped or track.metadata.get("previz", {}).get("fades_not_written", [])
     notes = [f"* PREVIZ: {name} not written: CMX 3600 has no form for it here"
              for name in written]  # fmt: skip
@@ -60,6 +69,33 @@ def render_track(timeline: otio.schema.Timeline, index: int) -> str:
     lines = fixed.splitlines()
     first = next(i for i, line in enumerate(lines) if EVENT.match(line))
     return "\n".join([*lines[: first + 1], *notes, *lines[first + 1 :]]) + "\n"
+
+
+def _fixed_events(
+    planned: edl_events.Events, title: str, start: otio.opentime.RationalTime, rate: float,
+    digests: dict[int, str] | None, fragments: Fragments,
+) -> str:  # fmt: skip
+    """The fixed text of ``planned``'s events under ``title``, event by event: the fix-up
+    reads an event's own lines only (each event starts with its event line, which resets
+    what it carries), so fixing the events one by one writes the same text. Where an event
+    line would not read as one (a reel with a space) the whole text is fixed at once."""
+    count = len(planned.events)
+    if digests is None or not planned.regular():
+        text = f"TITLE: {title}\n\n" if title else ""
+        return _fix_events(text + "".join(planned.text(n) for n in range(1, count + 1)),
+                           start, rate)  # fmt: skip
+    pieces = [_fix_events(f"TITLE: {title}\n\n", start, rate)] if title else []
+    for number in range(1, count + 1):
+        event_key = key("edl event", start.value, start.rate, planned.key(number, digests))
+        made = functools.partial(_fixed_event, planned, number, start, rate)
+        pieces.append(fragments.render(event_key, made))
+    return "".join(pieces) if pieces else "\n"
+
+
+def _fixed_event(
+    planned: edl_events.Events, number: int, start: otio.opentime.RationalTime, rate: float
+) -> str:
+    return _fix_events(planned.text(number), start, rate)
 
 
 def _adapter_text(track: otio.schema.Track, rate: float, title: str) -> str:
@@ -125,9 +161,12 @@ def _fades_as_black(
     return kept, dropped
 
 
-def write_track(timeline: otio.schema.Timeline, index: int, path: Path) -> None:
-    """Write the EDL of track number ``index`` to ``path``."""
-    path.write_text(render_track(timeline, index), encoding="utf-8")
+def write_track(
+    timeline: otio.schema.Timeline, index: int, path: Path, fragments: Fragments | None = None
+) -> None:
+    """Write the EDL of track number ``index`` to ``path`` (events reused from
+    ``fragments``)."""
+    path.write_text(render_track(timeline, index, fragments), encoding="utf-8")
 
 
 def _timecode(frames: float, rate: float) -> str:

@@ -43,10 +43,13 @@ class _Line:
     dissolve: RationalTime | None = None
 
 
+_Note = tuple[otio.core.Composable, str, bool]  # a clip, FROM or TO, its first comments
+
+
 @dataclass
 class _Event:
     lines: list[_Line]
-    comments: list[str]
+    notes: list[_Note]  # whose comment lines follow the event lines, in order
     clip: otio.core.Composable  # the incoming item (what a following dissolve starts from)
 
     @property
@@ -54,10 +57,61 @@ class _Event:
         return self.lines[-1]
 
 
+@dataclass
+class Events:
+    """A track's events, each written on its own by :meth:`text`."""
+
+    writer: _Writer
+    events: list[_Event]
+    kind: str  # the track's
+
+    def text(self, number: int) -> str:
+        """The lines of event ``number`` (from 1), each ending with a newline."""
+        event = self.events[number - 1]
+        lines = [self.writer.line(line, number, self.kind) for line in event.lines]
+        for clip, direction, first in event.notes:
+            lines += self.writer.comments(clip, direction, first)
+        return "\n".join(lines) + "\n"
+
+    def regular(self) -> bool:
+        """Whether every event line reads back as one (no reel with a space or empty)."""
+        return all(
+            line.reel.rstrip() and " " not in line.reel.rstrip()
+            for event in self.events for line in event.lines
+        )  # fmt: skip
+
+    def key(self, number: int, digests: dict[int, str]) -> tuple[object, ...]:
+        """What event ``number``'s text is made of: its lines' reels, times and dissolve, and
+        each commented clip (by ``digests``: the clips' own JSON digests, by ``id``)."""
+        event = self.events[number - 1]
+        times = ("source_in", "source_out", "record_in", "record_out", "dissolve")
+        lines = [(line.reel, *(_value(getattr(line, t)) for t in times)) for line in event.lines]
+        notes = [(digests[id(clip)], direction, first) for clip, direction, first in event.notes]
+        return (number, self.kind, self.writer.rate, lines, notes)
+
+
+def _value(time: RationalTime | None) -> tuple[float, float] | None:
+    return None if time is None else (time.value, time.rate)
+
+
 def event_text(
     items: list[otio.core.Composable], track: otio.schema.Track, rate: float, title: str
 ) -> str | None:
     """The adapter's text for a track holding ``items``, or ``None`` outside what this covers."""
+    planned = events_of(items, track, rate)
+    if planned is None:
+        return None
+    content = f"TITLE: {title}\n\n" if title else ""
+    for number in range(1, len(planned.events) + 1):
+        content += planned.text(number)
+    return content
+
+
+def events_of(
+    items: list[otio.core.Composable], track: otio.schema.Track, rate: float
+) -> Events | None:
+    """The events of a track holding ``items`` (none when it is disabled), or ``None`` outside
+    what this covers."""
     if not _covered(items, track, rate):
         return None
     children = list(items)
@@ -90,13 +144,8 @@ def event_text(
         elif isinstance(child, Clip) and child.enabled:
             line = _Line("AX", source.start_time, source.end_time_exclusive(),
                          placed.start_time, placed.end_time_exclusive())  # fmt: skip
-            events.append(_Event([line], writer.comments(child, "FROM"), child))
-    content = f"TITLE: {title}\n\n" if title else ""
-    if track.enabled:
-        for number, event in enumerate(events, start=1):
-            lines = [writer.line(line, number, track.kind) for line in event.lines]
-            content += "\n".join(lines + event.comments) + "\n"
-    return content
+            events.append(_Event([line], writer.notes(child, "FROM"), child))
+    return Events(writer, events if track.enabled else [], track.kind)
 
 
 def _covered(items: list[otio.core.Composable], track: otio.schema.Track, rate: float) -> bool:
@@ -142,17 +191,17 @@ class _Writer:
         placed: TimeRange, length: RationalTime,
     ) -> _Event:  # fmt: skip
         """The adapter's ``DissolveEvent``: a cut line from ``before`` then the dissolve line."""
-        comments: list[str] = []
+        notes: list[_Note] = []
         if before is not None:
             out, at = before.last.source_out, before.last.record_out
             cut = _Line(before.last.reel, out, out, at, at)
-            comments = self.comments(before.clip, "FROM")
+            notes = self.notes(before.clip, "FROM")
         else:
             zero = RationalTime(0.0, self.rate)
             cut = _Line("BL", zero, zero, zero, zero)
         line = _Line(_reel(incoming), source.start_time, source.end_time_exclusive(),
                      placed.start_time, placed.end_time_exclusive(), length)  # fmt: skip
-        return _Event([cut, line], comments + self.comments(incoming, "TO"), incoming)
+        return _Event([cut, line], notes + self.notes(incoming, "TO"), incoming)
 
     def line(self, line: _Line, number: int, kind: str) -> str:
         channel = "V" if kind == otio.schema.TrackKind.Video else "A"
@@ -164,16 +213,22 @@ class _Writer:
             return f"{number:03d}  {line.reel:8} {channel:5} D {frames:03d}    {times}"
         return f"{number:03d}  {line.reel:8} {channel:5} C        {times}"
 
-    def comments(self, clip: otio.core.Composable, direction: str) -> list[str]:
-        """The adapter's comment lines for ``clip`` (premiere style: file names, not reels)."""
+    def notes(self, clip: otio.core.Composable, direction: str) -> list[_Note]:
+        """``clip``'s comments to write (none but for a clip), and whether they are its first
+        (the adapter names a clip's reel only the first time: later it has set the reel)."""
         if not isinstance(clip, Clip):
             return []
+        first = id(clip) not in self.commented
+        self.commented.add(id(clip))
+        return [(clip, direction, first)]
+
+    def comments(self, clip: otio.core.Composable, direction: str, first: bool) -> list[str]:
+        """The adapter's comment lines for ``clip`` (premiere style: file names, not reels)."""
         url = clip.media_reference.target_url
         name = os.path.basename(url)
         lines = [f"* {direction} CLIP NAME:  {name}"] if name else []
         lines.append(f"* OTIO REFERENCE {direction}: {_flip(url)}")
-        if id(clip) not in self.commented:  # later the adapter has set the clip's reel
-            self.commented.add(id(clip))
+        if first:
             lines.append(f"* OTIO TRUNCATED REEL NAME FROM: {os.path.basename(_flip(url))}")
         for marker in items_of(clip.markers):
             timecode = otio.opentime.to_timecode(marker.marked_range.start_time, self.rate)

@@ -42,6 +42,7 @@ from previz.timeline.formats import (
     find_format,
     unknown_format,
 )
+from previz.timeline.fragments import Memo
 from previz.timeline.media import (
     is_absolute_media_url,
     local_path,
@@ -152,10 +153,13 @@ class PendingExport:
         self.exported = Exported()
         self.stale: list[tuple[Format, ExportContext, str]] = []
         for spec in self.specs:
-            context = ExportContext(width, height, relative_to if spec.relative_media else None)
+            product = f"{name}{spec.suffix}"
+            memo = Memo(self.store.records / f"{product}.fragments", out_dir / product,
+                        spec.version)  # fmt: skip
+            context = ExportContext(width, height, relative_to if spec.relative_media else None,
+                                    memo if BUILTIN.get(spec.name) is spec else None)  # fmt: skip
             key = product_key("export", spec.name, spec.version, spec.suffix, name,
                               [width, height, str(context.relative_to)], digest)  # fmt: skip
-            product = f"{name}{spec.suffix}"
             if self.store.current(product, key):
                 self.exported.files[spec.name] = self.store.files(product)
             else:

@@ -28,6 +28,8 @@ Version 1.8 keeps ``src`` on the asset, which OTIO's reader (and older Final Cut
 from __future__ import annotations
 
 import bisect
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -35,14 +37,14 @@ from typing import Any
 
 import opentimelineio as otio
 
-from previz.timebase import half_up
 from previz.timeline import serialised
 from previz.timeline.facts import facts_json
 from previz.timeline.fades import is_black
+from previz.timeline.fragments import Fragments, key
 from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
-from previz.timeline.xmltree import Element, pretty_document, sub_element
+from previz.timeline.xmltree import Element, Verbatim, lines_of, pretty_document, sub_element
 
 Data = serialised.Data
 
@@ -56,6 +58,7 @@ class _Document:
     relative_to: Path | None
     assets: dict[str, Element] = field(default_factory=dict)
     times: dict[int, str] = field(default_factory=dict)  # frames -> time string
+    fragments: Fragments = field(default_factory=lambda: Fragments(None))
 
     def time(self, frames: int) -> str:
         """``frames`` as an FCPXML rational time string."""
@@ -83,8 +86,10 @@ def write(
     width: int,
     height: int,
     relative_to: Path | None = None,
+    fragments: Fragments | None = None,
 ) -> None:
-    """Write ``timeline`` as FCPXML 1.8 at its own rate and ``width`` x ``height``."""
+    """Write ``timeline`` as FCPXML 1.8 at its own rate and ``width`` x ``height``; each
+    storyline item (with what is connected to it) is a fragment reused from ``fragments``."""
     rate = timeline_rate(timeline)
     root = Element("fcpxml", version=VERSION)
     resources = sub_element(root, "resources")
@@ -104,25 +109,32 @@ def write(
         tcFormat="NDF", audioLayout="stereo", audioRate="48k",
     )  # fmt: skip
     spine = sub_element(sequence, "spine")
-    storyline, connected = _arrange(timeline, serialised.tracks(timeline))
+    stored, digests = serialised.tracks_and_digests(timeline)
+    # without the items' digests nothing can be keyed: every fragment is rendered
+    document.fragments = fragments if fragments is not None and digests else Fragments(None)
+    storyline, connected = _arrange(timeline, stored, digests)
     # Final Cut places the first spine item at the sequence's tcStart, not at 0
     first = document.frames(start) if start is not None else 0
     total = document.frames(timeline.tracks.duration())
-    _write_storyline(document, spine, storyline, first, total)
-    index = _Storyline.of(document, spine)
-    for lane, track, stored in connected:
-        _connect_track(document, index, track, stored, lane, first)
+    index = _Storyline(_write_storyline(document, spine, storyline, first, total))
+    for lane, track, stored_track, own in connected:
+        _connect_track(document, index, track, stored_track, own, lane, first)
     for marker in timeline.tracks.markers:
         _attach_marker(document, index, marker, first)
     path.write_bytes(pretty_document(root, "<!DOCTYPE fcpxml>"))
 
 
+_Track = tuple[otio.schema.Track, Data, list[str]]  # a track, as stored, its items' digests
+
+
 def _arrange(
-    timeline: otio.schema.Timeline, stored: list[Data]
-) -> tuple[tuple[otio.schema.Track, Data] | None, list[tuple[int, otio.schema.Track, Data]]]:
+    timeline: otio.schema.Timeline, stored: list[Data], digests: list[list[str]] | None
+) -> tuple[_Track | None, list[tuple[int, otio.schema.Track, Data, list[str]]]]:
     """The storyline (top video track) and every other track with its lane below it, each
-    with its items as OTIO's JSON holds them (``stored``: the timeline's tracks, in order)."""
-    tracks = list(zip(timeline.tracks, stored, strict=True))
+    with its items as OTIO's JSON holds them (``stored``: the timeline's tracks, in order) and
+    their digests."""
+    own = digests if digests is not None else [[""] * len(t["children"]) for t in stored]
+    tracks = list(zip(timeline.tracks, stored, own, strict=True))
     video = [t for t in tracks if t[0].kind == otio.schema.TrackKind.Video]
     audio = [t for t in tracks if t[0].kind != otio.schema.TrackKind.Video]
     storyline = video[-1] if video else None
@@ -181,12 +193,11 @@ def _role(track: otio.schema.Track) -> str | None:
 
 def _clip_element(
     document: _Document, clip: otio.schema.Clip, facts: Any, offset: int, lane: int | None,
-    audio: bool, role: str | None = None,
+    audio: bool, asset_id: str | None, role: str | None = None,
 ) -> Element:  # fmt: skip
     """``clip`` (whose ``metadata["previz"]`` is ``facts``, read from the stored cut) at
-    ``offset``: an ``asset-clip`` of its file, or a gap where it has none."""
+    ``offset``: an ``asset-clip`` of its file (``asset_id``), or a gap where it has none."""
     source = clip.trimmed_range()
-    asset_id = _asset(document, clip, audio, facts)
     attributes = {
         "name": clip.name,
         "offset": document.time(offset),
@@ -226,13 +237,45 @@ def _marker_element(
         parent.append(element)
 
 
+class _Host(Verbatim):
+    """A storyline item (a clip or a gap) with the clips connected to it and the timeline
+    markers on it, written as one fragment: its key holds everything its lines are made of
+    (the items' stored JSON by digest, offsets, lanes, roles, asset ids, the rate, the
+    indent), so lines kept from the last write under the same key are these lines."""
+
+    __slots__ = ("at", "document", "keys", "make", "parts", "start")
+
+    def __init__(self, document: _Document, at: int, start: int,
+                 make: Callable[[], Element], key: tuple[object, ...]) -> None:  # fmt: skip
+        super().__init__()
+        self.document, self.at, self.start, self.make = document, at, start, make
+        self.keys: list[object] = [key]
+        self.parts: list[Callable[[Element], None]] = []  # connected clips, then markers
+
+    def add(self, key: tuple[object, ...], part: Callable[[Element], None]) -> None:
+        self.keys.append(key)
+        self.parts.append(part)
+
+    def render(self, indent: str) -> str:
+        fragment = key(str(self.document.rate), indent, *self.keys)
+        return self.document.fragments.render(fragment, lambda: self._lines(indent))
+
+    def _lines(self, indent: str) -> str:
+        element = self.make()
+        for part in self.parts:
+            part(element)
+        return lines_of(element, indent)
+
+
 def _write_storyline(
-    document: _Document, spine: Element, storyline: tuple[otio.schema.Track, Data] | None,
-    first: int, total: int,
-) -> None:  # fmt: skip
+    document: _Document, spine: Element, storyline: _Track | None, first: int, total: int
+) -> list[_Host]:
+    """The storyline's items into ``spine``; its clips and gaps as hosts, in record order."""
+    hosts: list[_Host] = []
     position = first
     items = list(storyline[0]) if storyline is not None else []
     stored = storyline[1]["children"] if storyline is not None else []
+    own = storyline[2] if storyline is not None else []
     for index, item in enumerate(items):
         if is_black(item) and index in (0, len(items) - 1):
             continue  # a fade at the storyline's ends is a transition there, as FCP writes it
@@ -245,47 +288,52 @@ def _write_storyline(
             continue
         length = document.frames(item.duration())
         if isinstance(item, otio.schema.Clip):
-            facts = serialised.facts(stored[index])
-            spine.append(_clip_element(document, item, facts, position, None, audio=False))
+            hosts.append(_clip_host(document, item, stored[index], own[index], position))
         else:
-            sub_element(spine, "gap", name="Gap", offset=document.time(position),
-                             start="0s", duration=document.time(length))  # fmt: skip
+            hosts.append(_gap_host(document, position, length))
+        spine.append(hosts[-1])
         position += length
     if position < first + total:  # connected clips need a storyline item under them
-        sub_element(spine, "gap", name="Gap", offset=document.time(position), start="0s",
-                         duration=document.time(first + total - position))  # fmt: skip
+        hosts.append(_gap_host(document, position, first + total - position))
+        spine.append(hosts[-1])
+    return hosts
 
 
-def _frames_of(document: _Document, text: str) -> int:
-    return half_up(Fraction(text.rstrip("s")) * document.rate)
+def _clip_host(
+    document: _Document, clip: otio.schema.Clip, stored: Data, digest: str, position: int
+) -> _Host:
+    facts = serialised.facts(stored)
+    asset_id = _asset(document, clip, False, facts)
+    own_start = document.frames(clip.trimmed_range().start_time)
+    return _Host(document, position, own_start,
+                 lambda: _clip_element(document, clip, facts, position, None, False, asset_id),
+                 ("clip", digest, position, asset_id))  # fmt: skip
 
 
-@dataclass(frozen=True)
+def _gap_host(document: _Document, position: int, length: int) -> _Host:
+    return _Host(document, position, 0,
+                 lambda: Element("gap", name="Gap", offset=document.time(position), start="0s",
+                                 duration=document.time(length)),
+                 ("gap", position, length))  # fmt: skip
+
+
 class _Storyline:
     """The storyline's items in record order, to find the one under a record frame quickly."""
 
-    offsets: list[int]
-    items: list[tuple[Element, int, int]]  # element, record offset, own start
+    def __init__(self, hosts: list[_Host]) -> None:
+        self.offsets = [host.at for host in hosts]
+        self.hosts = hosts
 
-    @classmethod
-    def of(cls, document: _Document, spine: Element) -> _Storyline:
-        items = [
-            (item, _frames_of(document, item.get("offset", "0s")),
-             _frames_of(document, item.get("start", "0s")))
-            for item in spine if item.tag in ("asset-clip", "gap")
-        ]  # fmt: skip
-        return cls([offset for _, offset, _ in items], items)
-
-    def host(self, at: int) -> tuple[Element, int]:
+    def host(self, at: int) -> tuple[_Host, int]:
         """The storyline item under record frame ``at``, and ``at`` in that item's own time."""
         index = max(bisect.bisect_right(self.offsets, at) - 1, 0)
-        element, offset, start = self.items[index]
-        return element, start + at - offset
+        host = self.hosts[index]
+        return host, host.start + at - host.at
 
 
 def _connect_track(
     document: _Document, storyline: _Storyline, track: otio.schema.Track, stored: Data,
-    lane: int, first: int,
+    own: list[str], lane: int, first: int,
 ) -> None:  # fmt: skip
     audio = track.kind == otio.schema.TrackKind.Audio
     role = _role(track) if audio else None
@@ -293,13 +341,23 @@ def _connect_track(
     for clip, index, start in _placed_clips(track):
         host, local = storyline.host(first + document.frames(start))
         facts = serialised.facts(items[index])
-        element = _clip_element(document, clip, facts, local, lane, audio, role)
-        markers = host.find("marker")
-        anchor = markers if markers is not None else host.find("metadata")
-        if anchor is not None:  # connected clips come before the host's markers and metadata
-            anchor.addprevious(element)
-        else:
-            host.append(element)
+        asset_id = _asset(document, clip, audio, facts)
+        host.add(("connected", own[index], local, lane, audio, role, asset_id),
+                 functools.partial(_connect, document, clip, facts, local, lane, audio,
+                                   asset_id, role))  # fmt: skip
+
+
+def _connect(
+    document: _Document, clip: otio.schema.Clip, facts: Any, local: int, lane: int,
+    audio: bool, asset_id: str | None, role: str | None, host: Element,
+) -> None:  # fmt: skip
+    element = _clip_element(document, clip, facts, local, lane, audio, asset_id, role)
+    markers = host.find("marker")
+    anchor = markers if markers is not None else host.find("metadata")
+    if anchor is not None:  # connected clips come before the host's markers and metadata
+        anchor.addprevious(element)
+    else:
+        host.append(element)
 
 
 def _placed_clips(
@@ -329,4 +387,6 @@ def _attach_marker(
     document: _Document, storyline: _Storyline, marker: otio.schema.Marker, first: int
 ) -> None:
     host, local = storyline.host(first + document.frames(marker.marked_range.start_time))
-    _marker_element(document, host, marker, local)
+    duration = document.frames(marker.marked_range.duration)
+    host.add(("marker", marker.name, marker.comment, duration, local),
+             lambda element: _marker_element(document, element, marker, local))  # fmt: skip

@@ -29,6 +29,7 @@ from typing import Protocol
 import opentimelineio as otio
 
 from previz.errors import TimelineError
+from previz.timeline.fragments import Memo
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class ExportContext:
     width: int
     height: int
     relative_to: Path | None
+    memo: Memo | None = None
+    """Where a built-in writer keeps its document's fragments for the next write (none: it
+    writes from scratch and keeps nothing); see :mod:`previz.timeline.fragments`."""
 
 
 class Writer(Protocol):

@@ -11,10 +11,15 @@ path policy) is serialised and parsed for the one call.
 
 The values are the ones OTIO holds: its JSON writer prints every double so that it reads back
 to the same double, and the writers' golden documents are written from these dicts.
+
+The parse also keeps each track item's own text (:func:`item_texts`): everything OTIO knows of
+the item (name, ranges, media, markers, effects, metadata), the part of a fragment key
+(:mod:`previz.timeline.fragments`) that stands for the item itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +38,7 @@ class _Lent:
     timeline: otio.schema.Timeline
     text: str
     tracks: list[Data] | None = None
+    digests: list[list[str]] | None = None
 
 
 _LENT: dict[int, _Lent] = {}  # by the cut's id (the cut itself is kept and compared)
@@ -53,18 +59,87 @@ def take_back(timeline: otio.schema.Timeline) -> None:
 
 def tracks(timeline: otio.schema.Timeline) -> list[Data]:
     """``timeline``'s tracks as OTIO's JSON holds them (kind, name, ``children``…), in order."""
+    return _parsed(timeline).tracks or []
+
+
+def tracks_and_digests(
+    timeline: otio.schema.Timeline,
+) -> tuple[list[Data], list[list[str]] | None]:
+    """:func:`tracks`, and for each track a digest of each of its items' own JSON text, in
+    order: equal digests, equal items (as OTIO writes them, so as every writer reads them).
+    ``None`` instead of the digests when the text is not laid out as OTIO writes it."""
+    parsed = _parsed(timeline)
+    return parsed.tracks or [], parsed.digests
+
+
+def _parsed(timeline: otio.schema.Timeline) -> _Lent:
     lent = _LENT.get(id(timeline))
     if lent is None or lent.timeline is not timeline:
-        return _tracks_of(timeline.to_json_string(indent=-1))
+        lent = _Lent(timeline, timeline.to_json_string(indent=-1))
     if lent.tracks is None:  # once per process: a forked worker parses the text it inherited
-        lent.tracks = _tracks_of(lent.text)
-    return lent.tracks
+        with collector.paused():
+            try:
+                lent.tracks, lent.digests = _scan(lent.text)
+            except (ValueError, IndexError, StopIteration):
+                lent.tracks = json.loads(lent.text)["tracks"]["children"]
+    return lent
 
 
-def _tracks_of(text: str) -> list[Data]:
-    with collector.paused():
-        found: list[Data] = json.loads(text)["tracks"]["children"]
-    return found
+def _scan(text: str) -> tuple[list[Data], list[list[str]]]:
+    """The tracks of a timeline's JSON ``text`` and each track item's digest.
+
+    The items are decoded one by one by the decoder ``json.loads`` uses (so the values are
+    the same), which tells where each ends; the few levels above them are walked key by key."""
+    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    digests: list[list[str]] = []
+
+    def members(at: int, inner: dict[str, object]) -> tuple[Data, int]:
+        """The object starting at ``at``; values of keys in ``inner`` by their own reader."""
+        found: Data = {}
+        if text[at] != "{":
+            raise ValueError(f"an object expected at {at}")
+        at += 1
+        while text[at] != "}":
+            name, at = scan(text, at)
+            if text[at] != ":":
+                raise ValueError(f"':' expected at {at}")
+            reader = inner.get(name)
+            found[name], at = reader(at + 1) if callable(reader) else scan(text, at + 1)
+            if text[at] == ",":
+                at += 1
+        return found, at + 1
+
+    def items(at: int) -> tuple[list[Data], int]:
+        found: list[Data] = []
+        own: list[str] = []
+        at += 1
+        while text[at] != "]":
+            item, end = scan(text, at)
+            found.append(item)
+            own.append(hashlib.blake2b(text[at:end].encode(), digest_size=16).hexdigest())
+            at = end + 1 if text[end] == "," else end
+        digests.append(own)
+        return found, at + 1
+
+    def track(at: int) -> tuple[Data, int]:
+        return members(at, {"children": items})
+
+    def track_list(at: int) -> tuple[list[Data], int]:
+        found: list[Data] = []
+        at += 1
+        while text[at] != "]":
+            one, at = track(at)
+            found.append(one)
+            if text[at] == ",":
+                at += 1
+        return found, at + 1
+
+    def stack(at: int) -> tuple[Data, int]:
+        return members(at, {"children": track_list})
+
+    timeline, _end = members(0, {"tracks": stack})
+    stacked: Data = timeline["tracks"]
+    return stacked["children"], digests
 
 
 def facts(item: Data) -> Any:

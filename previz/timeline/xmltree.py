@@ -61,6 +61,27 @@ class Element:
         return iter(self.children)
 
 
+class Verbatim(Element):
+    """A place in a pretty document whose lines are written by :meth:`render` (a fragment kept
+    from an earlier write, or rendered with :func:`lines_of`)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, indent: str) -> str:
+        """The lines of this place, each starting with ``indent``, joined by newlines."""
+        raise NotImplementedError
+
+
+def lines_of(element: Element, indent: str) -> str:
+    """``element``'s lines in a pretty document, at ``indent``, joined by newlines."""
+    lines: list[str] = []
+    _lines(element, indent, lines)
+    return "\n".join(lines)
+
+
 def sub_element(parent: Element, tag: str, attrib: dict[str, str] | None = None,
                 **extra: str) -> Element:  # fmt: skip
     """A new element appended to ``parent`` (``etree.SubElement``)."""
@@ -103,6 +124,9 @@ def _compact(element: Element, parts: list[str]) -> None:
 
 
 def _lines(element: Element, indent: str, lines: list[str]) -> None:
+    if isinstance(element, Verbatim):
+        lines.append(element.render(indent))
+        return
     attributes = "".join(
         f' {key}="{_escaped(value) if SPECIAL.search(value) else value}"'
         for key, value in element.attrib.items()

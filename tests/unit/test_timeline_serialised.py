@@ -77,3 +77,34 @@ def test_the_text_is_taken_back_once_the_result_is_in(tmp_path: Path) -> None:
         _first_clip(timeline).metadata["previz"]["action"] = "changed after the result"
         stored = serialised.tracks(timeline)
     assert serialised.facts(_first_stored_clip(stored))["action"] == "changed after the result"
+
+
+def test_the_tracks_read_item_by_item_are_what_json_reads() -> None:
+    for build in CASES.values():
+        timeline = build()
+        tracks, digests = serialised.tracks_and_digests(timeline)
+        assert tracks == json.loads(timeline.to_json_string(indent=-1))["tracks"]["children"]
+        assert [len(d) for d in digests or []] == [len(t["children"]) for t in tracks]
+
+
+def test_an_items_digest_changes_with_the_item_alone() -> None:
+    timeline = CASES["cut-24"]()
+    _tracks, before = serialised.tracks_and_digests(timeline)
+    timeline.tracks[1][3].metadata["previz"]["action"] = "changed"
+    _tracks, after = serialised.tracks_and_digests(timeline)
+    assert before is not None and after is not None
+    changed = [(t, i) for t, track in enumerate(before) for i, d in enumerate(track)
+               if after[t][i] != d]  # fmt: skip
+    assert changed == [(1, 3)]
+
+
+def test_a_text_not_laid_out_as_otio_writes_it_is_read_without_digests() -> None:
+    timeline = CASES["short-25"]()
+    spaced = json.dumps(json.loads(timeline.to_json_string(indent=-1)), indent=1)
+    serialised.lend(timeline, spaced)
+    try:
+        tracks, digests = serialised.tracks_and_digests(timeline)
+    finally:
+        serialised.take_back(timeline)
+    assert digests is None
+    assert tracks == json.loads(spaced)["tracks"]["children"]

@@ -1,0 +1,154 @@
+"""Pieces of an export document kept from its last write, reused when what they show is the same.
+
+A one-shot change alters one shot of a 200-shot cut, yet every export document used to be
+written again from scratch. A writer that renders its document as a header, one fragment per
+clip (or event) and a footer asks :meth:`Fragments.render` for each fragment with a key that
+covers EVERYTHING the fragment's bytes are made from (the clip's stored JSON, its record
+position, the ids it refers to, the rate...): a fragment of the previous write with the same key
+is reused as it was, any other is rendered. The document is the join of the fragments, so it is
+byte-identical to a write from scratch as long as the keys are complete — each writer's tests
+write a varied set of cuts both ways, from a memo warmed by a different cut, and compare bytes.
+
+The memo is one file per document (:class:`Memo`), beside the products record, holding the
+fragments of the last write only, and trusted only when all of this holds:
+
+- its header names the writer's version (the sources of its modules): a code change never
+  reuses bytes an older writer rendered;
+- its body's checksum matches (a damaged or truncated memo is ignored, never half-read);
+- each document it was saved with is still the file it was saved with (size, mtime, inode):
+  the memo is saved after the writer wrote its document and before that document replaces the
+  old one, so a crash between the two (or a document changed by hand) leaves a memo that no
+  longer matches its document, and it is ignored.
+
+Anything else means a full write. The memo is written atomically (temporary file, rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+MAGIC = b"previz-fragments 1\n"
+
+
+@dataclass(frozen=True)
+class Memo:
+    """Where a document's fragments are kept: the memo file, the document it goes with (the
+    base path of a multi-file format's documents) and the writer's version."""
+
+    path: Path
+    document: Path
+    version: str
+
+
+def key(*parts: object) -> str:
+    """A fragment key: a digest of ``parts`` (strings, numbers, ``None``, tuples of them)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+class Fragments:
+    """The fragments of one write: those of the memo's last write (when it can be trusted)
+    are reused by key; :meth:`save` keeps this write's for the next one."""
+
+    def __init__(self, memo: Memo | None) -> None:
+        self.memo = memo
+        self._before: dict[str, str] = _load(memo) if memo is not None else {}
+        self._now: dict[str, str] = {}
+        self.reused = 0  # fragments of this write kept from the last one
+        self.rendered = 0  # and rendered now
+
+    @property
+    def kept(self) -> int:
+        """How many fragments of the last write can be reused (0: the memo was not trusted)."""
+        return len(self._before)
+
+    def render(self, fragment_key: str, make: Callable[[], str]) -> str:
+        """The fragment under ``fragment_key``: kept from the last write, or ``make()``."""
+        text = self._now.get(fragment_key)
+        if text is None:
+            text = self._before.get(fragment_key)
+            if text is None:
+                text = make()
+                self.rendered += 1
+            else:
+                self.reused += 1
+            self._now[fragment_key] = text
+        return text
+
+    def save(self, documents: Mapping[str, Path]) -> None:
+        """Keep this write's fragments (only them) for the next write, with the identity of
+        each document written (its name in the memo's folder -> the file holding its bytes
+        now, which may be the temporary file about to replace it)."""
+        if self.memo is None:
+            return
+        files = []
+        for name, written in sorted(documents.items()):
+            stat = written.stat()
+            files.append(f"{name}\t{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
+        entries = [f"{k} {len(text)}\n{text}" for k, text in self._now.items()]
+        body = "\n".join(files).encode("utf-8") + b"\0" + "".join(entries).encode("utf-8")
+        header = f"{_version_line(self.memo.version)}\n{hashlib.sha256(body).hexdigest()}\n"
+        target = self.memo.path
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(MAGIC + header.encode("ascii") + body)
+            os.replace(partial, target)
+        except OSError:
+            # a memo is only ever a shortcut: without it the next write is a full one
+            with contextlib.suppress(OSError):
+                target.unlink()
+        finally:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+
+
+def _version_line(version: str) -> str:
+    return hashlib.sha256(version.encode("utf-8")).hexdigest()
+
+
+def _load(memo: Memo) -> dict[str, str]:
+    """The memo's fragments, or nothing when it is missing, foreign, damaged or stale."""
+    try:
+        data = memo.path.read_bytes()
+    except OSError:
+        return {}
+    try:
+        return _parse(data, memo)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return {}
+
+
+def _parse(data: bytes, memo: Memo) -> dict[str, str]:
+    if not data.startswith(MAGIC):
+        return {}
+    version, checksum, body = data[len(MAGIC) :].split(b"\n", 2)
+    if version.decode("ascii") != _version_line(memo.version):
+        return {}
+    if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
+        return {}
+    files, entries = body.split(b"\0", 1)
+    for line in files.decode("utf-8").split("\n"):
+        name, identity = line.split("\t")
+        try:
+            stat = (memo.document.parent / name).stat()
+        except OSError:
+            return {}
+        if identity != f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}":
+            return {}
+    text = entries.decode("utf-8")
+    found: dict[str, str] = {}
+    at = 0
+    while at < len(text):
+        newline = text.index("\n", at)
+        fragment_key, length = text[at:newline].split(" ")
+        end = newline + 1 + int(length)
+        if end > len(text):
+            raise ValueError("truncated fragment")
+        found[fragment_key] = text[newline + 1 : end]
+        at = end
+    return found
