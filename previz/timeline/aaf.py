@@ -40,14 +40,21 @@ from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register
+from previz.timeline.aaf_memo import ClipMemo
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
 from previz.timeline.aaf_store import ObjectStore, new_handle
-from previz.timeline.cfb import Storage, Stream, walk
+from previz.timeline.cfb import Reused, Storage, Stream, walk
 from previz.timeline.facts import facts_json
+from previz.timeline.fragments import Memo as MemoPlace
 
 
-def write(timeline: otio.schema.Timeline, path: Path) -> None:
-    """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers."""
+def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = None) -> int:
+    """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers.
+
+    With ``memo``, the clips whose mobs the last write (of ``memo.document``) made alike are
+    copied from that file, and where this write puts every clip's mobs is kept for the next
+    (:mod:`previz.timeline.aaf_memo`): the bytes are the same as a write without it.
+    Returns how many clips' mobs were copied."""
     tracks = [t for t in timeline.tracks if len(t)]
     rate = _rate(timeline, tracks)
     handle = new_handle()
@@ -55,7 +62,8 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
         with collector.paused():
             register(handle, tracks)
             store = ObjectStore(handle)
-            composition = _Composition(store, Definitions(store), timeline.name)
+            kept = ClipMemo(memo)
+            composition = _Composition(store, Definitions(store), timeline.name, kept)
             stored = serialised.tracks(timeline)  # each clip's facts, read as plain JSON
             for track, data in zip(timeline.tracks, stored, strict=True):
                 if len(track):
@@ -64,9 +72,10 @@ def write(timeline: otio.schema.Timeline, path: Path) -> None:
             composition.add_markers(timeline, tracks)
             mobs = composition.mobs()
             handle.identify(uuid.UUID(bytes_le=mobs[0][0][16:]))
-            store.save(path, mobs)
+            kept.save(path, store.save(path, mobs))
     finally:
         handle.manager.remove_temp()
+    return kept.reused
 
 
 def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
@@ -88,9 +97,11 @@ def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> fl
 class _Composition:
     """The top-level composition mob, the mobs its clips reference, and its slots."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions, name: str) -> None:
+    def __init__(
+        self, store: ObjectStore, definitions: Definitions, name: str, memo: ClipMemo
+    ) -> None:
         self.store, self.defs = store, definitions
-        self.clip_mobs = ClipMobs(store, definitions)
+        self.clip_mobs = ClipMobs(store, definitions, memo)
         self.name = name
         self.slots: list[Storage] = []
         self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes]] = []
@@ -280,7 +291,7 @@ class _Composition:
             )
             next_id += 1
 
-    def mobs(self) -> list[tuple[bytes, Storage]]:
+    def mobs(self) -> list[tuple[bytes, Storage | Reused]]:
         """The composition mob first, then every clip's mobs, each with its MobID. The
         composition's id is derived from its name and slots (what it shows), the file's
         generation id from it: the same cut is the same sequence in every write."""

@@ -26,8 +26,9 @@ from aaf2.mobid import MobID
 from aaf2.rational import AAFRational
 
 from previz.timeline.aaf_dictionary import Definitions
+from previz.timeline.aaf_memo import ClipMemo, clip_key
 from previz.timeline.aaf_store import ObjectStore
-from previz.timeline.cfb import Storage
+from previz.timeline.cfb import Reused, Storage
 
 MARKER_COLOURS = {
     "RED": "Red",
@@ -81,9 +82,9 @@ class MobIds:
 class ClipMobs:
     """The tape, file and master mob of every clip, in the order the adapter added them."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions) -> None:
-        self.store, self.defs = store, definitions
-        self.mobs: list[tuple[bytes, Storage]] = []
+    def __init__(self, store: ObjectStore, definitions: Definitions, memo: ClipMemo) -> None:
+        self.store, self.defs, self.memo = store, definitions, memo
+        self.mobs: list[tuple[bytes, Storage | Reused]] = []
         layout = store.layout
         self.mob = layout("SourceMob", *MOB, "EssenceDescription")
         self.master = layout("MasterMob", *MOB)
@@ -109,20 +110,41 @@ class ClipMobs:
         media's (a placeholder's is its own range)."""
         reference = clip.media_reference
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
+        media = (kind, url, type(reference).__name__, available.start_time.value,
+                 available.duration.value, available.duration.rate,
+                 None if url else clip.name)  # fmt: skip
+        ids = tuple(self.ids.of(role, *media) for role in MOB_ROLES)  # tape, file, master
+        key = clip_key(*media, clip.name, rate, reference.available_range is None,
+                       visible.start_time.value, visible.duration.value, visible.duration.rate,
+                       sorted(comments.items()), ids)  # fmt: skip
+        kept = self.memo.mobs(key)
+        if kept is None:
+            first = len(self.mobs)
+            self._build(clip, kind, rate, comments, visible, available, url, ids)
+            kept = self.mobs[first:]
+        else:
+            self.mobs += kept
+        self.memo.note(key, kept)
+        return ids[2], self.defs.slot_id[MASTER_SLOT[kind]]
+
+    def _build(
+        self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],
+        visible: otio.opentime.TimeRange, available: otio.opentime.TimeRange, url: str | None,
+        ids: tuple[bytes, ...],
+    ) -> None:  # fmt: skip
+        """Build ``clip``'s three mobs (``ids``: tape, file, master)."""
+        tape_id, file_id, master_id = ids
+        reference = clip.media_reference
         enc = self.store.encode
         title = enc("MasterMob", "Name", clip.name)
         edit_rate = enc("TimelineMobSlot", "EditRate", rate)
         source = (enc("SourceClip", "StartTime", int(available.start_time.value)),
                   enc("SourceClip", "Length", int(available.duration.value)))  # fmt: skip
         locators = self._locators(url)  # one storage, under both the tape's and the file's
-        media = (kind, url, type(reference).__name__, available.start_time.value,
-                 available.duration.value, available.duration.rate,
-                 None if url else clip.name)  # fmt: skip
-        tape_id, file_id, master_id = (self.ids.of(role, *media) for role in MOB_ROLES)
         self._tape(tape_id, visible.duration.rate, kind, available, locators, title, edit_rate,
                    source)  # fmt: skip
         self._file(file_id, kind, reference, available, locators, edit_rate, source[1], tape_id)
-        return self._master(
+        self._master(
             master_id, visible, kind, available, comments, title, edit_rate, source[1], file_id
         )
 
@@ -172,7 +194,7 @@ class ClipMobs:
         self, master_id: bytes, visible: otio.opentime.TimeRange, kind: str,
         available: otio.opentime.TimeRange, comments: dict[str, str], title: bytes,
         edit_rate: bytes, length: bytes, file_id: bytes,
-    ) -> tuple[bytes, bytes]:  # fmt: skip
+    ) -> None:  # fmt: skip
         """The master mob: the clip's name, comments and, when trimmed, mark in and out."""
         enc, defs = self.store.encode, self.defs
         slot_id = defs.slot_id[MASTER_SLOT[kind]]
@@ -191,7 +213,6 @@ class ClipMobs:
         else:
             master = self.master(title, master_id, defs.stamp, defs.stamp, [slot])
         self.mobs.append((master_id, master))
-        return master_id, slot_id
 
     def _locators(self, url: str | None) -> list[Storage]:
         return [self.locator(self.store.encode("NetworkLocator", "URLString", url))] if url else []

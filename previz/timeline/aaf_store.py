@@ -122,8 +122,8 @@ class Layout:
     def _set(
         self,
         n: int,
-        members: Sequence[tuple[bytes, cfb.Storage]],
-        children: list[cfb.Storage | cfb.Stream],
+        members: Sequence[tuple[bytes, cfb.Storage | cfb.Reused]],
+        children: list[cfb.Storage | cfb.Stream | cfb.Reused],
     ) -> bytes:
         """A strong-reference set's members named ``{local key}``; returns its index stream."""
         key_pid, key_size = self.set_keys[n]
@@ -223,9 +223,12 @@ class ObjectStore:
             obj.class_id = classdef.auid
         return obj
 
-    def save(self, path: Path, mobs: Sequence[tuple[bytes, cfb.Storage]]) -> None:
+    def save(
+        self, path: Path, mobs: Sequence[tuple[bytes, cfb.Storage | cfb.Reused]]
+    ) -> dict[int, cfb.Region | None]:
         """Write the file: pyaaf2's header, dictionary and meta-dictionary plus ``mobs``
-        (each with its MobID's 32 bytes) as the content storage's mob set."""
+        (each with its MobID's 32 bytes) as the content storage's mob set; return where each
+        mob's descendants are in it (by the ``id`` of its storage)."""
         handle = self.handle
         content = handle.content
         mob_set = self.layout("ContentStorage", "Mobs")
@@ -234,7 +237,7 @@ class ObjectStore:
         name = mob_set.children[0]
         holder.children = [c for c in holder.children if not c.name.startswith(name)]
         holder.children.append(cfb.Stream(f"{name} index", mob_set._set(0, mobs, holder.children)))
-        cfb.write(path, handle.cfb.root.node, handle.cfb.class_id.bytes_le)
+        return cfb.write(path, handle.cfb.root.node, handle.cfb.class_id.bytes_le, holder)
 
 
 def new_handle() -> Any:

@@ -61,7 +61,7 @@ def _keep(kept: Fragments, written: Path, context: ExportContext) -> None:
 def _write_aaf(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     from previz.timeline import aaf
 
-    aaf.write(timeline, path)
+    aaf.write(timeline, path, context.memo)  # the last file's clips copied when alike
 
 
 def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:

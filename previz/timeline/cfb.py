@@ -17,6 +17,7 @@ red, every other black, which keeps the red-black invariants the spec asks reade
 
 from __future__ import annotations
 
+import array
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,9 +57,43 @@ class Storage:
         self.children = children if children is not None else []
 
 
-def write(path: Path, root: Storage, file_class_id: bytes) -> None:
-    """Write ``root`` (the root storage, its name ignored) as the compound file ``path``."""
-    directory = _Directory(root)
+class Region(NamedTuple):
+    """Where a storage's descendants are in a file this module wrote: their directory entries
+    (``first``, ``length``; the storage's own child pointer ``root`` counted from ``first``)
+    and their streams in the mini stream (``mini``, ``mini_count`` sectors); ``None`` for a
+    storage holding a large stream (not kept)."""
+
+    first: int
+    length: int
+    root: int
+    mini: int
+    mini_count: int
+
+
+class Earlier:
+    """The regions of an earlier file (its directory, mini stream and mini FAT) that reused
+    storages are copied from."""
+
+    def __init__(self, directory: bytes, mini: bytes, mini_fat: bytes) -> None:
+        self.directory, self.mini, self.mini_fat = directory, mini, mini_fat
+
+
+class Reused:
+    """A storage whose descendants are copied from an earlier file, where they were at
+    ``region``: a write moves them (entry numbers, mini sectors) without rebuilding them."""
+
+    __slots__ = ("class_id", "earlier", "name", "region")
+
+    def __init__(self, class_id: bytes, earlier: Earlier, region: Region) -> None:
+        self.name, self.class_id, self.earlier, self.region = "", class_id, earlier, region
+
+
+def write(
+    path: Path, root: Storage, file_class_id: bytes, watch: Storage | None = None
+) -> dict[int, Region | None]:
+    """Write ``root`` (the root storage, its name ignored) as the compound file ``path``;
+    return where the descendants of each storage in ``watch`` ended up (by ``id``)."""
+    directory = _Directory(root, watch)
     plan = _Plan.of(directory.sectors, directory.mini, len(directory.nodes))
     if directory.mini:
         directory.start[0], directory.size[0] = plan.mini_start, directory.mini * MINI_SECTOR
@@ -71,12 +106,13 @@ def write(path: Path, root: Storage, file_class_id: bytes) -> None:
             _padded(out, b"", SECTOR, missing=-directory.mini * MINI_SECTOR % SECTOR)
             chain = directory.chain
             _padded(out, struct.pack(f"<{len(chain)}I", *chain), SECTOR, fill=b"\xff")
-        entries = directory.packed()
-        out.writelines(entries)
-        _padded(out, b"", SECTOR, fill=_EMPTY_ENTRY, missing=-len(entries) * 128 % SECTOR)
+        out.writelines(directory.packed())
+        missing = -len(directory.nodes) * 128 % SECTOR
+        _padded(out, b"", SECTOR, fill=_EMPTY_ENTRY, missing=missing)
         fat = plan.fat([len(data) for data in directory.big])
         _padded(out, struct.pack(f"<{len(fat)}I", *fat), SECTOR, fill=b"\xff")
         _write_difat(out, plan)
+    return directory.regions()
 
 
 class _Plan(NamedTuple):
@@ -143,17 +179,36 @@ class _Directory:
     entries hung as a balanced tree; streams placed (large ones in sectors, small ones in the
     mini stream) in directory order. A 2,000-shot AAF has ~500,000 entries, most in sibling lists
     that repeat (every source clip is a storage holding ``properties``), so the sorting and the
-    tree shape are computed once per list of names."""
+    tree shape are computed once per list of names. A storage's descendants are one run of
+    entries and one run of mini sectors (the numbering goes depth first), which is what lets a
+    :class:`Reused` storage bring its run from an earlier file, moved."""
 
-    def __init__(self, root: Storage) -> None:
-        nodes: list[Storage | Stream] = [root]
+    def __init__(self, root: Storage, watch: Storage | None = None) -> None:
+        nodes: list[Storage | Stream | Reused | None] = [root]
         child = [NOSTREAM]
-        groups: list[tuple[int, _Siblings]] = []
-        streams: list[int] = []
+        groups: list[tuple[int, _Siblings | Reused]] = []
+        streams: list[int | Reused] = []
+        watched = {id(c) for c in watch.children} if watch is not None else set()
+        spans: list[tuple[int, int, int, int, int]] = []  # node, first, end, stream runs
+        opened: tuple[int, int, int, int] | None = None  # queue size, node, first, streams
         queue = [0]
         while queue:
+            if opened is not None and len(queue) == opened[0]:  # its descendants are done
+                spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
+                opened = None
             parent = queue.pop()
-            children = nodes[parent].children  # type: ignore[union-attr]
+            node = nodes[parent]
+            if watched and id(node) in watched:
+                opened = (len(queue), parent, len(nodes), len(streams))
+            if type(node) is Reused:
+                region, first = node.region, len(nodes)
+                child[parent] = first + region.root if region.length else NOSTREAM
+                nodes += [None] * region.length
+                child += [NOSTREAM] * region.length
+                groups.append((first, node))
+                streams.append(node)
+                continue
+            children = node.children  # type: ignore[union-attr]
             first = len(nodes)
             if len(children) == 1:  # most objects: a storage holding only its properties
                 only = children[0]
@@ -176,41 +231,78 @@ class _Directory:
                 child += siblings.nothing
                 queue += [first + at for at in siblings.storages]
                 streams += [first + at for at in siblings.streams]
-        self.nodes, self.child, self.groups = nodes, child, groups
+        if opened is not None:
+            spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
+        self.nodes, self.child, self.groups, self.spans = nodes, child, groups, spans
         self.start, self.size = [0] * len(nodes), [0] * len(nodes)
         self.start[0] = ENDOFCHAIN
         self.big: list[bytes] = []
         self.small: list[bytes] = []
         self.chain: list[int] = []  # the mini FAT
+        self.moved: dict[int, int] = {}  # how far each reused storage's mini sectors moved
         self.sectors = self.mini = 0
-        self._place(streams)
+        self.at = self._place(streams, {b for span in spans for b in span[3:]})
 
-    def _place(self, streams: list[int]) -> None:
-        """Large streams in sectors, small ones in the mini stream, in directory order."""
+    def _place(self, streams: list[int | Reused], bounds: set[int]) -> dict[int, tuple[int, int]]:
+        """Large streams in sectors, small ones in the mini stream, in directory order; the
+        mini sectors and sectors used before each of the ``bounds`` (positions in ``streams``)."""
         nodes, start, size, big, small, chain = (
             self.nodes, self.start, self.size, self.big, self.small, self.chain
         )  # fmt: skip
         sectors = mini = 0
-        for n in streams:
-            data = nodes[n].data  # type: ignore[union-attr]
-            length = size[n] = len(data)
+        at: dict[int, tuple[int, int]] = {}
+        for index, n in enumerate(streams):
+            if index in bounds:
+                at[index] = (mini, sectors)
+            if type(n) is Reused:
+                mini += self._bring(n, mini)
+                continue
+            data = nodes[n].data  # type: ignore[union-attr,index]
+            length = size[n] = len(data)  # type: ignore[index]
             if length >= MINI_CUTOFF:
-                start[n] = sectors
+                start[n] = sectors  # type: ignore[index]
                 big.append(data)
                 sectors += -(-length // SECTOR)
             elif length:
                 used = -(-length // MINI_SECTOR)
-                start[n] = mini
+                start[n] = mini  # type: ignore[index]
                 small += (data, _PADS[-length % MINI_SECTOR])
                 chain += range(mini + 1, mini + used)
                 chain.append(ENDOFCHAIN)
                 mini += used
             else:
-                start[n] = ENDOFCHAIN
+                start[n] = ENDOFCHAIN  # type: ignore[index]
+        at[len(streams)] = (mini, sectors)
         self.sectors, self.mini = sectors, mini
+        return at
+
+    def _bring(self, node: Reused, mini: int) -> int:
+        """A reused storage's streams, from the earlier file's mini stream, at sector ``mini``."""
+        region, earlier = node.region, node.earlier
+        moved = self.moved[id(node)] = mini - region.mini
+        low, high = region.mini, region.mini + region.mini_count
+        self.small.append(earlier.mini[low * MINI_SECTOR : high * MINI_SECTOR])
+        links = array.array("I", earlier.mini_fat[low * 4 : high * 4])
+        if moved:
+            self.chain += [x if x == ENDOFCHAIN else x + moved for x in links]
+        else:
+            self.chain += links
+        return region.mini_count
+
+    def regions(self) -> dict[int, Region | None]:
+        """Where each watched storage's descendants are (``None``: one is a large stream)."""
+        found: dict[int, Region | None] = {}
+        for node, first, end, streams_from, streams_to in self.spans:
+            (mini, sectors), (mini_end, sectors_end) = self.at[streams_from], self.at[streams_to]
+            root = self.child[node] - first if end > first else NOSTREAM
+            found[id(self.nodes[node])] = (
+                Region(first, end - first, root, mini, mini_end - mini)
+                if sectors == sectors_end else None
+            )  # fmt: skip
+        return found
 
     def packed(self) -> list[bytes]:
-        """The directory's entries, in order."""
+        """The directory's entries, in order (a reused storage's descendants in one piece)."""
         nodes, child, start, size = self.nodes, self.child, self.start, self.size
         pack = DIRECTORY_ENTRY.pack
         root = nodes[0]
@@ -218,8 +310,12 @@ class _Directory:
         parts = [pack(*_name("Root Entry"), ROOT, BLACK, NOSTREAM, NOSTREAM, child[0], class_id,
                       0, 0, 0, start[0], size[0])]  # fmt: skip
         for first, siblings in self.groups:
+            if type(siblings) is Reused:
+                parts.append(_moved(siblings, first - siblings.region.first,
+                                    self.moved[id(siblings)]))  # fmt: skip
+                continue
             n = first
-            for name, length, kind, color, left, right in siblings.entries:
+            for name, length, kind, color, left, right in siblings.entries:  # type: ignore[union-attr]
                 class_id = nodes[n].class_id if kind == STORAGE else NO_CLASS  # type: ignore[union-attr]
                 parts.append(pack(
                     name, length, kind, color, first + left if left >= 0 else NOSTREAM,
@@ -228,6 +324,24 @@ class _Directory:
                 ))  # fmt: skip
                 n += 1
         return parts
+
+
+def _moved(node: Reused, moved: int, mini_moved: int) -> bytes:
+    """A reused storage's directory entries from the earlier file, their entry numbers moved
+    by ``moved`` and their mini sectors by ``mini_moved``."""
+    region = node.region
+    entries = node.earlier.directory[region.first * 128 : (region.first + region.length) * 128]
+    if not moved and not mini_moved:
+        return entries
+    fields = array.array("I", entries)  # 32 per entry: left 17, right 18, child 19, start 29
+    for at in range(0, len(fields), 32):
+        if moved:
+            for pointer in (at + 17, at + 18, at + 19):
+                if fields[pointer] != NOSTREAM:
+                    fields[pointer] += moved
+        if mini_moved and fields[at + 30] and (fields[at + 16] >> 16) & 0xFF == STREAM:
+            fields[at + 29] += mini_moved
+    return fields.tobytes()
 
 
 def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:

@@ -1,0 +1,160 @@
+"""Where each clip's mobs are in the last AAF written, so the next write copies them from it.
+
+A one-shot change alters one clip of a 200-clip cut; every other clip's three mobs (tape, file,
+master: ~25 storages and their property streams) would come out byte for byte as last time,
+since the file is reproducible (:mod:`previz.timeline.aaf_mobs`: ids from the media, one fixed
+time stamp). The memo keeps, for each clip of the last write, a key covering everything its
+mobs are made of (name, kind, rate, media URL and range, the clip's range, its comments — the
+facts —, the three ids) and, for each mob, where its descendants are in that file: a run of
+directory entries and a run of mini sectors (:class:`~previz.timeline.cfb.Region`). A clip of
+the new cut with the same key gets its mobs as :class:`~previz.timeline.cfb.Reused` storages:
+the compound-file writer copies their runs from the last file, moved to where they land now.
+The memo holds positions only; the bytes are the last document's own.
+
+The memo is trusted only when all of this holds, else the write is a full one:
+
+- its first line names this writer's version (the sources of its modules and pyaaf2's);
+- the checksum of its body matches (a damaged or truncated memo is ignored, never half-read);
+- the document it describes is still the very file written with it (size, mtime, inode): the
+  memo is saved after the new file is written and before it replaces the old one, so a crash
+  between the two, or a document changed since, leaves a memo that matches no document;
+- every region it names lies inside that document.
+
+The memo is written atomically (temporary file, rename) where the export call says
+(:class:`previz.timeline.fragments.Memo`: beside the export's product record).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+from previz.timeline.cfb import MINI_SECTOR, SECTOR, Earlier, Region, Reused
+from previz.timeline.fragments import Memo as MemoPlace
+
+MAGIC = b"previz-aaf-memo 1\n"
+Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
+Record = list[Any]  # one mob: [id hex, class id hex, first, count, root, mini, mini count]
+
+
+def clip_key(*parts: object) -> str:
+    """The key of a clip's mobs: a digest of everything they are made of."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=20).hexdigest()
+
+
+class ClipMemo:
+    """The last write's clips (when its memo can be trusted) and this write's, for the next."""
+
+    def __init__(self, place: MemoPlace | None) -> None:
+        self.place = place
+        self._earlier: Earlier | None = None
+        self._before: dict[str, list[Record]] = {}
+        self._now: list[tuple[str, Mobs]] = []
+        self.reused = 0
+        if place is not None and sys.byteorder == "little":  # cfb moves entries in place
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
+                self._earlier, self._before = _load(place)
+
+    def mobs(self, key: str) -> Mobs | None:
+        """The clip's mobs under ``key`` as reused storages of the last file, if it had them."""
+        records = self._before.get(key)
+        if records is None or self._earlier is None:
+            return None
+        self.reused += 1
+        return [
+            (bytes.fromhex(mob_id), Reused(bytes.fromhex(class_id), self._earlier,
+                                           Region(*numbers)))
+            for mob_id, class_id, *numbers in records
+        ]  # fmt: skip
+
+    def note(self, key: str, mobs: Mobs) -> None:
+        """This write's clip ``key`` has ``mobs`` (kept for the next write)."""
+        self._now.append((key, mobs))
+
+    def save(self, written: Path, regions: dict[int, Region | None]) -> None:
+        """Keep where this write's clips' mobs are in ``written`` (the new file, before it
+        replaces the document); a clip with a mob whose region is unknown is left out."""
+        if self.place is None:
+            return
+        clips: dict[str, list[Record]] = {}
+        for key, mobs in self._now:
+            found = [regions.get(id(storage)) for _mob_id, storage in mobs]
+            if all(region is not None for region in found):
+                pairs = zip(mobs, found, strict=True)
+                clips[key] = [[mob_id.hex(), storage.class_id.hex(), *(region or ())]
+                              for (mob_id, storage), region in pairs]  # fmt: skip
+        stat = written.stat()
+        body = json.dumps(
+            {"document": [stat.st_size, stat.st_mtime_ns, stat.st_ino], "clips": clips},
+            separators=(",", ":"),
+        ).encode("utf-8")
+        head = f"{_version(self.place.version)}\n{hashlib.sha256(body).hexdigest()}\n"
+        _replace(self.place.path, MAGIC + head.encode("ascii") + body)
+
+
+def _version(version: str) -> str:
+    return hashlib.sha256(version.encode("utf-8")).hexdigest()
+
+
+def _replace(target: Path, data: bytes) -> None:
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except OSError:
+        # the memo is only a shortcut: without it the next write is a full one
+        with contextlib.suppress(OSError):
+            target.unlink()
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+
+
+def _load(place: MemoPlace) -> tuple[Earlier | None, dict[str, list[Record]]]:
+    data = place.path.read_bytes()
+    if not data.startswith(MAGIC):
+        return None, {}
+    version, checksum, body = data[len(MAGIC) :].split(b"\n", 2)
+    if version.decode("ascii") != _version(place.version):
+        return None, {}
+    if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
+        return None, {}
+    memo = json.loads(body)
+    stat = place.document.stat()
+    if memo["document"] != [stat.st_size, stat.st_mtime_ns, stat.st_ino]:
+        return None, {}
+    earlier = _regions(place.document.read_bytes())
+    entries, minis = len(earlier.directory) // 128, len(earlier.mini_fat) // 4
+    clips: dict[str, list[Record]] = memo["clips"]
+    for records in clips.values():
+        for _mob_id, _class_id, first, count, _root, mini, mini_count in records:
+            if not (first > 0 and first + count <= entries and mini >= 0
+                    and mini + mini_count <= minis):  # fmt: skip
+                return None, {}
+    return earlier, clips
+
+
+def _regions(document: bytes) -> Earlier:
+    """The directory, mini stream and mini FAT of a file :func:`previz.timeline.cfb.write`
+    wrote (each one contiguous run of sectors there)."""
+    directory_sectors, _fat, directory_start = struct.unpack_from("<III", document, 0x28)
+    mini_fat_start, mini_fat_sectors = struct.unpack_from("<II", document, 0x3C)
+    directory = document[(directory_start + 1) * SECTOR :
+                         (directory_start + 1 + directory_sectors) * SECTOR]  # fmt: skip
+    mini_start, mini_size = struct.unpack_from("<IQ", directory, 116)
+    mini_sectors = mini_size // MINI_SECTOR
+    if not mini_fat_sectors or len(directory) != directory_sectors * SECTOR:
+        raise ValueError("not a file this writer lays out")
+    mini = document[(mini_start + 1) * SECTOR : (mini_start + 1) * SECTOR + mini_size]
+    mini_fat = document[(mini_fat_start + 1) * SECTOR :
+                        (mini_fat_start + 1) * SECTOR + mini_sectors * 4]  # fmt: skip
+    if len(mini) != mini_size or len(mini_fat) != mini_sectors * 4:
+        raise ValueError("truncated")
+    return Earlier(directory, mini, mini_fat)

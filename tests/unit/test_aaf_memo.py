@@ -1,0 +1,145 @@
+"""The AAF writer copies unchanged clips' mobs from its last file: the same bytes as a full write.
+
+Each test writes a cut once to warm the memo (the "last build"), then the cut under test with
+the memo and without it, and compares the files byte for byte. The warming cut differs from
+the one written: a clip's facts changed (longer: its streams take more mini sectors, so every
+copied run after it moves), a clip trimmed (its master mob and the composition change), shots
+removed or added (copied runs move in the directory), another frame rate (nothing to copy).
+A memo that is damaged, truncated, from another writer version, or that describes a file which
+never replaced the document (a crash between the two) is ignored: full write, same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from previz.timeline import aaf
+from previz.timeline.fragments import Memo as MemoPlace
+from tests.export_cases import CASES, assembled
+
+Cut = Callable[[], otio.schema.Timeline]
+
+
+def _v1(timeline: otio.schema.Timeline) -> otio.schema.Track:
+    return next(track for track in timeline.tracks if track.name == "V1")
+
+
+def _facts_changed() -> otio.schema.Timeline:
+    timeline = assembled("24")
+    clip = _v1(timeline).find_clips()[5]
+    clip.metadata["previz"]["action"] = "rewritten: " + "a much longer action line " * 12
+    return timeline
+
+
+def _trimmed() -> otio.schema.Timeline:
+    timeline = assembled("24")
+    clip = _v1(timeline).find_clips()[2]
+    kept = clip.source_range
+    clip.source_range = otio.opentime.TimeRange(
+        kept.start_time, kept.duration - otio.opentime.RationalTime(3, kept.duration.rate)
+    )
+    return timeline
+
+
+PAIRS: dict[str, tuple[Cut, Cut]] = {
+    "facts changed": (lambda: assembled("24"), _facts_changed),
+    "facts changed back": (_facts_changed, lambda: assembled("24")),
+    "trimmed": (lambda: assembled("24"), _trimmed),
+    "shots removed": (lambda: assembled("24"), lambda: assembled("24", count=17)),
+    "shots added": (lambda: assembled("24", count=17), lambda: assembled("24")),
+    "another rate": (CASES["cut-25"], CASES["cut-29.97"]),
+    "23.976 from 24": (CASES["cut-24"], CASES["cut-23.976"]),
+    "representative from a cut": (CASES["cut-23.976"], CASES["representative"]),
+    "representative again": (CASES["representative"], CASES["representative"]),
+}
+
+
+NOTHING_ALIKE = {"another rate", "23.976 from 24", "representative from a cut"}
+
+
+def _memo(folder: Path, document: Path, version: str = "writer 1") -> MemoPlace:
+    return MemoPlace(folder / "records" / "timeline.aaf.memo", document, version)
+
+
+def _warm(folder: Path, cut: otio.schema.Timeline, version: str = "writer 1") -> MemoPlace:
+    """The last build's write: the document and its memo."""
+    document = folder / "timeline.aaf"
+    place = _memo(folder, document, version)
+    aaf.write(cut, document, place)
+    return place
+
+
+def _incremental(place: MemoPlace, cut: otio.schema.Timeline) -> tuple[bytes, int]:
+    written = place.document.with_name("next.aaf")
+    reused = aaf.write(cut, written, place)
+    return written.read_bytes(), reused
+
+
+def _full(folder: Path, cut: otio.schema.Timeline) -> bytes:
+    aaf.write(cut, folder / "full.aaf")
+    return (folder / "full.aaf").read_bytes()
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_a_write_from_the_last_files_memo_equals_a_full_write(pair: str, tmp_path: Path) -> None:
+    before, now = PAIRS[pair]
+    place = _warm(tmp_path, before())
+    written, reused = _incremental(place, now())
+    assert written == _full(tmp_path, now())
+    if pair not in NOTHING_ALIKE:
+        assert reused > 0  # the test copied mobs, it did not just write in full
+
+
+def test_an_unchanged_clip_is_copied_and_a_changed_one_is_not(tmp_path: Path) -> None:
+    place = _warm(tmp_path, assembled("24"))
+    clips = len(assembled("24").find_clips())
+    _written, reused = _incremental(place, _facts_changed())
+    assert reused == clips - 1
+
+
+def _damaged(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-40] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-100])
+
+
+@pytest.mark.parametrize("spoil", [_damaged, _truncated], ids=["damaged", "truncated"])
+def test_a_spoilt_memo_is_ignored(spoil: Callable[[Path], None], tmp_path: Path) -> None:
+    place = _warm(tmp_path, assembled("24"))
+    spoil(place.path)
+    written, reused = _incremental(place, _facts_changed())
+    assert reused == 0
+    assert written == _full(tmp_path, _facts_changed())
+
+
+def test_a_memo_of_another_writer_version_is_ignored(tmp_path: Path) -> None:
+    place = _warm(tmp_path, assembled("24"), version="writer 1")
+    other = _memo(tmp_path, place.document, version="writer 2")
+    written, reused = _incremental(other, _facts_changed())
+    assert reused == 0
+    assert written == _full(tmp_path, _facts_changed())
+
+
+def test_a_memo_of_a_file_that_never_replaced_the_document_is_ignored(tmp_path: Path) -> None:
+    """A crash after the new file and its memo were written, before the file replaced the
+    document: the memo describes the new file, the document is still the old one."""
+    place = _warm(tmp_path, assembled("24", count=17))
+    aaf.write(assembled("24"), tmp_path / ".timeline.123.partial.aaf", place)  # crash here
+    written, reused = _incremental(place, _facts_changed())
+    assert reused == 0
+    assert written == _full(tmp_path, _facts_changed())
+
+
+def test_a_document_changed_since_its_memo_is_not_copied_from(tmp_path: Path) -> None:
+    place = _warm(tmp_path, assembled("24"))
+    place.document.write_bytes(place.document.read_bytes())  # same bytes, a new file
+    _written, reused = _incremental(place, _facts_changed())
+    assert reused == 0
