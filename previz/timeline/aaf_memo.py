@@ -130,7 +130,7 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, dict[bytes, Record]]:
     stat = place.document.stat()
     if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
         return None, {}
-    earlier = _regions(place.document.read_bytes())
+    earlier = _regions(memoryview(place.document.read_bytes()))  # slices: no copies
     entries, minis = len(earlier.directory) // 128, len(earlier.mini_fat) // 4
     clips = {record[0]: record for record in CLIP.iter_unpack(body[DOCUMENT.size :])}
     for record in clips.values():
@@ -141,7 +141,7 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, dict[bytes, Record]]:
     return earlier, clips
 
 
-def _regions(document: bytes) -> Earlier:
+def _regions(document: memoryview) -> Earlier:
     """The directory, mini stream and mini FAT of a file :func:`previz.timeline.cfb.write`
     wrote (each one contiguous run of sectors there)."""
     directory_sectors, _fat, directory_start = struct.unpack_from("<III", document, 0x28)
