@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,14 +44,26 @@ PREROLL_FRAMES = 150  # 3.2 s: what the encoder needs to settle (measured: 4 fra
 POSTROLL_FRAMES = 2
 
 
+@dataclass(frozen=True)
+class AdtsLayout:
+    """Where each frame of an ADTS stream starts, and its AAC payload (after the header)."""
+
+    starts: array[int]
+    payloads: array[int]
+    sizes: array[int]  # of the payloads
+
+
 @dataclass
 class Soundtrack:
-    """The cut's sound as ADTS AAC frames (priming frame first), ready to be stream-copied."""
+    """The cut's sound as ADTS AAC frames (priming frame first), ready to be stream-copied:
+    in the file ``path``, and as ``data`` with its ``layout``."""
 
     path: Path
     samples: int
     frames: int
     encoded: list[Path] = field(default_factory=list)
+    data: bytes = b""
+    layout: AdtsLayout | None = None
 
 
 @dataclass(frozen=True)
@@ -84,21 +97,23 @@ def encode_soundtrack(
     end = -(-total // FRAME) * FRAME  # the last frame is padded with silence
     chunk_dir = workdir.parent / "soundtrack"
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    frames = 0
-    with dest.open("wb") as out:
-        for start in range(0, end, chunk_frames * FRAME):
-            chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
-            path = chunk_dir / f"{chunk.key(spans)}.aac"
-            if not path.exists():
-                stop_if_asked(stop)
-                chunk.encode(spans, path, ffmpeg=ffmpeg)
-                encoded.append(path)
-            data = path.read_bytes()
-            frames += len(adts_frames(data))
-            out.write(data)
-    if frames != end // FRAME + 1:
-        raise MediaError(f"the sound encoded to {frames} AAC frames, not {end // FRAME + 1}")
-    return Soundtrack(dest, total, frames, encoded)
+    chunks = []
+    for start in range(0, end, chunk_frames * FRAME):
+        chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
+        path = chunk_dir / f"{chunk.key(spans)}.aac"
+        if not path.exists():
+            stop_if_asked(stop)
+            chunk.encode(spans, path, ffmpeg=ffmpeg)
+            encoded.append(path)
+        chunks.append(path.read_bytes())
+    data = b"".join(chunks)
+    layout = adts_layout(data)
+    if len(layout.sizes) != end // FRAME + 1:
+        raise MediaError(
+            f"the sound encoded to {len(layout.sizes)} AAC frames, not {end // FRAME + 1}"
+        )
+    dest.write_bytes(data)
+    return Soundtrack(dest, total, len(layout.sizes), encoded, data, layout)
 
 
 def copy_args(track: Soundtrack) -> list[str]:
@@ -182,13 +197,24 @@ def _samples(span: _Span, at: int, count: int) -> bytes:
 
 def adts_frames(data: bytes) -> list[bytes]:
     """Split an ADTS stream into its frames (each with its 7- or 9-byte header)."""
-    frames, at = [], 0
+    layout = adts_layout(data)
+    ends = [*layout.starts[1:], len(data)]
+    return [data[start:stop] for start, stop in zip(layout.starts, ends, strict=True)]
+
+
+def adts_layout(data: bytes) -> AdtsLayout:
+    """Each frame's start, payload offset and payload size in an ADTS stream."""
+    starts, payloads, sizes = array("q"), array("q"), array("I")
+    at = 0
     while at < len(data):
         if len(data) - at < 7 or data[at] != 0xFF or data[at + 1] & 0xF0 != 0xF0:
             raise MediaError(f"not an ADTS frame at byte {at} of an encoded sound chunk")
         length = ((data[at + 3] & 0x03) << 11) | (data[at + 4] << 3) | (data[at + 5] >> 5)
-        if length < 7:
+        header = 7 if data[at + 1] & 0x01 else 9  # protection_absent, or a CRC follows
+        if length < header or at + length > len(data):
             raise MediaError(f"an ADTS frame of {length} bytes at byte {at} of a sound chunk")
-        frames.append(data[at : at + length])
+        starts.append(at)
+        payloads.append(at + header)
+        sizes.append(length - header)
         at += length
-    return frames
+    return AdtsLayout(starts, payloads, sizes)

@@ -73,8 +73,10 @@ def _write_xges(timeline: otio.schema.Timeline, path: Path, context: ExportConte
 def _write_kdenlive(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     from previz.timeline import kdenlive
 
+    kept = Fragments(context.memo)
     kdenlive.write(timeline, path, width=context.width, height=context.height,
-                   relative_to=context.relative_to)  # fmt: skip
+                   relative_to=context.relative_to, fragments=kept)  # fmt: skip
+    _keep(kept, path, context)
 
 
 def _write_otioz(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
@@ -129,7 +131,8 @@ BUILTIN: dict[str, Format] = {
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
                version=_writer_version("xges", "gst"), cost=0.6),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
-               version=_writer_version("kdenlive", "xmltree"), relative_media=True, cost=0.8),
+               version=_writer_version("kdenlive", "xmltree", serialised, "fragments"),
+               relative_media=True, cost=0.8),
     )
 }  # fmt: skip
 

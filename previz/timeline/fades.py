@@ -51,9 +51,12 @@ def track_without_fades(track: otio.schema.Track) -> otio.schema.Track:
     return copy
 
 
-def items_without_fades(track: otio.schema.Track) -> list[otio.core.Composable]:
-    """The items of ``track`` (not copies) less its fades and the empty gaps they run against."""
-    items = list(track)
+def items_without_fades(
+    track: otio.schema.Track, items: list[otio.core.Composable] | None = None
+) -> list[otio.core.Composable]:
+    """The items of ``track`` (not copies; those of ``items``, ``list(track)``, when given)
+    less its fades and the empty gaps they run against."""
+    items = list(track) if items is None else items
 
     def beside_black(index: int) -> bool:
         return any(is_black(items[at]) for at in (index - 1, index + 1) if 0 <= at < len(items))

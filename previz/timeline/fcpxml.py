@@ -247,7 +247,7 @@ class _Host(Verbatim):
 
     def __init__(self, document: _Document, at: int, start: int,
                  make: Callable[[], Element], key: tuple[object, ...]) -> None:  # fmt: skip
-        super().__init__()
+        super().__init__("host")
         self.document, self.at, self.start, self.make = document, at, start, make
         self.keys: list[object] = [key]
         self.parts: list[Callable[[Element], None]] = []  # connected clips, then markers
@@ -256,9 +256,9 @@ class _Host(Verbatim):
         self.keys.append(key)
         self.parts.append(part)
 
-    def render(self, indent: str) -> str:
+    def render(self, indent: str | None) -> str:
         fragment = key(str(self.document.rate), indent, *self.keys)
-        return self.document.fragments.render(fragment, lambda: self._lines(indent))
+        return self.document.fragments.render(fragment, lambda: self._lines(indent or ""))
 
     def _lines(self, indent: str) -> str:
         element = self.make()

@@ -28,11 +28,13 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from previz.timeline import serialised
 from previz.timeline.fades import items_without_fades, track_fade_frames
+from previz.timeline.fragments import Fragments, key
 from previz.timeline.media import media_path
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
-from previz.timeline.xmltree import Element, compact_document, sub_element
+from previz.timeline.xmltree import Element, Verbatim, compact_document, compact_of, sub_element
 
 # Kdenlive's marker categories: 0 purple ... 8 magenta (its definitions.h order).
 MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "PINK", "MAGENTA")
@@ -47,6 +49,39 @@ class _Document:
     resources: dict[str, str] = field(default_factory=dict)  # media URL -> media path
     bin_entries: list[Element] = field(default_factory=list)
     playlists: int = 0
+    fragments: Fragments = field(default_factory=lambda: Fragments(None))
+    digests: dict[int, str] = field(default_factory=dict)  # by the id of each track item
+
+
+class _Producer(Verbatim):
+    """A media file's bin producer, written as a fragment: its key holds what its markup is
+    made of (the clip that named it, by its stored JSON's digest; its id, number, resource,
+    length and the rate), so markup kept from the last write under the same key is this."""
+
+    __slots__ = ("clip", "document", "length", "number", "own", "resource")
+
+    def __init__(self, document: _Document, clip: otio.schema.Clip, own: str,
+                 producer_id: str, length: int, resource: str) -> None:  # fmt: skip
+        super().__init__("producer", id=producer_id)
+        self.set("in", "0")
+        self.set("out", str(max(length - 1, 0)))
+        self.document, self.clip, self.own = document, clip, own
+        self.length, self.resource, self.number = length, resource, len(document.producers)
+
+    def render(self, indent: str | None) -> str:
+        parts = (self.document.rate, self.own, self.get("id"), self.length, self.resource)
+        fragment = key("producer", indent, self.number, *parts)
+        return self.document.fragments.render(fragment, self._markup)
+
+    def _markup(self) -> str:
+        producer = _producer_element(self.get("id"), self.length, service="avformat-novalidate",
+                                     resource=self.resource)  # fmt: skip
+        _property(producer, "kdenlive:id", str(self.number + 2))
+        _property(producer, "kdenlive:clipname", self.clip.name)
+        markers = [_marker_json(m, self.document.rate) for m in items_of(self.clip.markers)]
+        if markers:
+            _property(producer, "kdenlive:markers", json.dumps(markers))
+        return compact_of(producer)
 
 
 def write(
@@ -56,8 +91,10 @@ def write(
     width: int,
     height: int,
     relative_to: Path | None = None,
+    fragments: Fragments | None = None,
 ) -> None:
-    """Write ``timeline`` as a Kdenlive project at its own rate and ``width`` x ``height``."""
+    """Write ``timeline`` as a Kdenlive project at its own rate and ``width`` x ``height``;
+    each bin producer is a fragment reused from ``fragments``."""
     rate = timeline_rate(timeline)
     root = Element("mlt", version="7.0.0", title=timeline.name, LC_NUMERIC="C")
     root.set("producer", "main_bin")
@@ -65,8 +102,12 @@ def write(
     # moved or shared project still finds its clips (a pinned absolute root renders black).
     _profile(root, rate, width, height)
     document = _Document(root, float(rate), relative_to)
+    _stored, digests = serialised.tracks_and_digests(timeline)
+    if fragments is not None and digests is not None:
+        document.fragments = fragments
+    own = digests or [[""] * len(track) for track in timeline.tracks]
     total = frames_of(timeline.tracks.duration(), document.rate)
-    track_tractors = [_track(document, track) for track in timeline.tracks]
+    track_tractors = [_track(document, t, d) for t, d in zip(timeline.tracks, own, strict=True)]
     main_bin = _main_bin(document, timeline)
     # MLT resolves a producer reference only if the producer is defined earlier in the file:
     # the profile, the bin's producers, the bin, then the tracks' playlists and tractors.
@@ -146,14 +187,8 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
     available = clip.available_range()
     length = frames_of(available.end_time_exclusive(), document.rate)
     producer_id = f"producer{len(document.producers)}"
-    producer = _producer_element(
-        producer_id, length, service="avformat-novalidate", resource=resource
-    )
-    _property(producer, "kdenlive:id", str(len(document.producers) + 2))
-    _property(producer, "kdenlive:clipname", clip.name)
-    markers = [_marker_json(m, document.rate) for m in items_of(clip.markers)]
-    if markers:
-        _property(producer, "kdenlive:markers", json.dumps(markers))
+    producer = _Producer(document, clip, document.digests[id(clip)], producer_id, length,
+                         resource)  # fmt: skip
     document.producers[resource] = producer_id
     document.bin_entries.append(producer)
     return producer_id
@@ -237,8 +272,11 @@ def _frames(time: otio.opentime.RationalTime | None) -> int:
     return 0 if time is None else round(time.to_frames(time.rate))
 
 
-def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
-    """Write ``track`` as a Kdenlive track tractor; return its id and kind."""
+def _track(document: _Document, track: otio.schema.Track, digests: list[str]) -> tuple[str, str]:
+    """Write ``track`` (its items' digests: ``digests``) as a Kdenlive track tractor; return
+    its id and kind."""
+    children = list(track)
+    document.digests = dict(zip(map(id, children), digests, strict=True))
     lanes = (_playlist(document), _playlist(document))
     cursors = [0, 0]
     lane = 0
@@ -246,7 +284,7 @@ def _track(document: _Document, track: otio.schema.Track) -> tuple[str, str]:
     mixes: list[tuple[int, int, int]] = []  # (first frame, frames, frames before the cut)
     position = previous_tail = 0
     fades = iter(track_fade_frames(track))
-    for item, head, tail, mixed_in in _items(items_without_fades(track)):
+    for item, head, tail, mixed_in in _items(items_without_fades(track, children)):
         length = frames_of(item.duration(), document.rate)
         if isinstance(item, otio.schema.Clip):
             if mixed_in and head + previous_tail > 0:

@@ -62,16 +62,15 @@ class Element:
 
 
 class Verbatim(Element):
-    """A place in a pretty document whose lines are written by :meth:`render` (a fragment kept
-    from an earlier write, or rendered with :func:`lines_of`)."""
+    """A place in a document whose text is written by :meth:`render` (a fragment kept from an
+    earlier write, or rendered with :func:`lines_of` or :func:`compact_of`). Its tag and
+    attributes are the writer's own notes: they are not written."""
 
     __slots__ = ()
 
-    def __init__(self) -> None:
-        super().__init__("")
-
-    def render(self, indent: str) -> str:
-        """The lines of this place, each starting with ``indent``, joined by newlines."""
+    def render(self, indent: str | None) -> str:
+        """The text of this place: in a pretty document its lines, each starting with
+        ``indent``, joined by newlines; in a compact one (``indent`` ``None``) its markup."""
         raise NotImplementedError
 
 
@@ -80,6 +79,13 @@ def lines_of(element: Element, indent: str) -> str:
     lines: list[str] = []
     _lines(element, indent, lines)
     return "\n".join(lines)
+
+
+def compact_of(element: Element) -> str:
+    """``element``'s markup in a compact document."""
+    parts: list[str] = []
+    _compact(element, parts)
+    return "".join(parts)
 
 
 def sub_element(parent: Element, tag: str, attrib: dict[str, str] | None = None,
@@ -107,6 +113,9 @@ def compact_document(root: Element) -> bytes:
 
 
 def _compact(element: Element, parts: list[str]) -> None:
+    if isinstance(element, Verbatim):
+        parts.append(element.render(None))
+        return
     attributes = "".join(
         f' {key}="{_escaped(value) if SPECIAL.search(value) else value}"'
         for key, value in element.attrib.items()

@@ -26,12 +26,13 @@ FORMATS = ["otio", "edl"]
 
 
 def mux_wrapper(folder: Path, *, action: str) -> Path:
-    """The real ffmpeg behind a script doing ``action`` (shell) before the run that writes the
-    animatic itself (its temp file ``.animatic-*.mp4`` in the output folder)."""
+    """The real ffmpeg behind a script doing ``action`` (shell) before each run that encodes a
+    picture part of the animatic (the animatic is joined from the parts in-process, right
+    after them: delaying or failing a part delays or fails the animatic)."""
     script = folder / "ffmpeg-mux"
     script.write_text(
         "#!/bin/sh\nfor out; do :; done\n"
-        f'case "$out" in */out/.animatic-*) {action};; esac\n'
+        f'case "$out" in */sequence/picture/*) {action};; esac\n'
         f'exec "{find_ffmpeg()}" "$@"\n',
         encoding="utf-8",
     )
@@ -84,9 +85,9 @@ def test_an_animatic_failing_after_them_puts_build_json_back_and_unrecords_the_p
 ) -> None:
     out = built.parent / "out"
     summary, animatic = (out / "build.json").read_bytes(), (out / "animatic.mp4").read_bytes()
-    failing = mux_wrapper(built.parent, action="sleep 0.5; echo 'mux refused' >&2; exit 1")
+    failing = mux_wrapper(built.parent, action="sleep 0.5; echo 'part refused' >&2; exit 1")
     monkeypatch.setenv("PREVIZ_FFMPEG", str(failing))
-    with pytest.raises(MediaError, match="mux refused"):
+    with pytest.raises(MediaError, match="part refused"):
         previz.build(built, out=out, formats=FORMATS)
     assert (out / "build.json").read_bytes() == summary
     assert (out / "animatic.mp4").read_bytes() == animatic

@@ -17,7 +17,7 @@ from previz.timeline.formats import ExportContext
 from previz.timeline.fragments import Fragments, Memo
 from tests.export_cases import RELATIVE_TO, assembled, representative
 
-INCREMENTAL = ("fcpxml", "edl")
+INCREMENTAL = ("fcpxml", "edl", "kdenlive")
 
 
 def _retaken(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
@@ -47,6 +47,19 @@ def _described(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeli
         for clip in copy.tracks[1].find_clips():
             if clip.name == shot:
                 clip.metadata["previz"]["action"] = "described again"
+        return copy
+
+    return change
+
+
+def _renamed(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
+    """Only the name of one shot's picture clip changes (same file, same facts)."""
+
+    def change(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+        copy = timeline.deepcopy()
+        for clip in copy.tracks[1].find_clips():
+            if clip.name == shot:
+                clip.name = f"{shot} renamed"
         return copy
 
     return change
@@ -117,6 +130,7 @@ PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.sc
     "retaken-23.976": (lambda: assembled("23.976"), _retaken("sh010")),
     "retaken-alternate-29.97": (lambda: assembled("29.97"), _retaken("sh000")),
     "described-24": (lambda: assembled("24"), _described("sh006")),
+    "renamed-24": (lambda: assembled("24"), _renamed("sh000")),
     "started-later-25": (lambda: assembled("25"), _started_later),
     "shortened-25": (lambda: assembled("25"), _shortened("sh003", 5)),
     "sound-shortened-29.97": (lambda: assembled("29.97"), _shortened("sh001 dialogue", 3, 2)),
@@ -174,6 +188,16 @@ def test_relative_media_documents_from_fragments_are_the_full_write(
     assert incremental == _export(following, tmp_path / "fresh", fmt, relative=True)
 
 
+@pytest.mark.parametrize("fmt", [f for f in INCREMENTAL if BUILTIN[f].relative_media])
+def test_relative_media_from_the_fragments_of_absolute_media_is_the_full_write(
+    tmp_path: Path, fmt: str
+) -> None:
+    timeline = assembled("24")
+    _export(timeline, tmp_path / "kept", fmt)
+    incremental = _export(timeline, tmp_path / "kept", fmt, relative=True)
+    assert incremental == _export(timeline, tmp_path / "fresh", fmt, relative=True)
+
+
 @pytest.mark.parametrize("fmt", INCREMENTAL)
 def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt: str) -> None:
     previous = assembled("24")
@@ -189,14 +213,17 @@ def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt
 # dissolve starts the shot early)
 # EDL, the shot's event on each track it is on (and the dissolve event after it, which names
 # the clip it starts from)
-RENDERED = {"fcpxml": 2, "edl": 8}
+# Kdenlive, the bin producers of the shot's files (picture, alternate, stems)
+RENDERED = {"fcpxml": 2, "edl": 8, "kdenlive": 6}
 
 
 def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,
                 fragments: Fragments) -> None:  # fmt: skip
-    from previz.timeline import edl, fcpxml
+    from previz.timeline import edl, fcpxml, kdenlive
 
-    if fmt == "fcpxml":
+    if fmt == "kdenlive":
+        kdenlive.write(timeline, target, width=320, height=180, fragments=fragments)
+    elif fmt == "fcpxml":
         fcpxml.write(timeline, target, width=320, height=180, fragments=fragments)
     elif fmt == "edl":
         for index in range(len(timeline.tracks)):

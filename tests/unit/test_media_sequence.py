@@ -167,43 +167,6 @@ def test_each_part_burns_in_the_record_timecode_of_its_frames(
     assert plain not in at_hour[:3] and at_hour != later  # lettered, and by its own time
 
 
-def picture_packets(path: Path) -> list[tuple[int | None, int | None, bool, bytes]]:
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        return [
-            (p.pts, p.dts, p.is_keyframe, bytes(p))
-            for p in container.demux(stream)
-            if p.pts is not None
-        ]
-
-
-def in_reels(tmp_path: Path, pictures: list[PicturePart], sounds: list[SoundPart], name: str):  # type: ignore[no-untyped-def]
-    return build_sequence(
-        pictures, sounds, tmp_path / name, ffmpeg=find_ffmpeg(), width=160, height=90, fps=24,
-        workdir=tmp_path / "work", reel_parts=2,
-    )  # fmt: skip
-
-
-def test_joining_the_parts_in_reels_gives_the_same_picture(
-    tmp_path: Path, sources: dict[str, Source]
-) -> None:
-    direct = build(tmp_path, sources, name="direct.mp4")
-    reeled = in_reels(tmp_path, *cut(sources), "reeled.mp4")
-    assert len(list((tmp_path / "work" / "reel").iterdir())) == 3  # five parts, two a reel
-    assert picture_packets(reeled.path) == picture_packets(direct.path)
-
-
-def test_a_changed_part_rejoins_only_its_reel(tmp_path: Path, sources: dict[str, Source]) -> None:
-    pictures, sounds = cut(sources)
-    in_reels(tmp_path, pictures, sounds, "first.mp4")
-    reels = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "work" / "reel").iterdir()}
-    pictures[4] = PicturePart(12, Source(sources["red"].path, sources["red"].key), shot_id="c")
-    again = in_reels(tmp_path, pictures, sounds, "again.mp4")
-    now = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "work" / "reel").iterdir()}
-    assert [p.parent.name for p in again.encoded if p.suffix == ".mp4"] == ["picture", "reel"]
-    assert {n: t for n, t in now.items() if n in reels} == reels and len(now) == len(reels) + 1
-
-
 def wrapped_ffmpeg(folder: Path, *, fail: str = "", slow: str = "") -> Path:
     """The real ffmpeg behind a script that makes runs writing into a folder named ``slow``
     half a second late, and fails runs writing into a folder named ``fail``."""

@@ -1,0 +1,240 @@
+"""Reading the one video track of an MP4 the way ffmpeg's demuxer presents its packets.
+
+The animatic's picture parts are MP4 files ffmpeg wrote with one H.264 track (its ``moov``
+first). To join them without remuxing every packet through ffmpeg, :func:`read_track` reads
+the track's sample tables — sizes and places (``stsz``, ``stsc``, ``stco``/``co64``), decode
+times (``stts``), composition offsets (``ctts``), keyframes (``stss``), the edit list and the
+sample description — and gives each sample's byte range and its ``dts``/``pts`` as ffmpeg's
+MP4 demuxer reports them (shifted by the edit's media time, so the first frame shows at 0).
+
+Only the shape ffmpeg writes for a part is accepted: one track, one sample description, one
+edit starting at a frame of the track (or none), not fragmented. Anything else raises
+:class:`UnsupportedMovie`, and the caller joins that file with ffmpeg instead.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+
+_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
+
+
+class UnsupportedMovie(Exception):
+    """An MP4 this reader does not join itself (the caller falls back to ffmpeg)."""
+
+
+@dataclass(frozen=True)
+class Track:
+    """One track's samples in decode order, timed as ffmpeg's demuxer times them."""
+
+    timescale: int
+    duration: int  # the media duration (mdhd), in ``timescale``
+    entry: bytes  # the sample description entry (an ``avc1`` box), as stored
+    width: int
+    height: int
+    offsets: array[int]  # each sample's byte offset in the file
+    sizes: array[int]
+    dts: array[int]
+    pts: array[int]
+    durations: array[int]  # each sample's stts duration
+    keys: bytes  # 1 for a sync sample
+
+
+def read_track(path: Path) -> Track:
+    """The one video track of the MP4 ``path`` (:class:`UnsupportedMovie` for other shapes;
+    OSError when it cannot be read)."""
+    boxes = _boxes(_moov(path))
+    if b"mvex" in boxes or boxes.count(b"trak") != 1:
+        raise UnsupportedMovie(f"{path.name}: not one track, or fragmented")
+    try:
+        return _track(boxes)
+    except (KeyError, struct.error, ValueError, IndexError) as error:
+        raise UnsupportedMovie(f"{path.name}: unexpected sample tables ({error})") from error
+
+
+def _moov(path: Path) -> bytes:
+    """The ``moov`` box's payload, wherever it is among the file's top-level boxes."""
+    with path.open("rb") as file:
+        at = 0
+        while True:
+            file.seek(at)
+            header = file.read(16)
+            if len(header) < 8:
+                raise UnsupportedMovie(f"{path.name}: no moov box")
+            size, kind = struct.unpack_from(">I4s", header)
+            skip = 8
+            if size == 1 and len(header) == 16:
+                (size,) = struct.unpack_from(">Q", header, 8)
+                skip = 16
+            if size < skip:
+                raise UnsupportedMovie(f"{path.name}: a top-level box without a size")
+            if kind == b"moov":
+                file.seek(at + skip)
+                body = file.read(size - skip)
+                if len(body) != size - skip:
+                    raise UnsupportedMovie(f"{path.name}: the moov box is cut short")
+                return body
+            at += size
+
+
+class _Boxes(dict[bytes, bytes]):
+    """The leaf boxes of a ``moov`` by type (the last of each type), and how many ``trak``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: dict[bytes, int] = {}
+
+    def count(self, kind: bytes) -> int:
+        return self.seen.get(kind, 0)
+
+
+def _boxes(moov: bytes) -> _Boxes:
+    found = _Boxes()
+    _walk(memoryview(moov), found)
+    return found
+
+
+def _walk(data: memoryview, found: _Boxes) -> None:
+    at = 0
+    while at + 8 <= len(data):
+        size, kind = struct.unpack_from(">I4s", data, at)
+        header = 8
+        if size == 1:
+            (size,) = struct.unpack_from(">Q", data, at + 8)
+            header = 16
+        if size < header or at + size > len(data):
+            raise UnsupportedMovie(f"a {kind!r} box overruns its parent")
+        found.seen[kind] = found.seen.get(kind, 0) + 1
+        body = data[at + header : at + size]
+        if kind in _CONTAINERS:
+            _walk(body, found)
+        else:
+            found[kind] = bytes(body)
+        at += size
+
+
+def _track(boxes: _Boxes) -> Track:
+    if boxes[b"hdlr"][8:12] != b"vide":
+        raise UnsupportedMovie("the track is not video")
+    stsd = boxes[b"stsd"]
+    if struct.unpack_from(">I", stsd, 4)[0] != 1:
+        raise UnsupportedMovie("more than one sample description")
+    timescale, duration = _media_header(boxes[b"mdhd"])
+    sizes = _sizes(boxes[b"stsz"])
+    count = len(sizes)
+    durations = _runs(boxes[b"stts"], count, signed=False)
+    stored = array("q", accumulate(durations[:-1], initial=0))
+    cts = _runs(boxes[b"ctts"], count, signed=boxes[b"ctts"][0] == 1) if b"ctts" in boxes else None
+    start = _media_time(boxes.get(b"elst"))
+    dts = array("q", (t - start for t in stored))
+    pts = dts if cts is None else array("q", (t + c for t, c in zip(dts, cts, strict=True)))
+    if count == 0 or min(pts) != 0 or pts[0] != 0:
+        raise UnsupportedMovie("the first frame does not show at time 0")
+    width, height = struct.unpack_from(">II", boxes[b"tkhd"], len(boxes[b"tkhd"]) - 8)
+    return Track(
+        timescale=timescale,
+        duration=duration,
+        entry=stsd[8:],
+        width=width >> 16,
+        height=height >> 16,
+        offsets=_offsets(boxes, sizes),
+        sizes=sizes,
+        dts=dts,
+        pts=pts,
+        durations=durations,
+        keys=_keys(boxes.get(b"stss"), count),
+    )
+
+
+def _media_header(mdhd: bytes) -> tuple[int, int]:
+    if mdhd[0] == 1:
+        timescale, duration = struct.unpack_from(">IQ", mdhd, 20)
+    else:
+        timescale, duration = struct.unpack_from(">II", mdhd, 12)
+    return timescale, duration
+
+
+def _media_time(elst: bytes | None) -> int:
+    """Where the one edit starts in the media (0 without an edit list)."""
+    if elst is None:
+        return 0
+    if struct.unpack_from(">I", elst, 4)[0] != 1:
+        raise UnsupportedMovie("an edit list of more than one edit")
+    if elst[0] == 1:
+        _, media_time, rate = struct.unpack_from(">QqI", elst, 8)
+    else:
+        _, media_time, rate = struct.unpack_from(">IiI", elst, 8)
+    if media_time < 0 or rate != 0x10000:
+        raise UnsupportedMovie("an empty or rate-changing edit")
+    return int(media_time)
+
+
+def _sizes(stsz: bytes) -> array[int]:
+    uniform: int
+    count: int
+    uniform, count = struct.unpack_from(">II", stsz, 4)
+    if uniform:
+        return array("I", [uniform]) * count
+    sizes = array("I", stsz[12 : 12 + 4 * count])
+    return _big_endian(sizes, count)
+
+
+def _big_endian(values: array[int], count: int) -> array[int]:
+    if len(values) != count:
+        raise ValueError("a table is shorter than its count")
+    if struct.pack("=I", 1) != struct.pack(">I", 1):
+        values.byteswap()
+    return values
+
+
+def _runs(table: bytes, count: int, *, signed: bool) -> array[int]:
+    """An (entry count, value) run table (stts, ctts) expanded to one value per sample."""
+    (entries,) = struct.unpack_from(">I", table, 4)
+    pairs = struct.unpack_from(f">{2 * entries}{'i' if signed else 'I'}", table, 8)
+    values = array("q")
+    for run, value in zip(pairs[::2], pairs[1::2], strict=True):
+        values.extend(array("q", [value]) * run)
+    if len(values) != count:
+        raise ValueError("a run table does not cover every sample")
+    return values
+
+
+def _offsets(boxes: _Boxes, sizes: array[int]) -> array[int]:
+    """Each sample's byte offset, from the chunk offsets and the sample-to-chunk runs."""
+    if b"co64" in boxes:
+        (chunks,) = struct.unpack_from(">I", boxes[b"co64"], 4)
+        starts = struct.unpack_from(f">{chunks}Q", boxes[b"co64"], 8)
+    else:
+        (chunks,) = struct.unpack_from(">I", boxes[b"stco"], 4)
+        starts = struct.unpack_from(f">{chunks}I", boxes[b"stco"], 8)
+    stsc = boxes[b"stsc"]
+    (entries,) = struct.unpack_from(">I", stsc, 4)
+    runs = struct.unpack_from(f">{3 * entries}I", stsc, 8)
+    offsets = array("q")
+    sample = 0
+    for index in range(entries):
+        first, per_chunk = runs[3 * index], runs[3 * index + 1]
+        last = runs[3 * index + 3] if index + 1 < entries else chunks + 1
+        for chunk in range(first - 1, last - 1):
+            at = starts[chunk]
+            for size in sizes[sample : sample + per_chunk]:
+                offsets.append(at)
+                at += size
+            sample += per_chunk
+    if len(offsets) != len(sizes):
+        raise ValueError("the chunks do not hold every sample")
+    return offsets
+
+
+def _keys(stss: bytes | None, count: int) -> bytes:
+    if stss is None:
+        return b"\x01" * count
+    (entries,) = struct.unpack_from(">I", stss, 4)
+    flags = bytearray(count)
+    for number in struct.unpack_from(f">{entries}I", stss, 8):
+        flags[number - 1] = 1
+    return bytes(flags)
