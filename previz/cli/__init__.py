@@ -36,7 +36,9 @@ def main() -> None:
         stamp.record(argv)
     thawed = gc.get_freeze_count() == 0
     try:
-        _load(argv)()
+        group = _load(argv)
+        with collector.spaced():
+            group()
     finally:
         stamp.stop()
         if thawed:  # as it was, for a program (a test) that called main() itself

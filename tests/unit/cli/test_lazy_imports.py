@@ -107,6 +107,32 @@ def test_main_leaves_the_cycle_collector_as_it_found_it(monkeypatch) -> None:  #
     assert gc.get_freeze_count() == 0
 
 
+def test_main_leaves_the_collector_thresholds_as_it_found_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from previz.cli import main
+
+    found = gc.get_threshold()
+    monkeypatch.setattr(sys, "argv", ["previz", "backends"])
+    gc.set_threshold(1234, 5, 6)
+    try:
+        with pytest.raises(SystemExit):
+            main()
+        assert gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*found)
+
+
+def test_a_command_runs_with_the_collector_looking_less_often(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from previz import collector
+    from previz.cli import main
+    from previz.cli.app import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda *a, **k: seen.append(gc.get_threshold()))
+    monkeypatch.setattr(sys, "argv", ["previz", "backends"])
+    main()
+    assert seen == [(collector.YOUNG_OBJECTS, *gc.get_threshold()[1:])]
+
+
 def test_a_local_cache_folder_is_used_without_fsspec(tmp_path) -> None:  # type: ignore[no-untyped-def]
     statement = (
         f"from previz.generate.store import open_store; store = open_store({str(tmp_path)!r}); "
