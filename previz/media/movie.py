@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from operator import sub
+from operator import add, sub
 from pathlib import Path
 from typing import BinaryIO
 
@@ -255,6 +255,20 @@ def _write_samples(
 
 
 def _ranges(track: Samples, first: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(source, offset, length) of samples ``first`` to ``end``, those that follow each other
+    in one source as one range."""
+    offsets, sizes = track.offsets, track.sizes
+    if (
+        track.source[first:end].count(track.source[first]) == end - first
+        and list(map(add, offsets[first : end - 1], sizes[first : end - 1]))
+        == offsets[first + 1 : end].tolist()
+    ):
+        yield (
+            track.source[first],
+            offsets[first],
+            offsets[end - 1] + sizes[end - 1] - offsets[first],
+        )
+        return
     source, start, length = -1, 0, 0
     for n in range(first, end):
         at, size = track.offsets[n], track.sizes[n]

@@ -64,10 +64,11 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
             store = ObjectStore(handle)
             kept = ClipMemo(memo)
             composition = _Composition(store, Definitions(store), timeline.name, kept)
-            stored = serialised.tracks(timeline)  # each clip's facts, read as plain JSON
-            for track, data in zip(timeline.tracks, stored, strict=True):
+            # each clip's facts, read as plain JSON, and a digest of each item's own text
+            stored, digests = serialised.tracks_and_digests(timeline)
+            for n, (track, data) in enumerate(zip(timeline.tracks, stored, strict=True)):
                 if len(track):
-                    composition.add_track(track, data["children"])
+                    composition.add_track(track, data["children"], digests[n] if digests else None)
             composition.add_timecode(timeline.global_start_time, rate)
             composition.add_markers(timeline, tracks)
             mobs = composition.mobs()
@@ -116,16 +117,18 @@ class _Composition:
             "PhysicalTrackNumber",
         )
 
-    def add_track(self, track: otio.schema.Track, stored: list[serialised.Data]) -> None:
+    def add_track(
+        self, track: otio.schema.Track, stored: list[serialised.Data], digests: list[str] | None
+    ) -> None:
         """A slot holding the track's sequence (in an "Audio Pan" group for sound);
-        ``stored``: the track's items as OTIO's JSON holds them."""
+        ``stored``: the track's items as OTIO's JSON holds them, ``digests`` of their text."""
         audio = track.kind == otio.schema.TrackKind.Audio
         kind = "sound" if audio else "picture"
         rate = track.find_children()[0].duration().rate
+        known: list[str | None] = list(digests) if digests else [None] * len(stored)
+        items = zip(track, stored, known, strict=True)
         components = [
-            c
-            for c in (self._component(i, d, kind, rate) for i, d in zip(track, stored, strict=True))
-            if c is not None
+            c for c in (self._component(i, d, kind, rate, digest) for i, d, digest in items) if c
         ]
         defs, enc = self.defs, self.store.encode
         sequence = self.store.layout("Sequence", "DataDefinition", "Length", "Components")
@@ -153,8 +156,9 @@ class _Composition:
         )
 
     def _component(
-        self, item: otio.core.Composable, stored: serialised.Data, kind: str, rate: float
-    ) -> Storage | None:
+        self, item: otio.core.Composable, stored: serialised.Data, kind: str, rate: float,
+        digest: str | None,
+    ) -> Storage | None:  # fmt: skip
         defs, layout = self.defs, self.store.layout
         if isinstance(item, otio.schema.Gap):
             length = self.store.encode("Filler", "Length", int(item.visible_range().duration.value))
@@ -164,18 +168,22 @@ class _Composition:
                 return None  # the adapter wrote no other transition
             return self._dissolve(item, kind)
         if isinstance(item, otio.schema.Clip):
-            return self._source_clip(item, serialised.facts(stored), kind, rate)
+            return self._source_clip(item, stored, kind, rate, digest)
         raise TimelineError(
             f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a track",
             hint="flatten nested tracks and stacks before exporting AAF",
         )
 
-    def _source_clip(self, clip: otio.schema.Clip, facts: Any, kind: str, rate: float) -> Storage:
+    def _source_clip(
+        self, clip: otio.schema.Clip, stored: serialised.Data, kind: str, rate: float,
+        digest: str | None,
+    ) -> Storage:  # fmt: skip
         visible = clip.visible_range()
         available = clip.media_reference.available_range or clip.source_range
         master_id, master_slot = self.clip_mobs.add(
-            clip, kind, rate, _comments(facts), visible, available
-        )
+            clip, kind, rate, lambda: _comments(serialised.facts(stored)), visible, available,
+            digest,
+        )  # fmt: skip
         enc = self.store.encode
         return self.clip_mobs.clip(
             self.defs.datadef[kind],

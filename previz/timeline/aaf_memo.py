@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import struct
 import sys
@@ -38,14 +37,16 @@ from typing import Any
 from previz.timeline.cfb import MINI_SECTOR, SECTOR, Earlier, Region, Reused
 from previz.timeline.fragments import Memo as MemoPlace
 
-MAGIC = b"previz-aaf-memo 1\n"
+MAGIC = b"previz-aaf-memo 2\n"
 Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
-Record = list[Any]  # one mob: [id hex, class id hex, first, count, root, mini, mini count]
+DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
+CLIP = struct.Struct("<20s" + "16s5I" * 3)  # key, then per mob: class id and its region
+Record = tuple[Any, ...]  # one clip as CLIP unpacks it
 
 
-def clip_key(*parts: object) -> str:
+def clip_key(*parts: object) -> bytes:
     """The key of a clip's mobs: a digest of everything they are made of."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=20).hexdigest()
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=20).digest()
 
 
 class ClipMemo:
@@ -54,26 +55,27 @@ class ClipMemo:
     def __init__(self, place: MemoPlace | None) -> None:
         self.place = place
         self._earlier: Earlier | None = None
-        self._before: dict[str, list[Record]] = {}
-        self._now: list[tuple[str, Mobs]] = []
+        self._before: dict[bytes, Record] = {}
+        self._now: list[tuple[bytes, Mobs]] = []
         self.reused = 0
         if place is not None and sys.byteorder == "little":  # cfb moves entries in place
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError):
+            with contextlib.suppress(OSError, ValueError, struct.error):
                 self._earlier, self._before = _load(place)
 
-    def mobs(self, key: str) -> Mobs | None:
-        """The clip's mobs under ``key`` as reused storages of the last file, if it had them."""
-        records = self._before.get(key)
-        if records is None or self._earlier is None:
+    def mobs(self, key: bytes, ids: tuple[bytes, ...]) -> Mobs | None:
+        """The clip's mobs (``ids``) under ``key`` as reused storages of the last file, if it
+        had them."""
+        record = self._before.get(key)
+        if record is None or self._earlier is None:
             return None
         self.reused += 1
+        earlier = self._earlier
         return [
-            (bytes.fromhex(mob_id), Reused(bytes.fromhex(class_id), self._earlier,
-                                           Region(*numbers)))
-            for mob_id, class_id, *numbers in records
-        ]  # fmt: skip
+            (mob_id, Reused(record[at], earlier, Region(*record[at + 1 : at + 6])))
+            for mob_id, at in zip(ids, (1, 7, 13), strict=True)
+        ]
 
-    def note(self, key: str, mobs: Mobs) -> None:
+    def note(self, key: bytes, mobs: Mobs) -> None:
         """This write's clip ``key`` has ``mobs`` (kept for the next write)."""
         self._now.append((key, mobs))
 
@@ -82,18 +84,17 @@ class ClipMemo:
         replaces the document); a clip with a mob whose region is unknown is left out."""
         if self.place is None:
             return
-        clips: dict[str, list[Record]] = {}
+        stat = written.stat()
+        parts = [DOCUMENT.pack(stat.st_size, stat.st_mtime_ns, stat.st_ino)]
+        pack = CLIP.pack
         for key, mobs in self._now:
             found = [regions.get(id(storage)) for _mob_id, storage in mobs]
-            if all(region is not None for region in found):
-                pairs = zip(mobs, found, strict=True)
-                clips[key] = [[mob_id.hex(), storage.class_id.hex(), *(region or ())]
-                              for (mob_id, storage), region in pairs]  # fmt: skip
-        stat = written.stat()
-        body = json.dumps(
-            {"document": [stat.st_size, stat.st_mtime_ns, stat.st_ino], "clips": clips},
-            separators=(",", ":"),
-        ).encode("utf-8")
+            if len(mobs) == 3 and all(region is not None for region in found):
+                fields: list[Any] = [key]
+                for (_mob_id, storage), region in zip(mobs, found, strict=True):
+                    fields += (storage.class_id, *(region or ()))
+                parts.append(pack(*fields))
+        body = b"".join(parts)
         head = f"{_version(self.place.version)}\n{hashlib.sha256(body).hexdigest()}\n"
         _replace(self.place.path, MAGIC + head.encode("ascii") + body)
 
@@ -117,7 +118,7 @@ def _replace(target: Path, data: bytes) -> None:
             partial.unlink()
 
 
-def _load(place: MemoPlace) -> tuple[Earlier | None, dict[str, list[Record]]]:
+def _load(place: MemoPlace) -> tuple[Earlier | None, dict[bytes, Record]]:
     data = place.path.read_bytes()
     if not data.startswith(MAGIC):
         return None, {}
@@ -126,22 +127,21 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, dict[str, list[Record]]]:
         return None, {}
     if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
         return None, {}
-    memo = json.loads(body)
     stat = place.document.stat()
-    if memo["document"] != [stat.st_size, stat.st_mtime_ns, stat.st_ino]:
+    if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
         return None, {}
-    earlier = _regions(place.document.read_bytes())
+    earlier = _regions(memoryview(place.document.read_bytes()))  # slices: no copies
     entries, minis = len(earlier.directory) // 128, len(earlier.mini_fat) // 4
-    clips: dict[str, list[Record]] = memo["clips"]
-    for records in clips.values():
-        for _mob_id, _class_id, first, count, _root, mini, mini_count in records:
-            if not (first > 0 and first + count <= entries and mini >= 0
-                    and mini + mini_count <= minis):  # fmt: skip
+    clips = {record[0]: record for record in CLIP.iter_unpack(body[DOCUMENT.size :])}
+    for record in clips.values():
+        for at in (2, 8, 14):  # each mob's first, count, root, mini, mini count
+            first, count, _root, mini, mini_count = record[at : at + 5]
+            if not (first > 0 and first + count <= entries and mini + mini_count <= minis):
                 return None, {}
     return earlier, clips
 
 
-def _regions(document: bytes) -> Earlier:
+def _regions(document: memoryview) -> Earlier:
     """The directory, mini stream and mini FAT of a file :func:`previz.timeline.cfb.write`
     wrote (each one contiguous run of sectors there)."""
     directory_sectors, _fat, directory_start = struct.unpack_from("<III", document, 0x28)

@@ -19,6 +19,7 @@ and two different media never share one.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import opentimelineio as otio
@@ -102,24 +103,34 @@ class ClipMobs:
         self.ids = MobIds()
 
     def add(
-        self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],
-        visible: otio.opentime.TimeRange, available: otio.opentime.TimeRange,
+        self, clip: otio.schema.Clip, kind: str, rate: float,
+        comments_of: Callable[[], dict[str, str]], visible: otio.opentime.TimeRange,
+        available: otio.opentime.TimeRange, digest: str | None = None,
     ) -> tuple[bytes, bytes]:  # fmt: skip
-        """Add ``clip``'s three mobs; return the master mob's id and slot id, encoded.
-        ``visible`` is the clip's range with its transitions' overlap, ``available`` its
-        media's (a placeholder's is its own range)."""
+        """Add ``clip``'s three mobs (copied from the last write when its memo has them);
+        return the master mob's id and slot id, encoded. ``comments_of()``: the master mob's
+        comments (asked only when the mobs are built or no ``digest`` of the clip's own JSON
+        text is known); ``visible`` is the clip's range with its transitions' overlap,
+        ``available`` its media's (a placeholder's is its own range)."""
         reference = clip.media_reference
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
         media = (kind, url, type(reference).__name__, available.start_time.value,
                  available.duration.value, available.duration.rate,
                  None if url else clip.name)  # fmt: skip
         ids = tuple(self.ids.of(role, *media) for role in MOB_ROLES)  # tape, file, master
-        key = clip_key(*media, clip.name, rate, reference.available_range is None,
-                       visible.start_time.value, visible.duration.value, visible.duration.rate,
-                       sorted(comments.items()), ids)  # fmt: skip
-        kept = self.memo.mobs(key)
+        placed = (kind, rate, visible.start_time.value, visible.duration.value,
+                  visible.duration.rate, ids)  # fmt: skip
+        comments = None
+        if digest is None:  # no text of the clip: what the key stands for, spelt out
+            comments = comments_of()
+            key = clip_key(*placed, *media, clip.name, reference.available_range is None,
+                           sorted(comments.items()))  # fmt: skip
+        else:  # the clip's own JSON (name, ranges, media, facts) and where it is placed
+            key = clip_key(*placed, digest)
+        kept = self.memo.mobs(key, ids)
         if kept is None:
             first = len(self.mobs)
+            comments = comments_of() if comments is None else comments
             self._build(clip, kind, rate, comments, visible, available, url, ids)
             kept = self.mobs[first:]
         else:

@@ -74,7 +74,7 @@ class Earlier:
     """The regions of an earlier file (its directory, mini stream and mini FAT) that reused
     storages are copied from."""
 
-    def __init__(self, directory: bytes, mini: bytes, mini_fat: bytes) -> None:
+    def __init__(self, directory: memoryview, mini: memoryview, mini_fat: memoryview) -> None:
         self.directory, self.mini, self.mini_fat = directory, mini, mini_fat
 
 
@@ -237,7 +237,7 @@ class _Directory:
         self.start, self.size = [0] * len(nodes), [0] * len(nodes)
         self.start[0] = ENDOFCHAIN
         self.big: list[bytes] = []
-        self.small: list[bytes] = []
+        self.small: list[bytes | memoryview] = []
         self.chain: list[int] = []  # the mini FAT
         self.moved: dict[int, int] = {}  # how far each reused storage's mini sectors moved
         self.sectors = self.mini = 0
@@ -282,7 +282,8 @@ class _Directory:
         moved = self.moved[id(node)] = mini - region.mini
         low, high = region.mini, region.mini + region.mini_count
         self.small.append(earlier.mini[low * MINI_SECTOR : high * MINI_SECTOR])
-        links = array.array("I", earlier.mini_fat[low * 4 : high * 4])
+        links = array.array("I")
+        links.frombytes(earlier.mini_fat[low * 4 : high * 4])
         if moved:
             self.chain += [x if x == ENDOFCHAIN else x + moved for x in links]
         else:
@@ -301,14 +302,15 @@ class _Directory:
             )  # fmt: skip
         return found
 
-    def packed(self) -> list[bytes]:
+    def packed(self) -> list[bytes | memoryview]:
         """The directory's entries, in order (a reused storage's descendants in one piece)."""
         nodes, child, start, size = self.nodes, self.child, self.start, self.size
         pack = DIRECTORY_ENTRY.pack
         root = nodes[0]
         class_id = root.class_id  # type: ignore[union-attr]
-        parts = [pack(*_name("Root Entry"), ROOT, BLACK, NOSTREAM, NOSTREAM, child[0], class_id,
-                      0, 0, 0, start[0], size[0])]  # fmt: skip
+        parts: list[bytes | memoryview] = [pack(*_name("Root Entry"), ROOT, BLACK, NOSTREAM,
+                                                NOSTREAM, child[0], class_id, 0, 0, 0, start[0],
+                                                size[0])]  # fmt: skip
         for first, siblings in self.groups:
             if type(siblings) is Reused:
                 parts.append(_moved(siblings, first - siblings.region.first,
@@ -326,14 +328,15 @@ class _Directory:
         return parts
 
 
-def _moved(node: Reused, moved: int, mini_moved: int) -> bytes:
+def _moved(node: Reused, moved: int, mini_moved: int) -> bytes | memoryview:
     """A reused storage's directory entries from the earlier file, their entry numbers moved
     by ``moved`` and their mini sectors by ``mini_moved``."""
     region = node.region
     entries = node.earlier.directory[region.first * 128 : (region.first + region.length) * 128]
     if not moved and not mini_moved:
         return entries
-    fields = array.array("I", entries)  # 32 per entry: left 17, right 18, child 19, start 29
+    fields = array.array("I")  # 32 per entry: left 17, right 18, child 19, start 29
+    fields.frombytes(entries)
     for at in range(0, len(fields), 32):
         if moved:
             for pointer in (at + 17, at + 18, at + 19):

@@ -17,7 +17,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from previz.timeline import aaf
+from previz.timeline import aaf, serialised
 from previz.timeline.fragments import Memo as MemoPlace
 from tests.export_cases import CASES, assembled
 
@@ -143,3 +143,16 @@ def test_a_document_changed_since_its_memo_is_not_copied_from(tmp_path: Path) ->
     place.document.write_bytes(place.document.read_bytes())  # same bytes, a new file
     _written, reused = _incremental(place, _facts_changed())
     assert reused == 0
+
+
+def test_without_the_clips_own_text_the_key_spells_the_clip_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the cut's text is not laid out as OTIO writes it there are no item digests: the
+    key is made of the clip's name, media, ranges and comments instead."""
+    plain = serialised.tracks_and_digests
+    monkeypatch.setattr(serialised, "tracks_and_digests", lambda t: (plain(t)[0], None))
+    place = _warm(tmp_path, assembled("24"))
+    written, reused = _incremental(place, _facts_changed())
+    assert reused == len(assembled("24").find_clips()) - 1
+    assert written == _full(tmp_path, _facts_changed())
