@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from itertools import accumulate
+from itertools import accumulate, repeat
 from operator import add, sub
 from pathlib import Path
 
@@ -65,15 +65,7 @@ def picture_samples(parts: list[Path]) -> Samples:
     for index, part in enumerate(tracks):
         delta = _rescale(start, scale, _MICROSECONDS)
         start += _rescale(part.duration, _MICROSECONDS, scale)
-        for at, shown in zip(part.dts, part.pts, strict=True):
-            at += delta
-            shown += delta
-            if last is not None and at <= last:  # ffmpeg's fix for a dts that does not rise
-                shown = max(shown, last + 1) if shown >= at else shown
-                at = last + 1
-            dts.append(at)
-            pts.append(shown)
-            last = at
+        last = _place(part, delta, last, dts, pts)
         sizes.extend(part.sizes)
         offsets.extend(part.offsets)
         source.extend(array("i", [index]) * len(part.sizes))
@@ -86,6 +78,23 @@ def picture_samples(parts: list[Path]) -> Samples:
         dts=dts, pts=pts, durations=durations, sizes=sizes, sources=parts, source=source,
         offsets=offsets, keys=bytes(keys), end=end, width=first.width, height=first.height,
     )  # fmt: skip
+
+
+def _place(part: Track, delta: int, last: int | None, dts: array[int], pts: array[int]) -> int:
+    """Append ``part``'s dts and pts moved by ``delta``, and return its last dts. A dts that
+    does not rise past the one before is moved one tick past it (its pts with it when it would
+    fall behind), as ffmpeg does for a muxer that needs strictly rising dts."""
+    moved_dts = array("q", map(add, part.dts, repeat(delta)))
+    moved_pts = array("q", map(add, part.pts, repeat(delta)))
+    at = 0
+    while last is not None and at < len(moved_dts) and moved_dts[at] <= last:
+        if moved_pts[at] >= moved_dts[at]:
+            moved_pts[at] = max(moved_pts[at], last + 1)
+        last = moved_dts[at] = last + 1
+        at += 1
+    dts.extend(moved_dts)
+    pts.extend(moved_pts)
+    return int(moved_dts[-1])
 
 
 def _setup(entry: bytes) -> bytes:

@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from operator import sub
+from operator import add, sub
 from pathlib import Path
 from typing import BinaryIO
 
@@ -246,7 +246,7 @@ def _write_samples(
                     continue
                 out.flush()
                 if where not in files:
-                    files[where] = os.open(where, os.O_RDONLY)
+                    files[where] = os.open(where, os.O_RDONLY | getattr(os, "O_BINARY", 0))
                 _copy(files[where], out.fileno(), start, length)
     finally:
         for handle in files.values():
@@ -255,6 +255,20 @@ def _write_samples(
 
 
 def _ranges(track: Samples, first: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(source, offset, length) of samples ``first`` to ``end``, those that follow each other
+    in one source as one range."""
+    offsets, sizes = track.offsets, track.sizes
+    if (
+        track.source[first:end].count(track.source[first]) == end - first
+        and list(map(add, offsets[first : end - 1], sizes[first : end - 1]))
+        == offsets[first + 1 : end].tolist()
+    ):
+        yield (
+            track.source[first],
+            offsets[first],
+            offsets[end - 1] + sizes[end - 1] - offsets[first],
+        )
+        return
     source, start, length = -1, 0, 0
     for n in range(first, end):
         at, size = track.offsets[n], track.sizes[n]
@@ -269,16 +283,28 @@ def _ranges(track: Samples, first: int, end: int) -> Iterator[tuple[int, int, in
 
 
 def _copy(src: int, dst: int, start: int, length: int) -> None:
-    """``length`` bytes of ``src`` from ``start`` appended to ``dst`` (at its position), in the
-    kernel where the filesystems allow it."""
+    """``length`` bytes of ``src`` from ``start`` appended to ``dst`` (at its position): in the
+    kernel where the system and the filesystems allow it (Linux), else read and written."""
     while length:
-        try:
-            done = os.copy_file_range(src, dst, length, start)
-        except OSError as error:
-            if error.errno not in _NO_COPY_RANGE:
-                raise
-            done = os.write(dst, os.pread(src, min(length, 1 << 20), start))
+        done = _copy_in_kernel(src, dst, start, length)
+        if done is None:
+            os.lseek(src, start, os.SEEK_SET)
+            data = os.read(src, min(length, 1 << 20))
+            done = len(data) and os.write(dst, data)
         if done <= 0:
             raise OSError(f"a media file ended {length} bytes early")
         start += done
         length -= done
+
+
+def _copy_in_kernel(src: int, dst: int, start: int, length: int) -> int | None:
+    """Bytes copied by ``os.copy_file_range`` (None: not on this system or these files)."""
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is None:
+        return None
+    try:
+        return int(copy_range(src, dst, length, start))
+    except OSError as error:
+        if error.errno not in _NO_COPY_RANGE:
+            raise
+        return None

@@ -39,7 +39,9 @@ def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportConte
 def _write_fcp7(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     from previz.timeline import fcp7
 
-    fcp7.write(timeline, path, width=context.width, height=context.height)
+    kept = Fragments(context.memo)
+    fcp7.write(timeline, path, width=context.width, height=context.height, fragments=kept)
+    _keep(kept, path, context)
 
 
 def _write_fcpxml(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
@@ -115,7 +117,7 @@ BUILTIN: dict[str, Format] = {
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
                version=_writer_version("otioz"), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
-               version=_writer_version("fcp7", "xmeml", serialised), cost=1.0),
+               version=_writer_version("fcp7", "xmeml", serialised, "fragments"), cost=1.0),
         Format("fcpxml", ".fcpxml", "Final Cut Pro, Resolve", _write_fcpxml,
                version=_writer_version("fcpxml", "xmltree", timebase, serialised,
                                        "fragments"),

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +37,12 @@ from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.facts import facts_json
+from previz.timeline.fcp7_read import read as read  # the reader of what this writes
+from previz.timeline.fragments import Fragments, key
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.xmeml import (
     AUDIO_SUFFIXES,
+    COMMENT_PREFIX,
     NL,
     OUTPUTS,
     RT,
@@ -70,43 +72,23 @@ from previz.timeline.xmeml import (
     url_path,
 )  # fmt: skip
 
-COMMENT_PREFIX = "previz:"
 
-
-def write(timeline: otio.schema.Timeline, path: Path, *, width: int, height: int) -> None:
-    """Write ``timeline`` as FCP7 XML that Premiere, Resolve and OpenShot import."""
+def write(
+    timeline: otio.schema.Timeline, path: Path, *, width: int, height: int,
+    fragments: Fragments | None = None,
+) -> None:  # fmt: skip
+    """Write ``timeline`` as FCP7 XML that Premiere, Resolve and OpenShot import; each clip
+    written in full is a fragment reused from ``fragments``."""
     with collector.paused():
-        text = _Document(timeline, width, height).render()
+        text = _Document(timeline, width, height, fragments).render()
     path.write_bytes(text.encode("utf-8"))
-
-
-def read(path: Path) -> otio.schema.Timeline:
-    """Read an FCP7 XML written by :func:`write`, restoring each clip's ``metadata["previz"]``."""
-    timeline = otio.adapters.read_from_file(str(path), adapter_name="fcp_xml")
-    for clip in timeline.find_clips():
-        comments = clip.metadata.get("fcp_xml", {}).get("comments", {})
-        text = str(comments.get("mastercomment1", "")) if isinstance(comments, Mapping) else ""
-        if text.startswith(COMMENT_PREFIX):
-            clip.metadata["previz"] = json.loads(text[len(COMMENT_PREFIX) :])
-    for marker in _all_markers(timeline):
-        comment = marker.metadata.get("fcp_xml", {}).get("comment")
-        if comment:
-            marker.comment = comment
-    return timeline
-
-
-def _all_markers(timeline: otio.schema.Timeline) -> list[otio.schema.Marker]:
-    markers = list(timeline.tracks.markers)
-    for item in timeline.find_children():
-        markers.extend(getattr(item, "markers", []))
-    return markers
 
 
 @dataclass
 class _Full:
     """A clipitem written in full, with what a copy of it on an audio track repeats."""
 
-    head: str  # comments, and the name before the file of a clip without media
+    facts: Any  # its ``metadata["previz"]``, written as comments (:attr:`head`)
     external: bool  # the file comes before the name (a placeholder's after it)
     name: str
     file_id: str
@@ -114,6 +96,14 @@ class _Full:
     duration: str
     markers: list[str]
     last: bool  # the last element of its track: its copies end with the track's indentation
+
+    @property
+    def head(self) -> str:
+        """The clipitem's comments: the clip's facts as JSON."""
+        if not self.facts:
+            return ""
+        comment = leaf("mastercomment1", COMMENT_PREFIX + facts_json(self.facts))
+        return f"{NL[32]}<comments>{NL[36]}{comment}{NL[32]}</comments>"
 
 
 @dataclass
@@ -135,8 +125,11 @@ class _Document:
     markers through OTIO's bindings costs a call (and an object) per value, several times more.
     """
 
-    def __init__(self, timeline: otio.schema.Timeline, width: int, height: int) -> None:
+    def __init__(self, timeline: otio.schema.Timeline, width: int, height: int,
+                 fragments: Fragments | None = None) -> None:  # fmt: skip
         self.timeline = timeline
+        self.fragments = fragments or Fragments(None)
+        self.digests: list[str] = []  # of the items of the track being written
         self.rate = timeline_rate(timeline)
         self.picture = picture_samples(self.rate, width, height)
         self.sounding: set[str] = set()
@@ -173,12 +166,15 @@ class _Document:
 
     def _media_tracks(self, rate: float) -> list[str]:
         """``<video>`` and ``<audio>`` with their formats and tracks."""
-        stored = serialised.tracks(self.timeline)
-        tracks = list(zip(self.timeline.tracks, stored, strict=True))
-        self.sounding = files_with_sound([data["children"] for _track, data in tracks])
+        stored, digests = serialised.tracks_and_digests(self.timeline)
+        if digests is None:  # nothing can be keyed: every clip is written now
+            self.fragments = Fragments(None)
+        own = digests or [[""] * len(data["children"]) for data in stored]
+        tracks = list(zip(self.timeline.tracks, stored, own, strict=True))
+        self.sounding = files_with_sound([data["children"] for _track, data, _own in tracks])
         video: list[list[Item]] = []
         audio: list[list[_Entry]] = []
-        for track, data in tracks:
+        for track, data, self.digests in tracks:
             if data["kind"] == otio.schema.TrackKind.Video:
                 entries = self._items(track, data["children"], rate, sound=False)
                 video.append([e for e in entries if not isinstance(e, _Copy)])
@@ -261,36 +257,49 @@ class _Document:
                 return _Copy(track, n, self.fulls[number])
             return (f'<clipitem id="clipitem-{number}"/>', None)
         external = schema(reference) == "ExternalReference"
-        file_text, file_id = self._file(data, reference, record, rate)
-        markers = [clip_marker(m) for m in data["markers"]]
-        full = _Full("", external, leaf("name", data["name"]), file_id, "", "", markers, last)
+        file_id, file_new = self._file_number(data, reference)
+        full = _Full(data["metadata"].get("previz"), external, leaf("name", data["name"]),
+                     file_id, "", "", [], last)  # fmt: skip
         self.fulls[number] = full
-        facts = data["metadata"].get("previz")
-        if facts:
-            comment = leaf("mastercomment1", COMMENT_PREFIX + facts_json(facts))
-            full.head = f"{NL[32]}<comments>{NL[36]}{comment}{NL[32]}</comments>"
-        available = reference["available_range"]
-        timecode = time_of(available["start_time"]) if available is not None else (0.0, rate)
         full.rate = self._rate(source["start_time"]["rate"], 32)
         full.duration = frames(source["duration"]["value"])
-        first, second = (file_text, full.name) if external else (full.name, file_text)
+        heard = reference.get("target_url") in self.sounding
+        parts = ("clipitem", self.digests[n], number, file_id, file_new, rate, self.picture,
+                 heard, record, offsets, sound)  # fmt: skip
+        text = self.fragments.render(
+            key(*parts), lambda: self._clipitem(data, reference, number, full, record, offsets,
+                                                sound, file_new, rate))  # fmt: skip
+        # what a copy of the clip repeats (markers are read from the stored clip: cheap)
+        full.markers = [clip_marker(m) for m in data["markers"]]
+        return (text, None)
+
+    def _clipitem(
+        self, data: Data, reference: Data, number: int, full: _Full, record: tuple[float, float],
+        offsets: Offsets, sound: bool, file_new: bool, rate: float,
+    ) -> str:  # fmt: skip
+        """A clip's full ``<clipitem>``, its ``<file>`` in full where ``file_new``."""
+        source = data["source_range"]
+        file_text = (self._file(data, reference, full.file_id, rate) if file_new
+                     else f'<file id="{full.file_id}"/>')  # fmt: skip
+        markers = [clip_marker(m) for m in data["markers"]]
+        available = reference["available_range"]
+        timecode = time_of(available["start_time"]) if available is not None else (0.0, rate)
+        first, second = (file_text, full.name) if full.external else (full.name, file_text)
         return (
             f'<clipitem frameBlend="FALSE" id="clipitem-{number}">{full.head}{NL[32]}{first}'
             f"{NL[32]}{second}{NL[32]}{full.rate}{NL[32]}<duration>{full.duration}</duration>"
             + timings(source, timecode, record, offsets)
-            + clipitem_end(full.markers, sound),
-            None,
+            + clipitem_end(markers, sound)
         )
 
-    def _file(
-        self, data: Data, reference: Data, record: tuple[float, float], rate: float
-    ) -> tuple[str, str]:
-        """The clip's ``<file>``: in full the first time its media is met, else a reference."""
+    def _file_number(self, data: Data, reference: Data) -> tuple[str, bool]:
+        """The id of the clip's ``<file>``, and whether this is the first time its media is met
+        (then it is written in full)."""
         kind = schema(reference)
         if kind == "ExternalReference":
-            url, key, table = reference["target_url"], reference["target_url"], self.files
+            key, table = reference["target_url"], self.files
         elif kind == "MissingReference":
-            url, key, table = "", json.dumps(reference), self.placeholders
+            key, table = json.dumps(reference), self.placeholders
         else:
             raise TimelineError(
                 f"FCP7 XML: clip {data['name']!r} has a {kind}, which previz does not write",
@@ -298,14 +307,20 @@ class _Document:
             )
         number = table.get(key)
         if number is not None:
-            return f'<file id="file-{number}"/>', f"file-{number}"
+            return f"file-{number}", False
         number = table[key] = len(self.files) + len(self.placeholders) + 1
+        if kind == "ExternalReference" and reference["available_range"] is None:
+            raise TimelineError(f"FCP7 XML: the media of clip {data['name']!r} has no "
+                                "available range", hint="probe the media's length")  # fmt: skip
+        return f"file-{number}", True
+
+    def _file(self, data: Data, reference: Data, file_id: str, rate: float) -> str:
+        """The clip's ``<file>`` in full (the first time its media is met)."""
+        external = schema(reference) == "ExternalReference"
+        url = reference["target_url"] if external else ""
         available = reference["available_range"]
-        parts = [f'<file id="file-{number}">', NL[36]]
-        if table is self.files:
-            if available is None:
-                raise TimelineError(f"FCP7 XML: the media of clip {data['name']!r} has no "
-                                    "available range", hint="probe the media's length")  # fmt: skip
+        parts = [f'<file id="{file_id}">', NL[36]]
+        if external:
             name = reference["name"] or os.path.basename(url_path(url))
             parts += [leaf("pathurl", url), NL[36], leaf("name", name), NL[36],
                       self._rate(available["start_time"]["rate"], 36), NL[36],
@@ -320,7 +335,7 @@ class _Document:
             parts += [leaf("name", reference["name"]), NL[36], self._rate(timecode[1], 36),
                       NL[36], f"<duration>{frames(duration)}</duration>"]  # fmt: skip
         parts += [NL[36], self._timecode(timecode, 36), NL[36], self._media(url), "</file>"]
-        return "".join(parts), f"file-{number}"
+        return "".join(parts)
 
     def _media(self, url: str) -> str:
         """What a file holds: its picture unless it is a sound file, its sound if it has any."""

@@ -20,6 +20,7 @@ import opentimelineio as otio
 
 from previz.errors import TimelineError
 
+COMMENT_PREFIX = "previz:"  # before a clip's facts as JSON in its ``<mastercomment1>``
 AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
 RT = otio.opentime.RationalTime
 NL = ["\n" + " " * n for n in range(64)]  # a newline and n spaces of indentation

@@ -17,7 +17,7 @@ from previz.timeline.formats import ExportContext
 from previz.timeline.fragments import Fragments, Memo
 from tests.export_cases import RELATIVE_TO, assembled, representative
 
-INCREMENTAL = ("fcpxml", "edl", "kdenlive")
+INCREMENTAL = ("fcpxml", "edl", "kdenlive", "fcp7")
 
 
 def _retaken(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
@@ -86,6 +86,26 @@ def _failed(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]
     return change
 
 
+def _dissolve_lengthened(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """The picture's first dissolve two frames longer on each side (its clips unchanged)."""
+    copy = timeline.deepcopy()
+    for item in copy.tracks[1]:
+        if isinstance(item, otio.schema.Transition) and item.in_offset.value > 2:
+            two = otio.opentime.RationalTime(2, item.in_offset.rate)
+            item.in_offset, item.out_offset = item.in_offset + two, item.out_offset + two
+            break
+    return copy
+
+
+def _last_dropped(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """The last item of each sound track taken out: the one before it ends its track."""
+    copy = timeline.deepcopy()
+    for track in copy.tracks:
+        if track.kind == otio.schema.TrackKind.Audio and len(track) > 1:
+            del track[len(track) - 1]
+    return copy
+
+
 def _alternates_dropped(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     """The alternates' track removed: every track below the picture moves up a lane."""
     copy = timeline.deepcopy()
@@ -138,6 +158,8 @@ PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.sc
     "marker-moved-24": (lambda: assembled("24"), _marker_moved),
     "alternates-dropped-24": (lambda: assembled("24"), _alternates_dropped),
     "shot-failed-25": (lambda: assembled("25"), _failed("sh007")),
+    "dissolve-lengthened-24": (lambda: assembled("24"), _dissolve_lengthened),
+    "last-dropped-23.976": (lambda: assembled("23.976"), _last_dropped),
     "shots-added": (lambda: assembled("24", count=17), lambda _t: assembled("24")),
     "shots-removed": (lambda: assembled("24"), lambda _t: assembled("24", count=13)),
     "other-rate": (lambda: assembled("25"), lambda _t: assembled("29.97")),
@@ -214,14 +236,17 @@ def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt
 # EDL, the shot's event on each track it is on (and the dissolve event after it, which names
 # the clip it starts from)
 # Kdenlive, the bin producers of the shot's files (picture, alternate, stems)
-RENDERED = {"fcpxml": 2, "edl": 8, "kdenlive": 6}
+# FCP7, the shot's clipitems (picture, alternate, stems)
+RENDERED = {"fcpxml": 2, "edl": 8, "kdenlive": 6, "fcp7": 6}
 
 
 def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,
                 fragments: Fragments) -> None:  # fmt: skip
-    from previz.timeline import edl, fcpxml, kdenlive
+    from previz.timeline import edl, fcp7, fcpxml, kdenlive
 
-    if fmt == "kdenlive":
+    if fmt == "fcp7":
+        fcp7.write(timeline, target, width=320, height=180, fragments=fragments)
+    elif fmt == "kdenlive":
         kdenlive.write(timeline, target, width=320, height=180, fragments=fragments)
     elif fmt == "fcpxml":
         fcpxml.write(timeline, target, width=320, height=180, fragments=fragments)
