@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from previz.timeline import aaf_fixed
-from previz.timeline.cfb import MINI_SECTOR, SECTOR, Earlier, Region, Reused
+from previz.timeline.cfb import Earlier, Region, Reused
+from previz.timeline.cfb_tables import MINI_SECTOR, SECTOR
 from previz.timeline.fragments import Memo as MemoPlace
 
 MAGIC = b"previz-aaf-memo 3\n"

@@ -10,9 +10,14 @@ and the allocation tables describe contiguous runs.
 
 Layout of the file written (version 4, 4,096-byte sectors, as pyaaf2 writes AAF): header, large
 streams, the mini stream, the mini FAT, the directory, the FAT, then DIFAT sectors if the FAT
-needs more than the header's 109 entries. Children are ordered as MS-CFB 2.6.4 requires (shorter
-names first, then by upper-cased name); the nodes of the deepest level of each sibling tree are
-red, every other black, which keeps the red-black invariants the spec asks readers to assume.
+needs more than the header's 109 entries (:mod:`previz.timeline.cfb_tables`). Children are
+ordered as MS-CFB 2.6.4 requires (shorter names first, then by upper-cased name); the nodes of
+the deepest level of each sibling tree are red, every other black, which keeps the red-black
+invariants the spec asks readers to assume.
+
+A storage can also be copied from an earlier file this module wrote (:class:`Reused`): its
+descendants are one run of directory entries and one run of mini sectors there (the numbering
+goes depth first), so they are taken as they are and moved to where they land in the new file.
 """
 
 from __future__ import annotations
@@ -23,15 +28,19 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-SECTOR = 4096
-MINI_SECTOR = 64
-MINI_CUTOFF = 4096
-PER_SECTOR = SECTOR // 4  # FAT entries (sector numbers) in one sector
-FREESECT, ENDOFCHAIN, FATSECT, DIFSECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFC
+from previz.timeline.cfb_tables import (
+    ENDOFCHAIN,
+    MINI_CUTOFF,
+    MINI_SECTOR,
+    SECTOR,
+    Plan,
+    header,
+    write_difat,
+)
+
 NOSTREAM = 0xFFFFFFFF
 STORAGE, STREAM, ROOT = 1, 2, 5
 RED, BLACK = 0, 1
-MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DIRECTORY_ENTRY = struct.Struct("<64sHBBIII16sIQQIQ")
 NO_CLASS = bytes(16)
 
@@ -103,11 +112,11 @@ def write(
     """Write ``root`` (the root storage, its name ignored) as the compound file ``path``;
     return where the descendants of each storage whose ``id`` is in ``watch`` ended up."""
     directory = _Directory(root, watch)
-    plan = _Plan.of(directory.sectors, directory.mini, len(directory.nodes))
+    plan = Plan.of(directory.sectors, directory.mini, len(directory.nodes))
     if directory.mini:
         directory.start[0], directory.size[0] = plan.mini_start, directory.mini * MINI_SECTOR
     with path.open("wb") as out:
-        out.write(_header(file_class_id, plan))
+        out.write(header(file_class_id, plan))
         for data in directory.big:
             _padded(out, data, SECTOR)
         if directory.mini:  # written piece by piece: no 10 MB copy of a big cut's streams
@@ -120,50 +129,8 @@ def write(
         _padded(out, b"", SECTOR, fill=_EMPTY_ENTRY, missing=missing)
         fat = plan.fat([len(data) for data in directory.big])
         _padded(out, struct.pack(f"<{len(fat)}I", *fat), SECTOR, fill=b"\xff")
-        _write_difat(out, plan)
+        write_difat(out, plan)
     return directory.regions()
-
-
-class _Plan(NamedTuple):
-    """Where each region of the file starts (sector numbers) and how long it is (sectors)."""
-
-    mini_start: int
-    mini_sectors: int
-    minifat_start: int
-    minifat_sectors: int
-    dir_start: int
-    dir_sectors: int
-    fat_start: int
-    fat_sectors: int
-    difat_sectors: int
-
-    @classmethod
-    def of(cls, big_sectors: int, mini: int, entries: int) -> _Plan:
-        """The plan for ``big_sectors`` of large streams, ``mini`` mini sectors, ``entries``."""
-        mini_sectors = -(-mini * MINI_SECTOR // SECTOR)
-        minifat_sectors = -(-mini * 4 // SECTOR)
-        dir_sectors = -(-entries * 128 // SECTOR)
-        dir_start = big_sectors + mini_sectors + minifat_sectors
-        fat_start = dir_start + dir_sectors
-        fat, difat = _table_sizes(fat_start)
-        return cls(big_sectors, mini_sectors, big_sectors + mini_sectors, minifat_sectors,
-                   dir_start, dir_sectors, fat_start, fat, difat)  # fmt: skip
-
-    @property
-    def difat_start(self) -> int:
-        """The first DIFAT sector: right after the FAT's."""
-        return self.fat_start + self.fat_sectors
-
-    def fat(self, big: list[int]) -> list[int]:
-        """The FAT: one chain per large stream, then the regions, the FAT's own sectors."""
-        fat: list[int] = []
-        for size in big:
-            fat += _chain(len(fat), -(-size // SECTOR))
-        fat += _chain(self.mini_start, self.mini_sectors)
-        fat += _chain(self.minifat_start, self.minifat_sectors)
-        fat += _chain(self.dir_start, self.dir_sectors)
-        fat += [FATSECT] * self.fat_sectors + [DIFSECT] * self.difat_sectors
-        return fat + [FREESECT] * (-len(fat) % PER_SECTOR)
 
 
 class _Siblings(NamedTuple):
@@ -398,43 +365,6 @@ def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
     if count <= CACHED_SIBLINGS:  # the long lists (a file's mobs, a track's clips) are one-offs
         _SIBLINGS[(names, streams)] = found
     return found
-
-
-def _table_sizes(data_sectors: int) -> tuple[int, int]:
-    """FAT and DIFAT sectors for ``data_sectors`` plus the tables' own sectors."""
-    fat = difat = 0
-    while True:
-        needed_fat = -(-(data_sectors + fat + difat) // PER_SECTOR)
-        needed_difat = max(0, -(-(needed_fat - 109) // (PER_SECTOR - 1)))
-        if (needed_fat, needed_difat) == (fat, difat):
-            return fat, difat
-        fat, difat = needed_fat, needed_difat
-
-
-def _chain(start: int, count: int) -> list[int]:
-    return [*range(start + 1, start + count), ENDOFCHAIN] if count else []
-
-
-def _header(class_id: bytes, plan: _Plan) -> bytes:
-    fat = list(range(plan.fat_start, plan.fat_start + plan.fat_sectors))
-    head = [*fat[:109], *[FREESECT] * (109 - min(len(fat), 109))]
-    header = MAGIC + class_id + struct.pack(
-        "<HHHHH6sIIIIIIIII109I", 0x3E, 4, 0xFFFE, 12, 6, bytes(6), plan.dir_sectors, len(fat),
-        plan.dir_start, 0, MINI_CUTOFF, plan.minifat_start if plan.minifat_sectors else ENDOFCHAIN,
-        plan.minifat_sectors, plan.difat_start if plan.difat_sectors else ENDOFCHAIN,
-        plan.difat_sectors, *head,
-    )  # fmt: skip
-    return header + bytes(SECTOR - len(header))
-
-
-def _write_difat(out: BinaryIO, plan: _Plan) -> None:
-    """The FAT's sector numbers past the header's 109, in chained DIFAT sectors."""
-    rest = list(range(plan.fat_start + 109, plan.fat_start + plan.fat_sectors))
-    for n in range(plan.difat_sectors):
-        chunk = rest[n * (PER_SECTOR - 1) : (n + 1) * (PER_SECTOR - 1)]
-        chunk += [FREESECT] * (PER_SECTOR - 1 - len(chunk))
-        following = plan.difat_start + n + 1 if n + 1 < plan.difat_sectors else ENDOFCHAIN
-        out.write(struct.pack(f"<{PER_SECTOR}I", *chunk, following))
 
 
 _NAMES: dict[str, tuple[bytes, int]] = {}
