@@ -246,7 +246,7 @@ def _write_samples(
                     continue
                 out.flush()
                 if where not in files:
-                    files[where] = os.open(where, os.O_RDONLY)
+                    files[where] = os.open(where, os.O_RDONLY | getattr(os, "O_BINARY", 0))
                 _copy(files[where], out.fileno(), start, length)
     finally:
         for handle in files.values():
@@ -283,16 +283,28 @@ def _ranges(track: Samples, first: int, end: int) -> Iterator[tuple[int, int, in
 
 
 def _copy(src: int, dst: int, start: int, length: int) -> None:
-    """``length`` bytes of ``src`` from ``start`` appended to ``dst`` (at its position), in the
-    kernel where the filesystems allow it."""
+    """``length`` bytes of ``src`` from ``start`` appended to ``dst`` (at its position): in the
+    kernel where the system and the filesystems allow it (Linux), else read and written."""
     while length:
-        try:
-            done = os.copy_file_range(src, dst, length, start)
-        except OSError as error:
-            if error.errno not in _NO_COPY_RANGE:
-                raise
-            done = os.write(dst, os.pread(src, min(length, 1 << 20), start))
+        done = _copy_in_kernel(src, dst, start, length)
+        if done is None:
+            os.lseek(src, start, os.SEEK_SET)
+            data = os.read(src, min(length, 1 << 20))
+            done = len(data) and os.write(dst, data)
         if done <= 0:
             raise OSError(f"a media file ended {length} bytes early")
         start += done
         length -= done
+
+
+def _copy_in_kernel(src: int, dst: int, start: int, length: int) -> int | None:
+    """Bytes copied by ``os.copy_file_range`` (None: not on this system or these files)."""
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is None:
+        return None
+    try:
+        return int(copy_range(src, dst, length, start))
+    except OSError as error:
+        if error.errno not in _NO_COPY_RANGE:
+            raise
+        return None

@@ -252,9 +252,11 @@ def _media(clip: otio.schema.Clip, folder: Path) -> Path | None:
     reference = clip.media_reference
     if isinstance(reference, otio.schema.ExternalReference) and reference.target_url:
         path = local_path(reference.target_url)
-        for candidate in (path, folder / CLIPS_DIR / path.name):
-            if candidate.is_file():
-                return candidate
+        if path.is_file():
+            return path
+        moved = folder / CLIPS_DIR / path.name  # spelt only when the take is not where it was
+        if moved.is_file():
+            return moved
     return None
 
 

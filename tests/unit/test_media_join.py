@@ -10,6 +10,7 @@ containers declare, must be equal; ffmpeg must decode ours without a word.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -226,3 +227,15 @@ def test_a_failed_join_leaves_the_previous_animatic_and_no_temp_files(
         sequence(tmp_path, tone, (12,))
     assert animatic.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_without_copy_file_range_the_join_writes_the_same_file(
+    tmp_path: Path, tone: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on macOS and Windows, where ``os.copy_file_range`` does not exist."""
+    parts = make_parts(tmp_path, "24", (5, 13))
+    track = make_sound(tmp_path, tone, 18, "24")
+    join_animatic(parts, track, tmp_path / "in-kernel.mp4", comment="previz-animatic:test")
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    join_animatic(parts, track, tmp_path / "read-write.mp4", comment="previz-animatic:test")
+    assert (tmp_path / "read-write.mp4").read_bytes() == (tmp_path / "in-kernel.mp4").read_bytes()
