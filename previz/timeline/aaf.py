@@ -32,15 +32,15 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import opentimelineio as otio
 
 from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
-from previz.timeline.aaf_dictionary import Definitions, register
-from previz.timeline.aaf_memo import ClipMemo
+from previz.timeline.aaf_dictionary import Definitions, register, registration
+from previz.timeline.aaf_memo import ClipMemo, Fixed
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Reused, Storage, Stream, walk
@@ -48,22 +48,31 @@ from previz.timeline.facts import facts_json
 from previz.timeline.fragments import Memo as MemoPlace
 
 
-def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = None) -> int:
+def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = None) -> Written:
     """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers.
 
     With ``memo``, the clips whose mobs the last write (of ``memo.document``) made alike are
     copied from that file, and where this write puts every clip's mobs is kept for the next
     (:mod:`previz.timeline.aaf_memo`): the bytes are the same as a write without it.
-    Returns how many clips' mobs were copied."""
+    Returns what was copied."""
     tracks = [t for t in timeline.tracks if len(t)]
     rate = _rate(timeline, tracks)
-    handle = new_handle()
+    registered = registration(tracks)
+    kept = ClipMemo(memo)
+    fixed = kept.fixed(registered)
+
+    def make_handle() -> Any:
+        handle = new_handle()
+        register(handle, registered)
+        return handle
+
+    # with the definitions from the memo, a pyaaf2 file made later still encodes them: that
+    # fills its table of weak references (a stream of the file) as in a full write
+    store = ObjectStore(make_handle, *((fixed.store, Definitions) if fixed else ()))
     try:
         with collector.paused():
-            register(handle, tracks)
-            store = ObjectStore(handle)
-            kept = ClipMemo(memo)
-            composition = _Composition(store, Definitions(store), timeline.name, kept)
+            definitions = Definitions.from_state(store, fixed.defs) if fixed else Definitions(store)
+            composition = _Composition(store, definitions, timeline.name, kept)
             # each clip's facts, read as plain JSON, and a digest of each item's own text
             stored, digests = serialised.tracks_and_digests(timeline)
             for n, (track, data) in enumerate(zip(timeline.tracks, stored, strict=True)):
@@ -72,11 +81,23 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
             composition.add_timecode(timeline.global_start_time, rate)
             composition.add_markers(timeline, tracks)
             mobs = composition.mobs()
-            handle.identify(uuid.UUID(bytes_le=mobs[0][0][16:]))
-            kept.save(path, store.save(path, mobs))
+            generation = uuid.UUID(bytes_le=mobs[0][0][16:])
+            regions, skeleton = store.save(path, mobs, generation, kept.skeleton(fixed))
+            kept.save(
+                path, regions, Fixed(registered, store.state(), definitions.state(), skeleton)
+            )
     finally:
-        handle.manager.remove_temp()
-    return kept.reused
+        if store.built:
+            store.handle.manager.remove_temp()
+    return Written(kept.reused, not store.built)
+
+
+class Written(NamedTuple):
+    """What a write copied from the last one: how many clips' mobs, and whether the fixed part
+    came from it without pyaaf2 making a file."""
+
+    clips: int
+    fixed: bool
 
 
 def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:

@@ -37,18 +37,19 @@ DISSOLVES = {  # Avid's standard dissolves (the adapter's "AAF" transition metad
 INTERPOLATION_NOTES = {"clip": "LinearInterp", "dissolve": "Linear keyframe interpolation"}
 
 
-def register(handle: Any, tracks: list[otio.schema.Track]) -> None:
-    """Register in ``handle`` what the adapter registered writing ``tracks``."""
-    dictionary = handle.dictionary
+Registration = tuple[bool, bool, tuple[str, ...], str]
+"""What a cut registers: an "Audio Pan" (a sound track), the pan parameter (a sound clip), the
+dissolves (by kind, in the order met) and the interpolation's note ('' for none)."""
+
+
+def registration(tracks: list[otio.schema.Track]) -> Registration:
+    """What the adapter registered writing ``tracks``."""
     last_interpolation = pan = ""
+    sound = False
     dissolves: list[str] = []
     for track in tracks:
         kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
-        if kind == "sound":
-            opdef = handle.create.OperationDef(PAN_OPERATION, "Audio Pan")
-            opdef.media_kind = "sound"
-            opdef["NumberInputs"].value = 1
-            dictionary.register_def(opdef)
+        sound = sound or kind == "sound"
         for item in track:
             if isinstance(item, otio.schema.Transition):
                 if item.transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve:
@@ -57,7 +58,21 @@ def register(handle: Any, tracks: list[otio.schema.Track]) -> None:
                         dissolves.append(kind)
             elif isinstance(item, otio.schema.Clip) and kind == "sound":
                 last_interpolation = pan = "clip"
-    if pan:  # the adapter registered it again for every audio clip: the same definition
+    return sound, bool(pan), tuple(dissolves), last_interpolation
+
+
+def register(handle: Any, registered: Registration) -> None:
+    """Register in ``handle`` what the adapter registered (:func:`registration`); it
+    registered the "Audio Pan" once per sound track and the pan parameter once per sound
+    clip: the same definitions, so once here."""
+    dictionary = handle.dictionary
+    sound, pan, dissolves, last_interpolation = registered
+    if sound:
+        opdef = handle.create.OperationDef(PAN_OPERATION, "Audio Pan")
+        opdef.media_kind = "sound"
+        opdef["NumberInputs"].value = 1
+        dictionary.register_def(opdef)
+    if pan:
         rational = dictionary.lookup_typedef("Rational")
         dictionary.register_def(handle.create.ParameterDef(PAN_PARAMETER, "Pan", "Pan", rational))
     for kind in dissolves:
@@ -145,6 +160,20 @@ class Definitions:
         self.linear = _reference(
             store, "Interpolation", dictionary["InterpolationDefinitions"], aaf2.misc.LinearInterp
         )
+        self.pan_times: dict[tuple[int, int], bytes] = {}
+
+    def state(self) -> dict[str, Any]:
+        """Every encoded value, for the memo (they depend on the writer and the
+        registration only)."""
+        return {k: v for k, v in vars(self).items() if k != "store"}
+
+    @classmethod
+    def from_state(cls, store: ObjectStore, state: dict[str, Any]) -> Definitions:
+        """The definitions :meth:`state` kept, without pyaaf2's file."""
+        definitions = cls.__new__(cls)
+        vars(definitions).update(state)
+        definitions.store = store
+        return definitions
 
     def text(self, value: str) -> bytes:
         """A string as an indirect value (tagged values: comments, marker colours)."""
@@ -152,7 +181,13 @@ class Definitions:
 
     def pan_time(self, at: int, frames: int) -> bytes:
         """A pan control point's time, as the adapter wrote it (``"at/frames"``)."""
-        return self.store.encode("ControlPoint", "Time", AAFRational(f"{at}/{frames}"))
+        found = self.pan_times.get((at, frames))
+        if found is None:
+            rational = AAFRational(f"{at}/{frames}")
+            found = self.pan_times[(at, frames)] = self.store.encode(
+                "ControlPoint", "Time", rational
+            )
+        return found
 
 
 def _reference(store: ObjectStore, name: str, definitions: Any, auid: Any) -> bytes:

@@ -28,20 +28,36 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 import struct
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from previz.timeline.cfb import MINI_SECTOR, SECTOR, Earlier, Region, Reused
+from previz.timeline import aaf_fixed
+from previz.timeline.cfb import Earlier, Region, Reused
+from previz.timeline.cfb_tables import MINI_SECTOR, SECTOR
 from previz.timeline.fragments import Memo as MemoPlace
 
-MAGIC = b"previz-aaf-memo 2\n"
+MAGIC = b"previz-aaf-memo 3\n"
 Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
 DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
 CLIP = struct.Struct("<20s" + "16s5I" * 3)  # key, then per mob: class id and its region
 Record = tuple[Any, ...]  # one clip as CLIP unpacks it
+LENGTH = struct.Struct("<I")
+
+
+class Fixed(NamedTuple):
+    """What a write needs besides the clips' mobs, kept for the next one of the same
+    ``registration``: the store's layouts and encodings, the definitions' encoded values and
+    the skeleton of the header, dictionary and meta-dictionary (:mod:`previz.timeline.aaf_fixed`,
+    with the file's class id last; ``None`` when it could not be kept)."""
+
+    registration: Any
+    store: Any
+    defs: Any
+    skeleton: Any
 
 
 def clip_key(*parts: object) -> bytes:
@@ -56,11 +72,25 @@ class ClipMemo:
         self.place = place
         self._earlier: Earlier | None = None
         self._before: dict[bytes, Record] = {}
+        self._fixed: Fixed | None = None
         self._now: list[tuple[bytes, Mobs]] = []
         self.reused = 0
         if place is not None and sys.byteorder == "little":  # cfb moves entries in place
-            with contextlib.suppress(OSError, ValueError, struct.error):
-                self._earlier, self._before = _load(place)
+            with contextlib.suppress(OSError, ValueError, struct.error, EOFError, TypeError):
+                self._earlier, self._fixed, self._before = _load(place)
+
+    def fixed(self, registration: Any) -> Fixed | None:
+        """The last write's fixed part, if it registered the same definitions."""
+        kept = self._fixed
+        if kept is None or self._earlier is None or kept.registration != registration:
+            return None
+        return kept if kept.skeleton is not None else None
+
+    def skeleton(self, fixed: Fixed | None) -> tuple[Any, Earlier] | None:
+        """The fixed part's skeleton and the file its copied subtrees are in."""
+        if fixed is None or self._earlier is None:
+            return None
+        return fixed.skeleton, self._earlier
 
     def mobs(self, key: bytes, ids: tuple[bytes, ...]) -> Mobs | None:
         """The clip's mobs (``ids``) under ``key`` as reused storages of the last file, if it
@@ -79,20 +109,23 @@ class ClipMemo:
         """This write's clip ``key`` has ``mobs`` (kept for the next write)."""
         self._now.append((key, mobs))
 
-    def save(self, written: Path, regions: dict[int, Region | None]) -> None:
+    def save(self, written: Path, regions: dict[int, Region | None], fixed: Fixed) -> None:
         """Keep where this write's clips' mobs are in ``written`` (the new file, before it
-        replaces the document); a clip with a mob whose region is unknown is left out."""
+        replaces the document) and its ``fixed`` part; a clip with a mob whose region is
+        unknown is left out."""
         if self.place is None:
             return
         stat = written.stat()
-        parts = [DOCUMENT.pack(stat.st_size, stat.st_mtime_ns, stat.st_ino)]
+        kept = marshal.dumps(tuple(fixed))
+        parts = [DOCUMENT.pack(stat.st_size, stat.st_mtime_ns, stat.st_ino),
+                 LENGTH.pack(len(kept)), kept]  # fmt: skip
         pack = CLIP.pack
         for key, mobs in self._now:
             found = [regions.get(id(storage)) for _mob_id, storage in mobs]
-            if len(mobs) == 3 and all(region is not None for region in found):
+            if len(mobs) == 3 and all(region and not region.large for region in found):
                 fields: list[Any] = [key]
                 for (_mob_id, storage), region in zip(mobs, found, strict=True):
-                    fields += (storage.class_id, *(region or ()))
+                    fields += (storage.class_id, *(region or ())[:5])
                 parts.append(pack(*fields))
         body = b"".join(parts)
         head = f"{_version(self.place.version)}\n{hashlib.sha256(body).hexdigest()}\n"
@@ -118,27 +151,41 @@ def _replace(target: Path, data: bytes) -> None:
             partial.unlink()
 
 
-def _load(place: MemoPlace) -> tuple[Earlier | None, dict[bytes, Record]]:
+def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, Record]]:
     data = place.path.read_bytes()
     if not data.startswith(MAGIC):
-        return None, {}
+        return None, None, {}
     version, checksum, body = data[len(MAGIC) :].split(b"\n", 2)
     if version.decode("ascii") != _version(place.version):
-        return None, {}
+        return None, None, {}
     if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
-        return None, {}
+        return None, None, {}
     stat = place.document.stat()
     if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
-        return None, {}
+        return None, None, {}
     earlier = _regions(memoryview(place.document.read_bytes()))  # slices: no copies
+    (length,) = LENGTH.unpack_from(body, DOCUMENT.size)
+    start = DOCUMENT.size + LENGTH.size
+    fixed = Fixed(*marshal.loads(body[start : start + length]))
+    clips = {record[0]: record for record in CLIP.iter_unpack(body[start + length :])}
+    regions = [Region(*record[at : at + 5]) for record in clips.values() for at in (2, 8, 14)]
+    if fixed.skeleton is not None:
+        regions += [Region(*region) for region in aaf_fixed.copied_regions(fixed.skeleton)]
+    if not all(_inside(earlier, region) for region in regions):
+        return None, None, {}
+    return earlier, fixed, clips
+
+
+def _inside(earlier: Earlier, region: Region) -> bool:
+    """Whether ``region`` lies inside the earlier file."""
     entries, minis = len(earlier.directory) // 128, len(earlier.mini_fat) // 4
-    clips = {record[0]: record for record in CLIP.iter_unpack(body[DOCUMENT.size :])}
-    for record in clips.values():
-        for at in (2, 8, 14):  # each mob's first, count, root, mini, mini count
-            first, count, _root, mini, mini_count = record[at : at + 5]
-            if not (first > 0 and first + count <= entries and mini + mini_count <= minis):
-                return None, {}
-    return earlier, clips
+    large = sum(-(-size // SECTOR) for size in region.large)
+    return (
+        region.first > 0
+        and region.first + region.length <= entries
+        and region.mini + region.mini_count <= minis
+        and (region.sector + 1 + large) * SECTOR <= len(earlier.document)
+    )
 
 
 def _regions(document: memoryview) -> Earlier:
@@ -157,4 +204,4 @@ def _regions(document: memoryview) -> Earlier:
                         (mini_fat_start + 1) * SECTOR + mini_sectors * 4]  # fmt: skip
     if len(mini) != mini_size or len(mini_fat) != mini_sectors * 4:
         raise ValueError("truncated")
-    return Earlier(directory, mini, mini_fat)
+    return Earlier(document, directory, mini, mini_fat)

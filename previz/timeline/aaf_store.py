@@ -23,6 +23,7 @@ insert and a stream allocation per object); a 2,000-shot cut is ~200,000 objects
 from __future__ import annotations
 
 import struct
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -32,7 +33,8 @@ from aaf2.core import OPERATIONGROUP_PARAMETERS_AUID, AAFObject
 from aaf2.types import TypeDefInt, TypeDefRename, TypeDefString
 from aaf2.utils import encode_utf16le, mangle_name
 
-from previz.timeline import cfb
+from previz.timeline import aaf_fixed, cfb
+from previz.timeline.aaf_fixed import Skeleton
 from previz.timeline.aaf_tree import new_file
 
 PROPERTY_HEADER = struct.Struct("<BBH")
@@ -83,6 +85,24 @@ class Layout:
         self.heads: dict[tuple[int, ...], bytes] = {}
         self.entry_struct = struct.Struct("<" + "HHH" * len(names))
 
+    def state(self) -> tuple[Any, ...]:
+        """The compiled layout as plain values (kept in the writer's memo)."""
+        return (self.class_id, self.kinds, self.children, self.set_keys, self.entries,
+                self.child_data, self.all_data, self.references, self.head,
+                self.entry_struct.format)  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: Sequence[Any]) -> Layout:
+        """The layout :meth:`state` describes, without pyaaf2's meta-dictionary."""
+        layout = cls.__new__(cls)
+        fields = ("class_id", "kinds", "children", "set_keys", "entries", "child_data",
+                  "all_data", "references", "head")  # fmt: skip
+        for field, value in zip(fields, state[:-1], strict=True):
+            setattr(layout, field, value)
+        form = state[-1]
+        layout.heads, layout.entry_struct = {}, struct.Struct(form)
+        return layout
+
     def __call__(self, *values: Value) -> cfb.Storage:
         """An object of this class: ``values`` in the layout's order, data values encoded."""
         if self.all_data:
@@ -123,7 +143,7 @@ class Layout:
         self,
         n: int,
         members: Sequence[tuple[bytes, cfb.Storage | cfb.Reused]],
-        children: list[cfb.Storage | cfb.Stream | cfb.Reused],
+        children: list[Any],  # the storage's children (storages, streams, copies)
     ) -> bytes:
         """A strong-reference set's members named ``{local key}``; returns its index stream."""
         key_pid, key_size = self.set_keys[n]
@@ -165,12 +185,53 @@ def _vector_index(count: int) -> bytes:
 class ObjectStore:
     """Builds AAF objects for the file ``handle`` (a pyaaf2 file open for writing)."""
 
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
+    def __init__(
+        self, make_handle: Callable[[], Any], state: StoreState | None = None,
+        then: Callable[[ObjectStore], object] | None = None,
+    ) -> None:  # fmt: skip
+        self._make_handle, self._then = make_handle, then
+        self._handle: Any = None
         self._layouts: dict[tuple[str, tuple[str, ...]], Layout] = {}
         self._encoded: dict[tuple[str, str, type, Hashable], bytes] = {}
         self._scratch: dict[str, AAFObject] = {}
         self._fast: dict[tuple[str, str], Callable[[Any], bytes] | bool] = {}
+        self._forms: dict[tuple[str, str], str] = {}  # how each property encodes fast
+        if state is not None:
+            self._load(state)
+
+    @property
+    def handle(self) -> Any:
+        """The pyaaf2 file (header, dictionary, meta-dictionary), made when first needed: a
+        write whose layouts and encodings all come from the memo never needs it. ``then``
+        runs on it once made (encoding the definitions leaves pyaaf2's table of weak
+        references as a full write leaves it)."""
+        if self._handle is None:
+            self._handle = self._make_handle()
+            if self._then is not None:  # what a full write did with the file at this point
+                self._then(self)
+        return self._handle
+
+    @property
+    def built(self) -> bool:
+        """Whether the pyaaf2 file was made."""
+        return self._handle is not None
+
+    def state(self) -> StoreState:
+        """The compiled layouts and the encodings of plain values, for the memo."""
+        plain = {
+            (c, n, t.__name__, v): data
+            for (c, n, t, v), data in self._encoded.items()
+            if t in _PLAIN and all(type(x) in _PLAIN for x in _members(v))
+        }
+        layouts = {key: layout.state() for key, layout in self._layouts.items()}
+        return {"layouts": layouts, "encoded": plain, "forms": dict(self._forms)}
+
+    def _load(self, state: StoreState) -> None:
+        types = {t.__name__: t for t in _PLAIN}
+        self._layouts = {k: Layout.from_state(v) for k, v in state["layouts"].items()}
+        self._encoded = {(c, n, types[t], v): d for (c, n, t, v), d in state["encoded"].items()}
+        for key, form in state["forms"].items():
+            self._forms[key], self._fast[key] = form, _encoder(form)
 
     def layout(self, class_name: str, *names: str) -> Layout:
         """The compiled layout of ``class_name`` with properties ``names`` (cached)."""
@@ -187,7 +248,8 @@ class ObjectStore:
         if found is None:
             fast = self._fast.get((class_name, name))
             if fast is None:
-                fast = self._fast[(class_name, name)] = self._fast_encoder(class_name, name)
+                form = self._forms[(class_name, name)] = self._form(class_name, name)
+                fast = self._fast[(class_name, name)] = _encoder(form)
             if fast is not False:
                 found = self._encoded[key] = fast(value)  # type: ignore[operator]
                 return found
@@ -200,19 +262,17 @@ class ObjectStore:
             scratch.property_entries.clear()
         return found
 
-    def _fast_encoder(self, class_name: str, name: str) -> Callable[[Any], bytes] | bool:
-        """pyaaf2's own encoding of integers and strings, without its property machinery;
-        ``False`` for the other types (encoded through a pyaaf2 object, memoised)."""
+    def _form(self, class_name: str, name: str) -> str:
+        """How the property encodes without pyaaf2's property machinery: an integer's
+        ``struct`` format, ``"utf16"`` for a string, ``""`` for the other types (encoded
+        through a pyaaf2 object, memoised)."""
         classdef = self.handle.metadict.lookup_classdef(class_name)
         typedef = next(p for p in classdef.all_propertydefs() if p.property_name == name).typedef
         while isinstance(typedef, TypeDefRename):
             typedef = typedef.renamed_typedef
         if isinstance(typedef, TypeDefInt):
-            pack: Callable[[Any], bytes] = struct.Struct(typedef.pack_format()).pack
-            return lambda value: pack(int(value)) if not isinstance(value, bool) else pack(value)
-        if isinstance(typedef, TypeDefString):
-            return cast(Callable[[Any], bytes], encode_utf16le)
-        return False
+            return str(typedef.pack_format())
+        return "utf16" if isinstance(typedef, TypeDefString) else ""
 
     def _object(self, class_name: str) -> AAFObject:
         classdef = self.handle.metadict.lookup_classdef(class_name)
@@ -224,20 +284,50 @@ class ObjectStore:
         return obj
 
     def save(
-        self, path: Path, mobs: Sequence[tuple[bytes, cfb.Storage | cfb.Reused]]
-    ) -> dict[int, cfb.Region | None]:
-        """Write the file: pyaaf2's header, dictionary and meta-dictionary plus ``mobs``
-        (each with its MobID's 32 bytes) as the content storage's mob set; return where each
-        mob's descendants are in it (by the ``id`` of its storage)."""
-        handle = self.handle
-        content = handle.content
+        self, path: Path, mobs: Sequence[tuple[bytes, cfb.Storage | cfb.Reused]],
+        generation: uuid.UUID, kept: tuple[Skeleton, cfb.Earlier] | None = None,
+    ) -> tuple[dict[int, cfb.Region | None], Skeleton | None]:  # fmt: skip
+        """Write the file of generation id ``generation``: the header, dictionary and
+        meta-dictionary (pyaaf2's, or rebuilt from the last write's skeleton ``kept`` when no
+        pyaaf2 file was needed) plus ``mobs`` (each with its MobID's 32 bytes) as the content
+        storage's mob set. Returns where each mob's descendants are in the file (by the ``id``
+        of its storage) and the skeleton of this file's fixed part."""
+        name = self.layout("ContentStorage", "Mobs").children[0]
+        if self.built or kept is None:
+            handle = self.handle
+            handle.identify(generation)
+            handle.write_objects()  # pyaaf2 writes its objects and weak-reference table
+            root, class_id = handle.cfb.root.node, handle.cfb.class_id.bytes_le
+        else:
+            (*skeleton, class_id), earlier = kept[0], kept[1]
+            root = aaf_fixed.rebuild(tuple(skeleton), earlier, generation.bytes_le)
+        template, copied = aaf_fixed.capture(root, name, generation.bytes_le)
+        holder = aaf_fixed.content(root)
         mob_set = self.layout("ContentStorage", "Mobs")
-        handle.write_objects()  # pyaaf2 writes its objects and weak-reference table to its tree
-        holder = content.dir.node
-        name = mob_set.children[0]
         holder.children = [c for c in holder.children if not c.name.startswith(name)]
         holder.children.append(cfb.Stream(f"{name} index", mob_set._set(0, mobs, holder.children)))
-        return cfb.write(path, handle.cfb.root.node, handle.cfb.class_id.bytes_le, holder)
+        watched = {id(node) for node in copied} | {id(mob) for _mob_id, mob in mobs}
+        regions = cfb.write(path, root, class_id, watched)
+        finished = aaf_fixed.finish(template, regions)
+        return regions, (*finished, class_id) if finished is not None else None
+
+
+StoreState = dict[str, Any]
+_PLAIN = (int, str, float, bool, tuple, frozenset, type(None))
+
+
+def _members(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (tuple, frozenset)) else ()
+
+
+def _encoder(form: str) -> Callable[[Any], bytes] | bool:
+    """pyaaf2's own encoding of integers (``struct`` format) and strings, or ``False``."""
+    if form == "utf16":
+        return cast(Callable[[Any], bytes], encode_utf16le)
+    if not form:
+        return False
+    pack: Callable[[Any], bytes] = struct.Struct(form).pack
+    return lambda value: pack(int(value)) if not isinstance(value, bool) else pack(value)
 
 
 def new_handle() -> Any:

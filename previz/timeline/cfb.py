@@ -10,28 +10,37 @@ and the allocation tables describe contiguous runs.
 
 Layout of the file written (version 4, 4,096-byte sectors, as pyaaf2 writes AAF): header, large
 streams, the mini stream, the mini FAT, the directory, the FAT, then DIFAT sectors if the FAT
-needs more than the header's 109 entries. Children are ordered as MS-CFB 2.6.4 requires (shorter
-names first, then by upper-cased name); the nodes of the deepest level of each sibling tree are
-red, every other black, which keeps the red-black invariants the spec asks readers to assume.
+needs more than the header's 109 entries (:mod:`previz.timeline.cfb_tables`). Children are
+ordered as MS-CFB 2.6.4 requires (shorter names first, then by upper-cased name); the nodes of
+the deepest level of each sibling tree are red, every other black, which keeps the red-black
+invariants the spec asks readers to assume.
+
+A storage can also be copied from an earlier file this module wrote (:class:`Reused`): its
+descendants are one run of directory entries and one run of mini sectors there (the numbering
+goes depth first), so they are taken as they are and moved to where they land in the new file.
 """
 
 from __future__ import annotations
 
 import array
 import struct
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-SECTOR = 4096
-MINI_SECTOR = 64
-MINI_CUTOFF = 4096
-PER_SECTOR = SECTOR // 4  # FAT entries (sector numbers) in one sector
-FREESECT, ENDOFCHAIN, FATSECT, DIFSECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFC
+from previz.timeline.cfb_tables import (
+    ENDOFCHAIN,
+    MINI_CUTOFF,
+    MINI_SECTOR,
+    SECTOR,
+    Plan,
+    header,
+    write_difat,
+)
+
 NOSTREAM = 0xFFFFFFFF
 STORAGE, STREAM, ROOT = 1, 2, 5
 RED, BLACK = 0, 1
-MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DIRECTORY_ENTRY = struct.Struct("<64sHBBIII16sIQQIQ")
 NO_CLASS = bytes(16)
 
@@ -59,23 +68,32 @@ class Storage:
 
 class Region(NamedTuple):
     """Where a storage's descendants are in a file this module wrote: their directory entries
-    (``first``, ``length``; the storage's own child pointer ``root`` counted from ``first``)
-    and their streams in the mini stream (``mini``, ``mini_count`` sectors); ``None`` for a
-    storage holding a large stream (not kept)."""
+    (``first``, ``length``; the storage's own child pointer ``root`` counted from ``first``),
+    their small streams in the mini stream (``mini``, ``mini_count`` sectors) and their large
+    streams from sector ``sector`` on (``large``: each one's size, in order)."""
 
     first: int
     length: int
     root: int
     mini: int
     mini_count: int
+    sector: int = 0
+    large: tuple[int, ...] = ()
 
 
 class Earlier:
-    """The regions of an earlier file (its directory, mini stream and mini FAT) that reused
-    storages are copied from."""
+    """An earlier file (``document``) and its directory, mini stream and mini FAT, which
+    reused storages are copied from."""
 
-    def __init__(self, directory: memoryview, mini: memoryview, mini_fat: memoryview) -> None:
-        self.directory, self.mini, self.mini_fat = directory, mini, mini_fat
+    def __init__(
+        self, document: memoryview, directory: memoryview, mini: memoryview, mini_fat: memoryview
+    ) -> None:
+        self.document, self.directory, self.mini, self.mini_fat = (
+            document,
+            directory,
+            mini,
+            mini_fat,
+        )
 
 
 class Reused:
@@ -89,16 +107,16 @@ class Reused:
 
 
 def write(
-    path: Path, root: Storage, file_class_id: bytes, watch: Storage | None = None
+    path: Path, root: Storage, file_class_id: bytes, watch: Collection[int] = ()
 ) -> dict[int, Region | None]:
     """Write ``root`` (the root storage, its name ignored) as the compound file ``path``;
-    return where the descendants of each storage in ``watch`` ended up (by ``id``)."""
+    return where the descendants of each storage whose ``id`` is in ``watch`` ended up."""
     directory = _Directory(root, watch)
-    plan = _Plan.of(directory.sectors, directory.mini, len(directory.nodes))
+    plan = Plan.of(directory.sectors, directory.mini, len(directory.nodes))
     if directory.mini:
         directory.start[0], directory.size[0] = plan.mini_start, directory.mini * MINI_SECTOR
     with path.open("wb") as out:
-        out.write(_header(file_class_id, plan))
+        out.write(header(file_class_id, plan))
         for data in directory.big:
             _padded(out, data, SECTOR)
         if directory.mini:  # written piece by piece: no 10 MB copy of a big cut's streams
@@ -111,50 +129,8 @@ def write(
         _padded(out, b"", SECTOR, fill=_EMPTY_ENTRY, missing=missing)
         fat = plan.fat([len(data) for data in directory.big])
         _padded(out, struct.pack(f"<{len(fat)}I", *fat), SECTOR, fill=b"\xff")
-        _write_difat(out, plan)
+        write_difat(out, plan)
     return directory.regions()
-
-
-class _Plan(NamedTuple):
-    """Where each region of the file starts (sector numbers) and how long it is (sectors)."""
-
-    mini_start: int
-    mini_sectors: int
-    minifat_start: int
-    minifat_sectors: int
-    dir_start: int
-    dir_sectors: int
-    fat_start: int
-    fat_sectors: int
-    difat_sectors: int
-
-    @classmethod
-    def of(cls, big_sectors: int, mini: int, entries: int) -> _Plan:
-        """The plan for ``big_sectors`` of large streams, ``mini`` mini sectors, ``entries``."""
-        mini_sectors = -(-mini * MINI_SECTOR // SECTOR)
-        minifat_sectors = -(-mini * 4 // SECTOR)
-        dir_sectors = -(-entries * 128 // SECTOR)
-        dir_start = big_sectors + mini_sectors + minifat_sectors
-        fat_start = dir_start + dir_sectors
-        fat, difat = _table_sizes(fat_start)
-        return cls(big_sectors, mini_sectors, big_sectors + mini_sectors, minifat_sectors,
-                   dir_start, dir_sectors, fat_start, fat, difat)  # fmt: skip
-
-    @property
-    def difat_start(self) -> int:
-        """The first DIFAT sector: right after the FAT's."""
-        return self.fat_start + self.fat_sectors
-
-    def fat(self, big: list[int]) -> list[int]:
-        """The FAT: one chain per large stream, then the regions, the FAT's own sectors."""
-        fat: list[int] = []
-        for size in big:
-            fat += _chain(len(fat), -(-size // SECTOR))
-        fat += _chain(self.mini_start, self.mini_sectors)
-        fat += _chain(self.minifat_start, self.minifat_sectors)
-        fat += _chain(self.dir_start, self.dir_sectors)
-        fat += [FATSECT] * self.fat_sectors + [DIFSECT] * self.difat_sectors
-        return fat + [FREESECT] * (-len(fat) % PER_SECTOR)
 
 
 class _Siblings(NamedTuple):
@@ -183,12 +159,12 @@ class _Directory:
     entries and one run of mini sectors (the numbering goes depth first), which is what lets a
     :class:`Reused` storage bring its run from an earlier file, moved."""
 
-    def __init__(self, root: Storage, watch: Storage | None = None) -> None:
+    def __init__(self, root: Storage, watch: Collection[int] = ()) -> None:
         nodes: list[Storage | Stream | Reused | None] = [root]
         child = [NOSTREAM]
         groups: list[tuple[int, _Siblings | Reused]] = []
         streams: list[int | Reused] = []
-        watched = {id(c) for c in watch.children} if watch is not None else set()
+        watched = set(watch)
         spans: list[tuple[int, int, int, int, int]] = []  # node, first, end, stream runs
         opened: tuple[int, int, int, int] | None = None  # queue size, node, first, streams
         queue = [0]
@@ -236,26 +212,31 @@ class _Directory:
         self.nodes, self.child, self.groups, self.spans = nodes, child, groups, spans
         self.start, self.size = [0] * len(nodes), [0] * len(nodes)
         self.start[0] = ENDOFCHAIN
-        self.big: list[bytes] = []
+        self.big: list[bytes | memoryview] = []
         self.small: list[bytes | memoryview] = []
         self.chain: list[int] = []  # the mini FAT
         self.moved: dict[int, int] = {}  # how far each reused storage's mini sectors moved
+        self.moved_large: dict[int, int] = {}  # and its sectors
         self.sectors = self.mini = 0
         self.at = self._place(streams, {b for span in spans for b in span[3:]})
 
-    def _place(self, streams: list[int | Reused], bounds: set[int]) -> dict[int, tuple[int, int]]:
+    def _place(
+        self, streams: list[int | Reused], bounds: set[int]
+    ) -> dict[int, tuple[int, int, int]]:
         """Large streams in sectors, small ones in the mini stream, in directory order; the
-        mini sectors and sectors used before each of the ``bounds`` (positions in ``streams``)."""
+        mini sectors, sectors and large streams before each of the ``bounds`` (positions in
+        ``streams``)."""
         nodes, start, size, big, small, chain = (
             self.nodes, self.start, self.size, self.big, self.small, self.chain
         )  # fmt: skip
         sectors = mini = 0
-        at: dict[int, tuple[int, int]] = {}
+        at: dict[int, tuple[int, int, int]] = {}
         for index, n in enumerate(streams):
             if index in bounds:
-                at[index] = (mini, sectors)
+                at[index] = (mini, sectors, len(big))
             if type(n) is Reused:
-                mini += self._bring(n, mini)
+                mini += self._bring(n, mini, sectors)
+                sectors += sum(-(-length // SECTOR) for length in n.region.large)
                 continue
             data = nodes[n].data  # type: ignore[union-attr,index]
             length = size[n] = len(data)  # type: ignore[index]
@@ -272,14 +253,20 @@ class _Directory:
                 mini += used
             else:
                 start[n] = ENDOFCHAIN  # type: ignore[index]
-        at[len(streams)] = (mini, sectors)
+        at[len(streams)] = (mini, sectors, len(big))
         self.sectors, self.mini = sectors, mini
         return at
 
-    def _bring(self, node: Reused, mini: int) -> int:
-        """A reused storage's streams, from the earlier file's mini stream, at sector ``mini``."""
+    def _bring(self, node: Reused, mini: int, sectors: int) -> int:
+        """A reused storage's streams from the earlier file: small ones to mini sector
+        ``mini``, large ones to sector ``sectors``; returns the mini sectors used."""
         region, earlier = node.region, node.earlier
         moved = self.moved[id(node)] = mini - region.mini
+        self.moved_large[id(node)] = sectors - region.sector
+        at = (region.sector + 1) * SECTOR
+        for length in region.large:
+            self.big.append(earlier.document[at : at + length])
+            at += -(-length // SECTOR) * SECTOR
         low, high = region.mini, region.mini + region.mini_count
         self.small.append(earlier.mini[low * MINI_SECTOR : high * MINI_SECTOR])
         links = array.array("I")
@@ -294,12 +281,14 @@ class _Directory:
         """Where each watched storage's descendants are (``None``: one is a large stream)."""
         found: dict[int, Region | None] = {}
         for node, first, end, streams_from, streams_to in self.spans:
-            (mini, sectors), (mini_end, sectors_end) = self.at[streams_from], self.at[streams_to]
-            root = self.child[node] - first if end > first else NOSTREAM
-            found[id(self.nodes[node])] = (
-                Region(first, end - first, root, mini, mini_end - mini)
-                if sectors == sectors_end else None
+            (mini, sectors, large), (mini_end, _end, large_end) = (
+                self.at[streams_from], self.at[streams_to]
             )  # fmt: skip
+            root = self.child[node] - first if end > first else NOSTREAM
+            sizes = tuple(len(data) for data in self.big[large:large_end])
+            found[id(self.nodes[node])] = Region(
+                first, end - first, root, mini, mini_end - mini, sectors, sizes
+            )
         return found
 
     def packed(self) -> list[bytes | memoryview]:
@@ -313,8 +302,8 @@ class _Directory:
                                                 size[0])]  # fmt: skip
         for first, siblings in self.groups:
             if type(siblings) is Reused:
-                parts.append(_moved(siblings, first - siblings.region.first,
-                                    self.moved[id(siblings)]))  # fmt: skip
+                moves = self.moved[id(siblings)], self.moved_large[id(siblings)]
+                parts.append(_moved(siblings, first - siblings.region.first, *moves))
                 continue
             n = first
             for name, length, kind, color, left, right in siblings.entries:  # type: ignore[union-attr]
@@ -328,12 +317,12 @@ class _Directory:
         return parts
 
 
-def _moved(node: Reused, moved: int, mini_moved: int) -> bytes | memoryview:
+def _moved(node: Reused, moved: int, mini_moved: int, large_moved: int) -> bytes | memoryview:
     """A reused storage's directory entries from the earlier file, their entry numbers moved
-    by ``moved`` and their mini sectors by ``mini_moved``."""
+    by ``moved``, their mini sectors by ``mini_moved`` and their sectors by ``large_moved``."""
     region = node.region
     entries = node.earlier.directory[region.first * 128 : (region.first + region.length) * 128]
-    if not moved and not mini_moved:
+    if not moved and not mini_moved and not large_moved:
         return entries
     fields = array.array("I")  # 32 per entry: left 17, right 18, child 19, start 29
     fields.frombytes(entries)
@@ -342,8 +331,8 @@ def _moved(node: Reused, moved: int, mini_moved: int) -> bytes | memoryview:
             for pointer in (at + 17, at + 18, at + 19):
                 if fields[pointer] != NOSTREAM:
                     fields[pointer] += moved
-        if mini_moved and fields[at + 30] and (fields[at + 16] >> 16) & 0xFF == STREAM:
-            fields[at + 29] += mini_moved
+        if (fields[at + 16] >> 16) & 0xFF == STREAM and fields[at + 30]:
+            fields[at + 29] += mini_moved if fields[at + 30] < MINI_CUTOFF else large_moved
     return fields.tobytes()
 
 
@@ -378,43 +367,6 @@ def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
     return found
 
 
-def _table_sizes(data_sectors: int) -> tuple[int, int]:
-    """FAT and DIFAT sectors for ``data_sectors`` plus the tables' own sectors."""
-    fat = difat = 0
-    while True:
-        needed_fat = -(-(data_sectors + fat + difat) // PER_SECTOR)
-        needed_difat = max(0, -(-(needed_fat - 109) // (PER_SECTOR - 1)))
-        if (needed_fat, needed_difat) == (fat, difat):
-            return fat, difat
-        fat, difat = needed_fat, needed_difat
-
-
-def _chain(start: int, count: int) -> list[int]:
-    return [*range(start + 1, start + count), ENDOFCHAIN] if count else []
-
-
-def _header(class_id: bytes, plan: _Plan) -> bytes:
-    fat = list(range(plan.fat_start, plan.fat_start + plan.fat_sectors))
-    head = [*fat[:109], *[FREESECT] * (109 - min(len(fat), 109))]
-    header = MAGIC + class_id + struct.pack(
-        "<HHHHH6sIIIIIIIII109I", 0x3E, 4, 0xFFFE, 12, 6, bytes(6), plan.dir_sectors, len(fat),
-        plan.dir_start, 0, MINI_CUTOFF, plan.minifat_start if plan.minifat_sectors else ENDOFCHAIN,
-        plan.minifat_sectors, plan.difat_start if plan.difat_sectors else ENDOFCHAIN,
-        plan.difat_sectors, *head,
-    )  # fmt: skip
-    return header + bytes(SECTOR - len(header))
-
-
-def _write_difat(out: BinaryIO, plan: _Plan) -> None:
-    """The FAT's sector numbers past the header's 109, in chained DIFAT sectors."""
-    rest = list(range(plan.fat_start + 109, plan.fat_start + plan.fat_sectors))
-    for n in range(plan.difat_sectors):
-        chunk = rest[n * (PER_SECTOR - 1) : (n + 1) * (PER_SECTOR - 1)]
-        chunk += [FREESECT] * (PER_SECTOR - 1 - len(chunk))
-        following = plan.difat_start + n + 1 if n + 1 < plan.difat_sectors else ENDOFCHAIN
-        out.write(struct.pack(f"<{PER_SECTOR}I", *chunk, following))
-
-
 _NAMES: dict[str, tuple[bytes, int]] = {}
 
 
@@ -433,7 +385,11 @@ _EMPTY_ENTRY = DIRECTORY_ENTRY.pack(
 
 
 def _padded(
-    out: BinaryIO, data: bytes, unit: int, fill: bytes = b"\0", missing: int | None = None
+    out: BinaryIO,
+    data: bytes | memoryview,
+    unit: int,
+    fill: bytes = b"\0",
+    missing: int | None = None,
 ) -> None:
     """``data`` then ``fill`` up to a multiple of ``unit`` (or ``missing`` bytes of it)."""
     out.write(data)

@@ -58,6 +58,7 @@ PAIRS: dict[str, tuple[Cut, Cut]] = {
 }
 
 
+FIXED_COPIED = {"facts changed", "facts changed back", "trimmed", "representative again"}
 NOTHING_ALIKE = {"another rate", "23.976 from 24", "representative from a cut"}
 
 
@@ -75,8 +76,8 @@ def _warm(folder: Path, cut: otio.schema.Timeline, version: str = "writer 1") ->
 
 def _incremental(place: MemoPlace, cut: otio.schema.Timeline) -> tuple[bytes, int]:
     written = place.document.with_name("next.aaf")
-    reused = aaf.write(cut, written, place)
-    return written.read_bytes(), reused
+    copied = aaf.write(cut, written, place)
+    return written.read_bytes(), copied.clips
 
 
 def _full(folder: Path, cut: otio.schema.Timeline) -> bytes:
@@ -92,6 +93,22 @@ def test_a_write_from_the_last_files_memo_equals_a_full_write(pair: str, tmp_pat
     assert written == _full(tmp_path, now())
     if pair not in NOTHING_ALIKE:
         assert reused > 0  # the test copied mobs, it did not just write in full
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_the_fixed_part_is_copied_without_pyaaf2_when_definitions_match(
+    pair: str, tmp_path: Path
+) -> None:
+    """The header, dictionary and meta-dictionary come from the last file (no pyaaf2 file
+    made) when the two cuts register the same definitions and the memo holds every layout
+    and encoding the new cut needs; the bytes are a full write's either way."""
+    before, now = PAIRS[pair]
+    place = _warm(tmp_path, before())
+    written = place.document.with_name("next.aaf")
+    copied = aaf.write(now(), written, place)
+    assert written.read_bytes() == _full(tmp_path, now())
+    if pair in FIXED_COPIED:
+        assert copied.fixed
 
 
 def test_an_unchanged_clip_is_copied_and_a_changed_one_is_not(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import opentimelineio as otio
 import pytest
 
 from previz.timeline import cfb
-from previz.timeline.aaf_dictionary import Definitions, register
+from previz.timeline.aaf_dictionary import Definitions, register, registration
 from previz.timeline.aaf_store import ObjectStore
 from previz.timeline.aaf_tree import MemoryFile, new_file
 from tests.export_cases import CASES
@@ -39,8 +39,8 @@ def _same_clock(handle: Any) -> Any:
 
 def _registered(handle: Any, timeline: otio.schema.Timeline) -> Any:
     """What the AAF writer does with the pyaaf2 file before writing its objects."""
-    register(handle, [t for t in timeline.tracks if len(t)])
-    Definitions(ObjectStore(handle))  # encodes through pyaaf2 objects of the file
+    register(handle, registration([t for t in timeline.tracks if len(t)]))
+    Definitions(ObjectStore(lambda: handle))  # encodes through pyaaf2 objects of the file
     return handle
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aaf2.cfb import CompoundFileBinary
 
-from previz.timeline import cfb
+from previz.timeline import cfb, cfb_tables
 
 CLASS = bytes(range(16))
 SIZES = (0, 1, 63, 64, 65, 4095, 4096, 4097, 9000, 20000)
@@ -84,9 +84,9 @@ def _black_height(node: object) -> int:
 def test_a_file_too_big_for_the_header_lists_its_fat_in_difat_sectors() -> None:
     """Past 109 FAT sectors (~450 MB) the FAT's own sector numbers continue in DIFAT sectors;
     every sector of the file, tables included, is covered by the FAT."""
-    plan = cfb._Plan.of(big_sectors=200_000, mini=5_000, entries=300_000)
+    plan = cfb_tables.Plan.of(big_sectors=200_000, mini=5_000, entries=300_000)
     assert plan.difat_sectors == 1
-    fat = plan.fat([200_000 * cfb.SECTOR])
+    fat = plan.fat([200_000 * cfb_tables.SECTOR])
     assert len(fat) >= plan.difat_start + plan.difat_sectors
-    assert fat[plan.fat_start : plan.difat_start] == [cfb.FATSECT] * plan.fat_sectors
-    assert fat[plan.difat_start] == cfb.DIFSECT
+    assert fat[plan.fat_start : plan.difat_start] == [cfb_tables.FATSECT] * plan.fat_sectors
+    assert fat[plan.difat_start] == cfb_tables.DIFSECT
