@@ -33,7 +33,7 @@ from previz.media.parts import (
     picture_key,
     sound_key,
 )
-from previz.media.sequence import _mux_with_ffmpeg, build_sequence
+from previz.media.sequence import _mux_with_ffmpeg, build_sequence, read_product_key
 from previz.media.soundtrack import Soundtrack, encode_soundtrack
 from tests.wav import stereo_wav
 
@@ -239,3 +239,15 @@ def test_without_copy_file_range_the_join_writes_the_same_file(
     monkeypatch.delattr(os, "copy_file_range", raising=False)
     join_animatic(parts, track, tmp_path / "read-write.mp4", comment="previz-animatic:test")
     assert (tmp_path / "read-write.mp4").read_bytes() == (tmp_path / "in-kernel.mp4").read_bytes()
+
+
+def test_the_product_key_is_read_from_our_file_and_from_ffmpegs(
+    tmp_path: Path, tone: Source
+) -> None:
+    parts = make_parts(tmp_path, "24", (5,))
+    track = make_sound(tmp_path, tone, 5, "24")
+    ours, theirs = tmp_path / "ours.mp4", tmp_path / "ffmpeg.mp4"
+    join_animatic(parts, track, ours, comment="previz-animatic:ours")
+    _mux_with_ffmpeg(parts, track, theirs, "theirs", ffmpeg=find_ffmpeg())  # earlier animatics
+    assert (read_product_key(ours), read_product_key(theirs)) == ("ours", "theirs")
+    assert read_product_key(track.path) is None  # not an MP4
