@@ -14,7 +14,8 @@ fragments of the last write only, and trusted only when all of this holds:
 
 - its header names the writer's version (the sources of its modules): a code change never
   reuses bytes an older writer rendered;
-- its body's checksum matches (a damaged or truncated memo is ignored, never half-read);
+- its checksum (CRC-32 of everything after it) matches and its fragments fill it exactly (a
+  damaged or truncated memo is ignored, never half-read);
 - each document it was saved with is still the file it was saved with (size, mtime, inode):
   the memo is saved after the writer wrote its document and before that document replaces the
   old one, so a crash between the two (or a document changed by hand) leaves a memo that no
@@ -28,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,17 +88,20 @@ class Fragments:
         if self.memo is None:
             return
         files = []
-        for name, written in sorted(documents.items()):
+        for name, written in documents.items():
             stat = written.stat()
             files.append(f"{name}\t{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
-        entries = [f"{k} {len(text)}\n{text}" for k, text in self._now.items()]
-        body = "\n".join(files).encode("utf-8") + b"\0" + "".join(entries).encode("utf-8")
-        header = f"{_version_line(self.memo.version)}\n{hashlib.sha256(body).hexdigest()}\n"
+        index = "\n".join(f"{k} {len(text)}" for k, text in self._now.items())
+        head = ("\n".join(files) + "\0" + index + "\0").encode("utf-8")
+        body = "".join(self._now.values()).encode("utf-8")
+        check = zlib.crc32(body, zlib.crc32(head))
+        header = f"{_version_line(self.memo.version)}\n{check}\n".encode("ascii")
         target = self.memo.path
         partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(MAGIC + header.encode("ascii") + body)
+            with partial.open("wb") as memo:
+                memo.writelines((MAGIC, header, head, body))
             os.replace(partial, target)
         except OSError:
             # a memo is only ever a shortcut: without it the next write is a full one
@@ -119,36 +124,36 @@ def _load(memo: Memo) -> dict[str, str]:
         return {}
     try:
         return _parse(data, memo)
-    except (ValueError, IndexError, UnicodeDecodeError):
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
         return {}
 
 
 def _parse(data: bytes, memo: Memo) -> dict[str, str]:
     if not data.startswith(MAGIC):
         return {}
-    version, checksum, body = data[len(MAGIC) :].split(b"\n", 2)
-    if version.decode("ascii") != _version_line(memo.version):
+    version_end = data.index(b"\n", len(MAGIC))
+    check_end = data.index(b"\n", version_end + 1)
+    if data[len(MAGIC) : version_end].decode("ascii") != _version_line(memo.version):
         return {}
-    if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
+    rest = memoryview(data)[check_end + 1 :]  # the checksum covers all of it, read in place
+    if zlib.crc32(rest) != int(data[version_end + 1 : check_end]):
         return {}
-    files, entries = body.split(b"\0", 1)
-    for line in files.decode("utf-8").split("\n"):
+    files_end = data.index(b"\0", check_end + 1)
+    index_end = data.index(b"\0", files_end + 1)
+    for line in data[check_end + 1 : files_end].decode("utf-8").split("\n"):
         name, identity = line.split("\t")
-        try:
-            stat = (memo.document.parent / name).stat()
-        except OSError:
-            return {}
+        stat = (memo.document.parent / name).stat()
         if identity != f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}":
             return {}
-    text = entries.decode("utf-8")
+    text = str(memoryview(data)[index_end + 1 :], "utf-8")
     found: dict[str, str] = {}
     at = 0
-    while at < len(text):
-        newline = text.index("\n", at)
-        fragment_key, length = text[at:newline].split(" ")
-        end = newline + 1 + int(length)
-        if end > len(text):
-            raise ValueError("truncated fragment")
-        found[fragment_key] = text[newline + 1 : end]
+    index = data[files_end + 1 : index_end].decode("ascii")
+    for entry in index.split("\n") if index else []:
+        fragment_key, length = entry.split(" ")
+        end = at + int(length)
+        found[fragment_key] = text[at:end]
         at = end
+    if at != len(text):
+        raise ValueError("the fragments do not fill the memo")
     return found

@@ -57,6 +57,36 @@ def take_back(timeline: otio.schema.Timeline) -> None:
         del _LENT[id(timeline)]
 
 
+def is_lent(timeline: otio.schema.Timeline) -> bool:
+    """Whether ``timeline``'s text is lent now (reading it costs one parse per process)."""
+    lent = _LENT.get(id(timeline))
+    return lent is not None and lent.timeline is timeline
+
+
+def target_urls(timeline: otio.schema.Timeline) -> list[str]:
+    """The ``target_url`` of every clip's external reference (the active one), at any depth,
+    as ``find_clips`` would find them; empty URLs left out."""
+    urls: list[str] = []
+
+    def walk(items: list[Data]) -> None:
+        for item in items:
+            children = item.get("children")
+            if children is not None:
+                walk(children)
+                continue
+            references = item.get("media_references")
+            if references is not None:
+                reference = references.get(item.get("active_media_reference_key"))
+            else:
+                reference = item.get("media_reference")
+            if (reference and str(reference.get("OTIO_SCHEMA", "")).startswith("ExternalReference.")
+                    and reference.get("target_url")):  # fmt: skip
+                urls.append(reference["target_url"])
+
+    walk(tracks(timeline))
+    return urls
+
+
 def tracks(timeline: otio.schema.Timeline) -> list[Data]:
     """``timeline``'s tracks as OTIO's JSON holds them (kind, name, ``children``…), in order."""
     return _parsed(timeline).tracks or []

@@ -108,3 +108,29 @@ def test_a_text_not_laid_out_as_otio_writes_it_is_read_without_digests() -> None
         serialised.take_back(timeline)
     assert digests is None
     assert tracks == json.loads(spaced)["tracks"]["children"]
+
+
+def _urls_by_bindings(timeline: otio.schema.Timeline) -> list[str]:
+    return [
+        clip.media_reference.target_url
+        for clip in timeline.find_clips()
+        if isinstance(clip.media_reference, otio.schema.ExternalReference)
+        and clip.media_reference.target_url
+    ]
+
+
+def test_the_media_urls_read_from_the_text_are_those_of_the_clips() -> None:
+    for build in CASES.values():
+        timeline = build()
+        assert serialised.target_urls(timeline) == _urls_by_bindings(timeline)
+
+
+def test_the_media_urls_of_a_nested_stack_are_read_too() -> None:
+    timeline = CASES["short-25"]()
+    nested = otio.schema.Stack(name="nested")
+    first = next(iter(timeline.tracks[1].find_clips()))
+    nested.append(otio.schema.Track(children=[first.deepcopy()]))
+    timeline.tracks[1].append(nested)
+    urls = serialised.target_urls(timeline)
+    assert urls == _urls_by_bindings(timeline)
+    assert len(urls) > len(serialised.target_urls(CASES["short-25"]()))
