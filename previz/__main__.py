@@ -1,5 +1,5 @@
 """``python -m previz`` runs the command line."""
 
-from previz.cli import main
+from previz.cli import run
 
-main()
+run()

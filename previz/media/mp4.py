@@ -56,6 +56,35 @@ def read_track(path: Path) -> Track:
         raise UnsupportedMovie(f"{path.name}: unexpected sample tables ({error})") from error
 
 
+def read_comment(path: Path) -> str | None:
+    """The movie's comment tag (``udta/meta/ilst/©cmt``), or None (no tag, not an MP4)."""
+    try:
+        moov = _moov(path)
+    except (OSError, UnsupportedMovie):
+        return None
+    data = _child(moov, [b"udta", b"meta", b"ilst", b"\xa9cmt", b"data"])
+    return None if data is None or len(data) < 8 else data[8:].decode("utf-8", "replace")
+
+
+def _child(payload: bytes, path: list[bytes]) -> bytes | None:
+    """The payload of the box at ``path`` under ``payload`` (``meta`` is a full box)."""
+    for kind in path:
+        found = None
+        at = 0
+        while at + 8 <= len(payload):
+            size, name = struct.unpack_from(">I4s", payload, at)
+            if size < 8 or at + size > len(payload):
+                return None
+            if name == kind:
+                found = payload[at + (12 if kind == b"meta" else 8) : at + size]
+                break
+            at += size
+        if found is None:
+            return None
+        payload = found
+    return payload
+
+
 def _moov(path: Path) -> bytes:
     """The ``moov`` box's payload, wherever it is among the file's top-level boxes."""
     with path.open("rb") as file:

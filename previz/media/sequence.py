@@ -37,15 +37,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import av
-
 from previz.errors import MediaError
 from previz.media import soundtrack
 from previz.media.encoding import AUDIO_CODEC_ARGS, CONTAINER_ARGS
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
 from previz.media.join import JOIN, join_animatic
-from previz.media.mp4 import UnsupportedMovie
+from previz.media.mp4 import UnsupportedMovie, read_comment
 from previz.media.parts import (
     SCHEME,
     Frame,
@@ -159,11 +157,7 @@ def read_product_key(path: Path) -> str | None:
     """The key a sequence file was written for, or None (no file, not ours, unreadable)."""
     if not path.is_file():
         return None
-    try:
-        with av.open(str(path)) as container:
-            comment = container.metadata.get("comment", "")
-    except (av.FFmpegError, OSError):
-        return None
+    comment = read_comment(path) or ""
     return comment[len(KEY_PREFIX) :] if comment.startswith(KEY_PREFIX) else None
 
 

@@ -69,7 +69,16 @@ class MobIds:
 
     def of(self, *identity: object) -> bytes:
         """The id of the mob ``identity`` describes (strings, numbers, ``None``)."""
-        digest = hashlib.blake2b(repr(identity).encode("utf-8"), digest_size=16).digest()
+        return self.of_text(repr(identity))
+
+    def roles(self, roles: tuple[str, ...], *identity: object) -> tuple[bytes, ...]:
+        """``of(role, *identity)`` for each of ``roles`` (the identity spelt out once)."""
+        rest = repr(identity)[1:-1] if len(identity) > 1 else repr(identity[0])
+        return tuple(self.of_text(f"({role!r}, {rest})") for role in roles)
+
+    def of_text(self, identity: str) -> bytes:
+        """The id of the mob whose identity, as a tuple's ``repr``, is ``identity``."""
+        digest = hashlib.blake2b(identity.encode("utf-8"), digest_size=16).digest()
         repeat = self._seen.get(digest, 0)
         self._seen[digest] = repeat + 1
         if repeat:
@@ -117,7 +126,7 @@ class ClipMobs:
         media = (kind, url, type(reference).__name__, available.start_time.value,
                  available.duration.value, available.duration.rate,
                  None if url else clip.name)  # fmt: skip
-        ids = tuple(self.ids.of(role, *media) for role in MOB_ROLES)  # tape, file, master
+        ids = self.ids.roles(MOB_ROLES, *media)  # tape, file, master
         placed = (kind, rate, visible.start_time.value, visible.duration.value,
                   visible.duration.rate, ids)  # fmt: skip
         comments = None

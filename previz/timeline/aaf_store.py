@@ -218,10 +218,12 @@ class ObjectStore:
 
     def state(self) -> StoreState:
         """The compiled layouts and the encodings of plain values, for the memo."""
-        plain = {
+        plain = {  # integers and strings encode without pyaaf2 (``forms``): not kept
             (c, n, t.__name__, v): data
             for (c, n, t, v), data in self._encoded.items()
-            if t in _PLAIN and all(type(x) in _PLAIN for x in _members(v))
+            if not self._forms.get((c, n))
+            and t in _PLAIN
+            and all(type(x) in _PLAIN for x in _members(v))
         }
         layouts = {key: layout.state() for key, layout in self._layouts.items()}
         return {"layouts": layouts, "encoded": plain, "forms": dict(self._forms)}

@@ -262,7 +262,7 @@ class _Directory:
         ``mini``, large ones to sector ``sectors``; returns the mini sectors used."""
         region, earlier = node.region, node.earlier
         moved = self.moved[id(node)] = mini - region.mini
-        self.moved_large[id(node)] = sectors - region.sector
+        self.moved_large[id(node)] = sectors - region.sector if region.large else 0
         at = (region.sector + 1) * SECTOR
         for length in region.large:
             self.big.append(earlier.document[at : at + length])

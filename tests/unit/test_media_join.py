@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +22,8 @@ import pytest
 from previz.errors import MediaError
 from previz.media import find_ffmpeg
 from previz.media.encoding import VIDEO_CODEC_ARGS, sample_count
-from previz.media.join import join_animatic
+from previz.media.join import join_animatic, picture_samples
+from previz.media.movie import write_movie
 from previz.media.mp4 import UnsupportedMovie, read_track
 from previz.media.parts import (
     Frame,
@@ -33,7 +35,7 @@ from previz.media.parts import (
     picture_key,
     sound_key,
 )
-from previz.media.sequence import _mux_with_ffmpeg, build_sequence
+from previz.media.sequence import _mux_with_ffmpeg, build_sequence, read_product_key
 from previz.media.soundtrack import Soundtrack, encode_soundtrack
 from tests.wav import stereo_wav
 
@@ -223,7 +225,7 @@ def test_a_failed_join_leaves_the_previous_animatic_and_no_temp_files(
     part = tmp_path / "work" / "picture" / f"{picture_key(first, Frame(64, 36, Fraction(24)))}.mp4"
     with part.open("r+b") as file:  # the samples end early, the tables are whole
         file.truncate(part.stat().st_size - 200)
-    with pytest.raises(MediaError):
+    with pytest.raises(MediaError, match=f"{part.name}: the file ends 200 bytes before"):
         sequence(tmp_path, tone, (12,))
     assert animatic.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
@@ -239,3 +241,35 @@ def test_without_copy_file_range_the_join_writes_the_same_file(
     monkeypatch.delattr(os, "copy_file_range", raising=False)
     join_animatic(parts, track, tmp_path / "read-write.mp4", comment="previz-animatic:test")
     assert (tmp_path / "read-write.mp4").read_bytes() == (tmp_path / "in-kernel.mp4").read_bytes()
+
+
+def test_the_product_key_is_read_from_our_file_and_from_ffmpegs(
+    tmp_path: Path, tone: Source
+) -> None:
+    parts = make_parts(tmp_path, "24", (5,))
+    track = make_sound(tmp_path, tone, 5, "24")
+    ours, theirs = tmp_path / "ours.mp4", tmp_path / "ffmpeg.mp4"
+    join_animatic(parts, track, ours, comment="previz-animatic:ours")
+    _mux_with_ffmpeg(parts, track, theirs, "theirs", ffmpeg=find_ffmpeg())  # earlier animatics
+    assert (read_product_key(ours), read_product_key(theirs)) == ("ours", "theirs")
+    assert read_product_key(track.path) is None  # not an MP4
+
+
+def test_the_reader_follows_a_track_over_many_chunks(tmp_path: Path) -> None:
+    """A part as our writer lays it out (half-second chunks: several stsc runs)."""
+    (part,) = make_parts(tmp_path, "30000/1001", (61,))
+    rewritten = tmp_path / "chunked.mp4"
+    write_movie(rewritten, [picture_samples([part])], comment="")
+    track = read_track(rewritten)
+    data = rewritten.read_bytes()
+    assert (
+        data.count(b"stsc") == 1 and struct.unpack_from(">I", data, data.find(b"stco") + 8)[0] > 3
+    )
+    ours = [
+        (pts, dts, length, bool(key), data[at : at + size])
+        for pts, dts, length, key, at, size in zip(
+            track.pts, track.dts, track.durations, track.keys, track.offsets, track.sizes,
+            strict=True,
+        )
+    ]  # fmt: skip
+    assert ours == packets(rewritten)["video"] == packets(part)["video"]

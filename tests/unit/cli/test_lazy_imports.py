@@ -133,6 +133,20 @@ def test_a_command_runs_with_the_collector_looking_less_often(monkeypatch) -> No
     assert seen == [(collector.YOUNG_OBJECTS, *gc.get_threshold()[1:])]
 
 
+def test_the_console_script_ends_with_the_command_s_objects_frozen(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The process exits next: its last collections need not scan what the command made."""
+    from previz.cli import run
+
+    monkeypatch.setattr(sys, "argv", ["previz", "backends"])
+    try:
+        with pytest.raises(SystemExit):
+            run()
+        assert gc.get_freeze_count() > 0
+        assert "previz.cli.generate" in sys.modules
+    finally:
+        gc.unfreeze()
+
+
 def test_a_local_cache_folder_is_used_without_fsspec(tmp_path) -> None:  # type: ignore[no-untyped-def]
     statement = (
         f"from previz.generate.store import open_store; store = open_store({str(tmp_path)!r}); "
