@@ -160,10 +160,11 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, R
         return None, None, {}
     if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
         return None, None, {}
-    stat = place.document.stat()
-    if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
-        return None, None, {}
-    earlier = _regions(memoryview(place.document.read_bytes()))  # slices: no copies
+    with place.document.open("rb") as document:  # the file checked is the file read
+        stat = os.fstat(document.fileno())
+        if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+            return None, None, {}
+        earlier = _regions(memoryview(document.read()))  # slices: no copies
     (length,) = LENGTH.unpack_from(body, DOCUMENT.size)
     start = DOCUMENT.size + LENGTH.size
     fixed = Fixed(*marshal.loads(body[start : start + length]))
