@@ -26,6 +26,7 @@ The memo is written atomically (temporary file, rename) where the export call sa
 
 from __future__ import annotations
 
+import array
 import contextlib
 import hashlib
 import marshal
@@ -46,6 +47,7 @@ DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
 CLIP = struct.Struct("<20s" + "16s5I" * 3)  # key, then per mob: class id and its region
 Record = tuple[Any, ...]  # one clip as CLIP unpacks it
 LENGTH = struct.Struct("<I")
+_MOVABLE = sys.byteorder == "little" and array.array("I").itemsize == 4
 
 
 class Fixed(NamedTuple):
@@ -75,7 +77,7 @@ class ClipMemo:
         self._fixed: Fixed | None = None
         self._now: list[tuple[bytes, Mobs]] = []
         self.reused = 0
-        if place is not None and sys.byteorder == "little":  # cfb moves entries in place
+        if place is not None and _MOVABLE:  # cfb moves entries in place, as 32-bit words
             with contextlib.suppress(OSError, ValueError, struct.error, EOFError, TypeError):
                 self._earlier, self._fixed, self._before = _load(place)
 
