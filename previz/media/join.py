@@ -28,7 +28,7 @@ from pathlib import Path
 
 from previz.media.movie import Samples, box, write_movie
 from previz.media.mp4 import Track, UnsupportedMovie, read_track
-from previz.media.soundtrack import FRAME, Soundtrack, adts_layout
+from previz.media.soundtrack import FRAME, Soundtrack, adts_payloads
 
 JOIN = "movie-1"  # raise when the joined file's packets or boxes change (the animatic's key)
 _MICROSECONDS = 1_000_000
@@ -130,23 +130,25 @@ def _average_bit_rate(sizes: array[int], durations: array[int], timescale: int) 
 
 def sound_samples(track: Soundtrack) -> Samples:
     """The sound track: the soundtrack's AAC frames, the priming frame at -1024."""
-    data = track.data or track.path.read_bytes()
-    layout = track.layout if track.data and track.layout else adts_layout(data)
-    count = len(layout.sizes)
+    chunks, header = track.chunks, track.header
+    if not chunks:  # a soundtrack known by its file alone
+        data = track.path.read_bytes()
+        chunks, header = [adts_payloads(data)], data[:7]
+    sizes, offsets, source = array("I"), array("q"), array("i")
+    for index, (_, chunk_sizes) in enumerate(chunks):
+        sizes.extend(chunk_sizes)
+        offsets.extend(accumulate(chunk_sizes[:-1], initial=0))
+        source.extend(array("i", [index]) * len(chunk_sizes))
+    count = len(sizes)
     if count != track.frames or count < 2:
         raise UnsupportedMovie(f"the soundtrack holds {count} frames, not {track.frames}")
-    view = memoryview(data)
-    payload = b"".join(
-        [view[at : at + size] for at, size in zip(layout.payloads, layout.sizes, strict=True)]
-    )
     dts = array("q", range(-FRAME, (count - 1) * FRAME, FRAME))
     durations = array("q", [FRAME]) * count
     durations[-1] = track.samples - (count - 2) * FRAME
-    sizes = layout.sizes
     return Samples(
-        handler=b"soun", timescale=_rate(data), entry=_mp4a(data, layout.sizes, durations),
-        dts=dts, pts=dts, durations=durations, sizes=layout.sizes, sources=[payload],
-        source=array("i", [0]) * count, offsets=array("q", accumulate(sizes[:-1], initial=0)),
+        handler=b"soun", timescale=_rate(header), entry=_mp4a(header, sizes, durations),
+        dts=dts, pts=dts, durations=durations, sizes=sizes,
+        sources=[payload for payload, _ in chunks], source=source, offsets=offsets,
         keys=None, end=track.samples,
     )  # fmt: skip
 

@@ -56,14 +56,15 @@ class AdtsLayout:
 @dataclass
 class Soundtrack:
     """The cut's sound as ADTS AAC frames (priming frame first), ready to be stream-copied:
-    in the file ``path``, and as ``data`` with its ``layout``."""
+    in the file ``path``, and as ``chunks`` — each chunk's frames without their headers and
+    each frame's size — with the first frame's ADTS ``header`` (what the frames are)."""
 
     path: Path
     samples: int
     frames: int
     encoded: list[Path] = field(default_factory=list)
-    data: bytes = b""
-    layout: AdtsLayout | None = None
+    chunks: list[tuple[bytes, array[int]]] = field(default_factory=list)
+    header: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -97,23 +98,23 @@ def encode_soundtrack(
     end = -(-total // FRAME) * FRAME  # the last frame is padded with silence
     chunk_dir = workdir.parent / "soundtrack"
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    chunks = []
-    for start in range(0, end, chunk_frames * FRAME):
-        chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
-        path = chunk_dir / f"{chunk.key(spans)}.aac"
-        if not path.exists():
-            stop_if_asked(stop)
-            chunk.encode(spans, path, ffmpeg=ffmpeg)
-            encoded.append(path)
-        chunks.append(path.read_bytes())
-    data = b"".join(chunks)
-    layout = adts_layout(data)
-    if len(layout.sizes) != end // FRAME + 1:
-        raise MediaError(
-            f"the sound encoded to {len(layout.sizes)} AAC frames, not {end // FRAME + 1}"
-        )
-    dest.write_bytes(data)
-    return Soundtrack(dest, total, len(layout.sizes), encoded, data, layout)
+    chunks, header = [], b""
+    with dest.open("wb") as out:
+        for start in range(0, end, chunk_frames * FRAME):
+            chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
+            path = chunk_dir / f"{chunk.key(spans)}.aac"
+            if not path.exists():
+                stop_if_asked(stop)
+                chunk.encode(spans, path, ffmpeg=ffmpeg)
+                encoded.append(path)
+            data = path.read_bytes()
+            chunks.append(adts_payloads(data))
+            header = header or data[:7]
+            out.write(data)
+    frames = sum(len(sizes) for _, sizes in chunks)
+    if frames != end // FRAME + 1:
+        raise MediaError(f"the sound encoded to {frames} AAC frames, not {end // FRAME + 1}")
+    return Soundtrack(dest, total, frames, encoded, chunks, header)
 
 
 def copy_args(track: Soundtrack) -> list[str]:
@@ -200,6 +201,15 @@ def adts_frames(data: bytes) -> list[bytes]:
     layout = adts_layout(data)
     ends = [*layout.starts[1:], len(data)]
     return [data[start:stop] for start, stop in zip(layout.starts, ends, strict=True)]
+
+
+def adts_payloads(data: bytes) -> tuple[bytes, array[int]]:
+    """The frames of an ADTS stream without their headers, one after the other, and the size
+    of each."""
+    layout = adts_layout(data)
+    view = memoryview(data)
+    found = zip(layout.payloads, layout.sizes, strict=True)
+    return b"".join([view[at : at + size] for at, size in found]), layout.sizes
 
 
 def adts_layout(data: bytes) -> AdtsLayout:
