@@ -247,7 +247,10 @@ def _write_samples(
                 out.flush()
                 if where not in files:
                     files[where] = os.open(where, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-                _copy(files[where], out.fileno(), start, length)
+                try:
+                    _copy(files[where], out.fileno(), start, length)
+                except OSError as error:
+                    raise OSError(f"{where}: {error}") from error
     finally:
         for handle in files.values():
             os.close(handle)
@@ -292,7 +295,7 @@ def _copy(src: int, dst: int, start: int, length: int) -> None:
             data = os.read(src, min(length, 1 << 20))
             done = len(data) and os.write(dst, data)
         if done <= 0:
-            raise OSError(f"a media file ended {length} bytes early")
+            raise OSError(f"the file ends {length} bytes before its samples do")
         start += done
         length -= done
 

@@ -26,6 +26,7 @@ The memo is written atomically (temporary file, rename) where the export call sa
 
 from __future__ import annotations
 
+import array
 import contextlib
 import hashlib
 import marshal
@@ -46,6 +47,7 @@ DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
 CLIP = struct.Struct("<20s" + "16s5I" * 3)  # key, then per mob: class id and its region
 Record = tuple[Any, ...]  # one clip as CLIP unpacks it
 LENGTH = struct.Struct("<I")
+_MOVABLE = sys.byteorder == "little" and array.array("I").itemsize == 4
 
 
 class Fixed(NamedTuple):
@@ -75,7 +77,7 @@ class ClipMemo:
         self._fixed: Fixed | None = None
         self._now: list[tuple[bytes, Mobs]] = []
         self.reused = 0
-        if place is not None and sys.byteorder == "little":  # cfb moves entries in place
+        if place is not None and _MOVABLE:  # cfb moves entries in place, as 32-bit words
             with contextlib.suppress(OSError, ValueError, struct.error, EOFError, TypeError):
                 self._earlier, self._fixed, self._before = _load(place)
 
@@ -160,10 +162,11 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, R
         return None, None, {}
     if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
         return None, None, {}
-    stat = place.document.stat()
-    if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
-        return None, None, {}
-    earlier = _regions(memoryview(place.document.read_bytes()))  # slices: no copies
+    with place.document.open("rb") as document:  # the file checked is the file read
+        stat = os.fstat(document.fileno())
+        if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+            return None, None, {}
+        earlier = _regions(memoryview(document.read()))  # slices: no copies
     (length,) = LENGTH.unpack_from(body, DOCUMENT.size)
     start = DOCUMENT.size + LENGTH.size
     fixed = Fixed(*marshal.loads(body[start : start + length]))

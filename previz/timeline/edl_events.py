@@ -84,8 +84,12 @@ class Events:
         """What event ``number``'s text is made of: its lines' reels, times and dissolve, and
         each commented clip (by ``digests``: the clips' own JSON digests, by ``id``)."""
         event = self.events[number - 1]
-        times = ("source_in", "source_out", "record_in", "record_out", "dissolve")
-        lines = [(line.reel, *(_value(getattr(line, t)) for t in times)) for line in event.lines]
+        lines = [
+            (line.reel, line.source_in.value, line.source_in.rate, line.source_out.value,
+             line.source_out.rate, line.record_in.value, line.record_in.rate,
+             line.record_out.value, line.record_out.rate, _value(line.dissolve))
+            for line in event.lines
+        ]  # fmt: skip
         notes = [(digests[id(clip)], direction, first) for clip, direction, first in event.notes]
         return (number, self.kind, self.writer.rate, lines, notes)
 

@@ -263,7 +263,7 @@ class _Document:
         self.fulls[number] = full
         full.rate = self._rate(source["start_time"]["rate"], 32)
         full.duration = frames(source["duration"]["value"])
-        heard = reference.get("target_url") in self.sounding
+        heard = (reference["target_url"] if external else "") in self.sounding  # as _media reads it
         parts = ("clipitem", self.digests[n], number, file_id, file_new, rate, self.picture,
                  heard, record, offsets, sound)  # fmt: skip
         text = self.fragments.render(

@@ -225,7 +225,7 @@ def test_a_failed_join_leaves_the_previous_animatic_and_no_temp_files(
     part = tmp_path / "work" / "picture" / f"{picture_key(first, Frame(64, 36, Fraction(24)))}.mp4"
     with part.open("r+b") as file:  # the samples end early, the tables are whole
         file.truncate(part.stat().st_size - 200)
-    with pytest.raises(MediaError):
+    with pytest.raises(MediaError, match=f"{part.name}: the file ends 200 bytes before"):
         sequence(tmp_path, tone, (12,))
     assert animatic.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
