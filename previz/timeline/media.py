@@ -19,6 +19,8 @@ from previz.errors import TimelineError
 
 # a ``file:///`` URL with nothing ``urlparse`` strips or splits off (query, fragment, controls)
 PLAIN_FILE_URL = re.compile(r"file:///[^?#\x00-\x20\x7f]*\Z")
+# a path of characters ``quote`` never escapes and ``unquote`` never changes
+PLAIN_PATH = re.compile(r"/[A-Za-z0-9_.~/-]*\Z")
 
 
 def local_path(url: str) -> Path:
@@ -104,11 +106,12 @@ def _canonical_file_url(url: str) -> bool | None:
     building the path; ``None`` where only building it can tell."""
     if not PLAIN_FILE_URL.match(url):
         return None
-    path = unquote(url[7:])
+    plain = PLAIN_PATH.match(url, 7) is not None  # spelt as ``quote`` spells it (most URLs)
+    path = url[7:] if plain else unquote(url[7:])
     normal = path.startswith("/") and not path.startswith("//") and "//" not in path
     if not normal or "/./" in path or path.endswith(("/", "/.")):
         return None
-    return url[7:] == quote_from_bytes(os.fsencode(path))  # ``str(Path(path)) == path``
+    return plain or url[7:] == quote_from_bytes(os.fsencode(path))  # ``str(Path(path)) == path``
 
 
 def with_media_policy(

@@ -152,7 +152,11 @@ def _scan(text: str) -> tuple[list[Data], list[list[str]]]:
         return found, at + 1
 
     def track(at: int) -> tuple[Data, int]:
-        return members(at, {"children": items})
+        known = len(digests)
+        found = members(at, {"children": items})
+        if len(digests) == known:  # not a composition (a clip right in the stack): no items
+            digests.append([])
+        return found
 
     def track_list(at: int) -> tuple[list[Data], int]:
         found: list[Data] = []

@@ -55,7 +55,8 @@ def test_a_file_url_names_the_path_urlparse_finds(url: str) -> None:
                                  "file:///m/%C3%A9.mp4", "file:///m/é.mp4", "file:///m/a%2Fb",
                                  "file:///m/../x", "file:///m/a?b", "clips/x.mp4", "file:///m/%ff",
                                  "file:///m/100%25.mp4", "file:///m/%zz",
-                                 "file:///m/a%2F%2Fb"])  # fmt: skip
+                                 "file:///m/a%2F%2Fb", "file:///m/A-z_0.9~/x.mp4",
+                                 "file:///m/a.b/", "file:///m/a/./b.mp4"])  # fmt: skip
 def test_an_absolute_media_url_is_the_one_a_path_writes(url: str) -> None:
     parsed = urlparse(url)
     path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)

@@ -134,3 +134,12 @@ def test_the_media_urls_of_a_nested_stack_are_read_too() -> None:
     urls = serialised.target_urls(timeline)
     assert urls == _urls_by_bindings(timeline)
     assert len(urls) > len(serialised.target_urls(CASES["short-25"]()))
+
+
+def test_each_stack_child_has_its_items_digests_even_without_items() -> None:
+    timeline = CASES["short-25"]()
+    clip = next(iter(timeline.tracks[1].find_clips())).deepcopy()
+    timeline.tracks.insert(1, clip)
+    tracks, digests = serialised.tracks_and_digests(timeline)
+    assert digests is not None
+    assert [len(d) for d in digests] == [len(t.get("children", [])) for t in tracks]
