@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -12,11 +13,13 @@ import pytest
 
 from previz.pipeline import BuildResult
 from previz.products import ProductStore
+from previz.review import page as page_module
 from previz.review import read_build, write_review
 from previz.review.build import ReviewBuild
 from previz.review.cards import card_memo
 from previz.review.page import PRODUCT, _review_templates, render_page
 from previz.timeline.fragments import Fragments, Memo
+from previz.timeline.reading import TIMELINE_FILE
 
 Posters = dict[tuple[str, int], str]
 SECRET = "sk-live-0123456789abcdef"
@@ -184,3 +187,32 @@ def test_write_review_renders_its_page_again_from_the_cards_it_kept(
         assert page.read_bytes() == before
     shots = len(read_build(review_build.out_dir).shots)
     assert (used[-1].rendered, used[-1].reused) == (0, shots)
+
+
+@pytest.fixture
+def copied(review_build: BuildResult, tmp_path: Path) -> Path:
+    """The shared build's folder, copied (its product records are this test's own)."""
+    return Path(shutil.copytree(review_build.out_dir, tmp_path / "out"))
+
+
+def test_the_page_key_takes_a_recorded_timeline_from_its_record_unread(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeline = copied / TIMELINE_FILE
+    ProductStore(copied).record(TIMELINE_FILE, "otio-export-key", [timeline])
+    read: list[Path] = []
+    monkeypatch.setattr(page_module, "_read", lambda path: read.append(path) or b"")
+    page_module.inputs_key(copied)
+    assert timeline not in read
+
+
+def test_the_page_key_follows_a_timeline_edited_by_hand(copied: Path) -> None:
+    timeline = copied / TIMELINE_FILE
+    ProductStore(copied).record(TIMELINE_FILE, "otio-export-key", [timeline])
+    before = page_module.inputs_key(copied)
+    text = timeline.read_text(encoding="utf-8")
+    timeline.write_text(text.replace('"s1"', '"s8"', 1), encoding="utf-8")  # same size
+    after = page_module.inputs_key(copied)
+    assert after != before
+    timeline.write_text(text.replace('"s1"', '"s7"', 1), encoding="utf-8")
+    assert page_module.inputs_key(copied) != after  # read from the bytes now
