@@ -102,8 +102,7 @@ def inputs_key(build_dir: Path) -> str:
     blanked. A rebuild that only took everything from the cache changes the counters (cached,
     generated, spent) and nothing else, so it leaves the page — and the totals of the run that
     made this cut — as they were."""
-    takes = sorted((build_dir / CLIPS_DIR).glob("*")) if (build_dir / CLIPS_DIR).is_dir() else []
-    identities = [[p.name, *_identity(p)] for p in takes]
+    identities = _take_identities(build_dir / CLIPS_DIR)
     templates = [p.read_bytes() for p in sorted(_review_templates().iterdir()) if p.is_file()]
     return product_key(
         PRODUCT,
@@ -124,6 +123,16 @@ def _timeline_content(build_dir: Path) -> list[str] | bytes:
     folder whose products are not recorded here: copied, moved, edited by hand)."""
     recorded = ProductStore(build_dir).current_key(TIMELINE_FILE)
     return ["recorded", recorded] if recorded else _read(build_dir / TIMELINE_FILE)
+
+
+def _take_identities(clips: Path) -> list[list[object]]:
+    """``[name, size, mtime, inode]`` of every entry of ``clips`` by name (none without it)."""
+    try:
+        with os.scandir(clips) as entries:
+            names = sorted(entry.name for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [[name, *_identity(clips / name)] for name in names]
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
