@@ -97,11 +97,18 @@ class ProductStore:
 
     def current(self, name: str, key: str) -> bool:
         """Whether product ``name`` was written with ``key`` and its files are untouched since."""
+        return self.current_key(name) == key
+
+    def current_key(self, name: str) -> str | None:
+        """The key product ``name`` was last written with, when its files are untouched since
+        (``None`` otherwise: never recorded, a file changed, moved or gone)."""
         record = self._read(name)
-        if record is None or record.get("key") != key or not record.get("files"):
-            return False
+        if record is None or not isinstance(record.get("key"), str) or not record.get("files"):
+            return None
         files: dict[str, Any] = record["files"]
-        return all(_identity(self.folder / file) == seen for file, seen in files.items())
+        if all(_identity(self.folder / file) == seen for file, seen in files.items()):
+            return str(record["key"])
+        return None
 
     def record(self, name: str, key: str, paths: Sequence[Path]) -> None:
         """Remember that product ``name`` was just written with ``key`` as ``paths``."""

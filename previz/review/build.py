@@ -34,6 +34,12 @@ RUN_COUNTERS = ("cached", "generated", "spent_usd")
 ANIMATIC_FILE = "animatic.mp4"
 CLIPS_DIR = "clips"
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+SHOT_FACTS = (
+    "shot", "record_frame", "take", "missing", "takes", "camera", "scene", "heading",
+    "shot_number", "frames", "cast", "wardrobe", "location", "action", "backend", "model",
+    "cost", "prompt", "notes",
+)  # fmt: skip
+"""The clip facts :func:`_shot` reads (a test checks it reads no other)."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ def read_build(folder: Path, timeline: otio.schema.Timeline | None = None) -> Re
     cues = _cues(timeline)
     shots = []
     for clip in _picture_track(timeline, folder).find_clips():
-        facts = plain(clip.metadata.get("previz", {}))
+        facts = shot_facts(clip)
         if "shot" not in facts:
             continue
         record = timecode(start_frame + int(facts["record_frame"]), fps)
@@ -200,6 +206,18 @@ def read_build(folder: Path, timeline: otio.schema.Timeline | None = None) -> Re
         spent=float(summary.get("spent_usd", 0.0)),
         exports=_exports(summary, folder),
     )
+
+
+def shot_facts(clip: otio.schema.Clip) -> dict[str, Any]:
+    """The facts of ``clip`` a :class:`ReviewShot` is made of (:data:`SHOT_FACTS`), as plain
+    values: only they are read through OTIO's bindings (a clip stores ~35, each value read
+    costs a call), which halves the cost of reading a 200-shot cut."""
+    stored = clip.metadata.get("previz")
+    if not isinstance(stored, Mapping):
+        return {}
+    names = iter(stored)  # read by length, as plain() does
+    present = {next(names) for _ in range(len(stored))}
+    return {name: plain(stored[name]) for name in SHOT_FACTS if name in present}
 
 
 def _summary(folder: Path) -> dict[str, Any]:

@@ -10,7 +10,9 @@ variables are blanked from every string, in case one was pasted into a shot list
 
 The page is a product (see :mod:`previz.products`): when nothing it is made of changed and
 its files are the ones written last time, it is left alone without reading the build; when
-something did, each file is still written only if its bytes change, so their mtimes stay.
+something did, each file is still written only if its bytes change, so their mtimes stay, and
+the cards of the shots that did not change are reused from the page's last write
+(:mod:`previz.review.cards`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 import opentimelineio as otio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from previz.backends.http import redaction as redaction_module
 from previz.backends.http.redaction import redact
 from previz.generate.plan import content_hash
 from previz.media import replacing
@@ -34,6 +37,7 @@ from previz.products import ProductStore, product_key
 from previz.prompts.compiled import compiled_templates
 from previz.prompts.environment import package_templates
 from previz.review import build as review_build_module
+from previz.review import cards as cards_module
 from previz.review import posters as posters_module
 from previz.review.build import (
     ANIMATIC_FILE,
@@ -43,8 +47,10 @@ from previz.review.build import (
     ReviewBuild,
     read_build,
 )
+from previz.review.cards import card_memo, render_cards
 from previz.review.posters import TakeDigests, take_posters
 from previz.timeline.formats import source_version
+from previz.timeline.fragments import Fragments
 from previz.timeline.reading import TIMELINE_FILE
 
 REVIEW_DIR = "review"
@@ -76,35 +82,57 @@ def write_review(build_dir: Path, timeline: otio.schema.Timeline | None = None) 
     folder.mkdir(parents=True, exist_ok=True)
     posters = _posters(build, folder / POSTER_DIR, TakeDigests(store.records / DIGESTS))
     references = _references(build, folder / "refs")
-    html = render_page(build, posters, references)
+    renderer = source_version(sys.modules[__name__], redaction_module)
+    memo = card_memo(store.records, folder / PAGE_FILE, _review_templates(), renderer)
+    fragments = Fragments(memo)
+    html = render_page(build, posters, references, fragments)
     for name in ASSETS:
         write_if_changed(folder / name, (_review_templates() / name).read_bytes())
     write_if_changed(folder / "cast.css", cast_stylesheet(build).encode())
     write_if_changed(folder / PAGE_FILE, html.encode())
+    fragments.save({PAGE_FILE: folder / PAGE_FILE})  # after the page: see fragments.Memo
     store.record(PRODUCT, key, sorted(p for p in folder.rglob("*") if p.is_file()))
     return folder / PAGE_FILE
 
 
 def inputs_key(build_dir: Path) -> str:
     """The page's content key, found without decoding anything: this code and its templates,
-    the bytes of ``timeline.otio`` (every fact shown, the reference images' hashes),
+    what ``timeline.otio`` holds (every fact shown, the reference images' hashes),
     ``build.json`` but its run counters, the identity of every take file, and the credentials
     blanked. A rebuild that only took everything from the cache changes the counters (cached,
     generated, spent) and nothing else, so it leaves the page — and the totals of the run that
     made this cut — as they were."""
-    takes = sorted((build_dir / CLIPS_DIR).glob("*")) if (build_dir / CLIPS_DIR).is_dir() else []
-    identities = [[p.name, *_identity(p)] for p in takes]
+    identities = _take_identities(build_dir / CLIPS_DIR)
     templates = [p.read_bytes() for p in sorted(_review_templates().iterdir()) if p.is_file()]
     return product_key(
         PRODUCT,
-        source_version(sys.modules[__name__], review_build_module, posters_module),
+        source_version(sys.modules[__name__], review_build_module, posters_module, cards_module),
         *templates,
-        _read(build_dir / TIMELINE_FILE),
+        _timeline_content(build_dir),
         _without_run_counters(_read(build_dir / SUMMARY_FILE)),
         (build_dir / ANIMATIC_FILE).is_file(),
         identities,
         sorted(credential_values(os.environ)),
     )
+
+
+def _timeline_content(build_dir: Path) -> list[str] | bytes:
+    """What ``timeline.otio`` holds, for the page's key: the content key the export that wrote
+    it recorded (the cut, the writer's version...), while the file is still the one it wrote
+    — saving a read and a hash of the whole cut (3 MB at 200 shots) —, else its bytes (a
+    folder whose products are not recorded here: copied, moved, edited by hand)."""
+    recorded = ProductStore(build_dir).current_key(TIMELINE_FILE)
+    return ["recorded", recorded] if recorded else _read(build_dir / TIMELINE_FILE)
+
+
+def _take_identities(clips: Path) -> list[list[object]]:
+    """``[name, size, mtime, inode]`` of every entry of ``clips`` by name (none without it)."""
+    try:
+        with os.scandir(clips) as entries:
+            names = sorted(entry.name for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [[name, *_identity(clips / name)] for name in names]
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
@@ -130,9 +158,14 @@ def _read(path: Path) -> bytes:
 
 
 def render_page(
-    build: ReviewBuild, posters: Mapping[tuple[str, int], str], references: Mapping[Path, str]
+    build: ReviewBuild,
+    posters: Mapping[tuple[str, int], str],
+    references: Mapping[Path, str],
+    fragments: Fragments | None = None,
 ) -> str:
-    """The page's HTML; ``posters`` and ``references`` map to paths relative to the page."""
+    """The page's HTML; ``posters`` and ``references`` map to paths relative to the page.
+    ``fragments``: the shot cards of the page's last write, reused by key (see
+    :mod:`previz.review.cards`); without it every card is rendered."""
     secrets = credential_values(os.environ)
     environment = Environment(
         loader=FileSystemLoader(str(_review_templates())),
@@ -145,15 +178,13 @@ def render_page(
     )
     environment.filters["seconds"] = lambda frames: f"{frames / build.fps:.1f}s"
     environment.filters["money"] = lambda usd: f"${usd:,.2f}"
-    cast_index = {c.id: i for i, c in enumerate(build.characters)}
+    cards = render_cards(environment, build, posters, secrets, fragments or Fragments(None))
     return environment.get_template("index.html.j2").render(
         build=build,
         csp=CONTENT_SECURITY_POLICY,
         animatic=f"../{build.animatic.name}" if build.animatic else None,
-        posters=posters,
+        cards=cards,
         references=references,
-        characters={c.id: c for c in build.characters},
-        cast_index=cast_index,
         rate=f"{build.rate.numerator}/{build.rate.denominator}",
         storage_key=f"previz-notes:{build.title}:{build.folder.resolve().name}",
     )

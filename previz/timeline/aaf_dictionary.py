@@ -14,17 +14,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import aaf2
 import opentimelineio as otio
-from aaf2.auid import AUID
-from aaf2.rational import AAFRational
-from aaf2.utils import encode_utf16le
 
-from previz.timeline.aaf_store import ObjectStore
-from previz.timeline.aaf_tree import STAMP
+from previz.timeline.aaf_store import ObjectStore, utf16
 
-PAN_PARAMETER = AUID("e4962322-2267-11d3-8a4c-0050040ef7d2")
-PAN_OPERATION = AUID("9d2ea893-0968-11d3-8a38-0050040ef7d2")
+PAN_PARAMETER = uuid.UUID("e4962322-2267-11d3-8a4c-0050040ef7d2")
+PAN_OPERATION = uuid.UUID("9d2ea893-0968-11d3-8a38-0050040ef7d2")
 BYTE_ORDER_PARAMETER = uuid.UUID("c0038672-a8cf-11d3-a05b-006094eb75cb")
 EFFECT_ID_PARAMETER = uuid.UUID("93994bd6-a81d-11d3-a05b-006094eb75cb")
 OPACITY_PARAMETER = uuid.UUID("8d56813d-847e-11d5-935a-50f857c10000")
@@ -34,6 +29,7 @@ DISSOLVES = {  # Avid's standard dissolves (the adapter's "AAF" transition metad
     "picture": (uuid.UUID("0c3bea41-fc2d-11d2-8a73-00805f9a3430"), "VideoDissolve_2"),
     "sound": (uuid.UUID("0c3bea43-fc2d-11d2-8a73-00805f9a3430"), "MonoAudioDissolve_2"),
 }
+TWELVE_HOURS = 60 * 60 * 12
 INTERPOLATION_NOTES = {"clip": "LinearInterp", "dissolve": "Linear keyframe interpolation"}
 
 
@@ -65,16 +61,20 @@ def register(handle: Any, registered: Registration) -> None:
     """Register in ``handle`` what the adapter registered (:func:`registration`); it
     registered the "Audio Pan" once per sound track and the pan parameter once per sound
     clip: the same definitions, so once here."""
+    import aaf2
+    from aaf2.auid import AUID
+
     dictionary = handle.dictionary
     sound, pan, dissolves, last_interpolation = registered
     if sound:
-        opdef = handle.create.OperationDef(PAN_OPERATION, "Audio Pan")
+        opdef = handle.create.OperationDef(AUID(str(PAN_OPERATION)), "Audio Pan")
         opdef.media_kind = "sound"
         opdef["NumberInputs"].value = 1
         dictionary.register_def(opdef)
     if pan:
         rational = dictionary.lookup_typedef("Rational")
-        dictionary.register_def(handle.create.ParameterDef(PAN_PARAMETER, "Pan", "Pan", rational))
+        parameter = handle.create.ParameterDef(AUID(str(PAN_PARAMETER)), "Pan", "Pan", rational)
+        dictionary.register_def(parameter)
     for kind in dissolves:
         _register_dissolve(handle, kind)
     if last_interpolation:
@@ -118,6 +118,12 @@ class Definitions:
     """Encoded weak references and constants, computed once per file."""
 
     def __init__(self, store: ObjectStore) -> None:
+        import aaf2
+        from aaf2.auid import AUID
+        from aaf2.rational import AAFRational
+
+        from previz.timeline.aaf_tree import STAMP
+
         handle, enc = store.handle, store.encode
         dictionary = handle.dictionary
         self.store = store
@@ -161,6 +167,7 @@ class Definitions:
             store, "Interpolation", dictionary["InterpolationDefinitions"], aaf2.misc.LinearInterp
         )
         self.pan_times: dict[tuple[int, int], bytes] = {}
+        self.twelve_hours: dict[float, int] = {}
 
     def state(self) -> dict[str, Any]:
         """Every encoded value, for the memo (they depend on the writer and the
@@ -177,12 +184,24 @@ class Definitions:
 
     def text(self, value: str) -> bytes:
         """A string as an indirect value (tagged values: comments, marker colours)."""
-        return self._text + bytes(encode_utf16le(value))
+        return self._text + utf16(value)
+
+    def frames_in_twelve_hours(self, rate: float) -> int:
+        """A tape's length at ``rate``, as the adapter counted it (the rate as pyaaf2's
+        rational, times twelve hours)."""
+        found = self.twelve_hours.get(rate)
+        if found is None:
+            from aaf2.rational import AAFRational
+
+            found = self.twelve_hours[rate] = int(float(AAFRational(rate)) * TWELVE_HOURS)
+        return found
 
     def pan_time(self, at: int, frames: int) -> bytes:
         """A pan control point's time, as the adapter wrote it (``"at/frames"``)."""
         found = self.pan_times.get((at, frames))
         if found is None:
+            from aaf2.rational import AAFRational
+
             rational = AAFRational(f"{at}/{frames}")
             found = self.pan_times[(at, frames)] = self.store.encode(
                 "ControlPoint", "Time", rational
@@ -192,6 +211,8 @@ class Definitions:
 
 def _reference(store: ObjectStore, name: str, definitions: Any, auid: Any) -> bytes:
     """The encoded weak reference to a registered definition (empty when not registered)."""
+    from aaf2.auid import AUID
+
     found = definitions.get(AUID(str(auid)), None)
     owner = "OperationGroup" if name == "Operation" else "VaryingValue"
     return store.encode(owner, name, found) if found is not None else b""

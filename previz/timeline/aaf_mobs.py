@@ -23,8 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 import opentimelineio as otio
-from aaf2.mobid import MobID
-from aaf2.rational import AAFRational
 
 from previz.timeline.aaf_dictionary import Definitions
 from previz.timeline.aaf_memo import ClipMemo, clip_key
@@ -44,8 +42,9 @@ MARKER_COLOURS = {
     "PINK": "Magenta",
     "PURPLE": "Magenta",
 }
-TWELVE_HOURS = 60 * 60 * 12
-UMID_LABEL = bytes(MobID.new().bytes_le[:16])
+UMID_LABEL = bytes.fromhex("060a2b340101010501010f2013000000")
+"""A basic UMID's first half as pyaaf2's ``MobID.new()`` writes it (``aaf2.mobid``: SMPTE
+label, material type 0x0f, UUID/UL number creation 0x20, length 0x13, instance 0)."""
 MASTER_SLOT = {"picture": 1, "sound": 2}  # the adapter's slot per kind in every master mob
 PCM = ("AverageBPS", "BlockAlign", "QuantizationBits", "AudioSamplingRate", "Channels",
        "SampleRate", "Length")  # fmt: skip
@@ -178,7 +177,7 @@ class ClipMobs:
         if slots is None:  # the same for every clip of this range and rate: built once
             enc, defs = self.store.encode, self.defs
             zero, empty = defs.zero, defs.empty_name
-            whole = int(float(AAFRational(clip_rate)) * TWELVE_HOURS)
+            whole = defs.frames_in_twelve_hours(clip_rate)
             tape_rate = enc("TimelineMobSlot", "EditRate", clip_rate)
             fps = round(clip_rate)
             timecode = self.timecode(

@@ -26,25 +26,20 @@ import struct
 import uuid
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
-from typing import Any, cast
-
-from aaf2 import properties as props
-from aaf2.core import OPERATIONGROUP_PARAMETERS_AUID, AAFObject
-from aaf2.types import TypeDefInt, TypeDefRename, TypeDefString
-from aaf2.utils import encode_utf16le, mangle_name
+from typing import TYPE_CHECKING, Any, cast
 
 from previz.timeline import aaf_fixed, cfb
 from previz.timeline.aaf_fixed import Skeleton
-from previz.timeline.aaf_tree import new_file
+
+if TYPE_CHECKING:
+    from aaf2.core import AAFObject
+
+# pyaaf2 is imported where it is used (compiling a layout, encoding through its objects, making
+# its file): a write whose layouts and encodings all come from the memo does not import it.
 
 PROPERTY_HEADER = struct.Struct("<BBH")
 BYTE_ORDER = 0x4C  # little-endian, what pyaaf2 writes
 DATA, REF, VECTOR, SET = "data", "ref", "vector", "set"
-_FORMS = {
-    props.SF_STRONG_OBJECT_REFERENCE: REF,
-    props.SF_STRONG_OBJECT_REFERENCE_VECTOR: VECTOR,
-    props.SF_STRONG_OBJECT_REFERENCE_SET: SET,
-}
 Value = bytes | cfb.Storage | Sequence[cfb.Storage] | Sequence[tuple[bytes, cfb.Storage]]
 
 
@@ -52,6 +47,15 @@ class Layout:
     """One AAF class with a fixed list of properties, ready to build objects from values."""
 
     def __init__(self, handle: Any, class_name: str, names: Sequence[str]) -> None:
+        from aaf2 import properties as props
+        from aaf2.core import OPERATIONGROUP_PARAMETERS_AUID
+        from aaf2.utils import mangle_name
+
+        forms = {
+            props.SF_STRONG_OBJECT_REFERENCE: REF,
+            props.SF_STRONG_OBJECT_REFERENCE_VECTOR: VECTOR,
+            props.SF_STRONG_OBJECT_REFERENCE_SET: SET,
+        }
         classdef = handle.metadict.lookup_classdef(class_name)
         if classdef is None:
             raise KeyError(f"no AAF class {class_name!r}")
@@ -64,9 +68,9 @@ class Layout:
         for name in names:
             pdef = defs[name]
             form = pdef.store_format
-            if pdef.auid == _PARAMETERS:  # pyaaf2 (like the AAF SDK) stores these as a set
-                form = props.SF_STRONG_OBJECT_REFERENCE_SET
-            kind = _FORMS.get(form, DATA)
+            if pdef.auid == OPERATIONGROUP_PARAMETERS_AUID:  # pyaaf2 (like the AAF SDK) stores
+                form = props.SF_STRONG_OBJECT_REFERENCE_SET  # these as a set
+            kind = forms.get(form, DATA)
             self.kinds.append(kind)
             child = mangle_name(name, pdef.pid, 32 if kind == REF else 22) if kind != DATA else ""
             self.children.append(child)
@@ -78,7 +82,7 @@ class Layout:
                 self.set_keys.append((0, 0))
             entries += [pdef.pid, form, 0]
         self.entries = entries
-        self.child_data = [encode_utf16le(c) if c else b"" for c in self.children]
+        self.child_data = [utf16(c) if c else b"" for c in self.children]
         self.all_data = all(k == DATA for k in self.kinds)
         self.references = [n for n, k in enumerate(self.kinds) if k != DATA]
         self.head = PROPERTY_HEADER.pack(BYTE_ORDER, props.PROPERTY_VERSION, len(names))
@@ -156,7 +160,6 @@ class Layout:
         return b"".join(parts)
 
 
-_PARAMETERS = OPERATIONGROUP_PARAMETERS_AUID
 _NAMES: dict[tuple[str, int], list[str]] = {}
 _INDEXES: dict[int, bytes] = {}
 CACHED_COUNT = 64
@@ -268,6 +271,8 @@ class ObjectStore:
         """How the property encodes without pyaaf2's property machinery: an integer's
         ``struct`` format, ``"utf16"`` for a string, ``""`` for the other types (encoded
         through a pyaaf2 object, memoised)."""
+        from aaf2.types import TypeDefInt, TypeDefRename, TypeDefString
+
         classdef = self.handle.metadict.lookup_classdef(class_name)
         typedef = next(p for p in classdef.all_propertydefs() if p.property_name == name).typedef
         while isinstance(typedef, TypeDefRename):
@@ -277,6 +282,8 @@ class ObjectStore:
         return "utf16" if isinstance(typedef, TypeDefString) else ""
 
     def _object(self, class_name: str) -> AAFObject:
+        from aaf2.core import AAFObject
+
         classdef = self.handle.metadict.lookup_classdef(class_name)
         cls = self.handle.metadict.lookup_class(classdef.auid)
         obj: AAFObject = cls.__new__(cls)
@@ -325,13 +332,21 @@ def _members(value: Any) -> tuple[Any, ...]:
 def _encoder(form: str) -> Callable[[Any], bytes] | bool:
     """pyaaf2's own encoding of integers (``struct`` format) and strings, or ``False``."""
     if form == "utf16":
-        return cast(Callable[[Any], bytes], encode_utf16le)
+        return utf16
     if not form:
         return False
     pack: Callable[[Any], bytes] = struct.Struct(form).pack
     return lambda value: pack(int(value)) if not isinstance(value, bool) else pack(value)
 
 
+def utf16(text: str) -> bytes:
+    """A string as AAF stores it: UTF-16LE and a two-byte terminator (pyaaf2's
+    ``aaf2.utils.encode_utf16le``, byte for byte)."""
+    return text.encode("utf-16le") + b"\x00\x00"
+
+
 def new_handle() -> Any:
     """A pyaaf2 file in memory, for its header, dictionary and meta-dictionary."""
+    from previz.timeline.aaf_tree import new_file
+
     return new_file()

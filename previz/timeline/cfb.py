@@ -229,31 +229,31 @@ class _Directory:
         nodes, start, size, big, small, chain = (
             self.nodes, self.start, self.size, self.big, self.small, self.chain
         )  # fmt: skip
-        sectors = mini = 0
+        sectors = mini = done = 0
         at: dict[int, tuple[int, int, int]] = {}
-        for index, n in enumerate(streams):
-            if index in bounds:
-                at[index] = (mini, sectors, len(big))
-            if type(n) is Reused:
-                mini += self._bring(n, mini, sectors)
-                sectors += sum(-(-length // SECTOR) for length in n.region.large)
-                continue
-            data = nodes[n].data  # type: ignore[union-attr,index]
-            length = size[n] = len(data)  # type: ignore[index]
-            if length >= MINI_CUTOFF:
-                start[n] = sectors  # type: ignore[index]
-                big.append(data)
-                sectors += -(-length // SECTOR)
-            elif length:
-                used = -(-length // MINI_SECTOR)
-                start[n] = mini  # type: ignore[index]
-                small += (data, _PADS[-length % MINI_SECTOR])
-                chain += range(mini + 1, mini + used)
-                chain.append(ENDOFCHAIN)
-                mini += used
-            else:
-                start[n] = ENDOFCHAIN  # type: ignore[index]
-        at[len(streams)] = (mini, sectors, len(big))
+        for point in sorted(bounds | {len(streams)}):  # the runs between the bounds
+            for n in streams[done:point]:
+                if type(n) is Reused:
+                    mini += self._bring(n, mini, sectors)
+                    sectors += sum(-(-length // SECTOR) for length in n.region.large)
+                    continue
+                data = nodes[n].data  # type: ignore[union-attr,index]
+                length = size[n] = len(data)  # type: ignore[index]
+                if length >= MINI_CUTOFF:
+                    start[n] = sectors  # type: ignore[index]
+                    big.append(data)
+                    sectors += -(-length // SECTOR)
+                elif length:
+                    used = -(-length // MINI_SECTOR)
+                    start[n] = mini  # type: ignore[index]
+                    small += (data, _PADS[-length % MINI_SECTOR])
+                    chain += range(mini + 1, mini + used)
+                    chain.append(ENDOFCHAIN)
+                    mini += used
+                else:
+                    start[n] = ENDOFCHAIN  # type: ignore[index]
+            at[point] = (mini, sectors, len(big))
+            done = point
         self.sectors, self.mini = sectors, mini
         return at
 

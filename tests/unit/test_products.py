@@ -78,3 +78,14 @@ def test_product_keys_differ_by_every_part_and_not_by_dict_order() -> None:
     assert product_key("a", {"x": 1, "y": 2}) == product_key("a", {"y": 2, "x": 1})
     assert product_key("a", "bc") != product_key("ab", "c")
     assert product_key("a", b"\x00") != product_key("a", b"\x01")
+
+
+def test_the_current_key_is_the_recorded_one_while_its_files_are_untouched(
+    tmp_path: Path,
+) -> None:
+    write_product(tmp_path / "cut.txt", "k1", writer("one", []))
+    store = ProductStore(tmp_path)
+    assert store.current_key("cut.txt") == "k1"
+    assert store.current_key("never-written.txt") is None
+    (tmp_path / "cut.txt").write_text("two")
+    assert store.current_key("cut.txt") is None

@@ -1,0 +1,90 @@
+"""The shot cards of the review page, each reused from the page's last write when it shows the same.
+
+A one-shot change alters one card of a 200-shot page; the other 199 render to the bytes they
+had. Each card is a fragment (:mod:`previz.timeline.fragments`, the memo the text exports use:
+writer version, CRC, the page's identity) under a key made of EVERYTHING ``card.html.j2``
+reads: the whole :class:`~previz.review.build.ReviewShot` (its ``repr``: every field, its
+takes and cues), whether it opens a scene, the posters of its takes, the name and colour index
+of each cast member, the frame rate (durations in seconds) and the credentials blanked from
+its strings. The memo's version is the card template and this code, so changing either renders
+every card again. The page is the join of its cards and the rest of ``index.html.j2``, so it is
+byte-identical to a page whose cards are all rendered, as the tests check from memos warmed by
+other builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import jinja2
+from jinja2 import Environment
+
+from previz.review.build import ReviewBuild, ReviewShot
+from previz.timeline.formats import source_version
+from previz.timeline.fragments import Fragments, Memo, key
+
+CARD_TEMPLATE = "card.html.j2"
+
+
+class Card:
+    """A rendered card put into the page as it is (already escaped and redacted)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return self.text
+
+
+def card_memo(records: Path, page: Path, templates: Path, renderer: str) -> Memo:
+    """Where the cards of ``page`` are kept: beside its product record, versioned by this
+    code, the card template, Jinja's version and ``renderer`` (the version of the code that
+    sets up the environment: its filters and the redaction of every string)."""
+    template = (templates / CARD_TEMPLATE).read_bytes()
+    version = "/".join(
+        (source_version(sys.modules[__name__]), renderer, jinja2.__version__,
+         hashlib.sha256(template).hexdigest())
+    )  # fmt: skip
+    return Memo(records / f"{page.name}.cards", page, version)
+
+
+def render_cards(
+    environment: Environment,
+    build: ReviewBuild,
+    posters: Mapping[tuple[str, int], str],
+    secrets: tuple[str, ...],
+    fragments: Fragments,
+) -> list[Card]:
+    """Every shot's card in cut order, kept from ``fragments``' last write when its key is."""
+    template = environment.get_template(CARD_TEMPLATE)
+    characters = {c.id: c for c in build.characters}
+    cast_index = {c.id: i for i, c in enumerate(build.characters)}
+    shared = (CARD_TEMPLATE, str(build.rate), tuple(sorted(secrets)))
+    cards = []
+    previous: ReviewShot | None = None
+    for shot in build.shots:
+        scene_heading = previous is None or shot.scene != previous.scene
+        shown = [(shot.id, 0), *((shot.id, take.number) for take in shot.takes)]
+        cast = [
+            (m, cast_index.get(m), characters[m].name if m in characters else None)
+            for m in shot.cast
+        ]
+        card_key = key(shared, shot, scene_heading, [(k[1], posters.get(k)) for k in shown], cast)
+
+        def make(shot: ReviewShot = shot, scene_heading: bool = scene_heading) -> str:
+            return template.render(
+                shot=shot,
+                scene_heading=scene_heading,
+                posters=posters,
+                characters=characters,
+                cast_index=cast_index,
+            )
+
+        cards.append(Card(fragments.render(card_key, make)))
+        previous = shot
+    return cards
