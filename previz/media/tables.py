@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 from previz.errors import PrevizError
 from previz.media.files import replacing
 
-MAGIC = b"previz-tables-1\n"
+MAGIC = b"previz-tables-2\n"
 _DIGEST = 32
 
 T = TypeVar("T")
@@ -65,16 +65,18 @@ class TableMemo(Generic[T]):
         cannot be written is left out (it only saves reading)."""
         if not self.changed and self._kept.keys() == self._found.keys():
             return
-        entries: list[dict[str, Any]] = []
+        records = [record for _, record in self._kept.values()]
+        columns: list[list[Any]] = []
         blobs: list[bytes] = []
-        for name, (identity, record) in self._kept.items():
-            fields = []
-            for value in (getattr(record, field) for field in self._names):
-                fields.append(_field(value, blobs))
-            entries.append({"name": name, "id": list(identity), "fields": fields})
+        for name in self._names:  # one column per field: each file's value, or its length
+            values = [getattr(record, name) for record in records]
+            column, blob = _column(values)
+            columns.append(column)
+            blobs.append(blob)
         head = json.dumps(
-            {"kind": self._kind(), "order": sys.byteorder, "entries": entries}
-        ).encode()
+            {"kind": self._kind(), "order": sys.byteorder, "names": list(self._kept),
+             "ids": [identity for identity, _ in self._kept.values()], "columns": columns}
+        ).encode()  # fmt: skip
         body = len(head).to_bytes(8, "big") + head + b"".join(blobs)
         with contextlib.suppress(OSError, PrevizError), replacing(self.path) as temp:
             temp.write_bytes(MAGIC + hashlib.sha256(body).digest() + body)
@@ -104,46 +106,67 @@ class TableMemo(Generic[T]):
         head = json.loads(bytes(body[8 : 8 + size]))
         if head["kind"] != self._kind() or head["order"] != sys.byteorder:
             return {}
+        names, ids, columns = head["names"], head["ids"], head["columns"]
+        if len(columns) != len(self._names) or len(ids) != len(names):
+            raise ValueError("a memo of another shape")
         at = 8 + size
-        found = {}
-        for entry in head["entries"]:
-            values: list[Any] = []
-            for field in entry["fields"]:
-                value, at = _value(field, body, at)
-                values.append(value)
-            if len(values) != len(self._names):
-                raise ValueError("a record of another shape")
-            size_, mtime, inode = entry["id"]
-            found[str(entry["name"])] = ((int(size_), int(mtime), int(inode)), self.kind(*values))
+        fields = []
+        for column in columns:
+            values, at = _values(column, body, at, len(names))
+            fields.append(values)
         if at != len(body):
             raise ValueError("the memo's data does not end where its records do")
+        found = {}
+        for name, identity, record in zip(names, ids, zip(*fields, strict=True), strict=True):
+            size_, mtime, inode = identity
+            found[str(name)] = ((int(size_), int(mtime), int(inode)), self.kind(*record))
         return found
 
 
-def _field(value: object, blobs: list[bytes]) -> list[Any]:
-    if isinstance(value, int):
-        return ["i", value]
-    if isinstance(value, array):
-        data = value.tobytes()
-        blobs.append(data)
-        return ["a", value.typecode, len(data)]
-    if isinstance(value, bytes):
-        blobs.append(value)
-        return ["b", len(value)]
-    raise TypeError(f"cannot keep a {type(value).__name__} in a table memo")
+def _column(values: list[Any]) -> tuple[list[Any], bytes]:
+    """A field's values over the files: ints as they are, arrays and bytes as a typecode and
+    each file's length in the blob that follows."""
+    if all(type(value) is int for value in values):
+        return ["i", values], b""
+    if all(isinstance(value, bytes) for value in values):
+        return ["b", "", [len(value) for value in values]], b"".join(values)
+    if all(isinstance(value, array) for value in values) and values:
+        code = values[0].typecode
+        if any(value.typecode != code for value in values):
+            raise TypeError("arrays of several types in one field")
+        return ["a", code, [len(value) for value in values]], b"".join(
+            value.tobytes() for value in values
+        )
+    raise TypeError("a field a table memo cannot keep")
 
 
-def _value(field: list[Any], body: memoryview, at: int) -> tuple[object, int]:
-    if field[0] == "i":
-        return int(field[1]), at
-    size = int(field[-1])
-    if size < 0 or at + size > len(body):
-        raise ValueError("a field past the memo's end")
-    chunk = body[at : at + size]
-    if field[0] == "b":
-        return bytes(chunk), at + size
-    if field[0] == "a":
-        values = array(str(field[1]))
-        values.frombytes(chunk)
-        return values, at + size
-    raise ValueError(f"a field of unknown type {field[0]!r}")
+def _values(column: list[Any], body: memoryview, at: int, count: int) -> tuple[list[Any], int]:
+    """The values of one column for ``count`` files, and where the next column's blob starts."""
+    if column[0] == "i":
+        ints = [int(value) for value in column[1]]
+        if len(ints) != count:
+            raise ValueError("a column of another length")
+        return ints, at
+    kind, code, lengths = column
+    if len(lengths) != count or any(int(n) < 0 for n in lengths):
+        raise ValueError("a column of another length")
+    if kind == "b":
+        values: list[Any] = []
+        for length in lengths:
+            values.append(bytes(body[at : at + length]))
+            at += length
+        if at > len(body):
+            raise ValueError("a column past the memo's end")
+        return values, at
+    if kind != "a":
+        raise ValueError(f"a column of unknown type {kind!r}")
+    whole = array(str(code))
+    size = sum(lengths) * whole.itemsize
+    if at + size > len(body):
+        raise ValueError("a column past the memo's end")
+    whole.frombytes(body[at : at + size])
+    values, first = [], 0
+    for length in lengths:
+        values.append(whole[first : first + length])
+        first += length
+    return values, at + size
