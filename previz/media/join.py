@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 from array import array
+from collections.abc import Callable
 from itertools import accumulate, repeat
 from operator import add, sub
 from pathlib import Path
@@ -35,9 +36,17 @@ _MICROSECONDS = 1_000_000
 _SAMPLE_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
 
 
-def join_animatic(parts: list[Path], track: Soundtrack, dest: Path, *, comment: str) -> None:
-    """Write the animatic ``dest``: the picture ``parts`` in order, the sound ``track``."""
-    write_movie(dest, [picture_samples(parts), sound_samples(track)], comment=comment)
+def join_animatic(
+    parts: list[Path],
+    track: Soundtrack,
+    dest: Path,
+    *,
+    comment: str,
+    read: Callable[[Path], Track] = read_track,
+) -> None:
+    """Write the animatic ``dest``: the picture ``parts`` in order (their tables from
+    ``read``), the sound ``track``."""
+    write_movie(dest, [picture_samples(parts, read), sound_samples(track)], comment=comment)
 
 
 def _rescale(value: int, multiply: int, divide: int) -> int:
@@ -48,10 +57,10 @@ def _rescale(value: int, multiply: int, divide: int) -> int:
     return -((-value * multiply + half) // divide)
 
 
-def picture_samples(parts: list[Path]) -> Samples:
+def picture_samples(parts: list[Path], read: Callable[[Path], Track] = read_track) -> Samples:
     """The picture track: every part's samples in order, timed as the concat demuxer and
     ffmpeg's muxing checks time them."""
-    tracks = [read_track(path) for path in parts]
+    tracks = [read(path) for path in parts]
     first = tracks[0]
     for path, other in zip(parts, tracks, strict=True):
         if (other.timescale, _setup(other.entry)) != (first.timescale, _setup(first.entry)):
@@ -131,7 +140,7 @@ def _average_bit_rate(sizes: array[int], durations: array[int], timescale: int) 
 def sound_samples(track: Soundtrack) -> Samples:
     """The sound track: the soundtrack's AAC frames, the priming frame at -1024."""
     chunks, header = track.chunks, track.header
-    if not chunks:  # a soundtrack known by its file alone
+    if not chunks and track.path is not None:  # a soundtrack known by its file alone
         data = track.path.read_bytes()
         chunks, header = [adts_payloads(data)], data[:7]
     sizes, offsets, source = array("I"), array("q"), array("i")

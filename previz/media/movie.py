@@ -20,8 +20,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby
-from operator import add, sub
+from itertools import chain, compress
+from operator import add, ne, sub
 from pathlib import Path
 from typing import BinaryIO
 
@@ -178,7 +178,7 @@ def _tables(track: Samples, counts: list[int]) -> tuple[bytes, bytes]:
         _full(b"stts", 0, 0, *_runs(track.durations)),
     ]
     if track.keys is not None and not all(track.keys):
-        numbers = array("I", (n + 1 for n, key in enumerate(track.keys) if key))
+        numbers = array("I", compress(range(1, count + 1), track.keys))
         tables.append(_full(b"stss", 0, 0, struct.pack(">I", len(numbers)), _be(numbers)))
     offsets = array("q", map(sub, track.pts, track.dts))
     if any(offsets):
@@ -200,11 +200,12 @@ def _tables(track: Samples, counts: list[int]) -> tuple[bytes, bytes]:
 
 def _runs(values: array[int]) -> list[bytes]:
     """A run table of (count, value) pairs: stts and ctts."""
-    pairs = array("i")
-    for value, group in groupby(values):
-        pairs.append(sum(1 for _ in group))
-        pairs.append(value)
-    return [struct.pack(">I", len(pairs) // 2), _be(pairs)]
+    count = len(values)
+    starts = [0, *compress(range(1, count), map(ne, values[1:], values[:-1]))] if count else []
+    lengths = map(sub, [*starts[1:], count], starts)
+    found = zip(lengths, map(values.__getitem__, starts), strict=True)
+    pairs = array("i", chain.from_iterable(found))
+    return [struct.pack(">I", len(starts)), _be(pairs)]
 
 
 def _changes(counts: list[int]) -> Iterator[tuple[int, int]]:

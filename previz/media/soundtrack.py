@@ -29,6 +29,7 @@ import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from previz.errors import MediaError
@@ -36,6 +37,7 @@ from previz.media.encoding import AUDIO_CODEC_ARGS, CHANNELS, SAMPLE_RATE
 from previz.media.ffmpeg import run_ffmpeg
 from previz.media.files import replacing
 from previz.media.parts import BYTES_PER_SAMPLE, SoundPart, mix_sound_parts, stop_if_asked
+from previz.media.tables import TableMemo
 
 SCHEME = "soundtrack-1"  # raise when the way chunks are cut, encoded or kept changes
 FRAME = 1024  # samples per AAC-LC frame
@@ -56,15 +58,23 @@ class AdtsLayout:
 @dataclass
 class Soundtrack:
     """The cut's sound as ADTS AAC frames (priming frame first), ready to be stream-copied:
-    in the file ``path``, and as ``chunks`` — each chunk's frames without their headers and
-    each frame's size — with the first frame's ADTS ``header`` (what the frames are)."""
+    in the file ``path`` when one was asked for, and as ``chunks`` — each chunk's frames
+    without their headers and each frame's size — with the first frame's ADTS ``header``
+    (what the frames are)."""
 
-    path: Path
+    path: Path | None
     samples: int
     frames: int
     encoded: list[Path] = field(default_factory=list)
     chunks: list[tuple[bytes, array[int]]] = field(default_factory=list)
     header: bytes = b""
+    files: list[Path] = field(default_factory=list)  # the chunk files, in order
+
+    def write_adts(self, dest: Path) -> None:
+        """Write the whole sound as one ADTS stream (the chunk files one after the other)."""
+        with dest.open("wb") as out:
+            for path in self.files:
+                out.write(path.read_bytes())
 
 
 @dataclass(frozen=True)
@@ -80,15 +90,16 @@ class _Span:
 def encode_soundtrack(
     parts: Sequence[SoundPart],
     keys: Sequence[str],
-    dest: Path,
+    dest: Path | None,
     workdir: Path,
     *,
     ffmpeg: Path,
     chunk_frames: int = CHUNK_FRAMES,
     stop: threading.Event | None = None,
 ) -> Soundtrack:
-    """Write the cut's sound to ``dest`` (ADTS) from chunks, encoding only the missing ones
-    (``stop``: raise before the next ffmpeg run once it is set)."""
+    """The cut's sound from chunks, encoding only the missing ones, also written to ``dest``
+    (ADTS) unless it is None (``stop``: raise before the next ffmpeg run once it is set).
+    Each chunk's frame layout comes from a memo while the file is the same."""
     blocks, encoded = mix_sound_parts(parts, keys, workdir, ffmpeg=ffmpeg, stop=stop)
     spans, at = [], 0
     for part, key, block in zip(parts, keys, blocks, strict=True):
@@ -98,23 +109,28 @@ def encode_soundtrack(
     end = -(-total // FRAME) * FRAME  # the last frame is padded with silence
     chunk_dir = workdir.parent / "soundtrack"
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    chunks, header = [], b""
-    with dest.open("wb") as out:
-        for start in range(0, end, chunk_frames * FRAME):
-            chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
-            path = chunk_dir / f"{chunk.key(spans)}.aac"
-            if not path.exists():
-                stop_if_asked(stop)
-                chunk.encode(spans, path, ffmpeg=ffmpeg)
-                encoded.append(path)
-            data = path.read_bytes()
-            chunks.append(adts_payloads(data))
-            header = header or data[:7]
-            out.write(data)
+    chunks, header, files = [], b"", []
+    layouts = TableMemo(workdir.parent / "soundtrack.tables", AdtsLayout)
+    for start in range(0, end, chunk_frames * FRAME):
+        chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
+        path = chunk_dir / f"{chunk.key(spans)}.aac"
+        if not path.exists():
+            stop_if_asked(stop)
+            chunk.encode(spans, path, ffmpeg=ffmpeg)
+            encoded.append(path)
+        layout = layouts.read(path, partial(_layout_of, path))  # the file's identity first
+        data = path.read_bytes()
+        chunks.append(_payloads(data, layout))
+        header = header or data[:7]
+        files.append(path)
     frames = sum(len(sizes) for _, sizes in chunks)
     if frames != end // FRAME + 1:
         raise MediaError(f"the sound encoded to {frames} AAC frames, not {end // FRAME + 1}")
-    return Soundtrack(dest, total, frames, encoded, chunks, header)
+    layouts.save()
+    track = Soundtrack(dest, total, frames, encoded, chunks, header, files)
+    if dest is not None:
+        track.write_adts(dest)
+    return track
 
 
 def copy_args(track: Soundtrack) -> list[str]:
@@ -206,7 +222,16 @@ def adts_frames(data: bytes) -> list[bytes]:
 def adts_payloads(data: bytes) -> tuple[bytes, array[int]]:
     """The frames of an ADTS stream without their headers, one after the other, and the size
     of each."""
-    layout = adts_layout(data)
+    return _payloads(data, adts_layout(data))
+
+
+def _layout_of(path: Path) -> AdtsLayout:
+    return adts_layout(path.read_bytes())
+
+
+def _payloads(data: bytes, layout: AdtsLayout) -> tuple[bytes, array[int]]:
+    if layout.starts[-1:] and layout.payloads[-1] + layout.sizes[-1] != len(data):
+        raise MediaError("a sound chunk's frames do not end where the file does")
     view = memoryview(data)
     found = zip(layout.payloads, layout.sizes, strict=True)
     return b"".join([view[at : at + size] for at, size in found]), layout.sizes
