@@ -68,17 +68,29 @@ class Fragments:
         """How many fragments of the last write can be reused (0: the memo was not trusted)."""
         return len(self._before)
 
-    def render(self, fragment_key: str, make: Callable[[], str]) -> str:
-        """The fragment under ``fragment_key``: kept from the last write, or ``make()``."""
+    def render(
+        self,
+        fragment_key: str,
+        make: Callable[[], str],
+        reusable: Callable[[str], bool] | None = None,
+        keep: Callable[[], bool] | None = None,
+    ) -> str:
+        """The fragment under ``fragment_key``: kept from the last write, or ``make()``.
+        ``reusable(text)``: whether a kept fragment may be used as it is (else it is made
+        again); ``keep()``, asked after ``make()``: whether this one may be saved for the next
+        write (else it is used now and neither saved nor reused within this write)."""
         text = self._now.get(fragment_key)
-        if text is None:
-            text = self._before.get(fragment_key)
-            if text is None:
-                text = make()
-                self.rendered += 1
-            else:
-                self.reused += 1
-            self._now[fragment_key] = text
+        if text is not None:
+            return text
+        text = self._before.get(fragment_key)
+        if text is not None and (reusable is None or reusable(text)):
+            self.reused += 1
+        else:
+            text = make()
+            self.rendered += 1
+            if keep is not None and not keep():
+                return text
+        self._now[fragment_key] = text
         return text
 
     def save(self, documents: Mapping[str, Path]) -> None:
