@@ -107,25 +107,31 @@ class Fragments:
         head = ("\n".join(files) + "\0" + index + "\0").encode("utf-8")
         body = "".join(self._now.values()).encode("utf-8")
         check = zlib.crc32(body, zlib.crc32(head))
-        header = f"{_version_line(self.memo.version)}\n{check}\n".encode("ascii")
-        target = self.memo.path
-        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as memo:
-                memo.writelines((MAGIC, header, head, body))
-            os.replace(partial, target)
-        except OSError:
-            # a memo is only ever a shortcut: without it the next write is a full one
-            with contextlib.suppress(OSError):
-                target.unlink()
-        finally:
-            with contextlib.suppress(OSError):
-                partial.unlink()
+        header = f"{version_line(self.memo.version)}\n{check}\n".encode("ascii")
+        write_atomically(self.memo.path, MAGIC, header, head, body)
 
 
-def _version_line(version: str) -> str:
+def version_line(version: str) -> str:
+    """The line a memo names its writer's ``version`` by (a digest of it)."""
     return hashlib.sha256(version.encode("utf-8")).hexdigest()
+
+
+def write_atomically(target: Path, *chunks: bytes) -> None:
+    """Write ``chunks`` to the memo ``target`` through a temporary file and a rename, so no
+    reader ever sees half a memo; on failure remove ``target`` instead (a memo is only ever
+    a shortcut: without it the next write is a full one)."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as memo:
+            memo.writelines(chunks)
+        os.replace(partial, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            target.unlink()
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _load(memo: Memo) -> dict[str, str]:
@@ -145,7 +151,7 @@ def _parse(data: bytes, memo: Memo) -> dict[str, str]:
         return {}
     version_end = data.index(b"\n", len(MAGIC))
     check_end = data.index(b"\n", version_end + 1)
-    if data[len(MAGIC) : version_end].decode("ascii") != _version_line(memo.version):
+    if data[len(MAGIC) : version_end].decode("ascii") != version_line(memo.version):
         return {}
     rest = memoryview(data)[check_end + 1 :]  # the checksum covers all of it, read in place
     if zlib.crc32(rest) != int(data[version_end + 1 : check_end]):
