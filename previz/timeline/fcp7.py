@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,12 @@ import opentimelineio as otio
 from previz import collector
 from previz.errors import TimelineError
 from previz.timeline import serialised
-from previz.timeline.facts import facts_json
+from previz.timeline.fcp7_copies import Copy, Full, copy_clipitem
 from previz.timeline.fcp7_read import read as read  # the reader of what this writes
 from previz.timeline.fragments import Fragments, key
-from previz.timeline.rates import frames_of, timeline_rate
+from previz.timeline.rates import timeline_rate
 from previz.timeline.xmeml import (
     AUDIO_SUFFIXES,
-    COMMENT_PREFIX,
     NL,
     OUTPUTS,
     RT,
@@ -84,38 +82,7 @@ def write(
     path.write_bytes(text.encode("utf-8"))
 
 
-@dataclass
-class _Full:
-    """A clipitem written in full, with what a copy of it on an audio track repeats."""
-
-    facts: Any  # its ``metadata["previz"]``, written as comments (:attr:`head`)
-    external: bool  # the file comes before the name (a placeholder's after it)
-    name: str
-    file_id: str
-    rate: str
-    duration: str
-    markers: list[str]
-    last: bool  # the last element of its track: its copies end with the track's indentation
-
-    @property
-    def head(self) -> str:
-        """The clipitem's comments: the clip's facts as JSON."""
-        if not self.facts:
-            return ""
-        comment = leaf("mastercomment1", COMMENT_PREFIX + facts_json(self.facts))
-        return f"{NL[32]}<comments>{NL[36]}{comment}{NL[32]}</comments>"
-
-
-@dataclass
-class _Copy:
-    """An audio track's clip equal to an earlier clip: written in full once ids are counted."""
-
-    track: otio.schema.Track
-    index: int
-    full: _Full
-
-
-_Entry = Item | _Copy
+_Entry = Item | Copy
 
 
 class _Document:
@@ -135,7 +102,7 @@ class _Document:
         self.sounding: set[str] = set()
         self.clips: dict[tuple[Any, ...], list[tuple[Data, int]]] = {}
         self.json: dict[int, str] = {}
-        self.fulls: dict[int, _Full] = {}
+        self.fulls: dict[int, Full] = {}
         self.files: dict[str, int] = {}
         self.placeholders: dict[str, int] = {}
         self.clipitems = 0  # clipitem elements written, full or back-references
@@ -177,7 +144,7 @@ class _Document:
         for track, data, self.digests in tracks:
             if data["kind"] == otio.schema.TrackKind.Video:
                 entries = self._items(track, data["children"], rate, sound=False)
-                video.append([e for e in entries if not isinstance(e, _Copy)])
+                video.append([e for e in entries if not isinstance(e, Copy)])
             elif data["kind"] == otio.schema.TrackKind.Audio:
                 audio.append(self._items(track, data["children"], rate, sound=True))
         serial = self.clipitems  # copies are numbered after every clipitem of the sequence
@@ -185,9 +152,9 @@ class _Document:
         for entries in audio:
             sound.append([])
             for entry in entries:
-                if isinstance(entry, _Copy):
+                if isinstance(entry, Copy):
                     serial += 1
-                    sound[-1].append(self._copy(entry, serial))
+                    sound[-1].append(copy_clipitem(entry, serial, float(self.rate)))
                 else:
                     sound[-1].append(entry)
         return [
@@ -254,11 +221,11 @@ class _Document:
         number, new = self._identify(data, reference, source)
         if not new:
             if sound:
-                return _Copy(track, n, self.fulls[number])
+                return Copy(track, n, self.fulls[number])
             return (f'<clipitem id="clipitem-{number}"/>', None)
         external = schema(reference) == "ExternalReference"
         file_id, file_new = self._file_number(data, reference)
-        full = _Full(data["metadata"].get("previz"), external, leaf("name", data["name"]),
+        full = Full(data["metadata"].get("previz"), external, leaf("name", data["name"]),
                      file_id, "", "", [], last)  # fmt: skip
         self.fulls[number] = full
         full.rate = self._rate(source["start_time"]["rate"], 32)
@@ -274,7 +241,7 @@ class _Document:
         return (text, None)
 
     def _clipitem(
-        self, data: Data, reference: Data, number: int, full: _Full, record: tuple[float, float],
+        self, data: Data, reference: Data, number: int, full: Full, record: tuple[float, float],
         offsets: Offsets, sound: bool, file_new: bool, rate: float,
     ) -> str:  # fmt: skip
         """A clip's full ``<clipitem>``, its ``<file>`` in full where ``file_new``."""
@@ -347,25 +314,6 @@ class _Document:
             parts += ["<audio>", SOUND, "<channelcount>2</channelcount></audio>"]
         parts.append("</media>")
         return "".join(parts)
-
-    def _copy(self, entry: _Copy, serial: int) -> tuple[str, str]:
-        """The audio track's own full clipitem for a clip equal to an earlier one, at its times."""
-        full, clip = entry.full, entry.track[entry.index]
-        record, source = clip.trimmed_range_in_parent(), clip.trimmed_range()
-        rate = float(self.rate)
-        start, end, first, last = (frames_of(time, rate) for time in (
-            record.start_time, record.end_time_exclusive(), source.start_time,
-            source.end_time_exclusive()))  # fmt: skip
-        file_text = f'<file id="{full.file_id}"/>'
-        body = (f"{file_text}{full.name}{NL[32]}" if full.external
-                else f"{full.name}{NL[32]}{file_text}")  # fmt: skip
-        text = (
-            f'<clipitem id="clipitem-{serial}">{full.head}{NL[32]}{body}{full.rate}{NL[32]}'
-            f"<duration>{full.duration}</duration>{NL[32]}<start>{start}</start>{NL[32]}"
-            f"<end>{end}</end>{NL[32]}<in>{first}</in>{NL[32]}<out>{last}</out>"
-            + clipitem_end(full.markers, True)
-        )
-        return text, NL[24] if full.last else NL[28]
 
     def _transition(
         self, data: Data, aligned: str, record: tuple[float, float], rate: float

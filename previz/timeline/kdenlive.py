@@ -115,6 +115,13 @@ def write(
     root.children = [profile, *document.bin_entries, main_bin, *tracks]
     for element in (*document.bin_entries, main_bin):
         element.parent = root
+    _main_tractor(root, track_tractors, total)
+    path.write_bytes(compact_document(root))
+
+
+def _main_tractor(root: Element, track_tractors: list[tuple[str, str]], total: int) -> None:
+    """The tractor Kdenlive plays: a black track under every track's tractor (sound tracks
+    hide their picture, picture tracks their sound), and a mix of each sound track into it."""
     black = _producer_element("black_track", total, service="color", resource="black")
     root.append(black)
     _property(black, "set.test_audio", "0")
@@ -137,7 +144,6 @@ def write(
                 ("internal_added", "237"),
             ):
                 _property(mix, name, value)  # fmt: skip
-    path.write_bytes(compact_document(root))
 
 
 def _profile(root: Element, rate: Fraction, width: int, height: int) -> None:

@@ -116,15 +116,30 @@ def _parsed(timeline: otio.schema.Timeline) -> _Lent:
 
 
 def _scan(text: str) -> tuple[list[Data], list[list[str]]]:
-    """The tracks of a timeline's JSON ``text`` and each track item's digest.
+    """The tracks of a timeline's JSON ``text`` and each track item's digest (see
+    :class:`_Scanner`)."""
+    scanner = _Scanner(text)
+    timeline, _end = scanner.members(0, {"tracks": scanner.stack})
+    stacked: Data = timeline["tracks"]
+    return stacked["children"], scanner.digests
+
+
+class _Scanner:
+    """A walk over a timeline's JSON text down to its track items.
 
     The items are decoded one by one by the decoder ``json.loads`` uses (so the values are
-    the same), which tells where each ends; the few levels above them are walked key by key."""
-    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-    digests: list[list[str]] = []
+    the same), which tells where each ends; the few levels above them are walked key by key.
+    Each reader takes the index its value starts at and returns the value and the index after it.
+    """
 
-    def members(at: int, inner: dict[str, object]) -> tuple[Data, int]:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+        self.digests: list[list[str]] = []  # per track, its items' digests
+
+    def members(self, at: int, inner: dict[str, object]) -> tuple[Data, int]:
         """The object starting at ``at``; values of keys in ``inner`` by their own reader."""
+        text, scan = self.text, self.scan
         found: Data = {}
         if text[at] != "{":
             raise ValueError(f"an object expected at {at}")
@@ -139,7 +154,9 @@ def _scan(text: str) -> tuple[list[Data], list[list[str]]]:
                 at += 1
         return found, at + 1
 
-    def items(at: int) -> tuple[list[Data], int]:
+    def items(self, at: int) -> tuple[list[Data], int]:
+        """A track's items, each decoded whole and digested from its exact text."""
+        text, scan = self.text, self.scan
         found: list[Data] = []
         own: list[str] = []
         at += 1
@@ -148,32 +165,29 @@ def _scan(text: str) -> tuple[list[Data], list[list[str]]]:
             found.append(item)
             own.append(hashlib.blake2b(text[at:end].encode(), digest_size=16).hexdigest())
             at = end + 1 if text[end] == "," else end
-        digests.append(own)
+        self.digests.append(own)
         return found, at + 1
 
-    def track(at: int) -> tuple[Data, int]:
-        known = len(digests)
-        found = members(at, {"children": items})
-        if len(digests) == known:  # not a composition (a clip right in the stack): no items
-            digests.append([])
+    def track(self, at: int) -> tuple[Data, int]:
+        known = len(self.digests)
+        found = self.members(at, {"children": self.items})
+        if len(self.digests) == known:  # not a composition (a clip right in the stack): no items
+            self.digests.append([])
         return found
 
-    def track_list(at: int) -> tuple[list[Data], int]:
+    def track_list(self, at: int) -> tuple[list[Data], int]:
+        text = self.text
         found: list[Data] = []
         at += 1
         while text[at] != "]":
-            one, at = track(at)
+            one, at = self.track(at)
             found.append(one)
             if text[at] == ",":
                 at += 1
         return found, at + 1
 
-    def stack(at: int) -> tuple[Data, int]:
-        return members(at, {"children": track_list})
-
-    timeline, _end = members(0, {"tracks": stack})
-    stacked: Data = timeline["tracks"]
-    return stacked["children"], digests
+    def stack(self, at: int) -> tuple[Data, int]:
+        return self.members(at, {"children": self.track_list})
 
 
 def facts(item: Data) -> Any:
