@@ -21,8 +21,9 @@ import opentimelineio as otio
 
 from previz import timebase
 from previz.errors import TimelineError
-from previz.prompts.phrases import angle_phrase, movement_phrase, size_phrase
-from previz.shotlist.models import Lens, Movement
+from previz.prompts.phrases import angle_phrase
+from previz.review.camera import lens_label, movement_label, size_label
+from previz.review.facts import shot_facts
 from previz.timeline.assemble import VIDEO_TRACK
 from previz.timeline.facts import plain
 from previz.timeline.media import local_path
@@ -34,12 +35,6 @@ RUN_COUNTERS = ("cached", "generated", "spent_usd")
 ANIMATIC_FILE = "animatic.mp4"
 CLIPS_DIR = "clips"
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-SHOT_FACTS = (
-    "shot", "record_frame", "take", "missing", "takes", "camera", "scene", "heading",
-    "shot_number", "frames", "cast", "wardrobe", "location", "action", "backend", "model",
-    "cost", "prompt", "notes",
-)  # fmt: skip
-"""The clip facts :func:`_shot` reads (a test checks it reads no other)."""
 
 
 @dataclass(frozen=True)
@@ -208,18 +203,6 @@ def read_build(folder: Path, timeline: otio.schema.Timeline | None = None) -> Re
     )
 
 
-def shot_facts(clip: otio.schema.Clip) -> dict[str, Any]:
-    """The facts of ``clip`` a :class:`ReviewShot` is made of (:data:`SHOT_FACTS`), as plain
-    values: only they are read through OTIO's bindings (a clip stores ~35, each value read
-    costs a call), which halves the cost of reading a 200-shot cut."""
-    stored = clip.metadata.get("previz")
-    if not isinstance(stored, Mapping):
-        return {}
-    names = iter(stored)  # read by length, as plain() does
-    present = {next(names) for _ in range(len(stored))}
-    return {name: plain(stored[name]) for name in SHOT_FACTS if name in present}
-
-
 def _summary(folder: Path) -> dict[str, Any]:
     path = folder / SUMMARY_FILE
     if not path.exists():
@@ -332,9 +315,9 @@ def _shot(
         record_frame=int(facts["record_frame"]),
         frames=int(facts["frames"]),
         timecode=timecode,
-        size=_size(camera.get("size")),
+        size=size_label(camera.get("size")),
         angle=angle_phrase(camera["angle"]) if camera.get("angle") else "",
-        movement=_movement(camera.get("movement")),
+        movement=movement_label(camera.get("movement")),
         lens=lens_label(camera.get("lens")),
         cast=tuple(str(c) for c in facts.get("cast", [])),
         wardrobe=tuple((str(k), str(v)) for k, v in (facts.get("wardrobe") or {}).items() if v),
@@ -350,39 +333,6 @@ def _shot(
         notes=facts.get("notes"),
         failure=str(missing) if missing else None,
     )
-
-
-def _size(code: Any) -> str:
-    if not code:
-        return ""
-    try:
-        return f"{code} ({size_phrase(str(code))})"
-    except KeyError:
-        return str(code)
-
-
-def _movement(facts: Any) -> str:
-    if not facts:
-        return ""
-    try:
-        movement = Movement.model_validate(facts)
-    except ValueError:
-        return ""
-    return "static" if movement.type == "static" else movement_phrase(movement)
-
-
-def lens_label(facts: Any) -> str:
-    """``35mm f/2`` (``anamorphic`` when it is) from a lens's facts; empty when there is none."""
-    if not facts:
-        return ""
-    try:
-        lens = Lens.model_validate(facts)
-    except ValueError:
-        return ""
-    text = f"{lens.focal_length:g}mm"
-    if lens.aperture:
-        text += f" f/{lens.aperture:g}"
-    return text + (" anamorphic" if lens.anamorphic else "")
 
 
 def _worn(character_id: str, shots: list[ReviewShot]) -> tuple[tuple[str, str], ...]:

@@ -36,7 +36,9 @@ from previz.products import ProductStore, product_key
 from previz.prompts.compiled import compiled_templates
 from previz.prompts.environment import package_templates
 from previz.review import build as review_build_module
+from previz.review import camera as camera_module
 from previz.review import cards as cards_module
+from previz.review import facts as facts_module
 from previz.review import posters as posters_module
 from previz.review.build import (
     ANIMATIC_FILE,
@@ -113,6 +115,8 @@ def inputs_key(build_dir: Path) -> str:
         source_version(
             sys.modules[__name__],
             review_build_module,
+            facts_module,
+            camera_module,
             posters_module,
             cards_module,
             redaction_module,

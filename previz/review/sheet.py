@@ -17,7 +17,7 @@ from pathlib import Path
 from previz.media import replacing
 from previz.prompts.phrases import angle_phrase, movement_phrase
 from previz.reports import estimate
-from previz.review.build import lens_label
+from previz.review.camera import lens_label
 from previz.shotlist.cues import ResolvedCue
 from previz.shotlist.loader import load
 from previz.shotlist.resolve import ResolvedShot

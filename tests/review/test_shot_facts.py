@@ -8,7 +8,8 @@ import opentimelineio as otio
 
 from previz.pipeline import BuildResult
 from previz.review import read_build
-from previz.review.build import SHOT_FACTS, _picture_track, _shot, shot_facts
+from previz.review.build import _picture_track, _shot
+from previz.review.facts import SHOT_FACTS, shot_facts
 from previz.timeline.facts import plain
 from previz.timeline.reading import read_build_timeline
 
