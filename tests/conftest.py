@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,10 +12,16 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO_SCENE = REPO / "scenes" / "night_delivery.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _own_product_records(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
-    """Product records (previz.products) go to the test session's temp folder, not ~/.cache."""
-    monkeypatch.setenv("PREVIZ_PRODUCTS_DIR", str(tmp_path_factory.getbasetemp() / "products"))
+@pytest.fixture(scope="session", autouse=True)
+def _own_product_records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Product records (previz.products) go to the test session's temp folder, not ~/.cache.
+
+    Session-wide and autouse, so pytest sets it up before every other fixture, the shared
+    session builds (e.g. ``review_build``) included; a test may still point it elsewhere."""
+    folder = tmp_path_factory.getbasetemp() / "products"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREVIZ_PRODUCTS_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture

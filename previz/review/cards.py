@@ -5,11 +5,17 @@ had. Each card is a fragment (:mod:`previz.timeline.fragments`, the memo the tex
 writer version, CRC, the page's identity) under a key made of EVERYTHING ``card.html.j2``
 reads: the whole :class:`~previz.review.build.ReviewShot` (its ``repr``: every field, its
 takes and cues), whether it opens a scene, the posters of its takes, the name and colour index
-of each cast member, the frame rate (durations in seconds) and the credentials blanked from
-its strings. The memo's version is the card template and this code, so changing either renders
-every card again. The page is the join of its cards and the rest of ``index.html.j2``, so it is
-byte-identical to a page whose cards are all rendered, as the tests check from memos warmed by
-other builds.
+of each cast member and the frame rate (durations in seconds). The credentials are NOT in
+the key (the memo sits in the user's cache, and a digest of a short secret could be guessed
+offline): a card is only ever made of what its key holds plus :class:`Redaction`, which
+blanks the credentials from each value shown, so a card whose values hold none is the same
+with or without them. A card rendered while some value was blanked (a secret, a masked echo)
+is used and never saved; a saved card is reused only when no credential set now shows in it,
+as is or HTML-escaped (escaping maps each character on its own, so a value holding a secret
+puts the escaped secret into the card). The memo's version is the card template and this
+code, so changing either renders every card again. The page is the join of its cards and
+the rest of ``index.html.j2``, so it is byte-identical to a page whose cards are all
+rendered, as the tests check from memos warmed by other builds.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ import hashlib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import Environment
+from markupsafe import escape
 
+from previz.backends.http.redaction import redact
 from previz.review.build import ReviewBuild, ReviewShot
 from previz.timeline.formats import source_version
 from previz.timeline.fragments import Fragments, Memo, key
@@ -41,6 +50,31 @@ class Card:
         return self.text
 
 
+class Redaction:
+    """The page's ``finalize``: every string shown goes through :func:`redact`, counting those
+    it touches (a credential in it, a masked echo). Without secrets only a masked echo
+    (``***``) can change a string, so one without it is shown as it is, skipping the pattern
+    search (~7,000 strings on a 200-shot page)."""
+
+    __slots__ = ("secrets", "touched")
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        self.secrets = secrets
+        self.touched = 0  # strings shown blanked (or holding a secret) so far
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and (self.secrets or "***" in value):
+            shown = redact(value, self.secrets)
+            if shown != value or any(secret in value for secret in self.secrets):
+                self.touched += 1
+            return shown
+        return value
+
+    def absent_from(self, text: str) -> bool:
+        """Whether no secret shows in ``text`` (HTML), as it is or escaped."""
+        return not any(s in text or str(escape(s)) in text for s in self.secrets)
+
+
 def card_memo(records: Path, page: Path, templates: Path, renderer: str) -> Memo:
     """Where the cards of ``page`` are kept: beside its product record, versioned by this
     code, the card template, Jinja's version and ``renderer`` (the version of the code that
@@ -57,14 +91,17 @@ def render_cards(
     environment: Environment,
     build: ReviewBuild,
     posters: Mapping[tuple[str, int], str],
-    secrets: tuple[str, ...],
+    redaction: Redaction,
     fragments: Fragments,
 ) -> list[Card]:
-    """Every shot's card in cut order, kept from ``fragments``' last write when its key is."""
+    """Every shot's card in cut order, kept from ``fragments``' last write when its key is
+    (and no credential shows in it); a card that had anything blanked is not kept.
+    ``redaction`` must be ``environment``'s finalize."""
     template = environment.get_template(CARD_TEMPLATE)
     characters = {c.id: c for c in build.characters}
     cast_index = {c.id: i for i, c in enumerate(build.characters)}
-    shared = (CARD_TEMPLATE, str(build.rate), tuple(sorted(secrets)))
+    shared = (CARD_TEMPLATE, str(build.rate))
+    reusable = redaction.absent_from if redaction.secrets else None
     cards = []
     previous: ReviewShot | None = None
     for shot in build.shots:
@@ -85,6 +122,9 @@ def render_cards(
                 cast_index=cast_index,
             )
 
-        cards.append(Card(fragments.render(card_key, make)))
+        def clean(before: int = redaction.touched) -> bool:
+            return redaction.touched == before
+
+        cards.append(Card(fragments.render(card_key, make, reusable, clean)))
         previous = shot
     return cards

@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ import opentimelineio as otio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from previz.backends.http import redaction as redaction_module
-from previz.backends.http.redaction import redact
 from previz.generate.plan import content_hash
 from previz.media import replacing
 from previz.products import ProductStore, product_key
@@ -47,7 +46,7 @@ from previz.review.build import (
     ReviewBuild,
     read_build,
 )
-from previz.review.cards import card_memo, render_cards
+from previz.review.cards import Redaction, card_memo, render_cards
 from previz.review.posters import TakeDigests, take_posters
 from previz.timeline.formats import source_version
 from previz.timeline.fragments import Fragments
@@ -76,7 +75,8 @@ def write_review(build_dir: Path, timeline: otio.schema.Timeline | None = None) 
     folder = build_dir / REVIEW_DIR
     key = inputs_key(build_dir)
     store = ProductStore(folder)
-    if store.current(PRODUCT, key):
+    redaction = Redaction(credential_values(os.environ))
+    if store.current(PRODUCT, key) and _no_secret_shown(folder / PAGE_FILE, redaction):
         return folder / PAGE_FILE  # nothing it is made of changed, nor any file it wrote
     build = read_build(build_dir, timeline)
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,35 +85,49 @@ def write_review(build_dir: Path, timeline: otio.schema.Timeline | None = None) 
     renderer = source_version(sys.modules[__name__], redaction_module)
     memo = card_memo(store.records, folder / PAGE_FILE, _review_templates(), renderer)
     fragments = Fragments(memo)
-    html = render_page(build, posters, references, fragments)
+    html = render_page(build, posters, references, fragments, redaction)
     for name in ASSETS:
         write_if_changed(folder / name, (_review_templates() / name).read_bytes())
     write_if_changed(folder / "cast.css", cast_stylesheet(build).encode())
     write_if_changed(folder / PAGE_FILE, html.encode())
     fragments.save({PAGE_FILE: folder / PAGE_FILE})  # after the page: see fragments.Memo
-    store.record(PRODUCT, key, sorted(p for p in folder.rglob("*") if p.is_file()))
+    # a page that had anything blanked is never current (its key holds no credential)
+    recorded = f"blanked {key}" if redaction.touched else key
+    store.record(PRODUCT, recorded, sorted(p for p in folder.rglob("*") if p.is_file()))
     return folder / PAGE_FILE
 
 
 def inputs_key(build_dir: Path) -> str:
     """The page's content key, found without decoding anything: this code and its templates,
     what ``timeline.otio`` holds (every fact shown, the reference images' hashes),
-    ``build.json`` but its run counters, the identity of every take file, and the credentials
-    blanked. A rebuild that only took everything from the cache changes the counters (cached,
-    generated, spent) and nothing else, so it leaves the page — and the totals of the run that
-    made this cut — as they were."""
+    ``build.json`` but its run counters and the identity of every take file. A rebuild that
+    only took everything from the cache changes the counters (cached, generated, spent) and
+    nothing else, so it leaves the page — and the totals of the run that
+    made this cut — as they were. No credential is in it (the record is in the user's cache):
+    a page is current only if nothing was blanked from it when written and no credential set
+    now shows in it (see :class:`~previz.review.cards.Redaction`)."""
     identities = _take_identities(build_dir / CLIPS_DIR)
     templates = [p.read_bytes() for p in sorted(_review_templates().iterdir()) if p.is_file()]
     return product_key(
         PRODUCT,
-        source_version(sys.modules[__name__], review_build_module, posters_module, cards_module),
+        source_version(
+            sys.modules[__name__],
+            review_build_module,
+            posters_module,
+            cards_module,
+            redaction_module,
+        ),
         *templates,
         _timeline_content(build_dir),
         _without_run_counters(_read(build_dir / SUMMARY_FILE)),
         (build_dir / ANIMATIC_FILE).is_file(),
         identities,
-        sorted(credential_values(os.environ)),
     )
+
+
+def _no_secret_shown(page: Path, redaction: Redaction) -> bool:
+    """Whether no credential set now shows in ``page`` (read only when one is set)."""
+    return not redaction.secrets or redaction.absent_from(_read(page).decode("utf-8", "replace"))
 
 
 def _timeline_content(build_dir: Path) -> list[str] | bytes:
@@ -162,23 +176,26 @@ def render_page(
     posters: Mapping[tuple[str, int], str],
     references: Mapping[Path, str],
     fragments: Fragments | None = None,
+    redaction: Redaction | None = None,
 ) -> str:
     """The page's HTML; ``posters`` and ``references`` map to paths relative to the page.
     ``fragments``: the shot cards of the page's last write, reused by key (see
-    :mod:`previz.review.cards`); without it every card is rendered."""
-    secrets = credential_values(os.environ)
+    :mod:`previz.review.cards`); without it every card is rendered. ``redaction``: blanks
+    the credentials (by default those of the environment) and counts what it blanked."""
+    if redaction is None:
+        redaction = Redaction(credential_values(os.environ))
     environment = Environment(
         loader=FileSystemLoader(str(_review_templates())),
         bytecode_cache=compiled_templates(sys.modules[__name__]),  # compiled once, kept
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
-        finalize=_redacting(secrets),
+        finalize=redaction,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     environment.filters["seconds"] = lambda frames: f"{frames / build.fps:.1f}s"
     environment.filters["money"] = lambda usd: f"${usd:,.2f}"
-    cards = render_cards(environment, build, posters, secrets, fragments or Fragments(None))
+    cards = render_cards(environment, build, posters, redaction, fragments or Fragments(None))
     return environment.get_template("index.html.j2").render(
         build=build,
         csp=CONTENT_SECURITY_POLICY,
@@ -188,19 +205,6 @@ def render_page(
         rate=f"{build.rate.numerator}/{build.rate.denominator}",
         storage_key=f"previz-notes:{build.title}:{build.folder.resolve().name}",
     )
-
-
-def _redacting(secrets: tuple[str, ...]) -> Callable[[Any], Any]:
-    """The page's finalize: every string shown goes through :func:`redact`. Without secrets to
-    blank, only a masked echo (``***``) can change a string, so one without it is shown as it
-    is, skipping the pattern search (~7,000 strings on a 200-shot page)."""
-
-    def finalize(value: Any) -> Any:
-        if isinstance(value, str) and (secrets or "***" in value):
-            return redact(value, secrets)
-        return value
-
-    return finalize
 
 
 def cast_stylesheet(build: ReviewBuild) -> str:

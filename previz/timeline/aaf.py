@@ -123,7 +123,7 @@ class _Composition:
         self, store: ObjectStore, definitions: Definitions, name: str, memo: ClipMemo
     ) -> None:
         self.store, self.defs = store, definitions
-        self.clip_mobs = ClipMobs(store, definitions, memo)
+        self.clip_mobs = ClipMobs(store, definitions, memo, timeline=name)
         self.name = name
         self.slots: list[Storage] = []
         self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes]] = []

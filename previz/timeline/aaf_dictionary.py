@@ -119,8 +119,6 @@ class Definitions:
 
     def __init__(self, store: ObjectStore) -> None:
         import aaf2
-        from aaf2.auid import AUID
-        from aaf2.rational import AAFRational
 
         from previz.timeline.aaf_tree import STAMP
 
@@ -142,6 +140,18 @@ class Definitions:
         self._text = enc("TaggedValue", "Value", "")[:-2]  # an indirect value's type header
         self.no_mob = enc("SourceClip", "SourceID", aaf2.mobid.MobID())
         self.timecode_length = enc("Timecode", "Length", 25 * 60 * 60 * 12)
+        self._effects(store)
+        self.pan_times: dict[tuple[int, int], bytes] = {}
+        self.twelve_hours: dict[float, int] = {}
+
+    def _effects(self, store: ObjectStore) -> None:
+        """The values and references of the effects: pan and level curves' control points,
+        their parameters, the pan and dissolve operations, linear interpolation."""
+        import aaf2
+        from aaf2.auid import AUID
+        from aaf2.rational import AAFRational
+
+        enc, dictionary = store.encode, store.handle.dictionary
         self.proportional = enc("ControlPoint", "EditHint", "Proportional")
         self.half = enc("ControlPoint", "Value", AAFRational("1/2"))
         self.pan_source = enc("ControlPoint", "ControlPointSource", 2)
@@ -166,8 +176,6 @@ class Definitions:
         self.linear = _reference(
             store, "Interpolation", dictionary["InterpolationDefinitions"], aaf2.misc.LinearInterp
         )
-        self.pan_times: dict[tuple[int, int], bytes] = {}
-        self.twelve_hours: dict[float, int] = {}
 
     def state(self) -> dict[str, Any]:
         """Every encoded value, for the memo (they depend on the writer and the

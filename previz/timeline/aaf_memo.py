@@ -40,11 +40,13 @@ from previz.timeline import aaf_fixed
 from previz.timeline.cfb import Earlier, Region, Reused
 from previz.timeline.cfb_tables import MINI_SECTOR, SECTOR
 from previz.timeline.fragments import Memo as MemoPlace
+from previz.timeline.fragments import key as fragment_key
+from previz.timeline.fragments import version_line, write_atomically
 
-MAGIC = b"previz-aaf-memo 3\n"
+MAGIC = b"previz-aaf-memo 4\n"
 Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
 DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
-CLIP = struct.Struct("<20s" + "16s5I" * 3)  # key, then per mob: class id and its region
+CLIP = struct.Struct("<16s" + "16s5I" * 3)  # key, then per mob: class id and its region
 Record = tuple[Any, ...]  # one clip as CLIP unpacks it
 LENGTH = struct.Struct("<I")
 _MOVABLE = sys.byteorder == "little" and array.array("I").itemsize == 4
@@ -63,8 +65,8 @@ class Fixed(NamedTuple):
 
 
 def clip_key(*parts: object) -> bytes:
-    """The key of a clip's mobs: a digest of everything they are made of."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=20).digest()
+    """The key of a clip's mobs: a digest of everything they are made of (a fragment key)."""
+    return bytes.fromhex(fragment_key(*parts))
 
 
 class ClipMemo:
@@ -130,27 +132,8 @@ class ClipMemo:
                     fields += (storage.class_id, *(region or ())[:5])
                 parts.append(pack(*fields))
         body = b"".join(parts)
-        head = f"{_version(self.place.version)}\n{hashlib.sha256(body).hexdigest()}\n"
-        _replace(self.place.path, MAGIC + head.encode("ascii") + body)
-
-
-def _version(version: str) -> str:
-    return hashlib.sha256(version.encode("utf-8")).hexdigest()
-
-
-def _replace(target: Path, data: bytes) -> None:
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-        os.replace(partial, target)
-    except OSError:
-        # the memo is only a shortcut: without it the next write is a full one
-        with contextlib.suppress(OSError):
-            target.unlink()
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        head = f"{version_line(self.place.version)}\n{hashlib.sha256(body).hexdigest()}\n"
+        write_atomically(self.place.path, MAGIC, head.encode("ascii"), body)
 
 
 def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, Record]]:
@@ -158,7 +141,7 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, R
     if not data.startswith(MAGIC):
         return None, None, {}
     version, checksum, body = data[len(MAGIC) :].split(b"\n", 2)
-    if version.decode("ascii") != _version(place.version):
+    if version.decode("ascii") != version_line(place.version):
         return None, None, {}
     if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
         return None, None, {}

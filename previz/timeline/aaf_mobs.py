@@ -7,13 +7,27 @@ holds the file's URL) and a tape source mob (a 12-hour source with a timecode tr
 Avid's source timecode). Each clip gets its own three.
 
 Mob ids are derived from what the mob stands for, not drawn at random (:class:`MobIds`): a clip's
-three mobs from its media (kind, URL, the media's range; a clip without media by its name), so
-the same take gets the same master clip in every build — an editor who relinks or re-imports a
-new build in Avid finds the master clips already in the bin instead of duplicates — and the
-whole file is reproducible (same cut, same bytes), which is what lets a write reuse the parts of
-the previous one. Two clips of one cut that show the same media still get mobs of their own
-(the n-th such clip's ids are derived from the first's and n), so ids never repeat in a file,
-and two different media never share one.
+three mobs from its media (kind, URL, the media's range; a clip without media by the timeline's
+name and its own), so the same take gets the same master clip in every build — an editor who
+relinks or re-imports a new build in Avid finds the master clips already in the bin instead of
+duplicates — and the whole file is reproducible (same cut, same bytes), which is what lets a
+write reuse the parts of the previous one. Two clips of one cut that show the same media still
+get mobs of their own (the n-th such clip's ids are derived from the first's and n), so ids
+never repeat in a file, and two different media never share one.
+
+What an editor may notice, all consequences of "the id is the media" (before, ids were random
+and two builds' master clips never met):
+
+- Repeats are numbered by cut order: the first use of a take gets its base ids, the second the
+  next ones. Removing the first use moves the base id (so the bin's master clip) to the second
+  use, whose master mob may carry another name, comments and marks.
+- Renaming a shot, or changing its facts, keeps its master id (the media did not change): on
+  re-import the bin's master clip is the same one, with the new name and comments.
+- The same take file used in two scenes (or two AAFs imported into one Avid project) gives the
+  same master id in both, with each file's own name and comments: Avid treats them as one
+  master clip. A clip without media (a failed shot's placeholder) is identified by the
+  timeline's name with its own name and range, so placeholders of two scenes do not meet;
+  two builds of one timeline do.
 """
 
 from __future__ import annotations
@@ -91,8 +105,11 @@ class MobIds:
 class ClipMobs:
     """The tape, file and master mob of every clip, in the order the adapter added them."""
 
-    def __init__(self, store: ObjectStore, definitions: Definitions, memo: ClipMemo) -> None:
+    def __init__(
+        self, store: ObjectStore, definitions: Definitions, memo: ClipMemo, timeline: str = ""
+    ) -> None:
         self.store, self.defs, self.memo = store, definitions, memo
+        self.timeline = timeline  # a clip without media is known by its name in this timeline
         self.mobs: list[tuple[bytes, Storage | Reused]] = []
         layout = store.layout
         self.mob = layout("SourceMob", *MOB, "EssenceDescription")
@@ -124,7 +141,7 @@ class ClipMobs:
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
         media = (kind, url, type(reference).__name__, available.start_time.value,
                  available.duration.value, available.duration.rate,
-                 None if url else clip.name)  # fmt: skip
+                 None if url else (self.timeline, clip.name))  # fmt: skip
         ids = self.ids.roles(MOB_ROLES, *media)  # tape, file, master
         placed = (kind, rate, visible.start_time.value, visible.duration.value,
                   visible.duration.rate, ids)  # fmt: skip

@@ -11,9 +11,8 @@ and the allocation tables describe contiguous runs.
 Layout of the file written (version 4, 4,096-byte sectors, as pyaaf2 writes AAF): header, large
 streams, the mini stream, the mini FAT, the directory, the FAT, then DIFAT sectors if the FAT
 needs more than the header's 109 entries (:mod:`previz.timeline.cfb_tables`). Children are
-ordered as MS-CFB 2.6.4 requires (shorter names first, then by upper-cased name); the nodes of
-the deepest level of each sibling tree are red, every other black, which keeps the red-black
-invariants the spec asks readers to assume.
+ordered as MS-CFB 2.6.4 requires and hung as red-black trees
+(:mod:`previz.timeline.cfb_siblings`).
 
 A storage can also be copied from an earlier file this module wrote (:class:`Reused`): its
 descendants are one run of directory entries and one run of mini sectors there (the numbering
@@ -28,6 +27,18 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from previz.timeline.cfb_siblings import (
+    BLACK,
+    NOSTREAM,
+    RED,
+    ROOT,
+    SIBLINGS,
+    STORAGE,
+    STREAM,
+    Siblings,
+    name_field,
+    siblings_of,
+)
 from previz.timeline.cfb_tables import (
     ENDOFCHAIN,
     MINI_CUTOFF,
@@ -38,9 +49,6 @@ from previz.timeline.cfb_tables import (
     write_difat,
 )
 
-NOSTREAM = 0xFFFFFFFF
-STORAGE, STREAM, ROOT = 1, 2, 5
-RED, BLACK = 0, 1
 DIRECTORY_ENTRY = struct.Struct("<64sHBBIII16sIQQIQ")
 NO_CLASS = bytes(16)
 
@@ -133,20 +141,6 @@ def write(
     return directory.regions()
 
 
-class _Siblings(NamedTuple):
-    """How a list of siblings (known by their names) is stored: the order to take them in
-    (sorted as MS-CFB wants) and each one's fixed directory fields."""
-
-    order: list[int]
-    root: int
-    entries: list[tuple[bytes, int, int, int, int, int]]  # name, size, kind, colour, left, right
-    storages: list[int]  # positions (sorted) of the storages among them
-    streams: list[int]  # and of the streams
-    nothing: list[int]  # NOSTREAM for each (their child pointers, until set)
-
-
-CACHED_SIBLINGS = 64
-_SIBLINGS: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Siblings] = {}
 _PADS = [bytes(n) for n in range(MINI_SECTOR)]
 
 
@@ -160,55 +154,7 @@ class _Directory:
     :class:`Reused` storage bring its run from an earlier file, moved."""
 
     def __init__(self, root: Storage, watch: Collection[int] = ()) -> None:
-        nodes: list[Storage | Stream | Reused | None] = [root]
-        child = [NOSTREAM]
-        groups: list[tuple[int, _Siblings | Reused]] = []
-        streams: list[int | Reused] = []
-        watched = set(watch)
-        spans: list[tuple[int, int, int, int, int]] = []  # node, first, end, stream runs
-        opened: tuple[int, int, int, int] | None = None  # queue size, node, first, streams
-        queue = [0]
-        while queue:
-            if opened is not None and len(queue) == opened[0]:  # its descendants are done
-                spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
-                opened = None
-            parent = queue.pop()
-            node = nodes[parent]
-            if watched and id(node) in watched:
-                opened = (len(queue), parent, len(nodes), len(streams))
-            if type(node) is Reused:
-                region, first = node.region, len(nodes)
-                child[parent] = first + region.root if region.length else NOSTREAM
-                nodes += [None] * region.length
-                child += [NOSTREAM] * region.length
-                groups.append((first, node))
-                streams.append(node)
-                continue
-            children = node.children  # type: ignore[union-attr]
-            first = len(nodes)
-            if len(children) == 1:  # most objects: a storage holding only its properties
-                only = children[0]
-                stream = type(only) is Stream
-                key: tuple[tuple[str, ...], tuple[bool, ...]] = ((only.name,), (stream,))
-                groups.append((first, _SIBLINGS.get(key) or _siblings(*key)))
-                nodes.append(only)
-                child[parent] = first
-                child.append(NOSTREAM)
-                (streams if stream else queue).append(first)
-            elif children:
-                key = (
-                    tuple([c.name for c in children]),
-                    tuple([type(c) is Stream for c in children]),
-                )
-                siblings = _SIBLINGS.get(key) or _siblings(*key)
-                groups.append((first, siblings))
-                nodes += [children[i] for i in siblings.order]
-                child[parent] = first + siblings.root
-                child += siblings.nothing
-                queue += [first + at for at in siblings.storages]
-                streams += [first + at for at in siblings.streams]
-        if opened is not None:
-            spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
+        nodes, child, groups, streams, spans = _numbered(root, set(watch))
         self.nodes, self.child, self.groups, self.spans = nodes, child, groups, spans
         self.start, self.size = [0] * len(nodes), [0] * len(nodes)
         self.start[0] = ENDOFCHAIN
@@ -297,7 +243,7 @@ class _Directory:
         pack = DIRECTORY_ENTRY.pack
         root = nodes[0]
         class_id = root.class_id  # type: ignore[union-attr]
-        parts: list[bytes | memoryview] = [pack(*_name("Root Entry"), ROOT, BLACK, NOSTREAM,
+        parts: list[bytes | memoryview] = [pack(*name_field("Root Entry"), ROOT, BLACK, NOSTREAM,
                                                 NOSTREAM, child[0], class_id, 0, 0, 0, start[0],
                                                 size[0])]  # fmt: skip
         for first, siblings in self.groups:
@@ -317,6 +263,64 @@ class _Directory:
         return parts
 
 
+Nodes = list[Storage | Stream | Reused | None]
+Groups = list[tuple[int, Siblings | Reused]]
+Spans = list[tuple[int, int, int, int, int]]  # node, first entry, end, its streams' run
+
+
+def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Groups,
+                                                         list[int | Reused], Spans]:  # fmt: skip
+    """Every node numbered root first, depth first, a sibling list (or a reused run) at a time:
+    the nodes, their child pointers, the groups (first entry, shape or reused storage), the
+    streams in directory order and the span of each watched storage's descendants."""
+    nodes: Nodes = [root]
+    child = [NOSTREAM]
+    groups: Groups = []
+    streams: list[int | Reused] = []
+    spans: Spans = []
+    opened: tuple[int, int, int, int] | None = None  # queue size, node, first, streams
+    queue = [0]
+    while queue:
+        if opened is not None and len(queue) == opened[0]:  # its descendants are done
+            spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
+            opened = None
+        parent = queue.pop()
+        node = nodes[parent]
+        if watched and id(node) in watched:
+            opened = (len(queue), parent, len(nodes), len(streams))
+        first = len(nodes)
+        if type(node) is Reused:
+            region = node.region
+            child[parent] = first + region.root if region.length else NOSTREAM
+            nodes += [None] * region.length
+            child += [NOSTREAM] * region.length
+            groups.append((first, node))
+            streams.append(node)
+            continue
+        children = node.children  # type: ignore[union-attr]
+        if len(children) == 1:  # most objects: a storage holding only its properties
+            only = children[0]
+            stream = type(only) is Stream
+            key: tuple[tuple[str, ...], tuple[bool, ...]] = ((only.name,), (stream,))
+            groups.append((first, SIBLINGS.get(key) or siblings_of(*key)))
+            nodes.append(only)
+            child[parent] = first
+            child.append(NOSTREAM)
+            (streams if stream else queue).append(first)
+        elif children:
+            key = (tuple([c.name for c in children]), tuple([type(c) is Stream for c in children]))
+            siblings = SIBLINGS.get(key) or siblings_of(*key)
+            groups.append((first, siblings))
+            nodes += [children[i] for i in siblings.order]
+            child[parent] = first + siblings.root
+            child += siblings.nothing
+            queue += [first + at for at in siblings.storages]
+            streams += [first + at for at in siblings.streams]
+    if opened is not None:
+        spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
+    return nodes, child, groups, streams, spans
+
+
 def _moved(node: Reused, moved: int, mini_moved: int, large_moved: int) -> bytes | memoryview:
     """A reused storage's directory entries from the earlier file, their entry numbers moved
     by ``moved``, their mini sectors by ``mini_moved`` and their sectors by ``large_moved``."""
@@ -334,49 +338,6 @@ def _moved(node: Reused, moved: int, mini_moved: int, large_moved: int) -> bytes
         if (fields[at + 16] >> 16) & 0xFF == STREAM and fields[at + 30]:
             fields[at + 29] += mini_moved if fields[at + 30] < MINI_CUTOFF else large_moved
     return fields.tobytes()
-
-
-def _siblings(names: tuple[str, ...], streams: tuple[bool, ...]) -> _Siblings:
-    """Sort siblings (shorter names first, then by upper-cased name) and hang them as a
-    balanced tree whose deepest level is red, the rest black."""
-    order = sorted(range(len(names)), key=lambda i: (len(names[i]), names[i].upper()))
-    count = len(names)
-    shape: list[tuple[int, int, int]] = [(-1, -1, BLACK)] * count
-    deepest = count.bit_length() - 1
-
-    def hang(low: int, high: int, depth: int) -> int:
-        if low >= high:
-            return -1
-        middle = (low + high) // 2
-        left, right = hang(low, middle, depth + 1), hang(middle + 1, high, depth + 1)
-        shape[middle] = (left, right, RED if depth == deepest and depth > 0 else BLACK)
-        return middle
-
-    root = hang(0, count, 0)
-    entries: list[tuple[bytes, int, int, int, int, int]] = []
-    for position, index in enumerate(order):
-        kind = STREAM if streams[index] else STORAGE
-        entries.append((*_name(names[index]), kind, *shape[position][2:], *shape[position][:2]))
-    placed = [streams[i] for i in order]
-    found = _Siblings(
-        order, root, entries, [p for p in range(count) if not placed[p]],
-        [p for p in range(count) if placed[p]], [NOSTREAM] * count,
-    )  # fmt: skip
-    if count <= CACHED_SIBLINGS:  # the long lists (a file's mobs, a track's clips) are one-offs
-        _SIBLINGS[(names, streams)] = found
-    return found
-
-
-_NAMES: dict[str, tuple[bytes, int]] = {}
-
-
-def _name(name: str) -> tuple[bytes, int]:
-    """A directory entry's name field: UTF-16 and its size with the terminator."""
-    encoded = name.encode("utf-16le")
-    if len(encoded) > 62:
-        raise ValueError(f"compound-file name longer than 31 characters: {name!r}")
-    _NAMES[name] = (encoded, len(encoded) + 2)
-    return _NAMES[name]
 
 
 _EMPTY_ENTRY = DIRECTORY_ENTRY.pack(

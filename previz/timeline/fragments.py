@@ -68,17 +68,29 @@ class Fragments:
         """How many fragments of the last write can be reused (0: the memo was not trusted)."""
         return len(self._before)
 
-    def render(self, fragment_key: str, make: Callable[[], str]) -> str:
-        """The fragment under ``fragment_key``: kept from the last write, or ``make()``."""
+    def render(
+        self,
+        fragment_key: str,
+        make: Callable[[], str],
+        reusable: Callable[[str], bool] | None = None,
+        keep: Callable[[], bool] | None = None,
+    ) -> str:
+        """The fragment under ``fragment_key``: kept from the last write, or ``make()``.
+        ``reusable(text)``: whether a kept fragment may be used as it is (else it is made
+        again); ``keep()``, asked after ``make()``: whether this one may be saved for the next
+        write (else it is used now and neither saved nor reused within this write)."""
         text = self._now.get(fragment_key)
-        if text is None:
-            text = self._before.get(fragment_key)
-            if text is None:
-                text = make()
-                self.rendered += 1
-            else:
-                self.reused += 1
-            self._now[fragment_key] = text
+        if text is not None:
+            return text
+        text = self._before.get(fragment_key)
+        if text is not None and (reusable is None or reusable(text)):
+            self.reused += 1
+        else:
+            text = make()
+            self.rendered += 1
+            if keep is not None and not keep():
+                return text
+        self._now[fragment_key] = text
         return text
 
     def save(self, documents: Mapping[str, Path]) -> None:
@@ -95,25 +107,31 @@ class Fragments:
         head = ("\n".join(files) + "\0" + index + "\0").encode("utf-8")
         body = "".join(self._now.values()).encode("utf-8")
         check = zlib.crc32(body, zlib.crc32(head))
-        header = f"{_version_line(self.memo.version)}\n{check}\n".encode("ascii")
-        target = self.memo.path
-        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as memo:
-                memo.writelines((MAGIC, header, head, body))
-            os.replace(partial, target)
-        except OSError:
-            # a memo is only ever a shortcut: without it the next write is a full one
-            with contextlib.suppress(OSError):
-                target.unlink()
-        finally:
-            with contextlib.suppress(OSError):
-                partial.unlink()
+        header = f"{version_line(self.memo.version)}\n{check}\n".encode("ascii")
+        write_atomically(self.memo.path, MAGIC, header, head, body)
 
 
-def _version_line(version: str) -> str:
+def version_line(version: str) -> str:
+    """The line a memo names its writer's ``version`` by (a digest of it)."""
     return hashlib.sha256(version.encode("utf-8")).hexdigest()
+
+
+def write_atomically(target: Path, *chunks: bytes) -> None:
+    """Write ``chunks`` to the memo ``target`` through a temporary file and a rename, so no
+    reader ever sees half a memo; on failure remove ``target`` instead (a memo is only ever
+    a shortcut: without it the next write is a full one)."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as memo:
+            memo.writelines(chunks)
+        os.replace(partial, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            target.unlink()
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _load(memo: Memo) -> dict[str, str]:
@@ -133,7 +151,7 @@ def _parse(data: bytes, memo: Memo) -> dict[str, str]:
         return {}
     version_end = data.index(b"\n", len(MAGIC))
     check_end = data.index(b"\n", version_end + 1)
-    if data[len(MAGIC) : version_end].decode("ascii") != _version_line(memo.version):
+    if data[len(MAGIC) : version_end].decode("ascii") != version_line(memo.version):
         return {}
     rest = memoryview(data)[check_end + 1 :]  # the checksum covers all of it, read in place
     if zlib.crc32(rest) != int(data[version_end + 1 : check_end]):

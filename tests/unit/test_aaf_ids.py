@@ -96,3 +96,21 @@ def test_no_mob_id_repeats_in_a_varied_cut(case: str, tmp_path: Path) -> None:
     ids = _every_id(tmp_path / "cut.aaf")
     assert len(ids) > 3
     assert len(ids) == len(set(ids))
+
+
+def _placeholder_cut(timeline_name: str) -> otio.schema.Timeline:
+    """A cut of one clip without media (a failed shot's placeholder), named ``timeline_name``."""
+    span = otio.opentime.TimeRange(duration=otio.opentime.RationalTime(24, 24))
+    cut = _cut(otio.schema.Clip(name="sh010", media_reference=otio.schema.MissingReference(),
+                                source_range=span))  # fmt: skip
+    cut.name = timeline_name
+    return cut
+
+
+def test_placeholders_of_two_timelines_get_master_clips_of_their_own(tmp_path: Path) -> None:
+    aaf.write(_placeholder_cut("scene A"), tmp_path / "a.aaf")
+    aaf.write(_placeholder_cut("scene A"), tmp_path / "a_again.aaf")
+    aaf.write(_placeholder_cut("scene B"), tmp_path / "b.aaf")
+    scene_a, again, scene_b = (_master_ids(tmp_path / f"{n}.aaf") for n in ("a", "a_again", "b"))
+    assert scene_a == again  # the same timeline's placeholder: the same master clip
+    assert scene_a["none:sh010"] != scene_b["none:sh010"]
