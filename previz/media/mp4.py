@@ -14,13 +14,15 @@ edit starting at a frame of the track (or none), not fragmented. Anything else r
 
 from __future__ import annotations
 
+import os
 import struct
 from array import array
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
+_DEPTH = 6  # moov > trak > mdia > minf > stbl is as deep as a part's containers go
 
 
 class UnsupportedMovie(Exception):
@@ -46,12 +48,18 @@ class Track:
 
 def read_track(path: Path) -> Track:
     """The one video track of the MP4 ``path`` (:class:`UnsupportedMovie` for other shapes;
-    OSError when it cannot be read)."""
-    boxes = _boxes(_moov(path))
-    if b"mvex" in boxes or boxes.count(b"trak") != 1:
-        raise UnsupportedMovie(f"{path.name}: not one track, or fragmented")
+    OSError when it cannot be read). A damaged structure — a box cut short or running past
+    its parent or the file, tables shorter than their counts, runs that do not add up to the
+    samples, keyframe numbers out of range — is an :class:`UnsupportedMovie` too, found before
+    anything is allocated from a count the file states."""
+    moov, length = _moov(path)
     try:
-        return _track(boxes)
+        boxes = _boxes(moov)
+        if b"mvex" in boxes or boxes.count(b"trak") != 1:
+            raise UnsupportedMovie("not one track, or fragmented")
+        return _track(boxes, length)
+    except UnsupportedMovie as error:
+        raise UnsupportedMovie(f"{path.name}: {error}") from error
     except (KeyError, struct.error, ValueError, IndexError) as error:
         raise UnsupportedMovie(f"{path.name}: unexpected sample tables ({error})") from error
 
@@ -59,7 +67,7 @@ def read_track(path: Path) -> Track:
 def read_comment(path: Path) -> str | None:
     """The movie's comment tag (``udta/meta/ilst/©cmt``), or None (no tag, not an MP4)."""
     try:
-        moov = _moov(path)
+        moov, _ = _moov(path)
     except (OSError, UnsupportedMovie):
         return None
     data = _child(moov, [b"udta", b"meta", b"ilst", b"\xa9cmt", b"data"])
@@ -85,9 +93,11 @@ def _child(payload: bytes, path: list[bytes]) -> bytes | None:
     return payload
 
 
-def _moov(path: Path) -> bytes:
-    """The ``moov`` box's payload, wherever it is among the file's top-level boxes."""
+def _moov(path: Path) -> tuple[bytes, int]:
+    """The ``moov`` box's payload, wherever it is among the file's top-level boxes, and the
+    file's length."""
     with path.open("rb") as file:
+        length = os.fstat(file.fileno()).st_size
         at = 0
         while True:
             file.seek(at)
@@ -101,12 +111,14 @@ def _moov(path: Path) -> bytes:
                 skip = 16
             if size < skip:
                 raise UnsupportedMovie(f"{path.name}: a top-level box without a size")
+            if at + size > length:
+                raise UnsupportedMovie(f"{path.name}: a {kind!r} box runs past the file's end")
             if kind == b"moov":
                 file.seek(at + skip)
                 body = file.read(size - skip)
                 if len(body) != size - skip:
                     raise UnsupportedMovie(f"{path.name}: the moov box is cut short")
-                return body
+                return body, length
             at += size
 
 
@@ -123,16 +135,20 @@ class _Boxes(dict[bytes, bytes]):
 
 def _boxes(moov: bytes) -> _Boxes:
     found = _Boxes()
-    _walk(memoryview(moov), found)
+    _walk(memoryview(moov), found, 1)
     return found
 
 
-def _walk(data: memoryview, found: _Boxes) -> None:
+def _walk(data: memoryview, found: _Boxes, depth: int) -> None:
+    if depth > _DEPTH:
+        raise UnsupportedMovie("boxes nested deeper than a movie's")
     at = 0
-    while at + 8 <= len(data):
+    while at + 8 <= len(data):  # fewer bytes left: padding, as some writers leave
         size, kind = struct.unpack_from(">I4s", data, at)
         header = 8
         if size == 1:
+            if at + 16 > len(data):
+                raise UnsupportedMovie(f"a {kind!r} box's 64-bit size cut short")
             (size,) = struct.unpack_from(">Q", data, at + 8)
             header = 16
         if size < header or at + size > len(data):
@@ -140,20 +156,20 @@ def _walk(data: memoryview, found: _Boxes) -> None:
         found.seen[kind] = found.seen.get(kind, 0) + 1
         body = data[at + header : at + size]
         if kind in _CONTAINERS:
-            _walk(body, found)
+            _walk(body, found, depth + 1)
         else:
             found[kind] = bytes(body)
         at += size
 
 
-def _track(boxes: _Boxes) -> Track:
+def _track(boxes: _Boxes, length: int) -> Track:
     if boxes[b"hdlr"][8:12] != b"vide":
         raise UnsupportedMovie("the track is not video")
     stsd = boxes[b"stsd"]
     if struct.unpack_from(">I", stsd, 4)[0] != 1:
         raise UnsupportedMovie("more than one sample description")
     timescale, duration = _media_header(boxes[b"mdhd"])
-    sizes = _sizes(boxes[b"stsz"])
+    sizes = _sizes(boxes[b"stsz"], length)
     count = len(sizes)
     durations = _runs(boxes[b"stts"], count, signed=False)
     stored = array("q", accumulate(durations[:-1], initial=0))
@@ -202,11 +218,13 @@ def _media_time(elst: bytes | None) -> int:
     return int(media_time)
 
 
-def _sizes(stsz: bytes) -> array[int]:
+def _sizes(stsz: bytes, length: int) -> array[int]:
     uniform: int
     count: int
     uniform, count = struct.unpack_from(">II", stsz, 4)
     if uniform:
+        if uniform * count > length:
+            raise ValueError("the samples are larger than the file")
         return array("I", [uniform]) * count
     sizes = array("I", stsz[12 : 12 + 4 * count])
     return _big_endian(sizes, count)
@@ -222,27 +240,28 @@ def _big_endian(values: array[int], count: int) -> array[int]:
 
 def _runs(table: bytes, count: int, *, signed: bool) -> array[int]:
     """An (entry count, value) run table (stts, ctts) expanded to one value per sample."""
-    (entries,) = struct.unpack_from(">I", table, 4)
-    pairs = struct.unpack_from(f">{2 * entries}{'i' if signed else 'I'}", table, 8)
-    values = array("q")
-    for run, value in zip(pairs[::2], pairs[1::2], strict=True):
-        values.extend(array("q", [value]) * run)
-    if len(values) != count:
+    pairs = _entries(table, 2, "i" if signed else "I")
+    runs = pairs[::2]
+    if min(runs, default=0) < 0 or sum(runs) != count:  # checked before anything is expanded
         raise ValueError("a run table does not cover every sample")
+    values = array("q")
+    for run, value in zip(runs, pairs[1::2], strict=True):
+        values.extend(array("q", [value]) * run)
     return values
 
 
 def _offsets(boxes: _Boxes, sizes: array[int]) -> array[int]:
     """Each sample's byte offset, from the chunk offsets and the sample-to-chunk runs."""
     if b"co64" in boxes:
-        (chunks,) = struct.unpack_from(">I", boxes[b"co64"], 4)
-        starts = struct.unpack_from(f">{chunks}Q", boxes[b"co64"], 8)
+        starts = _entries(boxes[b"co64"], 1, "Q")
     else:
-        (chunks,) = struct.unpack_from(">I", boxes[b"stco"], 4)
-        starts = struct.unpack_from(f">{chunks}I", boxes[b"stco"], 8)
-    stsc = boxes[b"stsc"]
-    (entries,) = struct.unpack_from(">I", stsc, 4)
-    runs = struct.unpack_from(f">{3 * entries}I", stsc, 8)
+        starts = _entries(boxes[b"stco"], 1, "I")
+    chunks = len(starts)
+    runs = _entries(boxes[b"stsc"], 3, "I")
+    entries = len(runs) // 3
+    firsts = [*runs[::3], chunks + 1]
+    if entries and (firsts[0] != 1 or any(a >= b for a, b in pairwise(firsts))):
+        raise ValueError("sample-to-chunk runs out of order or past the chunks")
     offsets = array("q")
     sample = 0
     for index in range(entries):
@@ -262,8 +281,18 @@ def _offsets(boxes: _Boxes, sizes: array[int]) -> array[int]:
 def _keys(stss: bytes | None, count: int) -> bytes:
     if stss is None:
         return b"\x01" * count
-    (entries,) = struct.unpack_from(">I", stss, 4)
     flags = bytearray(count)
-    for number in struct.unpack_from(f">{entries}I", stss, 8):
+    for number in _entries(stss, 1, "I"):
+        if not 1 <= number <= count:
+            raise ValueError(f"keyframe number {number} of {count} samples")
         flags[number - 1] = 1
     return bytes(flags)
+
+
+def _entries(table: bytes, fields: int, kind: str) -> tuple[int, ...]:
+    """A full box's table of ``entries`` x ``fields`` values after its count (checked to fit
+    the box before anything is read)."""
+    (entries,) = struct.unpack_from(">I", table, 4)
+    if 8 + entries * fields * struct.calcsize(f">{kind}") > len(table):
+        raise ValueError("a table is longer than its box")
+    return struct.unpack_from(f">{entries * fields}{kind}", table, 8)

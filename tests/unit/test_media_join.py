@@ -20,7 +20,7 @@ import av
 import pytest
 
 from previz.errors import MediaError
-from previz.media import find_ffmpeg
+from previz.media import find_ffmpeg, movie
 from previz.media.encoding import VIDEO_CODEC_ARGS, sample_count
 from previz.media.join import join_animatic, picture_samples
 from previz.media.movie import write_movie
@@ -167,6 +167,29 @@ def test_a_one_part_cut_joins_like_ffmpeg(tmp_path: Path, tone: Source) -> None:
     ours, theirs = both_ways(tmp_path, parts, make_sound(tmp_path, tone, 1, "24"))
     assert packets(ours) == packets(theirs)
     assert declared(ours) == declared(theirs)
+
+
+def test_the_64_bit_layout_holds_ffmpegs_packets_and_durations(
+    tmp_path: Path, tone: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the 32-bit limit forced down to 1000 the writer takes every 64-bit branch: co64
+    chunk offsets, a 64-bit mdat header, version-1 mvhd/tkhd/mdhd/elst (a 24 fps movie at
+    the sound's 48 kHz passes 2^32 in its timescale after ~47 minutes)."""
+    parts = make_parts(tmp_path, "30000/1001", (5, 13, 24, 2))
+    track = make_sound(tmp_path, tone, frames_of(parts), "30000/1001")
+    ours, theirs = both_ways(tmp_path, parts, track)
+    monkeypatch.setattr(movie, "_U32", 1000)
+    large = tmp_path / "large.mp4"
+    join_animatic(parts, track, large, comment="previz-animatic:test")
+    data = large.read_bytes()
+    assert data.count(b"co64") == 2 and b"stco" not in data
+    assert struct.unpack_from(">I4sQ", data, data.find(b"mdat") - 4)[:2] == (1, b"mdat")
+    for kind in (b"mvhd", b"tkhd", b"mdhd", b"elst"):
+        assert data[data.find(kind) + 4] == 1, kind
+    assert packets(large) == packets(theirs) == packets(ours)
+    assert declared(large) == declared(theirs)
+    assert decode_errors(large) == ""
+    assert read_product_key(large) == "test"
 
 
 def test_the_reader_gives_each_sample_as_ffmpeg_demuxes_it(tmp_path: Path) -> None:
