@@ -101,6 +101,9 @@ def build_sequence(
     video_dir, sound_dir = workdir / "picture", workdir / "sound"
     for folder in (video_dir, sound_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    # Each animatic keeps its own memos of the work files' tables (the work folder is shared
+    # by a project's scenes, and a memo keeps only the files of the build that wrote it).
+    tag = hashlib.blake2b(str(dest.absolute()).encode(), digest_size=8).hexdigest()
     with replacing(dest) as temp:
         # The sound chain (mix, encode chunks) runs in a thread beside the picture chain
         # (encode parts): each mostly waits on its own ffmpeg. Leaving the
@@ -108,15 +111,16 @@ def build_sequence(
         stop = threading.Event()  # set when the picture fails: the sound stops early
         with ThreadPoolExecutor(1, thread_name_prefix="previz-sound") as pool:
             sound = pool.submit(
-                encode_soundtrack, sounds, sound_keys, None, sound_dir, ffmpeg=ffmpeg, stop=stop
-            )
+                encode_soundtrack, sounds, sound_keys, None, sound_dir,
+                ffmpeg=ffmpeg, stop=stop, memo=workdir / f"soundtrack-{tag}.tables",
+            )  # fmt: skip
             try:
                 files, encoded = _picture(pictures, keys, frame, workdir, ffmpeg)
             except BaseException:
                 stop.set()
                 raise
         track = sound.result()  # the picture's failure, if any, came first
-        _mux(files, track, temp, key, ffmpeg=ffmpeg, tables=workdir / "picture.tables")
+        _mux(files, track, temp, key, ffmpeg=ffmpeg, tables=workdir / f"picture-{tag}.tables")
     return SequenceResult(dest, key, written=True, encoded=[*encoded, *track.encoded])
 
 

@@ -96,10 +96,12 @@ def encode_soundtrack(
     ffmpeg: Path,
     chunk_frames: int = CHUNK_FRAMES,
     stop: threading.Event | None = None,
+    memo: Path | None = None,
 ) -> Soundtrack:
     """The cut's sound from chunks, encoding only the missing ones, also written to ``dest``
     (ADTS) unless it is None (``stop``: raise before the next ffmpeg run once it is set).
-    Each chunk's frame layout comes from a memo while the file is the same."""
+    Each chunk's frame layout comes from the memo file ``memo`` (default: beside the chunks'
+    folder) while the chunk is the same file."""
     blocks, encoded = mix_sound_parts(parts, keys, workdir, ffmpeg=ffmpeg, stop=stop)
     spans, at = [], 0
     for part, key, block in zip(parts, keys, blocks, strict=True):
@@ -110,7 +112,7 @@ def encode_soundtrack(
     chunk_dir = workdir.parent / "soundtrack"
     chunk_dir.mkdir(parents=True, exist_ok=True)
     chunks, header, files = [], b"", []
-    layouts = TableMemo(workdir.parent / "soundtrack.tables", AdtsLayout)
+    layouts = TableMemo(memo or workdir.parent / "soundtrack.tables", AdtsLayout)
     for start in range(0, end, chunk_frames * FRAME):
         chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
         path = chunk_dir / f"{chunk.key(spans)}.aac"

@@ -13,15 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from previz.media import find_ffmpeg, soundtrack
+from previz.media import sequence as sequence_module
+from previz.media.encoding import sample_count
 from previz.media.join import join_animatic
 from previz.media.mp4 import Track, UnsupportedMovie, read_track
-from previz.media.parts import Source
+from previz.media.parts import PicturePart, SoundPart, SoundSource, Source
+from previz.media.sequence import build_sequence
 from previz.media.soundtrack import AdtsLayout, Soundtrack, adts_payloads
 from previz.media.tables import TableMemo
 from tests.unit import test_media_join
 from tests.unit.test_media_join import make_parts, make_sound, sequence
 
 tone = test_media_join.tone  # the tone fixture (a module-scoped wav)
+layout_of = soundtrack._layout_of
 
 
 def fail() -> AdtsLayout:
@@ -123,3 +128,32 @@ def test_the_animatic_writes_no_joined_sound_file_when_it_joins_itself(
     monkeypatch.setattr(Soundtrack, "write_adts", refuse)
     animatic = sequence(tmp_path, tone, (12, 5))
     assert animatic.is_file()
+
+
+def test_scenes_sharing_a_work_folder_keep_their_own_memos(
+    tmp_path: Path, tone: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scene A, scene B, then A with one shot changed (same work folder, as a project's
+    scenes share it): only A's new part is read from its file, and no sound chunk."""
+    red = test_media_join.colour(tmp_path, "red", "24")
+    samples = sample_count(17, 24)
+
+    def build(dest: str, starts: tuple[int, int]) -> None:  # each scene its own sound
+        at = 0 if dest == "a.mp4" else 4_800
+        sounds = [SoundPart(samples, (SoundSource(tone, at=at, samples=samples),))]
+        pictures = [
+            PicturePart(n, Source(red.path, red.key, s))
+            for n, s in zip((5, 12), starts, strict=True)
+        ]
+        build_sequence(
+            pictures, sounds, tmp_path / dest, ffmpeg=find_ffmpeg(), width=64, height=36,
+            fps=24, workdir=tmp_path / "work",
+        )  # fmt: skip
+
+    build("a.mp4", (0, 1))
+    build("b.mp4", (2, 3))
+    parts, chunks = [], []
+    monkeypatch.setattr(sequence_module, "read_track", lambda p: parts.append(p) or read_track(p))
+    monkeypatch.setattr(soundtrack, "_layout_of", lambda p: chunks.append(p) or layout_of(p))
+    build("a.mp4", (0, 4))
+    assert (len(parts), chunks) == (1, [])
