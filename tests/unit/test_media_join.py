@@ -56,6 +56,19 @@ def packets(path: Path) -> dict[str, list[Packet]]:
     return found
 
 
+def samples_as_read(path: Path) -> list[Packet]:
+    """Each sample of the file's picture track as our reader gives it, in packets' terms."""
+    track = read_track(path)
+    data = path.read_bytes()
+    return [
+        (pts, dts, length, bool(key), data[at : at + size])
+        for pts, dts, length, key, at, size in zip(
+            track.pts, track.dts, track.durations, track.keys, track.offsets, track.sizes,
+            strict=True,
+        )
+    ]  # fmt: skip
+
+
 def declared(path: Path) -> list[Fraction | int | None]:
     """The durations the file declares: the movie's, and each stream's with its frames."""
     with av.open(str(path)) as container:
@@ -194,16 +207,7 @@ def test_the_64_bit_layout_holds_ffmpegs_packets_and_durations(
 
 def test_the_reader_gives_each_sample_as_ffmpeg_demuxes_it(tmp_path: Path) -> None:
     (path,) = make_parts(tmp_path, "24000/1001", (37,))
-    track = read_track(path)
-    data = path.read_bytes()
-    ours = [
-        (pts, dts, length, bool(key), data[at : at + size])
-        for pts, dts, length, key, at, size in zip(
-            track.pts, track.dts, track.durations, track.keys, track.offsets, track.sizes,
-            strict=True,
-        )
-    ]  # fmt: skip
-    assert ours == packets(path)["video"]
+    assert samples_as_read(path) == packets(path)["video"]
 
 
 def sequence(tmp_path: Path, tone: Source, lengths: tuple[int, ...]) -> Path:
@@ -283,16 +287,8 @@ def test_the_reader_follows_a_track_over_many_chunks(tmp_path: Path) -> None:
     (part,) = make_parts(tmp_path, "30000/1001", (61,))
     rewritten = tmp_path / "chunked.mp4"
     write_movie(rewritten, [picture_samples([part])], comment="")
-    track = read_track(rewritten)
     data = rewritten.read_bytes()
     assert (
         data.count(b"stsc") == 1 and struct.unpack_from(">I", data, data.find(b"stco") + 8)[0] > 3
     )
-    ours = [
-        (pts, dts, length, bool(key), data[at : at + size])
-        for pts, dts, length, key, at, size in zip(
-            track.pts, track.dts, track.durations, track.keys, track.offsets, track.sizes,
-            strict=True,
-        )
-    ]  # fmt: skip
-    assert ours == packets(rewritten)["video"] == packets(part)["video"]
+    assert samples_as_read(rewritten) == packets(rewritten)["video"] == packets(part)["video"]
