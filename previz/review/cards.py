@@ -12,7 +12,9 @@ blanks the credentials from each value shown, so a card whose values hold none i
 with or without them. A card rendered while some value was blanked (a secret, a masked echo)
 is used and never saved; a saved card is reused only when no credential set now shows in it,
 as is or HTML-escaped (escaping maps each character on its own, so a value holding a secret
-puts the escaped secret into the card). The memo's version is the card template and this
+puts the escaped secret into the card). A shot holding a credential in any of its values,
+shown or not, is rendered and never kept either: its key, a digest of the whole shot, would
+otherwise carry one into the memo. The memo's version is the card template and this
 code, so changing either renders every card again. The page is the join of its cards and
 the rest of ``index.html.j2``, so it is byte-identical to a page whose cards are all
 rendered, as the tests check from memos warmed by other builds.
@@ -20,9 +22,10 @@ rendered, as the tests check from memos warmed by other builds.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +78,26 @@ class Redaction:
         return not any(s in text or str(escape(s)) in text for s in self.secrets)
 
 
+def _holds(value: object, secrets: tuple[str, ...]) -> bool:
+    """Whether any string in ``value`` (a dataclass, a sequence, a mapping or a string, at
+    any depth) holds one of ``secrets``."""
+    if isinstance(value, str):
+        return any(secret in value for secret in secrets)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts: Iterable[object] = (getattr(value, f.name) for f in dataclasses.fields(value))
+    elif isinstance(value, Mapping):
+        parts = (*value.keys(), *value.values())
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        parts = value
+    else:
+        return False
+    return any(_holds(part, secrets) for part in parts)
+
+
+def _never(*_: object) -> bool:
+    return False
+
+
 def card_memo(records: Path, page: Path, templates: Path, renderer: str) -> Memo:
     """Where the cards of ``page`` are kept: beside its product record, versioned by this
     code, the card template, Jinja's version and ``renderer`` (the version of the code that
@@ -125,6 +148,10 @@ def render_cards(
         def clean(before: int = redaction.touched) -> bool:
             return redaction.touched == before
 
-        cards.append(Card(fragments.render(card_key, make, reusable, clean)))
+        if redaction.secrets and _holds(shot, redaction.secrets):
+            # a secret in a field the card may not show would still be digested into its key
+            cards.append(Card(fragments.render(card_key, make, _never, _never)))
+        else:
+            cards.append(Card(fragments.render(card_key, make, reusable, clean)))
         previous = shot
     return cards

@@ -102,3 +102,18 @@ def test_a_page_showing_a_credential_set_since_is_written_again(
     write_review(copied)
     assert str(escape(shown)) not in page.read_text(encoding="utf-8")
     assert ProductStore(page.parent).current_key(PRODUCT) != inputs_key(copied)  # blanked
+
+
+def test_a_card_whose_shot_holds_a_secret_it_does_not_show_is_never_kept(
+    base: ReviewBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card does not show a shot's location, yet its key digests the whole shot."""
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    first = dataclasses.replace(base.shots[0], location=f"a note pasted with {SECRET} in it")
+    hidden = dataclasses.replace(base, shots=(first, *base.shots[1:]))
+    memo = memo_in(tmp_path)
+    warm(memo, hidden, posters_of(hidden))
+    assert Fragments(memo).kept == len(hidden.shots) - 1  # all cards but that shot's
+    html, fragments = from_memo(memo, hidden, posters_of(hidden))
+    assert (fragments.rendered, fragments.reused) == (1, len(hidden.shots) - 1)
+    assert html == render_page(hidden, posters_of(hidden), {})
