@@ -64,12 +64,18 @@ def product_key(*parts: Any) -> str:
     return digest.hexdigest()
 
 
+def identity(stat: os.stat_result) -> tuple[int, int, int]:
+    """A file's identity as products, export memos and the animatic's tables remember it:
+    size, modification time (ns) and inode — any rewrite or replacement changes it."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
 def _identity(path: Path) -> list[int] | None:
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return list(identity(stat))
 
 
 class ProductStore:

@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from previz.errors import PrevizError
 from previz.media.files import replacing
+from previz.products import identity
 
 MAGIC = b"previz-tables-2\n"
 _DIGEST = 32
@@ -49,15 +50,14 @@ class TableMemo(Generic[T]):
 
     def read(self, file: Path, make: Callable[[], T]) -> T:
         """What ``make`` reads from ``file``: from the memo while ``file`` is the same file."""
-        stat = os.stat(file)
-        identity = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        seen = identity(os.stat(file))
         found = self._found.get(file.name)
-        if found is not None and found[0] == identity:
+        if found is not None and found[0] == seen:
             record = found[1]
         else:
             record = make()
             self.changed = True
-        self._kept[file.name] = (identity, record)
+        self._kept[file.name] = (seen, record)
         return record
 
     def save(self) -> None:
@@ -75,7 +75,7 @@ class TableMemo(Generic[T]):
             blobs.append(blob)
         head = json.dumps(
             {"kind": self._kind(), "order": sys.byteorder, "names": list(self._kept),
-             "ids": [identity for identity, _ in self._kept.values()], "columns": columns}
+             "ids": [seen for seen, _ in self._kept.values()], "columns": columns}
         ).encode()  # fmt: skip
         body = len(head).to_bytes(8, "big") + head + b"".join(blobs)
         with contextlib.suppress(OSError, PrevizError), replacing(self.path) as temp:
@@ -117,8 +117,8 @@ class TableMemo(Generic[T]):
         if at != len(body):
             raise ValueError("the memo's data does not end where its records do")
         found = {}
-        for name, identity, record in zip(names, ids, zip(*fields, strict=True), strict=True):
-            size_, mtime, inode = identity
+        for name, seen, record in zip(names, ids, zip(*fields, strict=True), strict=True):
+            size_, mtime, inode = seen
             found[str(name)] = ((int(size_), int(mtime), int(inode)), self.kind(*record))
         return found
 

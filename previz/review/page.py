@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from previz.backends.http import redaction as redaction_module
 from previz.generate.plan import content_hash
 from previz.media import replacing
-from previz.products import ProductStore, product_key
+from previz.products import ProductStore, identity, product_key
 from previz.prompts.compiled import compiled_templates
 from previz.prompts.environment import package_templates
 from previz.review import build as review_build_module
@@ -150,12 +150,7 @@ def _take_identities(clips: Path) -> list[list[object]]:
             names = sorted(entry.name for entry in entries)
     except (FileNotFoundError, NotADirectoryError):
         return []
-    return [[name, *_identity(clips / name)] for name in names]
-
-
-def _identity(path: Path) -> tuple[int, int, int]:
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+    return [[name, *identity((clips / name).stat())] for name in names]
 
 
 def _without_run_counters(summary: bytes) -> Any:

@@ -36,6 +36,7 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from previz.products import identity
 from previz.timeline import aaf_fixed
 from previz.timeline.cfb import Earlier, Region, Reused
 from previz.timeline.cfb_tables import MINI_SECTOR, SECTOR
@@ -121,7 +122,7 @@ class ClipMemo:
             return
         stat = written.stat()
         kept = marshal.dumps(tuple(fixed))
-        parts = [DOCUMENT.pack(stat.st_size, stat.st_mtime_ns, stat.st_ino),
+        parts = [DOCUMENT.pack(*identity(stat)),
                  LENGTH.pack(len(kept)), kept]  # fmt: skip
         pack = CLIP.pack
         for key, mobs in self._now:
@@ -147,7 +148,7 @@ def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, R
         return None, None, {}
     with place.document.open("rb") as document:  # the file checked is the file read
         stat = os.fstat(document.fileno())
-        if DOCUMENT.unpack_from(body) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+        if DOCUMENT.unpack_from(body) != identity(stat):
             return None, None, {}
         earlier = _regions(memoryview(document.read()))  # slices: no copies
     (length,) = LENGTH.unpack_from(body, DOCUMENT.size)

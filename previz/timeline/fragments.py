@@ -34,6 +34,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from previz.products import identity
+
 MAGIC = b"previz-fragments 1\n"
 
 
@@ -102,7 +104,7 @@ class Fragments:
         files = []
         for name, written in documents.items():
             stat = written.stat()
-            files.append(f"{name}\t{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}")
+            files.append(f"{name}\t{_spelt(identity(stat))}")
         index = "\n".join(f"{k} {len(text)}" for k, text in self._now.items())
         head = ("\n".join(files) + "\0" + index + "\0").encode("utf-8")
         body = "".join(self._now.values()).encode("utf-8")
@@ -134,6 +136,10 @@ def write_atomically(target: Path, *chunks: bytes) -> None:
             partial.unlink()
 
 
+def _spelt(numbers: tuple[int, ...]) -> str:
+    return " ".join(map(str, numbers))
+
+
 def _load(memo: Memo) -> dict[str, str]:
     """The memo's fragments, or nothing when it is missing, foreign, damaged or stale."""
     try:
@@ -159,9 +165,9 @@ def _parse(data: bytes, memo: Memo) -> dict[str, str]:
     files_end = data.index(b"\0", check_end + 1)
     index_end = data.index(b"\0", files_end + 1)
     for line in data[check_end + 1 : files_end].decode("utf-8").split("\n"):
-        name, identity = line.split("\t")
+        name, seen = line.split("\t")
         stat = (memo.document.parent / name).stat()
-        if identity != f"{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}":
+        if seen != _spelt(identity(stat)):
             return {}
     text = str(memoryview(data)[index_end + 1 :], "utf-8")
     found: dict[str, str] = {}
