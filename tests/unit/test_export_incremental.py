@@ -232,12 +232,12 @@ def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt
 
 # the most fragments a one-shot change renders again: FCPXML, the storyline items its
 # picture, alternate and sound are connected to (the shot's own, the one before it where a
-# dissolve starts the shot early)
+# dissolve starts the shot early) and the assets of the shot's files (picture, alternate, stems)
 # EDL, the shot's event on each track it is on (and the dissolve event after it, which names
 # the clip it starts from)
 # Kdenlive, the bin producers of the shot's files (picture, alternate, stems)
 # FCP7, the shot's clipitems (picture, alternate, stems)
-RENDERED = {"fcpxml": 2, "edl": 8, "kdenlive": 6, "fcp7": 6}
+RENDERED = {"fcpxml": 8, "edl": 8, "kdenlive": 6, "fcp7": 6}
 
 
 def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,
