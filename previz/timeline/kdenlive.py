@@ -31,7 +31,7 @@ import opentimelineio as otio
 from previz.timeline import serialised
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.fragments import Fragments, key
-from previz.timeline.media import media_path
+from previz.timeline.media import media_path_text
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
 from previz.timeline.xmltree import Element, Verbatim, compact_document, compact_of, sub_element
@@ -186,7 +186,7 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
         return _missing_producer(document, clip)
     resource = document.resources.get(reference.target_url)
     if resource is None:
-        resource = str(media_path(reference.target_url, document.relative_to))
+        resource = media_path_text(reference.target_url, document.relative_to)
         document.resources[reference.target_url] = resource
     if resource in document.producers:
         return document.producers[resource]
