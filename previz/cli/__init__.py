@@ -12,8 +12,9 @@ import gc
 import sys
 import typing
 
-from previz import collector
+from previz import collector, dataclass_code
 from previz.cli import stamp
+from previz.products import products_dir
 
 if typing.TYPE_CHECKING:
     from previz.cli.app import cli
@@ -48,19 +49,22 @@ def run() -> None:
 def main() -> None:
     """The ``previz`` command line, run with :data:`sys.argv` (exits on an error)."""
     argv = sys.argv[1:]
-    if argv[:1] == ["build"]:
-        if stamp.replay(argv):
-            return
-        stamp.record(argv)
-    thawed = gc.get_freeze_count() == 0
-    try:
-        group = _load(argv)
-        with collector.spaced():
-            group()
-    finally:
-        stamp.stop()
-        if thawed:  # as it was, for a program (a test) that called main() itself
-            gc.unfreeze()
+    if argv[:1] == ["build"] and stamp.replay(argv):
+        return
+    # The kept code is read before the stamp notes reads and written after it stops: like
+    # bytecode, it follows from the modules' sources, which the stamp holds by identity.
+    with dataclass_code.kept(products_dir() / dataclass_code.FOLDER):
+        if argv[:1] == ["build"]:
+            stamp.record(argv)
+        thawed = gc.get_freeze_count() == 0
+        try:
+            group = _load(argv)
+            with collector.spaced():
+                group()
+        finally:
+            stamp.stop()
+            if thawed:  # as it was, for a program (a test) that called main() itself
+                gc.unfreeze()
 
 
 def _load(argv: list[str]) -> typing.Any:
