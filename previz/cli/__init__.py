@@ -12,7 +12,7 @@ import gc
 import sys
 import typing
 
-from previz import collector, dataclass_code
+from previz import collector, dataclass_code, entry_points
 from previz.cli import stamp
 from previz.products import products_dir
 
@@ -80,8 +80,10 @@ def _load(argv: list[str]) -> typing.Any:
     with collector.paused():
         group = _commands()
         if argv:
-            from previz.cli.app import load_command
+            from previz.cli.app import COMMAND_MODULES, load_command
 
+            if argv[0] in COMMAND_MODULES:  # a command: its models are built as it is imported
+                entry_points.no_pydantic_plugins()
             load_command(argv[0])
         gc.freeze()
     return group
