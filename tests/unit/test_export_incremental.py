@@ -52,14 +52,17 @@ def _described(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeli
     return change
 
 
-def _renamed(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
-    """Only the name of one shot's picture clip changes (same file, same facts)."""
+def _renamed(
+    shot: str, to: str | None = None
+) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
+    """Only the name of one shot's picture clip changes (same file, same facts); ``to``:
+    another clip's name (which that clip then shares)."""
 
     def change(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
         copy = timeline.deepcopy()
         for clip in copy.tracks[1].find_clips():
             if clip.name == shot:
-                clip.name = f"{shot} renamed"
+                clip.name = to or f"{shot} renamed"
         return copy
 
     return change
@@ -189,6 +192,7 @@ PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.sc
     "retaken-alternate-29.97": (lambda: assembled("29.97"), _retaken("sh000")),
     "described-24": (lambda: assembled("24"), _described("sh006")),
     "renamed-24": (lambda: assembled("24"), _renamed("sh000")),
+    "name-taken-24": (lambda: assembled("24"), _renamed("sh000", to="sh001")),
     "started-later-25": (lambda: assembled("25"), _started_later),
     "shortened-25": (lambda: assembled("25"), _shortened("sh003", 5)),
     "sound-shortened-29.97": (lambda: assembled("29.97"), _shortened("sh001 dialogue", 3, 2)),
