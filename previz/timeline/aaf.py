@@ -42,8 +42,9 @@ from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register, registration
 from previz.timeline.aaf_memo import ClipMemo, Fixed
 from previz.timeline.aaf_mobs import ClipMobs, markers_slot
+from previz.timeline.aaf_slots import TrackSlots, edit_of
 from previz.timeline.aaf_store import ObjectStore, new_handle
-from previz.timeline.cfb import Reused, Storage, Stream, walk
+from previz.timeline.cfb import Reused, Storage
 from previz.timeline.facts import facts_json
 from previz.timeline.fragments import Memo as MemoPlace
 
@@ -51,8 +52,8 @@ from previz.timeline.fragments import Memo as MemoPlace
 def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = None) -> Written:
     """Write ``timeline`` as an AAF composition with master mobs, locators, timecode, markers.
 
-    With ``memo``, the clips whose mobs the last write (of ``memo.document``) made alike are
-    copied from that file, and where this write puts every clip's mobs is kept for the next
+    With ``memo``, the clips' mobs and the tracks' slots the last write (of ``memo.document``)
+    made alike are copied from that file, and where this write puts them is kept for the next
     (:mod:`previz.timeline.aaf_memo`): the bytes are the same as a write without it.
     Returns what was copied."""
     tracks = [t for t in timeline.tracks if len(t)]
@@ -82,22 +83,25 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
             composition.add_markers(timeline, tracks)
             mobs = composition.mobs()
             generation = uuid.UUID(bytes_le=mobs[0][0][16:])
-            regions, skeleton = store.save(path, mobs, generation, kept.skeleton(fixed))
+            regions, skeleton = store.save(
+                path, mobs, generation, kept.skeleton(fixed), composition.track_slots_made
+            )
             kept.save(
                 path, regions, Fixed(registered, store.state(), definitions.state(), skeleton)
             )
     finally:
         if store.built:
             store.handle.manager.remove_temp()
-    return Written(kept.reused, not store.built)
+    return Written(kept.reused, not store.built, kept.slots_reused)
 
 
 class Written(NamedTuple):
-    """What a write copied from the last one: how many clips' mobs, and whether the fixed part
-    came from it without pyaaf2 making a file."""
+    """What a write copied from the last one: how many clips' mobs, whether the fixed part
+    came from it without pyaaf2 making a file, and how many tracks' slots."""
 
     clips: int
     fixed: bool
+    slots: int = 0
 
 
 def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
@@ -124,153 +128,36 @@ class _Composition:
     ) -> None:
         self.store, self.defs = store, definitions
         self.clip_mobs = ClipMobs(store, definitions, memo, timeline=name)
+        self.track_slots = TrackSlots(store, definitions, self.clip_mobs, memo)
+        self.slot_layout = self.track_slots.slot_layout
         self.name = name
-        self.slots: list[Storage] = []
+        self.slots: list[Storage | Reused] = []
+        self.edits: list[bytes] = []  # each slot's part of the composition's digest
         self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes]] = []
         self.numbers = {"picture": 0, "sound": 0}  # Avid's V1, V2… and A1, A2…
-        self.slot_layout = store.layout(
-            "TimelineMobSlot",
-            "SlotID",
-            "SlotName",
-            "Origin",
-            "EditRate",
-            "Segment",
-            "PhysicalTrackNumber",
-        )
 
     def add_track(
         self, track: otio.schema.Track, stored: list[serialised.Data], digests: list[str] | None
     ) -> None:
         """A slot holding the track's sequence (in an "Audio Pan" group for sound);
         ``stored``: the track's items as OTIO's JSON holds them, ``digests`` of their text."""
-        audio = track.kind == otio.schema.TrackKind.Audio
-        kind = "sound" if audio else "picture"
-        rate = track.find_children()[0].duration().rate
-        known: list[str | None] = list(digests) if digests else [None] * len(stored)
-        items = zip(track, stored, known, strict=True)
-        components = [
-            c for c in (self._component(i, d, kind, rate, digest) for i, d, digest in items) if c
-        ]
-        defs, enc = self.defs, self.store.encode
-        sequence = self.store.layout("Sequence", "DataDefinition", "Length", "Components")
-        if audio:  # the adapter counted transitions into an audio track's length
-            length = enc("Sequence", "Length", int(sum(i.duration().value for i in track)))
-            segment = self._pan_group(
-                length, sequence(defs.datadef[kind], length, components), track
-            )
-        else:
-            segment = sequence(defs.datadef[kind], defs.zero, components)
+        kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
         self.numbers[kind] += 1
-        slot_id = len(self.slots) + 1
-        edit_rate = enc("TimelineMobSlot", "EditRate", rate)
-        number = enc("TimelineMobSlot", "PhysicalTrackNumber", self.numbers[kind])
-        self.tracks.append((track, slot_id, edit_rate, number))
-        self.slots.append(
-            self.slot_layout(
-                enc("TimelineMobSlot", "SlotID", slot_id),
-                enc("TimelineMobSlot", "SlotName", track.name),
-                defs.zero,
-                edit_rate,
-                segment,
-                number,
-            )
+        slot_id, number = len(self.slots) + 1, self.numbers[kind]
+        slot, edit = self.track_slots.slot(
+            track, stored, digests, slot_id, number, lambda data: _comments(serialised.facts(data))
         )
-
-    def _component(
-        self, item: otio.core.Composable, stored: serialised.Data, kind: str, rate: float,
-        digest: str | None,
-    ) -> Storage | None:  # fmt: skip
-        defs, layout = self.defs, self.store.layout
-        if isinstance(item, otio.schema.Gap):
-            length = self.store.encode("Filler", "Length", int(item.visible_range().duration.value))
-            return layout("Filler", "DataDefinition", "Length")(defs.datadef[kind], length)
-        if isinstance(item, otio.schema.Transition):
-            if item.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve:
-                return None  # the adapter wrote no other transition
-            return self._dissolve(item, kind)
-        if isinstance(item, otio.schema.Clip):
-            return self._source_clip(item, stored, kind, rate, digest)
-        raise TimelineError(
-            f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a track",
-            hint="flatten nested tracks and stacks before exporting AAF",
-        )
-
-    def _source_clip(
-        self, clip: otio.schema.Clip, stored: serialised.Data, kind: str, rate: float,
-        digest: str | None,
-    ) -> Storage:  # fmt: skip
-        visible = clip.visible_range()
-        available = clip.media_reference.available_range or clip.source_range
-        master_id, master_slot = self.clip_mobs.add(
-            clip, kind, rate, lambda: _comments(serialised.facts(stored)), visible, available,
-            digest,
-        )  # fmt: skip
         enc = self.store.encode
-        return self.clip_mobs.clip(
-            self.defs.datadef[kind],
-            enc("SourceClip", "Length", int(visible.duration.value)),
-            enc("SourceClip", "StartTime", int((visible.start_time - available.start_time).value)),
-            master_id,
-            master_slot,
-        )
+        edit_rate = enc("TimelineMobSlot", "EditRate", track[0].duration().rate)
+        number_data = enc("TimelineMobSlot", "PhysicalTrackNumber", number)
+        self.tracks.append((track, slot_id, edit_rate, number_data))
+        self.slots.append(slot)
+        self.edits.append(edit)
 
-    def _dissolve(self, transition: otio.schema.Transition, kind: str) -> Storage:
-        """Avid's dissolve: an operation group with a linear 0 → 1 level, and its cut point."""
-        enc, defs, layout = self.store.encode, self.defs, self.store.layout
-        length = enc("Transition", "Length", int(transition.duration().value))
-        points = [
-            layout("ControlPoint", "EditHint", "Value", "Time")(
-                defs.proportional, defs.point_values[v], defs.point_times[v]
-            )
-            for v in (0, 1)
-        ]
-        if kind == "sound":
-            key = defs.parameter["level"]
-            varying = layout("VaryingValue", "Definition", "Interpolation", "PointList")(
-                key, defs.linear, points
-            )
-        else:
-            key = defs.parameter["opacity"]
-            varying = layout(
-                "VaryingValue",
-                "Definition",
-                "VVal_Extrapolation",
-                "VVal_FieldCount",
-                "Interpolation",
-                "PointList",
-            )(key, defs.extrapolation, defs.field_count, defs.linear, points)
-        group = layout("OperationGroup", "DataDefinition", "Length", "Operation", "Parameters")(
-            defs.datadef[kind], length, defs.dissolve[kind], [(key, varying)]
-        )
-        cut = enc("Transition", "CutPoint", round(transition.in_offset.value))
-        return layout("Transition", "DataDefinition", "Length", "OperationGroup", "CutPoint")(
-            defs.datadef[kind], length, group, cut
-        )
-
-    def _pan_group(self, length: bytes, sequence: Storage, track: otio.schema.Track) -> Storage:
-        """The adapter's "Audio Pan" around an audio track: a centre pan whose points are
-        timed by the track's last clip (each clip replaced the one parameter of the set)."""
-        defs, layout = self.defs, self.store.layout
-        names = ("DataDefinition", "Length", "Operation", "InputSegments")
-        clips = track.find_clips(shallow_search=True)
-        if not clips:
-            return layout("OperationGroup", *names)(
-                defs.datadef["sound"], length, defs.pan_operation, [sequence]
-            )
-        frames = int(clips[-1].duration().value)
-        points = [
-            layout("ControlPoint", "Time", "Value", "ControlPointSource")(
-                defs.pan_time(at, frames), defs.half, defs.pan_source
-            )
-            for at in (0, frames - 1)
-        ]
-        key = defs.parameter["pan"]
-        varying = layout("VaryingValue", "Definition", "Interpolation", "PointList")(
-            key, defs.linear, points
-        )
-        return layout("OperationGroup", *names, "Parameters")(
-            defs.datadef["sound"], length, defs.pan_operation, [sequence], [(key, varying)]
-        )
+    @property
+    def track_slots_made(self) -> list[Storage | Reused]:
+        """The tracks' slots (the memo keeps where they are)."""
+        return self.slots[: len(self.edits)]
 
     def add_timecode(self, start: otio.opentime.RationalTime | None, rate: float) -> None:
         """The ``TC`` slot: the timeline's global start, counted at its nearest integer rate."""
@@ -326,10 +213,8 @@ class _Composition:
         generation id from it: the same cut is the same sequence in every write."""
         defs = self.defs
         edit = hashlib.blake2b(self.name.encode("utf-8"), digest_size=16)
-        for slot in self.slots:
-            for node in (slot, *walk(slot)):
-                edit.update(node.name.encode("utf-8"))
-                edit.update(node.data if isinstance(node, Stream) else node.class_id)
+        for at, slot in enumerate(self.slots):
+            edit.update(self.edits[at] if at < len(self.edits) else edit_of(slot))  # type: ignore[arg-type]
         mob_id = self.clip_mobs.ids.of("composition", edit.hexdigest())
         layout = self.store.layout(
             "CompositionMob", "Name", "MobID", "CreationTime", "LastModified", "Slots", "UsageCode"

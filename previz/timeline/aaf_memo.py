@@ -4,12 +4,17 @@ A one-shot change alters one clip of a 200-clip cut; every other clip's three mo
 master: ~25 storages and their property streams) would come out byte for byte as last time,
 since the file is reproducible (:mod:`previz.timeline.aaf_mobs`: ids from the media, one fixed
 time stamp). The memo keeps, for each clip of the last write, a key covering everything its
-mobs are made of (name, kind, rate, media URL and range, the clip's range, its comments — the
-facts —, the three ids) and, for each mob, where its descendants are in that file: a run of
-directory entries and a run of mini sectors (:class:`~previz.timeline.cfb.Region`). A clip of
-the new cut with the same key gets its mobs as :class:`~previz.timeline.cfb.Reused` storages:
-the compound-file writer copies their runs from the last file, moved to where they land now.
-The memo holds positions only; the bytes are the last document's own.
+mobs are made of but their ids (the digest of the clip's own JSON text — name, media, ranges,
+facts —, the transitions beside it, kind, rate, timeline), the identities its three ids derive
+from and those ids, what its source clip in the composition showed, and for each mob where
+its descendants are in that file: a run of directory entries and a run of mini sectors
+(:class:`~previz.timeline.cfb.Region`). A clip of the new cut with the same key is not read
+through OTIO: its identities are counted again (a repeat of the same media earlier in the cut
+gives the next id), and when that gives the ids it had, its mobs are
+:class:`~previz.timeline.cfb.Reused` storages: the compound-file writer copies their runs from
+the last file, moved to where they land now. Each track's slot of the composition is kept the
+same way, keyed by what it is made of (:mod:`previz.timeline.aaf_slots`). The memo holds
+positions only; the bytes are the last document's own.
 
 The memo is trusted only when all of this holds, else the write is a full one:
 
@@ -44,13 +49,30 @@ from previz.timeline.fragments import Memo as MemoPlace
 from previz.timeline.fragments import key as fragment_key
 from previz.timeline.fragments import version_line, write_atomically
 
-MAGIC = b"previz-aaf-memo 4\n"
+MAGIC = b"previz-aaf-memo 5\n"
 Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
 DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
-CLIP = struct.Struct("<16s" + "16s5I" * 3)  # key, then per mob: class id and its region
-Record = tuple[Any, ...]  # one clip as CLIP unpacks it
+# key, its mobs' identities and ids, where its source clip points (length, start, duration),
+# then per mob: class id and its region
+CLIP = struct.Struct("<16s" + "16s" * 3 + "32s" * 3 + "qqd" + "16s5I" * 3)
 LENGTH = struct.Struct("<I")
 _MOVABLE = sys.byteorder == "little" and array.array("I").itemsize == 4
+
+
+class Record(NamedTuple):
+    """A clip of the last write: its mobs' identities (what their ids derive from) and ids,
+    what its source clip showed (length, start, the clip's duration) and its mobs' classes and
+    regions (class id, then the region's five numbers, per mob)."""
+
+    identities: tuple[bytes, ...]
+    ids: tuple[bytes, ...]
+    placed: tuple[int, int, float]
+    mobs: tuple[Any, ...]
+
+    @classmethod
+    def unpacked(cls, fields: tuple[Any, ...]) -> tuple[bytes, Record]:
+        """The key and record :data:`CLIP` packed."""
+        return fields[0], cls(fields[1:4], fields[4:7], fields[7:10], fields[10:])
 
 
 class Fixed(NamedTuple):
@@ -78,11 +100,13 @@ class ClipMemo:
         self._earlier: Earlier | None = None
         self._before: dict[bytes, Record] = {}
         self._fixed: Fixed | None = None
-        self._now: list[tuple[bytes, Mobs]] = []
-        self.reused = 0
+        self._now: list[tuple[bytes, Mobs, tuple[bytes, ...], tuple[bytes, ...], Any]] = []
+        self._slots: dict[bytes, tuple[bytes, tuple[int, ...], bytes]] = {}
+        self._slots_now: list[tuple[bytes, Any, bytes]] = []
+        self.reused = self.slots_reused = 0
         if place is not None and _MOVABLE:  # cfb moves entries in place, as 32-bit words
             with contextlib.suppress(OSError, ValueError, struct.error, EOFError, TypeError):
-                self._earlier, self._fixed, self._before = _load(place)
+                self._earlier, self._fixed, self._before, self._slots = _load(place)
 
     def fixed(self, registration: Any) -> Fixed | None:
         """The last write's fixed part, if it registered the same definitions."""
@@ -97,22 +121,40 @@ class ClipMemo:
             return None
         return fixed.skeleton, self._earlier
 
-    def mobs(self, key: bytes, ids: tuple[bytes, ...]) -> Mobs | None:
-        """The clip's mobs (``ids``) under ``key`` as reused storages of the last file, if it
-        had them."""
-        record = self._before.get(key)
-        if record is None or self._earlier is None:
-            return None
+    def record(self, key: bytes) -> Record | None:
+        """The last write's clip of key ``key``, if it had one."""
+        return self._before.get(key) if self._earlier is not None else None
+
+    def mobs(self, record: Record) -> Mobs:
+        """The clip's mobs as storages reused from the last file (the ids must be the
+        record's: the caller counted them again)."""
         self.reused += 1
-        earlier = self._earlier
+        earlier, mobs = self._earlier, record.mobs
         return [
-            (mob_id, Reused(record[at], earlier, Region(*record[at + 1 : at + 6])))
-            for mob_id, at in zip(ids, (1, 7, 13), strict=True)
+            (mob_id, Reused(mobs[at], earlier, Region(*mobs[at + 1 : at + 6])))  # type: ignore[arg-type]
+            for mob_id, at in zip(record.ids, (0, 6, 12), strict=True)
         ]
 
-    def note(self, key: bytes, mobs: Mobs) -> None:
+    def slot(self, key: bytes) -> tuple[Reused, bytes] | None:
+        """The last write's track slot of key ``key`` as a storage reused from its file, and
+        its part of the composition's digest, if it had one."""
+        found = self._slots.get(key) if self._earlier is not None else None
+        if found is None:
+            return None
+        self.slots_reused += 1
+        class_id, region, edit = found
+        return Reused(class_id, self._earlier, Region(*region)), edit  # type: ignore[arg-type]
+
+    def note_slot(self, key: bytes, slot: Any, edit: bytes) -> None:
+        """This write's track slot ``key`` is ``slot`` (kept for the next write)."""
+        self._slots_now.append((key, slot, edit))
+
+    def note(
+        self, key: bytes, mobs: Mobs, identities: tuple[bytes, ...], ids: tuple[bytes, ...],
+        placed: tuple[int, int, float],
+    ) -> None:  # fmt: skip
         """This write's clip ``key`` has ``mobs`` (kept for the next write)."""
-        self._now.append((key, mobs))
+        self._now.append((key, mobs, identities, ids, placed))
 
     def save(self, written: Path, regions: dict[int, Region | None], fixed: Fixed) -> None:
         """Keep where this write's clips' mobs are in ``written`` (the new file, before it
@@ -121,14 +163,19 @@ class ClipMemo:
         if self.place is None:
             return
         stat = written.stat()
-        kept = marshal.dumps(tuple(fixed))
+        slots = {}
+        for key, slot, edit in self._slots_now:
+            region = regions.get(id(slot))
+            if region is not None and not region.large:
+                slots[key] = (slot.class_id, tuple(region[:5]), edit)
+        kept = marshal.dumps((tuple(fixed), slots))
         parts = [DOCUMENT.pack(*identity(stat)),
                  LENGTH.pack(len(kept)), kept]  # fmt: skip
         pack = CLIP.pack
-        for key, mobs in self._now:
+        for key, mobs, identities, ids, placed in self._now:
             found = [regions.get(id(storage)) for _mob_id, storage in mobs]
             if len(mobs) == 3 and all(region and not region.large for region in found):
-                fields: list[Any] = [key]
+                fields: list[Any] = [key, *identities, *ids, *placed]
                 for (_mob_id, storage), region in zip(mobs, found, strict=True):
                     fields += (storage.class_id, *(region or ())[:5])
                 parts.append(pack(*fields))
@@ -137,30 +184,35 @@ class ClipMemo:
         write_atomically(self.place.path, MAGIC, head.encode("ascii"), body)
 
 
-def _load(place: MemoPlace) -> tuple[Earlier | None, Fixed | None, dict[bytes, Record]]:
+Loaded = tuple[Earlier | None, Fixed | None, dict[bytes, Record], dict[bytes, Any]]
+
+
+def _load(place: MemoPlace) -> Loaded:
     data = place.path.read_bytes()
     if not data.startswith(MAGIC):
-        return None, None, {}
+        return None, None, {}, {}
     version, checksum, body = data[len(MAGIC) :].split(b"\n", 2)
     if version.decode("ascii") != version_line(place.version):
-        return None, None, {}
+        return None, None, {}, {}
     if hashlib.sha256(body).hexdigest() != checksum.decode("ascii"):
-        return None, None, {}
+        return None, None, {}, {}
     with place.document.open("rb") as document:  # the file checked is the file read
         stat = os.fstat(document.fileno())
         if DOCUMENT.unpack_from(body) != identity(stat):
-            return None, None, {}
+            return None, None, {}, {}
         earlier = _regions(memoryview(document.read()))  # slices: no copies
     (length,) = LENGTH.unpack_from(body, DOCUMENT.size)
     start = DOCUMENT.size + LENGTH.size
-    fixed = Fixed(*marshal.loads(body[start : start + length]))
-    clips = {record[0]: record for record in CLIP.iter_unpack(body[start + length :])}
-    regions = [Region(*record[at : at + 5]) for record in clips.values() for at in (2, 8, 14)]
+    kept, slots = marshal.loads(body[start : start + length])
+    fixed = Fixed(*kept)
+    clips = dict(map(Record.unpacked, CLIP.iter_unpack(body[start + length :])))
+    regions = [Region(*record.mobs[at : at + 5]) for record in clips.values() for at in (1, 7, 13)]
+    regions += [Region(*region) for _class_id, region, _edit in slots.values()]
     if fixed.skeleton is not None:
         regions += [Region(*region) for region in aaf_fixed.copied_regions(fixed.skeleton)]
     if not all(_inside(earlier, region) for region in regions):
-        return None, None, {}
-    return earlier, fixed, clips
+        return None, None, {}, {}
+    return earlier, fixed, clips, slots
 
 
 def _inside(earlier: Earlier, region: Region) -> bool:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import opentimelineio as otio
 
@@ -86,20 +86,61 @@ class MobIds:
 
     def roles(self, roles: tuple[str, ...], *identity: object) -> tuple[bytes, ...]:
         """``of(role, *identity)`` for each of ``roles`` (the identity spelt out once)."""
-        rest = repr(identity)[1:-1] if len(identity) > 1 else repr(identity[0])
-        return tuple(self.of_text(f"({role!r}, {rest})") for role in roles)
+        return self.counted(identities_of(roles, *identity))
 
     def of_text(self, identity: str) -> bytes:
         """The id of the mob whose identity, as a tuple's ``repr``, is ``identity``."""
-        digest = hashlib.blake2b(identity.encode("utf-8"), digest_size=16).digest()
-        repeat = self._seen.get(digest, 0)
-        self._seen[digest] = repeat + 1
-        if repeat:
-            digest = hashlib.blake2b(digest + repeat.to_bytes(8, "little"), digest_size=16).digest()
-        material = bytearray(digest)  # the UUID's fields little-endian, as stored
-        material[7] = (material[7] & 0x0F) | 0x80  # version 8: RFC 9562's own-derivation UUID
-        material[8] = (material[8] & 0x3F) | 0x80  # RFC 4122 variant
-        return UMID_LABEL + bytes(material)
+        return self.counted((_digest(identity),))[0]
+
+    def counted(self, digests: tuple[bytes, ...]) -> tuple[bytes, ...]:
+        """The ids of the mobs whose identities have ``digests`` (:func:`identities_of`), each
+        counted as seen once more in this write (its repeats get ids of their own)."""
+        found = []
+        seen = self._seen
+        for digest in digests:
+            repeat = seen.get(digest, 0)
+            seen[digest] = repeat + 1
+            if repeat:
+                digest = hashlib.blake2b(digest + repeat.to_bytes(8, "little"),
+                                         digest_size=16).digest()  # fmt: skip
+            material = bytearray(digest)  # the UUID's fields little-endian, as stored
+            material[7] = (material[7] & 0x0F) | 0x80  # version 8: RFC 9562's own derivation
+            material[8] = (material[8] & 0x3F) | 0x80  # RFC 4122 variant
+            found.append(UMID_LABEL + bytes(material))
+        return tuple(found)
+
+
+def identities_of(roles: tuple[str, ...], *identity: object) -> tuple[bytes, ...]:
+    """The digest of ``(role, *identity)`` for each of ``roles``: what :class:`MobIds` counts
+    and derives the ids from (a write's memo keeps them, so an unchanged clip's ids are
+    counted again without spelling its identity out)."""
+    rest = repr(identity)[1:-1] if len(identity) > 1 else repr(identity[0])
+    return tuple(_digest(f"({role!r}, {rest})") for role in roles)
+
+
+def _digest(identity: str) -> bytes:
+    return hashlib.blake2b(identity.encode("utf-8"), digest_size=16).digest()
+
+
+class Placed(NamedTuple):
+    """What a clip's source clip in the composition shows: its master mob (``master``, the
+    id), ``length`` frames of it from ``start``; and the clip's own ``duration`` (an audio
+    track's length and pan count it)."""
+
+    master: bytes
+    length: int
+    start: int
+    duration: float
+
+
+def _ranges(clip: otio.schema.Clip) -> tuple[otio.opentime.TimeRange, otio.opentime.TimeRange]:
+    """The clip's range with its transitions' overlap, and its media's (a placeholder's is
+    its own range)."""
+    return clip.visible_range(), clip.media_reference.available_range or clip.source_range
+
+
+def _spelt(visible: otio.opentime.TimeRange) -> tuple[float, float, float]:
+    return visible.start_time.value, visible.duration.value, visible.duration.rate
 
 
 class ClipMobs:
@@ -129,39 +170,58 @@ class ClipMobs:
 
     def add(
         self, clip: otio.schema.Clip, kind: str, rate: float,
-        comments_of: Callable[[], dict[str, str]], visible: otio.opentime.TimeRange,
-        available: otio.opentime.TimeRange, digest: str | None = None,
-    ) -> tuple[bytes, bytes]:  # fmt: skip
+        comments_of: Callable[[], dict[str, str]], digest: str | None = None,
+        around: tuple[str, ...] = (),
+    ) -> Placed:  # fmt: skip
         """Add ``clip``'s three mobs (copied from the last write when its memo has them);
-        return the master mob's id and slot id, encoded. ``comments_of()``: the master mob's
-        comments (asked only when the mobs are built or no ``digest`` of the clip's own JSON
-        text is known); ``visible`` is the clip's range with its transitions' overlap,
-        ``available`` its media's (a placeholder's is its own range)."""
+        return where its source clip points. ``comments_of()``: the master mob's comments
+        (asked only when the mobs are built or no ``digest`` of the clip's own JSON text is
+        known); ``around``: the digests of the transitions beside it (they widen the range it
+        shows). A clip known to the memo is neither read through OTIO nor spelt out: its
+        identities are counted again, and when that gives the ids it had, its mobs are the
+        last write's."""
+        comments = visible = available = None
+        if digest is None:  # no text of the clip: what the key stands for, spelt out
+            visible, available = _ranges(clip)
+            comments = comments_of()
+            key = clip_key(kind, rate, self.timeline, *_spelt(visible), *self._media(clip, kind,
+                           available), clip.name, clip.media_reference.available_range is None,
+                           sorted(comments.items()))  # fmt: skip
+        else:  # the clip's own JSON (name, ranges, media, facts) and what is beside it
+            key = clip_key(kind, rate, self.timeline, digest, around)
+        record = self.memo.record(key)
+        if record is not None:
+            identities, ids = record.identities, self.ids.counted(record.identities)
+            if ids == record.ids:  # no repeat of its media moved before it: the same mobs
+                kept = self.memo.mobs(record)
+                self.mobs += kept
+                self.memo.note(key, kept, identities, ids, record.placed)
+                return Placed(ids[2], *record.placed)
+        if visible is None or available is None:
+            visible, available = _ranges(clip)
+        url, media = self._media(clip, kind, available)
+        if record is None:
+            identities = identities_of(MOB_ROLES, *media)  # tape, file, master
+            ids = self.ids.counted(identities)
+        placed = (int(visible.duration.value),
+                  int((visible.start_time - available.start_time).value),
+                  float(clip.duration().value))  # fmt: skip
+        first = len(self.mobs)
+        comments = comments_of() if comments is None else comments
+        self._build(clip, kind, rate, comments, visible, available, url, ids)
+        self.memo.note(key, self.mobs[first:], identities, ids, placed)
+        return Placed(ids[2], *placed)
+
+    def _media(
+        self, clip: otio.schema.Clip, kind: str, available: otio.opentime.TimeRange
+    ) -> tuple[str | None, tuple[Any, ...]]:
+        """The clip's media URL and what identifies its media (a placeholder's: its name in
+        this timeline, and its own range)."""
         reference = clip.media_reference
         url = reference.target_url if isinstance(reference, otio.schema.ExternalReference) else None
-        media = (kind, url, type(reference).__name__, available.start_time.value,
-                 available.duration.value, available.duration.rate,
-                 None if url else (self.timeline, clip.name))  # fmt: skip
-        ids = self.ids.roles(MOB_ROLES, *media)  # tape, file, master
-        placed = (kind, rate, visible.start_time.value, visible.duration.value,
-                  visible.duration.rate, ids)  # fmt: skip
-        comments = None
-        if digest is None:  # no text of the clip: what the key stands for, spelt out
-            comments = comments_of()
-            key = clip_key(*placed, *media, clip.name, reference.available_range is None,
-                           sorted(comments.items()))  # fmt: skip
-        else:  # the clip's own JSON (name, ranges, media, facts) and where it is placed
-            key = clip_key(*placed, digest)
-        kept = self.memo.mobs(key, ids)
-        if kept is None:
-            first = len(self.mobs)
-            comments = comments_of() if comments is None else comments
-            self._build(clip, kind, rate, comments, visible, available, url, ids)
-            kept = self.mobs[first:]
-        else:
-            self.mobs += kept
-        self.memo.note(key, kept)
-        return ids[2], self.defs.slot_id[MASTER_SLOT[kind]]
+        return url, (kind, url, type(reference).__name__, available.start_time.value,
+                     available.duration.value, available.duration.rate,
+                     None if url else (self.timeline, clip.name))  # fmt: skip
 
     def _build(
         self, clip: otio.schema.Clip, kind: str, rate: float, comments: dict[str, str],

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import struct
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,7 +40,12 @@ if TYPE_CHECKING:
 PROPERTY_HEADER = struct.Struct("<BBH")
 BYTE_ORDER = 0x4C  # little-endian, what pyaaf2 writes
 DATA, REF, VECTOR, SET = "data", "ref", "vector", "set"
-Value = bytes | cfb.Storage | Sequence[cfb.Storage] | Sequence[tuple[bytes, cfb.Storage]]
+Value = (
+    bytes
+    | cfb.Storage
+    | Sequence[cfb.Storage | cfb.Reused]
+    | Sequence[tuple[bytes, cfb.Storage | cfb.Reused]]
+)
 
 
 class Layout:
@@ -295,6 +300,7 @@ class ObjectStore:
     def save(
         self, path: Path, mobs: Sequence[tuple[bytes, cfb.Storage | cfb.Reused]],
         generation: uuid.UUID, kept: tuple[Skeleton, cfb.Earlier] | None = None,
+        watch: Collection[object] = (),
     ) -> tuple[dict[int, cfb.Region | None], Skeleton | None]:  # fmt: skip
         """Write the file of generation id ``generation``: the header, dictionary and
         meta-dictionary (pyaaf2's, or rebuilt from the last write's skeleton ``kept`` when no
@@ -315,7 +321,7 @@ class ObjectStore:
         mob_set = self.layout("ContentStorage", "Mobs")
         holder.children = [c for c in holder.children if not c.name.startswith(name)]
         holder.children.append(cfb.Stream(f"{name} index", mob_set._set(0, mobs, holder.children)))
-        watched = {id(node) for node in copied} | {id(mob) for _mob_id, mob in mobs}
+        watched = {id(node) for node in (*copied, *watch)} | {id(mob) for _mob_id, mob in mobs}
         regions = cfb.write(path, root, class_id, watched)
         finished = aaf_fixed.finish(template, regions)
         return regions, (*finished, class_id) if finished is not None else None

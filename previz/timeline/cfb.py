@@ -278,16 +278,16 @@ def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Group
     groups: Groups = []
     streams: list[int | Reused] = []
     spans: Spans = []
-    opened: tuple[int, int, int, int] | None = None  # queue size, node, first, streams
+    opened: list[tuple[int, int, int, int]] = []  # queue size, node, first, streams
     queue = [0]
     while queue:
-        if opened is not None and len(queue) == opened[0]:  # its descendants are done
-            spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
-            opened = None
+        while opened and len(queue) == opened[-1][0]:  # its descendants are done
+            _size, node_at, first_at, streams_at = opened.pop()
+            spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
         parent = queue.pop()
         node = nodes[parent]
-        if watched and id(node) in watched:
-            opened = (len(queue), parent, len(nodes), len(streams))
+        if watched and id(node) in watched:  # (one inside another: the inner closes first)
+            opened.append((len(queue), parent, len(nodes), len(streams)))
         first = len(nodes)
         if type(node) is Reused:
             region = node.region
@@ -316,8 +316,8 @@ def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Group
             child += siblings.nothing
             queue += [first + at for at in siblings.storages]
             streams += [first + at for at in siblings.streams]
-    if opened is not None:
-        spans.append((opened[1], opened[2], len(nodes), opened[3], len(streams)))
+    for _size, node_at, first_at, streams_at in reversed(opened):
+        spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
     return nodes, child, groups, streams, spans
 
 

@@ -336,8 +336,15 @@ def _clip_count(timeline: otio.schema.Timeline) -> int:
 def _write_stale(
     prepared: Prepared, out_dir: Path, name: str, stale: tuple[Format, ExportContext, str]
 ) -> list[Path]:
+    """In a forked export worker: write one stale format, as :func:`write_format` does, with
+    every object alive frozen for the rest of the worker's life (it writes exports and exits).
+    Asking first whether something was frozen already (``gc.get_freeze_count``) walks every
+    frozen object — ~7-10 ms per job in a worker forked from a ``previz`` command, which froze
+    its imports — so a worker never asks: nothing it froze needs thawing."""
     spec, context, _key = stale
-    return write_format(prepared, out_dir, name, spec, context)
+    timeline = prepared.for_writer(spec, context.relative_to)
+    gc.freeze()
+    return _write_now(timeline, out_dir / f"{name}{spec.suffix}", spec, context)
 
 
 def frame_size(timeline: otio.schema.Timeline) -> tuple[int, int]:

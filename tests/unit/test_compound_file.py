@@ -90,3 +90,20 @@ def test_a_file_too_big_for_the_header_lists_its_fat_in_difat_sectors() -> None:
     assert len(fat) >= plan.difat_start + plan.difat_sectors
     assert fat[plan.fat_start : plan.difat_start] == [cfb_tables.FATSECT] * plan.fat_sectors
     assert fat[plan.difat_start] == cfb_tables.DIFSECT
+
+
+def test_a_watched_storage_inside_another_gets_its_own_region_and_the_outer_one_too(
+    tmp_path: Path,
+) -> None:
+    """Where a storage's descendants are (its run of entries and mini sectors) is known for
+    storages nested in each other (a composition mob and its copied track slots)."""
+    tree = _tree()
+    deep = tree.children[1]
+    inner = deep.children[0].children[1]  # level1, two levels down
+    assert isinstance(deep, cfb.Storage) and isinstance(inner, cfb.Storage)
+    regions = cfb.write(tmp_path / "tree.cfb", tree, CLASS, {id(deep), id(inner)})
+    outer, within = regions[id(deep)], regions[id(inner)]
+    assert outer is not None and within is not None
+    assert (outer.length, within.length) == (20 + 20, 1 + 18 + 18)  # with their streams
+    assert outer.mini <= within.mini
+    assert within.mini + within.mini_count == outer.mini + outer.mini_count

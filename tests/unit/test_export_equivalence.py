@@ -36,9 +36,11 @@ def test_the_otioz_bundle_holds_the_golden_members_and_timeline(case: str, tmp_p
 
 @pytest.mark.parametrize("case", ["cut-29.97", "representative"])
 def test_the_otio_export_is_what_otios_adapter_writes(case: str, tmp_path: Path) -> None:
-    """The ``.otio`` writer calls OTIO's JSON writer directly (no plugin manifest to load):
-    the same bytes as through ``otio.adapters.write_to_file``."""
+    """The ``.otio`` writer calls OTIO's JSON writer directly (no plugin manifest to load)
+    and writes its text: the same bytes as through ``otio.adapters.write_to_file``, names
+    outside ASCII included."""
     timeline = CASES[case]()
+    timeline.name = "Scène 12 — « la fuite » 🎬"
     reference = tmp_path / "adapter.otio"
     otio.adapters.write_to_file(timeline, str(reference), adapter_name="otio_json")
     written = export_timeline(timeline, tmp_path / "out", ["otio"])["otio"]

@@ -1,0 +1,221 @@
+"""A track's slot of the AAF composition: its sequence of components, built or copied.
+
+A track becomes a ``TimelineMobSlot`` of the composition mob holding a ``Sequence`` of
+components — a ``SourceClip`` per clip (its master mob's id, the length and start it shows), a
+``Filler`` per gap, a ``Transition`` per dissolve —, audio in the adapter's "Audio Pan" group.
+None of that reads a clip's facts (they are the master mob's comments): a one-shot change of
+a shot's action or take changes its master mobs and leaves every slot as it was.
+
+So a slot is keyed by what its bytes are made of (:func:`slot_key`: the track's name, kind,
+rate, slot id and Avid track number, and each item's part: a clip's master id, length, start
+and duration, a gap's length, a transition's), and a slot of the last write with the same key
+is copied from its file (:class:`previz.timeline.aaf_memo.ClipMemo` keeps where its entries
+and mini sectors are) instead of being built. The composition's id digests every slot's
+nodes (:func:`edit_of`); the memo keeps a copied slot's part of that digest with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import opentimelineio as otio
+
+from previz.errors import TimelineError
+from previz.timeline import serialised
+from previz.timeline.aaf_dictionary import Definitions
+from previz.timeline.aaf_memo import ClipMemo, clip_key
+from previz.timeline.aaf_mobs import MASTER_SLOT, ClipMobs, Placed
+from previz.timeline.aaf_store import ObjectStore
+from previz.timeline.cfb import Reused, Storage, Stream, walk
+
+Part = tuple[Any, ...]  # what one item's component is made of (see :func:`slot_key`)
+DISSOLVE = otio.schema.TransitionTypes.SMPTE_Dissolve
+
+
+class TrackSlots:
+    """Each track's slot, copied from the last write when alike, else built."""
+
+    def __init__(
+        self, store: ObjectStore, definitions: Definitions, clip_mobs: ClipMobs, memo: ClipMemo
+    ) -> None:
+        self.store, self.defs, self.clip_mobs, self.memo = store, definitions, clip_mobs, memo
+        self.slot_layout = store.layout(
+            "TimelineMobSlot", "SlotID", "SlotName", "Origin", "EditRate", "Segment",
+            "PhysicalTrackNumber",
+        )  # fmt: skip
+
+    def slot(
+        self, track: otio.schema.Track, stored: list[serialised.Data], digests: list[str] | None,
+        slot_id: int, number: int, comments: Callable[[serialised.Data], dict[str, str]],
+    ) -> tuple[Storage | Reused, bytes]:  # fmt: skip
+        """The slot of ``track`` (``stored``: its items as OTIO's JSON holds them, ``digests``
+        of their text) and its part of the composition's digest. Every clip's mobs are added
+        on the way (``comments``: a stored clip's master mob comments)."""
+        kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
+        rate = track[0].duration().rate  # its first item's (the cut has one rate)
+        items = list(track)
+        parts = self._parts(items, stored, digests, kind, rate, comments)
+        key = slot_key(track.name, kind, rate, slot_id, number, parts)
+        found = self.memo.slot(key)
+        if found is not None:
+            self.memo.note_slot(key, *found)
+            return found
+        enc = self.store.encode
+        slot = self.slot_layout(
+            enc("TimelineMobSlot", "SlotID", slot_id),
+            enc("TimelineMobSlot", "SlotName", track.name),
+            self.defs.zero,
+            enc("TimelineMobSlot", "EditRate", rate),
+            self._segment(items, parts, kind),
+            enc("TimelineMobSlot", "PhysicalTrackNumber", number),
+        )
+        edit = edit_of(slot)
+        self.memo.note_slot(key, slot, edit)
+        return slot, edit
+
+    def _parts(
+        self, items: list[otio.core.Composable], stored: list[serialised.Data],
+        digests: list[str] | None, kind: str, rate: float,
+        comments: Callable[[serialised.Data], dict[str, str]],
+    ) -> list[Part]:  # fmt: skip
+        """What each item's component is made of; each clip's mobs added."""
+        parts: list[Part] = []
+        add = self.clip_mobs.add
+        for n, (item, data) in enumerate(zip(items, stored, strict=True)):
+            if isinstance(item, otio.schema.Clip):
+                if digests is None:
+                    placed = add(item, kind, rate, lambda d=data: comments(d))  # type: ignore[misc]
+                else:
+                    around = _transitions_beside(stored, digests, n)
+                    placed = add(item, kind, rate, lambda d=data: comments(d), digests[n], around)  # type: ignore[misc]
+                parts.append(placed)
+            elif isinstance(item, otio.schema.Gap):
+                parts.append(("gap", int(item.visible_range().duration.value),
+                              item.duration().value))  # fmt: skip
+            elif isinstance(item, otio.schema.Transition):
+                parts.append((item.transition_type == DISSOLVE, int(item.duration().value),
+                              round(item.in_offset.value), item.duration().value))  # fmt: skip
+            else:
+                raise TimelineError(
+                    f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a "
+                    "track",
+                    hint="flatten nested tracks and stacks before exporting AAF",
+                )
+        return parts
+
+    def _segment(self, items: list[otio.core.Composable], parts: list[Part], kind: str) -> Storage:
+        """The track's sequence (in the "Audio Pan" group for sound)."""
+        defs, enc, layout = self.defs, self.store.encode, self.store.layout
+        components: list[Storage] = []
+        master_slot = defs.slot_id[MASTER_SLOT[kind]]
+        for item, part in zip(items, parts, strict=True):
+            if type(part) is Placed:
+                components.append(self.clip_mobs.clip(
+                    defs.datadef[kind], enc("SourceClip", "Length", part.length),
+                    enc("SourceClip", "StartTime", part.start), part.master, master_slot,
+                ))  # fmt: skip
+            elif part[0] == "gap":
+                length = enc("Filler", "Length", part[1])
+                components.append(layout("Filler", "DataDefinition", "Length")(
+                    defs.datadef[kind], length))  # fmt: skip
+            elif part[0]:  # the adapter wrote no other transition than a dissolve
+                components.append(self._dissolve(item, kind))
+        sequence = layout("Sequence", "DataDefinition", "Length", "Components")
+        if kind == "picture":
+            return sequence(defs.datadef[kind], defs.zero, components)
+        # the adapter counted transitions into an audio track's length
+        length = enc("Sequence", "Length", int(sum(part[-1] for part in parts)))
+        clips = [part for part in parts if type(part) is Placed]
+        frames = int(clips[-1].duration) if clips else None
+        return self._pan_group(length, sequence(defs.datadef[kind], length, components), frames)
+
+    def _dissolve(self, transition: otio.schema.Transition, kind: str) -> Storage:
+        """Avid's dissolve: an operation group with a linear 0 → 1 level, and its cut point."""
+        enc, defs, layout = self.store.encode, self.defs, self.store.layout
+        length = enc("Transition", "Length", int(transition.duration().value))
+        points = [
+            layout("ControlPoint", "EditHint", "Value", "Time")(
+                defs.proportional, defs.point_values[v], defs.point_times[v]
+            )
+            for v in (0, 1)
+        ]
+        if kind == "sound":
+            key = defs.parameter["level"]
+            varying = layout("VaryingValue", "Definition", "Interpolation", "PointList")(
+                key, defs.linear, points
+            )
+        else:
+            key = defs.parameter["opacity"]
+            varying = layout(
+                "VaryingValue",
+                "Definition",
+                "VVal_Extrapolation",
+                "VVal_FieldCount",
+                "Interpolation",
+                "PointList",
+            )(key, defs.extrapolation, defs.field_count, defs.linear, points)
+        group = layout("OperationGroup", "DataDefinition", "Length", "Operation", "Parameters")(
+            defs.datadef[kind], length, defs.dissolve[kind], [(key, varying)]
+        )
+        cut = enc("Transition", "CutPoint", round(transition.in_offset.value))
+        return layout("Transition", "DataDefinition", "Length", "OperationGroup", "CutPoint")(
+            defs.datadef[kind], length, group, cut
+        )
+
+    def _pan_group(self, length: bytes, sequence: Storage, frames: int | None) -> Storage:
+        """The adapter's "Audio Pan" around an audio track: a centre pan whose points are
+        timed by the track's last clip (``frames`` long; each clip replaced the one parameter
+        of the set)."""
+        defs, layout = self.defs, self.store.layout
+        names = ("DataDefinition", "Length", "Operation", "InputSegments")
+        if frames is None:
+            return layout("OperationGroup", *names)(
+                defs.datadef["sound"], length, defs.pan_operation, [sequence]
+            )
+        points = [
+            layout("ControlPoint", "Time", "Value", "ControlPointSource")(
+                defs.pan_time(at, frames), defs.half, defs.pan_source
+            )
+            for at in (0, frames - 1)
+        ]
+        key = defs.parameter["pan"]
+        varying = layout("VaryingValue", "Definition", "Interpolation", "PointList")(
+            key, defs.linear, points
+        )
+        return layout("OperationGroup", *names, "Parameters")(
+            defs.datadef["sound"], length, defs.pan_operation, [sequence], [(key, varying)]
+        )
+
+
+def slot_key(
+    name: str, kind: str, rate: float, slot_id: int, number: int, parts: list[Part]
+) -> bytes:
+    """The key of a track's slot: everything its bytes are made of. A clip's part is its
+    master mob's id, the length and start it shows and its duration (not its facts); a gap's
+    its length and duration; a transition's whether it is a dissolve, its length, cut point
+    and duration."""
+    return clip_key("slot", name, kind, rate, slot_id, number, [tuple(part) for part in parts])
+
+
+def _transitions_beside(
+    stored: list[serialised.Data], digests: list[str], n: int
+) -> tuple[str, ...]:
+    """The digests of the transitions right before and after item ``n`` (a clip's visible
+    range takes their overlap)."""
+    before = digests[n - 1] if n and _is_transition(stored[n - 1]) else ""
+    after = digests[n + 1] if n + 1 < len(stored) and _is_transition(stored[n + 1]) else ""
+    return (before, after) if before or after else ()
+
+
+def _is_transition(item: serialised.Data) -> bool:
+    return str(item.get("OTIO_SCHEMA", "")).startswith("Transition.")
+
+
+def edit_of(slot: Storage) -> bytes:
+    """A slot's part of the composition's digest: each node's name and bytes (a storage's
+    class id), depth first."""
+    return b"".join(
+        node.name.encode("utf-8") + (node.data if isinstance(node, Stream) else node.class_id)
+        for node in (slot, *walk(slot))
+    )
