@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, TypeVar
 
 from previz.backends.base import Backend
+from previz.entry_points import named
 from previz.errors import BackendError, UnknownBackendError
 
 GROUP = "previz.backends"
@@ -31,7 +32,7 @@ _registered: dict[str, type[Backend]] = {}
 
 @cache
 def _entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in entry_points(group=GROUP)}
+    return {name: EntryPoint(name, value, GROUP) for name, value in named(GROUP)}
 
 
 def register_backend(cls: B, *, name: str | None = None) -> B:

@@ -48,19 +48,25 @@ def run() -> None:
 def main() -> None:
     """The ``previz`` command line, run with :data:`sys.argv` (exits on an error)."""
     argv = sys.argv[1:]
-    if argv[:1] == ["build"]:
-        if stamp.replay(argv):
-            return
-        stamp.record(argv)
-    thawed = gc.get_freeze_count() == 0
-    try:
-        group = _load(argv)
-        with collector.spaced():
-            group()
-    finally:
-        stamp.stop()
-        if thawed:  # as it was, for a program (a test) that called main() itself
-            gc.unfreeze()
+    if argv[:1] == ["build"] and stamp.replay(argv):
+        return
+    from previz import dataclass_code  # not before: an answered build imports no more
+    from previz.products import products_dir
+
+    # The kept code is read before the stamp notes reads and written after it stops: like
+    # bytecode, it follows from the modules' sources, which the stamp holds by identity.
+    with dataclass_code.kept(products_dir() / dataclass_code.FOLDER):
+        if argv[:1] == ["build"]:
+            stamp.record(argv)
+        thawed = gc.get_freeze_count() == 0
+        try:
+            group = _load(argv)
+            with collector.spaced():
+                group()
+        finally:
+            stamp.stop()
+            if thawed:  # as it was, for a program (a test) that called main() itself
+                gc.unfreeze()
 
 
 def _load(argv: list[str]) -> typing.Any:
@@ -76,8 +82,12 @@ def _load(argv: list[str]) -> typing.Any:
     with collector.paused():
         group = _commands()
         if argv:
-            from previz.cli.app import load_command
+            from previz.cli.app import COMMAND_MODULES, load_command
 
+            if argv[0] in COMMAND_MODULES:  # a command: its models are built as it is imported
+                from previz import entry_points
+
+                entry_points.no_pydantic_plugins()
             load_command(argv[0])
         gc.freeze()
     return group

@@ -56,9 +56,13 @@ class _Document:
     rate: Fraction
     resources: Element
     relative_to: Path | None
-    assets: dict[str, Element] = field(default_factory=dict)
+    assets: dict[str, _Asset] = field(default_factory=dict)  # by src
     times: dict[int, str] = field(default_factory=dict)  # frames -> time string
     fragments: Fragments = field(default_factory=lambda: Fragments(None))
+    per_second: float = 0.0  # the rate as a float, for frames_of
+
+    def __post_init__(self) -> None:
+        self.per_second = float(self.rate)
 
     def time(self, frames: int) -> str:
         """``frames`` as an FCPXML rational time string."""
@@ -76,7 +80,7 @@ class _Document:
         return f"{frames * self.rate.denominator}/{self.rate.numerator}s"
 
     def frames(self, time: otio.opentime.RationalTime) -> int:
-        return frames_of(time, float(self.rate))
+        return frames_of(time, self.per_second)
 
 
 def write(
@@ -147,34 +151,63 @@ ROLES = {"dialogue": "dialogue.dialogue-1", "sfx": "effects.effects-1",
          "ambience": "effects.ambience", "music": "music.music-1"}  # fmt: skip
 
 
-def _asset(document: _Document, clip: otio.schema.Clip, audio: bool, facts: Any) -> str | None:
-    """The asset of ``clip``'s file, described as the file is: a WAV has no video format; a
-    video file says whether it has sound (the clip's probe facts, or that it is heard)."""
-    reference = clip.media_reference
-    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
+def _asset(
+    document: _Document, clip: otio.schema.Clip, stored: Data, own: str, audio: bool, facts: Any
+) -> str | None:
+    """The id of the asset of ``clip``'s file (its media read from ``stored``, its JSON, whose
+    digest is ``own``), made when the file is first seen; it is heard when the file sounds,
+    the clip is on a sound track or its probe facts say the file has sound."""
+    url = serialised.target_url(stored)
+    if url is None:
         return None
-    src = media_url(reference.target_url, document.relative_to)
+    src = media_url(url, document.relative_to)
     asset = document.assets.get(src)
-    stem, suffix = _stem_and_suffix(src)
-    sound_file = suffix.lower() in AUDIO_SUFFIXES
     if asset is None:
-        available = clip.available_range()
-        asset = sub_element(
-            document.resources, "asset", id=f"r{len(document.assets) + 2}",
-            name=stem, src=src, start="0s",
-            duration=document.time(document.frames(available.end_time_exclusive())),
-            hasVideo="0" if sound_file else "1",
+        asset = document.assets[src] = _Asset(document, clip, own, src, len(document.assets) + 2)
+        document.resources.append(asset)
+    if not asset.heard:
+        asset.heard = asset.sound_file or audio or bool(hasattr(facts, "get")
+                                                         and facts.get("has_audio"))  # fmt: skip
+    return asset.get("id")
+
+
+class _Asset(Verbatim):
+    """A media file's asset, described as the file is: a WAV has no video format; a video
+    file says whether it has sound. Written as a fragment: its key holds what its line is made
+    of (the clip that named it, by its stored JSON's digest — its media and their range —,
+    the src, the id, whether it is heard, the rate, the indent)."""
+
+    __slots__ = ("clip", "document", "heard", "number", "own", "sound_file", "src")
+
+    def __init__(self, document: _Document, clip: otio.schema.Clip, own: str, src: str,
+                 number: int) -> None:  # fmt: skip
+        super().__init__("asset", id=f"r{number}")
+        self.document, self.clip, self.own, self.src, self.number = (
+            document, clip, own, src, number)  # fmt: skip
+        self.sound_file = _stem_and_suffix(src)[1].lower() in AUDIO_SUFFIXES
+        self.heard = False
+
+    def render(self, indent: str | None) -> str:
+        parts = (str(self.document.rate), indent, self.own, self.src, self.number, self.heard)
+        return self.document.fragments.render(
+            key("asset", *parts), lambda: lines_of(self._element(), indent or "")
+        )
+
+    def _element(self) -> Element:
+        document, available = self.document, self.clip.available_range()
+        element = Element(
+            "asset", id=self.get("id"), name=_stem_and_suffix(self.src)[0], src=self.src,
+            start="0s", duration=document.time(document.frames(available.end_time_exclusive())),
+            hasVideo="0" if self.sound_file else "1",
         )  # fmt: skip
-        if not sound_file:
-            asset.set("format", "r1")
-        document.assets[src] = asset
-    heard = sound_file or audio or bool(hasattr(facts, "get") and facts.get("has_audio"))
-    if heard and asset.get("hasAudio") != "1":
-        asset.set("hasAudio", "1")
-        asset.set("audioSources", "1")
-        asset.set("audioChannels", "2")
-        asset.set("audioRate", "48000")
-    return str(asset.get("id"))
+        if not self.sound_file:
+            element.set("format", "r1")
+        if self.heard:
+            element.set("hasAudio", "1")
+            element.set("audioSources", "1")
+            element.set("audioChannels", "2")
+            element.set("audioRate", "48000")
+        return element
 
 
 def _stem_and_suffix(src: str) -> tuple[str, str]:
@@ -303,7 +336,7 @@ def _clip_host(
     document: _Document, clip: otio.schema.Clip, stored: Data, digest: str, position: int
 ) -> _Host:
     facts = serialised.facts(stored)
-    asset_id = _asset(document, clip, False, facts)
+    asset_id = _asset(document, clip, stored, digest, False, facts)
     own_start = document.frames(clip.trimmed_range().start_time)
     return _Host(document, position, own_start,
                  lambda: _clip_element(document, clip, facts, position, None, False, asset_id),
@@ -341,7 +374,7 @@ def _connect_track(
     for clip, index, start in _placed_clips(track):
         host, local = storyline.host(first + document.frames(start))
         facts = serialised.facts(items[index])
-        asset_id = _asset(document, clip, audio, facts)
+        asset_id = _asset(document, clip, items[index], own[index], audio, facts)
         host.add(("connected", own[index], local, lane, audio, role, asset_id),
                  functools.partial(_connect, document, clip, facts, local, lane, audio,
                                    asset_id, role))  # fmt: skip

@@ -31,7 +31,7 @@ import opentimelineio as otio
 from previz.timeline import serialised
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.fragments import Fragments, key
-from previz.timeline.media import media_path
+from previz.timeline.media import media_path_text
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
 from previz.timeline.xmltree import Element, Verbatim, compact_document, compact_of, sub_element
@@ -186,7 +186,7 @@ def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
         return _missing_producer(document, clip)
     resource = document.resources.get(reference.target_url)
     if resource is None:
-        resource = str(media_path(reference.target_url, document.relative_to))
+        resource = media_path_text(reference.target_url, document.relative_to)
         document.resources[reference.target_url] = resource
     if resource in document.producers:
         return document.producers[resource]
@@ -226,22 +226,45 @@ def _playlist(document: _Document) -> Element:
     return playlist
 
 
+class _Markup(Verbatim):
+    """A playlist's blank or plain entry, written as its markup: a producer id previz made
+    and whole numbers, nothing to escape — no element built and serialised per clip."""
+
+    __slots__ = ("markup",)
+
+    def __init__(self, markup: str) -> None:
+        super().__init__("markup")
+        self.markup = markup
+
+    def render(self, indent: str | None) -> str:
+        return self.markup
+
+
 def _blank(playlist: Element, frames: int) -> None:
     if frames > 0:
-        sub_element(playlist, "blank", length=str(frames))
+        playlist.append(_Markup(f'<blank length="{frames}"/>'))
 
 
 def _entry(document: _Document, playlist: Element, clip: otio.schema.Clip,
-           head: int, tail: int) -> Element:  # fmt: skip
-    """Place ``clip`` widened by ``head`` frames before and ``tail`` after (dissolve overlaps)."""
+           head: int, tail: int, fades: tuple[int, int]) -> None:  # fmt: skip
+    """Place ``clip`` widened by ``head`` frames before and ``tail`` after (dissolve overlaps),
+    fading in and out over ``fades`` frames."""
     producer_id = _media_producer(document, clip)
     source = clip.trimmed_range()
     first = frames_of(source.start_time, document.rate) - head
     count = frames_of(source.duration, document.rate) + head + tail
+    if not any(fades):
+        markup = f'<entry producer="{producer_id}" in="{first}" out="{first + count - 1}"/>'
+        playlist.append(_Markup(markup))
+        return
     entry = sub_element(playlist, "entry", producer=producer_id)
     entry.set("in", str(first))
     entry.set("out", str(first + count - 1))
-    return entry
+    fade_in, fade_out = fades
+    if fade_in:
+        _fade(entry, fade_in, out=False)
+    if fade_out:
+        _fade(entry, fade_out, out=True)
 
 
 def _fade(entry: Element, frames: int, *, out: bool) -> None:
@@ -297,12 +320,9 @@ def _track(document: _Document, track: otio.schema.Track, digests: list[str]) ->
                 lane = 1 - lane
                 mixes.append((position - head, head + previous_tail, head))
             _blank(lanes[lane], position - head - cursors[lane])
-            entry = _entry(document, lanes[lane], item, head, tail)
-            fade_in, fade_out = next(fades)
-            if fade_in and track.kind == otio.schema.TrackKind.Video:
-                _fade(entry, fade_in, out=False)
-            if fade_out and track.kind == otio.schema.TrackKind.Video:
-                _fade(entry, fade_out, out=True)
+            fade = next(fades)
+            _entry(document, lanes[lane], item, head, tail,
+                   fade if track.kind == otio.schema.TrackKind.Video else (0, 0))  # fmt: skip
             cursors[lane] = position + length + tail
         position += length
         previous_tail = tail

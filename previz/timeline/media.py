@@ -80,6 +80,14 @@ def media_path(url: str, relative_to: Path | None) -> Path:
     return Path(os.path.relpath(path, relative_to.resolve()))
 
 
+def media_path_text(url: str, relative_to: Path | None) -> str:
+    """``str(media_path(url, relative_to))``, without building a path for a URL that is
+    already the absolute ``file://`` URL of its path (a built cut's are)."""
+    if relative_to is None and _canonical_file_url(url):
+        return unquote(url[7:])  # ``Path(path).as_uri() == url``: ``str(Path(path)) == path``
+    return str(media_path(url, relative_to))
+
+
 def media_url(url: str, relative_to: Path | None) -> str:
     """``url`` as an absolute ``file://`` URL, or as a relative POSIX path with ``relative_to``."""
     if relative_to is None and _canonical_file_url(url):

@@ -74,17 +74,26 @@ def target_urls(timeline: otio.schema.Timeline) -> list[str]:
             if children is not None:
                 walk(children)
                 continue
-            references = item.get("media_references")
-            if references is not None:
-                reference = references.get(item.get("active_media_reference_key"))
-            else:
-                reference = item.get("media_reference")
-            if (reference and str(reference.get("OTIO_SCHEMA", "")).startswith("ExternalReference.")
-                    and reference.get("target_url")):  # fmt: skip
-                urls.append(reference["target_url"])
+            url = target_url(item)
+            if url is not None:
+                urls.append(url)
 
     walk(tracks(timeline))
     return urls
+
+
+def target_url(item: Data) -> str | None:
+    """The ``target_url`` of a stored clip's active media reference when it is an external
+    reference with one (``None`` otherwise, or for an item without media)."""
+    references = item.get("media_references")
+    if references is not None:
+        reference = references.get(item.get("active_media_reference_key"))
+    else:
+        reference = item.get("media_reference")
+    if (reference and str(reference.get("OTIO_SCHEMA", "")).startswith("ExternalReference.")
+            and reference.get("target_url")):  # fmt: skip
+        return str(reference["target_url"])
+    return None
 
 
 def tracks(timeline: otio.schema.Timeline) -> list[Data]:

@@ -52,14 +52,17 @@ def _described(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeli
     return change
 
 
-def _renamed(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
-    """Only the name of one shot's picture clip changes (same file, same facts)."""
+def _renamed(
+    shot: str, to: str | None = None
+) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
+    """Only the name of one shot's picture clip changes (same file, same facts); ``to``:
+    another clip's name (which that clip then shares)."""
 
     def change(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
         copy = timeline.deepcopy()
         for clip in copy.tracks[1].find_clips():
             if clip.name == shot:
-                clip.name = f"{shot} renamed"
+                clip.name = to or f"{shot} renamed"
         return copy
 
     return change
@@ -143,6 +146,44 @@ def _shortened(
     return change
 
 
+def _media_lengthened(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
+    """One shot's picture file 10 frames longer (same file name, same clip range)."""
+
+    def change(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+        copy = timeline.deepcopy()
+        for clip in copy.tracks[1].find_clips():
+            if clip.name == shot:
+                available = clip.media_reference.available_range
+                ten = otio.opentime.RationalTime(10, available.duration.rate)
+                clip.media_reference.available_range = otio.opentime.TimeRange(
+                    available.start_time, available.duration + ten)  # fmt: skip
+        return copy
+
+    return change
+
+
+def _heard_through_sound() -> otio.schema.Timeline:
+    """A cut whose second shot's picture file has no sound of its own, played by a sound
+    clip too (so that file is heard)."""
+    timeline = assembled("24")
+    picture = next(c for c in timeline.tracks[1].find_clips() if c.name == "sh001")
+    picture.metadata["previz"]["has_audio"] = False
+    sound = next(iter(timeline.tracks[2].find_clips()))
+    sound.media_reference = picture.media_reference.deepcopy()
+    return timeline
+
+
+def _unheard(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """The sound clip playing a picture file plays a stem again: that file is not heard any
+    more (its picture clip unchanged)."""
+    copy = timeline.deepcopy()
+    sound = next(iter(copy.tracks[2].find_clips()))
+    sound.media_reference = otio.schema.ExternalReference(
+        "file:///media/previz-golden/sh001_t9_dialogue.wav",
+        sound.media_reference.available_range)  # fmt: skip
+    return copy
+
+
 # (previous cut, next cut): a one-shot change, moved clips, shots added and removed, another
 # rate, another cut altogether
 PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.schema.Timeline]]] = {
@@ -151,6 +192,7 @@ PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.sc
     "retaken-alternate-29.97": (lambda: assembled("29.97"), _retaken("sh000")),
     "described-24": (lambda: assembled("24"), _described("sh006")),
     "renamed-24": (lambda: assembled("24"), _renamed("sh000")),
+    "name-taken-24": (lambda: assembled("24"), _renamed("sh000", to="sh001")),
     "started-later-25": (lambda: assembled("25"), _started_later),
     "shortened-25": (lambda: assembled("25"), _shortened("sh003", 5)),
     "sound-shortened-29.97": (lambda: assembled("29.97"), _shortened("sh001 dialogue", 3, 2)),
@@ -160,6 +202,8 @@ PAIRS: dict[str, tuple[Callable[[], otio.schema.Timeline], Callable[..., otio.sc
     "shot-failed-25": (lambda: assembled("25"), _failed("sh007")),
     "dissolve-lengthened-24": (lambda: assembled("24"), _dissolve_lengthened),
     "last-dropped-23.976": (lambda: assembled("23.976"), _last_dropped),
+    "media-lengthened-24": (lambda: assembled("24"), _media_lengthened("sh003")),
+    "file-unheard-24": (_heard_through_sound, _unheard),
     "shots-added": (lambda: assembled("24", count=17), lambda _t: assembled("24")),
     "shots-removed": (lambda: assembled("24"), lambda _t: assembled("24", count=13)),
     "other-rate": (lambda: assembled("25"), lambda _t: assembled("29.97")),
@@ -232,12 +276,12 @@ def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt
 
 # the most fragments a one-shot change renders again: FCPXML, the storyline items its
 # picture, alternate and sound are connected to (the shot's own, the one before it where a
-# dissolve starts the shot early)
+# dissolve starts the shot early) and the assets of the shot's files (picture, alternate, stems)
 # EDL, the shot's event on each track it is on (and the dissolve event after it, which names
 # the clip it starts from)
 # Kdenlive, the bin producers of the shot's files (picture, alternate, stems)
 # FCP7, the shot's clipitems (picture, alternate, stems)
-RENDERED = {"fcpxml": 2, "edl": 8, "kdenlive": 6, "fcp7": 6}
+RENDERED = {"fcpxml": 8, "edl": 8, "kdenlive": 6, "fcp7": 6}
 
 
 def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,

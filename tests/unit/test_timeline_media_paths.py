@@ -8,7 +8,14 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from previz.timeline.media import RealPaths, is_absolute_media_url, local_path, media_url
+from previz.timeline.media import (
+    RealPaths,
+    is_absolute_media_url,
+    local_path,
+    media_path,
+    media_path_text,
+    media_url,
+)
 
 
 @pytest.fixture
@@ -63,3 +70,4 @@ def test_an_absolute_media_url_is_the_one_a_path_writes(url: str) -> None:
     written = (path if path.is_absolute() else path.resolve()).as_uri()  # what the policy writes
     assert media_url(url, None) == written
     assert is_absolute_media_url(url) == (written == url)
+    assert media_path_text(url, None) == str(media_path(url, None))

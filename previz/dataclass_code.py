@@ -1,0 +1,130 @@
+"""The methods :mod:`dataclasses` writes for each class, compiled once and kept between runs.
+
+``@dataclass`` writes the source of a class's ``__init__``, ``__repr__``, ``__eq__``,
+``__hash__``, ``__setattr__``… and compiles it with :func:`exec` every time the class is made,
+that is every time its module is imported. Python keeps the compiled code of modules (``.pyc``)
+but not of these methods: importing what ``previz build`` runs makes ~145 dataclasses (previz's
+own and its libraries') from ~670 such sources, ~0.06–0.1 s of compiling before every build.
+
+While :func:`kept` is active, the ``exec`` the dataclasses module calls compiles a source only
+the first time it is met: the code objects are kept in one file (:data:`FOLDER` beside the
+product records, :func:`previz.products.products_dir`), keyed by the exact source text. The
+same text compiled by the same interpreter is the same code, so the methods made from a kept
+code object are the ones ``exec`` would make — same globals, locals, file name (``<string>``)
+and compiler flags: none are inherited, as the dataclasses module itself has no ``__future__``
+import.
+
+The file is named after the interpreter's bytecode tag and holds its full version in a header,
+and a CRC of its contents: a damaged, truncated or foreign file is ignored (every source is
+compiled, as without it). A file that cannot be read or written costs the compiles, never an
+error. It is rewritten only when a source was missing from it, with what it held and what this
+run compiled (at most :data:`MOST` sources; past that, only this run's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import marshal
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+FOLDER = "dataclass-code"
+"""The folder under :func:`~previz.products.products_dir` that holds the kept code."""
+
+MOST = 5_000
+"""The most sources one file keeps (a run's own are always kept)."""
+
+_HEADER = f"previz dataclass code 1 {sys.version} {sys.hexversion}\n".encode()
+
+
+def code_file(folder: Path) -> Path:
+    """The file in ``folder`` for this interpreter's bytecode."""
+    return folder / f"{sys.implementation.cache_tag}.marshal"
+
+
+def load(path: Path) -> dict[str, CodeType]:
+    """The code kept in ``path``; empty when it is missing, damaged or another interpreter's."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    head = len(_HEADER)
+    if data[:head] != _HEADER or len(data) < head + 4:
+        return {}
+    body = data[head + 4 :]
+    if int.from_bytes(data[head : head + 4], "big") != zlib.crc32(body):
+        return {}
+    try:
+        kept = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(kept, dict) or not all(
+        isinstance(text, str) and isinstance(code, CodeType) for text, code in kept.items()
+    ):
+        return {}
+    return kept
+
+
+def save(path: Path, kept: dict[str, CodeType]) -> None:
+    """Write ``kept`` to ``path`` (atomically: a reader sees the old file or the whole new one);
+    best effort, a folder that cannot be written is left as it is."""
+    body = marshal.dumps(kept)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial.write_bytes(_HEADER + zlib.crc32(body).to_bytes(4, "big") + body)
+        os.replace(partial, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+
+
+class _Compiler:
+    """``exec`` for the dataclasses module: each source compiled once, from ``kept`` if there."""
+
+    def __init__(self, kept: dict[str, CodeType]) -> None:
+        self.kept = kept
+        self.used: dict[str, CodeType] = {}
+        self.missed = False
+
+    def __call__(self, source: Any, globals: Any = None, locals: Any = None) -> None:
+        if not isinstance(source, str):
+            exec(source, globals, locals)
+            return
+        code = self.used.get(source) or self.kept.get(source)
+        if code is None:
+            code = compile(source, "<string>", "exec", dont_inherit=True)
+            self.missed = True
+        self.used[source] = code
+        exec(code, globals, locals)
+
+    def to_keep(self) -> dict[str, CodeType]:
+        """What the file should hold now: what it held and what this run used, or this run's
+        alone past :data:`MOST`."""
+        merged = {**self.kept, **self.used}
+        return merged if len(merged) <= MOST else dict(self.used)
+
+
+@contextlib.contextmanager
+def kept(folder: Path) -> Iterator[None]:
+    """For the block, dataclasses made anywhere in the process compile each method's source
+    once, keeping the code in ``folder``; the file is rewritten at the end when a source was
+    missing from it. Does nothing if something else already replaced the module's ``exec``."""
+    if "exec" in vars(dataclasses):
+        yield
+        return
+    path = code_file(folder)
+    compiler = _Compiler(load(path))
+    dataclasses.exec = compiler  # type: ignore[attr-defined]  # found before the builtin
+    try:
+        yield
+    finally:
+        del dataclasses.exec  # type: ignore[attr-defined]
+        if compiler.missed:
+            save(path, compiler.to_keep())
