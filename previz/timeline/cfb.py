@@ -154,7 +154,7 @@ class _Directory:
     :class:`Reused` storage bring its run from an earlier file, moved."""
 
     def __init__(self, root: Storage, watch: Collection[int] = ()) -> None:
-        nodes, child, groups, streams, spans = _numbered(root, set(watch))
+        nodes, child, groups, streams, spans, self.in_runs = _numbered(root, set(watch))
         self.nodes, self.child, self.groups, self.spans = nodes, child, groups, spans
         self.start, self.size = [0] * len(nodes), [0] * len(nodes)
         self.start[0] = ENDOFCHAIN
@@ -164,7 +164,8 @@ class _Directory:
         self.moved: dict[int, int] = {}  # how far each reused storage's mini sectors moved
         self.moved_large: dict[int, int] = {}  # and its sectors
         self.sectors = self.mini = 0
-        self.at = self._place(streams, {b for span in spans for b in span[3:]})
+        bounds = {b for span in spans for b in span[3:]} | {run[3] for run in self.in_runs}
+        self.at = self._place(streams, bounds)
 
     def _place(
         self, streams: list[int | Reused], bounds: set[int]
@@ -235,6 +236,11 @@ class _Directory:
             found[id(self.nodes[node])] = Region(
                 first, end - first, root, mini, mini_end - mini, sectors, sizes
             )
+        for node, first, region, streams_at, mini in self.in_runs:
+            found[id(self.nodes[node])] = Region(
+                first, region.length, region.root, self.at[streams_at][0] + mini,
+                region.mini_count, self.at[streams_at][1],
+            )  # fmt: skip
         return found
 
     def packed(self) -> list[bytes | memoryview]:
@@ -266,18 +272,25 @@ class _Directory:
 Nodes = list[Storage | Stream | Reused | None]
 Groups = list[tuple[int, Siblings | Reused]]
 Spans = list[tuple[int, int, int, int, int]]  # node, first entry, end, its streams' run
+# a reused storage copied in a run with others: node, first entry, its region in the earlier
+# file, the run's place among the streams and its mini sectors' offset in the run
+InRuns = list[tuple[int, int, Region, int, int]]
 
 
-def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Groups,
-                                                         list[int | Reused], Spans]:  # fmt: skip
+Numbered = tuple[Nodes, list[int], Groups, list[int | Reused], Spans, InRuns]
+
+
+def _numbered(root: Storage, watched: set[int]) -> Numbered:
     """Every node numbered root first, depth first, a sibling list (or a reused run) at a time:
     the nodes, their child pointers, the groups (first entry, shape or reused storage), the
-    streams in directory order and the span of each watched storage's descendants."""
+    streams in directory order, the span of each watched storage's descendants and where
+    the reused storages copied in runs are."""
     nodes: Nodes = [root]
     child = [NOSTREAM]
     groups: Groups = []
     streams: list[int | Reused] = []
     spans: Spans = []
+    in_runs: InRuns = []
     opened: list[tuple[int, int, int, int]] = []  # queue size, node, first, streams
     queue = [0]
     while queue:
@@ -290,10 +303,24 @@ def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Group
             opened.append((len(queue), parent, len(nodes), len(streams)))
         first = len(nodes)
         if type(node) is Reused:
-            region = node.region
-            child[parent] = first + region.root if region.length else NOSTREAM
-            nodes += [None] * region.length
-            child += [NOSTREAM] * region.length
+            own = bool(opened) and opened[-1][1] == parent  # its span just opened
+            outer = opened[-2 if own else -1][0] if len(opened) > own else -1
+            run = _run(node, parent, queue, nodes, outer)
+            if run is not None:  # siblings that were one run in the earlier file: one copy
+                if own:  # where it is comes with the run's members
+                    opened.pop()
+                node, members = run
+                for member, region in members:
+                    at = first + region.first - node.region.first
+                    child[member] = at + region.root if region.length else NOSTREAM
+                    if id(nodes[member]) in watched:
+                        in_runs.append((member, at, region, len(streams),
+                                        region.mini - node.region.mini))  # fmt: skip
+            else:
+                region = node.region
+                child[parent] = first + region.root if region.length else NOSTREAM
+            nodes += [None] * node.region.length
+            child += [NOSTREAM] * node.region.length
             groups.append((first, node))
             streams.append(node)
             continue
@@ -318,7 +345,33 @@ def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Group
             streams += [first + at for at in siblings.streams]
     for _size, node_at, first_at, streams_at in reversed(opened):
         spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
-    return nodes, child, groups, streams, spans
+    return nodes, child, groups, streams, spans, in_runs
+
+
+def _run(
+    node: Reused, at: int, queue: list[int], nodes: Nodes, closing: int
+) -> tuple[Reused, list[tuple[int, Region]]] | None:
+    """The reused storage ``node`` (``nodes[at]``) and the reused siblings next in ``queue``
+    whose descendants followed its own in the earlier file (entries and mini sectors, no
+    large streams), taken off the queue as one run; ``None`` when none follows. A run stops
+    where a watched storage's descendants end (the queue back to size ``closing``)."""
+    region = node.region
+    members = [(at, region)]
+    end, mini_end = region.first + region.length, region.mini + region.mini_count
+    while queue and len(queue) != closing and not region.large:
+        following = nodes[queue[-1]]
+        if type(following) is not Reused or following.earlier is not node.earlier:
+            break
+        region = following.region
+        if region.first != end or region.mini != mini_end or region.large:
+            break
+        members.append((queue.pop(), region))
+        end, mini_end = end + region.length, mini_end + region.mini_count
+    if len(members) == 1:
+        return None
+    first = members[0][1]
+    whole = Region(first.first, end - first.first, 0, first.mini, mini_end - first.mini)
+    return Reused(node.class_id, node.earlier, whole), members
 
 
 def _moved(node: Reused, moved: int, mini_moved: int, large_moved: int) -> bytes | memoryview:
