@@ -16,7 +16,8 @@ ordered as MS-CFB 2.6.4 requires and hung as red-black trees
 
 A storage can also be copied from an earlier file this module wrote (:class:`Reused`): its
 descendants are one run of directory entries and one run of mini sectors there (the numbering
-goes depth first), so they are taken as they are and moved to where they land in the new file.
+goes depth first), so they are taken as they are and moved to where they land in the new file
+(:mod:`previz.timeline.cfb_runs`; siblings that were one run there are copied as one).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ import array
 import struct
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
+from previz.timeline.cfb_runs import Earlier as Earlier
+from previz.timeline.cfb_runs import Region as Region
+from previz.timeline.cfb_runs import Reused as Reused
+from previz.timeline.cfb_runs import moved, run_of
 from previz.timeline.cfb_siblings import (
     BLACK,
     NOSTREAM,
@@ -34,7 +39,6 @@ from previz.timeline.cfb_siblings import (
     ROOT,
     SIBLINGS,
     STORAGE,
-    STREAM,
     Siblings,
     name_field,
     siblings_of,
@@ -72,46 +76,6 @@ class Storage:
     ) -> None:
         self.name, self.class_id = name, class_id
         self.children = children if children is not None else []
-
-
-class Region(NamedTuple):
-    """Where a storage's descendants are in a file this module wrote: their directory entries
-    (``first``, ``length``; the storage's own child pointer ``root`` counted from ``first``),
-    their small streams in the mini stream (``mini``, ``mini_count`` sectors) and their large
-    streams from sector ``sector`` on (``large``: each one's size, in order)."""
-
-    first: int
-    length: int
-    root: int
-    mini: int
-    mini_count: int
-    sector: int = 0
-    large: tuple[int, ...] = ()
-
-
-class Earlier:
-    """An earlier file (``document``) and its directory, mini stream and mini FAT, which
-    reused storages are copied from."""
-
-    def __init__(
-        self, document: memoryview, directory: memoryview, mini: memoryview, mini_fat: memoryview
-    ) -> None:
-        self.document, self.directory, self.mini, self.mini_fat = (
-            document,
-            directory,
-            mini,
-            mini_fat,
-        )
-
-
-class Reused:
-    """A storage whose descendants are copied from an earlier file, where they were at
-    ``region``: a write moves them (entry numbers, mini sectors) without rebuilding them."""
-
-    __slots__ = ("class_id", "earlier", "name", "region")
-
-    def __init__(self, class_id: bytes, earlier: Earlier, region: Region) -> None:
-        self.name, self.class_id, self.earlier, self.region = "", class_id, earlier, region
 
 
 def write(
@@ -255,7 +219,7 @@ class _Directory:
         for first, siblings in self.groups:
             if type(siblings) is Reused:
                 moves = self.moved[id(siblings)], self.moved_large[id(siblings)]
-                parts.append(_moved(siblings, first - siblings.region.first, *moves))
+                parts.append(moved(siblings, first - siblings.region.first, *moves))
                 continue
             n = first
             for name, length, kind, color, left, right in siblings.entries:  # type: ignore[union-attr]
@@ -305,7 +269,7 @@ def _numbered(root: Storage, watched: set[int]) -> Numbered:
         if type(node) is Reused:
             own = bool(opened) and opened[-1][1] == parent  # its span just opened
             outer = opened[-2 if own else -1][0] if len(opened) > own else -1
-            run = _run(node, parent, queue, nodes, outer)
+            run = run_of(node, parent, queue, nodes, outer)
             if run is not None:  # siblings that were one run in the earlier file: one copy
                 if own:  # where it is comes with the run's members
                     opened.pop()
@@ -346,51 +310,6 @@ def _numbered(root: Storage, watched: set[int]) -> Numbered:
     for _size, node_at, first_at, streams_at in reversed(opened):
         spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
     return nodes, child, groups, streams, spans, in_runs
-
-
-def _run(
-    node: Reused, at: int, queue: list[int], nodes: Nodes, closing: int
-) -> tuple[Reused, list[tuple[int, Region]]] | None:
-    """The reused storage ``node`` (``nodes[at]``) and the reused siblings next in ``queue``
-    whose descendants followed its own in the earlier file (entries and mini sectors, no
-    large streams), taken off the queue as one run; ``None`` when none follows. A run stops
-    where a watched storage's descendants end (the queue back to size ``closing``)."""
-    region = node.region
-    members = [(at, region)]
-    end, mini_end = region.first + region.length, region.mini + region.mini_count
-    while queue and len(queue) != closing and not region.large:
-        following = nodes[queue[-1]]
-        if type(following) is not Reused or following.earlier is not node.earlier:
-            break
-        region = following.region
-        if region.first != end or region.mini != mini_end or region.large:
-            break
-        members.append((queue.pop(), region))
-        end, mini_end = end + region.length, mini_end + region.mini_count
-    if len(members) == 1:
-        return None
-    first = members[0][1]
-    whole = Region(first.first, end - first.first, 0, first.mini, mini_end - first.mini)
-    return Reused(node.class_id, node.earlier, whole), members
-
-
-def _moved(node: Reused, moved: int, mini_moved: int, large_moved: int) -> bytes | memoryview:
-    """A reused storage's directory entries from the earlier file, their entry numbers moved
-    by ``moved``, their mini sectors by ``mini_moved`` and their sectors by ``large_moved``."""
-    region = node.region
-    entries = node.earlier.directory[region.first * 128 : (region.first + region.length) * 128]
-    if not moved and not mini_moved and not large_moved:
-        return entries
-    fields = array.array("I")  # 32 per entry: left 17, right 18, child 19, start 29
-    fields.frombytes(entries)
-    for at in range(0, len(fields), 32):
-        if moved:
-            for pointer in (at + 17, at + 18, at + 19):
-                if fields[pointer] != NOSTREAM:
-                    fields[pointer] += moved
-        if (fields[at + 16] >> 16) & 0xFF == STREAM and fields[at + 30]:
-            fields[at + 29] += mini_moved if fields[at + 30] < MINI_CUTOFF else large_moved
-    return fields.tobytes()
 
 
 _EMPTY_ENTRY = DIRECTORY_ENTRY.pack(
