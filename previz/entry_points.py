@@ -6,10 +6,11 @@ distribution (~160 here: ~10 ms), and a build asked twice: for previz's backends
 depends only on the folders on :data:`sys.path`: which ``*.dist-info`` / ``*.egg-info`` each
 holds, and their ``entry_points.txt`` files. So the entry points of :data:`GROUPS` are kept in
 one file beside the product records (:func:`previz.products.products_dir`) with a fingerprint of
-exactly that: each folder on the path with its identity (inode, modification time: installing
-or removing a distribution changes it), the metadata folders in it and the identity of each one's
-``entry_points.txt``. Another state — a package installed, upgraded or removed, another working
-folder or path — means one scan, as without the file, and the file is written again.
+exactly that: each folder on the path, the names of the metadata folders in it (a distribution
+is named by its folder) and the identity of each one's ``entry_points.txt`` (inode, size,
+modification and change times: an installer writes a new file, an edit changes its times).
+Another state — a package installed, upgraded or removed, another path — means one scan, as
+without the file, and the file is written again.
 
 Only the path's folders are read this way; a path entry that is an archive or an egg, or a
 finder other than Python's own that provides distributions (:data:`sys.meta_path`), means a
@@ -105,10 +106,11 @@ def _fingerprint() -> list[Any] | None:
             continue
         if not stat.S_ISDIR(found.st_mode) or folder.lower().endswith(".egg"):
             return None  # an archive or an egg: importlib.metadata reads inside it
+        # the names, not the folder's times: a working folder on the path changes all the time
         infos = sorted(name for name in os.listdir(folder) if name.lower().endswith(_INFO))
         places.append(
-            [folder, found.st_ino, found.st_mtime_ns,
-             [[name, _identity(os.path.join(folder, name, "entry_points.txt"))] for name in infos]]
+            [folder, [[name, _identity(os.path.join(folder, name, "entry_points.txt"))]
+                      for name in infos]]
         )  # fmt: skip
     return places
 

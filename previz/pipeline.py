@@ -49,6 +49,7 @@ from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import SharedCache, open_cache
 from previz.media import find_ffmpeg, replacing
+from previz.media.parts import Frame
 from previz.media.sequence import SequenceResult, build_sequence
 from previz.products import ProductStore
 from previz.review import write_review
@@ -59,7 +60,8 @@ from previz.scripting import Scene, resolve_scene
 from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
-from previz.timeline import assemble, resolve_formats
+from previz.timebase import exact_rate
+from previz.timeline import ahead, assemble, resolve_formats
 from previz.timeline.export import Exported, PendingExport, export_products
 from previz.timeline.playout import playout
 
@@ -235,8 +237,24 @@ def as_rerun(result: BuildResult) -> BuildResult:
 
 
 def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
-    """Place the clips; write the animatic, the timeline and its exports, build.json, review."""
-    clips = place_clips(result.report.clips, result.out_dir)
+    """Place the clips; write the animatic, the timeline and its exports, build.json, review.
+
+    Meanwhile a helper process encodes the animatic parts this build's new takes will need,
+    as the last cut foresees them (:mod:`previz.timeline.ahead`): from the cache's files,
+    which hold what the placed ones will."""
+    workdir = _sequence_dir(result.shotlist)
+    memo = ahead.memo_path(workdir, result.out_dir / ANIMATIC_FILE)
+    takes, frame = result.report.clips, _animatic_frame(result.shotlist)
+    wanted = result.report.generated > 0  # a take changed: the cut may well keep its shape
+    with ahead.encoding_ahead(memo, takes, frame, workdir, wanted=wanted) as early:
+        _write_cut(result, formats, place_clips(takes, result.out_dir), early)
+
+
+def _write_cut(
+    result: BuildResult, formats: Sequence[str], clips: Mapping[tuple[str, int], Clip],
+    early: ahead.Ahead,
+) -> None:  # fmt: skip
+    """Assemble the cut; write the animatic, the timeline and its exports, build.json, review."""
     failures = {f.shot_id: f.reason for f in result.report.failures}
     timeline = assemble(result.shotlist, clips, failures=failures)
     problems = timeline.metadata["previz"].get("transition_problems", [])
@@ -248,7 +266,9 @@ def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
         PendingExport(timeline, result.out_dir, formats, first=["otio"]) as exporting,
         ThreadPoolExecutor(1, thread_name_prefix="previz-animatic") as joiner,
     ):
-        joining = joiner.submit(write_animatic, result.shotlist, timeline, result.out_dir)
+        joining = joiner.submit(
+            write_animatic, result.shotlist, timeline, result.out_dir, takes=clips, early=early
+        )
         planned = exporting.planned()
         # see _before_the_rest: on a rebuild whose every file is already there
         if planned and animatic.is_file() and all(p.is_file() for f in planned.values() for p in f):
@@ -445,22 +465,48 @@ def _link(source: Path, dest: Path) -> Path:
 
 
 def write_animatic(
-    shotlist: ResolvedShotList, timeline: otio.schema.Timeline, out_dir: Path
+    shotlist: ResolvedShotList,
+    timeline: otio.schema.Timeline,
+    out_dir: Path,
+    *,
+    takes: Mapping[tuple[str, int], Clip] | None = None,
+    early: ahead.Ahead | None = None,
 ) -> SequenceResult:
     """``animatic.mp4``: the timeline's picture and sound as it plays (a slate where a shot
-    failed), left untouched when the cut has not changed."""
+    failed), left untouched when the cut has not changed. ``takes``: the placed clips the
+    timeline was assembled from, for the memo of the cut the next build foresees its parts
+    from; ``early``: the helper encoding them ahead, waited for before any part is looked for.
+    """
     parts = playout(timeline)
-    return build_sequence(
+    if early is not None:
+        early.wait()
+    frame = _animatic_frame(shotlist)
+    dest = out_dir / ANIMATIC_FILE
+    result = build_sequence(
         parts.pictures,
         parts.sounds,
-        out_dir / ANIMATIC_FILE,
+        dest,
         ffmpeg=find_ffmpeg(),
-        width=shotlist.width,
-        height=shotlist.height,
-        fps=shotlist.rate,
-        workdir=project_dir(shotlist) / ".previz" / "work" / "sequence",
-        font=TYPEFACE,  # record timecode burnt in beside each card's own counter
+        width=frame.width,
+        height=frame.height,
+        fps=frame.fps,
+        workdir=_sequence_dir(shotlist),
+        font=frame.font,
     )
+    memo = ahead.memo_path(_sequence_dir(shotlist), dest)
+    if takes is not None and (result.written or not memo.is_file()):
+        ahead.remember(memo, parts, takes, frame)
+    return result
+
+
+def _sequence_dir(shotlist: ResolvedShotList) -> Path:
+    """The animatic's work folder: its parts, sound mixes and chunks, and their memos."""
+    return project_dir(shotlist) / ".previz" / "work" / "sequence"
+
+
+def _animatic_frame(shotlist: ResolvedShotList) -> Frame:
+    """The animatic's picture: the project's size and rate, record timecode burnt in."""
+    return Frame(shotlist.width, shotlist.height, exact_rate(shotlist.rate), TYPEFACE)
 
 
 def write_timeline(

@@ -12,9 +12,8 @@ import gc
 import sys
 import typing
 
-from previz import collector, dataclass_code, entry_points
+from previz import collector
 from previz.cli import stamp
-from previz.products import products_dir
 
 if typing.TYPE_CHECKING:
     from previz.cli.app import cli
@@ -51,6 +50,9 @@ def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["build"] and stamp.replay(argv):
         return
+    from previz import dataclass_code  # not before: an answered build imports no more
+    from previz.products import products_dir
+
     # The kept code is read before the stamp notes reads and written after it stops: like
     # bytecode, it follows from the modules' sources, which the stamp holds by identity.
     with dataclass_code.kept(products_dir() / dataclass_code.FOLDER):
@@ -83,6 +85,8 @@ def _load(argv: list[str]) -> typing.Any:
             from previz.cli.app import COMMAND_MODULES, load_command
 
             if argv[0] in COMMAND_MODULES:  # a command: its models are built as it is imported
+                from previz import entry_points
+
                 entry_points.no_pydantic_plugins()
             load_command(argv[0])
         gc.freeze()

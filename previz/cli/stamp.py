@@ -69,8 +69,10 @@ _CHANGES = frozenset(
 )  # fmt: skip
 _MOVES = frozenset({"os.rename", "os.link", "os.symlink", "shutil.copyfile", "shutil.copymode"})
 _NETWORK = frozenset({"socket.connect", "socket.getaddrinfo", "socket.sendto", "socket.sendmsg"})
+_MADE = "previz.made"
+"""A file a helper process of the build made (:data:`previz.timeline.ahead.MADE_EVENT`)."""
 _NOTED = frozenset(
-    {"open", "os.listdir", "os.scandir", "sqlite3.connect", "subprocess.Popen",
+    {"open", "os.listdir", "os.scandir", "sqlite3.connect", "subprocess.Popen", _MADE,
      *_CHANGES, *_MOVES, *_NETWORK}
 )  # fmt: skip
 """The events :meth:`Recorder.note` reads; the hook returns at once on the others (a build
@@ -120,6 +122,10 @@ class Recorder:
                 if event == "os.mkdir" and not os.path.lexists(where):
                     self.created.add(where)
                 self.written.add(where)
+        elif event == _MADE:
+            where = _absolute(args[0])
+            self.written.add(where)
+            self.created.add(where)
         elif event in _MOVES:
             self.written.update(_absolute(p) for p in args[:2] if _is_path(p))
             if len(args) > 1 and _is_path(args[1]):

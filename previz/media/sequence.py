@@ -55,7 +55,7 @@ from previz.media.parts import (
     picture_key,
     sound_key,
 )
-from previz.media.soundtrack import encode_soundtrack
+from previz.media.soundtrack import encode_chunks, encode_soundtrack
 from previz.media.tables import TableMemo
 from previz.timebase import exact_rate, rate_text
 
@@ -103,7 +103,7 @@ def build_sequence(
         folder.mkdir(parents=True, exist_ok=True)
     # Each animatic keeps its own memos of the work files' tables (the work folder is shared
     # by a project's scenes, and a memo keeps only the files of the build that wrote it).
-    tag = hashlib.blake2b(str(dest.absolute()).encode(), digest_size=8).hexdigest()
+    tag = memo_tag(dest)
     with replacing(dest) as temp:
         # The sound chain (mix, encode chunks) runs in a thread beside the picture chain
         # (encode parts): each mostly waits on its own ffmpeg. Leaving the
@@ -122,6 +122,38 @@ def build_sequence(
         track = sound.result()  # the picture's failure, if any, came first
         _mux(files, track, temp, key, ffmpeg=ffmpeg, tables=workdir / f"picture-{tag}.tables")
     return SequenceResult(dest, key, written=True, encoded=[*encoded, *track.encoded])
+
+
+def encode_parts(
+    pictures: Sequence[PicturePart],
+    sounds: Sequence[SoundPart],
+    frame: Frame,
+    workdir: Path,
+    *,
+    ffmpeg: Path,
+) -> list[Path]:
+    """Encode the picture parts, sound mixes and sound chunks of a cut that ``workdir`` does
+    not hold yet, without joining anything (a build does it for the parts it foresees, while
+    it assembles the cut: :mod:`previz.timeline.ahead`); the files made. ``sounds`` empty:
+    no sound at all; else every sound part of the cut, for the chunks' keys."""
+    keys = [picture_key(part, frame) for part in pictures]
+    sound_keys = [sound_key(part) for part in sounds]
+    for folder in (workdir / "picture", workdir / "sound"):
+        folder.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(1, thread_name_prefix="previz-sound") as pool:
+        sound = (
+            pool.submit(encode_chunks, sounds, sound_keys, workdir / "sound", ffmpeg=ffmpeg)
+            if sounds
+            else None
+        )
+        _, encoded = _picture(pictures, keys, frame, workdir, ffmpeg)
+    return [*encoded, *(sound.result()[1] if sound is not None else [])]
+
+
+def memo_tag(dest: Path) -> str:
+    """What names the memos kept for the animatic ``dest`` in the work folder it shares with
+    the project's other scenes (a memo keeps only the files of the build that wrote it)."""
+    return hashlib.blake2b(str(dest.absolute()).encode(), digest_size=8).hexdigest()
 
 
 def _picture(
@@ -238,11 +270,14 @@ def _concat_quote(path: Path) -> str:
 
 
 __all__ = [
+    "Frame",
     "PicturePart",
     "SequenceResult",
     "SoundPart",
     "SoundSource",
     "Source",
     "build_sequence",
+    "encode_parts",
+    "memo_tag",
     "read_product_key",
 ]

@@ -102,6 +102,38 @@ def encode_soundtrack(
     (ADTS) unless it is None (``stop``: raise before the next ffmpeg run once it is set).
     Each chunk's frame layout comes from the memo file ``memo`` (default: beside the chunks'
     folder) while the chunk is the same file."""
+    files, encoded, total = encode_chunks(
+        parts, keys, workdir, ffmpeg=ffmpeg, chunk_frames=chunk_frames, stop=stop
+    )
+    end = -(-total // FRAME) * FRAME
+    chunks, header = [], b""
+    layouts = TableMemo(memo or workdir.parent / "soundtrack.tables", AdtsLayout)
+    for path in files:
+        layout = layouts.read(path, partial(_layout_of, path))  # the file's identity first
+        data = path.read_bytes()
+        chunks.append(_payloads(data, layout))
+        header = header or data[:7]
+    frames = sum(len(sizes) for _, sizes in chunks)
+    if frames != end // FRAME + 1:
+        raise MediaError(f"the sound encoded to {frames} AAC frames, not {end // FRAME + 1}")
+    layouts.save()
+    track = Soundtrack(dest, total, frames, encoded, chunks, header, files)
+    if dest is not None:
+        track.write_adts(dest)
+    return track
+
+
+def encode_chunks(
+    parts: Sequence[SoundPart],
+    keys: Sequence[str],
+    workdir: Path,
+    *,
+    ffmpeg: Path,
+    chunk_frames: int = CHUNK_FRAMES,
+    stop: threading.Event | None = None,
+) -> tuple[list[Path], list[Path], int]:
+    """Mix the parts and encode the cut's chunks that are not there yet: the chunk files in
+    order, the files made now (mixes and chunks) and the cut's length in samples."""
     blocks, encoded = mix_sound_parts(parts, keys, workdir, ffmpeg=ffmpeg, stop=stop)
     spans, at = [], 0
     for part, key, block in zip(parts, keys, blocks, strict=True):
@@ -111,8 +143,7 @@ def encode_soundtrack(
     end = -(-total // FRAME) * FRAME  # the last frame is padded with silence
     chunk_dir = workdir.parent / "soundtrack"
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    chunks, header, files = [], b"", []
-    layouts = TableMemo(memo or workdir.parent / "soundtrack.tables", AdtsLayout)
+    files = []
     for start in range(0, end, chunk_frames * FRAME):
         chunk = _Chunk(start, min(start + chunk_frames * FRAME, end), total)
         path = chunk_dir / f"{chunk.key(spans)}.aac"
@@ -120,19 +151,8 @@ def encode_soundtrack(
             stop_if_asked(stop)
             chunk.encode(spans, path, ffmpeg=ffmpeg)
             encoded.append(path)
-        layout = layouts.read(path, partial(_layout_of, path))  # the file's identity first
-        data = path.read_bytes()
-        chunks.append(_payloads(data, layout))
-        header = header or data[:7]
         files.append(path)
-    frames = sum(len(sizes) for _, sizes in chunks)
-    if frames != end // FRAME + 1:
-        raise MediaError(f"the sound encoded to {frames} AAC frames, not {end // FRAME + 1}")
-    layouts.save()
-    track = Soundtrack(dest, total, frames, encoded, chunks, header, files)
-    if dest is not None:
-        track.write_adts(dest)
-    return track
+    return files, encoded, total
 
 
 def copy_args(track: Soundtrack) -> list[str]:

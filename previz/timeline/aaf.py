@@ -37,12 +37,11 @@ from typing import Any, NamedTuple
 import opentimelineio as otio
 
 from previz import collector
-from previz.errors import TimelineError
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register, registration
 from previz.timeline.aaf_memo import ClipMemo, Fixed
-from previz.timeline.aaf_mobs import ClipMobs, markers_slot
-from previz.timeline.aaf_slots import TrackSlots, edit_of
+from previz.timeline.aaf_mobs import ClipMobs, Placed, markers_slot
+from previz.timeline.aaf_slots import Part, Slot, TrackSlots, edit_of
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Reused, Storage
 from previz.timeline.facts import facts_json
@@ -57,7 +56,8 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
     (:mod:`previz.timeline.aaf_memo`): the bytes are the same as a write without it.
     Returns what was copied."""
     tracks = [t for t in timeline.tracks if len(t)]
-    rate = _rate(timeline, tracks)
+    # the cut's one edit rate: its first item's (every item is checked against it)
+    rate = float(tracks[0][0].duration().rate if tracks else timeline.duration().rate)
     registered = registration(tracks)
     kept = ClipMemo(memo)
     fixed = kept.fixed(registered)
@@ -73,7 +73,7 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
     try:
         with collector.paused():
             definitions = Definitions.from_state(store, fixed.defs) if fixed else Definitions(store)
-            composition = _Composition(store, definitions, timeline.name, kept)
+            composition = _Composition(store, definitions, timeline.name, kept, rate)
             # each clip's facts, read as plain JSON, and a digest of each item's own text
             stored, digests = serialised.tracks_and_digests(timeline)
             for n, (track, data) in enumerate(zip(timeline.tracks, stored, strict=True)):
@@ -104,36 +104,22 @@ class Written(NamedTuple):
     slots: int = 0
 
 
-def _rate(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> float:
-    """The one edit rate of the cut (its first item's); the adapter refused a cut with more
-    than one, and so do we, naming the first item that differs."""
-    rate = tracks[0][0].duration().rate if tracks else timeline.duration().rate
-    for track in tracks:
-        for item in track:
-            if item.duration().rate != rate:
-                raise TimelineError(
-                    f"aaf export: {type(item).__name__} {item.name!r} on track {track.name!r} "
-                    f"is at {item.duration().rate:g} fps, the cut at {rate:g} (an AAF "
-                    "composition has one edit rate)",
-                    hint="conform the clip to the timeline's rate, or export without --format aaf",
-                )
-    return float(rate)
-
-
 class _Composition:
     """The top-level composition mob, the mobs its clips reference, and its slots."""
 
     def __init__(
-        self, store: ObjectStore, definitions: Definitions, name: str, memo: ClipMemo
-    ) -> None:
-        self.store, self.defs = store, definitions
+        self, store: ObjectStore, definitions: Definitions, name: str, memo: ClipMemo,
+        rate: float,
+    ) -> None:  # fmt: skip
+        self.store, self.defs, self.rate = store, definitions, rate
         self.clip_mobs = ClipMobs(store, definitions, memo, timeline=name)
         self.track_slots = TrackSlots(store, definitions, self.clip_mobs, memo)
         self.slot_layout = self.track_slots.slot_layout
         self.name = name
         self.slots: list[Storage | Reused] = []
         self.edits: list[bytes] = []  # each slot's part of the composition's digest
-        self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes]] = []
+        # each track, its slot id, edit rate, Avid number, slot and items' JSON (for markers)
+        self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes, Slot, list[Any]]] = []
         self.numbers = {"picture": 0, "sound": 0}  # Avid's V1, V2… and A1, A2…
 
     def add_track(
@@ -144,15 +130,16 @@ class _Composition:
         kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
         self.numbers[kind] += 1
         slot_id, number = len(self.slots) + 1, self.numbers[kind]
-        slot, edit = self.track_slots.slot(
-            track, stored, digests, slot_id, number, lambda data: _comments(serialised.facts(data))
-        )
+        slot = self.track_slots.slot(
+            track, stored, digests, slot_id, number,
+            lambda data: _comments(serialised.facts(data)), self.rate,
+        )  # fmt: skip
         enc = self.store.encode
         edit_rate = enc("TimelineMobSlot", "EditRate", track[0].duration().rate)
         number_data = enc("TimelineMobSlot", "PhysicalTrackNumber", number)
-        self.tracks.append((track, slot_id, edit_rate, number_data))
-        self.slots.append(slot)
-        self.edits.append(edit)
+        self.tracks.append((track, slot_id, edit_rate, number_data, slot, stored))
+        self.slots.append(slot.node)
+        self.edits.append(slot.edit)
 
     @property
     def track_slots_made(self) -> list[Storage | Reused]:
@@ -186,8 +173,8 @@ class _Composition:
         videos = [t for t in tracks if t.kind == otio.schema.TrackKind.Video]
         top_video = videos[-1] if videos else (tracks[0] if tracks else None)
         next_id = len(self.slots) + 1
-        for track, slot_id, edit_rate, number in self.tracks:
-            marks = _record_markers(track)
+        for track, slot_id, edit_rate, number, slot, stored in self.tracks:
+            marks = _record_markers(track, slot.parts, stored)
             if track is top_video:
                 marks += [
                     (round(m.marked_range.start_time.value), m) for m in timeline.tracks.markers
@@ -239,22 +226,25 @@ def _comments(facts: Any) -> dict[str, str]:
     return dict(sorted(comments.items()))
 
 
-def _record_markers(track: otio.schema.Track) -> list[tuple[int, otio.schema.Marker]]:
-    """Each clip marker of ``track`` with its record frame (track time): one pass summing the
-    items' durations (transitions overlap, they take no time), not a range query per clip."""
+def _record_markers(
+    track: otio.schema.Track, parts: list[Part], stored: list[serialised.Data]
+) -> list[tuple[int, otio.schema.Marker]]:
+    """Each clip marker of ``track`` with its record frame (track time): the items' durations
+    (their ``parts``' second last value; transitions overlap, they take no time) summed in
+    one pass, OTIO asked only about the clips with markers (``stored``: the items' JSON). The
+    cut has one rate, so the sum is the one OTIO's times give."""
     placed: list[tuple[int, otio.schema.Marker]] = []
     if track.source_range is not None:  # a trimmed track: OTIO knows its record times
         for clip in track.find_clips(shallow_search=True):
             _place(placed, clip, clip.trimmed_range_in_parent().start_time)
         return placed
-    record = None
-    for item in track:
-        if isinstance(item, otio.schema.Transition):
+    record, rate = 0.0, 0.0
+    for n, (part, data) in enumerate(zip(parts, stored, strict=True)):
+        if type(part) is not Placed and part[0] != "gap":  # a transition
             continue
-        duration = item.duration()
-        record = duration - duration if record is None else record
-        if isinstance(item, otio.schema.Clip) and item.markers:
-            _place(placed, item, record)
+        duration, rate = part[-2], part[-1]
+        if type(part) is Placed and data.get("markers"):
+            _place(placed, track[n], otio.opentime.RationalTime(record, rate))
         record += duration
     return placed
 

@@ -124,13 +124,14 @@ def _digest(identity: str) -> bytes:
 
 class Placed(NamedTuple):
     """What a clip's source clip in the composition shows: its master mob (``master``, the
-    id), ``length`` frames of it from ``start``; and the clip's own ``duration`` (an audio
-    track's length and pan count it)."""
+    id), ``length`` frames of it from ``start``; and the clip's own ``duration`` and its
+    ``rate`` (an audio track's length and pan count the one, the cut must have one rate)."""
 
     master: bytes
     length: int
     start: int
     duration: float
+    rate: float
 
 
 def _ranges(clip: otio.schema.Clip) -> tuple[otio.opentime.TimeRange, otio.opentime.TimeRange]:
@@ -203,9 +204,10 @@ class ClipMobs:
         if record is None:
             identities = identities_of(MOB_ROLES, *media)  # tape, file, master
             ids = self.ids.counted(identities)
+        duration = clip.duration()
         placed = (int(visible.duration.value),
                   int((visible.start_time - available.start_time).value),
-                  float(clip.duration().value))  # fmt: skip
+                  float(duration.value), float(duration.rate))  # fmt: skip
         first = len(self.mobs)
         comments = comments_of() if comments is None else comments
         self._build(clip, kind, rate, comments, visible, available, url, ids)

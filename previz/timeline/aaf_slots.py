@@ -17,7 +17,7 @@ nodes (:func:`edit_of`); the memo keeps a copied slot's part of that digest with
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import opentimelineio as otio
 
@@ -31,6 +31,16 @@ from previz.timeline.cfb import Reused, Storage, Stream, walk
 
 Part = tuple[Any, ...]  # what one item's component is made of (see :func:`slot_key`)
 DISSOLVE = otio.schema.TransitionTypes.SMPTE_Dissolve
+
+
+class Slot(NamedTuple):
+    """A track's slot (built, or copied from the last file), its part of the composition's
+    digest (:func:`edit_of`) and its items' parts (a part's last two values: the item's
+    duration and rate)."""
+
+    node: Storage | Reused
+    edit: bytes
+    parts: list[Part]
 
 
 class TrackSlots:
@@ -48,19 +58,22 @@ class TrackSlots:
     def slot(
         self, track: otio.schema.Track, stored: list[serialised.Data], digests: list[str] | None,
         slot_id: int, number: int, comments: Callable[[serialised.Data], dict[str, str]],
-    ) -> tuple[Storage | Reused, bytes]:  # fmt: skip
+        cut_rate: float,
+    ) -> Slot:  # fmt: skip
         """The slot of ``track`` (``stored``: its items as OTIO's JSON holds them, ``digests``
-        of their text) and its part of the composition's digest. Every clip's mobs are added
-        on the way (``comments``: a stored clip's master mob comments)."""
+        of their text), its part of the composition's digest and its items' parts. Every
+        clip's mobs are added on the way (``comments``: a stored clip's master mob comments).
+        Refuses an item at another rate than ``cut_rate`` (an AAF composition has one)."""
         kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
-        rate = track[0].duration().rate  # its first item's (the cut has one rate)
+        rate = track[0].duration().rate  # its first item's
         items = list(track)
         parts = self._parts(items, stored, digests, kind, rate, comments)
+        _one_rate(track, items, parts, cut_rate)
         key = slot_key(track.name, kind, rate, slot_id, number, parts)
         found = self.memo.slot(key)
         if found is not None:
             self.memo.note_slot(key, *found)
-            return found
+            return Slot(*found, parts)
         enc = self.store.encode
         slot = self.slot_layout(
             enc("TimelineMobSlot", "SlotID", slot_id),
@@ -72,7 +85,7 @@ class TrackSlots:
         )
         edit = edit_of(slot)
         self.memo.note_slot(key, slot, edit)
-        return slot, edit
+        return Slot(slot, edit, parts)
 
     def _parts(
         self, items: list[otio.core.Composable], stored: list[serialised.Data],
@@ -91,11 +104,14 @@ class TrackSlots:
                     placed = add(item, kind, rate, lambda d=data: comments(d), digests[n], around)  # type: ignore[misc]
                 parts.append(placed)
             elif isinstance(item, otio.schema.Gap):
-                parts.append(("gap", int(item.visible_range().duration.value),
-                              item.duration().value))  # fmt: skip
+                duration = item.duration()
+                parts.append(("gap", int(item.visible_range().duration.value), duration.value,
+                              duration.rate))  # fmt: skip
             elif isinstance(item, otio.schema.Transition):
-                parts.append((item.transition_type == DISSOLVE, int(item.duration().value),
-                              round(item.in_offset.value), item.duration().value))  # fmt: skip
+                duration = item.duration()
+                dissolve = item.transition_type == DISSOLVE
+                parts.append((dissolve, int(duration.value), round(item.in_offset.value),
+                              duration.value, duration.rate))  # fmt: skip
             else:
                 raise TimelineError(
                     f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a "
@@ -125,7 +141,7 @@ class TrackSlots:
         if kind == "picture":
             return sequence(defs.datadef[kind], defs.zero, components)
         # the adapter counted transitions into an audio track's length
-        length = enc("Sequence", "Length", int(sum(part[-1] for part in parts)))
+        length = enc("Sequence", "Length", int(sum(part[-2] for part in parts)))
         clips = [part for part in parts if type(part) is Placed]
         frames = int(clips[-1].duration) if clips else None
         return self._pan_group(length, sequence(defs.datadef[kind], length, components), frames)
@@ -186,6 +202,20 @@ class TrackSlots:
         return layout("OperationGroup", *names, "Parameters")(
             defs.datadef["sound"], length, defs.pan_operation, [sequence], [(key, varying)]
         )
+
+
+def _one_rate(
+    track: otio.schema.Track, items: list[otio.core.Composable], parts: list[Part], rate: float
+) -> None:
+    """Refuse the first item at another rate than the cut's (the adapter refused a cut with
+    more than one; a copied clip's rate is the one its record kept)."""
+    for item, part in zip(items, parts, strict=True):
+        if part[-1] != rate:
+            raise TimelineError(
+                f"aaf export: {type(item).__name__} {item.name!r} on track {track.name!r} is at "
+                f"{part[-1]:g} fps, the cut at {rate:g} (an AAF composition has one edit rate)",
+                hint="conform the clip to the timeline's rate, or export without --format aaf",
+            )
 
 
 def slot_key(

@@ -34,7 +34,7 @@ from previz.timeline.bible import character_bible, clip_facts, project_facts, sh
 from previz.timeline.media import RealPaths
 from previz.timeline.metadata import MetadataBatch
 from previz.timeline.rates import frames_of
-from previz.timeline.take import Take
+from previz.timeline.take import Take, stem_key
 
 VIDEO_TRACK = "V1"
 SOUND_TRACKS = (("A1", "dialogue"), ("A2", "sfx"), ("A3", "ambience"), ("A4", "music"))
@@ -288,8 +288,9 @@ def _sound_track(
             media_reference=_reference(source, clip.duration, rate, resolve),
             source_range=_trimmed(shot, rate),
         )
+        key = stem_key(clip.cache_key, role)
         batch.set(sound.metadata, "previz", {"shot": shot.id, "take": clip.take, "role": role,
-                                             "cache_key": f"{clip.cache_key}:{role}"})  # fmt: skip
+                                             "cache_key": key})  # fmt: skip
         track.append(sound)
     return track
 

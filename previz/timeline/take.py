@@ -48,3 +48,9 @@ class Take(Protocol):
     def remote_id(self) -> str | None: ...
     @property
     def stems(self) -> Mapping[str, Path]: ...
+
+
+def stem_key(cache_key: str, role: str) -> str:
+    """The content key the timeline gives a take's sound of ``role`` (its stem, or the clip's
+    own audio standing in for dialogue): the take's cache key and the role."""
+    return f"{cache_key}:{role}"

@@ -53,6 +53,15 @@ def test_asking_a_build_stamp_imports_none_of_the_library(tmp_path) -> None:  # 
     assert _loaded_after(statement, LIBRARY) == []
 
 
+def test_asking_a_build_stamp_reads_no_kept_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    statement = (
+        f"import os; os.chdir({str(tmp_path)!r}); from previz.cli import stamp; "
+        "assert not stamp.replay(['build', 'scene.yaml'])"
+    )
+    kept = ("dataclasses", "previz.dataclass_code", "previz.entry_points")
+    assert _loaded_after(statement, kept) == []
+
+
 def test_importing_previz_defers_the_library_until_a_name_is_used() -> None:
     assert _loaded_after("import previz", LIBRARY) == []
     assert "pydantic" in _loaded_after("import previz; previz.load", LIBRARY)
