@@ -102,6 +102,12 @@ class TakePins:
             loaded = {}  # missing or damaged: pins are an optimisation, never a requirement
         self._pins: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
 
+    def holds(self, job: Job) -> bool:
+        """Whether a take is pinned for ``job``'s shot and take number (right or not)."""
+        return bool(job.definition) and isinstance(
+            self._pins.get(f"{job.shot_id}/{job.take}"), dict
+        )
+
     def pinned(self, job: Job, backends: Mapping[str, Backend], cache: Cache) -> Job | None:
         """The job as its pinned take was generated, if that take is still right and cached."""
         pin = self._pins.get(f"{job.shot_id}/{job.take}")

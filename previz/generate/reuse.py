@@ -28,23 +28,36 @@ def reuse_cached_takes(
     pins: TakePins | None = None,
 ) -> list[Job]:  # fmt: skip
     """``jobs``, each uncached one replaced by the same take at a cached length that covers it,
-    or by its pinned take (see :mod:`previz.generate.pins`)."""
-    return [_reusable(job, backends, cache, pins) for job in jobs]
+    or by its pinned take (see :mod:`previz.generate.pins`).
+
+    A job with nothing to be replaced by — its backend renders any length and it has no pin
+    (the animatic's) — is left as it is without looking the cache up: cached or not, the run
+    looks it up anyway."""
+    lengths: dict[tuple[str, str | None], frozenset[float]] = {}
+    return [_reusable(job, backends, cache, pins, lengths) for job in jobs]
 
 
 def _reusable(
-    job: Job, backends: Mapping[str, Backend], cache: Cache, pins: TakePins | None
-) -> Job:
-    if job.backend not in backends or cache.peek(job_key(job, backends)) is not None:
+    job: Job, backends: Mapping[str, Backend], cache: Cache, pins: TakePins | None,
+    lengths: dict[tuple[str, str | None], frozenset[float]],
+) -> Job:  # fmt: skip
+    if job.backend not in backends:
+        return job
+    allowed = lengths.get((job.backend, job.model))
+    if allowed is None:
+        caps = backends[job.backend].capabilities(job.model)
+        allowed = frozenset(caps.durations or ()) | frozenset(caps.reference_durations or ())
+        lengths[(job.backend, job.model)] = allowed
+    if not allowed and (pins is None or not pins.holds(job)):
+        return job
+    if cache.peek(job_key(job, backends)) is not None:
         return job
     pinned = pins.pinned(job, backends, cache) if pins is not None else None
     if pinned is not None:
         return pinned
-    caps = backends[job.backend].capabilities(job.model)
-    lengths = set(caps.durations or ()) | set(caps.reference_durations or ())
     cut = job.clip_in + job.shot_seconds
-    longer = sorted(s for s in lengths if s > job.seconds)
-    shorter = sorted((s for s in lengths if cut - 1e-9 <= s < job.seconds), reverse=True)
+    longer = sorted(s for s in allowed if s > job.seconds)
+    shorter = sorted((s for s in allowed if cut - 1e-9 <= s < job.seconds), reverse=True)
     for seconds in (*longer, *shorter):
         candidate = replace(job, seconds=seconds)
         if cache.peek(job_key(candidate, backends)) is not None:

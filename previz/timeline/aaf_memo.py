@@ -52,27 +52,28 @@ from previz.timeline.fragments import version_line, write_atomically
 MAGIC = b"previz-aaf-memo 5\n"
 Mobs = list[tuple[bytes, Any]]  # (MobID, its storage) as the writer lists them
 DOCUMENT = struct.Struct("<QQQ")  # the document's size, mtime (ns) and inode
-# key, its mobs' identities and ids, where its source clip points (length, start, duration),
+# key, its mobs' identities and ids, what its source clip shows (length, start; the clip's
+# duration and rate),
 # then per mob: class id and its region
-CLIP = struct.Struct("<16s" + "16s" * 3 + "32s" * 3 + "qqd" + "16s5I" * 3)
+CLIP = struct.Struct("<16s" + "16s" * 3 + "32s" * 3 + "qqdd" + "16s5I" * 3)
 LENGTH = struct.Struct("<I")
 _MOVABLE = sys.byteorder == "little" and array.array("I").itemsize == 4
 
 
 class Record(NamedTuple):
     """A clip of the last write: its mobs' identities (what their ids derive from) and ids,
-    what its source clip showed (length, start, the clip's duration) and its mobs' classes and
-    regions (class id, then the region's five numbers, per mob)."""
+    what its source clip showed (length, start; the clip's duration and rate) and its mobs'
+    classes and regions (class id, then the region's five numbers, per mob)."""
 
     identities: tuple[bytes, ...]
     ids: tuple[bytes, ...]
-    placed: tuple[int, int, float]
+    placed: tuple[int, int, float, float]
     mobs: tuple[Any, ...]
 
     @classmethod
     def unpacked(cls, fields: tuple[Any, ...]) -> tuple[bytes, Record]:
         """The key and record :data:`CLIP` packed."""
-        return fields[0], cls(fields[1:4], fields[4:7], fields[7:10], fields[10:])
+        return fields[0], cls(fields[1:4], fields[4:7], fields[7:11], fields[11:])
 
 
 class Fixed(NamedTuple):
@@ -151,7 +152,7 @@ class ClipMemo:
 
     def note(
         self, key: bytes, mobs: Mobs, identities: tuple[bytes, ...], ids: tuple[bytes, ...],
-        placed: tuple[int, int, float],
+        placed: tuple[int, int, float, float],
     ) -> None:  # fmt: skip
         """This write's clip ``key`` has ``mobs`` (kept for the next write)."""
         self._now.append((key, mobs, identities, ids, placed))

@@ -19,6 +19,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
+from previz.errors import TimelineError
 from previz.timeline import aaf, serialised
 from previz.timeline.fragments import Memo as MemoPlace
 from tests.export_cases import CASES, assembled
@@ -224,3 +225,13 @@ def test_a_write_copying_the_fixed_part_does_not_import_pyaaf2(tmp_path: Path) -
                           cwd=Path(__file__).parents[2], check=True)  # fmt: skip
     assert done.stdout.split() == ["True", "False"]
     assert (tmp_path / "next.aaf").read_bytes() == _full(tmp_path, _facts_changed())
+
+
+def test_a_clip_at_another_rate_is_refused_when_the_rest_is_copied(tmp_path: Path) -> None:
+    """Every item's rate is checked, the copied clips' from what their record kept."""
+    place = _warm(tmp_path, assembled("24"))
+    cut = assembled("24")
+    clip = _v1(cut).find_clips()[4]
+    clip.source_range = otio.opentime.TimeRange(duration=otio.opentime.RationalTime(25, 25))
+    with pytest.raises(TimelineError, match=f"aaf export: Clip {clip.name!r}"):
+        aaf.write(cut, tmp_path / "next.aaf", place)

@@ -9,9 +9,10 @@ import pytest
 
 from previz.backends.base import Capabilities, Job
 from previz.generate import estimate_cost
+from previz.generate.cache import Cache, CachedClip
 from previz.generate.pins import TakePins
 from previz.generate.reuse import reuse_cached_takes
-from tests.fakes.backend import FakeRemoteBackend, Project, jobs_for
+from tests.fakes.backend import FakeLocalBackend, FakeRemoteBackend, Project, jobs_for
 
 
 class FixedLengths(FakeRemoteBackend):
@@ -104,3 +105,39 @@ def test_a_damaged_pin_file_is_ignored(
         TakePins(tmp_path / "takes.json").pinned(job, {service.name: service}, project.cache)
         is None
     )
+
+
+class RecordingCache(Cache):
+    """The project's cache, noting each key looked up before the run."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.peeked: list[str] = []
+
+    def peek(self, key: str) -> CachedClip | None:
+        self.peeked.append(key)
+        return super().peek(key)
+
+
+async def test_a_job_with_nothing_to_be_replaced_by_is_not_looked_up(
+    clip: Path, project: Project
+) -> None:
+    local = FakeLocalBackend(clip)  # renders any length, costs nothing: never pinned
+    [job] = jobs_for(["1A"], backend=local.name)
+    await project.run([job], local)
+    cache = RecordingCache(project.cache.root)
+    pins = TakePins(project.folder / "takes.json")
+    assert reuse_cached_takes([job], {local.name: local}, cache, pins) == [job]
+    assert cache.peeked == []
+
+
+async def test_a_pinned_take_of_any_length_is_still_looked_up(clip: Path, project: Project) -> None:
+    service = FakeRemoteBackend(clip, latency=1.0, cost_per_second=0.5, clock=project.clock)
+    paid = replace(jobs_for(["1A"], backend=service.name)[0], definition="the shot as written")
+    report = await project.run([paid], service)
+    TakePins(project.folder / "takes.json").record([paid], report.clips, {service.name: service})
+    moved = replace(paid, prompt=paid.prompt + " (a cello runs on)")
+    cache = RecordingCache(project.cache.root)
+    [job] = reuse_cached_takes([moved], {service.name: service}, cache,
+                               TakePins(project.folder / "takes.json"))  # fmt: skip
+    assert job.prompt == paid.prompt and cache.peeked
