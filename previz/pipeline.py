@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -236,6 +237,12 @@ def as_rerun(result: BuildResult) -> BuildResult:
     return replace(result, report=again)
 
 
+WAITING_EVENT = "previz.waiting"
+"""The audit event a build raises as it starts waiting for its writers in other processes and
+threads (arguments: its output folder and the folders of its own state), for whoever watches
+it: the CLI's stamp checks the inputs read so far then (:mod:`previz.cli.stamp`)."""
+
+
 def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     """Place the clips; write the animatic, the timeline and its exports, build.json, review.
 
@@ -269,6 +276,8 @@ def _write_cut(
         joining = joiner.submit(
             write_animatic, result.shotlist, timeline, result.out_dir, takes=clips, early=early
         )
+        state = project_dir(result.shotlist) / ".previz"
+        sys.audit(WAITING_EVENT, str(result.out_dir), [str(state)])  # see WAITING_EVENT
         planned = exporting.planned()
         # see _before_the_rest: on a rebuild whose every file is already there
         if planned and animatic.is_file() and all(p.is_file() for f in planned.values() for p in f):

@@ -71,9 +71,13 @@ _MOVES = frozenset({"os.rename", "os.link", "os.symlink", "shutil.copyfile", "sh
 _NETWORK = frozenset({"socket.connect", "socket.getaddrinfo", "socket.sendto", "socket.sendmsg"})
 _MADE = "previz.made"
 """A file a helper process of the build made (:data:`previz.timeline.ahead.MADE_EVENT`)."""
+_WAITING = "previz.waiting"
+"""The build waits for its writers in other processes (:data:`previz.pipeline.WAITING_EVENT`;
+arguments: its output folder and the folders of its own state): the modules and the files
+read so far are checked then (:class:`Inputs`), not once the build is over."""
 _NOTED = frozenset(
     {"open", "os.listdir", "os.scandir", "sqlite3.connect", "subprocess.Popen", _MADE,
-     *_CHANGES, *_MOVES, *_NETWORK}
+     _WAITING, *_CHANGES, *_MOVES, *_NETWORK}
 )  # fmt: skip
 """The events :meth:`Recorder.note` reads; the hook returns at once on the others (a build
 raises ~50,000 events at 200 shots, most of them ``builtins.id`` from OTIO setting metadata)."""
@@ -96,6 +100,7 @@ class Recorder:
         self.programs: set[str] = set()
         self.network = False
         self.unsure = False  # an event it could not read: no stamp rather than a wrong one
+        self.inputs = Inputs()  # what is checked of them so far
 
     def note(self, event: str, args: tuple[Any, ...]) -> None:
         """Take one audit event (see the Python audit events table)."""
@@ -126,6 +131,8 @@ class Recorder:
             where = _absolute(args[0])
             self.written.add(where)
             self.created.add(where)
+        elif event == _WAITING:
+            self.inputs.check(self, _absolute(args[0]), [_absolute(f) for f in args[1]])
         elif event in _MOVES:
             self.written.update(_absolute(p) for p in args[:2] if _is_path(p))
             if len(args) > 1 and _is_path(args[1]):
@@ -139,6 +146,55 @@ class Recorder:
             self.programs.add(os.fsdecode(program))
         elif event in _NETWORK:
             self.network = True
+
+
+class Inputs:
+    """The build's modules and the files it read, as checked so far: identities to compare
+    exactly, files to compare by content, and whether one changed while the build ran.
+
+    They are checked when the build waits for its writers in other processes
+    (:data:`_WAITING`), and what came since when it is over. A file is taken as it is at its
+    check: one changing later is caught by the stamp's next use, which finds it changed."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, Identity] = {}
+        self.content: dict[str, tuple[Identity, str | None]] = {}
+        self.changed = False
+        self._modules: set[str] = set()
+        self._read: set[str] = set()
+
+    def check(self, recorder: Recorder, out: str, work: Iterable[str]) -> set[str]:
+        """Check what was not checked yet; the files read that the build made (those are
+        outputs, taken as the build leaves them)."""
+        late = recorder.began_ns - RACY_NS
+        for module in list(sys.modules.values()):
+            source = getattr(module, "__file__", None)
+            if isinstance(source, str) and source not in self._modules:
+                self._modules.add(source)
+                seen = _identity(source)
+                if seen is not None and seen[2] >= late:
+                    self.changed = True
+                self.exact[os.path.abspath(source)] = seen
+        made = set(recorder.written)
+        created = _within(recorder.created)
+        working = _within(set(work))
+        inside = out + os.sep
+        for path, before in sorted(dict(recorder.read).items()):  # other threads may read on
+            if path in self._read:
+                continue
+            if created(path):  # made by the build (a cache record moved into place)
+                made.add(path)
+                continue
+            self._read.add(path)
+            if not path.startswith(inside):
+                seen = _identity(path)
+                if seen != before or _racy(seen, recorder.read_ns.get(path, recorder.began_ns)):
+                    self.changed = True  # changed while (or just before) the build read it
+                if path.endswith(".pyc") or working(path):  # as exactly as module source
+                    self.exact[path] = seen
+                elif path not in self.exact:  # a module's source is compared by identity
+                    self.content[path] = (seen, _digest(path))
+        return made
 
 
 def _racy(seen: Identity, read_ns: int) -> bool:
@@ -252,31 +308,14 @@ def settle(
         recorder.listed.add(os.path.abspath(top))
     out = os.path.abspath(out_dir)
     inside = out + os.sep
-    exact: dict[str, Identity] = {}
-    content: dict[str, tuple[Identity, str | None]] = {}
+    checked = recorder.inputs
+    made = checked.check(recorder, out, [os.path.abspath(folder) for folder in work])
+    if checked.changed:
+        return None
+    exact, content = checked.exact, checked.content
     parents = {os.path.dirname(path) for path in recorder.written}
     late = recorder.began_ns - RACY_NS
-    for module in list(sys.modules.values()):
-        source = getattr(module, "__file__", None)
-        if isinstance(source, str):
-            seen = _identity(source)
-            if seen is not None and seen[2] >= late:
-                return None
-            exact[os.path.abspath(source)] = seen
-    made = set(recorder.written)
-    created = _within(recorder.created)
     working = _within({os.path.abspath(folder) for folder in work})
-    for path, before in sorted(recorder.read.items()):
-        if created(path):  # made by the build (a cache record moved into place)
-            made.add(path)
-        elif not path.startswith(inside):
-            seen = _identity(path)
-            if seen != before or _racy(seen, recorder.read_ns.get(path, recorder.began_ns)):
-                return None  # changed while (or just before) the build read it
-            if path.endswith(".pyc") or working(path):  # compared as exactly as module source
-                exact[path] = seen
-            elif path not in exact:  # a module's source is compared by identity: no hash
-                content[path] = (seen, _digest(path))
     for folder in sorted(recorder.listed):
         if folder != out and not folder.startswith(inside):
             seen = _identity(folder)
@@ -289,6 +328,7 @@ def settle(
     for path in [*made, *map(str, takes), *map(_which, recorder.programs)]:
         if path and not path.startswith(inside):
             exact[os.path.abspath(path)] = _identity(path)
+            content.pop(os.path.abspath(path), None)  # read before the build wrote it
     for folder in os.environ.get("PATH", "").split(os.pathsep):  # a program found, not run
         if folder:
             exact[os.path.abspath(folder)] = _identity(folder)

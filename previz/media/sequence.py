@@ -133,21 +133,24 @@ def encode_parts(
     ffmpeg: Path,
 ) -> list[Path]:
     """Encode the picture parts, sound mixes and sound chunks of a cut that ``workdir`` does
-    not hold yet, without joining anything (a build does it for the parts it foresees, while
-    it assembles the cut: :mod:`previz.timeline.ahead`); the files made. ``sounds`` empty:
-    no sound at all; else every sound part of the cut, for the chunks' keys."""
-    keys = [picture_key(part, frame) for part in pictures]
-    sound_keys = [sound_key(part) for part in sounds]
-    for folder in (workdir / "picture", workdir / "sound"):
-        folder.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(1, thread_name_prefix="previz-sound") as pool:
-        sound = (
-            pool.submit(encode_chunks, sounds, sound_keys, workdir / "sound", ffmpeg=ffmpeg)
-            if sounds
-            else None
-        )
-        _, encoded = _picture(pictures, keys, frame, workdir, ffmpeg)
-    return [*encoded, *(sound.result()[1] if sound is not None else [])]
+    not hold yet, without joining anything; the files made. ``sounds`` empty: no sound at
+    all; else every sound part of the cut, for the chunks' keys.
+
+    A build does it for the parts it foresees while it assembles the cut
+    (:mod:`previz.timeline.ahead`), on the core the assembling leaves idle: so one ffmpeg at
+    a time, the sound first (its mix and chunk take longest), where :func:`build_sequence`
+    runs both chains at once."""
+    made: list[Path] = []
+    if sounds:
+        sound_dir = workdir / "sound"
+        sound_dir.mkdir(parents=True, exist_ok=True)
+        keys = [sound_key(part) for part in sounds]
+        made += encode_chunks(sounds, keys, sound_dir, ffmpeg=ffmpeg)[1]
+    if pictures:
+        (workdir / "picture").mkdir(parents=True, exist_ok=True)
+        keys = [picture_key(part, frame) for part in pictures]
+        made += _picture(pictures, keys, frame, workdir, ffmpeg)[1]
+    return made
 
 
 def memo_tag(dest: Path) -> str:

@@ -40,8 +40,8 @@ from previz import collector
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register, registration
 from previz.timeline.aaf_memo import ClipMemo, Fixed
-from previz.timeline.aaf_mobs import ClipMobs, Placed, markers_slot
-from previz.timeline.aaf_slots import Part, Slot, TrackSlots, edit_of
+from previz.timeline.aaf_mobs import ClipMobs, Mark, Placed, markers_slot
+from previz.timeline.aaf_slots import Part, Slot, TrackItems, TrackSlots, edit_of
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Reused, Storage
 from previz.timeline.facts import facts_json
@@ -55,11 +55,18 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
     made alike are copied from that file, and where this write puts them is kept for the next
     (:mod:`previz.timeline.aaf_memo`): the bytes are the same as a write without it.
     Returns what was copied."""
-    tracks = [t for t in timeline.tracks if len(t)]
+    # each clip's facts, read as plain JSON, and a digest of each item's own text
+    stored, digests = serialised.tracks_and_digests(timeline)
+    tracks = [
+        (TrackItems(track, data["children"]), digests[n] if digests else None)
+        for n, (track, data) in enumerate(zip(timeline.tracks, stored, strict=True))
+        if data["children"]
+    ]
     # the cut's one edit rate: its first item's (every item is checked against it)
-    rate = float(tracks[0][0].duration().rate if tracks else timeline.duration().rate)
-    registered = registration(tracks)
-    kept = ClipMemo(memo)
+    rate = float(tracks[0][0][0].duration().rate if tracks else timeline.duration().rate)
+    registered = registration([(items.kind, items.types) for items, _digests in tracks])
+    with collector.paused():
+        kept = ClipMemo(memo)
     fixed = kept.fixed(registered)
 
     def make_handle() -> Any:
@@ -74,13 +81,10 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
         with collector.paused():
             definitions = Definitions.from_state(store, fixed.defs) if fixed else Definitions(store)
             composition = _Composition(store, definitions, timeline.name, kept, rate)
-            # each clip's facts, read as plain JSON, and a digest of each item's own text
-            stored, digests = serialised.tracks_and_digests(timeline)
-            for n, (track, data) in enumerate(zip(timeline.tracks, stored, strict=True)):
-                if len(track):
-                    composition.add_track(track, data["children"], digests[n] if digests else None)
+            for items, known in tracks:
+                composition.add_track(items, known)
             composition.add_timecode(timeline.global_start_time, rate)
-            composition.add_markers(timeline, tracks)
+            composition.add_markers(timeline)
             mobs = composition.mobs()
             generation = uuid.UUID(bytes_le=mobs[0][0][16:])
             regions, skeleton = store.save(
@@ -118,26 +122,22 @@ class _Composition:
         self.name = name
         self.slots: list[Storage | Reused] = []
         self.edits: list[bytes] = []  # each slot's part of the composition's digest
-        # each track, its slot id, edit rate, Avid number, slot and items' JSON (for markers)
-        self.tracks: list[tuple[otio.schema.Track, int, bytes, bytes, Slot, list[Any]]] = []
+        self.tracks: list[tuple[TrackItems, int, bytes, bytes, Slot]] = []  # and their slots
         self.numbers = {"picture": 0, "sound": 0}  # Avid's V1, V2… and A1, A2…
 
-    def add_track(
-        self, track: otio.schema.Track, stored: list[serialised.Data], digests: list[str] | None
-    ) -> None:
-        """A slot holding the track's sequence (in an "Audio Pan" group for sound);
-        ``stored``: the track's items as OTIO's JSON holds them, ``digests`` of their text."""
-        kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
-        self.numbers[kind] += 1
-        slot_id, number = len(self.slots) + 1, self.numbers[kind]
+    def add_track(self, items: TrackItems, digests: list[str] | None) -> None:
+        """A slot holding the sequence of a track's ``items`` (in an "Audio Pan" group for
+        sound); ``digests`` of their JSON text."""
+        self.numbers[items.kind] += 1
+        slot_id, number = len(self.slots) + 1, self.numbers[items.kind]
         slot = self.track_slots.slot(
-            track, stored, digests, slot_id, number,
-            lambda data: _comments(serialised.facts(data)), self.rate,
+            items, digests, slot_id, number, lambda data: _comments(serialised.facts(data)),
+            self.rate,
         )  # fmt: skip
         enc = self.store.encode
-        edit_rate = enc("TimelineMobSlot", "EditRate", track[0].duration().rate)
+        edit_rate = enc("TimelineMobSlot", "EditRate", items[0].duration().rate)
         number_data = enc("TimelineMobSlot", "PhysicalTrackNumber", number)
-        self.tracks.append((track, slot_id, edit_rate, number_data, slot, stored))
+        self.tracks.append((items, slot_id, edit_rate, number_data, slot))
         self.slots.append(slot.node)
         self.edits.append(slot.edit)
 
@@ -168,16 +168,17 @@ class _Composition:
             )
         )
 
-    def add_markers(self, timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> None:
+    def add_markers(self, timeline: otio.schema.Timeline) -> None:
         """An event slot of locators per marked track; timeline markers on the top video."""
-        videos = [t for t in tracks if t.kind == otio.schema.TrackKind.Video]
-        top_video = videos[-1] if videos else (tracks[0] if tracks else None)
+        videos = [n for n, track in enumerate(self.tracks) if track[0].kind == "picture"]
+        top_video = videos[-1] if videos else 0
         next_id = len(self.slots) + 1
-        for track, slot_id, edit_rate, number, slot, stored in self.tracks:
-            marks = _record_markers(track, slot.parts, stored)
-            if track is top_video:
+        for n, (items, slot_id, edit_rate, number, slot) in enumerate(self.tracks):
+            marks = _record_markers(items, slot.parts)
+            if n == top_video:
                 marks += [
-                    (round(m.marked_range.start_time.value), m) for m in timeline.tracks.markers
+                    (round(m.marked_range.start_time.value), _mark(m))
+                    for m in timeline.tracks.markers
                 ]
             if not marks:
                 continue
@@ -226,37 +227,62 @@ def _comments(facts: Any) -> dict[str, str]:
     return dict(sorted(comments.items()))
 
 
-def _record_markers(
-    track: otio.schema.Track, parts: list[Part], stored: list[serialised.Data]
-) -> list[tuple[int, otio.schema.Marker]]:
-    """Each clip marker of ``track`` with its record frame (track time): the items' durations
+def _record_markers(items: TrackItems, parts: list[Part]) -> list[tuple[int, Mark]]:
+    """Each clip marker of a track with its record frame (track time): the items' durations
     (their ``parts``' second last value; transitions overlap, they take no time) summed in
-    one pass, OTIO asked only about the clips with markers (``stored``: the items' JSON). The
-    cut has one rate, so the sum is the one OTIO's times give."""
-    placed: list[tuple[int, otio.schema.Marker]] = []
+    one pass. The cut has one rate, so the sum is the one OTIO's times give; a marker is read
+    from the clip's JSON when its clip's source range and it are at that rate too (OTIO's
+    times then add and subtract their values), else through OTIO."""
+    placed: list[tuple[int, Mark]] = []
+    track = items.track
     if track.source_range is not None:  # a trimmed track: OTIO knows its record times
         for clip in track.find_clips(shallow_search=True):
             _place(placed, clip, clip.trimmed_range_in_parent().start_time)
         return placed
-    record, rate = 0.0, 0.0
-    for n, (part, data) in enumerate(zip(parts, stored, strict=True)):
+    record = 0.0
+    for n, (part, data) in enumerate(zip(parts, items.stored, strict=True)):
         if type(part) is not Placed and part[0] != "gap":  # a transition
             continue
         duration, rate = part[-2], part[-1]
-        if type(part) is Placed and data.get("markers"):
-            _place(placed, track[n], otio.opentime.RationalTime(record, rate))
+        marked = type(part) is Placed and data.get("markers")
+        if marked and not _place_stored(placed, data, record, rate):
+            _place(placed, items[n], otio.opentime.RationalTime(record, rate))
         record += duration
     return placed
 
 
+def _place_stored(
+    placed: list[tuple[int, Mark]], clip: serialised.Data, record: float, rate: float
+) -> bool:
+    """Place a clip's markers from its JSON; ``False`` (nothing placed) when a time is at
+    another rate or the clip has no source range."""
+    source = clip.get("source_range")
+    if not source or source["start_time"]["rate"] != rate:
+        return False
+    source_start = source["start_time"]["value"]
+    marks = []
+    for marker in clip["markers"]:
+        marked = marker["marked_range"]
+        if marked["start_time"]["rate"] != rate:
+            return False
+        at = record + (marked["start_time"]["value"] - source_start)
+        marks.append((round(at), Mark(marked["duration"]["value"], marker["name"],
+                                      marker.get("comment"), marker.get("color"))))  # fmt: skip
+    placed += marks
+    return True
+
+
 def _place(
-    placed: list[tuple[int, otio.schema.Marker]], clip: otio.schema.Clip,
-    record: otio.opentime.RationalTime,
-) -> None:  # fmt: skip
+    placed: list[tuple[int, Mark]], clip: otio.schema.Clip, record: otio.opentime.RationalTime
+) -> None:
     source_start = clip.trimmed_range().start_time
     for marker in clip.markers:
         at = record + (marker.marked_range.start_time - source_start)
-        placed.append((round(at.value), marker))
+        placed.append((round(at.value), _mark(marker)))
+
+
+def _mark(marker: otio.schema.Marker) -> Mark:
+    return Mark(marker.marked_range.duration.value, marker.name, marker.comment, marker.color)
 
 
 def _nearest_timecode(rate: float) -> int:

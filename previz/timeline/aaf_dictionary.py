@@ -14,8 +14,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import opentimelineio as otio
-
 from previz.timeline.aaf_store import ObjectStore, utf16
 
 PAN_PARAMETER = uuid.UUID("e4962322-2267-11d3-8a4c-0050040ef7d2")
@@ -38,21 +36,21 @@ Registration = tuple[bool, bool, tuple[str, ...], str]
 dissolves (by kind, in the order met) and the interpolation's note ('' for none)."""
 
 
-def registration(tracks: list[otio.schema.Track]) -> Registration:
-    """What the adapter registered writing ``tracks``."""
+def registration(tracks: list[tuple[str, list[str]]]) -> Registration:
+    """What the adapter registered writing ``tracks``: each track's kind (``sound`` or
+    ``picture``) and its items' types (``clip``, ``dissolve``…:
+    :class:`previz.timeline.aaf_slots.TrackItems`)."""
     last_interpolation = pan = ""
     sound = False
     dissolves: list[str] = []
-    for track in tracks:
-        kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
+    for kind, types in tracks:
         sound = sound or kind == "sound"
-        for item in track:
-            if isinstance(item, otio.schema.Transition):
-                if item.transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve:
-                    last_interpolation = "dissolve"
-                    if kind not in dissolves:
-                        dissolves.append(kind)
-            elif isinstance(item, otio.schema.Clip) and kind == "sound":
+        for item_type in types:
+            if item_type == "dissolve":
+                last_interpolation = "dissolve"
+                if kind not in dissolves:
+                    dissolves.append(kind)
+            elif item_type == "clip" and kind == "sound":
                 last_interpolation = pan = "clip"
     return sound, bool(pan), tuple(dissolves), last_interpolation
 

@@ -170,19 +170,20 @@ class ClipMobs:
         self.ids = MobIds()
 
     def add(
-        self, clip: otio.schema.Clip, kind: str, rate: float,
+        self, clip_of: Callable[[], otio.schema.Clip], kind: str, rate: float,
         comments_of: Callable[[], dict[str, str]], digest: str | None = None,
         around: tuple[str, ...] = (),
     ) -> Placed:  # fmt: skip
-        """Add ``clip``'s three mobs (copied from the last write when its memo has them);
-        return where its source clip points. ``comments_of()``: the master mob's comments
-        (asked only when the mobs are built or no ``digest`` of the clip's own JSON text is
-        known); ``around``: the digests of the transitions beside it (they widen the range it
-        shows). A clip known to the memo is neither read through OTIO nor spelt out: its
-        identities are counted again, and when that gives the ids it had, its mobs are the
-        last write's."""
+        """Add the three mobs of the clip ``clip_of()`` gives (copied from the last write when
+        its memo has them); return where its source clip points. ``comments_of()``: the
+        master mob's comments (asked only when the mobs are built or no ``digest`` of the
+        clip's own JSON text is known); ``around``: the digests of the transitions beside it
+        (they widen the range it shows). A clip known to the memo is neither read through
+        OTIO nor spelt out: its identities are counted again, and when that gives the ids it
+        had, its mobs are the last write's."""
         comments = visible = available = None
         if digest is None:  # no text of the clip: what the key stands for, spelt out
+            clip = clip_of()
             visible, available = _ranges(clip)
             comments = comments_of()
             key = clip_key(kind, rate, self.timeline, *_spelt(visible), *self._media(clip, kind,
@@ -199,6 +200,7 @@ class ClipMobs:
                 self.memo.note(key, kept, identities, ids, record.placed)
                 return Placed(ids[2], *record.placed)
         if visible is None or available is None:
+            clip = clip_of()
             visible, available = _ranges(clip)
         url, media = self._media(clip, kind, available)
         if record is None:
@@ -351,6 +353,16 @@ class ClipMobs:
         return found
 
 
+class Mark(NamedTuple):
+    """A marker as a locator shows it: its length (frames), name, comment and colour (OTIO's
+    values, read from the cut's JSON or through OTIO)."""
+
+    length: float
+    name: str
+    comment: str | None
+    color: str | None
+
+
 def markers_slot(
     store: ObjectStore,
     defs: Definitions,
@@ -358,7 +370,7 @@ def markers_slot(
     described: int,
     edit_rate: bytes,
     number: bytes,
-    markers: list[tuple[int, otio.schema.Marker]],
+    markers: list[tuple[int, Mark]],
 ) -> Storage:
     """An event slot of Avid locators describing slot ``described`` (record frames)."""
     enc, layout = store.encode, store.layout
@@ -376,7 +388,7 @@ def markers_slot(
     components = [
         marker_layout(
             defs.datadef["DescriptiveMetadata"],
-            enc("DescriptiveMarker", "Length", max(round(marker.marked_range.duration.value), 1)),
+            enc("DescriptiveMarker", "Length", max(round(marker.length), 1)),
             enc("DescriptiveMarker", "Position", at),
             enc("DescriptiveMarker", "Comment", marker.name),
             enc("DescriptiveMarker", "CommentMarkerUser", marker.comment or ""),

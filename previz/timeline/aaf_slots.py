@@ -16,6 +16,7 @@ nodes (:func:`edit_of`); the memo keeps a copied slot's part of that digest with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -31,6 +32,37 @@ from previz.timeline.cfb import Reused, Storage, Stream, walk
 
 Part = tuple[Any, ...]  # what one item's component is made of (see :func:`slot_key`)
 DISSOLVE = otio.schema.TransitionTypes.SMPTE_Dissolve
+
+
+class TrackItems:
+    """A track's items as OTIO's JSON holds them (``stored``), each one's type read there;
+    an OTIO item is fetched only when asked for (in a forked worker, the first touch of each
+    item makes its Python wrapper: ~7 ms for a 1,000-item cut)."""
+
+    def __init__(self, track: otio.schema.Track, stored: list[serialised.Data]) -> None:
+        self.track, self.stored = track, stored
+        self.kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
+        self.types = [_type_of(data, track, n) for n, data in enumerate(stored)]
+
+    def __getitem__(self, n: int) -> otio.core.Composable:
+        return self.track[n]
+
+
+def _type_of(data: serialised.Data, track: otio.schema.Track, n: int) -> str:
+    """``clip``, ``gap``, ``dissolve``, ``transition`` (another kind) or ``other``: from the
+    item's schema, or from OTIO's class for a schema of another name."""
+    schema = str(data.get("OTIO_SCHEMA", "")).partition(".")[0]
+    if schema in ("Clip", "Gap"):
+        return schema.lower()
+    if schema == "Transition":
+        return "dissolve" if data.get("transition_type") == DISSOLVE else "transition"
+    item = track[n]
+    if isinstance(item, otio.schema.Transition):
+        return "dissolve" if item.transition_type == DISSOLVE else "transition"
+    for kind, schema_class in (("clip", otio.schema.Clip), ("gap", otio.schema.Gap)):
+        if isinstance(item, schema_class):
+            return kind
+    return "other"
 
 
 class Slot(NamedTuple):
@@ -56,20 +88,18 @@ class TrackSlots:
         )  # fmt: skip
 
     def slot(
-        self, track: otio.schema.Track, stored: list[serialised.Data], digests: list[str] | None,
-        slot_id: int, number: int, comments: Callable[[serialised.Data], dict[str, str]],
-        cut_rate: float,
+        self, items: TrackItems, digests: list[str] | None, slot_id: int, number: int,
+        comments: Callable[[serialised.Data], dict[str, str]], cut_rate: float,
     ) -> Slot:  # fmt: skip
-        """The slot of ``track`` (``stored``: its items as OTIO's JSON holds them, ``digests``
-        of their text), its part of the composition's digest and its items' parts. Every
-        clip's mobs are added on the way (``comments``: a stored clip's master mob comments).
-        Refuses an item at another rate than ``cut_rate`` (an AAF composition has one)."""
-        kind = "sound" if track.kind == otio.schema.TrackKind.Audio else "picture"
-        rate = track[0].duration().rate  # its first item's
-        items = list(track)
-        parts = self._parts(items, stored, digests, kind, rate, comments)
-        _one_rate(track, items, parts, cut_rate)
-        key = slot_key(track.name, kind, rate, slot_id, number, parts)
+        """The slot of a track's ``items`` (``digests`` of their JSON text), its part of the
+        composition's digest and its items' parts. Every clip's mobs are added on the way
+        (``comments``: a stored clip's master mob comments). Refuses an item at another rate
+        than ``cut_rate`` (an AAF composition has one)."""
+        track = items.track
+        rate = items[0].duration().rate  # its first item's
+        parts = self._parts(items, digests, rate, comments)
+        _one_rate(items, parts, cut_rate)
+        key = slot_key(track.name, items.kind, rate, slot_id, number, parts)
         found = self.memo.slot(key)
         if found is not None:
             self.memo.note_slot(key, *found)
@@ -80,7 +110,7 @@ class TrackSlots:
             enc("TimelineMobSlot", "SlotName", track.name),
             self.defs.zero,
             enc("TimelineMobSlot", "EditRate", rate),
-            self._segment(items, parts, kind),
+            self._segment(items, parts),
             enc("TimelineMobSlot", "PhysicalTrackNumber", number),
         )
         edit = edit_of(slot)
@@ -88,30 +118,32 @@ class TrackSlots:
         return Slot(slot, edit, parts)
 
     def _parts(
-        self, items: list[otio.core.Composable], stored: list[serialised.Data],
-        digests: list[str] | None, kind: str, rate: float,
+        self, items: TrackItems, digests: list[str] | None, rate: float,
         comments: Callable[[serialised.Data], dict[str, str]],
     ) -> list[Part]:  # fmt: skip
         """What each item's component is made of; each clip's mobs added."""
         parts: list[Part] = []
-        add = self.clip_mobs.add
-        for n, (item, data) in enumerate(zip(items, stored, strict=True)):
-            if isinstance(item, otio.schema.Clip):
+        add, kind, stored = self.clip_mobs.add, items.kind, items.stored
+        for n, (data, item_type) in enumerate(zip(stored, items.types, strict=True)):
+            if item_type == "clip":
+                clip = functools.partial(items.__getitem__, n)
+                facts = functools.partial(comments, data)
                 if digests is None:
-                    placed = add(item, kind, rate, lambda d=data: comments(d))  # type: ignore[misc]
+                    parts.append(add(clip, kind, rate, facts))
                 else:
-                    around = _transitions_beside(stored, digests, n)
-                    placed = add(item, kind, rate, lambda d=data: comments(d), digests[n], around)  # type: ignore[misc]
-                parts.append(placed)
-            elif isinstance(item, otio.schema.Gap):
+                    around = _transitions_beside(items.types, digests, n)
+                    parts.append(add(clip, kind, rate, facts, digests[n], around))
+                continue
+            item = items[n]
+            if item_type == "gap":
                 duration = item.duration()
                 parts.append(("gap", int(item.visible_range().duration.value), duration.value,
                               duration.rate))  # fmt: skip
-            elif isinstance(item, otio.schema.Transition):
+            elif item_type != "other":
                 duration = item.duration()
-                dissolve = item.transition_type == DISSOLVE
-                parts.append((dissolve, int(duration.value), round(item.in_offset.value),
-                              duration.value, duration.rate))  # fmt: skip
+                cut = round(item.in_offset.value)
+                parts.append((item_type == "dissolve", int(duration.value), cut, duration.value,
+                              duration.rate))  # fmt: skip
             else:
                 raise TimelineError(
                     f"AAF export cannot write a {type(item).__name__} ({item.name!r}) inside a "
@@ -120,12 +152,12 @@ class TrackSlots:
                 )
         return parts
 
-    def _segment(self, items: list[otio.core.Composable], parts: list[Part], kind: str) -> Storage:
+    def _segment(self, items: TrackItems, parts: list[Part]) -> Storage:
         """The track's sequence (in the "Audio Pan" group for sound)."""
-        defs, enc, layout = self.defs, self.store.encode, self.store.layout
+        defs, enc, layout, kind = self.defs, self.store.encode, self.store.layout, items.kind
         components: list[Storage] = []
         master_slot = defs.slot_id[MASTER_SLOT[kind]]
-        for item, part in zip(items, parts, strict=True):
+        for n, part in enumerate(parts):
             if type(part) is Placed:
                 components.append(self.clip_mobs.clip(
                     defs.datadef[kind], enc("SourceClip", "Length", part.length),
@@ -136,7 +168,7 @@ class TrackSlots:
                 components.append(layout("Filler", "DataDefinition", "Length")(
                     defs.datadef[kind], length))  # fmt: skip
             elif part[0]:  # the adapter wrote no other transition than a dissolve
-                components.append(self._dissolve(item, kind))
+                components.append(self._dissolve(items[n], kind))
         sequence = layout("Sequence", "DataDefinition", "Length", "Components")
         if kind == "picture":
             return sequence(defs.datadef[kind], defs.zero, components)
@@ -204,13 +236,12 @@ class TrackSlots:
         )
 
 
-def _one_rate(
-    track: otio.schema.Track, items: list[otio.core.Composable], parts: list[Part], rate: float
-) -> None:
+def _one_rate(items: TrackItems, parts: list[Part], rate: float) -> None:
     """Refuse the first item at another rate than the cut's (the adapter refused a cut with
     more than one; a copied clip's rate is the one its record kept)."""
-    for item, part in zip(items, parts, strict=True):
+    for n, part in enumerate(parts):
         if part[-1] != rate:
+            item, track = items[n], items.track
             raise TimelineError(
                 f"aaf export: {type(item).__name__} {item.name!r} on track {track.name!r} is at "
                 f"{part[-1]:g} fps, the cut at {rate:g} (an AAF composition has one edit rate)",
@@ -228,18 +259,15 @@ def slot_key(
     return clip_key("slot", name, kind, rate, slot_id, number, [tuple(part) for part in parts])
 
 
-def _transitions_beside(
-    stored: list[serialised.Data], digests: list[str], n: int
-) -> tuple[str, ...]:
+def _transitions_beside(types: list[str], digests: list[str], n: int) -> tuple[str, ...]:
     """The digests of the transitions right before and after item ``n`` (a clip's visible
     range takes their overlap)."""
-    before = digests[n - 1] if n and _is_transition(stored[n - 1]) else ""
-    after = digests[n + 1] if n + 1 < len(stored) and _is_transition(stored[n + 1]) else ""
+    before = digests[n - 1] if n and types[n - 1] in TRANSITIONS else ""
+    after = digests[n + 1] if n + 1 < len(types) and types[n + 1] in TRANSITIONS else ""
     return (before, after) if before or after else ()
 
 
-def _is_transition(item: serialised.Data) -> bool:
-    return str(item.get("OTIO_SCHEMA", "")).startswith("Transition.")
+TRANSITIONS = ("dissolve", "transition")
 
 
 def edit_of(slot: Storage) -> bytes:

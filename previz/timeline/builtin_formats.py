@@ -28,10 +28,12 @@ from previz.timeline.fragments import Fragments
 def _write_otio(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
     # OTIO's own JSON writer, called directly: through ``adapters.write_to_file`` the first
     # call of a process loads OTIO's plugin manifest (every installed adapter's entry point,
-    # ~20-30 ms in each export worker) only to find this built-in adapter. Its text is written
-    # here: the same UTF-8 bytes as its ``write_to_file``, whose file stream costs ~1.5x the
-    # string and one write together (38 against 25 ms at 200 shots).
-    path.write_bytes(otio.adapters.otio_json.write_to_string(timeline).encode("utf-8"))
+    # ~20-30 ms in each export worker) only to find this built-in adapter.
+    from previz.timeline import otio_document
+
+    kept = Fragments(context.memo)
+    otio_document.write(timeline, path, kept)
+    _keep(kept, path, context)
 
 
 # Each writer imports its module when it writes (in an export worker, for a big cut): a build
@@ -115,7 +117,9 @@ BUILTIN: dict[str, Format] = {
     f.name: f
     for f in (
         Format("otio", ".otio", "Resolve 18.5+, Premiere 25.6+, Kdenlive 25.04+", _write_otio,
-               version=f"otio-{otio.__version__}", relative_media=True, cost=0.6),
+               version=_writer_version("otio_document", serialised, "fragments",
+                                       packages=["opentimelineio"]),
+               relative_media=True, cost=0.6),
         Format("otioz", ".otioz", "Resolve 18.5+ (media bundled)", _write_otioz,
                version=_writer_version("otioz"), cost=2.0),
         Format("fcp7", ".xml", "Premiere Pro, Resolve", _write_fcp7,
@@ -132,11 +136,12 @@ BUILTIN: dict[str, Format] = {
         Format("aaf", ".aaf", "Avid Media Composer, Pro Tools, Resolve", _write_aaf,
                version=_writer_version("aaf", "aaf_dictionary", "aaf_fixed", "aaf_memo",
                                        "aaf_mobs", "aaf_slots", "aaf_store", "aaf_tree", "cfb",
-                                       "cfb_siblings", "cfb_tables", "fragments", serialised,
-                                       packages=["pyaaf2"]),
+                                       "cfb_runs", "cfb_siblings", "cfb_tables", "fragments",
+                                       serialised, packages=["pyaaf2"]),
                cost=4.0),
         Format("xges", ".xges", "GStreamer Editing Services, Pitivi", _write_xges,
-               version=_writer_version("xges", "gst"), cost=0.6),
+               version=_writer_version("xges", "xges_stored", "gst", serialised),
+               cost=0.6),
         Format("kdenlive", ".kdenlive", "Kdenlive, Shotcut, melt (MLT)", _write_kdenlive,
                version=_writer_version("kdenlive", "xmltree", serialised, "fragments"),
                relative_media=True, cost=0.8),

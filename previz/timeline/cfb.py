@@ -16,7 +16,8 @@ ordered as MS-CFB 2.6.4 requires and hung as red-black trees
 
 A storage can also be copied from an earlier file this module wrote (:class:`Reused`): its
 descendants are one run of directory entries and one run of mini sectors there (the numbering
-goes depth first), so they are taken as they are and moved to where they land in the new file.
+goes depth first), so they are taken as they are and moved to where they land in the new file
+(:mod:`previz.timeline.cfb_runs`; siblings that were one run there are copied as one).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ import array
 import struct
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
+from previz.timeline.cfb_runs import Earlier as Earlier
+from previz.timeline.cfb_runs import Region as Region
+from previz.timeline.cfb_runs import Reused as Reused
+from previz.timeline.cfb_runs import moved, run_of
 from previz.timeline.cfb_siblings import (
     BLACK,
     NOSTREAM,
@@ -34,7 +39,6 @@ from previz.timeline.cfb_siblings import (
     ROOT,
     SIBLINGS,
     STORAGE,
-    STREAM,
     Siblings,
     name_field,
     siblings_of,
@@ -72,46 +76,6 @@ class Storage:
     ) -> None:
         self.name, self.class_id = name, class_id
         self.children = children if children is not None else []
-
-
-class Region(NamedTuple):
-    """Where a storage's descendants are in a file this module wrote: their directory entries
-    (``first``, ``length``; the storage's own child pointer ``root`` counted from ``first``),
-    their small streams in the mini stream (``mini``, ``mini_count`` sectors) and their large
-    streams from sector ``sector`` on (``large``: each one's size, in order)."""
-
-    first: int
-    length: int
-    root: int
-    mini: int
-    mini_count: int
-    sector: int = 0
-    large: tuple[int, ...] = ()
-
-
-class Earlier:
-    """An earlier file (``document``) and its directory, mini stream and mini FAT, which
-    reused storages are copied from."""
-
-    def __init__(
-        self, document: memoryview, directory: memoryview, mini: memoryview, mini_fat: memoryview
-    ) -> None:
-        self.document, self.directory, self.mini, self.mini_fat = (
-            document,
-            directory,
-            mini,
-            mini_fat,
-        )
-
-
-class Reused:
-    """A storage whose descendants are copied from an earlier file, where they were at
-    ``region``: a write moves them (entry numbers, mini sectors) without rebuilding them."""
-
-    __slots__ = ("class_id", "earlier", "name", "region")
-
-    def __init__(self, class_id: bytes, earlier: Earlier, region: Region) -> None:
-        self.name, self.class_id, self.earlier, self.region = "", class_id, earlier, region
 
 
 def write(
@@ -154,7 +118,7 @@ class _Directory:
     :class:`Reused` storage bring its run from an earlier file, moved."""
 
     def __init__(self, root: Storage, watch: Collection[int] = ()) -> None:
-        nodes, child, groups, streams, spans = _numbered(root, set(watch))
+        nodes, child, groups, streams, spans, self.in_runs = _numbered(root, set(watch))
         self.nodes, self.child, self.groups, self.spans = nodes, child, groups, spans
         self.start, self.size = [0] * len(nodes), [0] * len(nodes)
         self.start[0] = ENDOFCHAIN
@@ -164,7 +128,8 @@ class _Directory:
         self.moved: dict[int, int] = {}  # how far each reused storage's mini sectors moved
         self.moved_large: dict[int, int] = {}  # and its sectors
         self.sectors = self.mini = 0
-        self.at = self._place(streams, {b for span in spans for b in span[3:]})
+        bounds = {b for span in spans for b in span[3:]} | {run[3] for run in self.in_runs}
+        self.at = self._place(streams, bounds)
 
     def _place(
         self, streams: list[int | Reused], bounds: set[int]
@@ -235,6 +200,11 @@ class _Directory:
             found[id(self.nodes[node])] = Region(
                 first, end - first, root, mini, mini_end - mini, sectors, sizes
             )
+        for node, first, region, streams_at, mini in self.in_runs:
+            found[id(self.nodes[node])] = Region(
+                first, region.length, region.root, self.at[streams_at][0] + mini,
+                region.mini_count, self.at[streams_at][1],
+            )  # fmt: skip
         return found
 
     def packed(self) -> list[bytes | memoryview]:
@@ -249,7 +219,7 @@ class _Directory:
         for first, siblings in self.groups:
             if type(siblings) is Reused:
                 moves = self.moved[id(siblings)], self.moved_large[id(siblings)]
-                parts.append(_moved(siblings, first - siblings.region.first, *moves))
+                parts.append(moved(siblings, first - siblings.region.first, *moves))
                 continue
             n = first
             for name, length, kind, color, left, right in siblings.entries:  # type: ignore[union-attr]
@@ -266,18 +236,25 @@ class _Directory:
 Nodes = list[Storage | Stream | Reused | None]
 Groups = list[tuple[int, Siblings | Reused]]
 Spans = list[tuple[int, int, int, int, int]]  # node, first entry, end, its streams' run
+# a reused storage copied in a run with others: node, first entry, its region in the earlier
+# file, the run's place among the streams and its mini sectors' offset in the run
+InRuns = list[tuple[int, int, Region, int, int]]
 
 
-def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Groups,
-                                                         list[int | Reused], Spans]:  # fmt: skip
+Numbered = tuple[Nodes, list[int], Groups, list[int | Reused], Spans, InRuns]
+
+
+def _numbered(root: Storage, watched: set[int]) -> Numbered:
     """Every node numbered root first, depth first, a sibling list (or a reused run) at a time:
     the nodes, their child pointers, the groups (first entry, shape or reused storage), the
-    streams in directory order and the span of each watched storage's descendants."""
+    streams in directory order, the span of each watched storage's descendants and where
+    the reused storages copied in runs are."""
     nodes: Nodes = [root]
     child = [NOSTREAM]
     groups: Groups = []
     streams: list[int | Reused] = []
     spans: Spans = []
+    in_runs: InRuns = []
     opened: list[tuple[int, int, int, int]] = []  # queue size, node, first, streams
     queue = [0]
     while queue:
@@ -290,10 +267,24 @@ def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Group
             opened.append((len(queue), parent, len(nodes), len(streams)))
         first = len(nodes)
         if type(node) is Reused:
-            region = node.region
-            child[parent] = first + region.root if region.length else NOSTREAM
-            nodes += [None] * region.length
-            child += [NOSTREAM] * region.length
+            own = bool(opened) and opened[-1][1] == parent  # its span just opened
+            outer = opened[-2 if own else -1][0] if len(opened) > own else -1
+            run = run_of(node, parent, queue, nodes, outer)
+            if run is not None:  # siblings that were one run in the earlier file: one copy
+                if own:  # where it is comes with the run's members
+                    opened.pop()
+                node, members = run
+                for member, region in members:
+                    at = first + region.first - node.region.first
+                    child[member] = at + region.root if region.length else NOSTREAM
+                    if id(nodes[member]) in watched:
+                        in_runs.append((member, at, region, len(streams),
+                                        region.mini - node.region.mini))  # fmt: skip
+            else:
+                region = node.region
+                child[parent] = first + region.root if region.length else NOSTREAM
+            nodes += [None] * node.region.length
+            child += [NOSTREAM] * node.region.length
             groups.append((first, node))
             streams.append(node)
             continue
@@ -318,26 +309,7 @@ def _numbered(root: Storage, watched: set[int]) -> tuple[Nodes, list[int], Group
             streams += [first + at for at in siblings.streams]
     for _size, node_at, first_at, streams_at in reversed(opened):
         spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
-    return nodes, child, groups, streams, spans
-
-
-def _moved(node: Reused, moved: int, mini_moved: int, large_moved: int) -> bytes | memoryview:
-    """A reused storage's directory entries from the earlier file, their entry numbers moved
-    by ``moved``, their mini sectors by ``mini_moved`` and their sectors by ``large_moved``."""
-    region = node.region
-    entries = node.earlier.directory[region.first * 128 : (region.first + region.length) * 128]
-    if not moved and not mini_moved and not large_moved:
-        return entries
-    fields = array.array("I")  # 32 per entry: left 17, right 18, child 19, start 29
-    fields.frombytes(entries)
-    for at in range(0, len(fields), 32):
-        if moved:
-            for pointer in (at + 17, at + 18, at + 19):
-                if fields[pointer] != NOSTREAM:
-                    fields[pointer] += moved
-        if (fields[at + 16] >> 16) & 0xFF == STREAM and fields[at + 30]:
-            fields[at + 29] += mini_moved if fields[at + 30] < MINI_CUTOFF else large_moved
-    return fields.tobytes()
+    return nodes, child, groups, streams, spans, in_runs
 
 
 _EMPTY_ENTRY = DIRECTORY_ENTRY.pack(

@@ -95,6 +95,15 @@ class Fragments:
         self._now[fragment_key] = text
         return text
 
+    def last(self, fragment_key: str) -> str | None:
+        """The last write's fragment under ``fragment_key`` (when the memo is trusted), as
+        it is: for a writer that reads what it kept (not counted as reused)."""
+        return self._before.get(fragment_key)
+
+    def keep(self, fragment_key: str, text: str) -> None:
+        """Keep ``text`` under ``fragment_key`` for the next write."""
+        self._now[fragment_key] = text
+
     def save(self, documents: Mapping[str, Path]) -> None:
         """Keep this write's fragments (only them) for the next write, with the identity of
         each document written (its name in the memo's folder -> the file holding its bytes

@@ -39,6 +39,7 @@ class _Lent:
     text: str
     tracks: list[Data] | None = None
     digests: list[list[str]] | None = None
+    skeleton: str | None = None
 
 
 _LENT: dict[int, _Lent] = {}  # by the cut's id (the cut itself is kept and compared)
@@ -82,14 +83,20 @@ def target_urls(timeline: otio.schema.Timeline) -> list[str]:
     return urls
 
 
+def media_reference(item: Data) -> Data | None:
+    """A stored clip's active media reference (``None`` for an item without media)."""
+    references = item.get("media_references")
+    if references is not None:
+        found: Data | None = references.get(item.get("active_media_reference_key"))
+        return found
+    reference: Data | None = item.get("media_reference")
+    return reference
+
+
 def target_url(item: Data) -> str | None:
     """The ``target_url`` of a stored clip's active media reference when it is an external
     reference with one (``None`` otherwise, or for an item without media)."""
-    references = item.get("media_references")
-    if references is not None:
-        reference = references.get(item.get("active_media_reference_key"))
-    else:
-        reference = item.get("media_reference")
+    reference = media_reference(item)
     if (reference and str(reference.get("OTIO_SCHEMA", "")).startswith("ExternalReference.")
             and reference.get("target_url")):  # fmt: skip
         return str(reference["target_url"])
@@ -111,6 +118,14 @@ def tracks_and_digests(
     return parsed.tracks or [], parsed.digests
 
 
+def skeleton(timeline: otio.schema.Timeline) -> str | None:
+    """A digest of everything in ``timeline``'s JSON text but its track items (the timeline's,
+    stack's and tracks' own fields, how many items each track holds): two cuts with the same
+    skeleton differ, if at all, in their track items only. ``None`` when the text is not laid
+    out as OTIO writes it."""
+    return _parsed(timeline).skeleton
+
+
 def _parsed(timeline: otio.schema.Timeline) -> _Lent:
     lent = _LENT.get(id(timeline))
     if lent is None or lent.timeline is not timeline:
@@ -118,19 +133,24 @@ def _parsed(timeline: otio.schema.Timeline) -> _Lent:
     if lent.tracks is None:  # once per process: a forked worker parses the text it inherited
         with collector.paused():
             try:
-                lent.tracks, lent.digests = _scan(lent.text)
+                lent.tracks, lent.digests, lent.skeleton = _scan(lent.text)
             except (ValueError, IndexError, StopIteration):
                 lent.tracks = json.loads(lent.text)["tracks"]["children"]
     return lent
 
 
-def _scan(text: str) -> tuple[list[Data], list[list[str]]]:
-    """The tracks of a timeline's JSON ``text`` and each track item's digest (see
-    :class:`_Scanner`)."""
+def _scan(text: str) -> tuple[list[Data], list[list[str]], str]:
+    """The tracks of a timeline's JSON ``text``, each track item's digest (see
+    :class:`_Scanner`) and the digest of the rest (:func:`skeleton`)."""
     scanner = _Scanner(text)
     timeline, _end = scanner.members(0, {"tracks": scanner.stack})
     stacked: Data = timeline["tracks"]
-    return stacked["children"], scanner.digests
+    ends = [0] + [end for _start, end in scanner.spans]
+    starts = [start for start, _end in scanner.spans] + [len(text)]
+    rest = "\0".join(text[end:start] for end, start in zip(ends, starts, strict=True))
+    counts = ",".join(str(len(own)) for own in scanner.digests)
+    whole = f"{rest}\0{counts}".encode()
+    return stacked["children"], scanner.digests, hashlib.blake2b(whole, digest_size=16).hexdigest()
 
 
 class _Scanner:
@@ -145,6 +165,7 @@ class _Scanner:
         self.text = text
         self.scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
         self.digests: list[list[str]] = []  # per track, its items' digests
+        self.spans: list[tuple[int, int]] = []  # where each item is in the text, in order
 
     def members(self, at: int, inner: dict[str, object]) -> tuple[Data, int]:
         """The object starting at ``at``; values of keys in ``inner`` by their own reader."""
@@ -173,6 +194,7 @@ class _Scanner:
             item, end = scan(text, at)
             found.append(item)
             own.append(hashlib.blake2b(text[at:end].encode(), digest_size=16).hexdigest())
+            self.spans.append((at, end))
             at = end + 1 if text[end] == "," else end
         self.digests.append(own)
         return found, at + 1

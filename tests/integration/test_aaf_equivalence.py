@@ -23,6 +23,7 @@ from previz.shotlist.loader import from_data
 from previz.timeline import aaf, assemble
 from tests.aaf_reference import write_reference
 from tests.aaf_structure import structure
+from tests.export_cases import CASES
 from tests.timeline_fixtures import RATES, assembled_cut, representative_timeline
 from tests.transition_fixtures import edges_cut
 
@@ -88,3 +89,23 @@ def _bench_export() -> object:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_markers_at_another_rate_or_on_a_clip_without_source_range_match_the_adapter(
+    tmp_path: Path,
+) -> None:
+    """A marker is placed from the cut's JSON when its times are at the cut's rate; one at
+    another rate, or on a clip whose range is its media's, is placed through OTIO."""
+    timeline = CASES["representative"]()
+    v1 = next(track for track in timeline.tracks if track.name == "V1")
+    clips = v1.find_clips()
+    clips[1].markers.append(otio.schema.Marker(name="at 48", marked_range=otio.opentime.TimeRange(
+        otio.opentime.RationalTime(7, 48), otio.opentime.RationalTime(2, 48))))  # fmt: skip
+    whole = clips[2]
+    assert whole.media_reference.available_range is not None
+    whole.source_range = None
+    five = otio.opentime.RationalTime(5, whole.duration().rate)
+    whole.markers.append(
+        otio.schema.Marker(name="on the whole take", marked_range=otio.opentime.TimeRange(five))
+    )
+    _same_structure(timeline, tmp_path)

@@ -23,7 +23,7 @@ from PIL import Image
 from previz.cli import main, stamp
 from previz.generate.cache import Cache
 from previz.generate.report import JobFailure, RunReport
-from previz.pipeline import _settles
+from previz.pipeline import WAITING_EVENT, _settles
 
 SCENE = """\
 schema_version: 1
@@ -296,3 +296,21 @@ def test_a_stamp_in_one_document_is_not_answered(project: Project) -> None:
     path = stamp.stamp_path(project.argv)
     path.write_text(json.dumps(stamp.read(path)), encoding="utf-8")
     assert not project.current()
+
+
+def test_inputs_checked_while_the_build_waited_are_found_changed_by_the_stamps_next_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build's inputs are checked as it starts waiting for its writers (off its serial
+    end); one edited after that check leaves a stamp that does not answer."""
+    monkeypatch.setattr(stamp, "RACY_NS", -(10**15))  # clock check off: no ctime is that late
+    scene = tmp_path / "scene.yaml"
+    scene.write_text("one", encoding="utf-8")
+    argv = ["build", str(scene)]
+    recorder = stamp.record(argv)
+    scene.read_text(encoding="utf-8")
+    sys.audit(WAITING_EVENT, str(tmp_path / "out"), [str(tmp_path / ".previz")])
+    # someone else edits it after its check, before the build is over
+    subprocess.run(["sh", "-c", f"printf three > '{scene}'"], check=True)
+    assert stamp.settle(recorder, tmp_path / "out", [], "", "") is not None
+    assert not stamp.replay(argv)

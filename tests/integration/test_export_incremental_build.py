@@ -12,18 +12,19 @@ from previz.products import ProductStore
 from previz.timeline.export import export_products
 from tests.integration.test_rebuild import THREE_SHOTS
 
-TEXT = ["fcpxml", "edl", "kdenlive", "fcp7"]
+TEXT = ["otio", "fcpxml", "edl", "kdenlive", "fcp7"]
 
 
 def test_a_rebuilds_incremental_exports_are_a_fresh_exports(write_scene, tmp_path: Path) -> None:
     scene = write_scene(THREE_SHOTS)
     out = scene.parent / "out"
-    assert previz.build(scene, out=out, formats=["otio", *TEXT]).ok
+    assert previz.build(scene, out=out, formats=TEXT).ok
     memos = sorted(p.name for p in ProductStore(out).records.glob("*.fragments"))
     assert memos == ["timeline.edl.fragments", "timeline.fcpxml.fragments",
-                     "timeline.kdenlive.fragments", "timeline.xml.fragments"]  # fmt: skip
+                     "timeline.kdenlive.fragments", "timeline.otio.fragments",
+                     "timeline.xml.fragments"]  # fmt: skip
     scene.write_text(scene.read_text().replace("Ben arrives.", "Ben bursts in."))
-    result = previz.build(scene, out=out, formats=["otio", *TEXT])
+    result = previz.build(scene, out=out, formats=TEXT)
     assert result.ok
     cut = otio.adapters.read_from_file(str(out / "timeline.otio"))
     fresh = export_products(cut, tmp_path / "fresh", TEXT, parallel=False).files

@@ -11,6 +11,7 @@ never replaced the document (a crash between the two) is ignored: full write, sa
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import opentimelineio as otio
 import pytest
 
 from previz.errors import TimelineError
-from previz.timeline import aaf, serialised
+from previz.timeline import aaf, aaf_memo, serialised
 from previz.timeline.fragments import Memo as MemoPlace
 from tests.export_cases import CASES, assembled
 
@@ -68,6 +69,18 @@ def _take_repeated_earlier() -> otio.schema.Timeline:
     return timeline
 
 
+def _swapped() -> otio.schema.Timeline:
+    """Two of V1's shots swapped: their mobs are copied, each from where the other's were
+    (the copied runs of the last file are no longer in its order)."""
+    timeline = assembled("24")
+    track = _v1(timeline)
+    first, second = (track.index(clip) for clip in track.find_clips()[3:9:5])
+    later = track[second].clone()
+    track[second] = track[first].clone()
+    track[first] = later
+    return timeline
+
+
 PAIRS: dict[str, tuple[Cut, Cut]] = {
     "facts changed": (lambda: assembled("24"), _facts_changed),
     "facts changed back": (_facts_changed, lambda: assembled("24")),
@@ -80,14 +93,15 @@ PAIRS: dict[str, tuple[Cut, Cut]] = {
     "representative again": (CASES["representative"], CASES["representative"]),
     "dissolve lengthened": (CASES["representative"], _dissolve_lengthened),
     "a take repeated earlier": (lambda: assembled("24"), _take_repeated_earlier),
+    "shots swapped": (lambda: assembled("24"), _swapped),
 }
 
 
 FIXED_COPIED = {"facts changed", "facts changed back", "trimmed", "representative again",
-                "dissolve lengthened", "a take repeated earlier"}  # fmt: skip
+                "dissolve lengthened", "a take repeated earlier", "shots swapped"}  # fmt: skip
 SLOTS_COPIED = {"facts changed": 6, "facts changed back": 6, "trimmed": 5,
                 "representative again": 3, "dissolve lengthened": 2,
-                "a take repeated earlier": 5}  # fmt: skip
+                "a take repeated earlier": 5, "shots swapped": 5}  # fmt: skip
 NOTHING_ALIKE = {"another rate", "23.976 from 24", "representative from a cut"}
 
 
@@ -235,3 +249,31 @@ def test_a_clip_at_another_rate_is_refused_when_the_rest_is_copied(tmp_path: Pat
     clip.source_range = otio.opentime.TimeRange(duration=otio.opentime.RationalTime(25, 25))
     with pytest.raises(TimelineError, match=f"aaf export: Clip {clip.name!r}"):
         aaf.write(cut, tmp_path / "next.aaf", place)
+
+
+def test_a_memo_saved_by_an_incremental_write_serves_the_next_one(tmp_path: Path) -> None:
+    """Where a write put the mobs and slots it copied (in runs) is what the next one copies."""
+    place = _warm(tmp_path, assembled("24"))
+    for cut in (_facts_changed, _swapped, _facts_changed):
+        written = tmp_path / "next.aaf"
+        copied = aaf.write(cut(), written, place)
+        assert written.read_bytes() == _full(tmp_path, cut())
+        assert copied.clips > 0 and copied.slots > 0
+        written.replace(place.document)  # it becomes the document its memo describes
+
+
+def test_a_memo_naming_a_run_outside_its_document_is_ignored(tmp_path: Path) -> None:
+    """Checksum and document intact, but a clip's run reaches past the document's directory:
+    nothing is copied from it."""
+    place = _warm(tmp_path, assembled("24"))
+    version, _checksum, body = place.path.read_bytes()[len(aaf_memo.MAGIC) :].split(b"\n", 2)
+    (length,) = aaf_memo.LENGTH.unpack_from(body, aaf_memo.DOCUMENT.size)
+    at = aaf_memo.DOCUMENT.size + aaf_memo.LENGTH.size + length  # the first clip's record
+    record = list(aaf_memo.CLIP.unpack_from(body, at))
+    record[13] += 1_000_000  # its tape mob's run of directory entries
+    body = body[:at] + aaf_memo.CLIP.pack(*record) + body[at + aaf_memo.CLIP.size :]
+    checksum = hashlib.sha256(body).hexdigest().encode("ascii")
+    place.path.write_bytes(b"\n".join((aaf_memo.MAGIC + version, checksum, body)))
+    written, reused = _incremental(place, _facts_changed())
+    assert reused == 0
+    assert written == _full(tmp_path, _facts_changed())

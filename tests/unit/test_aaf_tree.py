@@ -18,8 +18,9 @@ import aaf2
 import opentimelineio as otio
 import pytest
 
-from previz.timeline import cfb
+from previz.timeline import cfb, serialised
 from previz.timeline.aaf_dictionary import Definitions, register, registration
+from previz.timeline.aaf_slots import TrackItems
 from previz.timeline.aaf_store import ObjectStore
 from previz.timeline.aaf_tree import MemoryFile, new_file
 from tests.export_cases import CASES
@@ -39,7 +40,9 @@ def _same_clock(handle: Any) -> Any:
 
 def _registered(handle: Any, timeline: otio.schema.Timeline) -> Any:
     """What the AAF writer does with the pyaaf2 file before writing its objects."""
-    register(handle, registration([t for t in timeline.tracks if len(t)]))
+    tracks = zip(timeline.tracks, serialised.tracks(timeline), strict=True)
+    items = [TrackItems(track, data["children"]) for track, data in tracks if len(track)]
+    register(handle, registration([(track.kind, track.types) for track in items]))
     Definitions(ObjectStore(lambda: handle))  # encodes through pyaaf2 objects of the file
     return handle
 

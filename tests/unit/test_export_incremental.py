@@ -15,9 +15,9 @@ from previz.timeline.builtin_formats import BUILTIN
 from previz.timeline.export import export_products
 from previz.timeline.formats import ExportContext
 from previz.timeline.fragments import Fragments, Memo
-from tests.export_cases import RELATIVE_TO, assembled, representative
+from tests.export_cases import CASES, RELATIVE_TO, assembled, representative
 
-INCREMENTAL = ("fcpxml", "edl", "kdenlive", "fcp7")
+INCREMENTAL = ("fcpxml", "edl", "kdenlive", "fcp7", "otio")
 
 
 def _retaken(shot: str) -> Callable[[otio.schema.Timeline], otio.schema.Timeline]:
@@ -281,12 +281,13 @@ def test_a_one_shot_change_renders_only_that_shots_fragments(tmp_path: Path, fmt
 # the clip it starts from)
 # Kdenlive, the bin producers of the shot's files (picture, alternate, stems)
 # FCP7, the shot's clipitems (picture, alternate, stems)
-RENDERED = {"fcpxml": 8, "edl": 8, "kdenlive": 6, "fcp7": 6}
+# .otio, the shot's track items (picture, alternate, stems)
+RENDERED = {"fcpxml": 8, "edl": 8, "kdenlive": 6, "fcp7": 6, "otio": 6}
 
 
 def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,
                 fragments: Fragments) -> None:  # fmt: skip
-    from previz.timeline import edl, fcp7, fcpxml, kdenlive
+    from previz.timeline import edl, fcp7, fcpxml, kdenlive, otio_document
 
     if fmt == "fcp7":
         fcp7.write(timeline, target, width=320, height=180, fragments=fragments)
@@ -294,6 +295,8 @@ def _write_with(fmt: str, timeline: otio.schema.Timeline, target: Path,
         kdenlive.write(timeline, target, width=320, height=180, fragments=fragments)
     elif fmt == "fcpxml":
         fcpxml.write(timeline, target, width=320, height=180, fragments=fragments)
+    elif fmt == "otio":
+        otio_document.write(timeline, target, fragments)
     elif fmt == "edl":
         for index in range(len(timeline.tracks)):
             edl.write_track(timeline, index, target, fragments)
@@ -352,3 +355,31 @@ def test_a_write_that_never_replaced_its_document_leaves_no_trusted_memo(
     assert Fragments(memo).kept == 0
     partial.replace(memo.document)  # the write completes after all: the memo matches again
     assert Fragments(memo).kept > 0
+
+
+@pytest.mark.parametrize("case", ["cut-23.976", "representative"])
+def test_an_otio_item_reads_alone_as_in_the_whole_document(case: str) -> None:
+    """What the ``.otio`` writer relies on: OTIO's text of a track item alone, indented to
+    its depth, is its text in the whole document, where its indentation finds it."""
+    from previz.timeline import otio_document
+
+    timeline = CASES[case]()
+    whole = otio.adapters.otio_json.write_to_string(timeline).encode("utf-8")
+    counts = [len(track) for track in timeline.tracks]
+    found = [whole[start:end] for start, end in otio_document._item_spans(whole, counts) or []]
+    alone = [otio_document._item_text(timeline, track, index)
+             for track, count in enumerate(counts) for index in range(count)]  # fmt: skip
+    assert found == alone
+
+
+def test_an_otio_downgraded_by_the_environment_is_otios_own_from_a_warm_memo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OTIO's schema downgrade changes the text, not the cut: the document is written whole."""
+    previous = assembled("24")
+    _export(previous, tmp_path / "kept", "otio")
+    monkeypatch.setenv("OTIO_DEFAULT_TARGET_VERSION_FAMILY_LABEL", "OTIO_CORE:0.14.0")
+    following = _retaken("sh005")(previous)
+    written = _export(following, tmp_path / "kept", "otio")["timeline.otio"]
+    otio.adapters.write_to_file(following, str(tmp_path / "own.otio"), adapter_name="otio_json")
+    assert written == (tmp_path / "own.otio").read_bytes()
