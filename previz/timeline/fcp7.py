@@ -99,6 +99,7 @@ class _Document:
         self.digests: list[str] = []  # of the items of the track being written
         self.rate = timeline_rate(timeline)
         self.picture = picture_samples(self.rate, width, height)
+        self.format = key(str(self.rate), self.picture)  # in every clipitem's key
         self.sounding: set[str] = set()
         self.clips: dict[tuple[Any, ...], list[tuple[Data, int]]] = {}
         self.json: dict[int, str] = {}
@@ -231,7 +232,7 @@ class _Document:
         full.rate = self._rate(source["start_time"]["rate"], 32)
         full.duration = frames(source["duration"]["value"])
         heard = (reference["target_url"] if external else "") in self.sounding  # as _media reads it
-        parts = ("clipitem", self.digests[n], number, file_id, file_new, rate, self.picture,
+        parts = ("clipitem", self.digests[n], number, file_id, file_new, rate, self.format,
                  heard, record, offsets, sound)  # fmt: skip
         text = self.fragments.render(
             key(*parts), lambda: self._clipitem(data, reference, number, full, record, offsets,

@@ -212,8 +212,10 @@ class _Asset(Verbatim):
 
 def _stem_and_suffix(src: str) -> tuple[str, str]:
     """``Path(src).stem`` and ``.suffix``, without building a path per clip."""
-    parts = [part for part in src.split("/") if part and part != "."]
-    name = parts[-1] if parts else ""
+    name = src.rpartition("/")[2]
+    if name in ("", "."):  # a trailing slash or dot: the last part that names something
+        parts = [part for part in src.split("/") if part and part != "."]
+        name = parts[-1] if parts else ""
     dot = name.rfind(".")
     return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
 

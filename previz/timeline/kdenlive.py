@@ -32,9 +32,18 @@ from previz.timeline import serialised
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.fragments import Fragments, key
 from previz.timeline.media import media_path_text
-from previz.timeline.rates import frames_of, timeline_rate
+from previz.timeline.rates import frames_of, stored_frames, timeline_rate
 from previz.timeline.vectors import items_of
-from previz.timeline.xmltree import Element, Verbatim, compact_document, compact_of, sub_element
+from previz.timeline.xmltree import (
+    Element,
+    Markup,
+    Verbatim,
+    compact_document,
+    compact_of,
+    sub_element,
+)
+
+Data = serialised.Data
 
 # Kdenlive's marker categories: 0 purple ... 8 magenta (its definitions.h order).
 MARKER_TYPES = ("PURPLE", "CYAN", "BLUE", "GREEN", "YELLOW", "ORANGE", "RED", "PINK", "MAGENTA")
@@ -51,6 +60,7 @@ class _Document:
     playlists: int = 0
     fragments: Fragments = field(default_factory=lambda: Fragments(None))
     digests: dict[int, str] = field(default_factory=dict)  # by the id of each track item
+    stored: dict[int, serialised.Data] = field(default_factory=dict)  # its JSON, by the same
 
 
 class _Producer(Verbatim):
@@ -102,12 +112,14 @@ def write(
     # moved or shared project still finds its clips (a pinned absolute root renders black).
     _profile(root, rate, width, height)
     document = _Document(root, float(rate), relative_to)
-    _stored, digests = serialised.tracks_and_digests(timeline)
+    stored, digests = serialised.tracks_and_digests(timeline)
     if fragments is not None and digests is not None:
         document.fragments = fragments
     own = digests or [[""] * len(track) for track in timeline.tracks]
     total = frames_of(timeline.tracks.duration(), document.rate)
-    track_tractors = [_track(document, t, d) for t, d in zip(timeline.tracks, own, strict=True)]
+    data = stored if len(stored) == len(own) else [{"children": []} for _ in own]
+    track_tractors = [_track(document, t, d, s["children"])
+                      for t, d, s in zip(timeline.tracks, own, data, strict=True)]  # fmt: skip
     main_bin = _main_bin(document, timeline)
     # MLT resolves a producer reference only if the producer is defined earlier in the file:
     # the profile, the bin's producers, the bin, then the tracks' playlists and tractors.
@@ -181,23 +193,37 @@ def _producer_element(producer_id: str, length: int, *, service: str, resource: 
 
 
 def _media_producer(document: _Document, clip: otio.schema.Clip) -> str:
-    reference = clip.media_reference
-    if not isinstance(reference, otio.schema.ExternalReference):
-        return _missing_producer(document, clip)
-    resource = document.resources.get(reference.target_url)
+    stored = document.stored.get(id(clip))
+    url = serialised.target_url(stored) if stored is not None else None  # read from its JSON
+    if url is None:  # or asked through the bindings (no media, an empty URL, no JSON)
+        reference = clip.media_reference
+        if not isinstance(reference, otio.schema.ExternalReference):
+            return _missing_producer(document, clip)
+        url = reference.target_url
+    resource = document.resources.get(url)
     if resource is None:
-        resource = media_path_text(reference.target_url, document.relative_to)
-        document.resources[reference.target_url] = resource
+        resource = document.resources[url] = media_path_text(url, document.relative_to)
     if resource in document.producers:
         return document.producers[resource]
-    available = clip.available_range()
-    length = frames_of(available.end_time_exclusive(), document.rate)
+    length = _media_length(document, clip, stored)
     producer_id = f"producer{len(document.producers)}"
     producer = _Producer(document, clip, document.digests[id(clip)], producer_id, length,
                          resource)  # fmt: skip
     document.producers[resource] = producer_id
     document.bin_entries.append(producer)
     return producer_id
+
+
+def _media_length(document: _Document, clip: otio.schema.Clip, stored: Data | None) -> int:
+    """Frames to the end of ``clip``'s media: from its stored JSON when its range is at one
+    rate (``end_time_exclusive`` is then the sum of two values), else through the bindings."""
+    reference = serialised.media_reference(stored) if stored is not None else None
+    available = (reference or {}).get("available_range")
+    if available is not None and available["start_time"]["rate"] == available["duration"]["rate"]:
+        start, duration = available["start_time"], available["duration"]
+        return stored_frames({"value": start["value"] + duration["value"],
+                              "rate": start["rate"]}, document.rate)  # fmt: skip
+    return frames_of(clip.available_range().end_time_exclusive(), document.rate)
 
 
 def _missing_producer(document: _Document, clip: otio.schema.Clip) -> str:
@@ -226,23 +252,10 @@ def _playlist(document: _Document) -> Element:
     return playlist
 
 
-class _Markup(Verbatim):
-    """A playlist's blank or plain entry, written as its markup: a producer id previz made
-    and whole numbers, nothing to escape — no element built and serialised per clip."""
-
-    __slots__ = ("markup",)
-
-    def __init__(self, markup: str) -> None:
-        super().__init__("markup")
-        self.markup = markup
-
-    def render(self, indent: str | None) -> str:
-        return self.markup
-
-
 def _blank(playlist: Element, frames: int) -> None:
     if frames > 0:
-        playlist.append(_Markup(f'<blank length="{frames}"/>'))
+        playlist.append(Markup(f'<blank length="{frames}"/>'))  # whole numbers and previz's
+        # own producer ids (here and in plain entries): nothing to escape, no element built
 
 
 def _entry(document: _Document, playlist: Element, clip: otio.schema.Clip,
@@ -250,12 +263,11 @@ def _entry(document: _Document, playlist: Element, clip: otio.schema.Clip,
     """Place ``clip`` widened by ``head`` frames before and ``tail`` after (dissolve overlaps),
     fading in and out over ``fades`` frames."""
     producer_id = _media_producer(document, clip)
-    source = clip.trimmed_range()
-    first = frames_of(source.start_time, document.rate) - head
-    count = frames_of(source.duration, document.rate) + head + tail
+    first, count = _source_frames(document, clip)
+    first, count = first - head, count + head + tail
     if not any(fades):
         markup = f'<entry producer="{producer_id}" in="{first}" out="{first + count - 1}"/>'
-        playlist.append(_Markup(markup))
+        playlist.append(Markup(markup))
         return
     entry = sub_element(playlist, "entry", producer=producer_id)
     entry.set("in", str(first))
@@ -301,11 +313,26 @@ def _frames(time: otio.opentime.RationalTime | None) -> int:
     return 0 if time is None else round(time.to_frames(time.rate))
 
 
-def _track(document: _Document, track: otio.schema.Track, digests: list[str]) -> tuple[str, str]:
-    """Write ``track`` (its items' digests: ``digests``) as a Kdenlive track tractor; return
-    its id and kind."""
+def _source_frames(document: _Document, item: otio.core.Item) -> tuple[int, int]:
+    """``item``'s trimmed range in frames (start, duration): its source range, read from its
+    stored JSON when it has one there, else through the bindings."""
+    stored = document.stored.get(id(item))
+    source = stored.get("source_range") if stored is not None else None
+    if source is not None:
+        return (stored_frames(source["start_time"], document.rate),
+                stored_frames(source["duration"], document.rate))  # fmt: skip
+    trimmed = item.trimmed_range()
+    return frames_of(trimmed.start_time, document.rate), frames_of(trimmed.duration, document.rate)
+
+
+def _track(document: _Document, track: otio.schema.Track, digests: list[str],
+           stored: list[Data]) -> tuple[str, str]:  # fmt: skip
+    """Write ``track`` (its items' digests: ``digests``; their JSON: ``stored``) as a Kdenlive
+    track tractor; return its id and kind."""
     children = list(track)
     document.digests = dict(zip(map(id, children), digests, strict=True))
+    same = len(stored) == len(children)
+    document.stored = dict(zip(map(id, children), stored, strict=True)) if same else {}
     lanes = (_playlist(document), _playlist(document))
     cursors = [0, 0]
     lane = 0
@@ -314,7 +341,7 @@ def _track(document: _Document, track: otio.schema.Track, digests: list[str]) ->
     position = previous_tail = 0
     fades = iter(track_fade_frames(track))
     for item, head, tail, mixed_in in _items(items_without_fades(track, children)):
-        length = frames_of(item.duration(), document.rate)
+        length = _source_frames(document, item)[1]  # a clip's or gap's duration
         if isinstance(item, otio.schema.Clip):
             if mixed_in and head + previous_tail > 0:
                 lane = 1 - lane

@@ -34,6 +34,11 @@ def frames_of(time: otio.opentime.RationalTime, rate: float) -> int:
     return _frames_of(time.value, time.rate, rate)
 
 
+def stored_frames(time: dict[str, float], rate: float) -> int:
+    """:func:`frames_of` of a time as OTIO's JSON holds it (``value``, ``rate``)."""
+    return _frames_of(time["value"], time["rate"], rate)
+
+
 @functools.lru_cache(maxsize=1 << 16)  # writers ask per clip; a cut's lengths and rates repeat
 def _frames_of(value: float, time_rate: float, rate: float) -> int:
     exact = Fraction(repr(value)) * timebase.exact_rate(rate) / timebase.exact_rate(time_rate)

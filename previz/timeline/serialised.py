@@ -83,14 +83,20 @@ def target_urls(timeline: otio.schema.Timeline) -> list[str]:
     return urls
 
 
+def media_reference(item: Data) -> Data | None:
+    """A stored clip's active media reference (``None`` for an item without media)."""
+    references = item.get("media_references")
+    if references is not None:
+        found: Data | None = references.get(item.get("active_media_reference_key"))
+        return found
+    reference: Data | None = item.get("media_reference")
+    return reference
+
+
 def target_url(item: Data) -> str | None:
     """The ``target_url`` of a stored clip's active media reference when it is an external
     reference with one (``None`` otherwise, or for an item without media)."""
-    references = item.get("media_references")
-    if references is not None:
-        reference = references.get(item.get("active_media_reference_key"))
-    else:
-        reference = item.get("media_reference")
+    reference = media_reference(item)
     if (reference and str(reference.get("OTIO_SCHEMA", "")).startswith("ExternalReference.")
             and reference.get("target_url")):  # fmt: skip
         return str(reference["target_url"])

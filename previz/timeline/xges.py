@@ -45,11 +45,12 @@ from typing import NamedTuple
 import opentimelineio as otio
 
 from previz.errors import TimelineError
-from previz.timeline import gst
+from previz.timeline import gst, serialised, xges_stored
 from previz.timeline.fades import items_without_fades, track_fade_frames
 from previz.timeline.rates import timeline_rate
+from previz.timeline.xges_stored import GST_SECOND, media_end
+from previz.timeline.xges_stored import time_ns as _ns
 
-GST_SECOND = 1_000_000_000
 TRACK_TYPES = {otio.schema.TrackKind.Video: 4, otio.schema.TrackKind.Audio: 2}  # GESTrackType
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _EMPTY = ' properties="properties;" metadatas="metadatas;"'
@@ -66,7 +67,9 @@ def document(timeline: otio.schema.Timeline, *, width: int, height: int) -> str:
     if stack.source_range is not None or stack.effects:
         raise _unsupported("a trimmed top-level stack or an effect on it")
     rate = timeline_rate(timeline)
-    tracks = [_track(child) for child in stack]
+    stored = serialised.tracks(timeline)  # each plain clip read from it (xges_stored)
+    tracks = [_track(child, stored[n] if len(stored) == len(stack) else None)
+              for n, child in enumerate(stack)]  # fmt: skip
     _refuse_merged(tracks)
     layers, assets, faded = _Layers(rate).write(tracks)
     name = timeline.name or stack.name
@@ -94,20 +97,27 @@ def _unsupported(what: str) -> TimelineError:
 
 class _Track(NamedTuple):
     """A track and the children GES gets: all but fades and the empty gaps they run against;
-    the fades of each of its clips, in order."""
+    the fades of each of its clips, in order; each child as stored (``None``: unknown)."""
 
     track: otio.schema.Track
     items: list[otio.core.Composable]
     fades: list[tuple[int, int]]
+    data: list[serialised.Data | None]
 
 
-def _track(child: otio.core.Composable) -> _Track:
+def _track(child: otio.core.Composable, stored: serialised.Data | None) -> _Track:
     if not isinstance(child, otio.schema.Track) or child.source_range is not None:
         raise _unsupported(f"{child.schema_name()} {child.name!r} directly in the stack")
     if child.kind not in TRACK_TYPES or child.effects or _from_xges(child):
         raise _unsupported(f"track {child.name!r} (kind {child.kind}, effects or GES metadata)")
     video = child.kind == otio.schema.TrackKind.Video
-    return _Track(child, items_without_fades(child), track_fade_frames(child) if video else [])
+    children = list(child)
+    items = items_without_fades(child, children)
+    data: list[serialised.Data | None] = [None] * len(items)
+    if stored is not None and len(stored["children"]) == len(children):  # each by its place
+        places = {id(item): n for n, item in enumerate(children)}
+        data = [stored["children"][places[id(item)]] for item in items]
+    return _Track(child, items, track_fade_frames(child) if video else [], data)
 
 
 def _refuse_merged(tracks: Sequence[_Track]) -> None:
@@ -175,12 +185,17 @@ class _Layers:
         for position, item in enumerate(kept):
             before = kept[position - 1] if position else None
             after = kept[position + 1] if position + 1 < len(kept) else None
-            start, duration, inpoint, end = _times(item, before, after, end)
+            url = xges_stored.plain_clip(layer.data[position])  # then read from its JSON
+            plain = layer.data[position] if url is not None else None
+            own = xges_stored.trimmed(plain) if plain is not None else None
+            start, duration, inpoint, end = _times(item, before, after, end, own)
             fade = next(fades, (0, 0)) if isinstance(item, otio.schema.Clip) else (0, 0)
-            asset, kind = self._asset(item, before, after)
+            asset, kind = ((self._media_asset(item, url, plain), "GESUriClip") if plain is not None
+                           else self._asset(item, before, after))  # fmt: skip
             if asset is None:
                 continue
-            name = self._unique_name(item.name or item.schema_name())
+            name = self._unique_name(plain["name"] or "Clip" if plain is not None
+                                     else item.name or item.schema_name())  # fmt: skip
             line = (
                 f'        <clip id="{self.clip_id}" asset-id="{gst.attribute(asset)}" '
                 f'type-name="{kind}" '
@@ -214,18 +229,21 @@ class _Layers:
             return "GESTitleClip", "GESTitleClip"  # GES transitions need a clip on each side
         return None, ""
 
-    def _media_asset(self, clip: otio.schema.Clip) -> str:
-        _check_item(clip)
-        reference = clip.media_reference
-        url = str(reference.target_url)
+    def _media_asset(
+        self, clip: otio.schema.Clip, url: str | None = None, data: serialised.Data | None = None
+    ) -> str:
+        """The clip's asset id: ``url`` of a plain clip ``data``, else checked and read."""
+        if url is None or data is None:
+            _check_item(clip)
+            url = str(clip.media_reference.target_url)
         if url not in self.asset_ids:
             if _CONTROL.search(url):  # minidom wrote it raw: the old path's file was not XML
                 raise _unsupported(f"a control character in the media URL of clip {clip.name!r}")
             self.asset_ids.add(url)
-            available = reference.available_range
+            duration = (xges_stored.media_duration(data) if data is not None
+                        else media_end(clip.media_reference.available_range))  # fmt: skip
             properties = "properties;"
-            if available is not None:
-                duration = _ns(available.start_time) + _ns(available.duration)
+            if duration is not None:
                 properties = f"properties, duration=(guint64){duration};"
             self.assets.append(
                 f'      <asset id="{gst.attribute(url)}" extractable-type-name="GESUriClip" '
@@ -274,21 +292,20 @@ def _from_xges(thing: otio.core.SerializableObjectWithMetadata) -> bool:
     return not (size == 0 or (size == 1 and "previz" in metadata)) and "XGES" in metadata
 
 
-def _ns(time: otio.opentime.RationalTime) -> int:
-    """``time`` in nanoseconds as the adapter writes every time: float seconds, truncated."""
-    return int(time.to_seconds() * GST_SECOND)
-
-
 def _times(
-    item: otio.core.Composable, before: object, after: object, end: int
-) -> tuple[int, int, int, int]:
+    item: otio.core.Composable, before: object, after: object, end: int,
+    own: tuple[int, int] | None = None,
+) -> tuple[int, int, int, int]:  # fmt: skip
     """Start, duration and in point of ``item``'s clip, and where the item ends (all in ns):
-    a clip overlaps a transition on either side, which starts ``in_offset`` before the cut."""
+    a clip overlaps a transition on either side, which starts ``in_offset`` before the cut.
+    ``own``: the item's in point and duration when known already."""
     if isinstance(item, otio.schema.Transition):
         in_offset = _ns(item.in_offset)
         return end - in_offset, in_offset + _ns(item.out_offset), 0, end
-    trimmed = item.trimmed_range()
-    start, duration, inpoint = end, _ns(trimmed.duration), _ns(trimmed.start_time)
+    if own is None:
+        trimmed = item.trimmed_range()
+        own = _ns(trimmed.start_time), _ns(trimmed.duration)
+    start, duration, inpoint = end, own[1], own[0]
     end += duration
     if isinstance(before, otio.schema.Transition):
         in_offset = _ns(before.in_offset)
@@ -340,7 +357,7 @@ def _markers(stack: otio.schema.Stack, tracks: Sequence[_Track]) -> str:
 
     for marker in stack.markers:
         add(marker, marker.marked_range.start_time)
-    for index, (track, items, _) in enumerate(tracks):
+    for index, (track, items, _fades, _data) in enumerate(tracks):
         offset = stack.range_of_child_at_index(index).start_time
         track_start = track.trimmed_range().start_time
         for marker in track.markers:

@@ -74,6 +74,20 @@ class Verbatim(Element):
         raise NotImplementedError
 
 
+class Markup(Verbatim):
+    """A place in a compact document written as the markup given (a writer's own, with
+    nothing to escape in it: no element built and serialised for it)."""
+
+    __slots__ = ("markup",)
+
+    def __init__(self, markup: str) -> None:
+        super().__init__("markup")
+        self.markup = markup
+
+    def render(self, indent: str | None) -> str:
+        return self.markup
+
+
 def lines_of(element: Element, indent: str) -> str:
     """``element``'s lines in a pretty document, at ``indent``, joined by newlines."""
     lines: list[str] = []

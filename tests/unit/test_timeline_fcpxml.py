@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import opentimelineio as otio
 import pytest
@@ -122,3 +122,11 @@ def test_a_cut_with_fades_and_a_dissolve_is_valid_against_the_dtd(
         "asset-clip",
         "transition",
     ]
+
+
+@pytest.mark.parametrize("src", ["file:///m/sh001_t1.mp4", "file:///m/a.b/take.WAV", "take.mp4",
+                                 "clips/x/", "clips/x/.", "file:///m/.hidden", "file:///m/x.",
+                                 "../media/a b.tar.gz", "file:///", "a//b.mov"])  # fmt: skip
+def test_an_assets_name_and_kind_are_what_a_path_of_its_src_says(src: str) -> None:
+    path = PurePosixPath(src)
+    assert fcpxml._stem_and_suffix(src) == (path.stem, path.suffix)

@@ -232,3 +232,14 @@ def test_a_control_character_in_a_media_url_is_refused(tmp_path: Path) -> None:
 def test_a_picture_and_a_sound_track_the_adapter_merged_are_refused(tmp_path: Path) -> None:
     with pytest.raises(TimelineError, match="both 'A/V'"):
         xges.write(_one_name_two_kinds(sound="a"), tmp_path / "t.xges", width=320, height=180)
+
+
+@pytest.mark.parametrize("rate", [24.0, 24000 / 1001, 25.0, 30000 / 1001, 1.0, 48000.0, 0.5])
+def test_a_stored_time_is_the_nanoseconds_otio_gives(rate: float) -> None:
+    """Plain clips are timed from their stored JSON: the same truncated nanoseconds."""
+    from previz.timeline import xges_stored
+
+    for value in (0.0, 1.0, 17.0, 86400.0, 1001.0, 123456.0, 0.1, 2.5, 1e9 + 7):
+        time = otio.opentime.RationalTime(value, rate)
+        stored = {"value": value, "rate": rate}
+        assert xges_stored.ns(stored) == xges_stored.time_ns(time), (value, rate)
