@@ -206,14 +206,13 @@ def _load(place: MemoPlace) -> Loaded:
     start = DOCUMENT.size + LENGTH.size
     kept, slots = marshal.loads(body[start : start + length])
     fixed = Fixed(*kept)
-    clips = dict(map(Record.unpacked, CLIP.iter_unpack(body[start + length :])))
-    regions = [Region(*record.mobs[at : at + 5]) for record in clips.values() for at in (1, 7, 13)]
-    regions += [Region(*region) for _class_id, region, _edit in slots.values()]
+    records = list(CLIP.iter_unpack(body[start + length :]))
+    regions = [Region(*region) for _class_id, region, _edit in slots.values()]
     if fixed.skeleton is not None:
         regions += [Region(*region) for region in aaf_fixed.copied_regions(fixed.skeleton)]
-    if not all(_inside(earlier, region) for region in regions):
+    if not _clips_inside(earlier, records) or not all(_inside(earlier, r) for r in regions):
         return None, None, {}, {}
-    return earlier, fixed, clips, slots
+    return earlier, fixed, dict(map(Record.unpacked, records)), slots
 
 
 def _inside(earlier: Earlier, region: Region) -> bool:
@@ -226,6 +225,20 @@ def _inside(earlier: Earlier, region: Region) -> bool:
         and region.mini + region.mini_count <= minis
         and (region.sector + 1 + large) * SECTOR <= len(earlier.document)
     )
+
+
+def _clips_inside(earlier: Earlier, records: list[tuple[Any, ...]]) -> bool:
+    """:func:`_inside` for every mob of the clip ``records`` (:data:`CLIP` as unpacked: each
+    mob's region from field 12, 18 and 24 on; no large streams), without a region each."""
+    entries, minis = len(earlier.directory) // 128, len(earlier.mini_fat) // 4
+    if len(earlier.document) < SECTOR:
+        return False
+    for record in records:
+        for at in (12, 18, 24):
+            first, count, _root, mini, mini_count = record[at : at + 5]
+            if first <= 0 or first + count > entries or mini + mini_count > minis:
+                return False
+    return True
 
 
 def _regions(document: memoryview) -> Earlier:

@@ -11,6 +11,7 @@ never replaced the document (a crash between the two) is ignored: full write, sa
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import opentimelineio as otio
 import pytest
 
 from previz.errors import TimelineError
-from previz.timeline import aaf, serialised
+from previz.timeline import aaf, aaf_memo, serialised
 from previz.timeline.fragments import Memo as MemoPlace
 from tests.export_cases import CASES, assembled
 
@@ -259,3 +260,20 @@ def test_a_memo_saved_by_an_incremental_write_serves_the_next_one(tmp_path: Path
         assert written.read_bytes() == _full(tmp_path, cut())
         assert copied.clips > 0 and copied.slots > 0
         written.replace(place.document)  # it becomes the document its memo describes
+
+
+def test_a_memo_naming_a_run_outside_its_document_is_ignored(tmp_path: Path) -> None:
+    """Checksum and document intact, but a clip's run reaches past the document's directory:
+    nothing is copied from it."""
+    place = _warm(tmp_path, assembled("24"))
+    version, _checksum, body = place.path.read_bytes()[len(aaf_memo.MAGIC) :].split(b"\n", 2)
+    (length,) = aaf_memo.LENGTH.unpack_from(body, aaf_memo.DOCUMENT.size)
+    at = aaf_memo.DOCUMENT.size + aaf_memo.LENGTH.size + length  # the first clip's record
+    record = list(aaf_memo.CLIP.unpack_from(body, at))
+    record[13] += 1_000_000  # its tape mob's run of directory entries
+    body = body[:at] + aaf_memo.CLIP.pack(*record) + body[at + aaf_memo.CLIP.size :]
+    checksum = hashlib.sha256(body).hexdigest().encode("ascii")
+    place.path.write_bytes(b"\n".join((aaf_memo.MAGIC + version, checksum, body)))
+    written, reused = _incremental(place, _facts_changed())
+    assert reused == 0
+    assert written == _full(tmp_path, _facts_changed())
