@@ -218,14 +218,32 @@ class Ahead:
             return self.made
 
 
+def core_idle() -> bool:
+    """Whether a core is idle for the helper right now: no task but this one is running (on
+    a 2-core machine; fewer than ``cores - 1`` others on a bigger one), from Linux's count of
+    runnable tasks, else the last minute's load. Its work pays only there: forked, it also
+    makes the build's process copy each page it writes while assembling (~15-25 ms CPU at 200
+    shots), and where every core is taken its ffmpeg only competes with the build."""
+    cores = os.cpu_count() or 1
+    try:
+        with open("/proc/loadavg", "rb") as stats:
+            others = int(stats.read().split()[3].split(b"/")[0]) - 1  # "running/total"
+    except (OSError, ValueError, IndexError):
+        try:
+            others = round(os.getloadavg()[0])
+        except OSError:
+            return False
+    return others < cores - 1
+
+
 @contextlib.contextmanager
 def encoding_ahead(
     memo: Path, takes: Takes, frame: Frame, workdir: Path, *, wanted: bool = True
 ) -> Iterator[Ahead]:
-    """Fork the helper (when ``wanted``, fork exists and there is a memo) for the block's
-    length; leaving the block waits for it, whatever happened."""
+    """Fork the helper (when ``wanted``, fork exists, there is a memo and a core is idle) for
+    the block's length; leaving the block waits for it, whatever happened."""
     ahead = Ahead()
-    if wanted and hasattr(os, "fork") and memo.is_file():
+    if wanted and hasattr(os, "fork") and memo.is_file() and core_idle():
         reader, writer = os.pipe()
         try:
             pid = os.fork()

@@ -14,6 +14,7 @@ import previz
 from previz.cli import stamp
 from previz.media import parts as parts_module
 from previz.media import soundtrack as soundtrack_module
+from previz.timeline import ahead
 from tests.integration.test_animatic_sequence import THREE_SHOTS
 
 SOUNDED = THREE_SHOTS.replace(  # its stems differ: a part mixed from the wrong one would show
@@ -70,6 +71,7 @@ def one_shot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (project / "scene.yaml").write_text(EDITED.lstrip("\n"), encoding="utf-8")
     calls: list[str] = []
     with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(ahead, "core_idle", lambda: True)  # whatever else runs meanwhile
         counting(monkeypatch, calls)
         recorder = stamp.record(["test-ahead"])
         try:
@@ -118,8 +120,9 @@ def test_parts_made_ahead_join_the_animatic_a_full_render_gives(one_shot: dict[s
     ],
 )
 def test_a_forecast_from_another_cut_joins_what_a_full_render_gives(
-    tmp_path: Path, edit: Any
+    tmp_path: Path, edit: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(ahead, "core_idle", lambda: True)
     project = tmp_path / "project"
     project.mkdir()
     (project / "scene.yaml").write_text(SOUNDED.lstrip("\n"), encoding="utf-8")

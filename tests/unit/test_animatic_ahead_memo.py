@@ -3,6 +3,9 @@ file paired only with the key the timeline gives it; a damaged or foreign memo i
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -135,3 +138,17 @@ def test_a_memo_written_by_other_code_is_ignored(
 ) -> None:
     monkeypatch.setattr(ahead, "_version", lambda: "another")
     assert ahead.recall(memo, FRAME) is None
+
+
+def test_the_helper_waits_for_an_idle_core() -> None:
+    cores = os.cpu_count() or 1
+    busy = [sys.executable, "-c", "print(flush=True)\nwhile True: pass"]
+    spinners = [subprocess.Popen(busy, stdout=subprocess.PIPE) for _ in range(cores)]
+    try:
+        for spinner in spinners:  # every core taken
+            assert spinner.stdout is not None and spinner.stdout.readline()
+        assert not any(ahead.core_idle() for _ in range(5))
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
