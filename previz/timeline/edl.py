@@ -27,7 +27,6 @@ import re
 from pathlib import Path
 
 import opentimelineio as otio
-from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
 
 from previz.timeline import edl_events, serialised
 from previz.timeline.edl_events import track_names as track_names  # where it was first
@@ -54,11 +53,13 @@ def render_track(
     if not any(isinstance(item, otio.schema.Clip) for item in items):
         return f"TITLE: {title}\nFCM: NON-DROP FRAME\n\n"
     start = (timeline.global_start_time or otio.opentime.RationalTime(0, rate)).rescaled_to(rate)
-    planned = edl_events.events_of(items, track, rate)
+    stored, digests = serialised.tracks_and_digests(timeline)
+    data = stored[index]["children"] if len(stored) == len(timeline.tracks) else []
+    by_id = dict(zip(map(id, children), data, strict=True)) if len(data) == len(children) else {}
+    planned = edl_events.events_of(items, track, rate, by_id)
     if planned is None:  # a track previz does not make (effects, reels, CDL): the adapter's way
         fixed = _fix_events(_adapter_text(track, rate, title), start, rate)
     else:
-        _stored, digests = serialised.tracks_and_digests(timeline)
         own = dict(zip(map(id, children), digests[index], strict=True)) if digests else None
         fixed = _fixed_events(planned, title, start, rate, own, fragments or Fragments(None))
     written = dropped or track.metadata.get("previz", {}).get("fades_not_written", [])
@@ -99,7 +100,10 @@ def _fixed_event(
 
 
 def _adapter_text(track: otio.schema.Track, rate: float, title: str) -> str:
-    """The adapter's event text for a copy of ``track`` (it changes the track it writes)."""
+    """The adapter's event text for a copy of ``track`` (it changes the track it writes).
+    The adapter is imported only here: a track previz makes never needs it (~3 ms a worker)."""
+    from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
+
     copy = track.deepcopy()
     items, _dropped = _fades_as_black(_placeholders_as_black(list(copy)))
     copy.clear()

@@ -21,11 +21,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 from opentimelineio.schema import Clip, Gap, Transition
 
+from previz.timeline import serialised
 from previz.timeline.vectors import has_key, items_of
 
 REEL_LENGTH = 8  # the adapter's default ``reelname_len``
@@ -112,11 +114,13 @@ def event_text(
 
 
 def events_of(
-    items: list[otio.core.Composable], track: otio.schema.Track, rate: float
-) -> Events | None:
+    items: list[otio.core.Composable], track: otio.schema.Track, rate: float,
+    stored: dict[int, Any] | None = None,
+) -> Events | None:  # fmt: skip
     """The events of a track holding ``items`` (none when it is disabled), or ``None`` outside
-    what this covers."""
-    if not _covered(items, track, rate):
+    what this covers. ``stored``: the items' JSON by ``id`` (where known), read instead of
+    asking OTIO's bindings whether a clip is a plain one."""
+    if not _covered(items, track, rate, stored or {}):
         return None
     children = list(items)
     if isinstance(children[-1], Transition):  # the adapter closes a last dissolve with a gap
@@ -152,7 +156,10 @@ def events_of(
     return Events(writer, events if track.enabled else [], track.kind)
 
 
-def _covered(items: list[otio.core.Composable], track: otio.schema.Track, rate: float) -> bool:
+def _covered(
+    items: list[otio.core.Composable], track: otio.schema.Track, rate: float,
+    stored: dict[int, Any],
+) -> bool:  # fmt: skip
     if track.source_range is not None or not items:
         return False
     for index, item in enumerate(items):
@@ -169,12 +176,21 @@ def _covered(items: list[otio.core.Composable], track: otio.schema.Track, rate: 
         source = item.source_range
         if source is None or source.start_time.rate != rate or source.duration.rate != rate:
             return False
-        if kind is Clip and not _plain_clip(item):
+        if kind is Clip and not _plain_clip(item, stored.get(id(item))):
             return False
     return True
 
 
-def _plain_clip(clip: otio.schema.Clip) -> bool:
+def _plain_clip(clip: otio.schema.Clip, data: Any = None) -> bool:
+    """A clip the adapter writes as an ``AX`` event: its file by URL, no reel name, effect or
+    CMX/CDL metadata (read from its stored JSON ``data`` when given)."""
+    if data is not None:
+        reference = serialised.media_reference(data) or {}
+        metadata = data.get("metadata") or {}
+        return (str(reference.get("OTIO_SCHEMA", "")).startswith("ExternalReference.")
+                and not reference.get("name") and bool(reference.get("target_url"))
+                and not data.get("effects") and "cmx_3600" not in metadata
+                and "cdl" not in metadata)  # fmt: skip
     reference = clip.media_reference
     if type(reference) is not otio.schema.ExternalReference or reference.name:
         return False

@@ -169,13 +169,24 @@ class Ledger:
     """The fake service's memory of remote jobs: SQLite, shared across processes via a file."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS remote_jobs (remote_id TEXT PRIMARY KEY, shot_id TEXT,"
-            " take INTEGER, prompt TEXT, submitted REAL, downloads INTEGER DEFAULT 0,"
-            " created REAL)"
+        # Several build processes open one ledger at the same moment: each waits for the
+        # others' locks (a loaded machine answered "database is locked" within the default 5 s).
+        self._db = sqlite3.connect(
+            str(path) if path else ":memory:", isolation_level=None, timeout=60
         )
+        for attempt in range(200):  # switching to WAL is refused, not waited for, while busy
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS remote_jobs (remote_id TEXT PRIMARY KEY,"
+                    " shot_id TEXT, take INTEGER, prompt TEXT, submitted REAL,"
+                    " downloads INTEGER DEFAULT 0, created REAL)"
+                )
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 199:
+                    raise
+                time.sleep(0.05)
 
     def submit(self, remote_id: str, job: Job, now: float) -> None:
         self._db.execute(

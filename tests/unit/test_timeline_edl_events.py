@@ -106,3 +106,29 @@ def test_a_clip_with_an_effect_is_left_to_the_adapter() -> None:
     clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
     items, _dropped = edl._fades_as_black(edl._placeholders_as_black(list(track)))
     assert edl_events.event_text(items, track, rate, "t") is None
+
+
+def _unplain(clip: otio.schema.Clip, how: str) -> otio.schema.Clip:
+    if how == "effect":
+        clip.effects.append(otio.schema.Effect(name="blur", effect_name="blur"))
+    elif how in ("cmx_3600", "cdl"):
+        clip.metadata[how] = {"reel": "A001"}
+    elif how == "named media":
+        clip.media_reference.name = "A001"
+    elif how == "no url":
+        clip.media_reference.target_url = ""
+    elif how == "no media":
+        clip.media_reference = otio.schema.MissingReference()
+    elif how == "other metadata":
+        clip.metadata["previz"] = {"shot": "sh001"}
+    return clip
+
+
+@pytest.mark.parametrize("how", ["plain", "effect", "cmx_3600", "cdl", "named media", "no url",
+                                 "no media", "other metadata"])  # fmt: skip
+def test_a_clip_read_from_its_json_is_plain_as_its_bindings_say(how: str) -> None:
+    import json
+
+    clip = _unplain(_clip(random.Random(3), 1, 24.0), how)
+    data = json.loads(clip.to_json_string())
+    assert edl_events._plain_clip(clip, data) == edl_events._plain_clip(clip)
