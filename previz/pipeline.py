@@ -252,7 +252,7 @@ def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
     workdir = _sequence_dir(result.shotlist)
     memo = ahead.memo_path(workdir, result.out_dir / ANIMATIC_FILE)
     takes, frame = result.report.clips, _animatic_frame(result.shotlist)
-    wanted = result.report.generated > 0  # a take changed: the cut may well keep its shape
+    wanted = ahead.worth_it(result.report.generated)
     with ahead.encoding_ahead(memo, takes, frame, workdir, wanted=wanted) as early:
         _write_cut(result, formats, place_clips(takes, result.out_dir), early)
 

@@ -51,6 +51,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from previz.cli.identities import Identity
+from previz.cli.identities import digest as _digest
+from previz.cli.identities import identity as _identity
+from previz.cli.identities import which as _which
+from previz.cli.identities import within as _within
+
 SCHEME = 2
 RACY_NS = 50_000_000
 """How long before a read a change may fall in the same timestamp tick (Linux: a few ms)."""
@@ -81,8 +87,6 @@ _NOTED = frozenset(
 )  # fmt: skip
 """The events :meth:`Recorder.note` reads; the hook returns at once on the others (a build
 raises ~50,000 events at 200 shots, most of them ``builtins.id`` from OTIO setting metadata)."""
-
-Identity = list[int] | None
 
 
 class Recorder:
@@ -205,27 +209,6 @@ def _racy(seen: Identity, read_ns: int) -> bool:
     return seen[2] >= read_ns - max(RACY_NS, window)
 
 
-def _within(made: set[str]) -> Callable[[str], bool]:
-    """Whether a path or a folder above it is in ``made``; each folder is looked at once (a
-    build reads ~1,300 files from a few hundred folders)."""
-    known: dict[str, bool] = {}
-
-    def under(path: str) -> bool:
-        trail = []
-        while path not in known:
-            trail.append(path)
-            parent = os.path.dirname(path)
-            if path in made or parent == path:
-                known[path] = path in made
-                break
-            path = parent
-        found = known[path]
-        known.update(dict.fromkeys(trail, found))
-        return found
-
-    return under
-
-
 def _is_path(value: object) -> bool:
     return isinstance(value, str | bytes | os.PathLike)
 
@@ -313,18 +296,8 @@ def settle(
     if checked.changed:
         return None
     exact, content = checked.exact, checked.content
-    parents = {os.path.dirname(path) for path in recorder.written}
-    late = recorder.began_ns - RACY_NS
-    working = _within({os.path.abspath(folder) for folder in work})
-    for folder in sorted(recorder.listed):
-        if folder != out and not folder.startswith(inside):
-            seen = _identity(folder)
-            if seen is not None and seen[2] >= late and folder not in parents:
-                return None
-            if working(folder):  # its identity changes whenever an entry is added or removed
-                exact[folder] = seen
-            else:
-                content[folder] = (seen, _digest(folder))
+    if not _listed(recorder, checked, out, _within({os.path.abspath(f) for f in work})):
+        return None
     for path in [*made, *map(str, takes), *map(_which, recorder.programs)]:
         if path and not path.startswith(inside):
             exact[os.path.abspath(path)] = _identity(path)
@@ -332,7 +305,7 @@ def settle(
     for folder in os.environ.get("PATH", "").split(os.pathsep):  # a program found, not run
         if folder:
             exact[os.path.abspath(folder)] = _identity(folder)
-    for folder, _dirs, files in os.walk(out):
+    for folder, _dirs, files in os.walk(out):  # every output, as the build leaves it
         exact[folder] = _identity(folder)
         exact.update((path, _identity(path)) for path in (os.path.join(folder, f) for f in files))
     inputs = {**recorder.header, "content": content, "stdout": stdout, "stderr": stderr}
@@ -347,6 +320,23 @@ def settle(
             partial.unlink()
         return None
     return target
+
+
+def _listed(recorder: Recorder, checked: Inputs, out: str, working: Callable[[str], bool]) -> bool:
+    """Add the folders the build listed (outside ``out``) to ``checked``: False when one
+    changed while the build ran, not by the build's own writing."""
+    parents = {os.path.dirname(path) for path in recorder.written}
+    late = recorder.began_ns - RACY_NS
+    for folder in sorted(recorder.listed):
+        if folder != out and not folder.startswith(out + os.sep):
+            seen = _identity(folder)
+            if seen is not None and seen[2] >= late and folder not in parents:
+                return False
+            if working(folder):  # its identity changes whenever an entry is added or removed
+                checked.exact[folder] = seen
+            else:
+                checked.content[folder] = (seen, _digest(folder))
+    return True
 
 
 def replay(argv: Sequence[str]) -> bool:
@@ -405,32 +395,3 @@ def environment_digest(environ: os._Environ[str] | dict[str, str]) -> str:
     """sha256 over every variable but :data:`SHELL_ONLY` (names and values)."""
     pairs = sorted((k, v) for k, v in environ.items() if k not in SHELL_ONLY)
     return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()
-
-
-def _identity(path: str) -> Identity:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
-
-
-def _digest(path: str) -> str | None:
-    """sha256 of a file's bytes, or of a folder's sorted names; None when neither is readable."""
-    digest = hashlib.sha256()
-    try:
-        if os.path.isdir(path):
-            digest.update("\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape"))
-        else:
-            with open(path, "rb") as file:
-                for block in iter(lambda: file.read(1 << 20), b""):
-                    digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
-def _which(program: str) -> str:
-    import shutil
-
-    return shutil.which(program) or program

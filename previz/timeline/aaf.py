@@ -39,9 +39,10 @@ import opentimelineio as otio
 from previz import collector
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register, registration
+from previz.timeline.aaf_markers import mark_of, markers_slot, record_markers
 from previz.timeline.aaf_memo import ClipMemo, Fixed
-from previz.timeline.aaf_mobs import ClipMobs, Mark, Placed, markers_slot
-from previz.timeline.aaf_slots import Part, Slot, TrackItems, TrackSlots, edit_of
+from previz.timeline.aaf_mobs import ClipMobs
+from previz.timeline.aaf_slots import Slot, TrackItems, TrackSlots, edit_of
 from previz.timeline.aaf_store import ObjectStore, new_handle
 from previz.timeline.cfb import Reused, Storage
 from previz.timeline.facts import facts_json
@@ -174,10 +175,10 @@ class _Composition:
         top_video = videos[-1] if videos else 0
         next_id = len(self.slots) + 1
         for n, (items, slot_id, edit_rate, number, slot) in enumerate(self.tracks):
-            marks = _record_markers(items, slot.parts)
+            marks = record_markers(items, slot.parts)
             if n == top_video:
                 marks += [
-                    (round(m.marked_range.start_time.value), _mark(m))
+                    (round(m.marked_range.start_time.value), mark_of(m))
                     for m in timeline.tracks.markers
                 ]
             if not marks:
@@ -225,64 +226,6 @@ def _comments(facts: Any) -> dict[str, str]:
     comments = {"previz": facts_json(facts)}
     comments.update({k.title(): str(facts[k]) for k in ("shot", "scene", "take") if k in facts})
     return dict(sorted(comments.items()))
-
-
-def _record_markers(items: TrackItems, parts: list[Part]) -> list[tuple[int, Mark]]:
-    """Each clip marker of a track with its record frame (track time): the items' durations
-    (their ``parts``' second last value; transitions overlap, they take no time) summed in
-    one pass. The cut has one rate, so the sum is the one OTIO's times give; a marker is read
-    from the clip's JSON when its clip's source range and it are at that rate too (OTIO's
-    times then add and subtract their values), else through OTIO."""
-    placed: list[tuple[int, Mark]] = []
-    track = items.track
-    if track.source_range is not None:  # a trimmed track: OTIO knows its record times
-        for clip in track.find_clips(shallow_search=True):
-            _place(placed, clip, clip.trimmed_range_in_parent().start_time)
-        return placed
-    record = 0.0
-    for n, (part, data) in enumerate(zip(parts, items.stored, strict=True)):
-        if type(part) is not Placed and part[0] != "gap":  # a transition
-            continue
-        duration, rate = part[-2], part[-1]
-        marked = type(part) is Placed and data.get("markers")
-        if marked and not _place_stored(placed, data, record, rate):
-            _place(placed, items[n], otio.opentime.RationalTime(record, rate))
-        record += duration
-    return placed
-
-
-def _place_stored(
-    placed: list[tuple[int, Mark]], clip: serialised.Data, record: float, rate: float
-) -> bool:
-    """Place a clip's markers from its JSON; ``False`` (nothing placed) when a time is at
-    another rate or the clip has no source range."""
-    source = clip.get("source_range")
-    if not source or source["start_time"]["rate"] != rate:
-        return False
-    source_start = source["start_time"]["value"]
-    marks = []
-    for marker in clip["markers"]:
-        marked = marker["marked_range"]
-        if marked["start_time"]["rate"] != rate:
-            return False
-        at = record + (marked["start_time"]["value"] - source_start)
-        marks.append((round(at), Mark(marked["duration"]["value"], marker["name"],
-                                      marker.get("comment"), marker.get("color"))))  # fmt: skip
-    placed += marks
-    return True
-
-
-def _place(
-    placed: list[tuple[int, Mark]], clip: otio.schema.Clip, record: otio.opentime.RationalTime
-) -> None:
-    source_start = clip.trimmed_range().start_time
-    for marker in clip.markers:
-        at = record + (marker.marked_range.start_time - source_start)
-        placed.append((round(at.value), _mark(marker)))
-
-
-def _mark(marker: otio.schema.Marker) -> Mark:
-    return Mark(marker.marked_range.duration.value, marker.name, marker.comment, marker.color)
 
 
 def _nearest_timecode(rate: float) -> int:

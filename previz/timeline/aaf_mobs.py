@@ -1,4 +1,4 @@
-"""The mobs behind each AAF clip, and the event slots that carry Avid's locators.
+"""The mobs behind each AAF clip (tape, file, master), and their ids.
 
 A composition's source clip reaches its media in three steps, as the OTIO AAF adapter wrote
 them: a master mob (the clip Avid shows in a bin, named after the clip, with its comments and
@@ -43,19 +43,6 @@ from previz.timeline.aaf_memo import ClipMemo, clip_key
 from previz.timeline.aaf_store import ObjectStore
 from previz.timeline.cfb import Reused, Storage
 
-MARKER_COLOURS = {
-    "RED": "Red",
-    "GREEN": "Green",
-    "BLUE": "Blue",
-    "CYAN": "Cyan",
-    "MAGENTA": "Magenta",
-    "YELLOW": "Yellow",
-    "BLACK": "Black",
-    "WHITE": "White",
-    "ORANGE": "Red",
-    "PINK": "Magenta",
-    "PURPLE": "Magenta",
-}
 UMID_LABEL = bytes.fromhex("060a2b340101010501010f2013000000")
 """A basic UMID's first half as pyaaf2's ``MobID.new()`` writes it (``aaf2.mobid``: SMPTE
 label, material type 0x0f, UUID/UL number creation 0x20, length 0x13, instance 0)."""
@@ -351,59 +338,3 @@ class ClipMobs:
                 enc(class_name, n, v) for n, v in zip(names, values, strict=True)
             ]
         return found
-
-
-class Mark(NamedTuple):
-    """A marker as a locator shows it: its length (frames), name, comment and colour (OTIO's
-    values, read from the cut's JSON or through OTIO)."""
-
-    length: float
-    name: str
-    comment: str | None
-    color: str | None
-
-
-def markers_slot(
-    store: ObjectStore,
-    defs: Definitions,
-    slot_id: int,
-    described: int,
-    edit_rate: bytes,
-    number: bytes,
-    markers: list[tuple[int, Mark]],
-) -> Storage:
-    """An event slot of Avid locators describing slot ``described`` (record frames)."""
-    enc, layout = store.encode, store.layout
-    marker_layout = layout(
-        "DescriptiveMarker",
-        "DataDefinition",
-        "Length",
-        "Position",
-        "Comment",
-        "CommentMarkerUser",
-        "DescribedSlots",
-        "CommentMarkerAttributeList",
-    )
-    colour = layout("TaggedValue", "Name", "Value")
-    components = [
-        marker_layout(
-            defs.datadef["DescriptiveMetadata"],
-            enc("DescriptiveMarker", "Length", max(round(marker.length), 1)),
-            enc("DescriptiveMarker", "Position", at),
-            enc("DescriptiveMarker", "Comment", marker.name),
-            enc("DescriptiveMarker", "CommentMarkerUser", marker.comment or ""),
-            enc("DescriptiveMarker", "DescribedSlots", frozenset({described})),
-            [
-                colour(
-                    defs.colour_tag, defs.text(MARKER_COLOURS.get(str(marker.color).upper(), "Red"))
-                )
-            ],
-        )
-        for at, marker in markers
-    ]
-    sequence = layout("Sequence", "DataDefinition", "Length", "Components")(
-        defs.datadef["DescriptiveMetadata"], defs.zero, components
-    )
-    return layout(
-        "EventMobSlot", "SlotName", "EditRate", "SlotID", "PhysicalTrackNumber", "Segment"
-    )(defs.empty_name, edit_rate, enc("EventMobSlot", "SlotID", slot_id), number, sequence)

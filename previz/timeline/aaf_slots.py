@@ -17,6 +17,8 @@ nodes (:func:`edit_of`); the memo keeps a copied slot's part of that digest with
 from __future__ import annotations
 
 import functools
+import hashlib
+import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -255,8 +257,19 @@ def slot_key(
     """The key of a track's slot: everything its bytes are made of. A clip's part is its
     master mob's id, the length and start it shows and its duration (not its facts); a gap's
     its length and duration; a transition's whether it is a dissolve, its length, cut point
-    and duration."""
-    return clip_key("slot", name, kind, rate, slot_id, number, [tuple(part) for part in parts])
+    and duration; each part's rate too."""
+    pack = PLACED.pack
+    items = hashlib.blake2b(digest_size=16)
+    for part in parts:  # a clip's part packed (most of them), another's spelt out
+        if type(part) is Placed:
+            items.update(b"c" + pack(*part))
+        else:
+            spelt = repr(tuple(part)).encode()
+            items.update(b"o" + len(spelt).to_bytes(4, "little") + spelt)
+    return clip_key("slot", name, kind, rate, slot_id, number, items.hexdigest())
+
+
+PLACED = struct.Struct("<32sqqdd")  # a clip's part: master id, length, start, duration, rate
 
 
 def _transitions_beside(types: list[str], digests: list[str], n: int) -> tuple[str, ...]:

@@ -204,6 +204,7 @@ class ObjectStore:
         self._scratch: dict[str, AAFObject] = {}
         self._fast: dict[tuple[str, str], Callable[[Any], bytes] | bool] = {}
         self._forms: dict[tuple[str, str], str] = {}  # how each property encodes fast
+        self._loaded: StoreState | None = state  # kept again as it is if nothing was added
         if state is not None:
             self._load(state)
 
@@ -225,7 +226,10 @@ class ObjectStore:
         return self._handle is not None
 
     def state(self) -> StoreState:
-        """The compiled layouts and the encodings of plain values, for the memo."""
+        """The compiled layouts and the encodings of plain values, for the memo (the state
+        this store was made from when no layout, form or pyaaf2 encoding was added since)."""
+        if self._loaded is not None:
+            return self._loaded
         plain = {  # integers and strings encode without pyaaf2 (``forms``): not kept
             (c, n, t.__name__, v): data
             for (c, n, t, v), data in self._encoded.items()
@@ -249,6 +253,7 @@ class ObjectStore:
         found = self._layouts.get(key)
         if found is None:
             found = self._layouts[key] = Layout(self.handle, class_name, names)
+            self._loaded = None
         return found
 
     def encode(self, class_name: str, name: str, value: Hashable) -> bytes:
@@ -260,9 +265,11 @@ class ObjectStore:
             if fast is None:
                 form = self._forms[(class_name, name)] = self._form(class_name, name)
                 fast = self._fast[(class_name, name)] = _encoder(form)
+                self._loaded = None
             if fast is not False:
                 found = self._encoded[key] = fast(value)  # type: ignore[operator]
                 return found
+            self._loaded = None  # a value only pyaaf2 encodes: kept in the memo
             scratch = self._scratch.get(class_name)
             if scratch is None:
                 scratch = self._scratch[class_name] = self._object(class_name)

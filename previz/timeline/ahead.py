@@ -47,6 +47,10 @@ from previz.timeline.formats import source_version
 from previz.timeline.playout import Playout
 from previz.timeline.take import Take, stem_key
 
+MOST_TAKES = 4
+"""The most takes a build may have generated for the helper to run: it encodes one part at a
+time to leave the assembling its core, which a few takes' parts fit beside; more are encoded
+faster by the animatic's two chains at once (:func:`~previz.media.sequence.build_sequence`)."""
 MADE_EVENT = "previz.made"
 """The audit event (one path) the build raises for each file its helper made."""
 _MAGIC = "previz-cut-memo-1"
@@ -216,6 +220,12 @@ class Ahead:
             for path in self.made:
                 sys.audit(MADE_EVENT, str(path))
             return self.made
+
+
+def worth_it(generated: int) -> bool:
+    """Whether a build that generated ``generated`` takes gains from the helper: some take
+    changed (the cut may well keep its shape), and few (:data:`MOST_TAKES`)."""
+    return 0 < generated <= MOST_TAKES
 
 
 def core_idle() -> bool:

@@ -249,14 +249,14 @@ def _numbered(root: Storage, watched: set[int]) -> Numbered:
     the nodes, their child pointers, the groups (first entry, shape or reused storage), the
     streams in directory order, the span of each watched storage's descendants and where
     the reused storages copied in runs are."""
-    nodes: Nodes = [root]
-    child = [NOSTREAM]
-    groups: Groups = []
-    streams: list[int | Reused] = []
-    spans: Spans = []
-    in_runs: InRuns = []
-    opened: list[tuple[int, int, int, int]] = []  # queue size, node, first, streams
-    queue = [0]
+    numbering = _Numbering(root, watched)
+    nodes, queue, opened, spans = (
+        numbering.nodes,
+        numbering.queue,
+        numbering.opened,
+        numbering.spans,
+    )
+    streams = numbering.streams
     while queue:
         while opened and len(queue) == opened[-1][0]:  # its descendants are done
             _size, node_at, first_at, streams_at = opened.pop()
@@ -265,51 +265,76 @@ def _numbered(root: Storage, watched: set[int]) -> Numbered:
         node = nodes[parent]
         if watched and id(node) in watched:  # (one inside another: the inner closes first)
             opened.append((len(queue), parent, len(nodes), len(streams)))
-        first = len(nodes)
         if type(node) is Reused:
-            own = bool(opened) and opened[-1][1] == parent  # its span just opened
-            outer = opened[-2 if own else -1][0] if len(opened) > own else -1
-            run = run_of(node, parent, queue, nodes, outer)
-            if run is not None:  # siblings that were one run in the earlier file: one copy
-                if own:  # where it is comes with the run's members
-                    opened.pop()
-                node, members = run
-                for member, region in members:
-                    at = first + region.first - node.region.first
-                    child[member] = at + region.root if region.length else NOSTREAM
-                    if id(nodes[member]) in watched:
-                        in_runs.append((member, at, region, len(streams),
-                                        region.mini - node.region.mini))  # fmt: skip
-            else:
-                region = node.region
-                child[parent] = first + region.root if region.length else NOSTREAM
-            nodes += [None] * node.region.length
-            child += [NOSTREAM] * node.region.length
-            groups.append((first, node))
-            streams.append(node)
-            continue
-        children = node.children  # type: ignore[union-attr]
+            numbering.reused(parent, node)
+        else:
+            numbering.children(parent, node)  # type: ignore[arg-type]
+    for _size, node_at, first_at, streams_at in reversed(opened):
+        spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
+    return nodes, numbering.child, numbering.groups, streams, spans, numbering.in_runs
+
+
+class _Numbering:
+    """The state of :func:`_numbered`: what is numbered so far and what is left to do."""
+
+    def __init__(self, root: Storage, watched: set[int]) -> None:
+        self.watched = watched
+        self.nodes: Nodes = [root]
+        self.child = [NOSTREAM]
+        self.groups: Groups = []
+        self.streams: list[int | Reused] = []
+        self.spans: Spans = []
+        self.in_runs: InRuns = []
+        self.opened: list[tuple[int, int, int, int]] = []  # queue size, node, first, streams
+        self.queue = [0]
+
+    def children(self, parent: int, node: Storage) -> None:
+        """Number the children of ``node`` (``nodes[parent]``) as one sibling list."""
+        nodes, child, first = self.nodes, self.child, len(self.nodes)
+        children = node.children
         if len(children) == 1:  # most objects: a storage holding only its properties
             only = children[0]
             stream = type(only) is Stream
             key: tuple[tuple[str, ...], tuple[bool, ...]] = ((only.name,), (stream,))
-            groups.append((first, SIBLINGS.get(key) or siblings_of(*key)))
+            self.groups.append((first, SIBLINGS.get(key) or siblings_of(*key)))
             nodes.append(only)
             child[parent] = first
             child.append(NOSTREAM)
-            (streams if stream else queue).append(first)
+            (self.streams if stream else self.queue).append(first)
         elif children:
             key = (tuple([c.name for c in children]), tuple([type(c) is Stream for c in children]))
             siblings = SIBLINGS.get(key) or siblings_of(*key)
-            groups.append((first, siblings))
+            self.groups.append((first, siblings))
             nodes += [children[i] for i in siblings.order]
             child[parent] = first + siblings.root
             child += siblings.nothing
-            queue += [first + at for at in siblings.storages]
-            streams += [first + at for at in siblings.streams]
-    for _size, node_at, first_at, streams_at in reversed(opened):
-        spans.append((node_at, first_at, len(nodes), streams_at, len(streams)))
-    return nodes, child, groups, streams, spans, in_runs
+            self.queue += [first + at for at in siblings.storages]
+            self.streams += [first + at for at in siblings.streams]
+
+    def reused(self, parent: int, node: Reused) -> None:
+        """Number a reused storage's descendants as one run, with the reused siblings next in
+        the queue that followed it in the earlier file (:func:`run_of`)."""
+        nodes, child, opened, first = self.nodes, self.child, self.opened, len(self.nodes)
+        own = bool(opened) and opened[-1][1] == parent  # its span just opened
+        outer = opened[-2 if own else -1][0] if len(opened) > own else -1
+        run = run_of(node, parent, self.queue, nodes, outer)
+        if run is not None:  # siblings that were one run in the earlier file: one copy
+            if own:  # where it is comes with the run's members
+                opened.pop()
+            node, members = run
+            for member, region in members:
+                at = first + region.first - node.region.first
+                child[member] = at + region.root if region.length else NOSTREAM
+                if id(nodes[member]) in self.watched:
+                    self.in_runs.append((member, at, region, len(self.streams),
+                                         region.mini - node.region.mini))  # fmt: skip
+        else:
+            region = node.region
+            child[parent] = first + region.root if region.length else NOSTREAM
+        nodes += [None] * node.region.length
+        child += [NOSTREAM] * node.region.length
+        self.groups.append((first, node))
+        self.streams.append(node)
 
 
 _EMPTY_ENTRY = DIRECTORY_ENTRY.pack(

@@ -27,7 +27,6 @@ import re
 from pathlib import Path
 
 import opentimelineio as otio
-from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
 
 from previz.timeline import edl_events, serialised
 from previz.timeline.edl_events import track_names as track_names  # where it was first
@@ -101,7 +100,10 @@ def _fixed_event(
 
 
 def _adapter_text(track: otio.schema.Track, rate: float, title: str) -> str:
-    """The adapter's event text for a copy of ``track`` (it changes the track it writes)."""
+    """The adapter's event text for a copy of ``track`` (it changes the track it writes).
+    The adapter is imported only here: a track previz makes never needs it (~3 ms a worker)."""
+    from otio_cmx3600_adapter import cmx_3600  # type: ignore[import-untyped]
+
     copy = track.deepcopy()
     items, _dropped = _fades_as_black(_placeholders_as_black(list(copy)))
     copy.clear()

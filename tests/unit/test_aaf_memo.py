@@ -49,6 +49,18 @@ def _trimmed() -> otio.schema.Timeline:
     return timeline
 
 
+def _slipped() -> otio.schema.Timeline:
+    """A clip slipped: it shows its take two frames later, as long as before (only the start
+    its source clip shows changes in the composition)."""
+    timeline = assembled("24")
+    clip = _v1(timeline).find_clips()[2]
+    kept = clip.source_range
+    clip.source_range = otio.opentime.TimeRange(
+        kept.start_time + otio.opentime.RationalTime(2, kept.duration.rate), kept.duration
+    )
+    return timeline
+
+
 def _dissolve_lengthened() -> otio.schema.Timeline:
     """The dissolve on V1 two frames longer: the clips beside it show more (their mark in
     and out move), their own text does not change."""
@@ -94,14 +106,16 @@ PAIRS: dict[str, tuple[Cut, Cut]] = {
     "dissolve lengthened": (CASES["representative"], _dissolve_lengthened),
     "a take repeated earlier": (lambda: assembled("24"), _take_repeated_earlier),
     "shots swapped": (lambda: assembled("24"), _swapped),
+    "slipped": (lambda: assembled("24"), _slipped),
 }
 
 
 FIXED_COPIED = {"facts changed", "facts changed back", "trimmed", "representative again",
-                "dissolve lengthened", "a take repeated earlier", "shots swapped"}  # fmt: skip
+                "dissolve lengthened", "a take repeated earlier", "shots swapped",
+                "slipped"}  # fmt: skip
 SLOTS_COPIED = {"facts changed": 6, "facts changed back": 6, "trimmed": 5,
                 "representative again": 3, "dissolve lengthened": 2,
-                "a take repeated earlier": 5, "shots swapped": 5}  # fmt: skip
+                "a take repeated earlier": 5, "shots swapped": 5, "slipped": 5}  # fmt: skip
 NOTHING_ALIKE = {"another rate", "23.976 from 24", "representative from a cut"}
 
 

@@ -152,3 +152,12 @@ def test_the_helper_waits_for_an_idle_core() -> None:
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+def test_the_helper_runs_for_a_change_of_a_few_takes_only() -> None:
+    assert [ahead.worth_it(n) for n in (0, 1, ahead.MOST_TAKES, ahead.MOST_TAKES + 1)] == [
+        False,
+        True,
+        True,
+        False,
+    ]  # nothing to foresee; a one-shot change; a few; more: the animatic's two chains at once

@@ -44,3 +44,21 @@ def test_a_plugin_writer_that_changes_its_cut_changes_no_other_format(tmp_path: 
     finally:
         unregister_format("vandal")
     assert "vandalised" not in (tmp_path / "timeline.kdenlive").read_text()
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_an_export_leaves_the_collector_as_it_found_it(frozen_before: bool, tmp_path: Path) -> None:
+    """Writing in this process freezes the cut for the writers (asked once per call whether
+    anything was frozen): nothing stays frozen that was not, nothing frozen before is thawed."""
+    import gc
+
+    gc.unfreeze()
+    if frozen_before:
+        gc.freeze()
+    before = gc.get_freeze_count()
+    try:
+        export_products(CASES["cut-24"](), tmp_path, ["otio", "fcp7", "edl"], parallel=False)
+        after = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    assert (after >= before > 0) if frozen_before else after == 0
