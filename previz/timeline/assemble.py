@@ -69,7 +69,7 @@ def assemble(
         "characters": character_bible(shotlist),
     }
     failed = dict(failures or {})
-    resolve = RealPaths()  # the takes sit in a few cache folders: resolve each folder once
+    resolve = _Media(rate)  # the takes sit in a few folders, and a take's stems share its length
     facts = MetadataBatch()  # every clip's facts handed to OTIO at once, at the end
     for track in _alternate_tracks(shotlist, clips, rate, resolve, facts):
         timeline.tracks.append(track)
@@ -91,16 +91,43 @@ def _frames(seconds: float, rate: float) -> int:
     return frames_in(seconds, rate)
 
 
+class _Media(RealPaths):
+    """Where a cut's media are (:class:`RealPaths`), and the time ranges its clips share.
+
+    OTIO times are values, copied into each object that is given one, so one
+    ``TimeRange`` serves every clip of a length: a shot's trim is asked for by its picture,
+    its alternates and each of its sound clips, a take's length by its picture and stems."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.rate = rate
+        self._lengths: dict[float, otio.opentime.TimeRange] = {}
+        self._trims: dict[int, tuple[ResolvedShot, otio.opentime.TimeRange]] = {}
+
+    def available(self, seconds: float) -> otio.opentime.TimeRange:
+        """The whole of a medium ``seconds`` long, from its first frame."""
+        found = self._lengths.get(seconds)
+        if found is None:
+            rate = self.rate
+            found = self._lengths[seconds] = otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, rate),
+                otio.opentime.RationalTime(_frames(seconds, rate), rate),
+            )
+        return found
+
+    def trimmed(self, shot: ResolvedShot) -> otio.opentime.TimeRange:
+        """:func:`_trimmed` of ``shot``, worked out once per shot (object) of the cut."""
+        found = self._trims.get(id(shot))
+        if found is None or found[0] is not shot:
+            found = self._trims[id(shot)] = (shot, _trimmed(shot, self.rate))
+        return found[1]
+
+
 def _reference(
-    path: Path, seconds: float, rate: float, resolve: RealPaths
+    path: Path, seconds: float, rate: float, resolve: _Media
 ) -> otio.schema.ExternalReference:
-    return otio.schema.ExternalReference(
-        target_url=resolve.url(path),
-        available_range=otio.opentime.TimeRange(
-            otio.opentime.RationalTime(0, rate),
-            otio.opentime.RationalTime(_frames(seconds, rate), rate),
-        ),
-    )
+    # positional: pybind11 matches keyword arguments by name, at twice the cost per call
+    return otio.schema.ExternalReference(resolve.url(path), resolve.available(seconds))
 
 
 def _gap(shot: ResolvedShot, rate: float) -> otio.schema.Gap:
@@ -117,7 +144,7 @@ def _trimmed(shot: ResolvedShot, rate: float) -> otio.opentime.TimeRange:
 
 def _shot_clip(
     shotlist: ResolvedShotList, shot: ResolvedShot, clip: Take | None, reason: str | None,
-    rate: float, resolve: RealPaths, batch: MetadataBatch,
+    rate: float, resolve: _Media, batch: MetadataBatch,
 ) -> otio.schema.Clip:  # fmt: skip
     """The selected take of ``shot`` on V1, or a placeholder of the right length."""
     if clip is None:
@@ -132,9 +159,7 @@ def _shot_clip(
         placeholder.markers.append(shot_marker(shot, rate, batch))
         return placeholder
     result = otio.schema.Clip(
-        name=shot.id,
-        media_reference=_reference(clip.path, clip.duration, rate, resolve),
-        source_range=_trimmed(shot, rate),
+        shot.id, _reference(clip.path, clip.duration, rate, resolve), resolve.trimmed(shot)
     )
     batch.set(result.metadata, "previz", clip_facts(shotlist, shot, clip, clip.take))
     result.markers.append(shot_marker(shot, rate, batch))
@@ -143,7 +168,7 @@ def _shot_clip(
 
 def _picture_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], failed: dict[str, str],
-    rate: float, problems: list[TransitionProblem], resolve: RealPaths, batch: MetadataBatch,
+    rate: float, problems: list[TransitionProblem], resolve: _Media, batch: MetadataBatch,
 ) -> otio.schema.Track:  # fmt: skip
     """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
     track = otio.schema.Track(name=VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
@@ -236,7 +261,7 @@ def _alternate_tracks(
     shotlist: ResolvedShotList,
     clips: Mapping[tuple[str, int], Take],
     rate: float,
-    resolve: RealPaths,
+    resolve: _Media,
     batch: MetadataBatch,
 ) -> list[otio.schema.Track]:
     """Tracks of alternate takes, the first alternate nearest V1 (so listed last)."""
@@ -258,9 +283,9 @@ def _alternate_tracks(
                 continue
             take = takes[level]
             alternate = otio.schema.Clip(
-                name=f"{shot.id} take {take.take}",
-                media_reference=_reference(take.path, take.duration, rate, resolve),
-                source_range=_trimmed(shot, rate),
+                f"{shot.id} take {take.take}",
+                _reference(take.path, take.duration, rate, resolve),
+                resolve.trimmed(shot),
             )
             batch.set(alternate.metadata, "previz", clip_facts(shotlist, shot, take, take.take))
             track.append(alternate)
@@ -270,7 +295,7 @@ def _alternate_tracks(
 
 def _sound_track(
     shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], name: str, role: str,
-    rate: float, resolve: RealPaths, batch: MetadataBatch,
+    rate: float, resolve: _Media, batch: MetadataBatch,
 ) -> otio.schema.Track:  # fmt: skip
     track = otio.schema.Track(name=f"{name} {role}", kind=otio.schema.TrackKind.Audio)
     for shot in shotlist.shots:
@@ -284,9 +309,9 @@ def _sound_track(
             track.append(_gap(shot, rate))
             continue
         sound = otio.schema.Clip(
-            name=f"{shot.id} {role}",
-            media_reference=_reference(source, clip.duration, rate, resolve),
-            source_range=_trimmed(shot, rate),
+            f"{shot.id} {role}",
+            _reference(source, clip.duration, rate, resolve),
+            resolve.trimmed(shot),
         )
         key = stem_key(clip.cache_key, role)
         batch.set(sound.metadata, "previz", {"shot": shot.id, "take": clip.take, "role": role,

@@ -8,6 +8,7 @@ as a whole; ``.otioz`` bundles the media inside instead.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -43,31 +44,35 @@ class RealPaths:
     each file costs one ``lstat`` (is it a link?) instead of one per component of its path."""
 
     def __init__(self) -> None:
-        self._folders: dict[str, str] = {}
+        self._folders: dict[str, tuple[str, str]] = {}  # folder → (its real place + "/", quoted)
 
     def __call__(self, path: Path) -> Path:
-        joined = self._joined(path)
-        if joined is None:
+        place = self._place(path)
+        if place is None:
             return path.resolve()
+        joined = place[0] + place[2]
         return Path(joined).resolve() if os.path.islink(joined) else Path(joined)
 
     def url(self, path: Path) -> str:
         """``self(path).as_uri()``, spelt without building a ``Path`` for a file that is not a
-        link (``as_uri``'s own spelling on POSIX: ``file://`` and the quoted bytes)."""
-        joined = self._joined(path)
-        if joined is None or os.name != "posix" or os.path.islink(joined):
+        link (``as_uri``'s own spelling on POSIX: ``file://`` and the quoted bytes; quoting
+        goes byte by byte, so the folder's part is quoted once)."""
+        place = self._place(path)
+        if place is None or os.name != "posix" or os.path.islink(place[0] + place[2]):
             return self(path).as_uri()
-        return "file://" + quote_from_bytes(os.fsencode(joined))
+        return place[1] + quote_from_bytes(os.fsencode(place[2]))
 
-    def _joined(self, path: Path) -> str | None:
-        """The path in its folder's real place (None for a bare name, ``.`` or ``..``)."""
+    def _place(self, path: Path) -> tuple[str, str, str] | None:
+        """The real place of the path's folder (ending in ``/``), its ``file://`` URL, and
+        the file's name (None for a bare name, ``.`` or ``..``)."""
         folder, name = os.path.split(path)
         if not folder or name in ("", ".", ".."):
             return None
-        real = self._folders.get(folder)
-        if real is None:
-            real = self._folders[folder] = str(Path(folder).resolve())
-        return os.path.join(real, name)
+        known = self._folders.get(folder)
+        if known is None:
+            real = os.path.join(str(Path(folder).resolve()), "")
+            known = self._folders[folder] = (real, "file://" + quote_from_bytes(os.fsencode(real)))
+        return known[0], known[1], name
 
 
 def media_path(url: str, relative_to: Path | None) -> Path:
@@ -109,6 +114,7 @@ def is_absolute_media_url(url: str) -> bool:
     return canonical if canonical is not None else _policy_url(url, None) == url
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked per clip by several writers of one process
 def _canonical_file_url(url: str) -> bool | None:
     """Whether ``url`` is what ``Path(...).as_uri()`` writes for its path, answered without
     building the path; ``None`` where only building it can tell."""

@@ -63,11 +63,11 @@ class MetadataBatch:
             document[place], floats[place] = plain, found
             carried.append(place)
         holder = _read(document) if document else None  # alive while its values are copied
+        read = holder.metadata if holder is not None else None
         for (metadata, key, value), slot in zip(pending, carried, strict=True):
-            if slot is None or holder is None:
+            if slot is None or read is None:
                 metadata[key] = value  # OTIO's own conversion, and its errors
                 continue
-            read = holder.metadata
             for path, number in floats[slot]:
                 _set_float(read, (slot, *path), number)
             metadata.__internal_setitem__(key, PyAny(read[slot]))  # type: ignore[attr-defined]

@@ -101,6 +101,17 @@ def _swapped() -> otio.schema.Timeline:
     return timeline
 
 
+def _picture_dissolves_dropped() -> otio.schema.Timeline:
+    """The representative cut without its picture dissolves: the sound tracks keep their
+    parts, but the file registers other definitions (no picture dissolve's parameters), so
+    every weak reference after them moves in the file's table."""
+    timeline = CASES["representative"]()
+    for track in timeline.video_tracks():
+        for item in [i for i in track if isinstance(i, otio.schema.Transition)]:
+            track.remove(item)
+    return timeline
+
+
 PAIRS: dict[str, tuple[Cut, Cut]] = {
     "facts changed": (lambda: assembled("24"), _facts_changed),
     "facts changed back": (_facts_changed, lambda: assembled("24")),
@@ -116,6 +127,8 @@ PAIRS: dict[str, tuple[Cut, Cut]] = {
     "shots swapped": (lambda: assembled("24"), _swapped),
     "slipped": (lambda: assembled("24"), _slipped),
     "marker renamed": (lambda: assembled("24"), _marker_renamed),
+    "picture dissolves dropped": (CASES["representative"], _picture_dissolves_dropped),
+    "picture dissolves added": (_picture_dissolves_dropped, CASES["representative"]),
 }
 
 

@@ -39,7 +39,8 @@ def test_real_paths_are_what_path_resolve_gives(tree: Path, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["cache/ab/take.mp4", "linked/take.mp4", "linked/alias.mp4",
                                   "cache/ab/missing.mp4", "cache/ab/../ab/take.mp4", "linked/..",
-                                  "linked", "cache/ab/", "cache/ab/a b%20é#?.mp4"])  # fmt: skip
+                                  "linked", "cache/ab/", "cache/ab/a b%20é#?.mp4",
+                                  "cache/a b%é#?/take.mp4"])  # fmt: skip
 def test_real_path_urls_are_what_path_as_uri_gives(tree: Path, name: str) -> None:
     resolve = RealPaths()
     for path in (tree / name, Path(os.path.relpath(tree / name))):
