@@ -34,6 +34,8 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from previz.products import is_private
+
 FOLDER = "dataclass-code"
 """The folder under :func:`~previz.products.products_dir` that holds the kept code."""
 
@@ -49,7 +51,11 @@ def code_file(folder: Path) -> Path:
 
 
 def load(path: Path) -> dict[str, CodeType]:
-    """The code kept in ``path``; empty when it is missing, damaged or another interpreter's."""
+    """The code kept in ``path``; empty when it is missing, damaged, another interpreter's,
+    or not private to this user (:func:`~previz.products.is_private`: code another user
+    could write is never run)."""
+    if not is_private(path):
+        return {}
     try:
         data = path.read_bytes()
     except OSError:
@@ -79,6 +85,7 @@ def save(path: Path, kept: dict[str, CodeType]) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial.write_bytes(_HEADER + zlib.crc32(body).to_bytes(4, "big") + body)
+        partial.chmod(0o600)  # read back only while private (products.is_private)
         os.replace(partial, path)
     except OSError:
         with contextlib.suppress(OSError):

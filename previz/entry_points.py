@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from previz.products import products_dir
+from previz.products import is_private, products_dir
 
 GROUPS = ("previz.backends", "pydantic")
 """The groups kept: previz's backends and pydantic's plugins."""
@@ -124,6 +124,8 @@ def _identity(path: str) -> list[int] | None:
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
+    if not is_private(path):  # it names modules to import: only this user's own file
+        return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -140,6 +142,7 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(data), encoding="utf-8")
+        partial.chmod(0o600)  # read back only while private (products.is_private)
         os.replace(partial, path)
     except OSError:
         with contextlib.suppress(OSError):

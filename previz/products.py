@@ -49,6 +49,27 @@ def products_dir() -> Path:
     return Path(cache) / "previz" / "products"
 
 
+def is_private(path: Path) -> bool:
+    """Whether ``path`` and its folder belong to this user and no one else may write them.
+
+    Some of what is kept beside the product records is code (compiled templates, dataclass
+    methods) or names code to import (entry points): read from a folder another user can
+    write — ``$PREVIZ_PRODUCTS_DIR`` pointed at a team's shared folder — it would run as
+    whoever reads it. Such files are used only when private (as Jinja's own cache folder
+    is checked); elsewhere they are ignored and the work is done again. Where the system
+    has no user ids (Windows), the folder's own permissions are the only guard."""
+    if not hasattr(os, "getuid"):
+        return True
+    uid = os.getuid()
+    try:
+        for found in (os.lstat(path), os.stat(path.parent)):
+            if found.st_uid != uid or found.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return True
+
+
 def product_key(*parts: Any) -> str:
     """A content key: sha256 of ``parts`` (text and bytes hashed as is, the rest as JSON)."""
     digest = hashlib.sha256()

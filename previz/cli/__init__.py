@@ -8,12 +8,16 @@ when that command is looked up (:data:`previz.cli.app.COMMAND_MODULES`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 import typing
 
 from previz import collector
 from previz.cli import stamp
+
+KEEPS_CODE = frozenset({"build", "export", "review", "boards", "conform"})
+"""The commands whose dataclass code is kept between runs (:mod:`previz.dataclass_code`)."""
 
 if typing.TYPE_CHECKING:
     from previz.cli.app import cli
@@ -55,7 +59,13 @@ def main() -> None:
 
     # The kept code is read before the stamp notes reads and written after it stops: like
     # bytecode, it follows from the modules' sources, which the stamp holds by identity.
-    with dataclass_code.kept(products_dir() / dataclass_code.FOLDER):
+    # Only for the commands that build or write (a help or a listing leaves no file behind).
+    keeping = (
+        dataclass_code.kept(products_dir() / dataclass_code.FOLDER)
+        if argv[:1] and argv[0] in KEEPS_CODE
+        else contextlib.nullcontext()
+    )
+    with keeping:
         if argv[:1] == ["build"]:
             stamp.record(argv)
         thawed = gc.get_freeze_count() == 0

@@ -39,7 +39,7 @@ import opentimelineio as otio
 from previz import collector
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions, register, registration
-from previz.timeline.aaf_markers import mark_of, markers_slot, record_markers
+from previz.timeline.aaf_markers import Locators, mark_of, record_markers
 from previz.timeline.aaf_memo import ClipMemo, Fixed
 from previz.timeline.aaf_mobs import ClipMobs
 from previz.timeline.aaf_slots import Slot, TrackItems, TrackSlots, edit_of
@@ -89,7 +89,7 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
             mobs = composition.mobs()
             generation = uuid.UUID(bytes_le=mobs[0][0][16:])
             regions, skeleton = store.save(
-                path, mobs, generation, kept.skeleton(fixed), composition.track_slots_made
+                path, mobs, generation, kept.skeleton(fixed), composition.pieces
             )
             kept.save(
                 path, regions, Fixed(registered, store.state(), definitions.state(), skeleton)
@@ -97,16 +97,18 @@ def write(timeline: otio.schema.Timeline, path: Path, memo: MemoPlace | None = N
     finally:
         if store.built:
             store.handle.manager.remove_temp()
-    return Written(kept.reused, not store.built, kept.slots_reused)
+    copied = composition.track_slots.copied, composition.locators.copied
+    return Written(kept.reused, not store.built, *copied)
 
 
 class Written(NamedTuple):
     """What a write copied from the last one: how many clips' mobs, whether the fixed part
-    came from it without pyaaf2 making a file, and how many tracks' slots."""
+    came from it without pyaaf2 making a file, how many tracks' slots and locators."""
 
     clips: int
     fixed: bool
     slots: int = 0
+    locators: int = 0
 
 
 class _Composition:
@@ -119,6 +121,7 @@ class _Composition:
         self.store, self.defs, self.rate = store, definitions, rate
         self.clip_mobs = ClipMobs(store, definitions, memo, timeline=name)
         self.track_slots = TrackSlots(store, definitions, self.clip_mobs, memo)
+        self.locators = Locators(store, definitions, memo)
         self.slot_layout = self.track_slots.slot_layout
         self.name = name
         self.slots: list[Storage | Reused] = []
@@ -143,9 +146,9 @@ class _Composition:
         self.edits.append(slot.edit)
 
     @property
-    def track_slots_made(self) -> list[Storage | Reused]:
-        """The tracks' slots (the memo keeps where they are)."""
-        return self.slots[: len(self.edits)]
+    def pieces(self) -> list[Storage | Reused]:
+        """The tracks' slots and the locators (the memo keeps where they are)."""
+        return [*self.slots[: len(self.edits)], *self.locators.made]
 
     def add_timecode(self, start: otio.opentime.RationalTime | None, rate: float) -> None:
         """The ``TC`` slot: the timeline's global start, counted at its nearest integer rate."""
@@ -184,14 +187,8 @@ class _Composition:
             if not marks:
                 continue
             self.slots.append(
-                markers_slot(
-                    self.store,
-                    self.defs,
-                    next_id,
-                    slot_id,
-                    edit_rate,
-                    number,
-                    sorted(marks, key=lambda m: m[0]),
+                self.locators.slot(
+                    next_id, slot_id, edit_rate, number, sorted(marks, key=lambda m: m[0])
                 )
             )
             next_id += 1
@@ -202,8 +199,9 @@ class _Composition:
         generation id from it: the same cut is the same sequence in every write."""
         defs = self.defs
         edit = hashlib.blake2b(self.name.encode("utf-8"), digest_size=16)
+        inner = self.locators.inner  # the copied locators' parts
         for at, slot in enumerate(self.slots):
-            edit.update(self.edits[at] if at < len(self.edits) else edit_of(slot))  # type: ignore[arg-type]
+            edit.update(self.edits[at] if at < len(self.edits) else edit_of(slot, inner))
         mob_id = self.clip_mobs.ids.of("composition", edit.hexdigest())
         layout = self.store.layout(
             "CompositionMob", "Name", "MobID", "CreationTime", "LastModified", "Slots", "UsageCode"

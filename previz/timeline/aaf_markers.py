@@ -7,7 +7,9 @@ frame is its clip's place in the track plus its offset in the clip's source rang
 are the items' durations summed (:func:`record_markers`, from the parts
 :mod:`previz.timeline.aaf_slots` made), and a marker is read from its clip's JSON when its
 times are at the cut's rate (OTIO's times then add and subtract their values), else through
-OTIO.
+OTIO. A locator alike in the last write (same record frame, length, name, comment, colour,
+described slot) is copied from its file (:class:`Locators`): a one-shot change rewrites the
+changed shot's locator, not the track's 200.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import opentimelineio as otio
 
 from previz.timeline import serialised
 from previz.timeline.aaf_dictionary import Definitions
+from previz.timeline.aaf_memo import ClipMemo, clip_key
 from previz.timeline.aaf_mobs import Placed
-from previz.timeline.aaf_slots import Part, TrackItems
+from previz.timeline.aaf_slots import Part, TrackItems, descendants_edit
 from previz.timeline.aaf_store import ObjectStore
-from previz.timeline.cfb import Storage
+from previz.timeline.cfb import Reused, Storage
 
 MARKER_COLOURS = {
     "RED": "Red",
@@ -48,50 +51,64 @@ class Mark(NamedTuple):
     color: str | None
 
 
-def markers_slot(
-    store: ObjectStore,
-    defs: Definitions,
-    slot_id: int,
-    described: int,
-    edit_rate: bytes,
-    number: bytes,
-    markers: list[tuple[int, Mark]],
-) -> Storage:
-    """An event slot of Avid locators describing slot ``described`` (record frames)."""
-    enc, layout = store.encode, store.layout
-    marker_layout = layout(
-        "DescriptiveMarker",
-        "DataDefinition",
-        "Length",
-        "Position",
-        "Comment",
-        "CommentMarkerUser",
-        "DescribedSlots",
-        "CommentMarkerAttributeList",
-    )
-    colour = layout("TaggedValue", "Name", "Value")
-    components = [
-        marker_layout(
-            defs.datadef["DescriptiveMetadata"],
-            enc("DescriptiveMarker", "Length", max(round(marker.length), 1)),
-            enc("DescriptiveMarker", "Position", at),
-            enc("DescriptiveMarker", "Comment", marker.name),
-            enc("DescriptiveMarker", "CommentMarkerUser", marker.comment or ""),
-            enc("DescriptiveMarker", "DescribedSlots", frozenset({described})),
-            [
-                colour(
-                    defs.colour_tag, defs.text(MARKER_COLOURS.get(str(marker.color).upper(), "Red"))
-                )
-            ],
+class Locators:
+    """The composition's event slots of locators; a locator alike in the last write (same
+    record frame, length, name, comment, colour and described slot) is copied from its file."""
+
+    def __init__(self, store: ObjectStore, definitions: Definitions, memo: ClipMemo) -> None:
+        self.store, self.defs, self.memo = store, definitions, memo
+        self.inner: dict[int, bytes] = {}  # each locator's part of the composition's digest
+        self.made: list[Storage | Reused] = []  # every locator (the memo keeps where it is)
+        self.copied = 0
+        # the definitions' values a locator holds, part of its key (they do not change with
+        # the registration today; a change would not copy a locator wrongly)
+        held = (definitions.datadef["DescriptiveMetadata"], definitions.colour_tag,
+                definitions.text(""))  # fmt: skip
+        self.context = clip_key(*held).hex()
+        self.marker = store.layout(
+            "DescriptiveMarker", "DataDefinition", "Length", "Position", "Comment",
+            "CommentMarkerUser", "DescribedSlots", "CommentMarkerAttributeList",
+        )  # fmt: skip
+
+    def slot(
+        self, slot_id: int, described: int, edit_rate: bytes, number: bytes,
+        markers: list[tuple[int, Mark]],
+    ) -> Storage:  # fmt: skip
+        """An event slot of Avid locators describing slot ``described`` (record frames)."""
+        enc, layout, defs = self.store.encode, self.store.layout, self.defs
+        components = [self._locator(at, marker, described) for at, marker in markers]
+        sequence = layout("Sequence", "DataDefinition", "Length", "Components")(
+            defs.datadef["DescriptiveMetadata"], defs.zero, components
         )
-        for at, marker in markers
-    ]
-    sequence = layout("Sequence", "DataDefinition", "Length", "Components")(
-        defs.datadef["DescriptiveMetadata"], defs.zero, components
-    )
-    return layout(
-        "EventMobSlot", "SlotName", "EditRate", "SlotID", "PhysicalTrackNumber", "Segment"
-    )(defs.empty_name, edit_rate, enc("EventMobSlot", "SlotID", slot_id), number, sequence)
+        return layout(
+            "EventMobSlot", "SlotName", "EditRate", "SlotID", "PhysicalTrackNumber", "Segment"
+        )(defs.empty_name, edit_rate, enc("EventMobSlot", "SlotID", slot_id), number, sequence)
+
+    def _locator(self, at: int, marker: Mark, described: int) -> Storage | Reused:
+        key = clip_key("locator", at, *marker, described, self.context)
+        found = self.memo.piece(key)
+        locator: Storage | Reused
+        if found is not None:
+            self.copied += 1
+            locator, inner = found
+        else:
+            enc, defs = self.store.encode, self.defs
+            colour = MARKER_COLOURS.get(str(marker.color).upper(), "Red")
+            locator = built = self.marker(
+                defs.datadef["DescriptiveMetadata"],
+                enc("DescriptiveMarker", "Length", max(round(marker.length), 1)),
+                enc("DescriptiveMarker", "Position", at),
+                enc("DescriptiveMarker", "Comment", marker.name),
+                enc("DescriptiveMarker", "CommentMarkerUser", marker.comment or ""),
+                enc("DescriptiveMarker", "DescribedSlots", frozenset({described})),
+                [self.store.layout("TaggedValue", "Name", "Value")(
+                    defs.colour_tag, defs.text(colour))],
+            )  # fmt: skip
+            inner = descendants_edit(built)
+        self.memo.note_piece(key, locator, inner)
+        self.inner[id(locator)] = inner
+        self.made.append(locator)
+        return locator
 
 
 def record_markers(items: TrackItems, parts: list[Part]) -> list[tuple[int, Mark]]:

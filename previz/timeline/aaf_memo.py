@@ -101,18 +101,23 @@ class ClipMemo:
         self._earlier: Earlier | None = None
         self._before: dict[bytes, Record] = {}
         self._fixed: Fixed | None = None
+        self._same_registration = False  # set by :meth:`fixed`
         self._now: list[tuple[bytes, Mobs, tuple[bytes, ...], tuple[bytes, ...], Any]] = []
         self._slots: dict[bytes, tuple[bytes, tuple[int, ...], bytes]] = {}
         self._slots_now: list[tuple[bytes, Any, bytes]] = []
-        self.reused = self.slots_reused = 0
+        self.reused = 0
         if place is not None and _MOVABLE:  # cfb moves entries in place, as 32-bit words
             with contextlib.suppress(OSError, ValueError, struct.error, EOFError, TypeError):
                 self._earlier, self._fixed, self._before, self._slots = _load(place)
 
     def fixed(self, registration: Any) -> Fixed | None:
-        """The last write's fixed part, if it registered the same definitions."""
+        """The last write's fixed part, if it registered the same definitions (asked before
+        any piece: a piece is copied only then, see :meth:`piece`)."""
         kept = self._fixed
-        if kept is None or self._earlier is None or kept.registration != registration:
+        self._same_registration = (
+            kept is not None and self._earlier is not None and kept.registration == registration
+        )
+        if not self._same_registration or kept is None:
             return None
         return kept if kept.skeleton is not None else None
 
@@ -136,19 +141,24 @@ class ClipMemo:
             for mob_id, at in zip(record.ids, (0, 6, 12), strict=True)
         ]
 
-    def slot(self, key: bytes) -> tuple[Reused, bytes] | None:
-        """The last write's track slot of key ``key`` as a storage reused from its file, and
-        its part of the composition's digest, if it had one."""
-        found = self._slots.get(key) if self._earlier is not None else None
+    def piece(self, key: bytes) -> tuple[Reused, bytes] | None:
+        """The last write's piece of the composition (a track's slot, a locator) of key
+        ``key`` as a storage reused from its file, and its part of the composition's digest,
+        if it had one."""
+        # A slot holds weak references by their index in the file's table, which the
+        # registered definitions decide (a picture dissolve's parameters come before the
+        # sound's interpolation): a piece is copied only into a file registering the same ones.
+        same = self._earlier is not None and self._same_registration
+        found = self._slots.get(key) if same else None
         if found is None:
             return None
-        self.slots_reused += 1
         class_id, region, edit = found
         return Reused(class_id, self._earlier, Region(*region)), edit  # type: ignore[arg-type]
 
-    def note_slot(self, key: bytes, slot: Any, edit: bytes) -> None:
-        """This write's track slot ``key`` is ``slot`` (kept for the next write)."""
-        self._slots_now.append((key, slot, edit))
+    def note_piece(self, key: bytes, piece: Any, edit: bytes) -> None:
+        """This write's piece of the composition ``key`` is ``piece`` (kept for the next
+        write, with its part ``edit`` of the composition's digest)."""
+        self._slots_now.append((key, piece, edit))
 
     def note(
         self, key: bytes, mobs: Mobs, identities: tuple[bytes, ...], ids: tuple[bytes, ...],

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import opentimelineio as otio
@@ -30,7 +30,7 @@ from previz.timeline.aaf_dictionary import Definitions
 from previz.timeline.aaf_memo import ClipMemo, clip_key
 from previz.timeline.aaf_mobs import MASTER_SLOT, ClipMobs, Placed
 from previz.timeline.aaf_store import ObjectStore
-from previz.timeline.cfb import Reused, Storage, Stream, walk
+from previz.timeline.cfb import Reused, Storage, Stream
 
 Part = tuple[Any, ...]  # what one item's component is made of (see :func:`slot_key`)
 DISSOLVE = otio.schema.TransitionTypes.SMPTE_Dissolve
@@ -84,6 +84,7 @@ class TrackSlots:
         self, store: ObjectStore, definitions: Definitions, clip_mobs: ClipMobs, memo: ClipMemo
     ) -> None:
         self.store, self.defs, self.clip_mobs, self.memo = store, definitions, clip_mobs, memo
+        self.copied = 0  # slots copied from the last write
         self.slot_layout = store.layout(
             "TimelineMobSlot", "SlotID", "SlotName", "Origin", "EditRate", "Segment",
             "PhysicalTrackNumber",
@@ -102,9 +103,10 @@ class TrackSlots:
         parts = self._parts(items, digests, rate, comments)
         _one_rate(items, parts, cut_rate)
         key = slot_key(track.name, items.kind, rate, slot_id, number, parts)
-        found = self.memo.slot(key)
+        found = self.memo.piece(key)
         if found is not None:
-            self.memo.note_slot(key, *found)
+            self.memo.note_piece(key, *found)
+            self.copied += 1
             return Slot(*found, parts)
         enc = self.store.encode
         slot = self.slot_layout(
@@ -116,7 +118,7 @@ class TrackSlots:
             enc("TimelineMobSlot", "PhysicalTrackNumber", number),
         )
         edit = edit_of(slot)
-        self.memo.note_slot(key, slot, edit)
+        self.memo.note_piece(key, slot, edit)
         return Slot(slot, edit, parts)
 
     def _parts(
@@ -283,10 +285,27 @@ def _transitions_beside(types: list[str], digests: list[str], n: int) -> tuple[s
 TRANSITIONS = ("dissolve", "transition")
 
 
-def edit_of(slot: Storage) -> bytes:
+def edit_of(node: Storage | Reused, inner: Mapping[int, bytes] | None = None) -> bytes:
     """A slot's part of the composition's digest: each node's name and bytes (a storage's
-    class id), depth first."""
-    return b"".join(
-        node.name.encode("utf-8") + (node.data if isinstance(node, Stream) else node.class_id)
-        for node in (slot, *walk(slot))
-    )
+    class id), depth first; a copied storage's descendants are its ``inner`` part (by its
+    ``id``)."""
+    found: list[bytes] = []
+    copied = inner or {}
+
+    def visit(at: Storage | Stream | Reused) -> None:
+        own = at.data if type(at) is Stream else at.class_id  # type: ignore[union-attr]
+        found.append(at.name.encode("utf-8") + own)
+        if type(at) is Storage:
+            for child in at.children:
+                visit(child)
+        elif type(at) is Reused:
+            found.append(copied[id(at)])  # a copy whose part is unknown: refused, not guessed
+
+    visit(node)
+    return b"".join(found)
+
+
+def descendants_edit(node: Storage) -> bytes:
+    """The part of the composition's digest a storage's descendants make (:func:`edit_of`
+    without the storage's own name and class id)."""
+    return edit_of(node)[len(node.name.encode("utf-8")) + len(node.class_id) :]

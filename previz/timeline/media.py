@@ -8,6 +8,7 @@ as a whole; ``.otioz`` bundles the media inside instead.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -113,6 +114,7 @@ def is_absolute_media_url(url: str) -> bool:
     return canonical if canonical is not None else _policy_url(url, None) == url
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked per clip by several writers of one process
 def _canonical_file_url(url: str) -> bool | None:
     """Whether ``url`` is what ``Path(...).as_uri()`` writes for its path, answered without
     building the path; ``None`` where only building it can tell."""

@@ -114,8 +114,30 @@ def test_the_command_line_keeps_the_code_of_the_command_it_imports(tmp_path: Pat
     products = tmp_path / "products"
     env = {**os.environ, "PREVIZ_PRODUCTS_DIR": str(products)}
     subprocess.run(
-        [sys.executable, "-m", "previz", "schema", "--help"],
+        [sys.executable, "-m", "previz", "build", "--help"],
         env=env, capture_output=True, check=True, timeout=60,
     )  # fmt: skip
     kept = dataclass_code.load(dataclass_code.code_file(products / dataclass_code.FOLDER))
     assert any("def __init__" in text for text in kept)
+
+
+def test_a_command_that_builds_nothing_keeps_no_code(tmp_path: Path) -> None:
+    products = tmp_path / "products"
+    env = {**os.environ, "PREVIZ_PRODUCTS_DIR": str(products)}
+    subprocess.run(
+        [sys.executable, "-m", "previz", "--help"],
+        env=env, capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert not (products / dataclass_code.FOLDER).exists()
+
+
+def test_code_in_a_folder_others_may_write_is_not_run(tmp_path: Path) -> None:
+    with dataclass_code.kept(tmp_path):
+        _make("SharedTake")
+    path = dataclass_code.code_file(tmp_path)
+    assert dataclass_code.load(path)  # private: kept
+    tmp_path.chmod(0o777)  # a team's shared folder: anyone could have written the file
+    assert dataclass_code.load(path) == {}
+    tmp_path.chmod(0o700)
+    path.chmod(0o664)  # or the file itself is writable by the group
+    assert dataclass_code.load(path) == {}

@@ -95,3 +95,15 @@ def test_pydantic_is_told_it_has_no_plugins_only_when_none_is_installed(
     _install(tmp_path / "site", "[pydantic]\nwatcher = flipbook_plugin:plugin\n")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert not entry_points.no_pydantic_plugins() and _loader._plugins is None
+
+
+def test_a_kept_file_in_a_folder_others_may_write_is_not_trusted(_records: Path) -> None:
+    entry_points.named("previz.backends")
+    kept = json.loads(_records.read_text())
+    kept["states"][0]["groups"]["previz.backends"] = [["animatic", "planted_module:Backend"]]
+    _records.write_text(json.dumps(kept))
+    _records.chmod(0o600)
+    assert ("animatic", "planted_module:Backend") in entry_points.named("previz.backends")
+    _records.parent.chmod(0o777)  # a shared folder: anyone could have planted that name
+    found = entry_points.named("previz.backends")
+    assert ("animatic", "previz.backends.animatic:AnimaticBackend") in found

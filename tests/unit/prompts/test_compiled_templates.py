@@ -91,3 +91,13 @@ def test_code_whose_source_cannot_be_read_keeps_no_compiled_templates(
     unreadable.__file__ = str(tmp_path / "archive.zip" / "zipped.py")
     assert compiled_templates(unreadable) is None
     assert _render(_templates(tmp_path), unreadable) == "Hello Mara"
+
+
+def test_compiled_code_in_a_folder_others_may_write_is_not_run(
+    products: Path, tmp_path: Path
+) -> None:
+    folder = _templates(tmp_path)
+    _render(folder, compiled)
+    (products / FOLDER).chmod(0o777)  # a shared folder: anyone could have written the code
+    assert _render(folder, compiled) == "Hello Mara"
+    assert _Counting.compiles == 2
