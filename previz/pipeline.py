@@ -168,11 +168,11 @@ async def abuild(
     root = project_dir(shotlist)
     out_dir = out or root / "out" / _stem(shotlist)
     instances = dict(backends) if backends is not None else backends_for(shotlist, backend, options)
-    jobs = plan_jobs(shotlist, instances, backend=backend, model=model)
+    pins = TakePins(root / ".previz" / "takes.json")
+    jobs = plan_jobs(shotlist, instances, backend=backend, model=model, pins=pins)
     state = root / ".previz"
     cache = open_cache(root, cache_dir, setting=shotlist.project.cache)  # a bad store fails now
     cache.prefetch(job_key(job, instances) for job in jobs)  # a shared store: all at once
-    pins = TakePins(root / ".previz" / "takes.json")
     jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
         require_credentials(jobs, instances, cache)

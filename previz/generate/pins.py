@@ -108,6 +108,10 @@ class TakePins:
             self._pins.get(f"{job.shot_id}/{job.take}"), dict
         )
 
+    def held(self, shot_id: str, takes: int) -> bool:
+        """Whether any of takes 1 to ``takes`` of the shot is pinned (right or not)."""
+        return any(isinstance(self._pins.get(f"{shot_id}/{t}"), dict) for t in range(1, takes + 1))
+
     def pinned(self, job: Job, backends: Mapping[str, Backend], cache: Cache) -> Job | None:
         """The job as its pinned take was generated, if that take is still right and cached."""
         pin = self._pins.get(f"{job.shot_id}/{job.take}")

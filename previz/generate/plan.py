@@ -17,7 +17,7 @@ from pathlib import Path
 from previz.backends.base import Backend, Capabilities, Job, Reference
 from previz.backends.payload import ShotFacts
 from previz.generate.keys import file_sha256
-from previz.generate.pins import ShotDefinitions
+from previz.generate.pins import ShotDefinitions, TakePins
 from previz.prompts.compiler import PromptCompiler
 from previz.shotlist.models import Character, Location, Prop
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
@@ -56,8 +56,14 @@ def plan_jobs(
     *,
     backend: str | None = None,
     model: str | None = None,
+    pins: TakePins | None = None,
 ) -> list[Job]:
-    """One job per shot × take, for ``backend`` (or each shot's own) and its model."""
+    """One job per shot × take, for ``backend`` (or each shot's own) and its model.
+
+    Each job carries its shot's definition (what :mod:`previz.generate.pins` compares); given
+    the project's ``pins``, only the jobs that can use it do: a paid backend's (pinned once
+    made) and those of a shot with a pinned take. A free backend's take is never pinned, and
+    one with no pin is never held to one, so working its definition out would be wasted."""
     handles = float(to_time(shotlist.project.handles, shotlist.fps).to_seconds())
 
     @cache  # a backend builds its capabilities on each call; they are the same for a plan
@@ -82,7 +88,11 @@ def plan_jobs(
         width, height = caps.nearest_size(shotlist.width, shotlist.height)
         refs = references_for(shot, shotlist.base_dir) if caps.reference_images else ()
         clip_in = float(shot.clip_in.to_seconds())  # a head trim: the take must cover it too
-        definition = shot_definition(shot)
+        definition = (
+            shot_definition(shot)
+            if pins is None or caps.cost_per_second > 0 or pins.held(shot.id, shot.takes)
+            else ""
+        )
         options = instance.output_options()
         for take in range(1, shot.takes + 1):
             payload = dict(instance.payload(ShotFacts(shotlist, shot, take)))

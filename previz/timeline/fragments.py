@@ -22,6 +22,9 @@ fragments of the last write only, and trusted only when all of this holds:
   longer matches its document, and it is ignored.
 
 Anything else means a full write. The memo is written atomically (temporary file, rename).
+A writer that copies bytes of its last document (the ``.otio``) reads them through
+:meth:`Fragments.last_document`, which checks the very file it reads against the memo: a
+document replaced after the memo was trusted is never copied from.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class Fragments:
 
     def __init__(self, memo: Memo | None) -> None:
         self.memo = memo
-        self._before: dict[str, str] = _load(memo) if memo is not None else {}
+        self._before, self._documents = _load(memo) if memo is not None else ({}, {})
         self._now: dict[str, str] = {}
         self.reused = 0  # fragments of this write kept from the last one
         self.rendered = 0  # and rendered now
@@ -99,6 +102,20 @@ class Fragments:
         """The last write's fragment under ``fragment_key`` (when the memo is trusted), as
         it is: for a writer that reads what it kept (not counted as reused)."""
         return self._before.get(fragment_key)
+
+    def last_document(self) -> bytes | None:
+        """The bytes of the memo's document when the file read is still the one the memo was
+        saved with (checked on the open file: a document replaced or rewritten since the memo
+        was trusted is never read as the last one); ``None`` otherwise."""
+        if self.memo is None or (seen := self._documents.get(self.memo.document.name)) is None:
+            return None
+        try:
+            with self.memo.document.open("rb") as document:  # the file checked is the file read
+                if _spelt(identity(os.fstat(document.fileno()))) != seen:
+                    return None
+                return document.read()
+        except OSError:
+            return None
 
     def keep(self, fragment_key: str, text: str) -> None:
         """Keep ``text`` under ``fragment_key`` for the next write."""
@@ -149,35 +166,41 @@ def _spelt(numbers: tuple[int, ...]) -> str:
     return " ".join(map(str, numbers))
 
 
-def _load(memo: Memo) -> dict[str, str]:
-    """The memo's fragments, or nothing when it is missing, foreign, damaged or stale."""
+Loaded = tuple[dict[str, str], dict[str, str]]  # the fragments; each document's identity
+
+
+def _load(memo: Memo) -> Loaded:
+    """The memo's fragments and the identities of the documents it was saved with, or
+    nothing when it is missing, foreign, damaged or stale."""
     try:
         data = memo.path.read_bytes()
     except OSError:
-        return {}
+        return {}, {}
     try:
         return _parse(data, memo)
     except (OSError, ValueError, IndexError, UnicodeDecodeError):
-        return {}
+        return {}, {}
 
 
-def _parse(data: bytes, memo: Memo) -> dict[str, str]:
+def _parse(data: bytes, memo: Memo) -> Loaded:
     if not data.startswith(MAGIC):
-        return {}
+        return {}, {}
     version_end = data.index(b"\n", len(MAGIC))
     check_end = data.index(b"\n", version_end + 1)
     if data[len(MAGIC) : version_end].decode("ascii") != version_line(memo.version):
-        return {}
+        return {}, {}
     rest = memoryview(data)[check_end + 1 :]  # the checksum covers all of it, read in place
     if zlib.crc32(rest) != int(data[version_end + 1 : check_end]):
-        return {}
+        return {}, {}
     files_end = data.index(b"\0", check_end + 1)
     index_end = data.index(b"\0", files_end + 1)
+    documents: dict[str, str] = {}
     for line in data[check_end + 1 : files_end].decode("utf-8").split("\n"):
         name, seen = line.split("\t")
         stat = (memo.document.parent / name).stat()
         if seen != _spelt(identity(stat)):
-            return {}
+            return {}, {}
+        documents[name] = seen
     text = str(memoryview(data)[index_end + 1 :], "utf-8")
     found: dict[str, str] = {}
     at = 0
@@ -189,4 +212,4 @@ def _parse(data: bytes, memo: Memo) -> dict[str, str]:
         at = end
     if at != len(text):
         raise ValueError("the fragments do not fill the memo")
-    return found
+    return found, documents

@@ -88,22 +88,28 @@ def _from_last(
     """The document from the last one and where its items lie; ``None`` when the last one
     cannot be used (no trusted memo, another skeleton, a document not the one described)."""
     kept = fragments.last(LAYOUT)
-    if kept is None or fragments.memo is None:
+    if kept is None:
         return None
-    layout = json.loads(kept)
-    items = [(str(digest), int(start), int(end)) for digest, start, end in layout["items"]]
-    if layout["skeleton"] != skeleton or len(items) != sum(map(len, digests)):
+    try:
+        layout = json.loads(kept)
+        items = [(str(digest), int(start), int(end)) for digest, start, end in layout["items"]]
+        if layout["skeleton"] != skeleton or len(items) != sum(map(len, digests)):
+            return None  # the cut differs beyond its items (or in their number)
+    except (ValueError, KeyError, TypeError):  # not a layout
         return None
-    last = fragments.memo.document.read_bytes()
-    if len(last) != layout["size"]:
-        return None
+    last = fragments.last_document()
+    if last is None:
+        return None  # gone or replaced since the memo was trusted
+    places = [0, *(place for _digest, start, end in items for place in (start, end)), len(last)]
+    if len(last) != layout["size"] or places != sorted(places):
+        return None  # places that do not fit the document
     where = {digest: (start, end) for digest, start, end in items}
     pieces: list[bytes] = []
     spans: list[Span] = []
     at = before = 0  # in the new document; in the last one, after the last item passed
-    places = [(track, index) for track, own in enumerate(digests) for index in range(len(own))]
+    where_now = [(track, index) for track, own in enumerate(digests) for index in range(len(own))]
     flat = [digest for own in digests for digest in own]
-    for (track, index), digest, (_digest, start, end) in zip(places, flat, items, strict=True):
+    for (track, index), digest, (_digest, start, end) in zip(where_now, flat, items, strict=True):
         gap = last[before:start]
         found = where.get(digest)
         if found:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from previz.backends.base import Capabilities, Job
+from previz.backends.base import Backend, Capabilities, Job
 from previz.generate import estimate_cost
 from previz.generate.cache import Cache, CachedClip
 from previz.generate.pins import TakePins
+from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
+from previz.shotlist.loader import load
 from tests.fakes.backend import FakeLocalBackend, FakeRemoteBackend, Project, jobs_for
+from tests.scene_text import MINIMAL
 
 
 class FixedLengths(FakeRemoteBackend):
@@ -141,3 +146,21 @@ async def test_a_pinned_take_of_any_length_is_still_looked_up(clip: Path, projec
     [job] = reuse_cached_takes([moved], {service.name: service}, cache,
                                TakePins(project.folder / "takes.json"))  # fmt: skip
     assert job.prompt == paid.prompt and cache.peeked
+
+
+@pytest.mark.parametrize("paid", [False, True])
+def test_planned_jobs_carry_their_definition_wherever_a_pin_can_use_it(
+    write_scene: Callable[[str], Path], tmp_path: Path, clip: Path, paid: bool
+) -> None:
+    shotlist = load(write_scene(MINIMAL))
+    backend = FakeRemoteBackend(clip, cost_per_second=0.5) if paid else FakeLocalBackend(clip)
+    backends: dict[str, Backend] = {backend.name: backend}
+    whole = plan_jobs(shotlist, backends, backend=backend.name)  # without pins: every job's
+    (tmp_path / "takes.json").write_text(json.dumps({"s2/1": {"definition": "?"}}))
+    planned = plan_jobs(
+        shotlist, backends, backend=backend.name, pins=TakePins(tmp_path / "takes.json")
+    )
+    assert all(job.definition for job in whole)
+    # a free backend's take is pinned never, and held to a pin only where the file has one
+    expected = [j if paid or j.shot_id == "s2" else replace(j, definition="") for j in whole]
+    assert planned == expected
