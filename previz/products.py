@@ -37,6 +37,12 @@ SETTLED_NS = 2_000_000_000
 tick and keep its identity (the coarsest timestamps, FAT's, tick every 2 s)."""
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once at import: mkstemp makes 0600 files, outputs follow the umask
+FILE_MODE = 0o666 & ~_UMASK
+"""The mode of a file the user makes (an output written through a private temporary file)."""
+
+
 def settled(changed_ns: int, now_ns: int) -> bool:
     """Whether a file last changed at ``changed_ns`` is settled at ``now_ns`` (epoch ns)."""
     return now_ns - changed_ns > SETTLED_NS
@@ -167,11 +173,8 @@ class ProductStore:
         for path in paths:
             files[os.path.relpath(path, self.folder)] = _identity(path)
         target = self._record_path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         record = {"folder": str(self.folder), "key": key, "files": files}
-        partial.write_text(json.dumps(record, sort_keys=True), "utf-8")
-        os.replace(partial, target)
+        write_private(target, json.dumps(record, sort_keys=True).encode("utf-8"))
 
     def forget(self, name: str) -> None:
         """Drop product ``name``'s record, so it is written again next time."""
@@ -191,8 +194,14 @@ def write_product(
     product = name or path.name
     if store.current(product, key):
         return False
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    # a new file under a name no one can foresee: a link planted beside ``path`` in a shared
+    # folder is never written through; then given the mode a file the user makes has
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}",
+                                    dir=path.parent)  # fmt: skip
+    os.close(handle)
+    partial = Path(name)
     try:
+        os.chmod(partial, FILE_MODE)
         write(partial)
         os.replace(partial, path)
     finally:

@@ -21,7 +21,7 @@ import opentimelineio as otio
 
 from previz import timebase
 from previz.errors import TimelineError
-from previz.media.files import FILE_MODE
+from previz.products import FILE_MODE
 from previz.timeline import edl_events, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import ExportContext, Format, source_version
 from previz.timeline.fragments import Fragments

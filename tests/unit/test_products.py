@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from previz.products import (
+    FILE_MODE,
     ProductStore,
     product_key,
     read_private,
@@ -114,3 +117,30 @@ def test_a_private_read_refuses_a_file_others_may_write(tmp_path: Path) -> None:
     assert read_private(tmp_path / "kept") == b"code"
     (tmp_path / "kept").chmod(0o620)
     assert read_private(tmp_path / "kept") is None
+
+
+def test_a_product_is_not_written_through_a_link_at_its_old_temporary_name(
+    tmp_path: Path,
+) -> None:
+    victim, target = tmp_path / "victim.txt", tmp_path / "out" / "build.json"
+    victim.write_text("mine")
+    target.parent.mkdir()
+    (target.parent / f".build.{os.getpid()}.partial.json").symlink_to(victim)
+    write_product(target, "k1", lambda tmp: tmp.write_text("{}"))
+    assert victim.read_text() == "mine" and target.read_text() == "{}"
+    assert not target.is_symlink() and stat.S_IMODE(target.stat().st_mode) == FILE_MODE
+
+
+def test_a_record_is_not_written_through_a_link_at_its_old_temporary_name(
+    tmp_path: Path,
+) -> None:
+    victim, out = tmp_path / "victim.txt", tmp_path / "out"
+    victim.write_text("mine")
+    out.mkdir()
+    (out / "cut.edl").write_text("edl")
+    store = ProductStore(out)
+    record = store._record_path("cut.edl")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    (record.parent / f".{record.name}.{os.getpid()}.tmp").symlink_to(victim)
+    store.record("cut.edl", "k1", [out / "cut.edl"])
+    assert victim.read_text() == "mine" and store.current("cut.edl", "k1")
