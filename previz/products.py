@@ -23,6 +23,8 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,25 +51,47 @@ def products_dir() -> Path:
     return Path(cache) / "previz" / "products"
 
 
-def is_private(path: Path) -> bool:
-    """Whether ``path`` and its folder belong to this user and no one else may write them.
+def read_private(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is this user's own file that no one else may write, else
+    ``None`` (missing, unreadable, a link, another user's, group or other writable).
 
     Some of what is kept beside the product records is code (compiled templates, dataclass
-    methods) or names code to import (entry points): read from a folder another user can
+    methods) or names code to import (entry points): read from a file another user could
     write — ``$PREVIZ_PRODUCTS_DIR`` pointed at a team's shared folder — it would run as
-    whoever reads it. Such files are used only when private (as Jinja's own cache folder
-    is checked); elsewhere they are ignored and the work is done again. Where the system
-    has no user ids (Windows), the folder's own permissions are the only guard."""
-    if not hasattr(os, "getuid"):
-        return True
-    uid = os.getuid()
+    whoever reads it. The file is opened once (not following a link) and the open file is
+    checked, so nothing swapped in between is read. A file of this user's that others may not
+    write cannot be changed by them, wherever its folder is. Where the system has no user
+    ids (Windows), only the file's permissions are checked."""
     try:
-        for found in (os.lstat(path), os.stat(path.parent)):
-            if found.st_uid != uid or found.st_mode & 0o022:
-                return False
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return False
-    return True
+        return None
+    with os.fdopen(handle, "rb") as file:
+        found = os.fstat(file.fileno())
+        mine = not hasattr(os, "getuid") or found.st_uid == os.getuid()
+        if not mine or not stat.S_ISREG(found.st_mode) or found.st_mode & 0o022:
+            return None
+        try:
+            return file.read()
+        except OSError:
+            return None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` (atomically: a reader sees the old file or the whole new
+    one), written to a new file only this user may read or write, under a name no one can
+    foresee (``mkstemp``: a link planted beside ``path`` is never written through); the folder
+    made private when missing. Raises :class:`OSError`."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 def product_key(*parts: Any) -> str:

@@ -37,11 +37,11 @@ from typing import Any
 
 import opentimelineio as otio
 
-from previz.timeline import serialised
+from previz.timeline import fcpxml_assets, serialised
 from previz.timeline.facts import facts_json
 from previz.timeline.fades import is_black
+from previz.timeline.fcpxml_assets import Asset
 from previz.timeline.fragments import Fragments, key
-from previz.timeline.media import media_url
 from previz.timeline.rates import frames_of, timeline_rate
 from previz.timeline.vectors import items_of
 from previz.timeline.xmltree import Element, Verbatim, lines_of, pretty_document, sub_element
@@ -56,7 +56,7 @@ class _Document:
     rate: Fraction
     resources: Element
     relative_to: Path | None
-    assets: dict[str, _Asset] = field(default_factory=dict)  # by src
+    assets: dict[str, Asset] = field(default_factory=dict)  # by src
     times: dict[int, str] = field(default_factory=dict)  # frames -> time string
     fragments: Fragments = field(default_factory=lambda: Fragments(None))
     per_second: float = 0.0  # the rate as a float, for frames_of
@@ -146,78 +146,8 @@ def _arrange(
     return storyline, [(-(index + 1), *track) for index, track in enumerate(below)]
 
 
-AUDIO_SUFFIXES = (".wav", ".aif", ".aiff", ".mp3", ".m4a", ".flac", ".caf")
 ROLES = {"dialogue": "dialogue.dialogue-1", "sfx": "effects.effects-1",
          "ambience": "effects.ambience", "music": "music.music-1"}  # fmt: skip
-
-
-def _asset(
-    document: _Document, clip: otio.schema.Clip, stored: Data, own: str, audio: bool, facts: Any
-) -> str | None:
-    """The id of the asset of ``clip``'s file (its media read from ``stored``, its JSON, whose
-    digest is ``own``), made when the file is first seen; it is heard when the file sounds,
-    the clip is on a sound track or its probe facts say the file has sound."""
-    url = serialised.target_url(stored)
-    if url is None:
-        return None
-    src = media_url(url, document.relative_to)
-    asset = document.assets.get(src)
-    if asset is None:
-        asset = document.assets[src] = _Asset(document, clip, own, src, len(document.assets) + 2)
-        document.resources.append(asset)
-    if not asset.heard:
-        asset.heard = asset.sound_file or audio or bool(hasattr(facts, "get")
-                                                         and facts.get("has_audio"))  # fmt: skip
-    return asset.get("id")
-
-
-class _Asset(Verbatim):
-    """A media file's asset, described as the file is: a WAV has no video format; a video
-    file says whether it has sound. Written as a fragment: its key holds what its line is made
-    of (the clip that named it, by its stored JSON's digest — its media and their range —,
-    the src, the id, whether it is heard, the rate, the indent)."""
-
-    __slots__ = ("clip", "document", "heard", "number", "own", "sound_file", "src")
-
-    def __init__(self, document: _Document, clip: otio.schema.Clip, own: str, src: str,
-                 number: int) -> None:  # fmt: skip
-        super().__init__("asset", id=f"r{number}")
-        self.document, self.clip, self.own, self.src, self.number = (
-            document, clip, own, src, number)  # fmt: skip
-        self.sound_file = _stem_and_suffix(src)[1].lower() in AUDIO_SUFFIXES
-        self.heard = False
-
-    def render(self, indent: str | None) -> str:
-        parts = (str(self.document.rate), indent, self.own, self.src, self.number, self.heard)
-        return self.document.fragments.render(
-            key("asset", *parts), lambda: lines_of(self._element(), indent or "")
-        )
-
-    def _element(self) -> Element:
-        document, available = self.document, self.clip.available_range()
-        element = Element(
-            "asset", id=self.get("id"), name=_stem_and_suffix(self.src)[0], src=self.src,
-            start="0s", duration=document.time(document.frames(available.end_time_exclusive())),
-            hasVideo="0" if self.sound_file else "1",
-        )  # fmt: skip
-        if not self.sound_file:
-            element.set("format", "r1")
-        if self.heard:
-            element.set("hasAudio", "1")
-            element.set("audioSources", "1")
-            element.set("audioChannels", "2")
-            element.set("audioRate", "48000")
-        return element
-
-
-def _stem_and_suffix(src: str) -> tuple[str, str]:
-    """``Path(src).stem`` and ``.suffix``, without building a path per clip."""
-    name = src.rpartition("/")[2]
-    if name in ("", "."):  # a trailing slash or dot: the last part that names something
-        parts = [part for part in src.split("/") if part and part != "."]
-        name = parts[-1] if parts else ""
-    dot = name.rfind(".")
-    return (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
 
 
 def _role(track: otio.schema.Track) -> str | None:
@@ -338,7 +268,7 @@ def _clip_host(
     document: _Document, clip: otio.schema.Clip, stored: Data, digest: str, position: int
 ) -> _Host:
     facts = serialised.facts(stored)
-    asset_id = _asset(document, clip, stored, digest, False, facts)
+    asset_id = fcpxml_assets.asset_id(document, clip, stored, digest, False, facts)
     own_start = document.frames(clip.trimmed_range().start_time)
     return _Host(document, position, own_start,
                  lambda: _clip_element(document, clip, facts, position, None, False, asset_id),
@@ -376,7 +306,7 @@ def _connect_track(
     for clip, index, start in _placed_clips(track):
         host, local = storyline.host(first + document.frames(start))
         facts = serialised.facts(items[index])
-        asset_id = _asset(document, clip, items[index], own[index], audio, facts)
+        asset_id = fcpxml_assets.asset_id(document, clip, items[index], own[index], audio, facts)
         host.add(("connected", own[index], local, lane, audio, role, asset_id),
                  functools.partial(_connect, document, clip, facts, local, lane, audio,
                                    asset_id, role))  # fmt: skip

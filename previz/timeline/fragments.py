@@ -22,6 +22,9 @@ fragments of the last write only, and trusted only when all of this holds:
   longer matches its document, and it is ignored.
 
 Anything else means a full write. The memo is written atomically (temporary file, rename).
+A writer that copies bytes of its last document (the ``.otio``) reads them through
+:meth:`Fragments.last_document`, which checks the very file it reads against the memo: a
+document replaced after the memo was trusted is never copied from.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import tempfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,7 +64,7 @@ class Fragments:
 
     def __init__(self, memo: Memo | None) -> None:
         self.memo = memo
-        self._before: dict[str, str] = _load(memo) if memo is not None else {}
+        self._before, self._documents = _load(memo) if memo is not None else ({}, {})
         self._now: dict[str, str] = {}
         self.reused = 0  # fragments of this write kept from the last one
         self.rendered = 0  # and rendered now
@@ -100,6 +104,20 @@ class Fragments:
         it is: for a writer that reads what it kept (not counted as reused)."""
         return self._before.get(fragment_key)
 
+    def last_document(self) -> bytes | None:
+        """The bytes of the memo's document when the file read is still the one the memo was
+        saved with (checked on the open file: a document replaced or rewritten since the memo
+        was trusted is never read as the last one); ``None`` otherwise."""
+        if self.memo is None or (seen := self._documents.get(self.memo.document.name)) is None:
+            return None
+        try:
+            with self.memo.document.open("rb") as document:  # the file checked is the file read
+                if _spelt(identity(os.fstat(document.fileno()))) != seen:
+                    return None
+                return document.read()
+        except OSError:
+            return None
+
     def keep(self, fragment_key: str, text: str) -> None:
         """Keep ``text`` under ``fragment_key`` for the next write."""
         self._now[fragment_key] = text
@@ -130,54 +148,65 @@ def version_line(version: str) -> str:
 def write_atomically(target: Path, *chunks: bytes) -> None:
     """Write ``chunks`` to the memo ``target`` through a temporary file and a rename, so no
     reader ever sees half a memo; on failure remove ``target`` instead (a memo is only ever
-    a shortcut: without it the next write is a full one)."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    a shortcut: without it the next write is a full one). The temporary file is made new under
+    a name no one can foresee (``mkstemp``) and written through its descriptor: a link planted
+    beside ``target`` in a shared folder is never written through."""
+    partial: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("wb") as memo:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        partial = Path(name)
+        with os.fdopen(handle, "wb") as memo:
             memo.writelines(chunks)
         os.replace(partial, target)
     except OSError:
         with contextlib.suppress(OSError):
             target.unlink()
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                partial.unlink()
 
 
 def _spelt(numbers: tuple[int, ...]) -> str:
     return " ".join(map(str, numbers))
 
 
-def _load(memo: Memo) -> dict[str, str]:
-    """The memo's fragments, or nothing when it is missing, foreign, damaged or stale."""
+Loaded = tuple[dict[str, str], dict[str, str]]  # the fragments; each document's identity
+
+
+def _load(memo: Memo) -> Loaded:
+    """The memo's fragments and the identities of the documents it was saved with, or
+    nothing when it is missing, foreign, damaged or stale."""
     try:
         data = memo.path.read_bytes()
     except OSError:
-        return {}
+        return {}, {}
     try:
         return _parse(data, memo)
     except (OSError, ValueError, IndexError, UnicodeDecodeError):
-        return {}
+        return {}, {}
 
 
-def _parse(data: bytes, memo: Memo) -> dict[str, str]:
+def _parse(data: bytes, memo: Memo) -> Loaded:
     if not data.startswith(MAGIC):
-        return {}
+        return {}, {}
     version_end = data.index(b"\n", len(MAGIC))
     check_end = data.index(b"\n", version_end + 1)
     if data[len(MAGIC) : version_end].decode("ascii") != version_line(memo.version):
-        return {}
+        return {}, {}
     rest = memoryview(data)[check_end + 1 :]  # the checksum covers all of it, read in place
     if zlib.crc32(rest) != int(data[version_end + 1 : check_end]):
-        return {}
+        return {}, {}
     files_end = data.index(b"\0", check_end + 1)
     index_end = data.index(b"\0", files_end + 1)
+    documents: dict[str, str] = {}
     for line in data[check_end + 1 : files_end].decode("utf-8").split("\n"):
         name, seen = line.split("\t")
         stat = (memo.document.parent / name).stat()
         if seen != _spelt(identity(stat)):
-            return {}
+            return {}, {}
+        documents[name] = seen
     text = str(memoryview(data)[index_end + 1 :], "utf-8")
     found: dict[str, str] = {}
     at = 0
@@ -189,4 +218,4 @@ def _parse(data: bytes, memo: Memo) -> dict[str, str]:
         at = end
     if at != len(text):
         raise ValueError("the fragments do not fill the memo")
-    return found
+    return found, documents

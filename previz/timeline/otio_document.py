@@ -88,16 +88,18 @@ def _from_last(
     """The document from the last one and where its items lie; ``None`` when the last one
     cannot be used (no trusted memo, another skeleton, a document not the one described)."""
     kept = fragments.last(LAYOUT)
-    if kept is None or fragments.memo is None:
+    if kept is None:
         return None
     try:
         layout = json.loads(kept)
         items = [(str(digest), int(start), int(end)) for digest, start, end in layout["items"]]
         if layout["skeleton"] != skeleton or len(items) != sum(map(len, digests)):
             return None  # the cut differs beyond its items (or in their number)
-        last = fragments.memo.document.read_bytes()
-    except (OSError, ValueError, KeyError, TypeError):  # gone since, or not a layout
+    except (ValueError, KeyError, TypeError):  # not a layout
         return None
+    last = fragments.last_document()
+    if last is None:
+        return None  # gone or replaced since the memo was trusted
     places = [0, *(place for _digest, start, end in items for place in (start, end)), len(last)]
     if len(last) != layout["size"] or places != sorted(places):
         return None  # places that do not fit the document

@@ -383,3 +383,23 @@ def test_an_otio_downgraded_by_the_environment_is_otios_own_from_a_warm_memo(
     written = _export(following, tmp_path / "kept", "otio")["timeline.otio"]
     otio.adapters.write_to_file(following, str(tmp_path / "own.otio"), adapter_name="otio_json")
     assert written == (tmp_path / "own.otio").read_bytes()
+
+
+def test_an_otio_document_replaced_after_its_memo_was_trusted_is_written_whole(
+    tmp_path: Path,
+) -> None:
+    """The last document's bytes are used only when the file read is the one the memo was
+    saved with: one replaced after the memo was trusted (same size) is never spliced."""
+    from previz.timeline import otio_document
+
+    previous = assembled("24")
+    _export(previous, tmp_path, "otio")
+    fragments = Fragments(_memo(tmp_path, "otio"))
+    assert fragments.kept > 0
+    document, stand_in = tmp_path / "timeline.otio", tmp_path / "stand-in.otio"
+    stand_in.write_bytes(document.read_bytes().replace(b"sh002", b"XX002"))
+    stand_in.replace(document)
+    following = _retaken("sh005")(previous)
+    otio_document.write(following, tmp_path / "again.otio", fragments)
+    otio.adapters.write_to_file(following, str(tmp_path / "own.otio"), adapter_name="otio_json")
+    assert (tmp_path / "again.otio").read_bytes() == (tmp_path / "own.otio").read_bytes()

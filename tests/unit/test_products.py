@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from previz.products import ProductStore, product_key, write_product
+from previz.products import (
+    ProductStore,
+    product_key,
+    read_private,
+    write_private,
+    write_product,
+)
 
 
 def identity(path: Path) -> tuple[int, int, int]:
@@ -89,3 +95,22 @@ def test_the_current_key_is_the_recorded_one_while_its_files_are_untouched(
     assert store.current_key("never-written.txt") is None
     (tmp_path / "cut.txt").write_text("two")
     assert store.current_key("cut.txt") is None
+
+
+def test_a_private_write_replaces_a_link_planted_at_its_place(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own text")
+    planted = tmp_path / "shared" / "kept.json"
+    planted.parent.mkdir()
+    planted.symlink_to(victim)
+    write_private(planted, b"kept")
+    assert victim.read_text() == "the user's own text"
+    assert not planted.is_symlink() and read_private(planted) == b"kept"
+    assert planted.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_private_read_refuses_a_file_others_may_write(tmp_path: Path) -> None:
+    write_private(tmp_path / "kept", b"code")
+    assert read_private(tmp_path / "kept") == b"code"
+    (tmp_path / "kept").chmod(0o620)
+    assert read_private(tmp_path / "kept") is None

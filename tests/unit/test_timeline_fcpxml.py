@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from previz.timebase import exact_rate
-from previz.timeline import fcpxml
+from previz.timeline import fcpxml, fcpxml_assets
 
 RATE = 24.0
 
@@ -129,4 +129,4 @@ def test_a_cut_with_fades_and_a_dissolve_is_valid_against_the_dtd(
                                  "../media/a b.tar.gz", "file:///", "a//b.mov"])  # fmt: skip
 def test_an_assets_name_and_kind_are_what_a_path_of_its_src_says(src: str) -> None:
     path = PurePosixPath(src)
-    assert fcpxml._stem_and_suffix(src) == (path.stem, path.suffix)
+    assert fcpxml_assets.stem_and_suffix(src) == (path.stem, path.suffix)
