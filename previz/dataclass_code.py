@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import marshal
-import os
 import sys
 import zlib
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from previz.products import is_private
+from previz.products import read_private, write_private
 
 FOLDER = "dataclass-code"
 """The folder under :func:`~previz.products.products_dir` that holds the kept code."""
@@ -52,13 +51,10 @@ def code_file(folder: Path) -> Path:
 
 def load(path: Path) -> dict[str, CodeType]:
     """The code kept in ``path``; empty when it is missing, damaged, another interpreter's,
-    or not private to this user (:func:`~previz.products.is_private`: code another user
+    or not private to this user (:func:`~previz.products.read_private`: code another user
     could write is never run)."""
-    if not is_private(path):
-        return {}
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data = read_private(path)
+    if data is None:
         return {}
     head = len(_HEADER)
     if data[:head] != _HEADER or len(data) < head + 4:
@@ -81,15 +77,8 @@ def save(path: Path, kept: dict[str, CodeType]) -> None:
     """Write ``kept`` to ``path`` (atomically: a reader sees the old file or the whole new one);
     best effort, a folder that cannot be written is left as it is."""
     body = marshal.dumps(kept)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial.write_bytes(_HEADER + zlib.crc32(body).to_bytes(4, "big") + body)
-        partial.chmod(0o600)  # read back only while private (products.is_private)
-        os.replace(partial, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+    with contextlib.suppress(OSError):
+        write_private(path, _HEADER + zlib.crc32(body).to_bytes(4, "big") + body)
 
 
 class _Compiler:

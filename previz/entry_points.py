@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from previz.products import is_private, products_dir
+from previz.products import products_dir, read_private, write_private
 
 GROUPS = ("previz.backends", "pydantic")
 """The groups kept: previz's backends and pydantic's plugins."""
@@ -124,11 +124,10 @@ def _identity(path: str) -> list[int] | None:
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
-    if not is_private(path):  # it names modules to import: only this user's own file
-        return []
+    text = read_private(path)  # it names modules to import: only this user's own file
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text) if text is not None else None
+    except ValueError:
         return []
     if not isinstance(data, dict) or data.get("scheme") != _SCHEME:
         return []
@@ -138,12 +137,5 @@ def _read(path: Path) -> list[dict[str, Any]]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Best effort, atomic: a file that cannot be written means a scan next time."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(data), encoding="utf-8")
-        partial.chmod(0o600)  # read back only while private (products.is_private)
-        os.replace(partial, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+    with contextlib.suppress(OSError):
+        write_private(path, json.dumps(data).encode("utf-8"))

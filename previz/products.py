@@ -23,6 +23,8 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,12 @@ SETTLED_NS = 2_000_000_000
 """How long ago a file must have last changed before anything is remembered by its identity
 (inode, size, times) instead of its bytes: a younger file may change again within one timestamp
 tick and keep its identity (the coarsest timestamps, FAT's, tick every 2 s)."""
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once at import: mkstemp makes 0600 files, outputs follow the umask
+FILE_MODE = 0o666 & ~_UMASK
+"""The mode of a file the user makes (an output written through a private temporary file)."""
 
 
 def settled(changed_ns: int, now_ns: int) -> bool:
@@ -49,25 +57,47 @@ def products_dir() -> Path:
     return Path(cache) / "previz" / "products"
 
 
-def is_private(path: Path) -> bool:
-    """Whether ``path`` and its folder belong to this user and no one else may write them.
+def read_private(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is this user's own file that no one else may write, else
+    ``None`` (missing, unreadable, a link, another user's, group or other writable).
 
     Some of what is kept beside the product records is code (compiled templates, dataclass
-    methods) or names code to import (entry points): read from a folder another user can
+    methods) or names code to import (entry points): read from a file another user could
     write — ``$PREVIZ_PRODUCTS_DIR`` pointed at a team's shared folder — it would run as
-    whoever reads it. Such files are used only when private (as Jinja's own cache folder
-    is checked); elsewhere they are ignored and the work is done again. Where the system
-    has no user ids (Windows), the folder's own permissions are the only guard."""
-    if not hasattr(os, "getuid"):
-        return True
-    uid = os.getuid()
+    whoever reads it. The file is opened once (not following a link) and the open file is
+    checked, so nothing swapped in between is read. A file of this user's that others may not
+    write cannot be changed by them, wherever its folder is. Where the system has no user
+    ids (Windows), only the file's permissions are checked."""
     try:
-        for found in (os.lstat(path), os.stat(path.parent)):
-            if found.st_uid != uid or found.st_mode & 0o022:
-                return False
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return False
-    return True
+        return None
+    with os.fdopen(handle, "rb") as file:
+        found = os.fstat(file.fileno())
+        mine = not hasattr(os, "getuid") or found.st_uid == os.getuid()
+        if not mine or not stat.S_ISREG(found.st_mode) or found.st_mode & 0o022:
+            return None
+        try:
+            return file.read()
+        except OSError:
+            return None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` (atomically: a reader sees the old file or the whole new
+    one), written to a new file only this user may read or write, under a name no one can
+    foresee (``mkstemp``: a link planted beside ``path`` is never written through); the folder
+    made private when missing. Raises :class:`OSError`."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
 
 
 def product_key(*parts: Any) -> str:
@@ -143,11 +173,8 @@ class ProductStore:
         for path in paths:
             files[os.path.relpath(path, self.folder)] = _identity(path)
         target = self._record_path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         record = {"folder": str(self.folder), "key": key, "files": files}
-        partial.write_text(json.dumps(record, sort_keys=True), "utf-8")
-        os.replace(partial, target)
+        write_private(target, json.dumps(record, sort_keys=True).encode("utf-8"))
 
     def forget(self, name: str) -> None:
         """Drop product ``name``'s record, so it is written again next time."""
@@ -167,8 +194,14 @@ def write_product(
     product = name or path.name
     if store.current(product, key):
         return False
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    # a new file under a name no one can foresee: a link planted beside ``path`` in a shared
+    # folder is never written through; then given the mode a file the user makes has
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}",
+                                    dir=path.parent)  # fmt: skip
+    os.close(handle)
+    partial = Path(name)
     try:
+        os.chmod(partial, FILE_MODE)
         write(partial)
         os.replace(partial, path)
     finally:

@@ -310,14 +310,11 @@ def settle(
         exact.update((path, _identity(path)) for path in (os.path.join(folder, f) for f in files))
     inputs = {**recorder.header, "content": content, "stdout": stdout, "stderr": stderr}
     target = stamp_path(recorder.argv)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    from previz.products import write_private  # the replay path never writes
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(f"{json.dumps(inputs)}\n{json.dumps(exact)}\n", encoding="utf-8")
-        os.replace(partial, target)
+        write_private(target, f"{json.dumps(inputs)}\n{json.dumps(exact)}\n".encode())
     except OSError:  # no stamp costs the next build its full run, never its result
-        with contextlib.suppress(OSError):
-            partial.unlink()
         return None
     return target
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from previz.products import products_dir, settled
+from previz.products import products_dir, settled, write_private
 
 Identity = tuple[str, int, int, int, int]
 
@@ -83,12 +82,5 @@ def remember(
     data["answered"] = sorted(list(entry) for entry in known | {answered})
     if package is not None:  # one per installation: several environments share the record
         data["bundled"] = {**packages, str(package): answered[0]}
-    target = record_path()
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(partial, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+    with contextlib.suppress(OSError):
+        write_private(record_path(), json.dumps(data, sort_keys=True).encode("utf-8"))

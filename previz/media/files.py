@@ -14,10 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from previz.media.ffmpeg import output_error
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once at import: mkstemp makes 0600 files, output should follow umask
-FILE_MODE = 0o666 & ~_UMASK
+from previz.products import FILE_MODE
 
 
 @contextlib.contextmanager

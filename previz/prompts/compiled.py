@@ -24,7 +24,7 @@ from types import ModuleType
 import jinja2
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 
-from previz.products import is_private, product_key, products_dir
+from previz.products import product_key, products_dir, read_private
 
 FOLDER = "compiled-templates"
 """The folder under :func:`~previz.products.products_dir` that holds the compiled templates."""
@@ -41,12 +41,14 @@ class _CompiledTemplates(FileSystemBytecodeCache):
         return hashlib.sha256(f"{self.flavour}|{name}|{filename}".encode()).hexdigest()
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        # compiled code is run: only from this user's own private file (products.is_private)
-        if not is_private(Path(self._get_cache_filename(bucket))):
+        # compiled code is run: only from this user's own private file (products.read_private),
+        # named as Jinja names it (its documented pattern, filled with the bucket's key)
+        data = read_private(Path(self.directory) / (self.pattern % (bucket.key,)))
+        if data is None:
             return
         try:
-            super().load_bytecode(bucket)
-        except Exception:  # a damaged file (pickle, marshal, I/O): compile instead
+            bucket.bytecode_from_string(data)
+        except Exception:  # a damaged file (pickle, marshal): compile instead
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,7 @@ import opentimelineio as otio
 
 from previz import timebase
 from previz.errors import TimelineError
+from previz.products import FILE_MODE
 from previz.timeline import edl_events, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import ExportContext, Format, source_version
 from previz.timeline.fragments import Fragments
@@ -162,9 +164,19 @@ def write_failure(fmt: str, target: Path, error: Exception) -> TimelineError:
 
 def atomic(fmt: str, target: Path, write: Callable[[Path], object]) -> None:
     """``write`` a hidden temporary file beside ``target`` that replaces it only if the writer
-    succeeded, so a failing writer leaves no partial file; its errors as TimelineError."""
-    partial = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}")
+    succeeded, so a failing writer leaves no partial file; its errors as TimelineError.
+
+    The temporary file is made new under a name no one can foresee (``mkstemp``), so a link
+    planted beside ``target`` in a shared folder is never written through; it is given the
+    mode a file the user makes has (``mkstemp`` makes it private)."""
+    partial: Path | None = None
     try:
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent
+        )
+        os.close(handle)
+        partial = Path(name)
+        os.chmod(partial, FILE_MODE)
         write(partial)
         os.replace(partial, target)
     except TimelineError:
@@ -178,5 +190,6 @@ def atomic(fmt: str, target: Path, write: Callable[[Path], object]) -> None:
     except Exception as error:
         raise write_failure(fmt, target, error) from error
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
+        if partial is not None:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()

@@ -50,13 +50,16 @@ def siblings_of(names: tuple[str, ...], streams: tuple[bool, ...]) -> Siblings:
         return middle
 
     root = hang(0, count, 0)
-    entries: list[tuple[bytes, int, int, int, int, int]] = []
-    for position, index in enumerate(order):
-        kind = STREAM if streams[index] else STORAGE
-        entries.append(
-            (*name_field(names[index]), kind, *shape[position][2:], *shape[position][:2])
-        )
+    sorted_names = [names[i] for i in order]
     placed = [streams[i] for i in order]
+    encoded = [name.encode("utf-16le") for name in sorted_names]
+    longest = max(range(count), key=lambda i: len(encoded[i]), default=-1)
+    if longest >= 0 and len(encoded[longest]) > 62:
+        name_field(sorted_names[longest])  # refuses it, naming it
+    entries = [
+        (field, len(field) + 2, STREAM if stream else STORAGE, colour, left, right)
+        for field, stream, (left, right, colour) in zip(encoded, placed, shape, strict=True)
+    ]
     found = Siblings(
         order, root, entries, [p for p in range(count) if not placed[p]],
         [p for p in range(count) if placed[p]], [NOSTREAM] * count,
@@ -66,13 +69,9 @@ def siblings_of(names: tuple[str, ...], streams: tuple[bool, ...]) -> Siblings:
     return found
 
 
-_NAMES: dict[str, tuple[bytes, int]] = {}
-
-
 def name_field(name: str) -> tuple[bytes, int]:
     """A directory entry's name field: UTF-16 and its size with the terminator."""
     encoded = name.encode("utf-16le")
     if len(encoded) > 62:
         raise ValueError(f"compound-file name longer than 31 characters: {name!r}")
-    _NAMES[name] = (encoded, len(encoded) + 2)
-    return _NAMES[name]
+    return encoded, len(encoded) + 2

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import tempfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -147,19 +148,24 @@ def version_line(version: str) -> str:
 def write_atomically(target: Path, *chunks: bytes) -> None:
     """Write ``chunks`` to the memo ``target`` through a temporary file and a rename, so no
     reader ever sees half a memo; on failure remove ``target`` instead (a memo is only ever
-    a shortcut: without it the next write is a full one)."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    a shortcut: without it the next write is a full one). The temporary file is made new under
+    a name no one can foresee (``mkstemp``) and written through its descriptor: a link planted
+    beside ``target`` in a shared folder is never written through."""
+    partial: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("wb") as memo:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        partial = Path(name)
+        with os.fdopen(handle, "wb") as memo:
             memo.writelines(chunks)
         os.replace(partial, target)
     except OSError:
         with contextlib.suppress(OSError):
             target.unlink()
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                partial.unlink()
 
 
 def _spelt(numbers: tuple[int, ...]) -> str:

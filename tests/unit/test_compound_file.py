@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aaf2.cfb import CompoundFileBinary
 
 from previz.timeline import cfb, cfb_tables
@@ -107,3 +108,11 @@ def test_a_watched_storage_inside_another_gets_its_own_region_and_the_outer_one_
     assert (outer.length, within.length) == (20 + 20, 1 + 18 + 18)  # with their streams
     assert outer.mini <= within.mini
     assert within.mini + within.mini_count == outer.mini + outer.mini_count
+
+
+@pytest.mark.parametrize("name", ["n" * 32, "\U0001f3ac" * 16], ids=["ascii", "astral"])
+def test_a_name_longer_than_31_utf16_units_is_refused_naming_it(name: str, tmp_path: Path) -> None:
+    """MS-CFB names hold 31 UTF-16 code units (a character outside the BMP takes two)."""
+    tree = cfb.Storage("Root Entry", CLASS, [cfb.Stream("short", b"x"), cfb.Stream(name, b"y")])
+    with pytest.raises(ValueError, match="longer than 31"):
+        cfb.write(tmp_path / "tree.cfb", tree, CLASS)

@@ -131,13 +131,19 @@ def test_a_command_that_builds_nothing_keeps_no_code(tmp_path: Path) -> None:
     assert not (products / dataclass_code.FOLDER).exists()
 
 
-def test_code_in_a_folder_others_may_write_is_not_run(tmp_path: Path) -> None:
+def test_code_others_may_write_is_not_run(tmp_path: Path) -> None:
     with dataclass_code.kept(tmp_path):
         _make("SharedTake")
     path = dataclass_code.code_file(tmp_path)
-    assert dataclass_code.load(path)  # private: kept
-    tmp_path.chmod(0o777)  # a team's shared folder: anyone could have written the file
+    assert dataclass_code.load(path)  # the user's own private file: kept
+    path.chmod(0o664)  # writable by the group: anyone in it could have written the code
     assert dataclass_code.load(path) == {}
-    tmp_path.chmod(0o700)
-    path.chmod(0o664)  # or the file itself is writable by the group
-    assert dataclass_code.load(path) == {}
+
+
+def test_code_reached_through_a_link_is_not_run(tmp_path: Path) -> None:
+    with dataclass_code.kept(tmp_path / "mine"):
+        _make("LinkedTake")
+    planted = dataclass_code.code_file(tmp_path / "shared")
+    planted.parent.mkdir()
+    planted.symlink_to(dataclass_code.code_file(tmp_path / "mine"))
+    assert dataclass_code.load(planted) == {}

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from previz.products import ProductStore, product_key, write_product
+from previz.products import (
+    FILE_MODE,
+    ProductStore,
+    product_key,
+    read_private,
+    write_private,
+    write_product,
+)
 
 
 def identity(path: Path) -> tuple[int, int, int]:
@@ -89,3 +98,49 @@ def test_the_current_key_is_the_recorded_one_while_its_files_are_untouched(
     assert store.current_key("never-written.txt") is None
     (tmp_path / "cut.txt").write_text("two")
     assert store.current_key("cut.txt") is None
+
+
+def test_a_private_write_replaces_a_link_planted_at_its_place(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own text")
+    planted = tmp_path / "shared" / "kept.json"
+    planted.parent.mkdir()
+    planted.symlink_to(victim)
+    write_private(planted, b"kept")
+    assert victim.read_text() == "the user's own text"
+    assert not planted.is_symlink() and read_private(planted) == b"kept"
+    assert planted.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_private_read_refuses_a_file_others_may_write(tmp_path: Path) -> None:
+    write_private(tmp_path / "kept", b"code")
+    assert read_private(tmp_path / "kept") == b"code"
+    (tmp_path / "kept").chmod(0o620)
+    assert read_private(tmp_path / "kept") is None
+
+
+def test_a_product_is_not_written_through_a_link_at_its_old_temporary_name(
+    tmp_path: Path,
+) -> None:
+    victim, target = tmp_path / "victim.txt", tmp_path / "out" / "build.json"
+    victim.write_text("mine")
+    target.parent.mkdir()
+    (target.parent / f".build.{os.getpid()}.partial.json").symlink_to(victim)
+    write_product(target, "k1", lambda tmp: tmp.write_text("{}"))
+    assert victim.read_text() == "mine" and target.read_text() == "{}"
+    assert not target.is_symlink() and stat.S_IMODE(target.stat().st_mode) == FILE_MODE
+
+
+def test_a_record_is_not_written_through_a_link_at_its_old_temporary_name(
+    tmp_path: Path,
+) -> None:
+    victim, out = tmp_path / "victim.txt", tmp_path / "out"
+    victim.write_text("mine")
+    out.mkdir()
+    (out / "cut.edl").write_text("edl")
+    store = ProductStore(out)
+    record = store._record_path("cut.edl")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    (record.parent / f".{record.name}.{os.getpid()}.tmp").symlink_to(victim)
+    store.record("cut.edl", "k1", [out / "cut.edl"])
+    assert victim.read_text() == "mine" and store.current("cut.edl", "k1")
