@@ -205,17 +205,27 @@ class _Run:
         if continuity_mode:
             scenes = continuity.scenes(jobs)
             await _all([asyncio.ensure_future(self.scene(s)) for s in scenes])
-        else:
-            await _all([asyncio.ensure_future(self.take(job)) for job in jobs])
+            return
+        # The takes to make start first; the ones the plan found cached are kept meanwhile, by
+        # one task queued behind them (kept first, by a task each, they held the renders up).
+        cached = {id(row.job) for row in self.report.plan if row.cached}
+        tasks = [asyncio.ensure_future(self.take(job)) for job in jobs if id(job) not in cached]
+        kept = [job for job in jobs if id(job) in cached]
+        await _all([*tasks, asyncio.ensure_future(self.keep_cached(kept))])
+
+    async def keep_cached(self, jobs: Sequence[Job]) -> None:
+        """Keep the takes the plan found cached, once the takes to make have had their turn;
+        one gone from the cache since (evicted meanwhile) is made like any other take."""
+        await asyncio.sleep(0)
+        gone = [asyncio.ensure_future(self.take(job)) for job in jobs if not self._cached(job)]
+        await _all(gone)
 
     async def take(self, job: Job) -> Clip | None:
         """One take: from the cache, or made; None (and a failure recorded) if it failed."""
+        clip = self._cached(job)
+        if clip is not None:
+            return clip
         key = job_key(job, self.lifecycle.backends)
-        entry = self.lifecycle.cache.get(key)
-        if entry is not None:
-            self.report.cached += 1
-            self.progress.job_done(job, "cached", 0.0)
-            return self._keep(job, entry)
         making = self._making.get(key)
         shared = making is not None  # an identical take in this run is already being made
         if making is None:
@@ -284,6 +294,15 @@ class _Run:
             return None, f"the clip of shot '{shot_id}' left the cache during the run"
         reference = continuity.frame_reference(frame, shot_id)
         return continuity.Opening(reference, clip.backend, clip.remote_id), None
+
+    def _cached(self, job: Job) -> Clip | None:
+        """The take from the cache (counted and kept), or None when it is not there."""
+        entry = self.lifecycle.cache.get(job_key(job, self.lifecycle.backends))
+        if entry is None:
+            return None
+        self.report.cached += 1
+        self.progress.job_done(job, "cached", 0.0)
+        return self._keep(job, entry)
 
     def _keep(self, job: Job, entry: CachedClip) -> Clip:
         clip = to_clip(job, entry)

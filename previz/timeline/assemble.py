@@ -123,9 +123,7 @@ class _Media(RealPaths):
         return found[1]
 
 
-def _reference(
-    path: Path, seconds: float, rate: float, resolve: _Media
-) -> otio.schema.ExternalReference:
+def _reference(path: Path, seconds: float, resolve: _Media) -> otio.schema.ExternalReference:
     # positional: pybind11 matches keyword arguments by name, at twice the cost per call
     return otio.schema.ExternalReference(resolve.url(path), resolve.available(seconds))
 
@@ -159,7 +157,7 @@ def _shot_clip(
         placeholder.markers.append(shot_marker(shot, rate, batch))
         return placeholder
     result = otio.schema.Clip(
-        shot.id, _reference(clip.path, clip.duration, rate, resolve), resolve.trimmed(shot)
+        shot.id, _reference(clip.path, clip.duration, resolve), resolve.trimmed(shot)
     )
     batch.set(result.metadata, "previz", clip_facts(shotlist, shot, clip, clip.take))
     result.markers.append(shot_marker(shot, rate, batch))
@@ -284,7 +282,7 @@ def _alternate_tracks(
             take = takes[level]
             alternate = otio.schema.Clip(
                 f"{shot.id} take {take.take}",
-                _reference(take.path, take.duration, rate, resolve),
+                _reference(take.path, take.duration, resolve),
                 resolve.trimmed(shot),
             )
             batch.set(alternate.metadata, "previz", clip_facts(shotlist, shot, take, take.take))
@@ -310,7 +308,7 @@ def _sound_track(
             continue
         sound = otio.schema.Clip(
             f"{shot.id} {role}",
-            _reference(source, clip.duration, rate, resolve),
+            _reference(source, clip.duration, resolve),
             resolve.trimmed(shot),
         )
         key = stem_key(clip.cache_key, role)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from previz.backends.base import JobStatus
+from previz.backends.base import Job, JobStatus, RenderedMedia
 from previz.errors import BackendError, SceneError
 from previz.generate import job_key
+from previz.generate.cache import Cache, CachedClip
+from previz.generate.progress import SilentProgress
 from tests.fakes.backend import (
     FakeLocalBackend,
     FakeRemoteBackend,
@@ -211,3 +213,66 @@ async def test_the_request_rate_does_not_slow_a_local_renderer(
     local = FakeLocalBackend(clip, latency=0.0, sleep=project.clock.sleep, max_concurrency=4)
     await project.run(jobs_for(["1A", "1B", "1C"], backend=local.name), local, request_rate=1.0)
     assert project.clock.sleeps == [0.0, 0.0, 0.0]
+
+
+class NotingProgress(SilentProgress):
+    """Notes each take kept from the cache, in a list a backend notes its renders in too."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def job_done(self, job: Job, outcome: str, cost: float, reason: str | None = None) -> None:
+        self.events.append(f"{outcome} {job.shot_id}")
+
+
+class NotingLocal(FakeLocalBackend):
+    def __init__(self, clip: Path, events: list[str]) -> None:
+        super().__init__(clip)
+        self.events = events
+
+    async def render(self, job: Job, workdir: Path) -> RenderedMedia:
+        self.events.append(f"render {job.shot_id}")
+        return await super().render(job, workdir)
+
+
+async def test_a_take_to_make_starts_before_the_cached_takes_are_kept(
+    project: Project, clip: Path
+) -> None:
+    events: list[str] = []
+    local = NotingLocal(clip, events)
+    jobs = jobs_for(["1A", "1B", "1C"], backend=local.name)
+    await project.run([jobs[0], jobs[2]], local)
+    events.clear()
+    report = await project.run(jobs, local, progress=NotingProgress(events))
+    assert events[0] == "render 1B"  # its render is under way while the others are kept
+    assert sorted(events[1:]) == ["cached 1A", "cached 1C", "generated 1B"]
+    assert (report.cached, report.generated) == (2, 1)
+
+
+class EvictingCache(Cache):
+    """The project's cache, whose entry of ``key`` is evicted after its first lookup."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        super().__init__(root)
+        self.key, self.seen = key, 0
+
+    def get(self, key: str) -> CachedClip | None:
+        entry = super().get(key)
+        if key == self.key:
+            self.seen += 1
+            if self.seen == 1:
+                self.remove(key)  # gone between the plan and the run
+        return entry
+
+
+async def test_a_take_evicted_after_planning_is_made_again_not_failed(
+    project: Project, clip: Path
+) -> None:
+    local = FakeLocalBackend(clip)
+    jobs = jobs_for(["1A", "1B"], backend=local.name)
+    await project.run(jobs, local)
+    project.cache = EvictingCache(project.cache.root, job_key(jobs[1], {local.name: local}))
+    report = await project.run(jobs, local)
+    assert report.plan[1].cached  # the plan found it
+    assert (report.cached, report.generated, report.failures) == (1, 1, [])
+    assert report.clips[("1B", 1)].path.is_file()
