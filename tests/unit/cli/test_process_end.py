@@ -3,14 +3,18 @@ interpreter would end it, less the teardown, and only as the program's last act.
 
 from __future__ import annotations
 
+import gc
+import io
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from previz.cli import ending
+from previz.cli import ending, main
 from tests.scene_text import MINIMAL
 
 CONSOLE_SCRIPT = """
@@ -92,6 +96,41 @@ def test_a_program_running_previz_through_runpy_goes_on_after_it(scene: Path) ->
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.endswith("went on after status 0\n"), result.stderr
+
+
+BUILT = """
+schema_version: 1
+project: {title: T, fps: 24, resolution: 160x90}
+scenes:
+  - id: sc1
+    heading: INT. ROOM - DAY
+    shots:
+      - {id: s1, action: A door., duration: 12f}
+      - {id: s2, action: A hall., duration: 12f}
+"""
+
+
+def _still_open(found: object) -> bool:
+    if isinstance(found, sqlite3.Connection):
+        try:
+            return found.total_changes >= 0
+        except sqlite3.ProgrammingError:  # closed
+            return False
+    in_memory = isinstance(found, (io.BytesIO, io.StringIO))
+    return isinstance(found, io.IOBase) and not in_memory and not found.closed
+
+
+def test_a_build_leaves_nothing_open_nor_running_for_the_teardown_to_finish(
+    write_scene, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """What the process's ending leaves out: no file or journal left to close, no thread."""
+    monkeypatch.setattr(sys, "argv", ["previz", "build", str(write_scene(BUILT))])
+    before = {id(found) for found in gc.get_objects() if _still_open(found)}
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 0
+    left = [f for f in gc.get_objects() if _still_open(f) and id(f) not in before]
+    assert left == [] and threading.active_count() == 1
 
 
 @pytest.mark.parametrize(
