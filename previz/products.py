@@ -69,7 +69,9 @@ def read_private(path: Path) -> bytes | None:
     write cannot be changed by them, wherever its folder is. Where the system has no user
     ids (Windows), only the file's permissions are checked."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # not following a link, and not waiting on a FIFO planted there (refused below)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        handle = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
     except OSError:
         return None
     with os.fdopen(handle, "rb") as file:

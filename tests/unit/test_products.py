@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,16 @@ def test_a_record_is_not_written_through_a_link_at_its_old_temporary_name(
     (record.parent / f".{record.name}.{os.getpid()}.tmp").symlink_to(victim)
     store.record("cut.edl", "k1", [out / "cut.edl"])
     assert victim.read_text() == "mine" and store.current("cut.edl", "k1")
+
+
+def test_a_private_read_refuses_a_fifo_without_waiting_on_it(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "kept", 0o600)  # a writer would never come: the read must not wait
+    found: list[bytes | None] = []
+    reader = threading.Thread(target=lambda: found.append(read_private(tmp_path / "kept")))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout=10)
+    if reader.is_alive():  # let the blocked open go before failing
+        with open(tmp_path / "kept", "wb"):
+            pass
+    assert found == [None]
