@@ -63,9 +63,10 @@ def end(exit_status: int) -> None:
     the same as the interpreter's own ending."""
     if threading.active_count() > 1 or sys.flags.inspect or os.environ.get("PYTHONINSPECT"):
         return
-    if not _flushed(report=False):
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's; else as always
+    if run_exit_handlers is None or not _flushed(report=False):
         return
-    atexit._run_exitfuncs()
+    run_exit_handlers()
     os._exit(exit_status if _flushed(report=True) else _FLUSH_FAILED)
 
 

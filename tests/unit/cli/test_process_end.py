@@ -3,6 +3,7 @@ interpreter would end it, less the teardown, and only as the program's last act.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import io
 import os
@@ -139,3 +140,9 @@ def test_a_build_leaves_nothing_open_nor_running_for_the_teardown_to_finish(
 )
 def test_the_exit_status_is_the_one_the_interpreter_gives(code: object, expected: int) -> None:
     assert ending.status(code) == expected
+
+
+def test_a_python_without_atexits_runner_ends_as_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # nothing else would stop it
+    monkeypatch.delattr(atexit, "_run_exitfuncs")
+    assert ending.end(0) is None  # returned: the interpreter ends the process itself
