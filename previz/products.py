@@ -85,8 +85,8 @@ def read_private(path: Path) -> bytes | None:
             return None
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Replace ``path`` by ``data`` (atomically: a reader sees the old file or the whole new
+def write_private(path: Path, *chunks: bytes) -> None:
+    """Replace ``path`` by ``chunks`` (atomically: a reader sees the old file or the whole new
     one), written to a new file only this user may read or write, under a name no one can
     foresee (``mkstemp``: a link planted beside ``path`` is never written through); the folder
     made private when missing. Raises :class:`OSError`."""
@@ -94,12 +94,25 @@ def write_private(path: Path, data: bytes) -> None:
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            file.writelines(chunks)
         os.replace(name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(name)
         raise
+
+
+def fresh_beside(path: Path) -> Path:
+    """A new empty file beside ``path`` for an output to be written to before it replaces
+    ``path``: hidden, under a name no one can foresee (``mkstemp``: a link planted there in a
+    shared folder is never written through), with the mode a file the user makes has
+    (``mkstemp`` makes it private). Raises :class:`OSError`."""
+    handle, name = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent
+    )
+    os.close(handle)
+    os.chmod(name, FILE_MODE)
+    return Path(name)
 
 
 def product_key(*parts: Any) -> str:
@@ -196,14 +209,8 @@ def write_product(
     product = name or path.name
     if store.current(product, key):
         return False
-    # a new file under a name no one can foresee: a link planted beside ``path`` in a shared
-    # folder is never written through; then given the mode a file the user makes has
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}",
-                                    dir=path.parent)  # fmt: skip
-    os.close(handle)
-    partial = Path(name)
+    partial = fresh_beside(path)
     try:
-        os.chmod(partial, FILE_MODE)
         write(partial)
         os.replace(partial, path)
     finally:

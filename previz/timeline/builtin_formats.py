@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +20,7 @@ import opentimelineio as otio
 
 from previz import timebase
 from previz.errors import TimelineError
-from previz.products import FILE_MODE
+from previz.products import fresh_beside
 from previz.timeline import edl_events, facts, fades, media, rates, serialised, vectors
 from previz.timeline.formats import ExportContext, Format, source_version
 from previz.timeline.fragments import Fragments
@@ -166,17 +165,11 @@ def atomic(fmt: str, target: Path, write: Callable[[Path], object]) -> None:
     """``write`` a hidden temporary file beside ``target`` that replaces it only if the writer
     succeeded, so a failing writer leaves no partial file; its errors as TimelineError.
 
-    The temporary file is made new under a name no one can foresee (``mkstemp``), so a link
-    planted beside ``target`` in a shared folder is never written through; it is given the
-    mode a file the user makes has (``mkstemp`` makes it private)."""
+    The temporary file is :func:`~previz.products.fresh_beside`'s: a link planted beside
+    ``target`` in a shared folder is never written through."""
     partial: Path | None = None
     try:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent
-        )
-        os.close(handle)
-        partial = Path(name)
-        os.chmod(partial, FILE_MODE)
+        partial = fresh_beside(target)
         write(partial)
         os.replace(partial, target)
     except TimelineError:

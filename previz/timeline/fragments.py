@@ -32,13 +32,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from previz.products import identity
+from previz.products import identity, write_private
 
 MAGIC = b"previz-fragments 1\n"
 
@@ -148,24 +147,14 @@ def version_line(version: str) -> str:
 def write_atomically(target: Path, *chunks: bytes) -> None:
     """Write ``chunks`` to the memo ``target`` through a temporary file and a rename, so no
     reader ever sees half a memo; on failure remove ``target`` instead (a memo is only ever
-    a shortcut: without it the next write is a full one). The temporary file is made new under
-    a name no one can foresee (``mkstemp``) and written through its descriptor: a link planted
+    a shortcut: without it the next write is a full one). Written as every private file
+    beside the product records is (:func:`previz.products.write_private`): a link planted
     beside ``target`` in a shared folder is never written through."""
-    partial: Path | None = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        partial = Path(name)
-        with os.fdopen(handle, "wb") as memo:
-            memo.writelines(chunks)
-        os.replace(partial, target)
+        write_private(target, *chunks)
     except OSError:
         with contextlib.suppress(OSError):
             target.unlink()
-    finally:
-        if partial is not None:
-            with contextlib.suppress(OSError):
-                partial.unlink()
 
 
 def _spelt(numbers: tuple[int, ...]) -> str:
