@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -28,16 +27,15 @@ Workers = tuple[ProcessPoolExecutor, list["Future[Outcome]"]]
 _FORKED: dict[str, Any] = {}  # what forked workers inherit: the writer and the jobs
 
 
-def start(write: Write, jobs: Sequence[Any]) -> Workers | None:
-    """Fork up to one worker per core and hand each job to them; ``None`` where fork is
+def start(write: Write, jobs: Sequence[Any], processes: int) -> Workers | None:
+    """Fork ``processes`` workers and hand each job to them, in order; ``None`` where fork is
     missing (the caller then writes serially)."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     _FORKED.update(write=write, jobs=list(jobs))
-    workers = min(len(jobs), os.cpu_count() or 1)
     # Each worker first freezes what it inherited: its first collection would otherwise walk
     # the parent's young objects (~3 ms, copying their pages) to free none of them.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                                initializer=gc.freeze)  # fmt: skip
     try:
         return pool, [pool.submit(_forked_write, index) for index in range(len(jobs))]
