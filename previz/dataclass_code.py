@@ -124,11 +124,11 @@ def kept(folder: Path) -> Iterator[None]:
     """For the block, dataclasses made anywhere in the process compile each method's source
     once, keeping the code in ``folder``; the file is rewritten at the end when a source was
     missing from it. Does nothing if something else already replaced the module's ``exec``.
-    The regular expressions compiled meanwhile are kept in ``folder`` too
-    (:func:`previz.regex_code.kept`)."""
-    from previz import regex_code  # it reads and writes its file with this module's helpers
+    The regular expressions and the forward references' code compiled meanwhile are kept in
+    ``folder`` too (:func:`previz.regex_code.kept`, :func:`previz.typing_code.kept`)."""
+    from previz import regex_code, typing_code  # they read and write with this module's helpers
 
-    with regex_code.kept(folder), _dataclasses_kept(folder):
+    with regex_code.kept(folder), typing_code.kept(folder), _dataclasses_kept(folder):
         yield
 
 
