@@ -144,6 +144,17 @@ def version_line(version: str) -> str:
     return hashlib.sha256(version.encode("utf-8")).hexdigest()
 
 
+def names_version(memo: Memo) -> bool:
+    """Whether ``memo``'s file is there and names its writer's version on its second line, as
+    every export memo does (the AAF's too): what a write reading it will check first."""
+    try:
+        with memo.path.open("rb") as file:
+            head = file.read(128).split(b"\n", 2)
+    except OSError:
+        return False
+    return len(head) == 3 and head[1] == version_line(memo.version).encode("ascii")
+
+
 def write_atomically(target: Path, *chunks: bytes) -> None:
     """Write ``chunks`` to the memo ``target`` through a temporary file and a rename, so no
     reader ever sees half a memo; on failure remove ``target`` instead (a memo is only ever
