@@ -37,6 +37,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from previz.products import identity, write_private
 
@@ -62,7 +63,7 @@ def key(*parts: object) -> str:
     ``-0.0``): ~3x cheaper than ``repr``, whose every float is formatted (a one-shot change
     asks ~5,400 keys). A part marshal cannot write is spelt by ``repr``."""
     try:
-        spelt = b"m" + marshal.dumps(parts, 2)
+        spelt = b"m" + marshal.dumps(cast(Any, parts), 2)  # what it cannot write: ValueError
     except ValueError:
         spelt = repr(parts).encode("utf-8")
     return hashlib.blake2b(spelt, digest_size=16).hexdigest()
