@@ -42,11 +42,12 @@ SKIPPED = ("previz.__main__", "previz.cli.server", "previz.testing", "previz.rev
 """Modules that act when imported, or that no command's start needs and that start threads as
 they are imported (fpdf2 brings numpy, whose thread pool a fork would not carry)."""
 LIBRARIES = (
-    "asyncio", "concurrent.futures", "multiprocessing.pool", "multiprocessing.popen_fork",
-    "multiprocessing.synchronize", "subprocess", "av", "av.subtitles.stream", "PIL.Image",
-    "PIL.ImageChops", "PIL.ImageDraw", "PIL.ImageFont", "PIL.ImageMath", "PIL.ImageSequence",
-    "imageio_ffmpeg", "opentimelineio", "jinja2", "yaml", "xml.dom.minidom", "packaging.version",
-    "rich._emoji_codes", "encodings.unicode_escape", "encodings.utf_8_sig",
+    "asyncio", "concurrent.futures", "resource", "multiprocessing.pool",
+    "multiprocessing.popen_fork", "multiprocessing.synchronize", "subprocess", "av",
+    "av.subtitles.stream", "PIL.Image", "PIL.ImageChops", "PIL.ImageDraw", "PIL.ImageFont",
+    "PIL.ImageMath", "PIL.ImageSequence", "imageio_ffmpeg", "opentimelineio", "jinja2", "yaml",
+    "xml.dom.minidom", "packaging.version", "rich._emoji_codes", "encodings.unicode_escape",
+    "encodings.utf_8_sig",
 )  # fmt: skip
 """Libraries previz imports inside its functions, imported here once for every command."""
 Identity = tuple[int, int, int, int]
@@ -125,16 +126,16 @@ class Fingerprint:
     in, as the server started (``since``: when it began importing them)."""
 
     def __init__(self, since: int) -> None:
-        self.taken = self._take()
+        self.taken = {path: _identity(path) for path in self._paths()}
         # one changed while it was imported: the code held may be the old one
         self.racy = any(seen is not None and seen[3] >= since for seen in self.taken.values())
 
     def changed(self) -> bool:
         """Whether a module file or a folder of installed packages changed since."""
-        return self.racy or self._take() != self.taken
+        return self.racy or any(_identity(path) != seen for path, seen in self.taken.items())
 
     @staticmethod
-    def _take() -> dict[str, Identity | None]:
+    def _paths() -> set[str]:
         paths = {
             source
             for module in list(sys.modules.values())
@@ -147,7 +148,7 @@ class Fingerprint:
             for folder, names, _files in os.walk(root):
                 names[:] = [name for name in names if name != "__pycache__"]
                 paths.add(folder)
-        return {path: _identity(path) for path in paths}
+        return paths
 
 
 class Server:
@@ -163,6 +164,7 @@ class Server:
         self.children: dict[int, socket.socket] = {}
         self.started = time.time()
         self.commands = 0
+        self.cpu = 0.0  # of the commands that ended, with the processes they waited for
         self.closing = False
         self.selector = selectors.DefaultSelector()
         self.wake_read, self.wake_write = os.pipe()
@@ -237,7 +239,7 @@ class Server:
         if op == "status":
             self._reply(connection, {"pid": os.getpid(), "started": self.started,
                                      "commands": self.commands, "running": len(self.children),
-                                     "key": self.key})  # fmt: skip
+                                     "cpu": self.cpu, "key": self.key})  # fmt: skip
         elif op == "stop":
             self.close()
             self._reply(connection, {"stopping": True})
@@ -274,11 +276,12 @@ class Server:
         """Send each ended child's status to its client."""
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait3(os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            self.cpu += usage.ru_utime + usage.ru_stime
             connection = self.children.pop(pid, None)
             if connection is None:
                 continue

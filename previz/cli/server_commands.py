@@ -83,5 +83,6 @@ def _show(answer: dict[str, Any] | None, path: Path) -> None:
     since = datetime.datetime.fromtimestamp(float(answer["started"])).isoformat(timespec="seconds")
     console.print(
         f"build server {answer['pid']} at {path}: up since {since}, "
-        f"{answer['commands']} command(s) run, {answer['running']} running"
+        f"{answer['commands']} command(s) run, {answer['running']} running, "
+        f"{float(answer.get('cpu', 0.0)):.2f} s CPU"
     )

@@ -270,13 +270,23 @@ def _run(connection: socket.socket, argv: list[str]) -> int:
 
 @contextlib.contextmanager
 def _forwarding(group: int) -> Iterator[None]:
-    """Pass the signals this process gets on to the command's process group while it runs."""
+    """Pass the signals this process gets on to the command's process group while it runs; on
+    Ctrl-Z, stop the command with this process, and continue it when this one continues."""
 
     def forward(number: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(group, number)
 
-    previous = {number: signal.signal(number, forward) for number in FORWARDED}
+    def suspend(_number: int, _frame: object) -> None:
+        forward(signal.SIGSTOP, None)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until the shell's fg or bg
+        signal.signal(signal.SIGTSTP, suspend)
+        forward(signal.SIGCONT, None)
+
+    handlers: dict[int, Any] = {number: forward for number in FORWARDED}
+    handlers[signal.SIGTSTP] = suspend
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         yield
     finally:

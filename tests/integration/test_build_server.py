@@ -8,6 +8,7 @@ server is told by the server's own count of the commands it ran.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,9 +65,9 @@ class Previz:
     def served(self) -> tuple[int, int]:
         """How many commands the server ran, and how many run now."""
         status = self.run("server", "status")
-        said = status.stdout.split()
-        assert "command(s)" in said, (status.stdout, status.stderr)
-        return int(said[said.index("command(s)") - 1]), int(said[said.index("running") - 1])
+        said = re.search(r"(\d+) command\(s\) run, (\d+) running", " ".join(status.stdout.split()))
+        assert said, (status.stdout, status.stderr)
+        return int(said[1]), int(said[2])
 
     def wait_running(self, count: int) -> None:
         deadline = time.monotonic() + 30
