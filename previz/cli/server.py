@@ -87,7 +87,8 @@ def warm_up() -> None:
 
         for found in pkgutil.walk_packages(previz.__path__, "previz."):
             if not found.name.startswith(SKIPPED):
-                importlib.import_module(found.name)
+                with contextlib.suppress(ImportError):  # an extra not installed: as in a command
+                    importlib.import_module(found.name)
         for name in LIBRARIES:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)

@@ -53,6 +53,8 @@ IDLE_ENV = "PREVIZ_SERVER_IDLE"
 IDLE_SECONDS = 900.0
 READY_SECONDS = 60.0
 """How long a client waits for a server it started to have imported everything."""
+RETRY_SECONDS = 600.0
+"""How long commands at a terminal run on their own after a server failed to start."""
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 """What this process passes on to the command's process group, as a terminal would send it."""
 STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
@@ -160,6 +162,9 @@ def connect(path: Path, *, start: bool, announce: bool = False) -> socket.socket
     connection = _try_connect(path)
     if connection is not None or not start:
         return connection
+    failed = path.with_suffix(".failed")
+    if announce and _younger_than(failed, RETRY_SECONDS):
+        return None  # it failed to start a moment ago: run here rather than wait again
     with _locked(path.with_suffix(".lock")):
         connection = _try_connect(path)  # another command may have started it meanwhile
         if connection is None:
@@ -170,7 +175,18 @@ def connect(path: Path, *, start: bool, announce: bool = False) -> socket.socket
                 )
             start_server(path)
             connection = _try_connect(path)
+            if connection is None:
+                failed.touch()
+            else:
+                failed.unlink(missing_ok=True)
     return connection
+
+
+def _younger_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - os.stat(path).st_mtime < seconds
+    except OSError:
+        return False
 
 
 def start_server(path: Path) -> None:

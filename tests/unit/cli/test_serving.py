@@ -54,3 +54,16 @@ def test_a_module_added_where_modules_are_found_makes_the_server_stale(
     assert not taken.changed()
     (tmp_path / "newer_library.py").write_text("")
     assert taken.changed()
+
+
+def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path_factory.mktemp("f")
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # a server that dies as it starts
+    path = folder / "server.sock"
+    assert serving.connect(path, start=True, announce=True) is None
+    started: list[Path] = []
+    monkeypatch.setattr(serving, "start_server", started.append)
+    assert serving.connect(path, start=True, announce=True) is None
+    assert started == []
