@@ -53,19 +53,7 @@ def load(path: Path) -> dict[str, CodeType]:
     """The code kept in ``path``; empty when it is missing, damaged, another interpreter's,
     or not private to this user (:func:`~previz.products.read_private`: code another user
     could write is never run)."""
-    data = read_private(path)
-    if data is None:
-        return {}
-    head = len(_HEADER)
-    if data[:head] != _HEADER or len(data) < head + 4:
-        return {}
-    body = data[head + 4 :]
-    if int.from_bytes(data[head : head + 4], "big") != zlib.crc32(body):
-        return {}
-    try:
-        kept = marshal.loads(body)
-    except (EOFError, ValueError, TypeError):
-        return {}
+    kept = read_kept(path, _HEADER)
     if not isinstance(kept, dict) or not all(
         isinstance(text, str) and isinstance(code, CodeType) for text, code in kept.items()
     ):
@@ -76,9 +64,33 @@ def load(path: Path) -> dict[str, CodeType]:
 def save(path: Path, kept: dict[str, CodeType]) -> None:
     """Write ``kept`` to ``path`` (atomically: a reader sees the old file or the whole new one);
     best effort, a folder that cannot be written is left as it is."""
-    body = marshal.dumps(kept)
-    with contextlib.suppress(OSError):
-        write_private(path, _HEADER + zlib.crc32(body).to_bytes(4, "big") + body)
+    write_kept(path, _HEADER, kept)
+
+
+def read_kept(path: Path, header: bytes) -> Any:
+    """What a file of kept code written with ``header`` holds (unmarshalled, to be checked by
+    the caller), or None when it is missing, damaged, another interpreter's or not private."""
+    data = read_private(path)
+    if data is None:
+        return None
+    head = len(header)
+    if data[:head] != header or len(data) < head + 4:
+        return None
+    body = data[head + 4 :]
+    if int.from_bytes(data[head : head + 4], "big") != zlib.crc32(body):
+        return None
+    try:
+        return marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def write_kept(path: Path, header: bytes, kept: Any) -> None:
+    """Write ``kept`` (marshalled, after ``header`` and a CRC) to ``path``, atomically; best
+    effort, a folder that cannot be written is left as it is."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: nothing marshal can write
+        body = marshal.dumps(kept)
+        write_private(path, header + zlib.crc32(body).to_bytes(4, "big") + body)
 
 
 class _Compiler:
@@ -111,7 +123,17 @@ class _Compiler:
 def kept(folder: Path) -> Iterator[None]:
     """For the block, dataclasses made anywhere in the process compile each method's source
     once, keeping the code in ``folder``; the file is rewritten at the end when a source was
-    missing from it. Does nothing if something else already replaced the module's ``exec``."""
+    missing from it. Does nothing if something else already replaced the module's ``exec``.
+    The regular expressions and the forward references' code compiled meanwhile are kept in
+    ``folder`` too (:func:`previz.regex_code.kept`, :func:`previz.typing_code.kept`)."""
+    from previz import regex_code, typing_code  # they read and write with this module's helpers
+
+    with regex_code.kept(folder), typing_code.kept(folder), _dataclasses_kept(folder):
+        yield
+
+
+@contextlib.contextmanager
+def _dataclasses_kept(folder: Path) -> Iterator[None]:
     if "exec" in vars(dataclasses):
         yield
         return

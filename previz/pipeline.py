@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,9 +27,9 @@ from previz.backends.animatic.fonts import TYPEFACE
 from previz.backends.base import Backend, Clip, Job
 from previz.backends.options import OptionValues, check_cli_options, merge_options
 from previz.backends.registry import backend_class
+from previz.cut_ahead import CutAhead
 from previz.errors import (
     BackendUnavailableError,
-    OutputError,
     PrevizError,
     SceneError,
     TimelineError,
@@ -52,6 +51,7 @@ from previz.generate.shared import SharedCache, open_cache
 from previz.media import find_ffmpeg, replacing
 from previz.media.parts import Frame
 from previz.media.sequence import SequenceResult, build_sequence
+from previz.placing import writable_folder
 from previz.products import ProductStore
 from previz.review import write_review
 from previz.review.build import ANIMATIC_FILE, RUN_COUNTERS, SUMMARY_FILE
@@ -62,7 +62,7 @@ from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
 from previz.timebase import exact_rate
-from previz.timeline import ahead, assemble, resolve_formats
+from previz.timeline import ahead, resolve_formats
 from previz.timeline.export import Exported, PendingExport, export_products
 from previz.timeline.playout import playout
 
@@ -176,12 +176,15 @@ async def abuild(
     jobs = reuse_cached_takes(jobs, instances, cache, pins)  # an edited shot keeps its paid take
     if not dry_run:
         require_credentials(jobs, instances, cache)
-        _prepared(out_dir)  # an unwritable output folder must fail before anything is paid for
+        writable_folder(out_dir)  # unwritable: must fail before anything is paid for
     locked = (
         contextlib.nullcontext()
         if dry_run
-        else build_lock.project_lock(_prepared(state), wait=None if wait else build_lock.LOCK_WAIT)
+        else build_lock.project_lock(
+            writable_folder(state), wait=None if wait else build_lock.LOCK_WAIT
+        )
     )
+    cut = None if dry_run else CutAhead(shotlist, out_dir)
     try:
         async with locked:
             with _journal(state, dry_run) as journal:
@@ -202,13 +205,16 @@ async def abuild(
                     resubmit_unknown=resubmit_unknown,
                     retry_blocked=retry_blocked,
                     regenerate_expired=regenerate_expired,
+                    on_kept=cut.start if cut is not None else None,
                 )
             result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
-            if not dry_run:
+            if cut is not None:
                 pins.record(jobs, report.clips, instances)
-                _write_outputs(result, formats)
+                _write_outputs(result, formats, cut)
                 result.settled = _settles(scene, cache, report)
     finally:
+        if cut is not None:  # no thread of the build's outlives it
+            cut.join()
         if not dry_run:  # a dry run writes nothing, not even hit counts
             cache.close()
         if backends is None:  # ours to close; a caller's backends stay open for the caller
@@ -243,27 +249,29 @@ threads (arguments: its output folder and the folders of its own state), for who
 it: the CLI's stamp checks the inputs read so far then (:mod:`previz.cli.stamp`)."""
 
 
-def _write_outputs(result: BuildResult, formats: Sequence[str]) -> None:
+def _write_outputs(result: BuildResult, formats: Sequence[str], cut: CutAhead) -> None:
     """Place the clips; write the animatic, the timeline and its exports, build.json, review.
 
     Meanwhile a helper process encodes the animatic parts this build's new takes will need,
     as the last cut foresees them (:mod:`previz.timeline.ahead`): from the cache's files,
-    which hold what the placed ones will."""
+    which hold what the placed ones will. (The cut prepared during the run is waited for
+    first: no thread of ours may run when the helper forks.)"""
     workdir = _sequence_dir(result.shotlist)
     memo = ahead.memo_path(workdir, result.out_dir / ANIMATIC_FILE)
     takes, frame = result.report.clips, _animatic_frame(result.shotlist)
     wanted = ahead.worth_it(result.report.generated)
+    cut.join()
     with ahead.encoding_ahead(memo, takes, frame, workdir, wanted=wanted) as early:
-        _write_cut(result, formats, place_clips(takes, result.out_dir), early)
+        _write_cut(result, formats, cut, early)
 
 
 def _write_cut(
-    result: BuildResult, formats: Sequence[str], clips: Mapping[tuple[str, int], Clip],
-    early: ahead.Ahead,
-) -> None:  # fmt: skip
+    result: BuildResult, formats: Sequence[str], cut: CutAhead, early: ahead.Ahead
+) -> None:
     """Assemble the cut; write the animatic, the timeline and its exports, build.json, review."""
     failures = {f.shot_id: f.reason for f in result.report.failures}
-    timeline = assemble(result.shotlist, clips, failures=failures)
+    clips = cut.place(result.report.clips)
+    timeline = cut.assemble(clips, failures)
     problems = timeline.metadata["previz"].get("transition_problems", [])
     result.transition_problems = [str(problem["message"]) for problem in problems]
     # A big cut's exports are written in forked workers (forked first: no thread of ours may
@@ -405,72 +413,12 @@ def _journal(state: Path, dry_run: bool) -> Iterator[Journal]:
         ):
             yield journal
         return
-    with Journal(_prepared(state) / "journal.sqlite") as journal:
+    with Journal(writable_folder(state) / "journal.sqlite") as journal:
         yield journal
 
 
 def _stem(shotlist: ResolvedShotList) -> str:
     return shotlist.source_path.stem if shotlist.source_path else "build"
-
-
-def _prepared(folder: Path) -> Path:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(
-            f"cannot create the folder: {error.strerror}",
-            path=folder,
-            hint="choose a writable --out folder",
-        ) from None
-    if not os.access(folder, os.W_OK):
-        raise OutputError(
-            "the folder is not writable",
-            path=folder,
-            hint="choose a writable --out folder or fix its permissions",
-        )
-    return folder
-
-
-def place_clips(
-    clips: Mapping[tuple[str, int], Clip], out_dir: Path
-) -> dict[tuple[str, int], Clip]:
-    """Hard-link (or copy) every take and its stems into ``out_dir``; return clips pointing there.
-
-    The timeline references these files, not the cache, so a hand-off folder stays whole when
-    the cache is cleaned.
-    """
-    clip_dir, stem_dir = _prepared(out_dir / "clips"), _prepared(out_dir / "stems")
-    placed = {}
-    for key, clip in sorted(clips.items()):
-        name = f"{clip.shot_id}_t{clip.take}"
-        video = _link(clip.path, clip_dir / f"{name}{clip.path.suffix or '.mp4'}")
-        stems = {
-            role: _link(path, stem_dir / f"{name}_{role}{path.suffix or '.wav'}")
-            for role, path in clip.stems.items()
-        }
-        placed[key] = replace(clip, path=video, stems=stems)
-    return placed
-
-
-def _link(source: Path, dest: Path) -> Path:
-    try:
-        with contextlib.suppress(FileNotFoundError):  # one stat each: placed by an earlier build
-            if os.path.samestat(os.stat(dest), os.stat(source)):
-                return dest
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        try:
-            os.link(source, tmp)
-        except OSError:
-            shutil.copy2(source, tmp)
-        os.replace(tmp, dest)
-    except OSError as error:
-        raise OutputError(
-            f"cannot write {dest.name}: {error.strerror}",
-            path=dest,
-            hint="check the output folder's permissions and free space",
-        ) from None
-    return dest
 
 
 def write_animatic(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from previz.generate.retry import RetryPolicy
 from previz.media import last_frame
 
 DEFAULT_POLL_INTERVAL = 5.0
+Kept = Callable[[Mapping[tuple[str, int], Clip]], None]
 
 
 async def run_jobs(
@@ -66,6 +67,7 @@ async def run_jobs(
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     wall_clock: Clock = time.time,
+    on_kept: Kept | None = None,
 ) -> RunReport:
     """Generate every job (or, with ``dry_run``, only plan them) and report what came out.
 
@@ -75,6 +77,8 @@ async def run_jobs(
     says which take continues into the next shot. ``resubmit_unknown``, ``retry_blocked`` and
     ``regenerate_expired`` let held takes through (see the module docstring). ``clock`` and
     ``sleep`` must agree (seconds); ``wall_clock`` is epoch seconds (send times, expiry).
+    ``on_kept`` is called once, in the event loop, with the clips so far when the takes the
+    plan found cached are kept and takes are still being made (so a caller can start on them).
     Raises :class:`~previz.errors.BudgetError` before anything runs if the estimate of
     uncached jobs exceeds ``max_cost``.
     """
@@ -109,7 +113,7 @@ async def run_jobs(
         resubmit_unknown=resubmit_unknown,
         wall=wall_clock,
     )
-    run = _Run(lifecycle, report, watcher, selected, released)
+    run = _Run(lifecycle, report, watcher, selected, released, on_kept)
     watcher.begin(report.plan)
     try:
         await run.everything(jobs, continuity)
@@ -193,8 +197,10 @@ class _Run:
         progress: RunProgress,
         selected: Mapping[str, int],
         released: frozenset[JobStatus] = frozenset(),
+        on_kept: Kept | None = None,
     ) -> None:
         self.lifecycle = lifecycle
+        self.on_kept = on_kept
         self.report = report
         self.progress = progress
         self.selected = selected
@@ -218,6 +224,9 @@ class _Run:
         one gone from the cache since (evicted meanwhile) is made like any other take."""
         await asyncio.sleep(0)
         gone = [asyncio.ensure_future(self.take(job)) for job in jobs if not self._cached(job)]
+        making = any(not task.done() for task in self._making.values())
+        if self.on_kept is not None and (gone or making):
+            self.on_kept(dict(self.report.clips))
         await _all(gone)
 
     async def take(self, job: Job) -> Clip | None:

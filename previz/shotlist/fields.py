@@ -8,7 +8,7 @@ a file name, a duration keeps the form the user wrote until the frame rate is kn
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -112,6 +112,16 @@ LightQuality = Annotated[
     str, _vocab(vocab.LIGHTING_QUALITIES), _vocab_schema(vocab.LIGHTING_QUALITIES)
 ]
 TransitionType = Annotated[str, _vocab(vocab.TRANSITIONS), _vocab_schema(vocab.TRANSITIONS)]
+
+
+def empty_list() -> list[Any]:
+    """A new empty list: the default of the models' list fields (``default_factory``).
+
+    pydantic asks each default factory for its signature, to know whether it takes the data
+    validated so far; for the built-in ``list`` that means parsing its text signature (~0.7 ms
+    a field: ~7 ms of every start of the CLI across the scene format's ten list fields),
+    where a Python function answers at once. What it makes is what ``list()`` makes."""
+    return []
 
 
 class Strict(BaseModel):

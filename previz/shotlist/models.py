@@ -29,6 +29,7 @@ from previz.shotlist.fields import (
     SoundKind,
     Strict,
     Text,
+    empty_list,
 )
 from previz.shotlist.shown import shown
 from previz.shotlist.timing import DURATION_HELP
@@ -98,7 +99,7 @@ class Character(Strict):
     description: Text = Field(description="canonical look: age, build, face, hair")
     wardrobe: Wardrobe | None = None
     voice: str | None = None
-    references: list[str] = Field(default_factory=list, description="reference image paths")
+    references: list[str] = Field(default_factory=empty_list, description="reference image paths")
     identities: dict[str, str] = Field(
         default_factory=dict, description="per-backend identity handles, e.g. a character id"
     )
@@ -130,7 +131,7 @@ class Location(Strict):
     id: SafeId = Field(description=ID_HELP)
     name: str | None = None
     description: Text
-    references: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=empty_list)
 
 
 class Prop(Strict):
@@ -139,7 +140,7 @@ class Prop(Strict):
     id: SafeId = Field(description=ID_HELP)
     name: str | None = None
     description: Text
-    references: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=empty_list)
 
 
 class ShotDefaults(Strict):
@@ -164,11 +165,11 @@ class Shot(ShotDefaults):
 
     id: SafeId = Field(description=ID_HELP)
     action: Text = Field(description="what happens in the shot")
-    cast: list[SafeId] = Field(default_factory=list, description="character ids in frame")
+    cast: list[SafeId] = Field(default_factory=empty_list, description="character ids in frame")
     location: SafeId | None = None
-    props: list[SafeId] = Field(default_factory=list)
+    props: list[SafeId] = Field(default_factory=empty_list)
     lighting: Lighting | None = None
-    sound: list[SoundCue] = Field(default_factory=list)
+    sound: list[SoundCue] = Field(default_factory=empty_list)
     selected_take: int | None = Field(default=None, ge=1)
     notes: str | None = None
     transition_in: Transition | None = None
@@ -194,7 +195,7 @@ class Scene(Strict):
     location: SafeId | None = None
     lighting: Lighting | None = None
     defaults: ShotDefaults | None = None
-    sound: list[SoundCue] = Field(default_factory=list, description="beds spanning the scene")
+    sound: list[SoundCue] = Field(default_factory=empty_list, description="beds spanning the scene")
     shots: list[Shot] = Field(min_length=1)
 
 
@@ -310,7 +311,7 @@ class ShotList(Strict):
 
     schema_version: Literal[1] = Field(description="scene format version; currently 1")
     project: Project
-    characters: list[Character] = Field(default_factory=list)
-    locations: list[Location] = Field(default_factory=list)
-    props: list[Prop] = Field(default_factory=list)
+    characters: list[Character] = Field(default_factory=empty_list)
+    locations: list[Location] = Field(default_factory=empty_list)
+    props: list[Prop] = Field(default_factory=empty_list)
     scenes: list[Scene] = Field(min_length=1)

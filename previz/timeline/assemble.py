@@ -20,9 +20,9 @@ The cut an editor opens, at the project's rate and start timecode (01:00:00:00 b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import opentimelineio as otio
 
@@ -30,7 +30,13 @@ from previz.errors import TimelineError
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
 from previz.shotlist.transitions import ShotTransitions, TransitionProblem, shot_transitions
 from previz.timebase import frames_in
-from previz.timeline.bible import character_bible, clip_facts, project_facts, shot_marker
+from previz.timeline.bible import (
+    character_bible,
+    clip_facts,
+    cue_markers,
+    project_facts,
+    shot_marker,
+)
 from previz.timeline.media import RealPaths
 from previz.timeline.metadata import MetadataBatch
 from previz.timeline.rates import frames_of
@@ -38,12 +44,6 @@ from previz.timeline.take import Take, stem_key
 
 VIDEO_TRACK = "V1"
 SOUND_TRACKS = (("A1", "dialogue"), ("A2", "sfx"), ("A3", "ambience"), ("A4", "music"))
-CUE_COLOURS = {
-    "dialogue": otio.schema.MarkerColor.GREEN,
-    "sfx": otio.schema.MarkerColor.ORANGE,
-    "ambience": otio.schema.MarkerColor.CYAN,
-    "music": otio.schema.MarkerColor.PURPLE,
-}
 
 
 def assemble(
@@ -54,41 +54,133 @@ def assemble(
     start_timecode: str | None = None,
 ) -> otio.schema.Timeline:
     """The timeline of ``shotlist`` cut from ``clips`` (keyed by shot id and take number)."""
-    rate = float(shotlist.rate)
-    timecode = start_timecode or shotlist.project.start_timecode
-    try:
-        start = otio.opentime.from_timecode(timecode, rate)
-    except ValueError as error:
-        raise TimelineError(
-            f"start timecode {timecode!r} is not a timecode at {shotlist.fps} fps",
-            hint="write it as HH:MM:SS:FF, e.g. 01:00:00:00",
-        ) from error
-    timeline = otio.schema.Timeline(name=shotlist.project.title, global_start_time=start)
-    timeline.metadata["previz"] = {
-        **project_facts(shotlist, timecode),
-        "characters": character_bible(shotlist),
-    }
-    failed = dict(failures or {})
-    resolve = _Media(rate)  # the takes sit in a few folders, and a take's stems share its length
-    facts = MetadataBatch()  # every clip's facts handed to OTIO at once, at the end
-    for track in _alternate_tracks(shotlist, clips, rate, resolve, facts):
-        timeline.tracks.append(track)
-    problems: list[TransitionProblem] = []
-    timeline.tracks.append(_picture_track(shotlist, clips, failed, rate, problems, resolve, facts))
-    timeline.metadata["previz"]["transition_problems"] = [
-        {"shot": p.shot_id, "kind": p.kind, "wanted": p.wanted, "used": p.used,
-         "reason": p.reason, "message": str(p)}
-        for p in problems
-    ]  # fmt: skip
-    for name, role in SOUND_TRACKS:
-        timeline.tracks.append(_sound_track(shotlist, clips, name, role, rate, resolve, facts))
-    timeline.tracks.markers.extend(_cue_markers(shotlist, rate))
-    facts.apply()
-    return timeline
+    return Assembly(shotlist, start_timecode=start_timecode).finish(clips, failures=failures)
 
 
-def _frames(seconds: float, rate: float) -> int:
-    return frames_in(seconds, rate)
+Inputs = tuple[Take | None, ...]
+"""What a shot's pieces are cut from: its selected take, then each alternate (None: absent)."""
+
+
+@dataclass
+class _Pieces:
+    """One shot's objects on the cut's tracks: what every track holds at the shot but for the
+    transitions and gaps around it, which depend on its neighbours."""
+
+    inputs: Inputs
+    picture: otio.schema.Clip
+    alternates: list[otio.schema.Clip]
+    sounds: list[otio.schema.Clip | None]  # per SOUND_TRACKS; None: a gap
+
+
+class Assembly:
+    """A cut assembled in two steps: each shot's clips, markers and facts, built ahead for the
+    takes at hand (:meth:`prepare`, e.g. while the build's new takes render), then the
+    timeline that holds them (:meth:`finish`), which builds what was not prepared or was
+    prepared from other takes. A shot's pieces are reused only when its takes are the very
+    objects they were built from, so a cut finished after any preparation is the cut
+    :func:`assemble` makes of the same takes."""
+
+    def __init__(self, shotlist: ResolvedShotList, *, start_timecode: str | None = None) -> None:
+        self.shotlist = shotlist
+        self.rate = float(shotlist.rate)
+        self.timecode = start_timecode or shotlist.project.start_timecode
+        try:
+            self.start = otio.opentime.from_timecode(self.timecode, self.rate)
+        except ValueError as error:
+            raise TimelineError(
+                f"start timecode {self.timecode!r} is not a timecode at {shotlist.fps} fps",
+                hint="write it as HH:MM:SS:FF, e.g. 01:00:00:00",
+            ) from error
+        self._media = _Media(self.rate)  # the takes sit in a few folders; stems share lengths
+        self._pieces: dict[str, _Pieces] = {}
+        self._cues: list[otio.schema.Marker] | None = None
+        self.reused = 0  # shots the last finish took from what was prepared
+
+    def prepare(self, clips: Mapping[tuple[str, int], Take]) -> None:
+        """Build the pieces of every shot whose selected take is in ``clips``, and the cues."""
+        batch = MetadataBatch()
+        for shot in self.shotlist.shots:
+            inputs = _inputs(shot, clips)
+            if inputs[0] is not None:
+                self._pieces[shot.id] = self._build(shot, inputs, None, batch)
+        self._cues = cue_markers(self.shotlist, self.rate)
+        batch.apply()
+
+    def forget(self, shot_ids: Iterable[str]) -> None:
+        """Drop the prepared pieces of these shots (their media changed since): built again."""
+        for shot_id in shot_ids:
+            self._pieces.pop(shot_id, None)
+
+    def finish(
+        self, clips: Mapping[tuple[str, int], Take], *, failures: Mapping[str, str] | None = None
+    ) -> otio.schema.Timeline:
+        """The timeline cut from ``clips``; a shot's prepared pieces where its takes are those."""
+        shotlist, rate = self.shotlist, self.rate
+        timeline = otio.schema.Timeline(name=shotlist.project.title, global_start_time=self.start)
+        timeline.metadata["previz"] = {
+            **project_facts(shotlist, self.timecode),
+            "characters": character_bible(shotlist),
+        }
+        failed = dict(failures or {})
+        if not self._media.still_in_place():  # a folder moved since: nothing prepared holds
+            self._pieces.clear()
+        batch = MetadataBatch()  # every clip's facts handed to OTIO at once, at the end
+        pieces = []
+        self.reused = 0
+        for shot in shotlist.shots:
+            inputs = _inputs(shot, clips)
+            found = self._pieces.get(shot.id)
+            if found is None or not _same(found.inputs, inputs):
+                found = self._build(shot, inputs, failed.get(shot.id), batch)
+            else:
+                self.reused += 1
+            pieces.append(found)
+        for track in _alternate_tracks(shotlist, pieces, rate):
+            timeline.tracks.append(track)
+        problems: list[TransitionProblem] = []
+        timeline.tracks.append(_picture_track(shotlist, pieces, rate, problems))
+        timeline.metadata["previz"]["transition_problems"] = [
+            {"shot": p.shot_id, "kind": p.kind, "wanted": p.wanted, "used": p.used,
+             "reason": p.reason, "message": str(p)}
+            for p in problems
+        ]  # fmt: skip
+        for index, (name, role) in enumerate(SOUND_TRACKS):
+            timeline.tracks.append(_sound_track(shotlist, pieces, index, name, role, rate))
+        cues = self._cues if self._cues is not None else cue_markers(shotlist, rate)
+        timeline.tracks.markers.extend(cues)
+        batch.apply()
+        return timeline
+
+    def _build(
+        self, shot: ResolvedShot, inputs: Inputs, reason: str | None, batch: MetadataBatch
+    ) -> _Pieces:
+        """The pieces of ``shot`` cut from ``inputs``, their facts queued on ``batch``."""
+        shotlist, rate, media = self.shotlist, self.rate, self._media
+        clip = inputs[0]
+        picture = _shot_clip(shotlist, shot, clip, reason, rate, media, batch)
+        alternates = []
+        for take in inputs[1:]:
+            if take is None:
+                continue
+            alternate = otio.schema.Clip(
+                f"{shot.id} take {take.take}",
+                _reference(take.path, take.duration, media),
+                media.trimmed(shot),
+            )
+            batch.set(alternate.metadata, "previz", clip_facts(shotlist, shot, take, take.take))
+            alternates.append(alternate)
+        sounds = [_sound_clip(shot, clip, role, media, batch) for _, role in SOUND_TRACKS]
+        return _Pieces(inputs, picture, alternates, sounds)
+
+
+def _inputs(shot: ResolvedShot, clips: Mapping[tuple[str, int], Take]) -> Inputs:
+    selected = shot.selected_take
+    alternates = (clips.get((shot.id, t)) for t in range(1, shot.takes + 1) if t != selected)
+    return (clips.get((shot.id, selected)), *alternates)
+
+
+def _same(built: Inputs, now: Inputs) -> bool:
+    return len(built) == len(now) and all(a is b for a, b in zip(built, now, strict=True))
 
 
 class _Media(RealPaths):
@@ -111,7 +203,7 @@ class _Media(RealPaths):
             rate = self.rate
             found = self._lengths[seconds] = otio.opentime.TimeRange(
                 otio.opentime.RationalTime(0, rate),
-                otio.opentime.RationalTime(_frames(seconds, rate), rate),
+                otio.opentime.RationalTime(frames_in(seconds, rate), rate),
             )
         return found
 
@@ -165,26 +257,26 @@ def _shot_clip(
 
 
 def _picture_track(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], failed: dict[str, str],
-    rate: float, problems: list[TransitionProblem], resolve: _Media, batch: MetadataBatch,
+    shotlist: ResolvedShotList, pieces: list[_Pieces], rate: float,
+    problems: list[TransitionProblem],
 ) -> otio.schema.Track:  # fmt: skip
     """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
     track = otio.schema.Track(name=VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
     edges = shot_transitions(shotlist)
     shots = shotlist.shots
-    chosen = [clips.get((shot.id, shot.selected_take)) for shot in shots]
+    chosen = [piece.inputs[0] for piece in pieces]
     dissolves = [
         _dissolve_frames(shots[i], chosen[i], chosen[i + 1], edges[shots[i].id], rate, problems)
         if i + 1 < len(shots) else 0
         for i in range(len(shots))
     ]  # fmt: skip
-    for index, (shot, clip) in enumerate(zip(shots, chosen, strict=True)):
+    for index, (shot, piece) in enumerate(zip(shots, pieces, strict=True)):
         came_in = dissolves[index - 1] if index > 0 else 0
         fade_in, fade_out = _fades(shot, edges[shot.id], came_in, dissolves[index], problems)
         if fade_in:
             fade = _transition(f"fade in {shot.id}", 0, fade_in, rate, edges[shot.id].fade_in)
             track.extend([_black(rate), fade])
-        track.append(_shot_clip(shotlist, shot, clip, failed.get(shot.id), rate, resolve, batch))
+        track.append(piece.picture)
         if fade_out:
             fade = _transition(f"fade out {shot.id}", fade_out, 0, rate, edges[shot.id].fade_out)
             track.extend([fade, _black(rate)])
@@ -256,97 +348,50 @@ def _fades(
 
 
 def _alternate_tracks(
-    shotlist: ResolvedShotList,
-    clips: Mapping[tuple[str, int], Take],
-    rate: float,
-    resolve: _Media,
-    batch: MetadataBatch,
+    shotlist: ResolvedShotList, pieces: list[_Pieces], rate: float
 ) -> list[otio.schema.Track]:
     """Tracks of alternate takes, the first alternate nearest V1 (so listed last)."""
-    per_shot = {
-        shot.id: [clips[(shot.id, t)] for t in range(1, shot.takes + 1)
-                  if t != shot.selected_take and (shot.id, t) in clips]
-        for shot in shotlist.shots
-    }  # fmt: skip
-    depth = max((len(takes) for takes in per_shot.values()), default=0)
+    depth = max((len(piece.alternates) for piece in pieces), default=0)
     tracks: list[otio.schema.Track] = []
     for level in range(depth):
         track = otio.schema.Track(name=f"ALT{level + 1}", kind=otio.schema.TrackKind.Video)
-        for shot in shotlist.shots:
-            takes = per_shot[shot.id]
-            if level >= len(takes):
+        for shot, piece in zip(shotlist.shots, pieces, strict=True):
+            if level >= len(piece.alternates):
                 track.append(
                     otio.schema.Gap(duration=otio.opentime.RationalTime(shot.frames, rate))
                 )
                 continue
-            take = takes[level]
-            alternate = otio.schema.Clip(
-                f"{shot.id} take {take.take}",
-                _reference(take.path, take.duration, resolve),
-                resolve.trimmed(shot),
-            )
-            batch.set(alternate.metadata, "previz", clip_facts(shotlist, shot, take, take.take))
-            track.append(alternate)
+            track.append(piece.alternates[level])
         tracks.append(track)
     return list(reversed(tracks))
 
 
+def _sound_clip(
+    shot: ResolvedShot, clip: Take | None, role: str, media: _Media, batch: MetadataBatch
+) -> otio.schema.Clip | None:
+    """The sound of ``role`` of the shot's selected take, or None (a gap on its track)."""
+    if clip is None:
+        return None
+    source = clip.stems.get(role)
+    if source is None and role == "dialogue" and not clip.stems and clip.has_audio:
+        source = clip.path  # mixed sound from the generator: the clip's own audio
+    if source is None:
+        return None
+    sound = otio.schema.Clip(
+        f"{shot.id} {role}", _reference(source, clip.duration, media), media.trimmed(shot)
+    )
+    key = stem_key(clip.cache_key, role)
+    batch.set(sound.metadata, "previz", {"shot": shot.id, "take": clip.take, "role": role,
+                                         "cache_key": key})  # fmt: skip
+    return sound
+
+
 def _sound_track(
-    shotlist: ResolvedShotList, clips: Mapping[tuple[str, int], Take], name: str, role: str,
-    rate: float, resolve: _Media, batch: MetadataBatch,
+    shotlist: ResolvedShotList, pieces: list[_Pieces], index: int, name: str, role: str,
+    rate: float,
 ) -> otio.schema.Track:  # fmt: skip
     track = otio.schema.Track(name=f"{name} {role}", kind=otio.schema.TrackKind.Audio)
-    for shot in shotlist.shots:
-        clip = clips.get((shot.id, shot.selected_take))
-        source: Path | None = None
-        if clip is not None:
-            source = clip.stems.get(role)
-            if source is None and role == "dialogue" and not clip.stems and clip.has_audio:
-                source = clip.path  # mixed sound from the generator: the clip's own audio
-        if clip is None or source is None:
-            track.append(_gap(shot, rate))
-            continue
-        sound = otio.schema.Clip(
-            f"{shot.id} {role}",
-            _reference(source, clip.duration, resolve),
-            resolve.trimmed(shot),
-        )
-        key = stem_key(clip.cache_key, role)
-        batch.set(sound.metadata, "previz", {"shot": shot.id, "take": clip.take, "role": role,
-                                             "cache_key": key})  # fmt: skip
-        track.append(sound)
+    for shot, piece in zip(shotlist.shots, pieces, strict=True):
+        sound = piece.sounds[index]
+        track.append(_gap(shot, rate) if sound is None else sound)
     return track
-
-
-def _cue_markers(shotlist: ResolvedShotList, rate: float) -> list[otio.schema.Marker]:
-    """One marker where each sound cue begins, on the timeline (record time)."""
-    markers: list[otio.schema.Marker] = []
-    for shot in shotlist.shots:
-        for cue in shot.sound:
-            if cue.continues:
-                continue
-            at = shot.head.value + _frames(cue.start, rate)
-            if cue.kind == "dialogue" and cue.speaker is not None:
-                extension = f" ({cue.extension})" if cue.extension else ""
-                comment = f"{cue.speaker.name.upper()}{extension}: {cue.line or ''}"
-                if cue.delivery:
-                    comment += f" ({cue.delivery})"
-            else:
-                comment = cue.description or cue.kind
-            facts: dict[str, Any] = {
-                "kind": "sound", "cue": cue.kind, "id": cue.id, "shot": shot.id,
-                "start": cue.start, "end": cue.end,
-            }  # fmt: skip
-            markers.append(
-                otio.schema.Marker(
-                    name=f"{cue.kind}: {cue.id}",
-                    marked_range=otio.opentime.TimeRange(
-                        otio.opentime.RationalTime(at, rate),
-                        otio.opentime.RationalTime(_frames(cue.cue_length, rate), rate),
-                    ),
-                    color=CUE_COLOURS.get(cue.kind, otio.schema.MarkerColor.YELLOW),
-                    comment=comment,
-                    metadata={"previz": facts},
-                )
-            )
-    return markers

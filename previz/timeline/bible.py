@@ -1,4 +1,5 @@
-"""What a timeline says about its film: project facts, the character bible, each clip's facts.
+"""What a timeline says about its film: project facts, the character bible, each clip's facts,
+the markers at shot heads and sound cues.
 
 Everything here is plain JSON (OTIO metadata), under ``metadata["previz"]``. A clip's facts are
 what conform needs to match an edited clip back to its shot and take (shot, scene, take, cache
@@ -18,8 +19,16 @@ import opentimelineio as otio
 from previz.generate.plan import content_hash
 from previz.shotlist.models import Transition
 from previz.shotlist.resolve import ResolvedShot, ResolvedShotList
+from previz.timebase import frames_in
 from previz.timeline.metadata import MetadataBatch
 from previz.timeline.take import Take
+
+CUE_COLOURS = {
+    "dialogue": otio.schema.MarkerColor.GREEN,
+    "sfx": otio.schema.MarkerColor.ORANGE,
+    "ambience": otio.schema.MarkerColor.CYAN,
+    "music": otio.schema.MarkerColor.PURPLE,
+}
 
 
 def project_facts(shotlist: ResolvedShotList, start_timecode: str) -> dict[str, Any]:
@@ -141,3 +150,37 @@ def shot_marker(
     if batch is not None:
         batch.set(marker.metadata, "previz", facts)
     return marker
+
+
+def cue_markers(shotlist: ResolvedShotList, rate: float) -> list[otio.schema.Marker]:
+    """One marker where each sound cue begins, on the timeline (record time)."""
+    markers: list[otio.schema.Marker] = []
+    for shot in shotlist.shots:
+        for cue in shot.sound:
+            if cue.continues:
+                continue
+            at = shot.head.value + frames_in(cue.start, rate)
+            if cue.kind == "dialogue" and cue.speaker is not None:
+                extension = f" ({cue.extension})" if cue.extension else ""
+                comment = f"{cue.speaker.name.upper()}{extension}: {cue.line or ''}"
+                if cue.delivery:
+                    comment += f" ({cue.delivery})"
+            else:
+                comment = cue.description or cue.kind
+            facts: dict[str, Any] = {
+                "kind": "sound", "cue": cue.kind, "id": cue.id, "shot": shot.id,
+                "start": cue.start, "end": cue.end,
+            }  # fmt: skip
+            markers.append(
+                otio.schema.Marker(
+                    name=f"{cue.kind}: {cue.id}",
+                    marked_range=otio.opentime.TimeRange(
+                        otio.opentime.RationalTime(at, rate),
+                        otio.opentime.RationalTime(frames_in(cue.cue_length, rate), rate),
+                    ),
+                    color=CUE_COLOURS.get(cue.kind, otio.schema.MarkerColor.YELLOW),
+                    comment=comment,
+                    metadata={"previz": facts},
+                )
+            )
+    return markers

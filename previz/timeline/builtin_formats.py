@@ -151,6 +151,13 @@ BUILTIN: dict[str, Format] = {
 }  # fmt: skip
 
 
+# How a one-shot change writes each built-in format: from the memo of its last write (these keep
+# one), or whole but as cheaply (.xges: one f-string per clip, ~20 ms at 1,000 clips). The
+# ``.otioz`` copies every clip's media: never cheap.
+FROM_MEMO = frozenset({"otio", "fcp7", "fcpxml", "edl", "aaf", "kdenlive"})
+CHEAP_WHOLE = frozenset({"xges"})
+
+
 def write_failure(fmt: str, target: Path, error: Exception) -> TimelineError:
     """The error of a writer that failed on ``target`` in an unforeseen way."""
     return TimelineError(

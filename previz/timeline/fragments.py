@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from previz.products import identity, write_private
 
@@ -53,8 +55,18 @@ class Memo:
 
 
 def key(*parts: object) -> str:
-    """A fragment key: a digest of ``parts`` (strings, numbers, ``None``, tuples of them)."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+    """A fragment key: a digest of ``parts`` (strings, numbers, ``None``, tuples of them).
+
+    ``parts`` are spelt by :mod:`marshal` in its version 2, which writes every value the same
+    way whatever object holds it (unlike its later versions: no back-references to objects met
+    twice, no mark on interned strings) and tells apart what ``repr`` tells apart (types,
+    ``-0.0``): ~3x cheaper than ``repr``, whose every float is formatted (a one-shot change
+    asks ~5,400 keys). A part marshal cannot write is spelt by ``repr``."""
+    try:
+        spelt = b"m" + marshal.dumps(cast(Any, parts), 2)  # what it cannot write: ValueError
+    except ValueError:
+        spelt = repr(parts).encode("utf-8")
+    return hashlib.blake2b(spelt, digest_size=16).hexdigest()
 
 
 class Fragments:
@@ -142,6 +154,17 @@ class Fragments:
 def version_line(version: str) -> str:
     """The line a memo names its writer's ``version`` by (a digest of it)."""
     return hashlib.sha256(version.encode("utf-8")).hexdigest()
+
+
+def names_version(memo: Memo) -> bool:
+    """Whether ``memo``'s file is there and names its writer's version on its second line, as
+    every export memo does (the AAF's too): what a write reading it will check first."""
+    try:
+        with memo.path.open("rb") as file:
+            head = file.read(128).split(b"\n", 2)
+    except OSError:
+        return False
+    return len(head) == 3 and head[1] == version_line(memo.version).encode("ascii")
 
 
 def write_atomically(target: Path, *chunks: bytes) -> None:

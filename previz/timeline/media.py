@@ -62,6 +62,13 @@ class RealPaths:
             return self(path).as_uri()
         return place[1] + quote_from_bytes(os.fsencode(place[2]))
 
+    def still_in_place(self) -> bool:
+        """Whether every folder resolved so far still resolves to where it did then."""
+        return all(
+            os.path.join(str(Path(folder).resolve()), "") == place[0]
+            for folder, place in self._folders.items()
+        )
+
     def _place(self, path: Path) -> tuple[str, str, str] | None:
         """The real place of the path's folder (ending in ``/``), its ``file://`` URL, and
         the file's name (None for a bare name, ``.`` or ``..``)."""

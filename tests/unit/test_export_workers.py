@@ -13,6 +13,7 @@ import opentimelineio as otio
 import pytest
 
 from previz.errors import TimelineError
+from previz.products import ProductStore
 from previz.timeline.export import PendingExport, export_products
 from previz.timeline.formats import ExportContext, Format, register_format, unregister_format
 from tests.export_cases import CASES
@@ -101,3 +102,43 @@ def test_a_format_waited_for_first_is_written_beside_the_longest(tmp_path: Path)
         unregister_format("slow")
         unregister_format("slower")
     assert sorted(written.rewritten) == sorted(formats)
+
+
+def _retaken(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """The first clip given a new take (its file and facts), as a one-shot change does."""
+    copy = timeline.deepcopy()
+    clip = next(iter(copy.find_clips()))
+    clip.metadata["previz"]["cache_key"] = "retaken"
+    return copy
+
+
+BUILD_FORMATS = [*FORMATS, "aaf"]
+
+
+def test_a_change_written_from_the_memos_takes_one_worker_with_the_otio_first(
+    tmp_path: Path,
+) -> None:
+    """A first write keeps one worker per core; once every format left its memo, one worker
+    writes them all (a second would only parse the cut again), the .otio first, and the
+    files are those of a write from scratch."""
+    first = PendingExport(CASES["cut-29.97"](), tmp_path / "out", BUILD_FORMATS, parallel=True)
+    with first:
+        first.result()
+    changed = _retaken(CASES["cut-29.97"]())
+    with PendingExport(changed, tmp_path / "out", BUILD_FORMATS, parallel=True,
+                       first=["otio"]) as pending:  # fmt: skip
+        assert pending.stale[0][0].name == "otio"
+        assert (first.processes, pending.processes) == (min(os.cpu_count() or 1, 7), 1)
+        assert sorted(pending.result().rewritten) == sorted(BUILD_FORMATS)
+    export_products(changed, tmp_path / "whole", BUILD_FORMATS, parallel=False)
+    assert files(tmp_path / "out") == files(tmp_path / "whole")
+
+
+def test_a_memo_of_another_writer_version_means_a_worker_per_core(tmp_path: Path) -> None:
+    export_products(CASES["cut-29.97"](), tmp_path, BUILD_FORMATS, parallel=True)
+    memo = next(ProductStore(tmp_path).records.glob("timeline.xml.fragments"))
+    memo.write_bytes(memo.read_bytes().replace(b"\n", b"\nanother version\n", 1))
+    with PendingExport(_retaken(CASES["cut-29.97"]()), tmp_path, BUILD_FORMATS,
+                       parallel=True) as pending:  # fmt: skip
+        assert pending.processes == min(os.cpu_count() or 1, 7)
+        pending.result()

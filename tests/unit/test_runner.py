@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from previz.backends.base import Job, JobStatus, RenderedMedia
+from previz.backends.base import Clip, Job, JobStatus, RenderedMedia
 from previz.errors import BackendError, SceneError
 from previz.generate import job_key
 from previz.generate.cache import Cache, CachedClip
@@ -247,6 +247,27 @@ async def test_a_take_to_make_starts_before_the_cached_takes_are_kept(
     assert events[0] == "render 1B"  # its render is under way while the others are kept
     assert sorted(events[1:]) == ["cached 1A", "cached 1C", "generated 1B"]
     assert (report.cached, report.generated) == (2, 1)
+
+
+async def test_the_kept_takes_are_handed_over_while_a_take_is_still_being_made(
+    project: Project, clip: Path
+) -> None:
+    events: list[str] = []
+    local = NotingLocal(clip, events)
+    jobs = jobs_for(["1A", "1B", "1C"], backend=local.name)
+    await project.run([jobs[0], jobs[2]], local)
+    handed: list[tuple[dict[tuple[str, int], Clip], list[str]]] = []
+    events.clear()
+    report = await project.run(
+        jobs, local, progress=NotingProgress(events),
+        on_kept=lambda clips: handed.append((dict(clips), list(events))),
+    )  # fmt: skip
+    [(kept, seen)] = handed
+    assert sorted(kept) == [("1A", 1), ("1C", 1)]
+    assert all(kept[key] is report.clips[key] for key in kept)  # the very clips the run keeps
+    assert "generated 1B" not in seen
+    await project.run(jobs, local, on_kept=lambda clips: handed.append(({}, [])))
+    assert len(handed) == 1  # nothing left to make: nothing handed over
 
 
 class EvictingCache(Cache):
