@@ -95,8 +95,10 @@ def result_of(workers: Workers, index: int) -> list[Path]:
                 "an export worker ended before writing one of the exports",
                 hint="the other exports are unaffected; run the build again",
             )
-        ready, _writable, _failed = select.select(list(workers.reports), [], [])
-        for reading in ready:
+        waiting = select.poll()  # poll, not select: any file number
+        for reading in workers.reports:
+            waiting.register(reading, select.POLLIN)
+        for reading, _event in waiting.poll():
             _read_outcomes(workers, reading)
     paths, error = workers.outcomes[index]
     if isinstance(error, Exception):
