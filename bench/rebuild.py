@@ -11,7 +11,11 @@ project folder:
    second is answered from the stamp), then once more with the scene file touched (same text:
    the stamp compares its content hash);
 3. one-shot change — one shot's action edited (that shot renders again);
-4. one-character change — one character's description edited (a third of the shots render).
+4. one-character change — one character's description edited (a third of the shots render);
+5. one-shot change in the build server — another shot edited, the command forked from a warm
+   server (``PREVIZ_SERVER=on``, :mod:`previz.cli.serving`; its start-up is printed apart) — as
+   at a terminal, where the server is used by default. Its CPU is the client's plus what the
+   server counted for the command (``previz server status``).
 
 Each is printed with its wall time and its CPU time (the build and every process it started:
 export workers, ffmpeg), each as a ratio to the first build measured in the same run, and the
@@ -38,6 +42,8 @@ import argparse
 import asyncio
 import compileall
 import importlib.util
+import os
+import re
 import resource
 import subprocess
 import sys
@@ -67,11 +73,11 @@ def rewritten(before: Snapshot, after: Snapshot) -> list[str]:
     return sorted(name for name, seen in after.items() if before.get(name) != seen)
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float]:
+def timed(args: list[str], cwd: Path, environ: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds, and CPU seconds of the command and every process it started."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL, env=environ)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -122,6 +128,36 @@ def shot_alone(scene: Path, text: str, spent: float, cpu: float) -> None:
         f"{'  overhead':<21} {spent - render_wall:7.2f} s wall, {cpu - render_cpu:7.2f} s CPU "
         "(the one-shot change minus its shot's render; target < 1 s)"
     )
+
+
+def served(build: list[str], root: Path, scene: Path) -> None:
+    """The one-shot change again (another shot), run by the build server."""
+    server = [sys.executable, "-m", "previz", "server"]
+    with tempfile.TemporaryDirectory(prefix="previz-bench-run-") as runtime:
+        environ = {**os.environ, "PREVIZ_SERVER": "on", "XDG_RUNTIME_DIR": runtime}
+        spent, cpu = timed([*server, "start"], root, environ)
+        print(f"{'build server start-up':<21} {spent:7.2f} s wall (once, then it serves)")
+        try:
+            before = server_cpu(server, root, environ)
+            edit = ("Beat 18 of the scene.", "Beat 18, played faster.")
+            scene.write_text(scene.read_text().replace(*edit), encoding="utf-8")
+            spent, cpu = timed(build, root, environ)
+            cpu += server_cpu(server, root, environ) - before
+            print(f"{'one-shot, server':<21} {spent:7.2f} s wall, {cpu:7.2f} s CPU")
+            shot_alone(scene, edit[1], spent, cpu)
+        finally:
+            subprocess.run([*server, "stop"], cwd=root, env=environ, stdout=subprocess.DEVNULL)
+
+
+def server_cpu(server: list[str], root: Path, environ: dict[str, str]) -> float:
+    """The CPU seconds of the commands the build server ran so far."""
+    said = subprocess.run(
+        [*server, "status"], cwd=root, env={**environ, "COLUMNS": "200"}, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"([0-9.]+) s CPU", said)
+    assert found, said
+    return float(found[1])
 
 
 def summary(names: list[str]) -> str:
@@ -187,6 +223,7 @@ def main() -> int:
             )
             if label == "one-shot change":
                 shot_alone(scene, "Beat 17, played faster.", spent, cpu)
+        served(build, root, scene)
         import previz  # in-process: no interpreter start-up, no imports
 
         before = snapshot(out)

@@ -22,7 +22,7 @@ KEEPS_CODE = frozenset({"build", "export", "review", "boards", "conform"})
 if typing.TYPE_CHECKING:
     from previz.cli.app import cli
 
-__all__ = ["cli", "main", "run"]
+__all__ = ["cli", "main", "run", "run_here"]
 
 
 def _commands() -> typing.Any:
@@ -45,11 +45,17 @@ def run() -> None:
     handlers run, the standard streams are flushed, the exit status is ``sys.exit``'s. (A
     file is never left to the interpreter to close: previz writes each one in a ``with``
     block or in one call.) Called by anything else, the interpreter ends it as always, and
-    :func:`main` itself leaves the collector as it found it, for a program that calls it."""
+    :func:`main` itself leaves the collector as it found it, for a program that calls it.
+
+    An unchanged build is answered by its stamp, and a command may run in the build server
+    (:mod:`previz.cli.serving`) instead of this process: then this process exits with its
+    status."""
     caller = sys._getframe(1)
+    argv = sys.argv[1:]
     stop: SystemExit | None = None
     try:
-        main()
+        if not _answered(argv):
+            run_here(argv, replay=False)
     except SystemExit as exit:
         stop = exit
     finally:
@@ -65,18 +71,37 @@ def run() -> None:
 
 def main() -> None:
     """The ``previz`` command line, run with :data:`sys.argv` (exits on an error)."""
-    argv = sys.argv[1:]
+    run_here(sys.argv[1:])
+
+
+def _answered(argv: list[str]) -> bool:
+    """Whether the command was answered without running here: by an earlier build's stamp, or
+    by the build server (then its exit status is raised, as :class:`SystemExit`)."""
     if argv[:1] == ["build"] and stamp.replay(argv):
+        return True
+    from previz.cli import serving  # the standard library only
+
+    served = serving.delegate(argv)
+    if served is None:
+        return False
+    raise SystemExit(served)
+
+
+def run_here(argv: list[str], *, replay: bool = True) -> None:
+    """Run the command line ``argv`` in this process (exits on an error); an unchanged build
+    answered by its stamp when ``replay``."""
+    if replay and argv[:1] == ["build"] and stamp.replay(argv):
         return
     from previz import dataclass_code  # not before: an answered build imports no more
     from previz.products import products_dir
 
     # The kept code is read before the stamp notes reads and written after it stops: like
     # bytecode, it follows from the modules' sources, which the stamp holds by identity.
-    # Only for the commands that build or write (a help or a listing leaves no file behind).
+    # Only for the commands that build or write (a help or a listing leaves no file behind),
+    # and not where every module is imported already (a build server's command).
     keeping = (
         dataclass_code.kept(products_dir() / dataclass_code.FOLDER)
-        if argv[:1] and argv[0] in KEEPS_CODE
+        if argv[:1] and argv[0] in KEEPS_CODE and "previz.pipeline" not in sys.modules
         else contextlib.nullcontext()
     )
     with keeping:

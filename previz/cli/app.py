@@ -29,6 +29,7 @@ COMMAND_MODULES = {
     "boards": "review", "notes": "review", "review": "review", "shotlist": "review",
     "conform": "conform",
     "export": "export",
+    "server": "server_commands",
     "import": "scene", "init": "scene", "prompts": "scene", "schema": "scene",
     "validate": "scene",
 }  # fmt: skip

@@ -70,6 +70,12 @@ def end(exit_status: int) -> None:
     os._exit(exit_status if _flushed(report=True) else _FLUSH_FAILED)
 
 
+def flushed() -> bool:
+    """Flush the standard output and error streams as the interpreter does at exit (a failure
+    reported on stderr); False if one of them failed."""
+    return _flushed(report=True)
+
+
 def _flushed(*, report: bool) -> bool:
     """Flush the standard output and error streams; False if one of them failed."""
     done = True

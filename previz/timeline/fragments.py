@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from previz.products import identity, write_private
 
@@ -53,8 +55,18 @@ class Memo:
 
 
 def key(*parts: object) -> str:
-    """A fragment key: a digest of ``parts`` (strings, numbers, ``None``, tuples of them)."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+    """A fragment key: a digest of ``parts`` (strings, numbers, ``None``, tuples of them).
+
+    ``parts`` are spelt by :mod:`marshal` in its version 2, which writes every value the same
+    way whatever object holds it (unlike its later versions: no back-references to objects met
+    twice, no mark on interned strings) and tells apart what ``repr`` tells apart (types,
+    ``-0.0``): ~3x cheaper than ``repr``, whose every float is formatted (a one-shot change
+    asks ~5,400 keys). A part marshal cannot write is spelt by ``repr``."""
+    try:
+        spelt = b"m" + marshal.dumps(cast(Any, parts), 2)  # what it cannot write: ValueError
+    except ValueError:
+        spelt = repr(parts).encode("utf-8")
+    return hashlib.blake2b(spelt, digest_size=16).hexdigest()
 
 
 class Fragments:

@@ -82,7 +82,7 @@ def test_looking_up_build_imports_only_the_build_commands_module() -> None:
 
 
 def test_every_command_is_registered_by_the_module_the_group_names() -> None:
-    from previz.cli import conform, export, generate, review, scene  # noqa: F401  (registers)
+    from previz.cli import conform, export, generate, review, scene, server_commands  # noqa: F401
     from previz.cli.app import COMMAND_MODULES, cli
 
     registered = {name: command.callback.__module__ for name, command in cli.commands.items()}

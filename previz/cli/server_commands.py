@@ -1,0 +1,88 @@
+"""``previz server start|stop|status``: the build server of this interpreter
+(:mod:`previz.cli.serving`)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from previz.cli import serving
+from previz.cli.app import cli, console
+from previz.errors import PrevizError
+
+
+@cli.group(name="server")
+def server_group() -> None:
+    """The build server: a warm process each command is forked from, so it starts at once.
+
+    Used at a terminal by default; PREVIZ_SERVER=on uses it everywhere, PREVIZ_SERVER=off never.
+    It ends after PREVIZ_SERVER_IDLE seconds without a command (default 900), or when previz or a
+    library it imported is updated."""
+
+
+@server_group.command(name="start")
+def start_command() -> None:
+    """Start this interpreter's build server (if none runs) and wait until it is ready."""
+    path = _path()
+    connection = serving.connect(path, start=True)
+    if connection is None:
+        raise PrevizError(f"the build server could not start at {path}")
+    connection.close()
+    _show(_ask(path, "status"), path)
+
+
+@server_group.command(name="stop")
+def stop_command() -> None:
+    """Stop this interpreter's build server (the commands it runs finish first)."""
+    path = _path()
+    if _ask(path, "stop") is None:
+        console.print("no build server runs")
+    else:
+        console.print(f"stopped the build server at {path}")
+
+
+@server_group.command(name="status")
+def status_command() -> None:
+    """Say whether this interpreter's build server runs, since when and what it did."""
+    path = _path()
+    answer = _ask(path, "status")
+    if answer is None:
+        console.print(f"no build server runs (it would listen at {path}; {serving.SERVER_ENV}="
+                      f"{serving.mode()})")  # fmt: skip
+    else:
+        _show(answer, path)
+
+
+def _path() -> Path:
+    path = serving.socket_path()
+    if path is None:
+        raise PrevizError(
+            "no private folder for the build server's socket: set XDG_RUNTIME_DIR to a folder "
+            "only you may enter"
+        )
+    return path
+
+
+def _ask(path: Path, op: str) -> dict[str, Any] | None:
+    connection = serving.connect(path, start=False)
+    if connection is None:
+        return None
+    with connection:
+        try:
+            serving.send(connection, {"op": op})
+            answer, _ = serving.receive(connection)
+        except (OSError, EOFError, ValueError):
+            return None
+    return answer
+
+
+def _show(answer: dict[str, Any] | None, path: Path) -> None:
+    if answer is None or "pid" not in answer:
+        raise PrevizError(f"the build server at {path} did not answer")
+    since = datetime.datetime.fromtimestamp(float(answer["started"])).isoformat(timespec="seconds")
+    console.print(
+        f"build server {answer['pid']} at {path}: up since {since}, "
+        f"{answer['commands']} command(s) run, {answer['running']} running, "
+        f"{float(answer.get('cpu', 0.0)):.2f} s CPU"
+    )

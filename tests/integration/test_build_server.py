@@ -1,0 +1,196 @@
+"""Commands run in the build server (:mod:`previz.cli.server`) behave as in their own process.
+
+Every command here is a real ``python -m previz`` process, the client; one server per module
+(it imports everything once, ~2 s) listens in a private folder of the test's. What ran in the
+server is told by the server's own count of the commands it ran.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+SCENE = """\
+schema_version: 1
+project: {title: Served, fps: 24, resolution: 160x90, templates: templates}
+characters:
+  - {id: ana, name: Ana, description: a woman with red hair, references: [ana.png]}
+scenes:
+  - id: sc1
+    heading: INT. CAFE - DAY
+    shots:
+      - {id: s1, action: Ana waits., cast: [ana], duration: 12f}
+      - {id: s2, action: Ana leaves., duration: 12f}
+"""
+LONG = "\n".join(f"      - {{id: l{n}, action: Ana waits {n}., duration: 2s}}" for n in range(40))
+
+
+class Previz:
+    """The ``previz`` command line run in ``root``, the build server in ``runtime``."""
+
+    def __init__(self, root: Path, runtime: Path) -> None:
+        self.root, self.runtime = root, runtime
+
+    def environ(self, **changes: str | None) -> dict[str, str]:
+        environ = {**os.environ, "PREVIZ_SERVER": "on", "XDG_RUNTIME_DIR": str(self.runtime),
+                   "PREVIZ_SERVER_IDLE": "300", "COLUMNS": "200"}  # fmt: skip
+        for name, value in changes.items():
+            if value is None:
+                environ.pop(name, None)
+            else:
+                environ[name] = value
+        return environ
+
+    def run(self, *args: str, **changes: str | None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "previz", *args], cwd=self.root, env=self.environ(**changes),
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    def start(self, *args: str, **changes: str | None) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "previz", *args], cwd=self.root, env=self.environ(**changes),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def served(self) -> tuple[int, int]:
+        """How many commands the server ran, and how many run now."""
+        status = self.run("server", "status")
+        said = re.search(r"(\d+) command\(s\) run, (\d+) running", " ".join(status.stdout.split()))
+        assert said, (status.stdout, status.stderr)
+        return int(said[1]), int(said[2])
+
+    def wait_running(self, count: int) -> None:
+        deadline = time.monotonic() + 30
+        while self.served()[1] != count:
+            assert time.monotonic() < deadline, f"never {count} running"
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def previz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Previz]:
+    root = tmp_path_factory.mktemp("served")
+    runtime = tmp_path_factory.mktemp("runtime")
+    runtime.chmod(0o700)
+    (root / "templates").mkdir()
+    Image.new("RGB", (8, 8), "red").save(root / "ana.png")
+    (root / "scene.yaml").write_text(SCENE, encoding="utf-8")
+    (root / "long.yaml").write_text(SCENE + LONG + "\n", encoding="utf-8")
+    made = Previz(root, runtime)
+    assert made.run("server", "start").returncode == 0
+    yield made
+    made.run("server", "stop")
+
+
+def test_a_build_in_the_server_writes_what_a_build_in_its_own_process_writes(
+    previz: Previz,
+) -> None:
+    before = previz.served()[0]
+    served = previz.run("build", "scene.yaml", "--out", "a", "-f", "otio")
+    assert served.returncode == 0, served.stderr
+    assert "2 generated" in served.stdout
+    assert previz.served()[0] == before + 1
+    alone = previz.run("build", "scene.yaml", "--out", "b", "-f", "otio", PREVIZ_SERVER="off")
+    assert alone.returncode == 0, alone.stderr
+    assert previz.served()[0] == before + 1
+    again = previz.run("build", "scene.yaml", "--out", "a2", "-f", "otio")
+    assert again.stdout.replace("a2", "b") == alone.stdout
+    otio = (previz.root / "a2" / "timeline.otio").read_text(encoding="utf-8")
+    for before, after in (('"a2/', '"b/'), ("/a2/", "/b/")):
+        otio = otio.replace(before, after)
+    assert otio == (previz.root / "b" / "timeline.otio").read_text("utf-8")
+
+
+def test_a_broken_scene_in_the_server_exits_2_naming_the_line_without_a_traceback(
+    previz: Previz,
+) -> None:
+    (previz.root / "broken.yaml").write_text(SCENE.replace("duration: 12f}", "duration: x}", 1))
+    before = previz.served()[0]
+    done = previz.run("build", "broken.yaml", "--out", "broken")
+    assert done.returncode == 2
+    assert "broken.yaml:9" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert previz.served()[0] == before + 1
+
+
+def test_each_command_in_the_server_sees_its_own_clients_environment(previz: Previz) -> None:
+    with_key = previz.run("backends", RUNWAYML_API_SECRET="not-a-real-key")
+    without = previz.run("backends", RUNWAYML_API_SECRET=None)
+    runway = [line for line in with_key.stdout.splitlines() if "runway" in line]
+    assert runway and runway[0].rstrip(" │").endswith("set")
+    assert "missing: RUNWAYML_API_SECRET" in without.stdout
+
+
+def test_ctrl_c_reaches_a_command_running_in_the_server(previz: Previz) -> None:
+    client = previz.start("build", "long.yaml", "--out", "interrupted", "--cache-dir", "c1")
+    previz.wait_running(1)
+    time.sleep(0.5)
+    client.send_signal(signal.SIGINT)
+    _out, err = client.communicate(timeout=60)
+    assert client.returncode == 130
+    assert "interrupted; run the same command again to resume" in err
+    assert previz.served()[1] == 0
+
+
+def test_a_client_that_dies_hangs_its_command_up(previz: Previz) -> None:
+    client = previz.start("build", "long.yaml", "--out", "orphan", "--cache-dir", "c2")
+    previz.wait_running(1)
+    client.kill()
+    client.wait()
+    previz.wait_running(0)
+
+
+def test_at_a_terminal_commands_run_in_the_server_with_the_terminals_colours(
+    previz: Previz,
+) -> None:
+    before = previz.served()[0]
+    main, terminal = os.openpty()
+    client = subprocess.Popen(
+        [sys.executable, "-m", "previz", "validate", "scene.yaml"], cwd=previz.root,
+        env=previz.environ(PREVIZ_SERVER=None), stdin=terminal, stdout=terminal, stderr=terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    said = b""
+    while chunk := _read(main):
+        said += chunk
+    os.close(main)
+    assert client.wait(timeout=60) == 0
+    assert b"\x1b[32mok\x1b[0m scene.yaml" in said
+    assert previz.served()[0] == before + 1
+
+
+def test_without_a_terminal_commands_run_in_their_own_process(previz: Previz) -> None:
+    before = previz.served()[0]
+    done = previz.run("validate", "scene.yaml", PREVIZ_SERVER=None)
+    assert done.returncode == 0
+    assert previz.served()[0] == before
+
+
+def test_an_idle_server_ends_and_takes_its_socket_away(
+    previz: Previz, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    runtime = tmp_path_factory.mktemp("idle")
+    runtime.chmod(0o700)
+    idle = Previz(previz.root, runtime)
+    assert idle.run("server", "start", PREVIZ_SERVER_IDLE="0.5").returncode == 0
+    deadline = time.monotonic() + 30
+    while list(runtime.glob("previz/*.sock")):
+        assert time.monotonic() < deadline, "the idle server never ended"
+        time.sleep(0.1)
+    assert "no build server runs" in idle.run("server", "status").stdout
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other side closed
+        return b""

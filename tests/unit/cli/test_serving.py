@@ -1,0 +1,69 @@
+"""Where the build server listens, whom it is for, and when it steps aside (no server runs)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from previz.cli import serving
+from previz.cli.server import Fingerprint
+
+
+def test_a_folder_others_may_enter_never_holds_the_socket(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    assert serving.private_folder(shared) is None
+    assert serving.private_folder(tmp_path / "mine") == tmp_path / "mine"
+
+
+def test_the_socket_falls_back_to_the_temporary_folder_when_the_runtime_one_is_shared(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("t")  # a short name: a socket's path holds 108 bytes
+    shared = tmp_path / "run"
+    shared.mkdir()
+    (shared / "previz").mkdir(mode=0o777)
+    (shared / "previz").chmod(0o777)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    found = serving.socket_path()
+    assert found is not None and found.parent == tmp_path / f"previz-{serving._uid()}"
+
+
+def test_another_python_setting_names_another_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    before = serving.key()
+    monkeypatch.setenv("PYTHONWARNINGS", "error")
+    assert serving.key() != before
+
+
+def test_an_unknown_server_setting_runs_the_command_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(serving.SERVER_ENV, "sometimes")
+    assert not serving.wanted(["build", "scene.yaml"])
+
+
+def test_a_module_added_where_modules_are_found_makes_the_server_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    taken = Fingerprint(since=time.time_ns())
+    assert not taken.changed()
+    (tmp_path / "newer_library.py").write_text("")
+    assert taken.changed()
+
+
+def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path_factory.mktemp("f")
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # a server that dies as it starts
+    path = folder / "server.sock"
+    assert serving.connect(path, start=True, announce=True) is None
+    started: list[Path] = []
+    monkeypatch.setattr(serving, "start_server", started.append)
+    assert serving.connect(path, start=True, announce=True) is None
+    assert started == []
