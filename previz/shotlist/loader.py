@@ -9,7 +9,6 @@ or value, with a hint; several problems are reported together.
 
 from __future__ import annotations
 
-import runpy
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -239,6 +238,8 @@ def _shot_id_at(data: Any, loc: Loc) -> str | None:
 
 def _load_script(path: Path) -> ResolvedShotList:
     """Run a Python scene script; it must leave a builder ``project`` or a ``shotlist`` behind."""
+    import runpy  # only for a script: a YAML scene (and the console script) never needs it
+
     from previz.shotlist.builder import ProjectBuilder
 
     if not path.is_file():

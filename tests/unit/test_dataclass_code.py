@@ -147,3 +147,18 @@ def test_code_reached_through_a_link_is_not_run(tmp_path: Path) -> None:
     planted.parent.mkdir()
     planted.symlink_to(dataclass_code.code_file(tmp_path / "mine"))
     assert dataclass_code.load(planted) == {}
+
+
+def test_only_the_code_met_is_read_and_a_damaged_one_is_compiled_again(tmp_path: Path) -> None:
+    with dataclass_code.kept(tmp_path):
+        _make("EntryTake")
+    kept = dataclass_code.load(dataclass_code.code_file(tmp_path))
+    damaged = {text: b"not marshal" for text in kept}  # every method's code unreadable
+    compiler = dataclass_code._Compiler({**damaged, "never met": b"not marshal either"})
+    dataclasses.exec = compiler  # type: ignore[attr-defined]
+    try:
+        cls = _make("EntryTake")
+    finally:
+        del dataclasses.exec  # type: ignore[attr-defined]
+    assert cls("sh1", 2) == cls("sh1", 2, []) and compiler.missed
+    assert "never met" not in compiler.used
