@@ -26,7 +26,7 @@ import compileall, importlib.util, sys, time
 from pathlib import Path
 compileall.compile_dir(list(importlib.util.find_spec("previz").submodule_search_locations)[0],
                        quiet=1)
-import previz.cli, previz.pipeline as p, previz.media.sequence as s
+import previz.cli, previz.build_outputs as p, previz.media.sequence as s
 found = {}
 def timed(name, f):
     def run(*a, **k):

@@ -5,35 +5,33 @@ take through the cache, journal and backends, copy the selected and alternate ta
 output folder, join the selected takes into ``animatic.mp4``, assemble and export the
 timeline, and write the review page. A failed shot does not stop the build: it is reported,
 stands in the cut as a slate of the right length, and the next run retries only what is missing.
+What the run's takes become is :mod:`previz.build_outputs`; what a build made, with its record
+``build.json``, is :mod:`previz.build_result`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
-import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import opentimelineio as otio
-
-from previz.backends.animatic.fonts import TYPEFACE
-from previz.backends.base import Backend, Clip, Job
+from previz.backends.base import Backend, Job
 from previz.backends.options import OptionValues, check_cli_options, merge_options
 from previz.backends.registry import backend_class
+from previz.build_outputs import WAITING_EVENT as WAITING_EVENT
+from previz.build_outputs import project_dir as project_dir
+from previz.build_outputs import write_animatic as write_animatic
+from previz.build_outputs import write_outputs
+from previz.build_outputs import write_timeline as write_timeline
+from previz.build_result import BuildResult as BuildResult
+from previz.build_result import as_rerun as as_rerun
+from previz.build_result import write_summary as write_summary
 from previz.cut_ahead import CutAhead
-from previz.errors import (
-    BackendUnavailableError,
-    PrevizError,
-    SceneError,
-    TimelineError,
-)
+from previz.errors import BackendUnavailableError, PrevizError, SceneError, TimelineError
 from previz.generate import (
     Journal,
     RunProgress,
@@ -48,63 +46,17 @@ from previz.generate.pins import TakePins
 from previz.generate.plan import plan_jobs
 from previz.generate.reuse import reuse_cached_takes
 from previz.generate.shared import SharedCache, open_cache
-from previz.media import find_ffmpeg, replacing
-from previz.media.parts import Frame
-from previz.media.sequence import SequenceResult, build_sequence
 from previz.placing import writable_folder
-from previz.products import ProductStore
-from previz.review import write_review
-from previz.review.build import ANIMATIC_FILE, RUN_COUNTERS, SUMMARY_FILE
-from previz.review.page import PRODUCT as REVIEW_PRODUCT
-from previz.review.page import REVIEW_DIR
 from previz.scripting import Scene, resolve_scene
 from previz.shotlist.installed import check_backends
 from previz.shotlist.loader import SCRIPT_SUFFIXES, position, read_yaml
 from previz.shotlist.resolve import ResolvedShotList
-from previz.timebase import exact_rate
-from previz.timeline import ahead, resolve_formats
-from previz.timeline.export import Exported, PendingExport, export_products
-from previz.timeline.playout import playout
+from previz.timeline import resolve_formats
 
 DEFAULT_FORMATS: tuple[str, ...] = ("otio", "fcp7", "fcpxml", "edl", "aaf", "xges", "kdenlive")
 """What a build writes when the project names no ``exports``: every NLE's format (Premiere,
 Resolve, Final Cut, any NLE, Avid and Pro Tools, GES and Pitivi, Kdenlive and Shotcut). Only
 ``.otioz``, which copies every clip into one archive, is left to ``previz export -f otioz``."""
-
-
-@dataclass(repr=False)
-class BuildResult:
-    """What a build made and where: the run report, the output folder and its files."""
-
-    shotlist: ResolvedShotList
-    report: RunReport
-    out_dir: Path
-    animatic: Path | None = None
-    timeline: Path | None = None
-    exports: dict[str, list[Path]] = field(default_factory=dict)
-    transition_problems: list[str] = field(default_factory=list)
-    rewritten: list[str] = field(default_factory=list)  # exports written (not current)
-    review: Path | None = None
-    settled: bool = False  # a rerun would only find its clips in the cache (see _settles)
-
-    @property
-    def ok(self) -> bool:
-        return self.report.ok
-
-    def __repr__(self) -> str:
-        # Short on purpose: Python 3.11's asyncio.run reprs the finished task (and so its
-        # result) while restoring the SIGINT handler; the full shot list took ~0.8 s each time.
-        report = self.report
-        return (
-            f"BuildResult(out_dir={str(self.out_dir)!r}, clips={len(report.clips)}, "
-            f"cached={report.cached}, generated={report.generated}, "
-            f"failures={len(report.failures)})"
-        )
-
-
-def project_dir(shotlist: ResolvedShotList) -> Path:
-    """The folder that holds the scene file; ``.previz/`` (cache, journal) lives there."""
-    return shotlist.base_dir
 
 
 def make_backends(names: Sequence[str], options: OptionValues | None = None) -> dict[str, Backend]:
@@ -210,7 +162,7 @@ async def abuild(
             result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
             if cut is not None:
                 pins.record(jobs, report.clips, instances)
-                _write_outputs(result, formats, cut)
+                write_outputs(result, formats, cut)
                 result.settled = _settles(scene, cache, report)
     finally:
         if cut is not None:  # no thread of the build's outlives it
@@ -231,120 +183,6 @@ def _settles(scene: Scene, cache: Cache, report: RunReport) -> bool:
     only such builds, with what the rerun would print (:func:`as_rerun`)."""
     is_file = isinstance(scene, str | os.PathLike) and Path(scene).suffix not in SCRIPT_SUFFIXES
     return report.ok and is_file and not isinstance(cache, SharedCache)
-
-
-def as_rerun(result: BuildResult) -> BuildResult:
-    """``result`` as the same build run again would report it: every clip from the cache,
-    nothing generated, nothing spent (only for a settled build: nothing failed)."""
-    report = result.report
-    if not report.generated and not report.spent:
-        return result
-    again = replace(report, cached=report.cached + report.generated, generated=0, spent=0.0)
-    return replace(result, report=again)
-
-
-WAITING_EVENT = "previz.waiting"
-"""The audit event a build raises as it starts waiting for its writers in other processes and
-threads (arguments: its output folder and the folders of its own state), for whoever watches
-it: the CLI's stamp checks the inputs read so far then (:mod:`previz.cli.stamp`)."""
-
-
-def _write_outputs(result: BuildResult, formats: Sequence[str], cut: CutAhead) -> None:
-    """Place the clips; write the animatic, the timeline and its exports, build.json, review.
-
-    Meanwhile a helper process encodes the animatic parts this build's new takes will need,
-    as the last cut foresees them (:mod:`previz.timeline.ahead`): from the cache's files,
-    which hold what the placed ones will. (The cut prepared during the run is waited for
-    first: no thread of ours may run when the helper forks.)"""
-    workdir = _sequence_dir(result.shotlist)
-    memo = ahead.memo_path(workdir, result.out_dir / ANIMATIC_FILE)
-    takes, frame = result.report.clips, _animatic_frame(result.shotlist)
-    wanted = ahead.worth_it(result.report.generated)
-    cut.join()
-    with ahead.encoding_ahead(memo, takes, frame, workdir, wanted=wanted) as early:
-        _write_cut(result, formats, cut, early)
-
-
-def _write_cut(
-    result: BuildResult, formats: Sequence[str], cut: CutAhead, early: ahead.Ahead
-) -> None:
-    """Assemble the cut; write the animatic, the timeline and its exports, build.json, review."""
-    failures = {f.shot_id: f.reason for f in result.report.failures}
-    clips = cut.place(result.report.clips)
-    timeline = cut.assemble(clips, failures)
-    problems = timeline.metadata["previz"].get("transition_problems", [])
-    result.transition_problems = [str(problem["message"]) for problem in problems]
-    # A big cut's exports are written in forked workers (forked first: no thread of ours may
-    # run when they fork) and the animatic joined in a thread, both mostly waiting.
-    animatic = result.out_dir / ANIMATIC_FILE
-    with (
-        PendingExport(timeline, result.out_dir, formats, first=["otio"]) as exporting,
-        ThreadPoolExecutor(1, thread_name_prefix="previz-animatic") as joiner,
-    ):
-        joining = joiner.submit(
-            write_animatic, result.shotlist, timeline, result.out_dir, takes=clips, early=early
-        )
-        state = project_dir(result.shotlist) / ".previz"
-        sys.audit(WAITING_EVENT, str(result.out_dir), [str(state)])  # see WAITING_EVENT
-        planned = exporting.planned()
-        # see _before_the_rest: on a rebuild whose every file is already there
-        if planned and animatic.is_file() and all(p.is_file() for f in planned.values() for p in f):
-            result.timeline, result.exports = exporting.wait_for("otio")[0], planned
-            result.animatic = animatic
-            _before_the_rest(result, timeline, lambda: _the_rest(result, exporting, joining))
-            return
-        _the_rest(result, exporting, joining)
-    write_summary(result)
-    result.review = write_review(result.out_dir, timeline)
-
-
-def _the_rest(
-    result: BuildResult, exporting: PendingExport, joining: Future[SequenceResult]
-) -> None:
-    """Wait for the exports, then the animatic; both in ``result``."""
-    exported = exporting.result()
-    result.timeline, result.exports = exported.files["otio"][0], exported.files
-    result.rewritten = exported.rewritten
-    result.animatic = joining.result().path
-
-
-def _before_the_rest(
-    result: BuildResult, timeline: otio.schema.Timeline, rest: Callable[[], None]
-) -> None:
-    """Write build.json and the review page, then ``rest`` (the other exports and the
-    animatic, written meanwhile).
-
-    Both show the exports and the animatic by name only, and on a rebuild whose every file
-    is already there (each is replaced in one rename) they are the same bytes as written
-    after them: ``timeline.otio`` is written first, and the page after every file it shows
-    exists. Should ``rest`` then fail, build.json goes back to what it was and the page's
-    product record is dropped (its files are whole; the next build checks them again):
-    neither stands as current for a cut whose exports or animatic were not written."""
-    summary = result.out_dir / SUMMARY_FILE
-    before = _contents(summary)
-    write_summary(result)
-    result.review = write_review(result.out_dir, timeline)
-    planned = result.exports
-    try:
-        rest()
-    except BaseException:
-        ProductStore(result.out_dir / REVIEW_DIR).forget(REVIEW_PRODUCT)
-        if before is None:
-            summary.unlink(missing_ok=True)
-        elif _contents(summary) != before:
-            with replacing(summary) as temp:
-                temp.write_bytes(before)
-        raise
-    if result.exports != planned:  # a writer wrote other files than planned: say so
-        write_summary(result)
-        result.review = write_review(result.out_dir, timeline)
-
-
-def _contents(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def build_formats(shotlist: ResolvedShotList, formats: Sequence[str] | None) -> list[str]:
@@ -419,107 +257,3 @@ def _journal(state: Path, dry_run: bool) -> Iterator[Journal]:
 
 def _stem(shotlist: ResolvedShotList) -> str:
     return shotlist.source_path.stem if shotlist.source_path else "build"
-
-
-def write_animatic(
-    shotlist: ResolvedShotList,
-    timeline: otio.schema.Timeline,
-    out_dir: Path,
-    *,
-    takes: Mapping[tuple[str, int], Clip] | None = None,
-    early: ahead.Ahead | None = None,
-) -> SequenceResult:
-    """``animatic.mp4``: the timeline's picture and sound as it plays (a slate where a shot
-    failed), left untouched when the cut has not changed. ``takes``: the placed clips the
-    timeline was assembled from, for the memo of the cut the next build foresees its parts
-    from; ``early``: the helper encoding them ahead, waited for before any part is looked for.
-    """
-    parts = playout(timeline)
-    if early is not None:
-        early.wait()
-    frame = _animatic_frame(shotlist)
-    dest = out_dir / ANIMATIC_FILE
-    result = build_sequence(
-        parts.pictures,
-        parts.sounds,
-        dest,
-        ffmpeg=find_ffmpeg(),
-        width=frame.width,
-        height=frame.height,
-        fps=frame.fps,
-        workdir=_sequence_dir(shotlist),
-        font=frame.font,
-    )
-    memo = ahead.memo_path(_sequence_dir(shotlist), dest)
-    if takes is not None and (result.written or not memo.is_file()):
-        ahead.remember(memo, parts, takes, frame)
-    return result
-
-
-def _sequence_dir(shotlist: ResolvedShotList) -> Path:
-    """The animatic's work folder: its parts, sound mixes and chunks, and their memos."""
-    return project_dir(shotlist) / ".previz" / "work" / "sequence"
-
-
-def _animatic_frame(shotlist: ResolvedShotList) -> Frame:
-    """The animatic's picture: the project's size and rate, record timecode burnt in."""
-    return Frame(shotlist.width, shotlist.height, exact_rate(shotlist.rate), TYPEFACE)
-
-
-def write_timeline(
-    timeline: otio.schema.Timeline, out_dir: Path, formats: Sequence[str]
-) -> Exported:
-    """Export the assembled timeline to every requested format whose key changed."""
-    return export_products(timeline, out_dir, formats)
-
-
-def write_summary(result: BuildResult) -> Path:
-    """``build.json``: what was built, from the cache or fresh, what failed and what it cost.
-
-    The counters are those of the run that made the cut: a rebuild that takes every clip from
-    the cache and spends nothing, with everything else the same, leaves the file as it was
-    (a no-op rewrites nothing; the totals of the run that paid for the cut stay readable)."""
-    report = result.report
-    summary = {
-        "title": result.shotlist.project.title,
-        "shots": len(result.shotlist.shots),
-        "clips": len(report.clips),
-        "cached": report.cached,
-        "generated": report.generated,
-        "spent_usd": round(report.spent, 4),
-        "unknown_usd": round(report.at_risk, 4),
-        "failures": [
-            {
-                "shot": f.shot_id,
-                "take": f.take,
-                "backend": f.backend,
-                "reason": f.reason,
-                "retryable": f.retryable,
-                "state": f.state,
-            }
-            for f in report.failures
-        ],
-        "transition_problems": result.transition_problems,
-        "animatic": result.animatic.name if result.animatic else None,
-        # by name: a format's files come in the writer's order when written, by name when reused
-        "exports": {fmt: sorted(p.name for p in paths) for fmt, paths in result.exports.items()},
-    }
-    path = result.out_dir / SUMMARY_FILE
-    text = json.dumps(summary, indent=2) + "\n"
-    with contextlib.suppress(OSError, ValueError):
-        found = path.read_text(encoding="utf-8")
-        if found == text:
-            return path  # the same summary: leave the file (and its mtime) alone
-        if report.generated == 0 and report.spent == 0 and _same_cut(json.loads(found), summary):
-            return path  # nothing made or paid for: the counters of the run that made the cut
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _same_cut(found: object, summary: dict[str, object]) -> bool:
-    """Whether a ``build.json`` read back says what ``summary`` says, run counters aside."""
-    if not isinstance(found, dict):
-        return False
-    return {k: v for k, v in found.items() if k not in RUN_COUNTERS} == {
-        k: v for k, v in summary.items() if k not in RUN_COUNTERS
-    }

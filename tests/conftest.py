@@ -17,10 +17,13 @@ def _own_product_records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     """Product records (previz.products) go to the test session's temp folder, not ~/.cache.
 
     Session-wide and autouse, so pytest sets it up before every other fixture, the shared
-    session builds (e.g. ``review_build``) included; a test may still point it elsewhere."""
+    session builds (e.g. ``review_build``) included; a test may still point it elsewhere.
+    Commands run in their own process, never in a build server (even under ``pytest -s`` at
+    a terminal); the build server's tests ask for one."""
     folder = tmp_path_factory.getbasetemp() / "products"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREVIZ_PRODUCTS_DIR", str(folder))
+        patch.setenv("PREVIZ_SERVER", "off")
         yield folder
 
 
