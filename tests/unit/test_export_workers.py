@@ -4,10 +4,10 @@ when the caller fails before asking for them."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
 import pytest
@@ -50,7 +50,9 @@ def test_the_workers_have_exited_once_the_block_is_left(tmp_path: Path) -> None:
     and waited for when the block is left: no process outlives the export call."""
     with PendingExport(CASES["short-25"](), tmp_path, FORMATS, parallel=True) as pending:
         pending.result()
-    assert multiprocessing.active_children() == []
+        assert pending.processes > 0
+    with pytest.raises(ChildProcessError):  # no child process left, not even one to reap
+        os.waitpid(-1, os.WNOHANG)
 
 
 def test_a_caller_failing_before_the_result_records_nothing(tmp_path: Path) -> None:
@@ -73,6 +75,31 @@ def test_a_workers_timeline_error_is_raised_in_the_caller(tmp_path: Path) -> Non
             export_products(CASES["short-25"](), tmp_path, ["broken", "kdenlive"], parallel=True)
     finally:
         unregister_format("broken")
+
+
+def _dying(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    os._exit(3)  # the worker ends there (as if killed), reporting nothing
+
+
+def _failing(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
+    raise KeyError("a bug in a plugin writer")
+
+
+@pytest.mark.parametrize(
+    ("writer", "said"), [(_dying, "ended before"), (_failing, "KeyError")], ids=["dies", "raises"]
+)
+def test_a_worker_that_dies_or_fails_unexpectedly_fails_its_format_in_the_caller(
+    tmp_path: Path, writer: Any, said: str
+) -> None:
+    register_format(Format("odd", ".odd", "a test", writer, cost=10))
+    try:
+        with PendingExport(CASES["short-25"](), tmp_path, ["odd", "otio"], parallel=True,
+                           first=["otio"]) as pending:  # fmt: skip
+            assert pending.wait_for("otio") == [tmp_path / "timeline.otio"]
+            with pytest.raises(TimelineError, match=said):
+                pending.wait_for("odd")
+    finally:
+        unregister_format("odd")
 
 
 def _held(timeline: otio.schema.Timeline, path: Path, context: ExportContext) -> None:
