@@ -29,7 +29,6 @@ import pkgutil
 import selectors
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -50,7 +49,6 @@ LIBRARIES = (
     "encodings.utf_8_sig",
 )  # fmt: skip
 """Libraries previz imports inside its functions, imported here once for every command."""
-_UNDER_SKIPPED = tuple(f"{name}." for name in SKIPPED)
 Identity = tuple[int, int, int, int]
 
 
@@ -58,6 +56,9 @@ def main() -> None:
     """``python -c 'from previz.cli import server; server.main()' <socket> <ready fd>``, as
     :func:`previz.cli.serving.start_server` starts it."""
     path, told = Path(sys.argv[1]), int(sys.argv[2])
+    if serving.idle_seconds() is None or path.name != f"server-{serving.key()}.sock":
+        os.close(told)  # another previz or interpreter than its clients': it could serve no one
+        raise SystemExit(2)
     _fresh_signals()
     since = time.time_ns()
     try:
@@ -87,10 +88,9 @@ def warm_up() -> None:
             load_command(name)
         import previz
 
-        for found in pkgutil.walk_packages(previz.__path__, "previz."):
-            if found.name not in SKIPPED and not found.name.startswith(_UNDER_SKIPPED):
-                with contextlib.suppress(ImportError):  # an extra not installed: as in a command
-                    importlib.import_module(found.name)
+        for name in _modules(previz.__path__, "previz."):
+            with contextlib.suppress(ImportError):  # an extra not installed: as in a command
+                importlib.import_module(name)
         for name in LIBRARIES:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
@@ -109,6 +109,20 @@ def _native_threads() -> int:
         return len(os.listdir(f"/proc/{os.getpid()}/task"))
     except OSError:  # no /proc: Python's own threads were counted
         return 1
+
+
+def _modules(paths: list[str], prefix: str) -> list[str]:
+    """The modules under ``paths``, not looking into a skipped package (walking a package
+    means importing it)."""
+    found = []
+    for module in pkgutil.iter_modules(paths, prefix):
+        if module.name in SKIPPED:
+            continue
+        found.append(module.name)
+        if module.ispkg:
+            package = importlib.import_module(module.name)
+            found.extend(_modules(list(package.__path__), f"{module.name}."))
+    return found
 
 
 def listen(path: Path) -> socket.socket:
@@ -152,7 +166,7 @@ class Server:
         self.bound = os.stat(path)
         self.key = serving.key()
         self.fingerprint = fingerprint
-        self.idle = float(os.environ.get(serving.IDLE_ENV) or serving.IDLE_SECONDS)
+        self.idle = serving.idle_seconds() or serving.IDLE_SECONDS
         self.children: dict[int, socket.socket] = {}
         self.pending: dict[socket.socket, tuple[serving.Channel, float]] = {}
         self.started = time.time()
@@ -205,6 +219,12 @@ class Server:
         self.closing = True
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(self.listener)
+        while True:  # the commands already waiting run on their own, rather than be reset
+            try:
+                waiting, _address = self.listener.accept()
+            except OSError:
+                break
+            self._reply(waiting, {"refused": "stopping"})
         self.listener.close()
         with contextlib.suppress(OSError):
             now = os.stat(self.path)
@@ -217,7 +237,7 @@ class Server:
             connection, _address = self.listener.accept()
         except OSError:
             return
-        if _peer_uid(connection) != os.getuid():
+        if serving.peer_uid(connection) != os.getuid():
             connection.close()
             return
         connection.setblocking(False)
@@ -356,16 +376,6 @@ def _fresh_signals() -> None:
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
-
-
-def _peer_uid(connection: socket.socket) -> int:
-    """The user id of the process at the other end (where the system cannot say, the socket's
-    folder, which no one else may enter, is the only guard)."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None:
-        return os.getuid()
-    credentials = connection.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
-    return int(struct.unpack("3i", credentials)[1])
 
 
 def _identity(path: str) -> Identity | None:

@@ -51,6 +51,12 @@ def run(connection: socket.socket, message: dict[str, Any], fds: list[int]) -> i
     os.environ.update({str(k): str(v) for k, v in dict(message["environ"]).items()})
     time.tzset()
     sys.argv = [str(part) for part in message["argv"]]
+    main = sys.modules.get("__main__")
+    if main is not None:  # how click names the program: ``python -m previz`` or ``previz``
+        main.__package__ = message.get("main_package")
+    import multiprocessing
+
+    multiprocessing.current_process().authkey = os.urandom(32)  # drawn anew, as a fresh process
     sys.path[:] = [str(entry) for entry in message["path"]]
     sys.dont_write_bytecode = bool(message.get("dont_write_bytecode"))
     _streams(message["streams"])

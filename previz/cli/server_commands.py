@@ -7,6 +7,8 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+import click
+
 from previz.cli import serving
 from previz.cli.app import cli, console
 from previz.errors import PrevizError
@@ -33,18 +35,21 @@ def start_command() -> None:
 
 
 @server_group.command(name="stop")
-def stop_command() -> None:
+@click.option("--all", "every", is_flag=True, help="Stop every build server of yours here.")
+def stop_command(every: bool) -> None:
     """Stop this interpreter's build server (the commands it runs finish first)."""
     path = _path()
-    if _ask(path, "stop") is None:
+    stopped = [found for found in (_others(path) if every else [path]) if _ask(found, "stop")]
+    for found in stopped:
+        console.print(f"stopped the build server at {found}")
+    if not stopped:
         console.print("no build server runs")
-    else:
-        console.print(f"stopped the build server at {path}")
 
 
 @server_group.command(name="status")
 def status_command() -> None:
-    """Say whether this interpreter's build server runs, since when and what it did."""
+    """Say whether this interpreter's build server runs, since when and what it did; and
+    which other servers of yours run (another interpreter, variables, limits)."""
     path = _path()
     answer = _ask(path, "status")
     if answer is None:
@@ -52,6 +57,16 @@ def status_command() -> None:
                       f"{serving.mode()})")  # fmt: skip
     else:
         _show(answer, path)
+    for other in _others(path):
+        if other != path and (elsewhere := _ask(other, "status")) is not None:
+            console.print(
+                f"also: build server {elsewhere['pid']} at {other} (another interpreter or "
+                "settings; `previz server stop --all` stops it)"
+            )
+
+
+def _others(path: Path) -> list[Path]:
+    return sorted(path.parent.glob("server-*.sock"))
 
 
 def _path() -> Path:

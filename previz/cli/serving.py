@@ -103,7 +103,11 @@ def wanted(argv: list[str]) -> bool:
 def delegate(argv: list[str]) -> int | None:
     """Run ``previz <argv>`` in the build server (started if needed); its exit status, or None
     when it should run in this process instead (no server wanted, none could be reached)."""
-    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)):
+    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)) or idle_seconds() is None:
+        return None
+    try:
+        asked = request(argv)
+    except OSError:  # a working folder deleted under the shell: as a fresh previz, here
         return None
     path = socket_path()
     if path is None:
@@ -116,20 +120,57 @@ def delegate(argv: list[str]) -> int | None:
         return None
     with connection:
         try:
-            return _run(connection, argv)
+            return _run(connection, asked)
         except Refused:
             return None
 
 
 def key() -> str:
-    """What names this interpreter's server: everything fixed as an interpreter starts."""
+    """What names this interpreter's server: everything fixed as an interpreter starts, and
+    what a process inherits that a fork could not take from its client (its niceness, limits,
+    cores, cgroup and namespaces): a command run under ``nice``, ``ulimit``, ``taskset`` or
+    ``unshare`` gets a server started under the same."""
     startup = sorted(
         (name, value)
         for name, value in os.environ.items()
         if name.startswith("PYTHON") or name in STARTUP_VARIABLES
     )
-    facts = [sys.executable, sys.version, list(sys.flags), sys.warnoptions, startup, _home()]
+    facts = [
+        sys.executable, sys.version, list(sys.flags), sys.warnoptions,
+        sorted(sys._xoptions.items()), sys.pycache_prefix, startup, _home(), _inherited(),
+    ]  # fmt: skip
     return hashlib.sha256(json.dumps(facts, default=str).encode()).hexdigest()[:16]
+
+
+def idle_seconds() -> float | None:
+    """:data:`IDLE_ENV` in seconds; None (said on stderr) when it is not a number of seconds."""
+    text = os.environ.get(IDLE_ENV) or str(IDLE_SECONDS)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        sys.stderr.write(f"previz: {IDLE_ENV}={text!r} is not a number of seconds; running "
+                         "without the build server\n")  # fmt: skip
+        return None
+    return seconds
+
+
+def _inherited() -> list[Any]:
+    facts: list[Any] = [os.getpriority(os.PRIO_PROCESS, 0)]
+    if hasattr(os, "sched_getaffinity"):
+        facts.append(sorted(os.sched_getaffinity(0)))
+    import resource
+
+    for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
+        with contextlib.suppress(OSError, ValueError):
+            facts.append((name, resource.getrlimit(getattr(resource, name))))
+    with contextlib.suppress(OSError):
+        facts.append(Path("/proc/self/cgroup").read_text())
+    for kind in ("mnt", "net", "pid", "user", "uts", "ipc"):
+        with contextlib.suppress(OSError):
+            facts.append(os.readlink(f"/proc/self/ns/{kind}"))
+    return facts
 
 
 def socket_path() -> Path | None:
@@ -210,9 +251,11 @@ def start_server(path: Path) -> None:
         sys.executable,
         *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]  # as multiprocessing does
         "-c",
-        "from previz.cli import server; server.main()",
+        "import sys; sys.path.insert(0, sys.argv.pop(3)); from previz.cli import server; "
+        "server.main()",
         os.fsdecode(path),
         str(told),
+        os.path.dirname(_home()),  # the previz this client runs, wherever the server starts
     ]
     try:
         subprocess.Popen(
@@ -322,6 +365,7 @@ def request(argv: list[str]) -> dict[str, Any]:
         "op": "run",
         "key": key(),
         "argv": [sys.argv[0], *argv],
+        "main_package": getattr(sys.modules.get("__main__"), "__package__", None),
         "cwd": os.getcwd(),
         "environ": dict(os.environ),
         "umask": umask,
@@ -333,14 +377,17 @@ def request(argv: list[str]) -> dict[str, Any]:
     }
 
 
-def _run(connection: socket.socket, argv: list[str]) -> int:
+def _run(connection: socket.socket, asked: dict[str, Any]) -> int:
     channel = Channel(connection)
-    send(connection, request(argv), [0, 1, 2])
     try:
+        send(connection, asked, [0, 1, 2])
         said = channel.receive()
-        if "refused" in said:
-            raise Refused(str(said["refused"]))
-        with _forwarding(int(said.get("pid", 0)), set(ignored())):
+    except (EOFError, OSError, ValueError) as error:  # it went away before taking the command
+        raise Refused(str(error)) from error
+    if "refused" in said:
+        raise Refused(str(said["refused"]))
+    try:
+        with _forwarding(int(said.get("pid", 0)), set(asked["ignored"])):
             while "status" not in said and "signal" not in said:
                 said = channel.receive()
     except (EOFError, OSError, ValueError):
@@ -403,7 +450,20 @@ def _try_connect(path: Path) -> socket.socket | None:
     except OSError:
         connection.close()
         raise
+    if peer_uid(connection) != _uid():  # only ever hand this user's terminal and keys to itself
+        connection.close()
+        raise PermissionError(f"{path} is not this user's build server")
     return connection
+
+
+def peer_uid(connection: socket.socket) -> int:
+    """The user id of the process at the other end (where the system cannot say, the socket's
+    folder, which no one else may enter, is the only guard)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return _uid()
+    credentials = connection.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
 
 
 @contextlib.contextmanager

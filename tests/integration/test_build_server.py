@@ -143,6 +143,18 @@ def test_a_broken_scene_in_the_server_exits_2_naming_the_line_without_a_tracebac
     assert previz.served()[0] == before + 1
 
 
+def test_a_bad_idle_setting_runs_the_command_on_its_own(previz: Previz) -> None:
+    done = previz.run("validate", "scene.yaml", PREVIZ_SERVER_IDLE="15m")
+    assert done.returncode == 0, done.stderr
+    assert "PREVIZ_SERVER_IDLE='15m' is not a number of seconds" in done.stderr
+
+
+def test_usage_in_the_server_names_the_program_as_it_was_run(previz: Previz) -> None:
+    done = previz.run("build")
+    assert done.returncode == 2
+    assert "Usage: python -m previz build" in done.stderr
+
+
 def test_each_command_in_the_server_sees_its_own_clients_environment(previz: Previz) -> None:
     with_key = previz.run("backends", RUNWAYML_API_SECRET="not-a-real-key")
     without = previz.run("backends", RUNWAYML_API_SECRET=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
 import time
 import types
@@ -82,3 +84,21 @@ def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
     monkeypatch.setattr(serving, "start_server", started.append)
     assert serving.connect(path, start=True, announce=True) is None
     assert started == []
+
+
+def test_two_messages_read_at_once_are_both_taken() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        serving.send(theirs, {"pid": 1})
+        serving.send(theirs, {"status": 3})
+        channel = serving.Channel(ours)
+        assert channel.receive() == {"pid": 1}
+        assert channel.receive() == {"status": 3}
+
+
+def test_a_command_under_nice_is_served_by_a_server_started_under_nice() -> None:
+    code = "from previz.cli import serving; print(serving.key())"
+    said = subprocess.run(
+        ["nice", "-n", "5", sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert said != serving.key()
