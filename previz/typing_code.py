@@ -1,19 +1,22 @@
-"""The code of forward references compiled once and kept between runs, as dataclass methods are.
+"""The code of forward references and named tuples compiled once and kept between runs.
 
 :class:`typing.ForwardRef` compiles the text of every annotation it stands for as it is made.
 The build command's libraries make ~990 of them as they load (pydantic-core's schema
 ``TypedDict`` classes alone: their annotations are text), from ~300 distinct texts: ~8 ms of
-compiling before every ``previz build``. While :func:`kept` is active, ``typing`` finds a
-``compile`` of its own that compiles each text once and keeps the code in a file beside the
-dataclass methods' (:func:`previz.dataclass_code.kept`, which keeps both): the same text
-compiled by the same interpreter, with the same file name (``<string>``), mode and flags
-(``typing`` has no ``__future__`` import to pass on), is the same code. A text that does not
-compile raises as before and is not kept. Like the dataclass methods' file, this one is named
-after the interpreter, holds its version and a CRC, and is ignored when damaged or foreign.
+compiling before every ``previz build``; :func:`collections.namedtuple` compiles each named
+tuple's ``__new__`` from a line of text (~50 of them: ~3 ms). While :func:`kept` is active,
+``typing`` finds a ``compile`` of its own, and :mod:`collections` an ``eval``, that compile each
+text once and keep the code in a file beside the dataclass methods'
+(:func:`previz.dataclass_code.kept`, which keeps both): the same text compiled by the same
+interpreter, with the same file name (``<string>``), mode and flags (neither module has a
+``__future__`` import to pass on), is the same code. A text that does not compile raises as
+before and is not kept. Like the dataclass methods' file, this one is named after the
+interpreter, holds its version and a CRC, and is ignored when damaged or foreign.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import sys
 import typing
@@ -66,6 +69,14 @@ class _Compiler:
         self.used[source] = code
         return code
 
+    def evaluate(self, source: Any, globals: Any = None, locals: Any = None) -> Any:
+        """``eval`` for the collections module, whose own call would see its globals."""
+        if globals is None:
+            globals = vars(collections)
+        if type(source) is str:  # eval drops the leading blanks that compile would refuse
+            source = self(source.lstrip(" \t"), "<string>", "eval")
+        return eval(source, globals, locals)
+
     def to_keep(self) -> dict[str, CodeType]:
         merged = {**self.kept, **self.used}
         return merged if len(merged) <= MOST else dict(self.used)
@@ -73,18 +84,21 @@ class _Compiler:
 
 @contextlib.contextmanager
 def kept(folder: Path) -> Iterator[None]:
-    """For the block, forward references made anywhere in the process compile each text once,
-    keeping the code in ``folder``; the file is rewritten at the end when a text was missing
-    from it. Does nothing if something else already gave ``typing`` a ``compile``."""
-    if "compile" in vars(typing):
+    """For the block, forward references and named tuples made anywhere in the process compile
+    each text once, keeping the code in ``folder``; the file is rewritten at the end when a text
+    was missing from it. Does nothing if something else already gave ``typing`` a ``compile``
+    or :mod:`collections` an ``eval``."""
+    if "compile" in vars(typing) or "eval" in vars(collections):
         yield
         return
     path = code_file(folder)
     compiler = _Compiler(load(path))
-    typing.compile = compiler  # type: ignore[attr-defined]  # found before the builtin
+    typing.compile = compiler  # type: ignore[attr-defined]  # found before the builtins
+    collections.eval = compiler.evaluate  # type: ignore[attr-defined]
     try:
         yield
     finally:
         del typing.compile  # type: ignore[attr-defined]
+        del collections.eval  # type: ignore[attr-defined]
         if compiler.missed:
             write_kept(path, _HEADER, compiler.to_keep())

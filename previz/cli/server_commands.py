@@ -71,7 +71,7 @@ def _ask(path: Path, op: str) -> dict[str, Any] | None:
     with connection:
         try:
             serving.send(connection, {"op": op})
-            answer, _ = serving.receive(connection)
+            answer = serving.Channel(connection).receive()
         except (OSError, EOFError, ValueError):
             return None
     return answer

@@ -59,6 +59,15 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 """What this process passes on to the command's process group, as a terminal would send it."""
 STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
 """Variables (besides ``PYTHON*``) the interpreter reads once as it starts."""
+KEPT_VARIABLES = (
+    *STARTUP_VARIABLES,
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "XDG_CACHE_HOME",
+    "PREVIZ_PRODUCTS_DIR",
+)
+"""Variables the server itself starts with (with ``PYTHON*`` and ``PREVIZ_SERVER*``)."""
 _HEADER = struct.Struct(">I")
 _MAX_MESSAGE = 1 << 24
 
@@ -214,12 +223,24 @@ def start_server(path: Path) -> None:
             pass_fds=(told,),
             start_new_session=True,  # out of the terminal's process group: we pass Ctrl-C on
             cwd="/",
+            env=server_environment(),
         )
     finally:
         os.close(told)
     with os.fdopen(ready, "rb") as pipe:
         if select.select([pipe], [], [], READY_SECONDS)[0]:
             pipe.read(1)
+
+
+def server_environment() -> dict[str, str]:
+    """What the server starts with: what shapes the interpreter and where previz keeps its
+    products, never the starting command's other variables (its API keys): each command gets
+    its own client's environment."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in KEPT_VARIABLES or name.startswith(("PYTHON", "PREVIZ_SERVER"))
+    }
 
 
 def send(connection: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -231,23 +252,66 @@ def send(connection: socket.socket, message: dict[str, Any], fds: list[int] | No
         connection.sendall(data[sent:])
 
 
-def receive(connection: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]]:
-    """One message and the descriptors passed with it; ``EOFError`` when the peer closed."""
-    data, fds, _flags, _address = socket.recv_fds(connection, 65536, max_fds)
-    while len(data) < _HEADER.size or len(data) < _HEADER.size + _HEADER.unpack_from(data)[0]:
-        if len(data) >= _HEADER.size and _HEADER.unpack_from(data)[0] > _MAX_MESSAGE:
+class Channel:
+    """Messages read from a connection as they come: a message may arrive in pieces, or two in
+    one read; descriptors come with the piece they were sent with."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self.buffer = b""
+        self.fds: list[int] = []
+
+    def feed(self, max_fds: int = 0) -> bool:
+        """Read what is there (blocking if the connection blocks); False when the peer closed."""
+        data, fds, _flags, _address = socket.recv_fds(self.connection, 65536, max_fds)
+        self.fds.extend(fds)
+        self.buffer += data
+        return bool(data)
+
+    def message(self) -> dict[str, Any] | None:
+        """The next whole message read so far, or None."""
+        if len(self.buffer) < _HEADER.size:
+            return None
+        (length,) = _HEADER.unpack_from(self.buffer)
+        if length > _MAX_MESSAGE:
             raise ValueError("message too long")
-        more = connection.recv(65536)
-        if not more:
-            for fd in fds:
-                os.close(fd)
-            raise EOFError
-        data += more
-    (length,) = _HEADER.unpack_from(data)
-    message = json.loads(data[_HEADER.size : _HEADER.size + length])
-    if not isinstance(message, dict):
-        raise ValueError("not a message")
-    return message, fds
+        if len(self.buffer) < _HEADER.size + length:
+            return None
+        body = self.buffer[_HEADER.size : _HEADER.size + length]
+        self.buffer = self.buffer[_HEADER.size + length :]
+        message = json.loads(body)
+        if not isinstance(message, dict):
+            raise ValueError("not a message")
+        return message
+
+    def receive(self, max_fds: int = 0) -> dict[str, Any]:
+        """The next message, waiting for it; ``EOFError`` when the peer closed first."""
+        while (message := self.message()) is None:
+            if not self.feed(max_fds):
+                raise EOFError
+        return message
+
+    def close(self) -> None:
+        """Close the connection and any descriptor received and not taken."""
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+        self.connection.close()
+
+
+def catchable() -> list[int]:
+    """The signals a process can handle or ignore."""
+    return sorted(set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP})
+
+
+def ignored() -> list[int]:
+    """The signals this process ignores (inherited ignored, as ``nohup`` leaves SIGHUP)."""
+    found = []
+    for number in catchable():
+        with contextlib.suppress(OSError, ValueError):
+            if signal.getsignal(number) == signal.SIG_IGN:
+                found.append(int(number))
+    return found
 
 
 def request(argv: list[str]) -> dict[str, Any]:
@@ -264,34 +328,39 @@ def request(argv: list[str]) -> dict[str, Any]:
         "path": list(sys.path),
         "dont_write_bytecode": sys.dont_write_bytecode,
         "streams": [_stream(sys.stdin), _stream(sys.stdout), _stream(sys.stderr)],
+        "ignored": ignored(),
+        "blocked": sorted(int(n) for n in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
     }
 
 
 def _run(connection: socket.socket, argv: list[str]) -> int:
+    channel = Channel(connection)
     send(connection, request(argv), [0, 1, 2])
-    started, _ = receive(connection)
-    if "pid" not in started:
-        raise Refused(str(started.get("refused", "")))
-    group = int(started["pid"])
-    with _forwarding(group):
-        try:
-            ended, _ = receive(connection)
-        except (EOFError, OSError, ValueError):
-            sys.stderr.write("previz: the build server went away before the command ended\n")
-            return 1
-    if "signal" in ended:
-        _die_by(int(ended["signal"]))
-    return int(ended.get("status", 1))
+    try:
+        said = channel.receive()
+        if "refused" in said:
+            raise Refused(str(said["refused"]))
+        with _forwarding(int(said.get("pid", 0)), set(ignored())):
+            while "status" not in said and "signal" not in said:
+                said = channel.receive()
+    except (EOFError, OSError, ValueError):
+        sys.stderr.write("previz: the build server went away before the command ended\n")
+        return 1
+    if "signal" in said:
+        _die_by(int(said["signal"]))
+    return int(said["status"])
 
 
 @contextlib.contextmanager
-def _forwarding(group: int) -> Iterator[None]:
-    """Pass the signals this process gets on to the command's process group while it runs; on
-    Ctrl-Z, stop the command with this process, and continue it when this one continues."""
+def _forwarding(group: int, ignoring: set[int]) -> Iterator[None]:
+    """Pass the signals this process gets on to the command's process group while it runs (but
+    those it ignores, which the command ignores too); on Ctrl-Z, stop the command with this
+    process, and continue it when this one continues."""
 
     def forward(number: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, number)
+        if group > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, number)
 
     def suspend(_number: int, _frame: object) -> None:
         forward(signal.SIGSTOP, None)
@@ -302,6 +371,7 @@ def _forwarding(group: int) -> Iterator[None]:
 
     handlers: dict[int, Any] = {number: forward for number in FORWARDED}
     handlers[signal.SIGTSTP] = suspend
+    handlers = {number: handler for number, handler in handlers.items() if number not in ignoring}
     previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         yield
@@ -322,12 +392,17 @@ def _die_by(number: int) -> None:
 
 
 def _try_connect(path: Path) -> socket.socket | None:
+    """A connection to ``path``; None when no server listens there (an ``OSError`` when one
+    does but cannot take it now: its backlog full)."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.connect(os.fspath(path))
-    except OSError:
+    except (FileNotFoundError, ConnectionRefusedError):
         connection.close()
         return None
+    except OSError:
+        connection.close()
+        raise
     return connection
 
 

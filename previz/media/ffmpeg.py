@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import functools
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -61,19 +62,21 @@ def find_ffmpeg(env: Mapping[str, str] | None = None) -> Path:
 def _imageio_ffmpeg() -> Path | None:
     """imageio-ffmpeg's binary. Its own search starts the bundled binary to check it, so the
     bundled binary, once it answered, is taken from the record (:mod:`previz.media.answered`)
-    while it keeps its identity: imageio-ffmpeg would return it first as long as it works."""
-    try:
-        import imageio_ffmpeg
-    except ImportError:
+    while it keeps its identity: imageio-ffmpeg would return it first as long as it works. The
+    package is then only located, not imported."""
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    if spec is None or spec.origin is None:
         return None
-    package = Path(imageio_ffmpeg.__file__).parent
+    package = Path(spec.origin).parent
     chosen_by_user = bool(os.environ.get("IMAGEIO_FFMPEG_EXE"))  # imageio-ffmpeg's first choice
     known = None if chosen_by_user else answered.bundled(package)
     if known is not None and answered.identity(known) in _answered():
         return known
     try:
+        import imageio_ffmpeg
+
         binary = Path(imageio_ffmpeg.get_ffmpeg_exe())
-    except RuntimeError:
+    except (ImportError, RuntimeError):
         return None
     found = answered.identity(binary)
     inside = not chosen_by_user and binary.is_relative_to(package)

@@ -261,7 +261,7 @@ def _picture_track(
     problems: list[TransitionProblem],
 ) -> otio.schema.Track:  # fmt: skip
     """V1: the selected takes, with dissolves between them and fades against black (a gap)."""
-    track = otio.schema.Track(name=VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
+    items: list[otio.core.Composable] = []
     edges = shot_transitions(shotlist)
     shots = shotlist.shots
     chosen = [piece.inputs[0] for piece in pieces]
@@ -275,16 +275,16 @@ def _picture_track(
         fade_in, fade_out = _fades(shot, edges[shot.id], came_in, dissolves[index], problems)
         if fade_in:
             fade = _transition(f"fade in {shot.id}", 0, fade_in, rate, edges[shot.id].fade_in)
-            track.extend([_black(rate), fade])
-        track.append(piece.picture)
+            items.extend([_black(rate), fade])
+        items.append(piece.picture)
         if fade_out:
             fade = _transition(f"fade out {shot.id}", fade_out, 0, rate, edges[shot.id].fade_out)
-            track.extend([fade, _black(rate)])
+            items.extend([fade, _black(rate)])
         if dissolves[index]:
             name = f"dissolve {shot.id} → {shots[index + 1].id}"
             wanted = edges[shot.id].dissolve_out
-            track.append(_transition(name, 0, dissolves[index], rate, wanted))
-    return track
+            items.append(_transition(name, 0, dissolves[index], rate, wanted))
+    return _track(VIDEO_TRACK, items, otio.schema.TrackKind.Video)
 
 
 def _black(rate: float) -> otio.schema.Gap:
@@ -354,15 +354,11 @@ def _alternate_tracks(
     depth = max((len(piece.alternates) for piece in pieces), default=0)
     tracks: list[otio.schema.Track] = []
     for level in range(depth):
-        track = otio.schema.Track(name=f"ALT{level + 1}", kind=otio.schema.TrackKind.Video)
-        for shot, piece in zip(shotlist.shots, pieces, strict=True):
-            if level >= len(piece.alternates):
-                track.append(
-                    otio.schema.Gap(duration=otio.opentime.RationalTime(shot.frames, rate))
-                )
-                continue
-            track.append(piece.alternates[level])
-        tracks.append(track)
+        items = [
+            piece.alternates[level] if level < len(piece.alternates) else _gap(shot, rate)
+            for shot, piece in zip(shotlist.shots, pieces, strict=True)
+        ]
+        tracks.append(_track(f"ALT{level + 1}", items, otio.schema.TrackKind.Video))
     return list(reversed(tracks))
 
 
@@ -390,8 +386,14 @@ def _sound_track(
     shotlist: ResolvedShotList, pieces: list[_Pieces], index: int, name: str, role: str,
     rate: float,
 ) -> otio.schema.Track:  # fmt: skip
-    track = otio.schema.Track(name=f"{name} {role}", kind=otio.schema.TrackKind.Audio)
-    for shot, piece in zip(shotlist.shots, pieces, strict=True):
-        sound = piece.sounds[index]
-        track.append(_gap(shot, rate) if sound is None else sound)
-    return track
+    items = [
+        _gap(shot, rate) if piece.sounds[index] is None else piece.sounds[index]
+        for shot, piece in zip(shotlist.shots, pieces, strict=True)
+    ]
+    return _track(f"{name} {role}", items, otio.schema.TrackKind.Audio)
+
+
+def _track(name: str, items: list[otio.core.Composable], kind: str) -> otio.schema.Track:
+    """A track holding ``items``, handed to OTIO in one call (appended one by one, each went
+    through OTIO's Python sequence methods)."""
+    return otio.schema.Track(name, items, None, kind)

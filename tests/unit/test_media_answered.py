@@ -33,7 +33,7 @@ try:
     found = str(find_ffmpeg())
 except Exception as error:
     found = str(error)
-print(len(started))
+print(len(started), "imageio_ffmpeg" in sys.modules)
 print(found)
 """
 
@@ -47,6 +47,12 @@ def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _find_in_new_process(env: dict[str, str]) -> tuple[str, int]:
+    return _find_and_import(env)[:2]
+
+
+def _find_and_import(env: dict[str, str]) -> tuple[str, int, bool]:
+    """What a fresh process finds, how many processes it started, whether it imported
+    imageio-ffmpeg."""
     environ = dict(os.environ)
     environ.pop("PREVIZ_FFMPEG", None)
     environ.pop("IMAGEIO_FFMPEG_EXE", None)
@@ -54,8 +60,9 @@ def _find_in_new_process(env: dict[str, str]) -> tuple[str, int]:
     done = subprocess.run(
         [sys.executable, "-c", _FIND], env=environ, capture_output=True, text=True, check=True
     )
-    started, found = done.stdout.strip().split("\n", 1)
-    return found, int(started)
+    head, found = done.stdout.strip().split("\n", 1)
+    started, imported = head.split()
+    return found, int(started), imported == "True"
 
 
 def _script(folder: Path, body: str) -> Path:
@@ -74,6 +81,17 @@ def test_the_bundled_ffmpeg_is_not_started_again_by_a_later_process(tmp_path: Pa
     assert first[0] == second[0] == imageio_ffmpeg.get_ffmpeg_exe()
     assert first[1] >= 1
     assert second[1] == 0
+
+
+def test_the_recorded_bundled_ffmpeg_is_found_without_importing_imageio_ffmpeg(
+    tmp_path: Path,
+) -> None:
+    empty = tmp_path / "no-ffmpeg-here"
+    empty.mkdir()
+    first = _find_and_import({"PATH": str(empty)})
+    second = _find_and_import({"PATH": str(empty)})
+    assert first[2] and not second[2]  # the package located, not imported (~1 ms a build)
+    assert second[0] == first[0]
 
 
 def test_a_recorded_ffmpeg_replaced_since_is_asked_again(tmp_path: Path, ffmpeg_bin: Path) -> None:

@@ -5,6 +5,7 @@ Each test makes forward references to texts of its own; the file lives in the te
 
 from __future__ import annotations
 
+import collections
 import typing
 from pathlib import Path
 
@@ -47,7 +48,21 @@ def test_a_text_that_does_not_compile_raises_as_before(tmp_path: Path) -> None:
     assert not typing_code.code_file(tmp_path).exists()
 
 
-def test_typing_compiles_as_always_after_the_block(tmp_path: Path) -> None:
+def test_kept_named_tuples_are_the_ones_collections_makes(tmp_path: Path) -> None:
+    fields = ["shot", "take", "kept_notes"]
+    plain = collections.namedtuple("KeptRow", fields, defaults=[()])
+    for _ in range(2):  # the second time from the file
+        with typing_code.kept(tmp_path):
+            made = collections.namedtuple("KeptRow", fields, defaults=[()])
+        assert made.__new__.__code__.co_code == plain.__new__.__code__.co_code
+        assert made.__new__.__code__.co_flags == plain.__new__.__code__.co_flags
+        assert made("sh1", 2) == ("sh1", 2, ()) and made("sh1", 2)._asdict()["take"] == 2
+    assert "lambda _cls, shot, take, kept_notes" in " ".join(
+        typing_code.load(typing_code.code_file(tmp_path))
+    )
+
+
+def test_typing_and_collections_compile_as_always_after_the_block(tmp_path: Path) -> None:
     with typing_code.kept(tmp_path):
-        assert "compile" in vars(typing)
-    assert "compile" not in vars(typing)
+        assert "compile" in vars(typing) and "eval" in vars(collections)
+    assert "compile" not in vars(typing) and "eval" not in vars(collections)

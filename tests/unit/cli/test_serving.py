@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -46,14 +47,28 @@ def test_an_unknown_server_setting_runs_the_command_here(monkeypatch: pytest.Mon
     assert not serving.wanted(["build", "scene.yaml"])
 
 
-def test_a_module_added_where_modules_are_found_makes_the_server_stale(
+def test_an_edited_module_the_server_imported_makes_it_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    module = tmp_path / "served_helper.py"
+    module.write_text("VALUE = 1\n")
+    imported = types.ModuleType("served_helper")
+    imported.__file__ = str(module)
+    monkeypatch.setitem(sys.modules, "served_helper", imported)
     taken = Fingerprint(since=time.time_ns())
     assert not taken.changed()
-    (tmp_path / "newer_library.py").write_text("")
+    module.write_text("VALUE = 2\n")
     assert taken.changed()
+
+
+def test_a_file_saved_into_a_folder_on_the_path_leaves_the_server_fresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    taken = Fingerprint(since=time.time_ns())
+    (tmp_path / ".scene.yaml.swp").write_text("shots: []")
+    (tmp_path / ".scene.yaml.swp").rename(tmp_path / "scene.yaml")  # an editor's save
+    assert not taken.changed()
 
 
 def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
