@@ -139,9 +139,11 @@ def listen(path: Path) -> socket.socket:
 
 
 class Fingerprint:
-    """The identity of every file the server imported, as it imported them (``since``: when it
-    began). What a command imports itself it finds on disk as a fresh process would; what the
-    server imported must still be what is on disk."""
+    """What the server's imports depended on, as it imported them (``since``: when it began):
+    the identity of every file it imported, and what each folder on ``sys.path`` offers to
+    import (a library installed or removed, a ``.pth`` file, a module saved beside a scene
+    script). What a command imports itself it finds on disk as a fresh process would; what the
+    server imported, or found missing, must still be so."""
 
     def __init__(self, since: int) -> None:
         self.taken = {
@@ -149,12 +151,40 @@ class Fingerprint:
             for module in list(sys.modules.values())
             if isinstance(source := getattr(module, "__file__", None), str)
         }
+        self.folders = {
+            folder: (_identity(folder), _importable(folder))
+            for folder in dict.fromkeys(sys.path)
+            if folder and os.path.isdir(folder)
+        }
         # one changed while it was imported: the code held may be the old one
         self.racy = any(seen is not None and seen[3] >= since for seen in self.taken.values())
 
     def changed(self) -> bool:
-        """Whether a file the server imported changed (or went) since."""
-        return self.racy or any(_identity(path) != seen for path, seen in self.taken.items())
+        """Whether a file the server imported changed (or went), or what a folder on the path
+        offers to import did."""
+        if self.racy or any(_identity(path) != seen for path, seen in self.taken.items()):
+            return True
+        for folder, (seen, names) in self.folders.items():
+            if _identity(folder) != seen and _importable(folder) != names:
+                return True  # (a file saved that no import can name leaves it as it was)
+        return False
+
+
+def _importable(folder: str) -> frozenset[str]:
+    """The names in ``folder`` an import or the interpreter's start could use."""
+    found = set()
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.endswith(_IMPORTABLE):
+                found.add(name)
+            elif name.isidentifier() and os.path.exists(os.path.join(entry.path, "__init__.py")):
+                found.add(name + "/")  # a package (a library's namespace package comes with
+                # its .dist-info; a bare folder, such as a build's output, is not counted)
+    return frozenset(found)
+
+
+_IMPORTABLE = (".py", ".pyc", ".so", ".pyd", ".pth", ".dist-info", ".egg-info", ".egg-link", ".egg")
 
 
 class Server:
@@ -343,6 +373,7 @@ class Server:
             self.selector.unregister(connection)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGHUP)
+            os.killpg(pid, signal.SIGCONT)  # a command stopped by Ctrl-Z takes the hang-up too
 
     def _leave(self) -> None:
         """In a child: drop everything of the server's but the standard streams and its own

@@ -28,7 +28,7 @@ def server_group() -> None:
 def start_command() -> None:
     """Start this interpreter's build server (if none runs) and wait until it is ready."""
     path = _path()
-    connection = serving.connect(path, start=True)
+    connection = serving.connect(path, start=True, retry=True)
     if connection is None:
         said = ""
         with contextlib.suppress(OSError):

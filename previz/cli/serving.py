@@ -59,7 +59,9 @@ RETRY_SECONDS = 600.0
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 """What this process passes on to the command's process group, as a terminal would send it."""
 STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
-"""Variables (besides ``PYTHON*``) the interpreter reads once as it starts."""
+"""Variables (besides :data:`STARTUP_PREFIXES`) a process reads once as it starts."""
+STARTUP_PREFIXES = ("PYTHON", "LD_", "MALLOC_", "GLIBC_TUNABLES")
+"""The interpreter's variables, the dynamic loader's and the C library's allocator's."""
 KEPT_VARIABLES = (
     *STARTUP_VARIABLES,
     "PATH",
@@ -92,9 +94,9 @@ def wanted(argv: list[str]) -> bool:
         return False
     chosen = mode()
     if chosen == "on":
-        return True
+        return not placed_apart()
     if chosen == "auto":
-        return all(_is_terminal(fd) for fd in (0, 1, 2))
+        return all(_is_terminal(fd) for fd in (0, 1, 2)) and not placed_apart()
     if chosen != "off":
         sys.stderr.write(f"previz: {SERVER_ENV}={os.environ[SERVER_ENV]!r} is not on, off or auto; "
                          "running without the build server\n")  # fmt: skip
@@ -134,7 +136,7 @@ def key() -> str:
     startup = sorted(
         (name, value)
         for name, value in os.environ.items()
-        if name.startswith("PYTHON") or name in STARTUP_VARIABLES
+        if name.startswith(STARTUP_PREFIXES) or name in STARTUP_VARIABLES
     )
     facts = [
         sys.executable, sys.version, list(sys.flags), sys.warnoptions,
@@ -166,12 +168,30 @@ def _inherited() -> list[Any]:
     for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
         with contextlib.suppress(OSError, ValueError):
             facts.append((name, resource.getrlimit(getattr(resource, name))))
-    with contextlib.suppress(OSError):
-        facts.append(Path("/proc/self/cgroup").read_text())
-    for kind in ("mnt", "net", "pid", "user", "uts", "ipc"):
-        with contextlib.suppress(OSError):
-            facts.append(os.readlink(f"/proc/self/ns/{kind}"))
     return facts
+
+
+def placed_apart() -> bool:
+    """Whether this process was put in another cgroup or namespace than the shell that ran it
+    (``unshare``, ``systemd-run --scope``, a sandbox): a command placed so runs on its own,
+    never in a server placed elsewhere, and starts none (a server would keep the scope alive)."""
+    if not os.path.isdir("/proc/self/ns"):
+        return False
+    parent = os.getppid()
+
+    def place(pid: int | str) -> list[str]:
+        found = []
+        for kind in ("mnt", "net", "pid", "user", "uts", "ipc", "cgroup"):
+            with contextlib.suppress(OSError):
+                found.append(os.readlink(f"/proc/{pid}/ns/{kind}"))
+        with contextlib.suppress(OSError):
+            found.append(Path(f"/proc/{pid}/cgroup").read_text())
+        return found
+
+    try:
+        return place("self") != place(parent)
+    except OSError:
+        return True
 
 
 def socket_path() -> Path | None:
@@ -206,15 +226,18 @@ def private_folder(folder: Path) -> Path | None:
     return folder
 
 
-def connect(path: Path, *, start: bool, announce: bool = False) -> socket.socket | None:
+def connect(
+    path: Path, *, start: bool, announce: bool = False, retry: bool = False
+) -> socket.socket | None:
     """A connection to the server at ``path``; when none answers and ``start``, one started
     first (under a lock, so two commands starting at once start one server; said on stderr
-    when ``announce``)."""
+    when ``announce``). A server that failed to start is not started again for
+    :data:`RETRY_SECONDS`, unless ``retry`` (``previz server start``)."""
     connection = _try_connect(path)
     if connection is not None or not start:
         return connection
     failed = path.with_suffix(".failed")
-    if announce and _younger_than(failed, RETRY_SECONDS):
+    if not retry and _younger_than(failed, RETRY_SECONDS):
         return None  # it failed to start a moment ago: run here rather than wait again
     with _locked(path.with_suffix(".lock")):
         connection = _try_connect(path)  # another command may have started it meanwhile
@@ -290,7 +313,7 @@ def server_environment() -> dict[str, str]:
     return {
         name: value
         for name, value in os.environ.items()
-        if name in KEPT_VARIABLES or name.startswith(("PYTHON", "PREVIZ_SERVER"))
+        if name in KEPT_VARIABLES or name.startswith((*STARTUP_PREFIXES, "PREVIZ_SERVER"))
     }
 
 

@@ -63,6 +63,16 @@ def test_an_edited_module_the_server_imported_makes_it_stale(
     assert taken.changed()
 
 
+def test_a_library_installed_on_the_path_makes_the_server_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    taken = Fingerprint(since=time.time_ns())
+    (tmp_path / "brotli-1.1.dist-info").mkdir()  # one the server found missing as it imported
+    (tmp_path / "brotli.py").write_text("")
+    assert taken.changed()
+
+
 def test_a_file_saved_into_a_folder_on_the_path_leaves_the_server_fresh(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,6 +80,7 @@ def test_a_file_saved_into_a_folder_on_the_path_leaves_the_server_fresh(
     taken = Fingerprint(since=time.time_ns())
     (tmp_path / ".scene.yaml.swp").write_text("shots: []")
     (tmp_path / ".scene.yaml.swp").rename(tmp_path / "scene.yaml")  # an editor's save
+    (tmp_path / "out").mkdir()  # a build's output folder
     assert not taken.changed()
 
 
