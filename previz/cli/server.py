@@ -11,52 +11,35 @@ ended; if it died without saying (a signal), the server says it. A client that g
 its command ends hangs the command up (``SIGHUP``), as a closed terminal would.
 
 The server answers only its own user (the peer's credentials are checked) and only clients of
-the same interpreter (:func:`previz.cli.serving.key`). Before each command it checks that no
+the same interpreter (:func:`previz.cli.server_place.key`). Before each command it checks that no
 file it imported changed since it imported it (an upgrade, an edit); if one did, it refuses the
 command (the client runs it itself), stops listening and ends once its running commands have.
 It reads what clients send as it comes, so one that connects and says nothing holds no one up.
-It also ends after :data:`previz.cli.serving.IDLE_ENV` seconds with no
+It also ends after :data:`previz.cli.server_place.IDLE_ENV` seconds with no
 command, and on ``previz server stop``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import importlib
 import os
-import pkgutil
 import selectors
 import signal
 import socket
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from previz.cli import server_child, serving
-
-SKIPPED = ("previz.__main__", "previz.cli.server", "previz.testing", "previz.review.boards_pdf")
-"""Modules that act when imported, or that no command's start needs and that start threads as
-they are imported (fpdf2 brings numpy, whose thread pool a fork would not carry)."""
-LIBRARIES = (
-    "asyncio", "concurrent.futures", "resource", "multiprocessing.pool",
-    "multiprocessing.popen_fork", "multiprocessing.synchronize", "subprocess", "av",
-    "av.subtitles.stream", "PIL.Image", "PIL.ImageChops", "PIL.ImageDraw", "PIL.ImageFont",
-    "PIL.ImageMath", "PIL.ImageSequence", "imageio_ffmpeg", "opentimelineio", "jinja2", "yaml",
-    "xml.dom.minidom", "packaging.version", "rich._emoji_codes", "encodings.unicode_escape",
-    "encodings.utf_8_sig",
-)  # fmt: skip
-"""Libraries previz imports inside its functions, imported here once for every command."""
-Identity = tuple[int, int, int, int]
+from previz.cli import server_child, server_place, server_wire
+from previz.cli.server_warm import Fingerprint, warm_up
 
 
 def main() -> None:
     """``python -c 'from previz.cli import server; server.main()' <socket> <ready fd>``, as
-    :func:`previz.cli.serving.start_server` starts it."""
+    :func:`previz.cli.server_place.start_server` starts it."""
     path, told = Path(sys.argv[1]), int(sys.argv[2])
-    if serving.idle_seconds() is None or path.name != f"server-{serving.key()}.sock":
+    if server_place.idle_seconds() is None or path.name != f"server-{server_place.key()}.sock":
         os.close(told)  # another previz or interpreter than its clients': it could serve no one
         raise SystemExit(2)
     _fresh_signals()
@@ -73,58 +56,6 @@ def main() -> None:
     Server(listener, path, fingerprint).serve()
 
 
-def warm_up() -> None:
-    """Import every command, every module of previz and the libraries it imports lazily, with
-    the collector paused; then freeze what they made, so no child's collections scan it (or
-    copy the pages it lives in)."""
-    from previz import collector, dataclass_code, entry_points
-    from previz.products import products_dir
-
-    with collector.paused(), dataclass_code.kept(products_dir() / dataclass_code.FOLDER):
-        from previz.cli.app import COMMAND_MODULES, load_command
-
-        entry_points.no_pydantic_plugins()
-        for name in COMMAND_MODULES:
-            load_command(name)
-        import previz
-
-        for name in _modules(previz.__path__, "previz."):
-            with contextlib.suppress(ImportError):  # an extra not installed: as in a command
-                importlib.import_module(name)
-        for name in LIBRARIES:
-            with contextlib.suppress(ImportError):
-                importlib.import_module(name)
-        with contextlib.suppress(ImportError):
-            from PIL import Image
-
-            Image.init()  # its file format plugins, which it imports as it first saves
-    gc.collect()
-    gc.freeze()
-    if threading.active_count() > 1 or _native_threads() > 1:
-        raise RuntimeError("an import started a thread: forking would not carry it")
-
-
-def _native_threads() -> int:
-    try:
-        return len(os.listdir(f"/proc/{os.getpid()}/task"))
-    except OSError:  # no /proc: Python's own threads were counted
-        return 1
-
-
-def _modules(paths: list[str], prefix: str) -> list[str]:
-    """The modules under ``paths``, not looking into a skipped package (walking a package
-    means importing it)."""
-    found = []
-    for module in pkgutil.iter_modules(paths, prefix):
-        if module.name in SKIPPED:
-            continue
-        found.append(module.name)
-        if module.ispkg:
-            package = importlib.import_module(module.name)
-            found.extend(_modules(list(package.__path__), f"{module.name}."))
-    return found
-
-
 def listen(path: Path) -> socket.socket:
     """A socket listening at ``path``, put in place whole (bound beside it, then renamed)."""
     beside = path.with_name(f".{path.name}.{os.getpid()}")
@@ -138,55 +69,6 @@ def listen(path: Path) -> socket.socket:
     return listener
 
 
-class Fingerprint:
-    """What the server's imports depended on, as it imported them (``since``: when it began):
-    the identity of every file it imported, and what each folder on ``sys.path`` offers to
-    import (a library installed or removed, a ``.pth`` file, a module saved beside a scene
-    script). What a command imports itself it finds on disk as a fresh process would; what the
-    server imported, or found missing, must still be so."""
-
-    def __init__(self, since: int) -> None:
-        self.taken = {
-            source: _identity(source)
-            for module in list(sys.modules.values())
-            if isinstance(source := getattr(module, "__file__", None), str)
-        }
-        self.folders = {
-            folder: (_identity(folder), _importable(folder))
-            for folder in dict.fromkeys(sys.path)
-            if folder and os.path.isdir(folder)
-        }
-        # one changed while it was imported: the code held may be the old one
-        self.racy = any(seen is not None and seen[3] >= since for seen in self.taken.values())
-
-    def changed(self) -> bool:
-        """Whether a file the server imported changed (or went), or what a folder on the path
-        offers to import did."""
-        if self.racy or any(_identity(path) != seen for path, seen in self.taken.items()):
-            return True
-        for folder, (seen, names) in self.folders.items():
-            if _identity(folder) != seen and _importable(folder) != names:
-                return True  # (a file saved that no import can name leaves it as it was)
-        return False
-
-
-def _importable(folder: str) -> frozenset[str]:
-    """The names in ``folder`` an import or the interpreter's start could use."""
-    found = set()
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            name = entry.name
-            if name.endswith(_IMPORTABLE):
-                found.add(name)
-            elif name.isidentifier() and os.path.exists(os.path.join(entry.path, "__init__.py")):
-                found.add(name + "/")  # a package (a library's namespace package comes with
-                # its .dist-info; a bare folder, such as a build's output, is not counted)
-    return frozenset(found)
-
-
-_IMPORTABLE = (".py", ".pyc", ".so", ".pyd", ".pth", ".dist-info", ".egg-info", ".egg-link", ".egg")
-
-
 class Server:
     """The accept loop: one forked child per command, its status sent back when it ends."""
 
@@ -194,11 +76,11 @@ class Server:
         self.listener = listener
         self.path = path
         self.bound = os.stat(path)
-        self.key = serving.key()
+        self.key = server_place.key()
         self.fingerprint = fingerprint
-        self.idle = serving.idle_seconds() or serving.IDLE_SECONDS
+        self.idle = server_place.idle_seconds() or server_place.IDLE_SECONDS
         self.children: dict[int, socket.socket] = {}
-        self.pending: dict[socket.socket, tuple[serving.Channel, float]] = {}
+        self.pending: dict[socket.socket, tuple[server_wire.Channel, float]] = {}
         self.started = time.time()
         self.commands = 0
         self.cpu = 0.0  # of the commands that ended, with the processes they waited for
@@ -267,11 +149,11 @@ class Server:
             connection, _address = self.listener.accept()
         except OSError:
             return
-        if serving.peer_uid(connection) != os.getuid():
+        if server_wire.peer_uid(connection) != os.getuid():
             connection.close()
             return
         connection.setblocking(False)
-        self.pending[connection] = (serving.Channel(connection), time.monotonic() + 10.0)
+        self.pending[connection] = (server_wire.Channel(connection), time.monotonic() + 10.0)
         self.selector.register(connection, selectors.EVENT_READ, "pending")
 
     def read(self, connection: socket.socket) -> None:
@@ -390,7 +272,7 @@ class Server:
     @staticmethod
     def _reply(connection: socket.socket, message: dict[str, Any]) -> None:
         with contextlib.suppress(OSError):
-            serving.send(connection, message)
+            server_wire.send(connection, message)
         connection.close()
 
 
@@ -398,7 +280,7 @@ def _fresh_signals() -> None:
     """Every signal as a fresh interpreter has it (CPython ignores SIGPIPE and SIGXFSZ, and
     raises KeyboardInterrupt on SIGINT), none blocked: not as whoever started the server had
     them (a client's own are applied to its command)."""
-    for number in serving.catchable():
+    for number in server_wire.catchable():
         with contextlib.suppress(OSError, ValueError):
             signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -407,11 +289,3 @@ def _fresh_signals() -> None:
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
-
-
-def _identity(path: str) -> Identity | None:
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return (found.st_mtime_ns, found.st_size, found.st_ino, found.st_ctime_ns)

@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from previz.cli import serving
+from previz.cli import server_wire
 
 
 def run(connection: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
@@ -77,7 +77,7 @@ class _Reporter:
 
     def send(self, message: dict[str, Any]) -> None:
         with contextlib.suppress(OSError):
-            serving.send(self.connection, message)
+            server_wire.send(self.connection, message)
 
     def end(self, status: int, *, signal_number: int | None = None) -> int:
         """Say how the command ended, then end the process (by ``signal_number`` if given)."""
@@ -123,7 +123,7 @@ def _command(argv: list[str], reported: _Reporter) -> int:
 def _signals(message: dict[str, Any]) -> None:
     """The client's ignored and blocked signals; every other one as a fresh interpreter has it."""
     ignored = {int(number) for number in message.get("ignored", ())}
-    for number in serving.catchable():
+    for number in server_wire.catchable():
         if number in ignored:
             signal.signal(number, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from previz.cli import serving
+from previz.cli import server_place, server_wire, serving
 from previz.cli.app import cli, console
 from previz.errors import PrevizError
 
@@ -28,11 +28,11 @@ def server_group() -> None:
 def start_command() -> None:
     """Start this interpreter's build server (if none runs) and wait until it is ready."""
     path = _path()
-    connection = serving.connect(path, start=True, retry=True)
+    connection = server_place.connect(path, start=True, retry=True)
     if connection is None:
         said = ""
         with contextlib.suppress(OSError):
-            said = serving.log_path(path).read_text(errors="replace").strip()[-2000:]
+            said = server_place.log_path(path).read_text(errors="replace").strip()[-2000:]
         raise PrevizError(
             f"the build server could not start at {path}" + (f":\n{said}" if said else "")
         )
@@ -59,7 +59,7 @@ def status_command() -> None:
     path = _path()
     answer = _ask(path, "status")
     if answer is None:
-        console.print(f"no build server runs (it would listen at {path}; {serving.SERVER_ENV}="
+        console.print(f"no build server runs (it would listen at {path}; {server_place.SERVER_ENV}="
                       f"{serving.mode()})")  # fmt: skip
     else:
         _show(answer, path)
@@ -76,7 +76,7 @@ def _others(path: Path) -> list[Path]:
 
 
 def _path() -> Path:
-    path = serving.socket_path()
+    path = server_place.socket_path()
     if path is None:
         raise PrevizError(
             "no private folder for the build server's socket: set XDG_RUNTIME_DIR to a folder "
@@ -86,13 +86,13 @@ def _path() -> Path:
 
 
 def _ask(path: Path, op: str) -> dict[str, Any] | None:
-    connection = serving.connect(path, start=False)
+    connection = server_place.connect(path, start=False)
     if connection is None:
         return None
     with connection:
         try:
-            serving.send(connection, {"op": op})
-            answer = serving.Channel(connection).receive()
+            server_wire.send(connection, {"op": op})
+            answer = server_wire.Channel(connection).receive()
         except (OSError, EOFError, ValueError):
             return None
     return answer

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from previz.cli import serving
-from previz.cli.server import Fingerprint
+from previz.cli import server_place, server_wire, serving
+from previz.cli.server_warm import Fingerprint
 
 
 def test_a_folder_others_may_enter_never_holds_the_socket(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)
     shared.chmod(0o755)
-    assert serving.private_folder(shared) is None
-    assert serving.private_folder(tmp_path / "mine") == tmp_path / "mine"
+    assert server_place.private_folder(shared) is None
+    assert server_place.private_folder(tmp_path / "mine") == tmp_path / "mine"
 
 
 def test_the_socket_falls_back_to_the_temporary_folder_when_the_runtime_one_is_shared(
@@ -33,19 +33,19 @@ def test_the_socket_falls_back_to_the_temporary_folder_when_the_runtime_one_is_s
     (shared / "previz").chmod(0o777)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    found = serving.socket_path()
-    assert found is not None and found.parent == tmp_path / f"previz-{serving._uid()}"
+    found = server_place.socket_path()
+    assert found is not None and found.parent == tmp_path / f"previz-{server_place._uid()}"
 
 
 def test_another_python_setting_names_another_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTHONWARNINGS", raising=False)
-    before = serving.key()
+    before = server_place.key()
     monkeypatch.setenv("PYTHONWARNINGS", "error")
-    assert serving.key() != before
+    assert server_place.key() != before
 
 
 def test_an_unknown_server_setting_runs_the_command_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(serving.SERVER_ENV, "sometimes")
+    monkeypatch.setenv(server_place.SERVER_ENV, "sometimes")
     assert not serving.wanted(["build", "scene.yaml"])
 
 
@@ -84,32 +84,35 @@ def test_a_file_saved_into_a_folder_on_the_path_leaves_the_server_fresh(
     assert not taken.changed()
 
 
-def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
+def test_a_server_that_failed_to_start_is_not_started_again_at_once(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path_factory.mktemp("f")
-    monkeypatch.setattr(sys, "executable", "/bin/false")  # a server that dies as it starts
+    python = folder / "python"  # an interpreter that notes each start, then fails
+    python.write_text(f"#!/bin/sh\necho started >> {folder / 'starts'}\nexit 1\n")
+    python.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(python))
     path = folder / "server.sock"
-    assert serving.connect(path, start=True, announce=True) is None
-    started: list[Path] = []
-    monkeypatch.setattr(serving, "start_server", started.append)
-    assert serving.connect(path, start=True, announce=True) is None
-    assert started == []
+    assert server_place.connect(path, start=True) is None
+    assert server_place.connect(path, start=True) is None
+    assert (folder / "starts").read_text() == "started\n"
+    assert server_place.connect(path, start=True, retry=True) is None  # previz server start
+    assert (folder / "starts").read_text() == "started\nstarted\n"
 
 
 def test_two_messages_read_at_once_are_both_taken() -> None:
     ours, theirs = socket.socketpair()
     with ours, theirs:
-        serving.send(theirs, {"pid": 1})
-        serving.send(theirs, {"status": 3})
-        channel = serving.Channel(ours)
+        server_wire.send(theirs, {"pid": 1})
+        server_wire.send(theirs, {"status": 3})
+        channel = server_wire.Channel(ours)
         assert channel.receive() == {"pid": 1}
         assert channel.receive() == {"status": 3}
 
 
 def test_a_command_under_nice_is_served_by_a_server_started_under_nice() -> None:
-    code = "from previz.cli import serving; print(serving.key())"
+    code = "from previz.cli import server_place; print(server_place.key())"
     said = subprocess.run(
         ["nice", "-n", "5", sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert said != serving.key()
+    assert said != server_place.key()
