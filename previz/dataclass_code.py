@@ -48,8 +48,10 @@ _HEADER = f"previz dataclass code 2 {sys.version} {sys.hexversion}\n".encode()
 
 
 def code_file(folder: Path) -> Path:
-    """The file in ``folder`` for this interpreter's bytecode."""
-    return folder / f"{sys.implementation.cache_tag}.marshal"
+    """The file in ``folder`` for this interpreter's bytecode. Named after the file's scheme
+    too: previz versions of another scheme sharing the folder keep a file of their own rather
+    than replacing this one at every run."""
+    return folder / f"{sys.implementation.cache_tag}.methods-2.marshal"
 
 
 def load(path: Path) -> dict[str, bytes]:

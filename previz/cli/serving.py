@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import select
@@ -59,6 +60,15 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 """What this process passes on to the command's process group, as a terminal would send it."""
 STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
 """Variables (besides ``PYTHON*``) the interpreter reads once as it starts."""
+KEPT_VARIABLES = (
+    *STARTUP_VARIABLES,
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "XDG_CACHE_HOME",
+    "PREVIZ_PRODUCTS_DIR",
+)
+"""Variables the server itself starts with (with ``PYTHON*`` and ``PREVIZ_SERVER*``)."""
 _HEADER = struct.Struct(">I")
 _MAX_MESSAGE = 1 << 24
 
@@ -94,7 +104,11 @@ def wanted(argv: list[str]) -> bool:
 def delegate(argv: list[str]) -> int | None:
     """Run ``previz <argv>`` in the build server (started if needed); its exit status, or None
     when it should run in this process instead (no server wanted, none could be reached)."""
-    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)):
+    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)) or idle_seconds() is None:
+        return None
+    try:
+        asked = request(argv)
+    except OSError:  # a working folder deleted under the shell: as a fresh previz, here
         return None
     path = socket_path()
     if path is None:
@@ -107,20 +121,57 @@ def delegate(argv: list[str]) -> int | None:
         return None
     with connection:
         try:
-            return _run(connection, argv)
+            return _run(connection, asked)
         except Refused:
             return None
 
 
 def key() -> str:
-    """What names this interpreter's server: everything fixed as an interpreter starts."""
+    """What names this interpreter's server: everything fixed as an interpreter starts, and
+    what a process inherits that a fork could not take from its client (its niceness, limits,
+    cores, cgroup and namespaces): a command run under ``nice``, ``ulimit``, ``taskset`` or
+    ``unshare`` gets a server started under the same."""
     startup = sorted(
         (name, value)
         for name, value in os.environ.items()
         if name.startswith("PYTHON") or name in STARTUP_VARIABLES
     )
-    facts = [sys.executable, sys.version, list(sys.flags), sys.warnoptions, startup, _home()]
+    facts = [
+        sys.executable, sys.version, list(sys.flags), sys.warnoptions,
+        sorted(sys._xoptions.items()), sys.pycache_prefix, startup, _home(), _inherited(),
+    ]  # fmt: skip
     return hashlib.sha256(json.dumps(facts, default=str).encode()).hexdigest()[:16]
+
+
+def idle_seconds() -> float | None:
+    """:data:`IDLE_ENV` in seconds; None (said on stderr) when it is not a number of seconds."""
+    text = os.environ.get(IDLE_ENV) or str(IDLE_SECONDS)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        sys.stderr.write(f"previz: {IDLE_ENV}={text!r} is not a number of seconds; running "
+                         "without the build server\n")  # fmt: skip
+        return None
+    return seconds
+
+
+def _inherited() -> list[Any]:
+    facts: list[Any] = [os.getpriority(os.PRIO_PROCESS, 0)]
+    if hasattr(os, "sched_getaffinity"):
+        facts.append(sorted(os.sched_getaffinity(0)))
+    import resource
+
+    for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
+        with contextlib.suppress(OSError, ValueError):
+            facts.append((name, resource.getrlimit(getattr(resource, name))))
+    with contextlib.suppress(OSError):
+        facts.append(Path("/proc/self/cgroup").read_text())
+    for kind in ("mnt", "net", "pid", "user", "uts", "ipc"):
+        with contextlib.suppress(OSError):
+            facts.append(os.readlink(f"/proc/self/ns/{kind}"))
+    return facts
 
 
 def socket_path() -> Path | None:
@@ -197,29 +248,50 @@ def start_server(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a server that died left its socket behind (we hold the lock)
     ready, told = os.pipe()
+    log = os.open(log_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     command = [
         sys.executable,
         *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]  # as multiprocessing does
         "-c",
-        "from previz.cli import server; server.main()",
+        "import sys; sys.path.insert(0, sys.argv.pop(3)); from previz.cli import server; "
+        "server.main()",
         os.fsdecode(path),
         str(told),
+        os.path.dirname(_home()),  # the previz this client runs, wherever the server starts
     ]
     try:
         subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,  # why it could not start, for `previz server start` to say
             pass_fds=(told,),
             start_new_session=True,  # out of the terminal's process group: we pass Ctrl-C on
             cwd="/",
+            env=server_environment(),
         )
     finally:
         os.close(told)
+        os.close(log)
     with os.fdopen(ready, "rb") as pipe:
         if select.select([pipe], [], [], READY_SECONDS)[0]:
             pipe.read(1)
+
+
+def log_path(path: Path) -> Path:
+    """Where the server at ``path`` writes what goes wrong with it (its own errors only)."""
+    return path.with_suffix(".log")
+
+
+def server_environment() -> dict[str, str]:
+    """What the server starts with: what shapes the interpreter and where previz keeps its
+    products, never the starting command's other variables (its API keys): each command gets
+    its own client's environment."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in KEPT_VARIABLES or name.startswith(("PYTHON", "PREVIZ_SERVER"))
+    }
 
 
 def send(connection: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -231,23 +303,66 @@ def send(connection: socket.socket, message: dict[str, Any], fds: list[int] | No
         connection.sendall(data[sent:])
 
 
-def receive(connection: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]]:
-    """One message and the descriptors passed with it; ``EOFError`` when the peer closed."""
-    data, fds, _flags, _address = socket.recv_fds(connection, 65536, max_fds)
-    while len(data) < _HEADER.size or len(data) < _HEADER.size + _HEADER.unpack_from(data)[0]:
-        if len(data) >= _HEADER.size and _HEADER.unpack_from(data)[0] > _MAX_MESSAGE:
+class Channel:
+    """Messages read from a connection as they come: a message may arrive in pieces, or two in
+    one read; descriptors come with the piece they were sent with."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self.buffer = b""
+        self.fds: list[int] = []
+
+    def feed(self, max_fds: int = 0) -> bool:
+        """Read what is there (blocking if the connection blocks); False when the peer closed."""
+        data, fds, _flags, _address = socket.recv_fds(self.connection, 65536, max_fds)
+        self.fds.extend(fds)
+        self.buffer += data
+        return bool(data)
+
+    def message(self) -> dict[str, Any] | None:
+        """The next whole message read so far, or None."""
+        if len(self.buffer) < _HEADER.size:
+            return None
+        (length,) = _HEADER.unpack_from(self.buffer)
+        if length > _MAX_MESSAGE:
             raise ValueError("message too long")
-        more = connection.recv(65536)
-        if not more:
-            for fd in fds:
-                os.close(fd)
-            raise EOFError
-        data += more
-    (length,) = _HEADER.unpack_from(data)
-    message = json.loads(data[_HEADER.size : _HEADER.size + length])
-    if not isinstance(message, dict):
-        raise ValueError("not a message")
-    return message, fds
+        if len(self.buffer) < _HEADER.size + length:
+            return None
+        body = self.buffer[_HEADER.size : _HEADER.size + length]
+        self.buffer = self.buffer[_HEADER.size + length :]
+        message = json.loads(body)
+        if not isinstance(message, dict):
+            raise ValueError("not a message")
+        return message
+
+    def receive(self, max_fds: int = 0) -> dict[str, Any]:
+        """The next message, waiting for it; ``EOFError`` when the peer closed first."""
+        while (message := self.message()) is None:
+            if not self.feed(max_fds):
+                raise EOFError
+        return message
+
+    def close(self) -> None:
+        """Close the connection and any descriptor received and not taken."""
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+        self.connection.close()
+
+
+def catchable() -> list[int]:
+    """The signals a process can handle or ignore."""
+    return sorted(set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP})
+
+
+def ignored() -> list[int]:
+    """The signals this process ignores (inherited ignored, as ``nohup`` leaves SIGHUP)."""
+    found = []
+    for number in catchable():
+        with contextlib.suppress(OSError, ValueError):
+            if signal.getsignal(number) == signal.SIG_IGN:
+                found.append(int(number))
+    return found
 
 
 def request(argv: list[str]) -> dict[str, Any]:
@@ -258,40 +373,49 @@ def request(argv: list[str]) -> dict[str, Any]:
         "op": "run",
         "key": key(),
         "argv": [sys.argv[0], *argv],
+        "main_package": getattr(sys.modules.get("__main__"), "__package__", None),
         "cwd": os.getcwd(),
         "environ": dict(os.environ),
         "umask": umask,
         "path": list(sys.path),
         "dont_write_bytecode": sys.dont_write_bytecode,
         "streams": [_stream(sys.stdin), _stream(sys.stdout), _stream(sys.stderr)],
+        "ignored": ignored(),
+        "blocked": sorted(int(n) for n in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
     }
 
 
-def _run(connection: socket.socket, argv: list[str]) -> int:
-    send(connection, request(argv), [0, 1, 2])
-    started, _ = receive(connection)
-    if "pid" not in started:
-        raise Refused(str(started.get("refused", "")))
-    group = int(started["pid"])
-    with _forwarding(group):
-        try:
-            ended, _ = receive(connection)
-        except (EOFError, OSError, ValueError):
-            sys.stderr.write("previz: the build server went away before the command ended\n")
-            return 1
-    if "signal" in ended:
-        _die_by(int(ended["signal"]))
-    return int(ended.get("status", 1))
+def _run(connection: socket.socket, asked: dict[str, Any]) -> int:
+    channel = Channel(connection)
+    try:
+        send(connection, asked, [0, 1, 2])
+        said = channel.receive()
+    except (EOFError, OSError, ValueError) as error:  # it went away before taking the command
+        raise Refused(str(error)) from error
+    if "refused" in said:
+        raise Refused(str(said["refused"]))
+    try:
+        with _forwarding(int(said.get("pid", 0)), set(asked["ignored"])):
+            while "status" not in said and "signal" not in said:
+                said = channel.receive()
+    except (EOFError, OSError, ValueError):
+        sys.stderr.write("previz: the build server went away before the command ended\n")
+        return 1
+    if "signal" in said:
+        _die_by(int(said["signal"]))
+    return int(said["status"])
 
 
 @contextlib.contextmanager
-def _forwarding(group: int) -> Iterator[None]:
-    """Pass the signals this process gets on to the command's process group while it runs; on
-    Ctrl-Z, stop the command with this process, and continue it when this one continues."""
+def _forwarding(group: int, ignoring: set[int]) -> Iterator[None]:
+    """Pass the signals this process gets on to the command's process group while it runs (but
+    those it ignores, which the command ignores too); on Ctrl-Z, stop the command with this
+    process, and continue it when this one continues."""
 
     def forward(number: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, number)
+        if group > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, number)
 
     def suspend(_number: int, _frame: object) -> None:
         forward(signal.SIGSTOP, None)
@@ -302,6 +426,7 @@ def _forwarding(group: int) -> Iterator[None]:
 
     handlers: dict[int, Any] = {number: forward for number in FORWARDED}
     handlers[signal.SIGTSTP] = suspend
+    handlers = {number: handler for number, handler in handlers.items() if number not in ignoring}
     previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         yield
@@ -322,13 +447,31 @@ def _die_by(number: int) -> None:
 
 
 def _try_connect(path: Path) -> socket.socket | None:
+    """A connection to ``path``; None when no server listens there (an ``OSError`` when one
+    does but cannot take it now: its backlog full)."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.connect(os.fspath(path))
-    except OSError:
+    except (FileNotFoundError, ConnectionRefusedError):
         connection.close()
         return None
+    except OSError:
+        connection.close()
+        raise
+    if peer_uid(connection) != _uid():  # only ever hand this user's terminal and keys to itself
+        connection.close()
+        raise PermissionError(f"{path} is not this user's build server")
     return connection
+
+
+def peer_uid(connection: socket.socket) -> int:
+    """The user id of the process at the other end (where the system cannot say, the socket's
+    folder, which no one else may enter, is the only guard)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return _uid()
+    credentials = connection.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
 
 
 @contextlib.contextmanager
@@ -349,6 +492,7 @@ def _stream(stream: Any) -> dict[str, Any]:
         "errors": getattr(stream, "errors", None) or "strict",
         "line_buffering": bool(getattr(stream, "line_buffering", False)),
         "write_through": bool(getattr(stream, "write_through", False)),
+        "raw": isinstance(getattr(stream, "buffer", None), io.RawIOBase),  # python -u
     }
 
 

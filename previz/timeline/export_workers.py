@@ -38,6 +38,7 @@ Write = Callable[[Any], list[Path]]
 """Writes one job (in a worker) and returns its files."""
 
 _NUMBER = struct.Struct("<I")  # a job's number in the jobs pipe; an outcome's length before it
+_MOST_JOBS = 1024  # their numbers (4 KiB) fill the jobs pipe before any worker reads it
 
 _FORKED: dict[str, Any] = {}  # what forked workers inherit: the writer and the jobs
 
@@ -55,12 +56,12 @@ class Workers:
 
 def start(write: Write, jobs: Sequence[Any], processes: int) -> Workers | None:
     """Fork ``processes`` workers and hand them the jobs, in order; ``None`` where fork is
-    missing (the caller then writes serially)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    missing or for more jobs than a pipe surely holds (the caller then writes serially)."""
+    if "fork" not in multiprocessing.get_all_start_methods() or len(jobs) > _MOST_JOBS:
         return None
     _FORKED.update(write=write, jobs=list(jobs))
     taken, giving = os.pipe()
-    try:  # a pipe holds 64 KiB: 16,384 jobs
+    try:
         os.write(giving, b"".join(_NUMBER.pack(index) for index in range(len(jobs))))
     finally:
         os.close(giving)  # every number is in: a worker that finds none left ends

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -46,14 +49,28 @@ def test_an_unknown_server_setting_runs_the_command_here(monkeypatch: pytest.Mon
     assert not serving.wanted(["build", "scene.yaml"])
 
 
-def test_a_module_added_where_modules_are_found_makes_the_server_stale(
+def test_an_edited_module_the_server_imported_makes_it_stale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    module = tmp_path / "served_helper.py"
+    module.write_text("VALUE = 1\n")
+    imported = types.ModuleType("served_helper")
+    imported.__file__ = str(module)
+    monkeypatch.setitem(sys.modules, "served_helper", imported)
     taken = Fingerprint(since=time.time_ns())
     assert not taken.changed()
-    (tmp_path / "newer_library.py").write_text("")
+    module.write_text("VALUE = 2\n")
     assert taken.changed()
+
+
+def test_a_file_saved_into_a_folder_on_the_path_leaves_the_server_fresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    taken = Fingerprint(since=time.time_ns())
+    (tmp_path / ".scene.yaml.swp").write_text("shots: []")
+    (tmp_path / ".scene.yaml.swp").rename(tmp_path / "scene.yaml")  # an editor's save
+    assert not taken.changed()
 
 
 def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
@@ -67,3 +84,21 @@ def test_a_server_that_failed_to_start_is_not_waited_for_again_at_once(
     monkeypatch.setattr(serving, "start_server", started.append)
     assert serving.connect(path, start=True, announce=True) is None
     assert started == []
+
+
+def test_two_messages_read_at_once_are_both_taken() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        serving.send(theirs, {"pid": 1})
+        serving.send(theirs, {"status": 3})
+        channel = serving.Channel(ours)
+        assert channel.receive() == {"pid": 1}
+        assert channel.receive() == {"status": 3}
+
+
+def test_a_command_under_nice_is_served_by_a_server_started_under_nice() -> None:
+    code = "from previz.cli import serving; print(serving.key())"
+    said = subprocess.run(
+        ["nice", "-n", "5", sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert said != serving.key()
