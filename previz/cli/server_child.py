@@ -131,16 +131,23 @@ def _signals(message: dict[str, Any]) -> None:
 
 
 def _streams(specs: list[dict[str, Any]]) -> None:
-    """New standard streams on descriptors 0-2, made as the client's own were made."""
+    """New standard streams on descriptors 0-2, made as CPython makes them (lines split at
+    ``\\n`` only; under ``-u`` the bytes layer unbuffered) with the client's encodings."""
     made: list[io.TextIOWrapper] = []
-    for fd, spec in enumerate(specs):
+    for fd, (spec, name) in enumerate(zip(specs, ("<stdin>", "<stdout>", "<stderr>"), strict=True)):
         raw = io.FileIO(fd, "r" if fd == 0 else "w", closefd=False)
-        buffered = io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
+        raw.name = name  # as CPython names them
+        layer: io.RawIOBase | io.BufferedIOBase = raw
+        if fd == 0:
+            layer = io.BufferedReader(raw)
+        elif not spec.get("raw"):  # -u: the client's bytes layer is its raw file
+            layer = io.BufferedWriter(raw)
         made.append(
             io.TextIOWrapper(
-                buffered,
+                layer,  # type: ignore[arg-type]  # a raw file under -u, as CPython's
                 encoding=spec["encoding"],
                 errors=spec["errors"],
+                newline="\n",
                 line_buffering=spec["line_buffering"],
                 write_through=spec["write_through"],
             )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,12 @@ def start_command() -> None:
     path = _path()
     connection = serving.connect(path, start=True)
     if connection is None:
-        raise PrevizError(f"the build server could not start at {path}")
+        said = ""
+        with contextlib.suppress(OSError):
+            said = serving.log_path(path).read_text(errors="replace").strip()[-2000:]
+        raise PrevizError(
+            f"the build server could not start at {path}" + (f":\n{said}" if said else "")
+        )
     connection.close()
     _show(_ask(path, "status"), path)
 

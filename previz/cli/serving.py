@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import select
@@ -247,6 +248,7 @@ def start_server(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a server that died left its socket behind (we hold the lock)
     ready, told = os.pipe()
+    log = os.open(log_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     command = [
         sys.executable,
         *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]  # as multiprocessing does
@@ -262,7 +264,7 @@ def start_server(path: Path) -> None:
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,  # why it could not start, for `previz server start` to say
             pass_fds=(told,),
             start_new_session=True,  # out of the terminal's process group: we pass Ctrl-C on
             cwd="/",
@@ -270,9 +272,15 @@ def start_server(path: Path) -> None:
         )
     finally:
         os.close(told)
+        os.close(log)
     with os.fdopen(ready, "rb") as pipe:
         if select.select([pipe], [], [], READY_SECONDS)[0]:
             pipe.read(1)
+
+
+def log_path(path: Path) -> Path:
+    """Where the server at ``path`` writes what goes wrong with it (its own errors only)."""
+    return path.with_suffix(".log")
 
 
 def server_environment() -> dict[str, str]:
@@ -484,6 +492,7 @@ def _stream(stream: Any) -> dict[str, Any]:
         "errors": getattr(stream, "errors", None) or "strict",
         "line_buffering": bool(getattr(stream, "line_buffering", False)),
         "write_through": bool(getattr(stream, "write_through", False)),
+        "raw": isinstance(getattr(stream, "buffer", None), io.RawIOBase),  # python -u
     }
 
 
