@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from previz.cut_ahead import CutAhead
-from previz.placing import Placement, place_clips
+from previz.placing import Placement
 from previz.shotlist.loader import from_data
 from previz.timeline.assemble import Assembly, assemble
 from tests import export_cases
@@ -96,7 +96,7 @@ def test_a_cut_prepared_before_its_takes_are_placed_references_them_as_placed(
     shotlist, takes, failures = cut
     takes = _on_disk(takes, tmp_path / "cache")
     out = tmp_path / "out"
-    place_clips(takes, out)
+    Placement(out).place(takes)
     first = min(takes)
     placed_first = out / "clips" / takes[first].path.name
     placed_first.unlink()
@@ -104,5 +104,5 @@ def test_a_cut_prepared_before_its_takes_are_placed_references_them_as_placed(
     ahead = CutAhead(shotlist, out)
     ahead.start(takes)
     timeline = ahead.assemble(ahead.place(takes), failures)  # the link replaced by the take
-    expected = assemble(shotlist, place_clips(takes, out), failures=failures)
+    expected = assemble(shotlist, Placement(out).place(takes)[0], failures=failures)
     assert timeline.to_json_string() == expected.to_json_string()
