@@ -42,8 +42,12 @@ threads (arguments: its output folder and the folders of its own state), for who
 it: the CLI's stamp checks the inputs read so far then (:mod:`previz.cli.stamp`)."""
 
 
-def write_outputs(result: BuildResult, formats: Sequence[str], cut: CutAhead) -> None:
-    """Place the clips; write the animatic, the timeline and its exports, build.json, review.
+def write_outputs(
+    result: BuildResult, formats: Sequence[str], cut: CutAhead,
+    waiting: Callable[[], None] = lambda: None,
+) -> None:  # fmt: skip
+    """Place the clips; write the animatic, the timeline and its exports, build.json, review;
+    ``waiting`` is called once the exports and the animatic are under way.
 
     Meanwhile a helper process encodes the animatic parts this build's new takes will need,
     as the last cut foresees them (:mod:`previz.timeline.ahead`): from the cache's files,
@@ -55,12 +59,13 @@ def write_outputs(result: BuildResult, formats: Sequence[str], cut: CutAhead) ->
     wanted = ahead.worth_it(result.report.generated)
     cut.join()
     with ahead.encoding_ahead(memo, takes, frame, workdir, wanted=wanted) as early:
-        _write_cut(result, formats, cut, early)
+        _write_cut(result, formats, cut, early, waiting)
 
 
 def _write_cut(
-    result: BuildResult, formats: Sequence[str], cut: CutAhead, early: ahead.Ahead
-) -> None:
+    result: BuildResult, formats: Sequence[str], cut: CutAhead, early: ahead.Ahead,
+    waiting: Callable[[], None],
+) -> None:  # fmt: skip
     """Assemble the cut; write the animatic, the timeline and its exports, build.json, review."""
     failures = {f.shot_id: f.reason for f in result.report.failures}
     clips = cut.place(result.report.clips)
@@ -79,6 +84,7 @@ def _write_cut(
         )
         state = project_dir(result.shotlist) / ".previz"
         sys.audit(WAITING_EVENT, str(result.out_dir), [str(state)])  # see WAITING_EVENT
+        waiting()
         planned = exporting.planned()
         # see _before_the_rest: on a rebuild whose every file is already there
         if planned and animatic.is_file() and all(p.is_file() for f in planned.values() for p in f):

@@ -65,12 +65,16 @@ class CutAhead:
         self._moved: set[str] = set()
 
     def start(self, kept: Mapping[Key, Clip]) -> None:
-        """Prepare the cut of ``kept`` in a thread of its own (once; later calls are ignored)."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._prepare, args=(dict(kept),), name="previz-cut-ahead"
-            )
-            self._thread.start()
+        """Prepare the cut of ``kept`` in a thread of its own (later calls, once it is under way,
+        are ignored; without a thread to be had, nothing is prepared)."""
+        if self._thread is not None:
+            return
+        thread = threading.Thread(target=self._prepare, args=(dict(kept),), name="previz-cut-ahead")
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had (a limit reached): the cut is made after the run
+            return
+        self._thread = thread
 
     def _prepare(self, kept: dict[Key, Clip]) -> None:
         placement = Placement(self.out_dir)

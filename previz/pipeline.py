@@ -159,11 +159,13 @@ async def abuild(
                     regenerate_expired=regenerate_expired,
                     on_kept=cut.start if cut is not None else None,
                 )
-            result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
-            if cut is not None:
-                pins.record(jobs, report.clips, instances)
-                write_outputs(result, formats, cut)
-                result.settled = _settles(scene, cache, report)
+                result = BuildResult(shotlist=shotlist, report=report, out_dir=out_dir)
+                if cut is not None:
+                    pins.record(jobs, report.clips, instances)
+                    # closing the journal (a checkpoint, a sync) waits for the disk: done
+                    # once the build waits for its writers, not before its cut
+                    write_outputs(result, formats, cut, waiting=journal.close)
+                    result.settled = _settles(scene, cache, report)
     finally:
         if cut is not None:  # no thread of the build's outlives it
             cut.join()

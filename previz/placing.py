@@ -87,11 +87,6 @@ class Placement:
         return placed, moved
 
 
-def place_clips(clips: Mapping[Key, Clip], out_dir: Path) -> dict[Key, Clip]:
-    """Every take and its stems placed in ``out_dir``; the clips pointing there."""
-    return Placement(out_dir).place(clips)[0]
-
-
 def _link(source: Path, dest: Path) -> bool:
     """Place ``source`` at ``dest``; whether it was there already, as a file (not a link)."""
     try:

@@ -37,10 +37,26 @@ SETTLED_NS = 2_000_000_000
 tick and keep its identity (the coarsest timestamps, FAT's, tick every 2 s)."""
 
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once at import: mkstemp makes 0600 files, outputs follow the umask
-FILE_MODE = 0o666 & ~_UMASK
-"""The mode of a file the user makes (an output written through a private temporary file)."""
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_file_mode = 0o666 & ~_umask()  # read at import, with no other thread to see the umask change
+
+
+def file_mode() -> int:
+    """The mode of a file the user makes (an output written through a private temporary file,
+    which ``mkstemp`` makes 0600): what the process's umask leaves of 0666."""
+    return _file_mode
+
+
+def umask_changed() -> None:
+    """Read the umask again: a command forked by the build server takes its client's umask
+    (:mod:`previz.cli.server_child`) before it runs, with no other thread."""
+    global _file_mode
+    _file_mode = 0o666 & ~_umask()
 
 
 def settled(changed_ns: int, now_ns: int) -> bool:
@@ -111,7 +127,7 @@ def fresh_beside(path: Path) -> Path:
         prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent
     )
     os.close(handle)
-    os.chmod(name, FILE_MODE)
+    os.chmod(name, file_mode())
     return Path(name)
 
 

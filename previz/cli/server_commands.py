@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from typing import Any
 
-from previz.cli import serving
+import click
+
+from previz.cli import server_place, server_wire, serving
 from previz.cli.app import cli, console
 from previz.errors import PrevizError
 
@@ -25,37 +28,55 @@ def server_group() -> None:
 def start_command() -> None:
     """Start this interpreter's build server (if none runs) and wait until it is ready."""
     path = _path()
-    connection = serving.connect(path, start=True)
+    connection = server_place.connect(path, start=True, retry=True)
     if connection is None:
-        raise PrevizError(f"the build server could not start at {path}")
+        said = ""
+        with contextlib.suppress(OSError):
+            said = server_place.log_path(path).read_text(errors="replace").strip()[-2000:]
+        raise PrevizError(
+            f"the build server could not start at {path}" + (f":\n{said}" if said else "")
+        )
     connection.close()
     _show(_ask(path, "status"), path)
 
 
 @server_group.command(name="stop")
-def stop_command() -> None:
+@click.option("--all", "every", is_flag=True, help="Stop every build server of yours here.")
+def stop_command(every: bool) -> None:
     """Stop this interpreter's build server (the commands it runs finish first)."""
     path = _path()
-    if _ask(path, "stop") is None:
+    stopped = [found for found in (_others(path) if every else [path]) if _ask(found, "stop")]
+    for found in stopped:
+        console.print(f"stopped the build server at {found}")
+    if not stopped:
         console.print("no build server runs")
-    else:
-        console.print(f"stopped the build server at {path}")
 
 
 @server_group.command(name="status")
 def status_command() -> None:
-    """Say whether this interpreter's build server runs, since when and what it did."""
+    """Say whether this interpreter's build server runs, since when and what it did; and
+    which other servers of yours run (another interpreter, variables, limits)."""
     path = _path()
     answer = _ask(path, "status")
     if answer is None:
-        console.print(f"no build server runs (it would listen at {path}; {serving.SERVER_ENV}="
+        console.print(f"no build server runs (it would listen at {path}; {server_place.SERVER_ENV}="
                       f"{serving.mode()})")  # fmt: skip
     else:
         _show(answer, path)
+    for other in _others(path):
+        if other != path and (elsewhere := _ask(other, "status")) is not None:
+            console.print(
+                f"also: build server {elsewhere['pid']} at {other} (another interpreter or "
+                "settings; `previz server stop --all` stops it)"
+            )
+
+
+def _others(path: Path) -> list[Path]:
+    return sorted(path.parent.glob("server-*.sock"))
 
 
 def _path() -> Path:
-    path = serving.socket_path()
+    path = server_place.socket_path()
     if path is None:
         raise PrevizError(
             "no private folder for the build server's socket: set XDG_RUNTIME_DIR to a folder "
@@ -65,13 +86,13 @@ def _path() -> Path:
 
 
 def _ask(path: Path, op: str) -> dict[str, Any] | None:
-    connection = serving.connect(path, start=False)
+    connection = server_place.connect(path, start=False)
     if connection is None:
         return None
     with connection:
         try:
-            serving.send(connection, {"op": op})
-            answer, _ = serving.receive(connection)
+            server_wire.send(connection, {"op": op})
+            answer = server_wire.Channel(connection).receive()
         except (OSError, EOFError, ValueError):
             return None
     return answer

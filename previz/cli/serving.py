@@ -34,33 +34,27 @@ This module imports the standard library only: it runs before anything else is l
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
+import io
 import os
-import select
 import signal
 import socket
-import stat
-import struct
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-SERVER_ENV = "PREVIZ_SERVER"
-IDLE_ENV = "PREVIZ_SERVER_IDLE"
-IDLE_SECONDS = 900.0
-READY_SECONDS = 60.0
-"""How long a client waits for a server it started to have imported everything."""
-RETRY_SECONDS = 600.0
-"""How long commands at a terminal run on their own after a server failed to start."""
+from previz.cli.server_place import (
+    SERVER_ENV,
+    connect,
+    idle_seconds,
+    key,
+    placed_apart,
+    socket_path,
+)
+from previz.cli.server_wire import Channel, ignored, send
+
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 """What this process passes on to the command's process group, as a terminal would send it."""
-STARTUP_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE")
-"""Variables (besides ``PYTHON*``) the interpreter reads once as it starts."""
-_HEADER = struct.Struct(">I")
-_MAX_MESSAGE = 1 << 24
 
 
 class Refused(Exception):
@@ -82,9 +76,9 @@ def wanted(argv: list[str]) -> bool:
         return False
     chosen = mode()
     if chosen == "on":
-        return True
+        return not placed_apart()
     if chosen == "auto":
-        return all(_is_terminal(fd) for fd in (0, 1, 2))
+        return all(_is_terminal(fd) for fd in (0, 1, 2)) and not placed_apart()
     if chosen != "off":
         sys.stderr.write(f"previz: {SERVER_ENV}={os.environ[SERVER_ENV]!r} is not on, off or auto; "
                          "running without the build server\n")  # fmt: skip
@@ -94,7 +88,11 @@ def wanted(argv: list[str]) -> bool:
 def delegate(argv: list[str]) -> int | None:
     """Run ``previz <argv>`` in the build server (started if needed); its exit status, or None
     when it should run in this process instead (no server wanted, none could be reached)."""
-    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)):
+    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)) or idle_seconds() is None:
+        return None
+    try:
+        asked = request(argv)
+    except OSError:  # a working folder deleted under the shell: as a fresh previz, here
         return None
     path = socket_path()
     if path is None:
@@ -107,147 +105,9 @@ def delegate(argv: list[str]) -> int | None:
         return None
     with connection:
         try:
-            return _run(connection, argv)
+            return _run(connection, asked)
         except Refused:
             return None
-
-
-def key() -> str:
-    """What names this interpreter's server: everything fixed as an interpreter starts."""
-    startup = sorted(
-        (name, value)
-        for name, value in os.environ.items()
-        if name.startswith("PYTHON") or name in STARTUP_VARIABLES
-    )
-    facts = [sys.executable, sys.version, list(sys.flags), sys.warnoptions, startup, _home()]
-    return hashlib.sha256(json.dumps(facts, default=str).encode()).hexdigest()[:16]
-
-
-def socket_path() -> Path | None:
-    """Where this interpreter's server listens: in ``$XDG_RUNTIME_DIR/previz``, else (or when
-    that name is too long for a socket) ``previz-<uid>`` in the temporary folder; None when
-    neither is a private folder."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    name = f"server-{key()}.sock"
-    for base in (
-        Path(runtime) / "previz" if runtime else None,
-        Path(_temporary()) / f"previz-{_uid()}",
-    ):
-        if base is None or len(os.fsencode(base / name)) >= 100:  # sun_path holds 108 bytes
-            continue
-        folder = private_folder(base)
-        if folder is not None:
-            return folder / name
-    return None
-
-
-def private_folder(folder: Path) -> Path | None:
-    """``folder``, made if missing, when it is a real folder of this user's that no one else
-    may enter; else None."""
-    with contextlib.suppress(FileExistsError, FileNotFoundError):
-        folder.mkdir(mode=0o700)
-    try:
-        found = os.lstat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(found.st_mode) or found.st_uid != _uid() or found.st_mode & 0o077:
-        return None
-    return folder
-
-
-def connect(path: Path, *, start: bool, announce: bool = False) -> socket.socket | None:
-    """A connection to the server at ``path``; when none answers and ``start``, one started
-    first (under a lock, so two commands starting at once start one server; said on stderr
-    when ``announce``)."""
-    connection = _try_connect(path)
-    if connection is not None or not start:
-        return connection
-    failed = path.with_suffix(".failed")
-    if announce and _younger_than(failed, RETRY_SECONDS):
-        return None  # it failed to start a moment ago: run here rather than wait again
-    with _locked(path.with_suffix(".lock")):
-        connection = _try_connect(path)  # another command may have started it meanwhile
-        if connection is None:
-            if announce:
-                sys.stderr.write(
-                    "previz: starting a build server, so that the next commands start at once "
-                    f"(`previz server stop` ends it; {SERVER_ENV}=off not to use one)\n"
-                )
-            start_server(path)
-            connection = _try_connect(path)
-            if connection is None:
-                failed.touch()
-            else:
-                failed.unlink(missing_ok=True)
-    return connection
-
-
-def _younger_than(path: Path, seconds: float) -> bool:
-    try:
-        return time.time() - os.stat(path).st_mtime < seconds
-    except OSError:
-        return False
-
-
-def start_server(path: Path) -> None:
-    """Start a server listening at ``path`` in a session of its own, and wait until it has
-    imported everything and listens (or failed: then nothing listens there)."""
-    import subprocess
-
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()  # a server that died left its socket behind (we hold the lock)
-    ready, told = os.pipe()
-    command = [
-        sys.executable,
-        *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]  # as multiprocessing does
-        "-c",
-        "from previz.cli import server; server.main()",
-        os.fsdecode(path),
-        str(told),
-    ]
-    try:
-        subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(told,),
-            start_new_session=True,  # out of the terminal's process group: we pass Ctrl-C on
-            cwd="/",
-        )
-    finally:
-        os.close(told)
-    with os.fdopen(ready, "rb") as pipe:
-        if select.select([pipe], [], [], READY_SECONDS)[0]:
-            pipe.read(1)
-
-
-def send(connection: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
-    """One message: its length, then its JSON (with ``fds`` passed alongside)."""
-    body = json.dumps(message).encode()
-    data = _HEADER.pack(len(body)) + body
-    sent = socket.send_fds(connection, [data], fds) if fds else connection.send(data)
-    if sent < len(data):  # (sending nothing to a peer that already answered and left: EPIPE)
-        connection.sendall(data[sent:])
-
-
-def receive(connection: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]]:
-    """One message and the descriptors passed with it; ``EOFError`` when the peer closed."""
-    data, fds, _flags, _address = socket.recv_fds(connection, 65536, max_fds)
-    while len(data) < _HEADER.size or len(data) < _HEADER.size + _HEADER.unpack_from(data)[0]:
-        if len(data) >= _HEADER.size and _HEADER.unpack_from(data)[0] > _MAX_MESSAGE:
-            raise ValueError("message too long")
-        more = connection.recv(65536)
-        if not more:
-            for fd in fds:
-                os.close(fd)
-            raise EOFError
-        data += more
-    (length,) = _HEADER.unpack_from(data)
-    message = json.loads(data[_HEADER.size : _HEADER.size + length])
-    if not isinstance(message, dict):
-        raise ValueError("not a message")
-    return message, fds
 
 
 def request(argv: list[str]) -> dict[str, Any]:
@@ -258,40 +118,49 @@ def request(argv: list[str]) -> dict[str, Any]:
         "op": "run",
         "key": key(),
         "argv": [sys.argv[0], *argv],
+        "main_package": getattr(sys.modules.get("__main__"), "__package__", None),
         "cwd": os.getcwd(),
         "environ": dict(os.environ),
         "umask": umask,
         "path": list(sys.path),
         "dont_write_bytecode": sys.dont_write_bytecode,
         "streams": [_stream(sys.stdin), _stream(sys.stdout), _stream(sys.stderr)],
+        "ignored": ignored(),
+        "blocked": sorted(int(n) for n in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
     }
 
 
-def _run(connection: socket.socket, argv: list[str]) -> int:
-    send(connection, request(argv), [0, 1, 2])
-    started, _ = receive(connection)
-    if "pid" not in started:
-        raise Refused(str(started.get("refused", "")))
-    group = int(started["pid"])
-    with _forwarding(group):
-        try:
-            ended, _ = receive(connection)
-        except (EOFError, OSError, ValueError):
-            sys.stderr.write("previz: the build server went away before the command ended\n")
-            return 1
-    if "signal" in ended:
-        _die_by(int(ended["signal"]))
-    return int(ended.get("status", 1))
+def _run(connection: socket.socket, asked: dict[str, Any]) -> int:
+    channel = Channel(connection)
+    try:
+        send(connection, asked, [0, 1, 2])
+        said = channel.receive()
+    except (EOFError, OSError, ValueError) as error:  # it went away before taking the command
+        raise Refused(str(error)) from error
+    if "refused" in said:
+        raise Refused(str(said["refused"]))
+    try:
+        with _forwarding(int(said.get("pid", 0)), set(asked["ignored"])):
+            while "status" not in said and "signal" not in said:
+                said = channel.receive()
+    except (EOFError, OSError, ValueError):
+        sys.stderr.write("previz: the build server went away before the command ended\n")
+        return 1
+    if "signal" in said:
+        _die_by(int(said["signal"]))
+    return int(said["status"])
 
 
 @contextlib.contextmanager
-def _forwarding(group: int) -> Iterator[None]:
-    """Pass the signals this process gets on to the command's process group while it runs; on
-    Ctrl-Z, stop the command with this process, and continue it when this one continues."""
+def _forwarding(group: int, ignoring: set[int]) -> Iterator[None]:
+    """Pass the signals this process gets on to the command's process group while it runs (but
+    those it ignores, which the command ignores too); on Ctrl-Z, stop the command with this
+    process, and continue it when this one continues."""
 
     def forward(number: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, number)
+        if group > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, number)
 
     def suspend(_number: int, _frame: object) -> None:
         forward(signal.SIGSTOP, None)
@@ -302,6 +171,7 @@ def _forwarding(group: int) -> Iterator[None]:
 
     handlers: dict[int, Any] = {number: forward for number in FORWARDED}
     handlers[signal.SIGTSTP] = suspend
+    handlers = {number: handler for number, handler in handlers.items() if number not in ignoring}
     previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         yield
@@ -321,52 +191,14 @@ def _die_by(number: int) -> None:
     os._exit(128 + number)
 
 
-def _try_connect(path: Path) -> socket.socket | None:
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        connection.connect(os.fspath(path))
-    except OSError:
-        connection.close()
-        return None
-    return connection
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    import fcntl
-
-    handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)
-
-
 def _stream(stream: Any) -> dict[str, Any]:
     return {
         "encoding": getattr(stream, "encoding", None) or "utf-8",
         "errors": getattr(stream, "errors", None) or "strict",
         "line_buffering": bool(getattr(stream, "line_buffering", False)),
         "write_through": bool(getattr(stream, "write_through", False)),
+        "raw": isinstance(getattr(stream, "buffer", None), io.RawIOBase),  # python -u
     }
-
-
-def _temporary() -> str:
-    """The temporary folder, as :func:`tempfile.gettempdir` finds it first (without importing
-    :mod:`tempfile`, or writing a test file into it)."""
-    for name in ("TMPDIR", "TEMP", "TMP"):
-        if os.environ.get(name):
-            return os.environ[name]
-    return "/tmp"
-
-
-def _home() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _uid() -> int:
-    return os.getuid()
 
 
 def _supported() -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from previz.media.ffmpeg import output_error
-from previz.products import FILE_MODE
+from previz.products import file_mode
 
 
 @contextlib.contextmanager
@@ -30,7 +30,7 @@ def replacing(dest: Path, *, shot_id: str | None = None) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
-        os.chmod(temp, FILE_MODE)
+        os.chmod(temp, file_mode())
         os.replace(temp, dest)
     except OSError as error:
         raise output_error(error, path=dest, shot_id=shot_id) from error

@@ -144,14 +144,14 @@ def events_of(
         if isinstance(child, Transition):
             continue
         source = ranges[index]
-        placed = TimeRange(record, source.duration)
-        record = record + source.duration
+        duration = source.duration
+        start, record = record, record + duration  # where it is placed: start to record
         if index > 0 and isinstance(children[index - 1], Transition):
             before = events[-1] if events else None
+            placed = TimeRange(start, duration)
             events.append(writer.dissolve(before, child, source, placed, dissolves[index - 1]))
         elif isinstance(child, Clip) and child.enabled:
-            line = _Line("AX", source.start_time, source.end_time_exclusive(),
-                         placed.start_time, placed.end_time_exclusive())  # fmt: skip
+            line = _Line("AX", source.start_time, source.end_time_exclusive(), start, record)
             events.append(_Event([line], writer.notes(child, "FROM"), child))
     return Events(writer, events if track.enabled else [], track.kind)
 

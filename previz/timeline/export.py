@@ -203,6 +203,12 @@ class PendingExport:
             self.processes = processes
         return workers
 
+    @property
+    def worker_ids(self) -> list[int]:
+        """The process ids of the workers writing the stale formats (none when written here
+        or once they were waited for)."""
+        return list(self._workers.pids) if self._workers is not None else []
+
     def __enter__(self) -> PendingExport:
         return self
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import pickle
 import select
@@ -38,6 +37,7 @@ Write = Callable[[Any], list[Path]]
 """Writes one job (in a worker) and returns its files."""
 
 _NUMBER = struct.Struct("<I")  # a job's number in the jobs pipe; an outcome's length before it
+_MOST_JOBS = 1024  # their numbers (4 KiB) fill the jobs pipe before any worker reads it
 
 _FORKED: dict[str, Any] = {}  # what forked workers inherit: the writer and the jobs
 
@@ -55,12 +55,12 @@ class Workers:
 
 def start(write: Write, jobs: Sequence[Any], processes: int) -> Workers | None:
     """Fork ``processes`` workers and hand them the jobs, in order; ``None`` where fork is
-    missing (the caller then writes serially)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    missing or for more jobs than a pipe surely holds (the caller then writes serially)."""
+    if not hasattr(os, "fork") or len(jobs) > _MOST_JOBS:  # (multiprocessing: ~1.5 ms to import)
         return None
     _FORKED.update(write=write, jobs=list(jobs))
     taken, giving = os.pipe()
-    try:  # a pipe holds 64 KiB: 16,384 jobs
+    try:
         os.write(giving, b"".join(_NUMBER.pack(index) for index in range(len(jobs))))
     finally:
         os.close(giving)  # every number is in: a worker that finds none left ends
@@ -71,12 +71,14 @@ def start(write: Write, jobs: Sequence[Any], processes: int) -> Workers | None:
     try:
         for _ in range(processes):
             reading, reporting = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                _work(taken, reporting, list(workers.reports))
-            os.close(reporting)
+            workers.reports[reading] = bytearray()  # closed by stop() on a failure
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    _work(taken, reporting, list(workers.reports))  # never returns
+            finally:
+                os.close(reporting)
             workers.pids.append(pid)
-            workers.reports[reading] = bytearray()
     except BaseException:
         stop(workers)
         raise
@@ -119,12 +121,12 @@ def stop(workers: Workers) -> None:
                 pass
     finally:
         os.close(workers.jobs)
+        for reading in workers.reports:  # first: a worker reporting now is not kept waiting
+            os.close(reading)
+        workers.reports.clear()
         for pid in workers.pids:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        for reading in workers.reports:
-            os.close(reading)
-        workers.reports.clear()
         _FORKED.clear()
 
 
@@ -152,7 +154,7 @@ def _work(taken: int, reporting: int, others: list[int]) -> NoReturn:
     outcome, and leave without the interpreter's teardown (whatever happens)."""
     code = 1
     try:
-        for reading in others:  # the other workers' outcome pipes, the parent's ends
+        for reading in others:  # the parent's ends of the outcome pipes
             os.close(reading)
         _started()
         while len(number := os.read(taken, _NUMBER.size)) == _NUMBER.size:
@@ -204,7 +206,7 @@ def _forked_write(index: int) -> Outcome:
         return [], (error.message, error.hint, str(error.path) if error.path else None)
     except Exception as error:
         try:
-            pickle.dumps(error)
+            pickle.loads(pickle.dumps(error))
         except Exception:  # an error that cannot travel: its type and text do
             return [], (f"export failed: {type(error).__name__}: {error}", None, None)
         return [], error

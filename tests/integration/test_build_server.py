@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -30,6 +31,15 @@ scenes:
     shots:
       - {id: s1, action: Ana waits., cast: [ana], duration: 12f}
       - {id: s2, action: Ana leaves., duration: 12f}
+"""
+SLOW = """\
+import time
+
+import previz
+
+time.sleep(2.5)
+project = previz.ProjectBuilder("Slow", fps=24, resolution="160x90")
+project.scene("sc1", "INT. X - DAY").shot("s1", "A.", duration="12f")
 """
 LONG = "\n".join(f"      - {{id: l{n}, action: Ana waits {n}., duration: 2s}}" for n in range(40))
 
@@ -56,11 +66,21 @@ class Previz:
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
 
-    def start(self, *args: str, **changes: str | None) -> subprocess.Popen[str]:
+    def start(
+        self, *args: str, ignoring: int | None = None, **changes: str | None
+    ) -> subprocess.Popen[str]:
+        def ignore() -> None:
+            if ignoring is not None:
+                signal.signal(ignoring, signal.SIG_IGN)
+
         return subprocess.Popen(
             [sys.executable, "-m", "previz", *args], cwd=self.root, env=self.environ(**changes),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore,
         )  # fmt: skip
+
+    def server_pid(self) -> int:
+        said = self.run("server", "status").stdout.split()
+        return int(said[said.index("server") + 1])
 
     def served(self) -> tuple[int, int]:
         """How many commands the server ran, and how many run now."""
@@ -69,8 +89,8 @@ class Previz:
         assert said, (status.stdout, status.stderr)
         return int(said[1]), int(said[2])
 
-    def wait_running(self, count: int) -> None:
-        deadline = time.monotonic() + 30
+    def wait_running(self, count: int, within: float = 30) -> None:
+        deadline = time.monotonic() + within
         while self.served()[1] != count:
             assert time.monotonic() < deadline, f"never {count} running"
             time.sleep(0.1)
@@ -85,8 +105,9 @@ def previz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Previz]:
     Image.new("RGB", (8, 8), "red").save(root / "ana.png")
     (root / "scene.yaml").write_text(SCENE, encoding="utf-8")
     (root / "long.yaml").write_text(SCENE + LONG + "\n", encoding="utf-8")
+    (root / "slow.py").write_text(SLOW, encoding="utf-8")
     made = Previz(root, runtime)
-    assert made.run("server", "start").returncode == 0
+    assert made.run("server", "start", PREVIZ_TEST_SECRET="sk-first-command").returncode == 0
     yield made
     made.run("server", "stop")
 
@@ -122,6 +143,18 @@ def test_a_broken_scene_in_the_server_exits_2_naming_the_line_without_a_tracebac
     assert previz.served()[0] == before + 1
 
 
+def test_a_bad_idle_setting_runs_the_command_on_its_own(previz: Previz) -> None:
+    done = previz.run("validate", "scene.yaml", PREVIZ_SERVER_IDLE="15m")
+    assert done.returncode == 0, done.stderr
+    assert "PREVIZ_SERVER_IDLE='15m' is not a number of seconds" in done.stderr
+
+
+def test_usage_in_the_server_names_the_program_as_it_was_run(previz: Previz) -> None:
+    done = previz.run("build")
+    assert done.returncode == 2
+    assert "Usage: python -m previz build" in done.stderr
+
+
 def test_each_command_in_the_server_sees_its_own_clients_environment(previz: Previz) -> None:
     with_key = previz.run("backends", RUNWAYML_API_SECRET="not-a-real-key")
     without = previz.run("backends", RUNWAYML_API_SECRET=None)
@@ -142,11 +175,52 @@ def test_ctrl_c_reaches_a_command_running_in_the_server(previz: Previz) -> None:
 
 
 def test_a_client_that_dies_hangs_its_command_up(previz: Previz) -> None:
-    client = previz.start("build", "long.yaml", "--out", "orphan", "--cache-dir", "c2")
+    client = previz.start("validate", "slow.py")
     previz.wait_running(1)
     client.kill()
     client.wait()
-    previz.wait_running(0)
+    previz.wait_running(0, within=1.5)  # the script alone sleeps 2.5 s
+
+
+def test_a_client_that_ignores_hangups_keeps_its_command_through_one(previz: Previz) -> None:
+    client = previz.start("validate", "slow.py", ignoring=signal.SIGHUP)
+    previz.wait_running(1)
+    client.send_signal(signal.SIGHUP)
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0, err
+    assert "ok slow.py" in out
+
+
+def test_a_command_writes_with_its_clients_umask_not_the_servers(previz: Previz) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "previz", "build", "scene.yaml", "--out", "private", "-f", "otio"],
+        cwd=previz.root, env=previz.environ(), capture_output=True, text=True, umask=0o077,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE((previz.root / "private" / "timeline.otio").stat().st_mode) == 0o600
+
+
+def test_the_server_keeps_no_variable_of_the_command_that_started_it(previz: Previz) -> None:
+    environ = Path(f"/proc/{previz.server_pid()}/environ")
+    if not environ.exists():
+        pytest.skip("no /proc on this system")
+    assert b"sk-first-command" not in environ.read_bytes()
+
+
+def test_a_command_whose_server_dies_still_ends_with_its_own_status(
+    previz: Previz, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    runtime = tmp_path_factory.mktemp("dies")
+    runtime.chmod(0o700)
+    alone = Previz(previz.root, runtime)
+    assert alone.run("server", "start").returncode == 0
+    client = alone.start("validate", "slow.py")
+    alone.wait_running(1)
+    os.kill(alone.server_pid(), signal.SIGKILL)
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0, err
+    assert "ok slow.py" in out
 
 
 def test_at_a_terminal_commands_run_in_the_server_with_the_terminals_colours(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from previz import cut_ahead
 from previz.cut_ahead import CutAhead
-from previz.placing import Placement, place_clips
+from previz.placing import Placement
 from previz.shotlist.loader import from_data
 from previz.timeline.assemble import Assembly, assemble
 from tests import export_cases
@@ -96,7 +98,7 @@ def test_a_cut_prepared_before_its_takes_are_placed_references_them_as_placed(
     shotlist, takes, failures = cut
     takes = _on_disk(takes, tmp_path / "cache")
     out = tmp_path / "out"
-    place_clips(takes, out)
+    Placement(out).place(takes)
     first = min(takes)
     placed_first = out / "clips" / takes[first].path.name
     placed_first.unlink()
@@ -104,5 +106,23 @@ def test_a_cut_prepared_before_its_takes_are_placed_references_them_as_placed(
     ahead = CutAhead(shotlist, out)
     ahead.start(takes)
     timeline = ahead.assemble(ahead.place(takes), failures)  # the link replaced by the take
-    expected = assemble(shotlist, place_clips(takes, out), failures=failures)
+    expected = assemble(shotlist, Placement(out).place(takes)[0], failures=failures)
+    assert timeline.to_json_string() == expected.to_json_string()
+
+
+class _NoThreads(threading.Thread):
+    def start(self) -> None:
+        raise RuntimeError("can't start new thread")
+
+
+def test_a_cut_with_no_thread_to_prepare_it_is_made_after_the_run(
+    cut: tuple[Any, Takes, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shotlist, takes, failures = cut
+    takes = _on_disk(takes, tmp_path / "cache")
+    monkeypatch.setattr(cut_ahead.threading, "Thread", _NoThreads)
+    ahead = cut_ahead.CutAhead(shotlist, tmp_path / "out")
+    ahead.start(takes)  # the run goes on
+    timeline = ahead.assemble(ahead.place(takes), failures)
+    expected = assemble(shotlist, Placement(tmp_path / "out").place(takes)[0], failures=failures)
     assert timeline.to_json_string() == expected.to_json_string()

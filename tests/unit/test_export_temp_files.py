@@ -7,8 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from previz.media.files import FILE_MODE
-from previz.products import ProductStore
+from previz.products import ProductStore, file_mode
 from previz.timeline.export import export_products
 from tests.export_cases import assembled
 
@@ -44,4 +43,4 @@ def test_a_memo_is_not_written_through_a_link_at_its_old_temporary_name(
 
 def test_an_export_file_is_made_with_the_users_umask(tmp_path: Path) -> None:
     written = export_products(assembled("24"), tmp_path, ["otio"], parallel=False).files["otio"]
-    assert stat.S_IMODE(written[0].stat().st_mode) == FILE_MODE
+    assert stat.S_IMODE(written[0].stat().st_mode) == file_mode()

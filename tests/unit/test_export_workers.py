@@ -50,9 +50,11 @@ def test_the_workers_have_exited_once_the_block_is_left(tmp_path: Path) -> None:
     and waited for when the block is left: no process outlives the export call."""
     with PendingExport(CASES["short-25"](), tmp_path, FORMATS, parallel=True) as pending:
         pending.result()
-        assert pending.processes > 0
-    with pytest.raises(ChildProcessError):  # no child process left, not even one to reap
-        os.waitpid(-1, os.WNOHANG)
+        workers = pending.worker_ids
+    assert len(workers) == pending.processes > 0
+    for worker in workers:  # each one exited and was reaped: no longer a child of this process
+        with pytest.raises(ChildProcessError):
+            os.waitpid(worker, os.WNOHANG)
 
 
 def test_a_caller_failing_before_the_result_records_nothing(tmp_path: Path) -> None:

@@ -6,11 +6,12 @@ import os
 import stat
 from pathlib import Path
 
-from previz.media.files import FILE_MODE, replacing
+from previz.media.files import replacing
+from previz.products import file_mode
 
 
 def test_a_replaced_file_follows_the_umask_not_mkstemps_0600(tmp_path: Path) -> None:
     dest = tmp_path / "clip.mp4"
     with replacing(dest) as temp:
         temp.write_bytes(b"data")
-    assert stat.S_IMODE(os.stat(dest).st_mode) == FILE_MODE
+    assert stat.S_IMODE(os.stat(dest).st_mode) == file_mode()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from previz.products import (
-    FILE_MODE,
     ProductStore,
+    file_mode,
     product_key,
     read_private,
     write_private,
@@ -129,7 +129,7 @@ def test_a_product_is_not_written_through_a_link_at_its_old_temporary_name(
     (target.parent / f".build.{os.getpid()}.partial.json").symlink_to(victim)
     write_product(target, "k1", lambda tmp: tmp.write_text("{}"))
     assert victim.read_text() == "mine" and target.read_text() == "{}"
-    assert not target.is_symlink() and stat.S_IMODE(target.stat().st_mode) == FILE_MODE
+    assert not target.is_symlink() and stat.S_IMODE(target.stat().st_mode) == file_mode()
 
 
 def test_a_record_is_not_written_through_a_link_at_its_old_temporary_name(
