@@ -59,7 +59,7 @@ def status_command() -> None:
     path = _path()
     answer = _ask(path, "status")
     if answer is None:
-        console.print(f"no build server runs (it would listen at {path}; {server_place.SERVER_ENV}="
+        console.print(f"no build server runs (it would listen at {path}; {serving.SERVER_ENV}="
                       f"{serving.mode()})")  # fmt: skip
     else:
         _show(answer, path)

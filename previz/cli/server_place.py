@@ -25,9 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from previz.cli.server_wire import peer_uid
-
-SERVER_ENV = "PREVIZ_SERVER"
-
+from previz.cli.serving import SERVER_ENV
 
 IDLE_ENV = "PREVIZ_SERVER_IDLE"
 

@@ -28,7 +28,8 @@ previz is installed): another virtual environment gets its own server. It ends a
 stop``, and by itself as soon as a file it imported, or a folder of installed packages, changes:
 that command then runs here, and the next one starts a fresh server.
 
-This module imports the standard library only: it runs before anything else is loaded.
+This module imports the standard library only, and only what deciding needs until a server is
+wanted: it runs before anything else is loaded, in every command.
 """
 
 from __future__ import annotations
@@ -37,21 +38,15 @@ import contextlib
 import io
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from previz.cli.server_place import (
-    SERVER_ENV,
-    connect,
-    idle_seconds,
-    key,
-    placed_apart,
-    socket_path,
-)
-from previz.cli.server_wire import Channel, ignored, send
+if TYPE_CHECKING:
+    import socket
+
+SERVER_ENV = "PREVIZ_SERVER"
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 """What this process passes on to the command's process group, as a terminal would send it."""
@@ -72,14 +67,16 @@ def mode(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
 
 def wanted(argv: list[str]) -> bool:
     """Whether this command line should run in the build server."""
-    if argv[:1] == ["server"] or not _supported():
+    if argv[:1] == ["server"]:
         return False
     chosen = mode()
-    if chosen == "on":
+    if chosen == "auto" and not all(_is_terminal(fd) for fd in (0, 1, 2)):
+        return False
+    if chosen in ("on", "auto") and _supported():
+        from previz.cli.server_place import placed_apart
+
         return not placed_apart()
-    if chosen == "auto":
-        return all(_is_terminal(fd) for fd in (0, 1, 2)) and not placed_apart()
-    if chosen != "off":
+    if chosen not in ("on", "auto", "off"):
         sys.stderr.write(f"previz: {SERVER_ENV}={os.environ[SERVER_ENV]!r} is not on, off or auto; "
                          "running without the build server\n")  # fmt: skip
     return False
@@ -88,7 +85,11 @@ def wanted(argv: list[str]) -> bool:
 def delegate(argv: list[str]) -> int | None:
     """Run ``previz <argv>`` in the build server (started if needed); its exit status, or None
     when it should run in this process instead (no server wanted, none could be reached)."""
-    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)) or idle_seconds() is None:
+    if not wanted(argv) or not all(_is_open(fd) for fd in (0, 1, 2)):
+        return None
+    from previz.cli.server_place import connect, idle_seconds, socket_path
+
+    if idle_seconds() is None:
         return None
     try:
         asked = request(argv)
@@ -112,6 +113,9 @@ def delegate(argv: list[str]) -> int | None:
 
 def request(argv: list[str]) -> dict[str, Any]:
     """Everything the forked child needs to take this process's place."""
+    from previz.cli.server_place import key
+    from previz.cli.server_wire import ignored
+
     umask = os.umask(0o22)
     os.umask(umask)
     return {
@@ -131,6 +135,8 @@ def request(argv: list[str]) -> dict[str, Any]:
 
 
 def _run(connection: socket.socket, asked: dict[str, Any]) -> int:
+    from previz.cli.server_wire import Channel, send
+
     channel = Channel(connection)
     try:
         send(connection, asked, [0, 1, 2])
@@ -202,6 +208,8 @@ def _stream(stream: Any) -> dict[str, Any]:
 
 
 def _supported() -> bool:
+    import socket
+
     return os.name == "posix" and hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds")
 
 

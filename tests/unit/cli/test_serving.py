@@ -45,7 +45,7 @@ def test_another_python_setting_names_another_server(monkeypatch: pytest.MonkeyP
 
 
 def test_an_unknown_server_setting_runs_the_command_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(server_place.SERVER_ENV, "sometimes")
+    monkeypatch.setenv(serving.SERVER_ENV, "sometimes")
     assert not serving.wanted(["build", "scene.yaml"])
 
 
