@@ -52,7 +52,7 @@ class Previz:
 
     def environ(self, **changes: str | None) -> dict[str, str]:
         environ = {**os.environ, "PREVIZ_SERVER": "on", "XDG_RUNTIME_DIR": str(self.runtime),
-                   "PREVIZ_SERVER_IDLE": "300", "COLUMNS": "200"}  # fmt: skip
+                   "PREVIZ_SERVER_IDLE": "60", "COLUMNS": "200"}  # fmt: skip
         for name, value in changes.items():
             if value is None:
                 environ.pop(name, None)
@@ -215,10 +215,13 @@ def test_a_command_whose_server_dies_still_ends_with_its_own_status(
     runtime.chmod(0o700)
     alone = Previz(previz.root, runtime)
     assert alone.run("server", "start").returncode == 0
-    client = alone.start("validate", "slow.py")
-    alone.wait_running(1)
-    os.kill(alone.server_pid(), signal.SIGKILL)
-    out, err = client.communicate(timeout=60)
+    try:
+        client = alone.start("validate", "slow.py")
+        alone.wait_running(1)
+        os.kill(alone.server_pid(), signal.SIGKILL)
+        out, err = client.communicate(timeout=60)
+    finally:
+        alone.run("server", "stop")  # if the test failed before its server was killed
     assert client.returncode == 0, err
     assert "ok slow.py" in out
 
