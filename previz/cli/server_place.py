@@ -215,7 +215,7 @@ def start_server(path: Path) -> None:
         os.path.dirname(_home()),  # the previz this client runs, wherever the server starts
     ]
     try:
-        subprocess.Popen(
+        process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -229,8 +229,11 @@ def start_server(path: Path) -> None:
         os.close(told)
         os.close(log)
     with os.fdopen(ready, "rb") as pipe:
-        if select.select([pipe], [], [], READY_SECONDS)[0]:
-            pipe.read(1)
+        said = pipe.read(1) if select.select([pipe], [], [], READY_SECONDS)[0] else b""
+    if not said:  # it failed, or is too slow to serve anyone: not left behind, nor a zombie
+        with contextlib.suppress(OSError):
+            process.kill()
+        process.wait()
 
 
 def log_path(path: Path) -> Path:
