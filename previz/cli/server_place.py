@@ -208,11 +208,11 @@ def start_server(path: Path) -> None:
         sys.executable,
         *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]  # as multiprocessing does
         "-c",
-        "import sys; sys.path.insert(0, sys.argv.pop(3)); from previz.cli import server; "
-        "server.main()",
+        "import sys; home = sys.argv.pop(3); home in sys.path or sys.path.insert(0, home); "
+        "from previz.cli import server; server.main()",
         os.fsdecode(path),
         str(told),
-        os.path.dirname(_home()),  # the previz this client runs, wherever the server starts
+        os.path.dirname(_home()),  # the previz this client runs (a checkout: first on the path)
     ]
     try:
         process = subprocess.Popen(
