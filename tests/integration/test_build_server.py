@@ -211,10 +211,7 @@ def test_the_server_keeps_no_variable_of_the_command_that_started_it(previz: Pre
 def test_a_command_whose_server_dies_still_ends_with_its_own_status(
     previz: Previz, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    runtime = tmp_path_factory.mktemp("dies")
-    runtime.chmod(0o700)
-    alone = Previz(previz.root, runtime)
-    assert alone.run("server", "start").returncode == 0
+    alone = _own_server(previz, tmp_path_factory, "dies")
     try:
         client = alone.start("validate", "slow.py")
         alone.wait_running(1)
@@ -255,15 +252,23 @@ def test_without_a_terminal_commands_run_in_their_own_process(previz: Previz) ->
 def test_an_idle_server_ends_and_takes_its_socket_away(
     previz: Previz, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    runtime = tmp_path_factory.mktemp("idle")
-    runtime.chmod(0o700)
-    idle = Previz(previz.root, runtime)
-    assert idle.run("server", "start", PREVIZ_SERVER_IDLE="0.5").returncode == 0
+    idle = _own_server(previz, tmp_path_factory, "idle", PREVIZ_SERVER_IDLE="0.5")
     deadline = time.monotonic() + 30
-    while list(runtime.glob("previz/*.sock")):
+    while list(idle.runtime.glob("previz/*.sock")):
         assert time.monotonic() < deadline, "the idle server never ended"
         time.sleep(0.1)
     assert "no build server runs" in idle.run("server", "status").stdout
+
+
+def _own_server(
+    previz: Previz, tmp_path_factory: pytest.TempPathFactory, name: str, **changes: str
+) -> Previz:
+    """The project's commands with a server of their own, started (in a private folder)."""
+    runtime = tmp_path_factory.mktemp(name)  # a short path: a socket's name holds 108 bytes
+    runtime.chmod(0o700)
+    made = Previz(previz.root, runtime)
+    assert made.run("server", "start", **changes).returncode == 0
+    return made
 
 
 def _read(fd: int) -> bytes:
