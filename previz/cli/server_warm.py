@@ -74,7 +74,10 @@ def _modules(paths: list[str], prefix: str) -> list[str]:
             continue
         found.append(module.name)
         if module.ispkg:
-            package = importlib.import_module(module.name)
+            try:
+                package = importlib.import_module(module.name)
+            except ImportError:  # an extra not installed: its commands import it as they run
+                continue
             found.extend(_modules(list(package.__path__), f"{module.name}."))
     return found
 
