@@ -31,6 +31,10 @@ from typing import Any
 
 PRODUCTS_ENV = "PREVIZ_PRODUCTS_DIR"
 
+MADE_EVENT = "previz.made"
+"""The audit event (one path) the build raises for a file that a process of its own other than
+this one makes or rewrites (a helper, an export worker): the build's own file to its stamp
+(:mod:`previz.cli.stamp`), not an input, even where this process reads it first."""
 SETTLED_NS = 2_000_000_000
 """How long ago a file must have last changed before anything is remembered by its identity
 (inode, size, times) instead of its bytes: a younger file may change again within one timestamp

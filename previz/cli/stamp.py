@@ -76,7 +76,7 @@ _CHANGES = frozenset(
 _MOVES = frozenset({"os.rename", "os.link", "os.symlink", "shutil.copyfile", "shutil.copymode"})
 _NETWORK = frozenset({"socket.connect", "socket.getaddrinfo", "socket.sendto", "socket.sendmsg"})
 _MADE = "previz.made"
-"""A file a helper process of the build made (:data:`previz.timeline.ahead.MADE_EVENT`)."""
+"""A file a helper process of the build made (:data:`previz.products.MADE_EVENT`)."""
 _WAITING = "previz.waiting"
 """The build waits for its writers in other processes (:data:`previz.pipeline.WAITING_EVENT`;
 arguments: its output folder and the folders of its own state): the modules and the files

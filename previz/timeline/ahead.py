@@ -40,6 +40,7 @@ from previz.media.ffmpeg import find_ffmpeg
 from previz.media.files import replacing
 from previz.media.parts import Frame, PicturePart, SoundPart, SoundSource, Source, sound_key
 from previz.media.sequence import encode_parts, memo_tag
+from previz.products import MADE_EVENT
 from previz.timebase import rate_text
 from previz.timeline import playout as playout_module
 from previz.timeline import take as take_module
@@ -51,8 +52,6 @@ MOST_TAKES = 4
 """The most takes a build may have generated for the helper to run: it encodes one part at a
 time to leave the assembling its core, which a few takes' parts fit beside; more are encoded
 faster by the animatic's two chains at once (:func:`~previz.media.sequence.build_sequence`)."""
-MADE_EVENT = "previz.made"
-"""The audit event (one path) the build raises for each file its helper made."""
 _MAGIC = "previz-cut-memo-1"
 
 Takes = Mapping[tuple[str, int], Take]

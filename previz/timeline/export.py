@@ -25,6 +25,7 @@ import functools
 import gc
 import hashlib
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ import av
 import opentimelineio as otio
 
 from previz.errors import TimelineError
-from previz.products import ProductStore, product_key
+from previz.products import MADE_EVENT, ProductStore, product_key
 from previz.timeline import edl_events, export_workers, serialised
 from previz.timeline.builtin_formats import (
     BUILTIN,
@@ -394,7 +395,11 @@ def _from_memos(stale: Sequence[Stale]) -> bool:
             return False
         if spec.name in CHEAP_WHOLE:
             continue
-        if spec.name not in FROM_MEMO or context.memo is None or not names_version(context.memo):
+        if spec.name not in FROM_MEMO or context.memo is None:
+            return False
+        # its worker rewrites the memo read here: the build's own file, not an input to its stamp
+        sys.audit(MADE_EVENT, str(context.memo.path))
+        if not names_version(context.memo):
             return False
     return True
 

@@ -12,6 +12,7 @@ from typing import Any
 import opentimelineio as otio
 import pytest
 
+from previz.cli import stamp
 from previz.errors import TimelineError
 from previz.products import ProductStore
 from previz.timeline.export import PendingExport, export_products
@@ -161,6 +162,26 @@ def test_a_change_written_from_the_memos_takes_one_worker_with_the_otio_first(
         assert sorted(pending.result().rewritten) == sorted(BUILD_FORMATS)
     export_products(changed, tmp_path / "whole", BUILD_FORMATS, parallel=False)
     assert files(tmp_path / "out") == files(tmp_path / "whole")
+
+
+def test_memos_read_here_and_rewritten_by_the_worker_leave_a_build_its_stamp(
+    tmp_path: Path,
+) -> None:
+    """Choosing one worker reads each memo's head in this process; the worker then rewrites
+    the memo. To the stamp of the build (the audit hook sees only this process) the memo is
+    the build's own file, not an input changed under it."""
+    export_products(CASES["cut-29.97"](), tmp_path, BUILD_FORMATS, parallel=True)
+    recorder = stamp.record(["build", str(tmp_path / "scene.yaml")])
+    try:
+        with PendingExport(_retaken(CASES["cut-29.97"]()), tmp_path, BUILD_FORMATS,
+                           parallel=True) as pending:  # fmt: skip
+            assert pending.processes == 1
+            pending.result()
+        recorder.inputs.check(recorder, str(tmp_path), [])
+    finally:
+        stamp.stop()
+    assert any(path.endswith(".fragments") for path in recorder.read)
+    assert not recorder.inputs.changed
 
 
 def test_a_memo_of_another_writer_version_means_a_worker_per_core(tmp_path: Path) -> None:
