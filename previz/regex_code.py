@@ -36,6 +36,8 @@ _HEADER = f"previz regex code 2 {sys.version} {sys.hexversion} {_sre.MAGIC}\n".e
 
 _Key = tuple[bool, str | bytes, int]  # (bytes?, pattern, flags)
 _Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+COMPILER: Any = getattr(re, "_compiler", None)
+"""re.compile's own compiler, the module :func:`kept` stands in for (Python 3.11 and later)."""
 _WARNS = ("[[", "--", "&&", "~~", "||", "(?(")  # spellings whose parsing may warn (re._parser)
 
 
@@ -122,9 +124,12 @@ def _program_of(made: re.Pattern[Any], pattern: str | bytes, flags: int) -> _Pro
 def kept(folder: Path) -> Iterator[None]:
     """For the block, patterns compiled anywhere in the process (by :mod:`re`) are made from
     programs kept in ``folder``; the file is rewritten at the end when one was missing. Does
-    nothing if something else already replaced ``re._compiler.compile``."""
-    from re import _compiler  # type: ignore[attr-defined]  # re.compile's own compiler
-
+    nothing if something else already replaced ``re._compiler.compile``, nor before Python
+    3.11 (whose compiler is ``sre_compile``: its patterns are compiled as always)."""
+    _compiler = COMPILER
+    if _compiler is None:
+        yield
+        return
     original = _compiler.compile
     if getattr(original, "__module__", None) != "re._compiler":
         yield

@@ -97,3 +97,12 @@ def test_the_commands_kept_code_keeps_regular_expressions_too(tmp_path: Path) ->
     with warnings.catch_warnings(), dataclass_code.kept(tmp_path):
         _compiled("commands")
     assert regex_code.load(regex_code.code_file(tmp_path))
+
+
+def test_an_interpreter_without_re_compiler_compiles_as_always(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regex_code, "COMPILER", None)  # Python 3.10: it is sre_compile
+    with regex_code.kept(tmp_path):
+        assert re.compile("a+b", re.IGNORECASE).match("AAB")
+    assert list(tmp_path.iterdir()) == []
