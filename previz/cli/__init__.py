@@ -87,9 +87,10 @@ def _answered(argv: list[str]) -> bool:
     raise SystemExit(served)
 
 
-def run_here(argv: list[str], *, replay: bool = True) -> None:
+def run_here(argv: list[str], *, replay: bool = True, keep_code: bool = True) -> None:
     """Run the command line ``argv`` in this process (exits on an error); an unchanged build
-    answered by its stamp when ``replay``."""
+    answered by its stamp when ``replay``; the dataclass code kept between runs when
+    ``keep_code`` (not in a build server's command, whose every module is imported already)."""
     if replay and argv[:1] == ["build"] and stamp.replay(argv):
         return
     from previz import dataclass_code  # not before: an answered build imports no more
@@ -97,11 +98,10 @@ def run_here(argv: list[str], *, replay: bool = True) -> None:
 
     # The kept code is read before the stamp notes reads and written after it stops: like
     # bytecode, it follows from the modules' sources, which the stamp holds by identity.
-    # Only for the commands that build or write (a help or a listing leaves no file behind),
-    # and not where every module is imported already (a build server's command).
+    # Only for the commands that build or write (a help or a listing leaves no file behind).
     keeping = (
         dataclass_code.kept(products_dir() / dataclass_code.FOLDER)
-        if argv[:1] and argv[0] in KEEPS_CODE and "previz.pipeline" not in sys.modules
+        if keep_code and argv[:1] and argv[0] in KEEPS_CODE
         else contextlib.nullcontext()
     )
     with keeping:

@@ -212,12 +212,11 @@ class Server:
         """Fork the child that runs the command (it tells its client its process group)."""
         pid = os.fork()
         if pid == 0:
-            status = 70  # EX_SOFTWARE: the child failed before its command could end
             try:
                 self._leave()
-                status = server_child.run(connection, message, fds)
+                server_child.run(connection, message, fds)  # ends the process
             finally:
-                os._exit(status)
+                os._exit(70)  # EX_SOFTWARE: it failed before its command could end
         with contextlib.suppress(OSError):  # also in the child: whichever runs first
             os.setpgid(pid, pid)
         self.commands += 1

@@ -25,14 +25,14 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from previz.cli import server_wire
 
 
-def run(connection: socket.socket, message: dict[str, Any], fds: list[int]) -> int:
-    """Take the client's place and run its command; the exit status, once the process has
-    ended as the interpreter ends it (or could not: then the caller ends it)."""
+def run(connection: socket.socket, message: dict[str, Any], fds: list[int]) -> NoReturn:
+    """Take the client's place, run its command, and end the process as the interpreter ends
+    it, having told the client how."""
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # also done by the server: whichever runs first
     reported = _Reporter(connection)
@@ -64,9 +64,9 @@ def run(connection: socket.socket, message: dict[str, Any], fds: list[int]) -> i
         os.chdir(str(message["cwd"]))
     except OSError as error:
         sys.stderr.write(f"previz: cannot enter {message['cwd']}: {error.strerror}\n")
-        return reported.end(1)
+        reported.end(1)
     _consoles()
-    return _command(sys.argv[1:], reported)
+    _command(sys.argv[1:], reported)
 
 
 class _Reporter:
@@ -79,7 +79,7 @@ class _Reporter:
         with contextlib.suppress(OSError):
             server_wire.send(self.connection, message)
 
-    def end(self, status: int, *, signal_number: int | None = None) -> int:
+    def end(self, status: int, *, signal_number: int | None = None) -> NoReturn:
         """Say how the command ended, then end the process (by ``signal_number`` if given)."""
         self.send({"status": status} if signal_number is None else {"signal": signal_number})
         self.connection.close()
@@ -89,14 +89,14 @@ class _Reporter:
         os._exit(status)
 
 
-def _command(argv: list[str], reported: _Reporter) -> int:
+def _command(argv: list[str], reported: _Reporter) -> NoReturn:
     """Run the command as :func:`previz.cli.run` would, and end as the interpreter ends."""
     from previz import cli
     from previz.cli import ending
 
     status, interrupted = 0, False
     try:
-        cli.run_here(argv, replay=False)  # the client asked the stamp already
+        cli.run_here(argv, replay=False, keep_code=False)  # the client asked the stamp
     except SystemExit as stop:
         found = ending.status(stop.code)
         if found is None:  # a message: printed, status 1, as the interpreter does
@@ -117,7 +117,7 @@ def _command(argv: list[str], reported: _Reporter) -> int:
     getattr(atexit, "_run_exitfuncs", lambda: None)()
     if not ending.flushed():
         status = 120  # as the interpreter exits when a standard stream cannot be flushed
-    return reported.end(status, signal_number=signal.SIGINT if interrupted else None)
+    reported.end(status, signal_number=signal.SIGINT if interrupted else None)
 
 
 def _signals(message: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,7 @@ def start_command() -> None:
         raise PrevizError(
             f"the build server could not start at {path}" + (f":\n{said}" if said else "")
         )
-    connection.close()
-    _show(_ask(path, "status"), path)
+    _show(_asked(connection, "status"), path)
 
 
 @server_group.command(name="stop")
@@ -87,15 +87,17 @@ def _path() -> Path:
 
 def _ask(path: Path, op: str) -> dict[str, Any] | None:
     connection = server_place.connect(path, start=False)
-    if connection is None:
-        return None
+    return None if connection is None else _asked(connection, op)
+
+
+def _asked(connection: socket.socket, op: str) -> dict[str, Any] | None:
+    """The server's answer to ``op`` on ``connection`` (closed after), None if none came."""
     with connection:
         try:
             server_wire.send(connection, {"op": op})
-            answer = server_wire.Channel(connection).receive()
+            return server_wire.Channel(connection).receive()
         except (OSError, EOFError, ValueError):
             return None
-    return answer
 
 
 def _show(answer: dict[str, Any] | None, path: Path) -> None:
